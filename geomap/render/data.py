@@ -1,0 +1,54 @@
+"""What the renderer needs, and nothing more: built by ``store.Store.map_data()``.
+
+These records are plain data so that the store (or a test, or the synthetic benchmark) can build
+them without touching the renderer. Offsets are 0-based, end-exclusive indexes into
+``ArticleRecord.text``, exactly as in ``geomap.model``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from geomap.model import Passage, Place
+
+
+@dataclass(frozen=True, slots=True)
+class MentionRecord:
+    """One mention of a place: where it is in which article, and how sure the resolver was."""
+
+    article_id: str
+    start: int
+    end: int
+    text: str                    # article text[start:end]
+    passage_index: int | None    # the passage containing the mention (None: outside every passage)
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceRecord:
+    """A place with every mention of it across all articles and the regions it falls in."""
+
+    place: Place
+    regions: tuple[str, ...] = ()                           # region names (``Region.name``)
+    mentions: list[MentionRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """An article as the article page shows it; ``mentions`` are ``(start, end, place_id)``."""
+
+    id: str
+    title: str
+    published: str | None        # ISO date YYYY-MM-DD when known
+    byline: str | None
+    source: str
+    text: str
+    passages: tuple[Passage, ...] = ()
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class MapData:
+    """Everything one render needs: the places to plot and the articles they link to (by id)."""
+
+    places: list[PlaceRecord] = field(default_factory=list)
+    articles: dict[str, ArticleRecord] = field(default_factory=dict)
