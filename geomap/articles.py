@@ -1,0 +1,225 @@
+"""Ingest: turn an article file into an ``Article`` with exact paragraph spans.
+
+Two input shapes are understood:
+
+* the saved-news-page format: line 1 ``date YYYY-MM-DD <section>``, then the headline, a byline
+  (``By ...``), a ``Published ...`` line and the paragraphs, one per non-empty line;
+* plain ``.txt``/``.md``/``.text``: title = first non-empty line, paragraphs = runs of non-blank lines.
+
+Nothing is rewritten: ``Article.text`` is the file's text as decoded, so every offset computed
+downstream (passages, mentions, pop-up anchors) indexes the original.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
+
+from geomap.errors import ArticleError
+from geomap.model import Article, Passage
+
+if TYPE_CHECKING:
+    from geomap.config import Config
+
+MAX_BYTES = 20 * 1024 * 1024
+SUFFIXES = frozenset({".txt", ".md", ".text"})
+HEADER_LINES = 12   # the byline and ``Published`` line are looked for among the first lines only
+
+_DATE_LINE = re.compile(r"[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+(\S.*?))?[ \t\r]*", re.I)
+_BYLINE = re.compile(r"[ \t]*By[ \t]+(\S.*?)[ \t\r]*")
+_PUBLISHED = re.compile(r"[ \t]*(?:Published|Updated)[ \t]*:?[ \t]+(\S.*?)[ \t\r]*", re.I)
+_LINE = re.compile(r"[^\n]*\n?")
+_MONTHS = {m: i for i, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for m in names}
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]+)\.?,?\s+(\d{4})\b")
+_MONTH_DAY_YEAR = re.compile(r"([A-Za-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def read_article(path: Path, *, root: Path) -> Article:
+    """Read and parse one article file; bad files raise ``ArticleError`` saying why."""
+    data = read_bytes(path)
+    text = decode(data, path)
+    return parse_text(text, source=str(path), article_id=article_id(path, root),
+                      sha256=hashlib.sha256(data).hexdigest())
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing oversized files before reading them."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ArticleError(str(path), f"too large ({size:,} bytes; the limit is {MAX_BYTES:,})")
+        return path.read_bytes()
+    except OSError as e:
+        raise ArticleError(str(path), f"cannot read: {e.strerror or e}") from e
+
+
+def decode(data: bytes, path: Path | str = "<text>") -> str:
+    """UTF-8 text (a BOM is dropped); binary, undecodable or blank content is an ``ArticleError``."""
+    if b"\0" in data:
+        raise ArticleError(str(path), "binary file (contains NUL bytes), not a text article")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ArticleError(str(path), f"not UTF-8 text (invalid byte at offset {e.start})") from e
+    if not text.strip():
+        raise ArticleError(str(path), "empty article (no text)")
+    return text
+
+
+def parse_text(text: str, *, source: str, article_id: str, sha256: str) -> Article:
+    """Split ``text`` into header fields and passages. Pure: never fails on any string."""
+    lines = _lines(text)
+    first = next(((s, e) for s, e in lines if s != e), None)
+    header = _DATE_LINE.fullmatch(text, *first) if first else None
+    passages = _line_passages(lines) if header else _paragraph_passages(lines)
+    spans = [text[p.start:p.end] for p in passages]
+
+    published = header.group(1) if header and _valid_iso(header.group(1)) else None
+    section = header.group(2) if header else None
+    body = spans[1:] if header else spans
+    title = _title(body[0], markdown=not header) if body else ""
+    byline = published_line = None
+    for line in _header_lines(text, lines):
+        if byline is None and (m := _BYLINE.fullmatch(line)) and _looks_like_names(m.group(1)):
+            byline = m.group(1)
+        elif published_line is None and (m := _PUBLISHED.fullmatch(line)):
+            published_line = m.group(1)
+    if published is None and published_line:
+        published = parse_date(published_line)
+    return Article(id=article_id, source=source, text=text, sha256=sha256, title=title,
+                   published=published, byline=byline, section=section, passages=tuple(passages))
+
+
+def parse_date(value: str) -> str | None:
+    """ISO ``YYYY-MM-DD`` from ``18th Apr 2023, 13:31 BST``, ``April 18, 2023`` or ISO; else None."""
+    if m := _ISO_DATE.search(value):
+        y, mo, d = m.groups()
+        return _iso(int(y), int(mo), int(d))
+    for pattern, order in ((_DAY_MONTH_YEAR, (1, 2, 3)), (_MONTH_DAY_YEAR, (2, 1, 3))):
+        for m in pattern.finditer(value):
+            day, month, year = (m.group(i) for i in order)
+            if (mo := _MONTHS.get(month.lower())) and (iso := _iso(int(year), mo, int(day))):
+                return iso
+    return None
+
+
+def article_id(path: Path, root: Path) -> str:
+    """Stable, filename-safe id: slug of the path relative to ``root`` + 8 hex of its sha1.
+
+    The slug keeps ids readable in URLs (``articles/<id>.html``); the hash keeps them unique
+    when two paths slug alike. Paths outside ``root`` use their absolute form.
+    """
+    try:
+        rel = Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        rel = Path(path).resolve().as_posix()
+    slug = re.sub(r"[^a-z0-9_-]+", "-", rel.rsplit(".", 1)[0].lower()).strip("-")[:60].strip("-")
+    return f"{slug or 'article'}-{hashlib.sha1(rel.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
+def discover(config: Config) -> list[tuple[Path, Path]]:
+    """Every article file of every configured source as ``(file, source root)``, sorted.
+
+    Hidden files and folders are skipped, and so are symlinks that lead out of the source root
+    (an inbox must not become a way to read arbitrary files). Missing folders yield nothing.
+    """
+    found: set[tuple[Path, Path]] = set()
+    for source in config.sources:
+        if source.kind == "feed":
+            continue    # feeds are fetched by a separate command, never during a refresh
+        path = config.resolve(source.path)
+        if source.kind == "file" or path.is_file():
+            if path.is_file():
+                found.add((path, path.parent))
+            continue
+        found.update((f, path) for f in _folder_files(path, source.glob))
+    return sorted(found)
+
+
+def _folder_files(root: Path, pattern: str) -> Iterator[Path]:
+    if not root.is_dir():
+        return
+    real_root = root.resolve()
+    for f in root.glob(pattern):
+        rel = f.relative_to(root)
+        if f.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts):
+            continue
+        if not f.is_file():
+            continue
+        if f.is_symlink() or any(p.is_symlink() for p in rel.parents if p != Path(".")):
+            if not f.resolve().is_relative_to(real_root):
+                continue
+        yield f
+
+
+def _lines(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every line's content with surrounding whitespace trimmed."""
+    spans = []
+    for m in _LINE.finditer(text):
+        if m.start() == m.end():
+            break
+        s, e = m.span()
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        spans.append((s, e) if s < e else (m.start(), m.start()))
+    return spans
+
+
+def _line_passages(lines: list[tuple[int, int]]) -> list[Passage]:
+    """Saved-page format: every non-empty line is a paragraph."""
+    return [Passage(i, s, e) for i, (s, e) in enumerate((s, e) for s, e in lines if s != e)]
+
+
+def _paragraph_passages(lines: list[tuple[int, int]]) -> list[Passage]:
+    """Plain text: runs of non-blank lines separated by blank lines."""
+    passages: list[Passage] = []
+    start = end = None
+    for s, e in lines + [(0, 0)]:
+        if s != e:
+            start, end = (s if start is None else start), e
+        elif start is not None:
+            passages.append(Passage(len(passages), start, end))
+            start = None
+    return passages
+
+
+def _header_lines(text: str, lines: list[tuple[int, int]]) -> Iterator[str]:
+    nonblank = (text[s:e] for s, e in lines if s != e)
+    for _, line in zip(range(HEADER_LINES), nonblank):
+        yield line
+
+
+def _looks_like_names(value: str) -> bool:
+    """A byline is a few words, not a sentence that happens to start with "By"."""
+    return len(value.split()) <= 8 and not value.endswith((".", "!", "?", ":"))
+
+
+def _title(paragraph: str, *, markdown: bool) -> str:
+    line = paragraph.split("\n", 1)[0].strip()
+    if markdown:
+        line = line.lstrip("#").strip() or line
+    return line
+
+
+def _valid_iso(value: str) -> bool:
+    y, m, d = (int(x) for x in value.split("-"))
+    return _iso(y, m, d) is not None
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+__all__ = ["MAX_BYTES", "SUFFIXES", "read_article", "parse_text", "parse_date", "article_id",
+           "discover", "decode"]

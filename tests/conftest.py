@@ -1,0 +1,67 @@
+"""Shared fixtures: a throw-away project folder with a config and a few original articles.
+
+The articles are written for these tests (not copied from any corpus): short, news-like, in the
+saved-news-page format and as plain text, and they mention real places so the full pipeline has
+something to map.
+"""
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+SAVED_PAGE = textwrap.dedent("""\
+     date 2024-02-03 World
+    Grain ships leave Odesa as Black Sea corridor holds
+
+    Three bulk carriers sailed from Odesa on Saturday, port officials said.
+
+    Anna Kowalski
+    By Anna Kowalski
+    Published 3rd Feb 2024, 09:15 GMT
+    The vessels left the port of Odesa at dawn and were heading for Istanbul.
+
+    Insurers in London said premiums for the route had fallen since December.
+
+    Farmers near Mykolaiv said they hoped exports would rise again in the spring.
+    """)
+
+PLAIN_MD = textwrap.dedent("""\
+    # Floods close roads around Valencia
+
+    Heavy rain closed several roads around Valencia on Tuesday, and trains to
+    Madrid were delayed by up to three hours.
+
+    Emergency services in Seville said they were sending pumps to help.
+    """)
+
+THIRD = textwrap.dedent("""\
+     date 2024-03-10 Europe
+    Talks resume in Geneva
+
+    Negotiators returned to Geneva on Monday after a pause of two weeks.
+
+    By Tomas Reyes
+    Published 10th Mar 2024, 17:02 CET
+    Delegations from Warsaw and Vienna arrived late on Sunday.
+    """)
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    """Write an article file (creating folders); bytes are written as they are."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project root with ``articles/`` holding two articles and an empty ``config/``."""
+    write(tmp_path / "articles" / "odesa.txt", SAVED_PAGE)
+    write(tmp_path / "articles" / "valencia.md", PLAIN_MD)
+    (tmp_path / "config").mkdir()
+    return tmp_path
