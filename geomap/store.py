@@ -1,0 +1,330 @@
+"""The SQLite store (stdlib ``sqlite3``): articles, passages, mentions, places, regions, caches.
+
+One file holds everything a refresh needs to be incremental: each article's content hash, its
+passages and mentions, the places they resolved to, the regions each place falls in, the online
+geocoder's cache and a few ``meta`` values (gazetteer version, parse settings). Every article is
+written in one transaction, so a crash leaves either the old or the new version, never half.
+
+The schema evolves through named migrations recorded in ``schema_version``; a store written by a
+newer geomap is refused rather than guessed at.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+
+from geomap.errors import StoreError
+from geomap.model import Article, Mention, Passage, Place
+
+if TYPE_CHECKING:
+    from geomap.render.data import MapData
+
+
+class _Missing:
+    """The "not cached" answer of ``Store.get`` (``None`` means "cached: not found")."""
+
+    _instance = None
+
+    def __new__(cls):
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING = _Missing()
+
+# (name, SQL). Append only: a migration, once released, is never edited.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    ("initial", """
+        CREATE TABLE articles (
+            id TEXT PRIMARY KEY,
+            source TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            published TEXT,
+            byline TEXT,
+            section TEXT,
+            url TEXT,
+            text TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE passages (
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            PRIMARY KEY (article_id, idx)
+        ) WITHOUT ROWID;
+        CREATE TABLE places (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            lat REAL NOT NULL,
+            lon REAL NOT NULL,
+            country TEXT NOT NULL DEFAULT '',
+            kind TEXT NOT NULL DEFAULT '',
+            population INTEGER NOT NULL DEFAULT 0,
+            admin1 TEXT NOT NULL DEFAULT '',
+            admin2 TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE mentions (
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            end INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            place_id TEXT REFERENCES places(id),
+            score REAL NOT NULL DEFAULT 0,
+            passage_index INTEGER,
+            PRIMARY KEY (article_id, start)
+        ) WITHOUT ROWID;
+        CREATE INDEX mentions_place ON mentions(place_id);
+        CREATE TABLE place_regions (
+            place_id TEXT NOT NULL REFERENCES places(id) ON DELETE CASCADE,
+            region TEXT NOT NULL,
+            PRIMARY KEY (place_id, region)
+        ) WITHOUT ROWID;
+        CREATE TABLE geocode_cache (
+            key TEXT PRIMARY KEY,
+            value TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+    """),
+)
+
+_PLACE_COLUMNS = "id, name, lat, lon, country, kind, population, admin1, admin2"
+
+
+class Store:
+    """The project's SQLite database. Use as a context manager, or call ``close()``."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, isolation_level=None)
+        except (OSError, sqlite3.Error) as e:
+            raise StoreError(f"{self.path}: cannot open the store: {e}") from e
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            self._db.close()
+            raise StoreError(f"{self.path}: not a usable geomap store ({e})") from e
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- schema -----------------------------------------------------------------------------
+
+    @property
+    def schema_version(self) -> int:
+        row = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
+        return row[0] or 0
+
+    def _migrate(self) -> None:
+        self._db.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+                         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+        current = self.schema_version
+        if current > len(MIGRATIONS):
+            raise StoreError(f"{self.path}: schema version {current} is newer than this geomap "
+                             f"understands ({len(MIGRATIONS)}); upgrade geomap")
+        for version, (name, sql) in enumerate(MIGRATIONS[current:], start=current + 1):
+            with self._transaction():
+                for statement in filter(str.strip, sql.split(";")):
+                    self._db.execute(statement)
+                self._db.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (version, name, _now()))
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any failure rolls everything back.
+
+        SQLite errors become ``StoreError`` so callers deal with one exception family.
+        """
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: {e}") from e
+
+    # --- articles ---------------------------------------------------------------------------
+
+    def article_hashes(self) -> dict[str, str]:
+        """``{article id: sha256}`` of every stored article: what a refresh compares against."""
+        return dict(self._db.execute("SELECT id, sha256 FROM articles"))
+
+    def put_article(self, article: Article, mentions: Iterable[Mention],
+                    regions_by_place: Mapping[str, Iterable[str]]) -> None:
+        """Store ``article`` with its mentions and their places, replacing any previous version.
+
+        ``regions_by_place`` gives the region names of each mentioned place; they replace the
+        place's stored memberships. All in one transaction.
+        """
+        mentions = list(mentions)
+        places = {m.place.id: m.place for m in mentions if m.place is not None}
+        with self._transaction() as db:
+            before = self._article_place_ids(article.id)
+            db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
+            db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                       (article.id, article.source, article.sha256, article.title,
+                        article.published, article.byline, article.section, article.url,
+                        article.text, _now()))
+            db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)",
+                           [(article.id, p.index, p.start, p.end) for p in article.passages])
+            self._upsert_places(places.values())
+            db.executemany(
+                "INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(article.id, m.start, m.end, m.text, m.place.id if m.place else None,
+                  m.score, _passage_index(article, m.start)) for m in mentions])
+            self._set_regions({pid: regions_by_place.get(pid, ()) for pid in places})
+            self._prune_places(before - places.keys())
+
+    def delete_articles(self, ids: Iterable[str]) -> int:
+        """Forget these articles (and places no other article mentions); returns how many went."""
+        ids = list(ids)
+        deleted = 0
+        with self._transaction() as db:
+            for article_id in ids:
+                before = self._article_place_ids(article_id)
+                deleted += db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
+                self._prune_places(before)
+        return deleted
+
+    def _article_place_ids(self, article_id: str) -> set[str]:
+        rows = self._db.execute("SELECT DISTINCT place_id FROM mentions "
+                                "WHERE article_id = ? AND place_id IS NOT NULL", (article_id,))
+        return {r[0] for r in rows}
+
+    def _upsert_places(self, places: Iterable[Place]) -> None:
+        self._db.executemany(
+            f"INSERT INTO places ({_PLACE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET name=excluded.name, lat=excluded.lat, lon=excluded.lon, "
+            "country=excluded.country, kind=excluded.kind, population=excluded.population, "
+            "admin1=excluded.admin1, admin2=excluded.admin2",
+            [(p.id, p.name, p.lat, p.lon, p.country, p.kind, p.population, p.admin1, p.admin2)
+             for p in places])
+
+    def _prune_places(self, candidates: Iterable[str]) -> None:
+        """Drop places among ``candidates`` that no mention refers to any more."""
+        self._db.executemany(
+            "DELETE FROM places WHERE id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM mentions WHERE place_id = places.id)", [(c,) for c in candidates])
+
+    def _set_regions(self, regions_by_place: Mapping[str, Iterable[str]]) -> None:
+        self._db.executemany("DELETE FROM place_regions WHERE place_id = ?",
+                             [(pid,) for pid in regions_by_place])
+        self._db.executemany("INSERT OR IGNORE INTO place_regions VALUES (?, ?)",
+                             [(pid, r) for pid, rs in regions_by_place.items() for r in rs])
+
+    # --- places and regions -----------------------------------------------------------------
+
+    def places(self) -> list[Place]:
+        """Every stored place (each is mentioned by at least one article)."""
+        return [Place(*row) for row in self._db.execute(
+            f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")]
+
+    def replace_place_regions(self, regions_by_place: Mapping[str, Iterable[str]]) -> None:
+        """Set every place's region memberships at once (after the region layers changed)."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM place_regions")
+            self._set_regions(regions_by_place)
+
+    def counts(self) -> dict[str, int]:
+        """Sizes for the refresh summary: articles, mapped places, resolved mentions."""
+        one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
+        return {"articles": one("SELECT count(*) FROM articles"),
+                "places": one("SELECT count(*) FROM places"),
+                "mentions": one("SELECT count(*) FROM mentions WHERE place_id IS NOT NULL")}
+
+    # --- meta -------------------------------------------------------------------------------
+
+    def meta_get(self, key: str, default: str | None = None) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def meta_set(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    # --- geocode cache (the ``geocode.GeocodeCache`` protocol) -------------------------------
+
+    def get(self, key: str) -> dict | None | _Missing:
+        """The cached answer for ``key``: a dict (found), None (definitely not found) or MISSING."""
+        row = self._db.execute("SELECT value FROM geocode_cache WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return MISSING
+        return None if row[0] is None else json.loads(row[0])
+
+    def put(self, key: str, value: dict | None) -> None:
+        """Cache a definite answer (None = "not found"). Errors must never reach the cache."""
+        encoded = None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO geocode_cache VALUES (?, ?, ?)", (key, encoded, _now()))
+
+    # --- the renderer's view ----------------------------------------------------------------
+
+    def map_data(self) -> MapData:
+        """Everything the renderer needs: mentioned places (with regions and mentions), articles."""
+        from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord
+
+        db = self._db
+        passages: dict[str, list[Passage]] = defaultdict(list)
+        for aid, idx, start, end in db.execute(
+                "SELECT article_id, idx, start, end FROM passages ORDER BY article_id, idx"):
+            passages[aid].append(Passage(idx, start, end))
+        spans: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+        by_place: dict[str, list[MentionRecord]] = defaultdict(list)
+        for aid, start, end, text, pid, score, pidx in db.execute(
+                "SELECT m.article_id, m.start, m.end, m.text, m.place_id, m.score, m.passage_index "
+                "FROM mentions m JOIN articles a ON a.id = m.article_id "
+                "WHERE m.place_id IS NOT NULL "
+                "ORDER BY coalesce(a.published, '') DESC, m.article_id, m.start"):
+            spans[aid].append((start, end, pid))
+            by_place[pid].append(MentionRecord(aid, start, end, text, pidx, score))
+        regions: dict[str, list[str]] = defaultdict(list)
+        for pid, region in db.execute("SELECT place_id, region FROM place_regions ORDER BY region"):
+            regions[pid].append(region)
+        articles = {
+            aid: ArticleRecord(aid, title, published, byline, source, text,
+                               tuple(passages[aid]), sorted(spans[aid]))
+            for aid, title, published, byline, source, text in db.execute(
+                "SELECT id, title, published, byline, source, text FROM articles ORDER BY id")}
+        places = [PlaceRecord(Place(*row), tuple(regions[row[0]]), by_place[row[0]])
+                  for row in db.execute(f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")
+                  if row[0] in by_place]
+        return MapData(places=places, articles=articles)
+
+
+def _passage_index(article: Article, offset: int) -> int | None:
+    p = article.passage_at(offset)
+    return p.index if p else None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,191 @@
+"""The SQLite store: schema and migrations, atomic per-article writes, cache, the render view."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from geomap.errors import StoreError
+from geomap.model import Mention, Place
+from geomap.render.data import MapData
+from geomap.store import MIGRATIONS, MISSING, Store
+
+from test_articles import parse
+
+KYIV = Place("geonames:703448", "Kyiv", 50.45466, 30.5238, "UA", "city", 2797553, "Kyiv City")
+LVIV = Place("geonames:702550", "Lviv", 49.83826, 24.02324, "UA", "city", 717803, "Lviv")
+EQUATOR = Place("test:null-island", "Null Island", 0.0, 0.0, "", "water")
+
+
+def article(text: str, aid: str = "a1", sha: str = "1" * 64):
+    return parse(text).__class__(**{**_fields(parse(text)), "id": aid, "sha256": sha})
+
+
+def _fields(a):
+    return {f: getattr(a, f) for f in a.__slots__}
+
+
+def mention(a, name: str, place: Place | None, nth: int = 0, score: float = 0.9) -> Mention:
+    start = -1
+    for _ in range(nth + 1):
+        start = a.text.index(name, start + 1)
+    return Mention(start, start + len(name), name, place, score)
+
+
+TEXT = "Power cuts in Kyiv\n\nBy Ola Nowak\n\nShelling hit Kyiv overnight.\n\nLviv was quiet.\n"
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "out" / "geomap.sqlite") as s:
+        yield s
+
+
+def test_creates_schema_with_version_and_wal(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as s:
+        assert s.schema_version == len(MIGRATIONS)
+    db = sqlite3.connect(path)
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"articles", "passages", "mentions", "places", "place_regions", "geocode_cache", "meta",
+            "schema_version"} <= tables
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("SELECT name FROM schema_version").fetchall() == [(MIGRATIONS[0][0],)]
+
+
+def test_reopening_does_not_reapply_migrations(tmp_path):
+    path = tmp_path / "s.sqlite"
+    Store(path).close()
+    with Store(path) as s:
+        s.meta_set("k", "v")
+    with Store(path) as s:
+        assert s.meta_get("k") == "v"
+        assert s.schema_version == len(MIGRATIONS)
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "s.sqlite"
+    Store(path).close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO schema_version VALUES (99, 'future', 'x')")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer"):
+        Store(path)
+
+
+def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path):
+    path = tmp_path / "s.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable geomap store"):
+        Store(path)
+
+
+def test_put_article_then_hashes_and_map_data(store):
+    a = article(TEXT)
+    store.put_article(a, [mention(a, "Kyiv", KYIV), mention(a, "Kyiv", KYIV, 1),
+                          mention(a, "Lviv", LVIV), mention(a, "Ola", None)],
+                      {KYIV.id: ("ukraine", "ukraine/kyiv"), LVIV.id: ("ukraine",)})
+    assert store.article_hashes() == {"a1": "1" * 64}
+    data = store.map_data()
+    assert isinstance(data, MapData)
+    by_id = {r.place.id: r for r in data.places}
+    assert set(by_id) == {KYIV.id, LVIV.id}            # the unresolved mention is not plotted
+    assert by_id[KYIV.id].place == KYIV
+    assert by_id[KYIV.id].regions == ("ukraine", "ukraine/kyiv")
+    kyiv = by_id[KYIV.id].mentions
+    assert [(m.start, m.end) for m in kyiv] == [(TEXT.index("Kyiv"), TEXT.index("Kyiv") + 4),
+                                                (TEXT.rindex("Kyiv"), TEXT.rindex("Kyiv") + 4)]
+    # the second Kyiv is in passage 2 ("Shelling hit Kyiv overnight.")
+    assert kyiv[1].passage_index == 2 and kyiv[0].passage_index == 0
+    rec = data.articles["a1"]
+    assert rec.text == TEXT and rec.title == "Power cuts in Kyiv" and rec.byline == "Ola Nowak"
+    assert rec.passages == a.passages
+    assert rec.mentions == sorted([(m.start, m.end, KYIV.id) for m in kyiv]
+                                  + [(TEXT.index("Lviv"), TEXT.index("Lviv") + 4, LVIV.id)])
+    assert store.counts() == {"articles": 1, "places": 2, "mentions": 3}
+
+
+def test_zero_coordinates_survive(store):
+    a = article("Calm\n\nNothing near Null Island.\n")
+    store.put_article(a, [mention(a, "Null Island", EQUATOR)], {})
+    (rec,) = store.map_data().places
+    assert (rec.place.lat, rec.place.lon) == (0.0, 0.0)
+    assert rec.regions == ()
+
+
+def test_put_article_replaces_the_previous_version(store):
+    a = article(TEXT)
+    store.put_article(a, [mention(a, "Kyiv", KYIV), mention(a, "Lviv", LVIV)], {})
+    b = article("Lviv only\n\nRain in Lviv.\n", sha="2" * 64)
+    store.put_article(b, [mention(b, "Lviv", LVIV), mention(b, "Lviv", LVIV, 1)], {LVIV.id: ("west",)})
+    assert store.article_hashes() == {"a1": "2" * 64}
+    data = store.map_data()
+    assert [r.place.id for r in data.places] == [LVIV.id]      # Kyiv is forgotten
+    assert [p.id for p in store.places()] == [LVIV.id]
+    assert len(data.places[0].mentions) == 2
+    assert data.places[0].regions == ("west",)
+    assert data.articles["a1"].text.startswith("Lviv only")
+
+
+def test_a_failed_put_leaves_the_previous_version_intact(store):
+    a = article(TEXT)
+    store.put_article(a, [mention(a, "Kyiv", KYIV)], {})
+    b = article("New\n\nKyiv and Kyiv.\n", sha="2" * 64)
+    dup = mention(b, "Kyiv", KYIV)
+    broken = Place("test:broken", "broken", None, 2.0)  # NOT NULL lat: the insert fails mid-way
+    with pytest.raises(StoreError):
+        store.put_article(b, [dup, Mention(dup.start + 9, dup.end + 9, "Kyiv", broken)], {})
+    assert store.article_hashes() == {"a1": "1" * 64}
+    assert store.map_data().articles["a1"].text == TEXT
+
+
+def test_places_shared_by_two_articles_survive_deleting_one(store):
+    a, b = article(TEXT, "a"), article("Lviv\n\nIn Lviv.\n", "b")
+    store.put_article(a, [mention(a, "Lviv", LVIV), mention(a, "Kyiv", KYIV)], {})
+    store.put_article(b, [mention(b, "Lviv", LVIV, 1)], {})
+    assert store.delete_articles(["a", "missing"]) == 1
+    assert store.article_hashes() == {"b": "1" * 64}
+    data = store.map_data()
+    assert [r.place.id for r in data.places] == [LVIV.id]
+    assert [m.article_id for m in data.places[0].mentions] == ["b"]
+    assert set(data.articles) == {"b"}
+    assert store.counts()["places"] == 1
+
+
+def test_replace_place_regions(store):
+    a = article(TEXT)
+    store.put_article(a, [mention(a, "Kyiv", KYIV), mention(a, "Lviv", LVIV)], {KYIV.id: ("old",)})
+    store.replace_place_regions({LVIV.id: ("west", "ukraine")})
+    regions = {r.place.id: r.regions for r in store.map_data().places}
+    assert regions == {KYIV.id: (), LVIV.id: ("ukraine", "west")}
+
+
+def test_mentions_newest_article_first(store):
+    old = article(" date 2020-01-01 X\nOld\nKyiv\n", "old")
+    new = article(" date 2024-01-01 X\nNew\nKyiv\n", "new")
+    store.put_article(old, [mention(old, "Kyiv", KYIV)], {})
+    store.put_article(new, [mention(new, "Kyiv", KYIV)], {})
+    (rec,) = store.map_data().places
+    assert [m.article_id for m in rec.mentions] == ["new", "old"]
+
+
+def test_geocode_cache_distinguishes_missing_from_not_found(store, tmp_path):
+    assert store.get("nominatim|Kyiv|UA") is MISSING
+    store.put("nominatim|Kyiv|UA", {"lat": 50.45, "lon": 30.52, "name": "Київ"})
+    store.put("nominatim|Atlantis|", None)
+    assert store.get("nominatim|Kyiv|UA") == {"lat": 50.45, "lon": 30.52, "name": "Київ"}
+    assert store.get("nominatim|Atlantis|") is None
+    store.close()
+    with Store(store.path) as again:                    # persisted
+        assert again.get("nominatim|Atlantis|") is None
+        assert again.get("nominatim|Kyiv|UA")["name"] == "Київ"
+        assert again.get("other") is MISSING
+
+
+def test_meta(store):
+    assert store.meta_get("gazetteer_version") is None
+    assert store.meta_get("gazetteer_version", "none") == "none"
+    store.meta_set("gazetteer_version", "v1")
+    store.meta_set("gazetteer_version", "v2")
+    assert store.meta_get("gazetteer_version") == "v2"
