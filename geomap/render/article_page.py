@@ -1,0 +1,109 @@
+"""One self-contained HTML page per article: every passage anchored, every mention highlighted.
+
+The page makes no external requests (its CSS is inlined) and links only to the map next to it
+(``../map.html#place=<id>``). Article text is untrusted: each piece is escaped as it is written.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+from functools import lru_cache
+from urllib.parse import quote
+
+from geomap.model import Place
+from geomap.render.data import ArticleRecord
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
+
+
+def page_name(article_id: str) -> str:
+    """The file stem of an article's page: the id itself when it is filename-safe.
+
+    ``articles.article_id`` makes safe ids; anything else (hand-built data, a future source) is
+    slugged and suffixed with a hash so it can never name a path outside ``articles/``.
+    """
+    if _SAFE_ID.fullmatch(article_id):
+        return article_id
+    slug = re.sub(r"[^a-z0-9_-]+", "-", article_id.lower()).strip("-")[:60]
+    digest = hashlib.sha1(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{slug or 'article'}-{digest}"
+
+
+def place_href(place_id: str, prefix: str = "../") -> str:
+    """The map link that centres on a place and opens its pop-up (read by geomap.js)."""
+    return f"{prefix}map.html#place={quote(place_id, safe='')}"
+
+
+def _place_title(place: Place | None) -> str:
+    if place is None:
+        return ""
+    where = ", ".join(x for x in (place.admin1, place.country) if x)
+    return f"{place.name} ({place.kind}{', ' + where if where else ''})"
+
+
+def _highlight(text: str, start: int, end: int, mentions: list[tuple[int, int, str]],
+               places: dict[str, Place]) -> str:
+    """HTML for ``text[start:end]`` with each mention inside it wrapped in a map link."""
+    out: list[str] = []
+    pos = start
+    for m_start, m_end, place_id in mentions:
+        m_start, m_end = max(m_start, start), min(m_end, end)
+        if m_start < pos or m_start >= m_end:
+            continue                    # overlaps the previous mention, or outside this passage
+        out.append(html.escape(text[pos:m_start]))
+        title = html.escape(_place_title(places.get(place_id)))
+        out.append(f'<a class="m" href="{html.escape(place_href(place_id))}" title="{title}">'
+                   f"<mark>{html.escape(text[m_start:m_end])}</mark></a>")
+        pos = m_end
+    out.append(html.escape(text[pos:end]))
+    return "".join(out)
+
+
+def _paragraphs(article: ArticleRecord, places: dict[str, Place]) -> list[tuple[str, str]]:
+    """(anchor, inner HTML) per passage; one ``p0`` for the whole text when there are none."""
+    mentions = sorted(article.mentions)
+    passages = article.passages or ()
+    if not passages:
+        return [("p0", _highlight(article.text, 0, len(article.text), mentions, places))]
+    result = []
+    i = 0
+    for p in passages:
+        while i < len(mentions) and mentions[i][1] <= p.start:
+            i += 1                      # mentions are sorted: skip those before this passage
+        inside = []
+        j = i
+        while j < len(mentions) and mentions[j][0] < p.end:
+            inside.append(mentions[j])
+            j += 1
+        result.append((f"p{p.index}", _highlight(article.text, p.start, p.end, inside, places)))
+    return result
+
+
+@lru_cache(maxsize=1)
+def _environment():
+    """The Jinja environment (autoescaping on), built on first use, not at import."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("geomap.render", "templates"),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    from importlib.resources import files
+
+    return files("geomap.render").joinpath("static/article.css").read_text(encoding="utf-8")
+
+
+def render_article(article: ArticleRecord, places: dict[str, Place], *, map_title: str) -> str:
+    """The article page's HTML. ``places`` (id → Place) names the places in link titles."""
+    from markupsafe import Markup
+
+    paragraphs = [(anchor, Markup(body)) for anchor, body in _paragraphs(article, places)]
+    return _environment().get_template("article.html").render(
+        article=article, paragraphs=paragraphs, css=Markup(_css()), map_title=map_title,
+        map_href="../map.html",
+    )

@@ -1,0 +1,272 @@
+"""``map.html``: a folium map whose place markers and pop-ups are built in the browser.
+
+Scale decides the shape. Tens of thousands of folium ``Marker``/``Popup`` objects would each emit
+their own JS and pre-rendered HTML; instead every place goes into ONE compact JSON array embedded
+once (``<script type="application/json">``), and ``static/geomap.js`` makes the markers (clustered)
+and builds a pop-up with DOM calls only when it is opened. Quoted passages are trimmed here to a
+window around the mention, so the page stays small.
+
+Security: everything in the payload is untrusted text. It is serialised as JSON with ``<``, ``>``,
+``&``, U+2028 and U+2029 escaped (``</script>`` cannot close the tag) and the JS only ever puts it
+into ``textContent``; links are built from our own page names, never from data URLs.
+"""
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Iterable, Mapping
+
+from geomap.config import Config, MapConfig
+from geomap.errors import ConfigError
+from geomap.render.article_page import page_name
+from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord
+
+QUOTE_WIDTH = 240              # characters of passage quoted around a mention in a pop-up
+_ELLIPSIS = "\u2026"
+
+# Leaflet path options a region layer's ``style`` may set; anything else in the YAML is ignored.
+_STYLE_KEYS = ("stroke", "color", "weight", "opacity", "lineCap", "lineJoin", "dashArray",
+               "fill", "fillColor", "fillOpacity")
+
+_ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0) · '
+                'Regions: <a href="https://www.naturalearthdata.com/">Natural Earth</a>')
+
+
+def script_json(value: Any) -> str:
+    """JSON that is safe inside an HTML ``<script>`` element (and as a JS literal)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def quote_window(text: str, lo: int, hi: int, spans: list[tuple[int, int]],
+                 width: int = QUOTE_WIDTH) -> tuple[str, list[int]]:
+    """Up to ``width`` characters of ``text[lo:hi]`` around the first span, cut at spaces.
+
+    Returns the quote (with ``…`` where it was cut, newlines as spaces) and the spans that fit in
+    it as flat ``[start, end, start, end, ...]`` offsets into the quote.
+    """
+    first_start, first_end = spans[0]
+    a, b = lo, hi
+    if hi - lo > width:
+        room = max(0, width - (first_end - first_start))
+        a = max(lo, first_start - room // 2)
+        b = min(hi, max(a + width, first_end))
+        a = max(lo, min(a, b - width))
+        if a > lo:                       # start at a word: skip the partial one
+            space = text.find(" ", a, first_start)
+            a = space + 1 if space != -1 and space - a < 24 else a
+        if b < hi:                       # end at a word
+            space = text.rfind(" ", first_end, b)
+            b = space if space != -1 and b - space < 24 else b
+    prefix = _ELLIPSIS if a > lo else ""
+    suffix = _ELLIPSIS if b < hi else ""
+    quote = prefix + text[a:b].replace("\n", " ").replace("\r", " ") + suffix
+    shift = len(prefix) - a
+    marks: list[int] = []
+    for start, end in spans:
+        if start >= a and end <= b:
+            marks += [start + shift, end + shift]
+    return quote, marks
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The mentions of one place in one passage of one article (quoted once)."""
+
+    article: ArticleRecord | None
+    article_id: str
+    passage_index: int | None
+    spans: list[tuple[int, int]]
+
+
+def _groups(mentions: Iterable[MentionRecord], articles: Mapping[str, ArticleRecord]) -> list[_Group]:
+    """Mentions grouped by passage, newest article first (undated last), then text order."""
+    by_key: dict[tuple[str, int | None], list[tuple[int, int]]] = {}
+    for m in mentions:
+        by_key.setdefault((m.article_id, m.passage_index), []).append((m.start, m.end))
+    groups = [_Group(articles.get(aid), aid, pidx, sorted(spans))
+              for (aid, pidx), spans in by_key.items()]
+    groups.sort(key=lambda g: (g.article_id, -1 if g.passage_index is None else g.passage_index,
+                               g.spans[0]))
+    groups.sort(key=lambda g: (g.article.published or "") if g.article else "", reverse=True)
+    return groups
+
+
+def _passage_bounds(article: ArticleRecord, passage_index: int | None) -> tuple[int, int]:
+    if passage_index is not None:
+        for p in article.passages[passage_index:passage_index + 1] or article.passages:
+            if p.index == passage_index:
+                return p.start, p.end
+    return 0, len(article.text)
+
+
+class _Payload:
+    """Builds the compact JSON the map's script reads; articles are numbered as first quoted."""
+
+    def __init__(self, data: MapData, settings: MapConfig, region_labels: Mapping[str, str]):
+        self.data, self.settings = data, settings
+        self.region_labels = region_labels
+        self.article_index: dict[str, int] = {}
+        self.articles: list[list[Any]] = []
+        self.region_index: dict[str, int] = {}
+        self.regions: list[str] = []
+
+    def _article(self, record: ArticleRecord) -> int:
+        i = self.article_index.get(record.id)
+        if i is None:
+            i = self.article_index[record.id] = len(self.articles)
+            self.articles.append([page_name(record.id), record.title or record.id,
+                                  record.published or ""])
+        return i
+
+    def _region(self, name: str) -> int:
+        i = self.region_index.get(name)
+        if i is None:
+            i = self.region_index[name] = len(self.regions)
+            self.regions.append(self.region_labels.get(name, name))
+        return i
+
+    def _quotes(self, record: PlaceRecord) -> tuple[list[list[Any]], int]:
+        groups = _groups(record.mentions, self.data.articles)
+        quotes = []
+        for g in groups:
+            if len(quotes) >= self.settings.max_passages:
+                break
+            if g.article is None:
+                continue                 # the article is gone; its mention still counts
+            lo, hi = _passage_bounds(g.article, g.passage_index)
+            text, marks = quote_window(g.article.text, lo, hi, g.spans)
+            anchor = -1 if g.passage_index is None else g.passage_index
+            quotes.append([self._article(g.article), anchor, text, marks])
+        return quotes, len(groups)
+
+    def place_row(self, record: PlaceRecord) -> list[Any]:
+        """``[id, name, kind, country, lat, lon, [region#], mentions, articles, quotes, passages]``."""
+        p = record.place
+        quotes, n_passages = self._quotes(record)
+        return [p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
+                [self._region(r) for r in record.regions], len(record.mentions),
+                len({m.article_id for m in record.mentions}), quotes, n_passages]
+
+    def build(self, legend: list[list[str]], title: str) -> dict[str, Any]:
+        places = [self.place_row(r) for r in self.data.places]
+        return {"title": title, "cluster": self.settings.cluster, "legend": legend,
+                "bounds": _bounds(self.data),
+                "articles": self.articles, "regions": self.regions, "places": places,
+                "attribution": _ATTRIBUTION}
+
+
+def _style(layer_style: Mapping[str, Any]) -> dict[str, Any]:
+    """The layer's Leaflet style, limited to path options with plain values."""
+    return {k: v for k, v in layer_style.items()
+            if k in _STYLE_KEYS and isinstance(v, (str, int, float, bool))}
+
+
+def _tile_layer(settings: MapConfig):
+    """folium's TileLayer for ``map.tiles``: an xyzservices name, or a URL needing attribution."""
+    import folium
+
+    tiles = settings.tiles
+    if "{" in tiles or "://" in tiles:
+        if not settings.attribution:
+            raise ConfigError("a tile URL needs map.attribution", key="map.attribution")
+        return folium.TileLayer(tiles, attr=html.escape(settings.attribution), name="Base map",
+                                control=False)
+    attr = html.escape(settings.attribution) if settings.attribution else None
+    try:
+        return folium.TileLayer(tiles, attr=attr, name="Base map", control=False)
+    except ValueError as exc:
+        raise ConfigError(f"unknown tile provider {tiles!r}: {exc}", key="map.tiles") from exc
+
+
+def _region_layer(layer) -> Any:
+    """One ``folium.GeoJson`` per configured layer; labels escaped (Leaflet shows them as HTML)."""
+    import folium
+    from shapely.geometry import mapping
+
+    features = [{"type": "Feature", "geometry": mapping(r.geometry),
+                 "properties": {"label": html.escape(r.label or r.name)}}
+                for r in layer.regions]
+    style = _style(layer.style or {})
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name=html.escape(layer.label or layer.name), show=bool(layer.show),
+        style_function=lambda _feature, style=style: dict(style),
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        control=True, overlay=True,
+    )
+
+
+@lru_cache(maxsize=2)
+def _static(name: str) -> str:
+    from importlib.resources import files
+
+    return files("geomap.render").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def _bounds(data: MapData) -> list[list[float]] | None:
+    if not data.places:
+        return None
+    lats = [r.place.lat for r in data.places]
+    lons = [r.place.lon for r in data.places]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def render_map(data: MapData, config: Config, layers: list) -> str:
+    """The complete ``map.html`` text."""
+    import folium
+    from branca.element import MacroElement
+    from folium.elements import JSCSSMixin
+    from folium.plugins import Fullscreen, MarkerCluster
+    from folium.template import Template
+
+    settings = config.map
+    fmap = folium.Map(location=[30, 20], zoom_start=2, tiles=None, max_zoom=18,
+                      control_scale=True, world_copy_jump=True)
+    # Only Leaflet itself: folium's default jQuery/Bootstrap/awesome-markers are unused here.
+    fmap.default_js = [(k, u) for k, u in fmap.default_js if k == "leaflet"]
+    fmap.default_css = [(k, u) for k, u in fmap.default_css if k == "leaflet_css"]
+    _tile_layer(settings).add_to(fmap)
+
+    legend = []
+    for layer in layers:
+        _region_layer(layer).add_to(fmap)
+        style = _style(layer.style or {})
+        legend.append([layer.label or layer.name, str(style.get("color", "#3388ff")),
+                       str(style.get("fillColor", style.get("color", "#3388ff")))])
+    control = folium.LayerControl(collapsed=True)
+    control.add_to(fmap)
+    Fullscreen(position="topleft").add_to(fmap)
+
+    labels = {r.name: (r.label or r.name) for layer in layers for r in layer.regions}
+    payload = _Payload(data, settings, labels).build(legend, settings.title)
+
+    class PlaceLayer(JSCSSMixin, MacroElement):
+        """Our markers, pop-ups, legend and ``#place=`` handling, fed by the embedded JSON."""
+
+        default_js = MarkerCluster.default_js if settings.cluster else []
+        default_css = MarkerCluster.default_css if settings.cluster else []
+        _template = Template("""
+            {% macro header(this, kwargs) %}<title>{{ this.title }}</title>
+            <style>{{ this.css }}</style>{% endmacro %}
+            {% macro html(this, kwargs) %}<script type="application/json" id="geomap-data">
+            {{- this.payload -}}</script>{% endmacro %}
+            {% macro script(this, kwargs) %}{{ this.js }}
+            geomapInit({{ this._parent.get_name() }}, {{ this.control }},
+                JSON.parse(document.getElementById("geomap-data").textContent));
+            {% endmacro %}""")
+
+        def __init__(self):
+            super().__init__()
+            self._name = "GeomapPlaces"
+            self.title = html.escape(settings.title)
+            self.css = _static("geomap.css")
+            self.js = _static("geomap.js")
+            self.payload = script_json(payload)
+            self.control = control.get_name()
+
+    PlaceLayer().add_to(fmap)
+    return fmap.get_root().render()
