@@ -19,30 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from geomap.errors import StoreError
+from geomap.geocode import MISSING
 from geomap.model import Article, Mention, Passage, Place
 
 if TYPE_CHECKING:
     from geomap.render.data import MapData
-
-
-class _Missing:
-    """The "not cached" answer of ``Store.get`` (``None`` means "cached: not found")."""
-
-    _instance = None
-
-    def __new__(cls):
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-MISSING = _Missing()
 
 # (name, SQL). Append only: a migration, once released, is never edited.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
@@ -274,8 +255,9 @@ class Store:
 
     # --- geocode cache (the ``geocode.GeocodeCache`` protocol) -------------------------------
 
-    def get(self, key: str) -> dict | None | _Missing:
-        """The cached answer for ``key``: a dict (found), None (definitely not found) or MISSING."""
+    def get(self, key: str) -> dict | None | object:
+        """The cached answer for ``key``: a dict (found), None (definitely not found) or
+        ``geocode.MISSING`` (never asked)."""
         row = self._db.execute("SELECT value FROM geocode_cache WHERE key = ?", (key,)).fetchone()
         if row is None:
             return MISSING
