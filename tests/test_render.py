@@ -1,0 +1,336 @@
+"""Tests for geomap.render: outputs, links between map and article pages, escaping, trimming.
+
+Inputs are MapData built directly from real places (no gazetteer needed).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+from shapely.geometry import box
+
+from geomap.config import MapConfig, default_config
+from geomap.errors import ConfigError
+from geomap.model import Passage, Place
+from geomap.render import (ArticleRecord, MapData, MentionRecord, PlaceRecord, render_outputs)
+from geomap.render.article_page import page_name, render_article
+from geomap.render.map import QUOTE_WIDTH, quote_window, render_map, script_json
+
+KHERSON = Place("geonames:706448", "Kherson", 46.6354, 32.6169, "UA", "city", 279131, "Kherson")
+MARIUPOL = Place("geonames:701822", "Mariupol", 47.0958, 37.5494, "UA", "city", 481626, "Donetsk")
+KYIV = Place("geonames:703448", "Kyiv", 50.4501, 30.5234, "UA", "city", 2797553, "Kyiv City")
+
+HOSTILE = ('<script>alert(1)</script> <img src=x onerror=alert(1)> </script> '
+           'javascript:alert(1) "quotes" \u2028')
+
+
+@dataclasses.dataclass(frozen=True)
+class Region:
+    """The contract's ``geomap.regions.Region`` fields (the renderer reads nothing else)."""
+
+    name: str
+    label: str
+    layer: str
+    geometry: object
+
+
+@dataclasses.dataclass(frozen=True)
+class Layer:
+    """The contract's ``geomap.regions.Layer`` fields."""
+
+    name: str
+    label: str
+    description: str
+    style: dict
+    show: bool
+    regions: tuple
+
+
+def make_article(article_id: str, paragraphs: list[str], *, title: str, published: str | None,
+                 places: dict[str, Place]) -> tuple[ArticleRecord, dict[str, list[MentionRecord]]]:
+    """An article from paragraphs; every occurrence of a name in ``places`` is a mention."""
+    text = "\n\n".join(paragraphs) + "\n"
+    passages, mentions, by_place = [], [], {}
+    pos = 0
+    for index, para in enumerate(paragraphs):
+        passages.append(Passage(index, pos, pos + len(para)))
+        for name, place in places.items():
+            for m in re.finditer(re.escape(name), para):
+                start, end = pos + m.start(), pos + m.end()
+                mentions.append((start, end, place.id))
+                by_place.setdefault(place.id, []).append(
+                    MentionRecord(article_id, start, end, name, index, 0.9))
+        pos += len(para) + 2
+    record = ArticleRecord(article_id, title, published, "By Test Writer", f"{article_id}.txt",
+                           text, tuple(passages), sorted(mentions))
+    return record, by_place
+
+
+def make_data(specs: list[tuple[str, list[str], str, str | None]],
+              regions: dict[str, tuple[str, ...]] | None = None) -> MapData:
+    """MapData from ``(id, paragraphs, title, date)`` specs mentioning Kherson, Mariupol, Kyiv."""
+    names = {p.name: p for p in (KHERSON, MARIUPOL, KYIV)}
+    articles, mentions = {}, {}
+    for article_id, paragraphs, title, date in specs:
+        record, by_place = make_article(article_id, paragraphs, title=title, published=date,
+                                        places=names)
+        articles[article_id] = record
+        for place_id, ms in by_place.items():
+            mentions.setdefault(place_id, []).extend(ms)
+    places = [PlaceRecord(p, (regions or {}).get(p.id, ()), mentions[p.id])
+              for p in names.values() if p.id in mentions]
+    return MapData(places, articles)
+
+
+def payload(map_html: str) -> dict:
+    """The JSON the map's script reads (exactly as the browser gets it)."""
+    match = re.search(r'<script type="application/json" id="geomap-data">(.*?)</script>',
+                      map_html, re.S)
+    assert match, "map.html has no embedded place data"
+    return json.loads(match.group(1))
+
+
+def row_for(data: dict, place_id: str) -> list:
+    return next(row for row in data["places"] if row[0] == place_id)
+
+
+class Links(HTMLParser):
+    """Collects every href and every element id of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.ids = [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "href" in attrs:
+            self.hrefs.append(attrs["href"])
+        if "id" in attrs:
+            self.ids.append(attrs["id"])
+
+
+def parse_links(page: str) -> Links:
+    parser = Links()
+    parser.feed(page)
+    return parser
+
+
+@pytest.fixture
+def config(tmp_path):
+    return default_config(tmp_path)
+
+
+@pytest.fixture
+def news() -> MapData:
+    return make_data([
+        ("kherson-strike-1a2b3c4d",
+         ["Strikes hit Kherson overnight", "Officials in Kherson said power was cut.",
+          "Aid convoys left Kyiv for the south on Tuesday."],
+         "Strikes hit Kherson", "2024-03-02"),
+        ("mariupol-port-5e6f7a8b",
+         ["Port of Mariupol reopens", "Ships returned to Mariupol, and Kherson waited."],
+         "Port of Mariupol reopens", "2023-11-20"),
+    ], regions={KHERSON.id: ("ua-south",)})
+
+
+def test_render_outputs_writes_map_pages_and_geojson_only_into_out_dir(tmp_path, config, news):
+    out = tmp_path / "out"
+    written = render_outputs(news, out, config, [])
+    expected = {out / "map.html", out / "places.geojson",
+                out / "articles" / "kherson-strike-1a2b3c4d.html",
+                out / "articles" / "mariupol-port-5e6f7a8b.html"}
+    assert set(written) == expected
+    assert {p for p in out.rglob("*") if p.is_file()} == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_places_geojson_has_one_point_per_place_with_counts(tmp_path, config, news):
+    render_outputs(news, tmp_path, config, [])
+    collection = json.loads((tmp_path / "places.geojson").read_text(encoding="utf-8"))
+    assert collection["type"] == "FeatureCollection"
+    features = {f["properties"]["id"]: f for f in collection["features"]}
+    assert set(features) == {KHERSON.id, MARIUPOL.id, KYIV.id}
+    kherson = features[KHERSON.id]
+    assert kherson["geometry"] == {"type": "Point", "coordinates": [32.6169, 46.6354]}
+    props = kherson["properties"]
+    assert (props["name"], props["kind"], props["country"]) == ("Kherson", "city", "UA")
+    assert props["regions"] == ["ua-south"]
+    assert (props["mentions"], props["articles"]) == (3, 2)
+    assert (features[KYIV.id]["properties"]["mentions"],
+            features[KYIV.id]["properties"]["articles"]) == (1, 1)
+
+
+def test_popup_quotes_link_to_the_passage_that_contains_the_mention(config, news):
+    data = payload(render_map(news, config, []))
+    for place in (KHERSON, MARIUPOL, KYIV):
+        row = row_for(data, place.id)
+        assert row[9], f"no quotes for {place.name}"
+        for article_no, anchor, quote, marks in row[9]:
+            page = data["articles"][article_no][0]
+            article = news.articles[page]
+            passage = article.passages[anchor]
+            assert any(passage.start <= s < passage.end and place.id == pid
+                       for s, _e, pid in article.mentions)
+            assert quote in article.text[passage.start:passage.end]
+            assert [quote[marks[i]:marks[i + 1]] for i in range(0, len(marks), 2)] \
+                == [place.name] * (len(marks) // 2) and marks
+
+
+def test_popup_article_anchor_exists_on_the_article_page(tmp_path, config, news):
+    render_outputs(news, tmp_path, config, [])
+    data = payload((tmp_path / "map.html").read_text(encoding="utf-8"))
+    article_no, anchor, _quote, _marks = row_for(data, MARIUPOL.id)[9][0]
+    page = tmp_path / "articles" / f"{data['articles'][article_no][0]}.html"
+    html_text = page.read_text(encoding="utf-8")
+    paragraph = re.search(rf'<p id="p{anchor}">(.*?)</p>', html_text, re.S).group(1)
+    assert "<mark>Mariupol</mark>" in paragraph
+
+
+def test_popup_lists_newest_passages_first_and_at_most_max_passages(tmp_path, config, news):
+    settings = dataclasses.replace(config, map=MapConfig(max_passages=2))
+    row = row_for(payload(render_map(news, settings, [])), KHERSON.id)
+    name, kind, country = row[1:4]
+    assert (name, kind, country) == ("Kherson", "city", "UA")
+    assert (row[7], row[8], row[10]) == (3, 2, 3)       # mentions, articles, passages
+    assert len(row[9]) == 2
+    data = payload(render_map(news, settings, []))
+    dates = [data["articles"][q[0]][2] for q in row[9]]
+    assert dates == ["2024-03-02", "2024-03-02"]
+    assert [q[1] for q in row[9]] == [0, 1]               # same article: text order
+    oldest = row_for(payload(render_map(news, config, [])), KHERSON.id)[9][-1]
+    assert data["articles"][oldest[0]][2] == "2023-11-20"
+
+
+def test_hostile_text_is_escaped_in_map_and_article_pages(tmp_path, news):
+    specs = [("hostile-00000001", [f"Kherson {HOSTILE}", f"{HOSTILE} near Kyiv"],
+              f"Title {HOSTILE}", "2024-01-01")]
+    data = make_data(specs, regions={KHERSON.id: ("evil",)})
+    evil_place = PlaceRecord(dataclasses.replace(MARIUPOL, name=f"Mariupol {HOSTILE}"), (),
+                             [MentionRecord("hostile-00000001", 0, 7, "Kherson", 0, 0.5)])
+    data.places.append(evil_place)
+    layer = Layer("evil", f"Layer {HOSTILE}", HOSTILE, {"color": "red", "weight": 2}, True,
+                  (Region("evil", f"Region {HOSTILE}", "evil", box(32, 46, 33, 47)),))
+    config = dataclasses.replace(default_config(tmp_path),
+                                 map=MapConfig(title=f"Map {HOSTILE}"))
+    render_outputs(data, tmp_path / "out", config, [layer])
+
+    map_html = (tmp_path / "out" / "map.html").read_text(encoding="utf-8")
+    for raw in ("<script>alert", "<img src=x", "onerror=alert(1)>"):
+        assert raw not in map_html
+    assert map_html.count("</script>") == map_html.count("<script")
+    scripts = re.findall(r"<script[^>]*>(.*?)</script>", map_html, re.S)
+    assert not any("\u2028" in s or "\u2029" in s for s in scripts)   # JS line terminators
+    assert "<title>Map &lt;script&gt;alert(1)&lt;/script&gt;" in map_html
+    assert not any(h.lower().startswith("javascript:") for h in parse_links(map_html).hrefs)
+    embedded = payload(map_html)           # the text survives intact as data
+    assert embedded["articles"][0][1] == f"Title {HOSTILE}"
+    assert row_for(embedded, MARIUPOL.id)[1] == f"Mariupol {HOSTILE}"
+    assert embedded["regions"] == [f"Region {HOSTILE}"]
+
+    page = (tmp_path / "out" / "articles" / "hostile-00000001.html").read_text(encoding="utf-8")
+    for raw in ("<script>alert", "<img src=x", "</script> ", "<script"):
+        assert raw not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<h1>Title &lt;script&gt;" in page
+    links = parse_links(page)
+    assert links.hrefs and all(h == "../map.html" or h.startswith("../map.html#place=")
+                               for h in links.hrefs)
+
+
+def test_region_layer_is_drawn_with_escaped_label_in_layer_control(config, news):
+    shown = Layer("south", "South <b>", "", {"color": "#ff7800", "weight": 2, "bogus": "x"},
+                  True, (Region("south", "South", "south", box(30, 44, 38, 48)),))
+    hidden = Layer("front", "Front line", "", {"color": "#0000ff"}, False,
+                   (Region("front/a", "A", "front", box(36, 47, 38, 48)),
+                    Region("front/b", "B", "front", box(35, 46, 36, 47))))
+    map_html = render_map(news, config, [shown, hidden])
+    assert '"South \\u0026lt;b\\u0026gt;"' in map_html          # Leaflet shows it as HTML
+    assert '"Front line"' in map_html
+    assert '"#ff7800"' in map_html and "bogus" not in map_html
+    assert map_html.count('"type": "Polygon"') + map_html.count('"type":"Polygon"') == 3
+    legend = payload(map_html)["legend"]
+    assert legend == [["South <b>", "#ff7800", "#ff7800"], ["Front line", "#0000ff", "#0000ff"]]
+
+
+def test_map_credits_geonames_natural_earth_and_tiles(config, news):
+    map_html = render_map(news, config, [])
+    attribution = payload(map_html)["attribution"]
+    assert "GeoNames" in attribution and "CC BY 4.0" in attribution
+    assert "Natural Earth" in attribution
+    assert "openstreetmap.org/copyright" in map_html.lower()
+
+
+def test_tile_url_needs_attribution_and_it_is_escaped(config, news):
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    with pytest.raises(ConfigError, match="attribution"):
+        render_map(news, dataclasses.replace(config, map=MapConfig(tiles=url)), [])
+    settings = dataclasses.replace(config, map=MapConfig(tiles=url, attribution="<i>Me</i>"))
+    map_html = render_map(news, settings, [])
+    assert "tiles.example.org" in map_html and "<i>Me" not in map_html
+
+
+def test_unknown_tile_provider_is_a_config_error(config, news):
+    settings = dataclasses.replace(config, map=MapConfig(tiles="No Such Provider Tiles"))
+    with pytest.raises(ConfigError, match="map.tiles"):
+        render_map(news, settings, [])
+
+
+def test_article_page_anchors_every_passage_and_links_every_mention(news):
+    article = news.articles["kherson-strike-1a2b3c4d"]
+    page = render_article(article, {KHERSON.id: KHERSON}, map_title="geomap")
+    links = parse_links(page)
+    assert links.ids == ["p0", "p1", "p2"]
+    assert links.hrefs.count("../map.html#place=geonames%3A706448") == 2
+    assert links.hrefs.count("../map.html#place=geonames%3A703448") == 1
+    assert page.count("<mark>") == len(article.mentions) == 3
+    assert 'title="Kherson (city, Kherson, UA)"' in page
+    assert "<time datetime=\"2024-03-02\">" in page and "By Test Writer" in page
+    assert "://" not in page                       # self-contained: no external requests
+
+
+def test_page_name_keeps_safe_ids_and_confines_others():
+    assert page_name("kherson-strike-1a2b3c4d") == "kherson-strike-1a2b3c4d"
+    for hostile in ("../../etc/passwd", "a/b", "..", "", "x" * 300, "évé nement"):
+        name = page_name(hostile)
+        assert re.fullmatch(r"[a-z0-9_-]{1,80}", name), name
+    assert page_name("a/b") != page_name("a-b")
+
+
+def test_script_json_cannot_close_the_script_tag():
+    text = script_json({"t": "</script><!-- \u2028\u2029 & >"})
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert "\u2028" not in text and "\u2029" not in text
+    assert json.loads(text) == {"t": "</script><!-- \u2028\u2029 & >"}
+
+
+def test_quote_window_trims_long_passages_around_the_mention():
+    words = " ".join(f"word{i}" for i in range(200))
+    text = words + " Kherson " + words
+    start = text.index("Kherson")
+    quote, marks = quote_window(text, 0, len(text), [(start, start + 7)])
+    assert len(quote) <= QUOTE_WIDTH + 2
+    assert re.match(r"\u2026word\d+ ", quote) and re.search(r" word\d+\u2026$", quote)
+    assert quote[marks[0]:marks[1]] == "Kherson"
+    assert abs(marks[0] - (len(quote) - marks[1])) < 40   # roughly centred
+
+
+@given(st.text(alphabet="ab \n", min_size=0, max_size=600), st.integers(0, 600),
+       st.integers(1, 30))
+def test_quote_window_always_highlights_the_mention(text, at, length):
+    text = text[:at] + "X" * length + text[at:]
+    start = min(at, len(text) - length)
+    start = text.index("X" * length)
+    quote, marks = quote_window(text, 0, len(text), [(start, start + length)])
+    assert quote[marks[0]:marks[1]] == "X" * length
+    assert len(quote) <= max(QUOTE_WIDTH, length) + 2
+
+
+def test_empty_map_data_renders(tmp_path, config):
+    written = render_outputs(MapData(), tmp_path, config, [])
+    assert [p.name for p in written] == ["map.html", "places.geojson"]
+    assert payload(written[0].read_text(encoding="utf-8"))["places"] == []
