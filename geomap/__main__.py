@@ -1,0 +1,4 @@
+"""``python -m geomap``: the same as the ``geomap`` command."""
+from geomap.cli import main
+
+raise SystemExit(main())

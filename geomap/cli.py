@@ -1,0 +1,314 @@
+"""The ``geomap`` command: a thin argparse front over the library.
+
+Only this module turns ``GeomapError`` into a one-line message and an exit code; everything else
+raises. Commands import what they need when they run, so ``geomap parse`` never loads the map
+renderer, and shapely only when region layers are configured.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Sequence, TextIO
+
+from geomap import __version__
+from geomap.errors import ArticleError, GeomapError
+
+if TYPE_CHECKING:
+    from geomap.config import Config
+
+EPILOG = """\
+exit codes:
+  0  ok
+  1  some articles failed (the others were processed), or another error
+  2  configuration error (the message names file:line: key)
+  3  article error (no article could be read)
+  4  gazetteer error
+  5  online geocoder error
+  6  store error
+  7  another refresh is running (locked)
+"""
+
+FORMATS = ("jsonl", "geojson", "table")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``geomap`` script and ``python -m geomap``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except GeomapError as e:
+        print(f"geomap: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("geomap: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:         # `geomap parse ... | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="geomap", description="Map every place that a folder of news articles mentions.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"geomap {__version__}")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="configuration file (default: <root>/config/geomap.yaml, "
+                             "or the embedded defaults when it does not exist)")
+    parser.add_argument("--root", type=Path, default=Path("."), metavar="DIR",
+                        help="project root; relative paths in the config are relative to it "
+                             "(default: the current folder)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser("parse", help="print the places mentioned in files or folders",
+                            description="Geoparse files or folders and print one record per place "
+                                        "mention. Nothing is stored.", epilog=EPILOG,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="article file or folder")
+    p.add_argument("--format", choices=FORMATS, default="jsonl",
+                   help="jsonl: one JSON object per mention (default); geojson: a FeatureCollection "
+                        "of the resolved mentions; table: aligned columns")
+    p.add_argument("--explain", action="store_true", help="include why each place was chosen")
+    p.set_defaults(run=cmd_parse)
+
+    p = commands.add_parser("refresh", help="process new and changed articles and update the map",
+                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quiet", "-q", action="store_true", help="print errors only, no summary")
+    p.set_defaults(run=cmd_refresh)
+
+    p = commands.add_parser("open", help="open the map in the web browser")
+    p.set_defaults(run=cmd_open)
+
+    gaz = commands.add_parser("gazetteer", help="build or inspect the offline gazetteer")
+    gsub = gaz.add_subparsers(dest="action", metavar="ACTION", required=True)
+    gsub.add_parser("build", help="(re)build the index from the installed packages").set_defaults(
+        run=cmd_gazetteer_build)
+    gsub.add_parser("info", help="show the index's location, version and size").set_defaults(
+        run=cmd_gazetteer_info)
+    p = gsub.add_parser("import", help="add a GeoNames dump (allCountries.zip, XX.zip, cities500.zip, "
+                                       "admin1CodesASCII.txt) to the index")
+    p.add_argument("source", type=Path, metavar="SRC")
+    p.set_defaults(run=cmd_gazetteer_import)
+
+    reg = commands.add_parser("regions", help="check region layers or derive admin-1 regions")
+    rsub = reg.add_subparsers(dest="action", metavar="ACTION", required=True)
+    rsub.add_parser("check", help="load the configured region layers and report them").set_defaults(
+        run=cmd_regions_check)
+    p = rsub.add_parser("derive-admin1", help="write a region layer of a country's first-level regions")
+    p.add_argument("country", metavar="CC", help="ISO 3166-1 alpha-2 country code, e.g. UA")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
+    p.set_defaults(run=cmd_regions_derive_admin1)
+    return parser
+
+
+def load(args: argparse.Namespace) -> Config:
+    from geomap.config import load_config
+
+    return load_config(args.config, args.root)
+
+
+# --- parse ---------------------------------------------------------------------------------------
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from geomap.pipeline import parse_paths
+
+    config = load(args)
+    errors: list[str] = []
+
+    def report(message: str) -> None:
+        errors.append(message)
+        print(f"geomap: {message}", file=sys.stderr)
+
+    results = parse_paths(args.paths, config, explain=args.explain, on_error=report)
+    read = 0
+
+    def records():
+        nonlocal read
+        for article, mentions, regions_list in results:
+            read += 1
+            for mention, regions in zip(mentions, regions_list):
+                yield mention_record(article, mention, regions, explain=args.explain)
+
+    WRITERS[args.format](records(), sys.stdout)
+    if errors:
+        return 1 if read else ArticleError.exit_code
+    return 0
+
+
+def mention_record(article, mention, regions, *, explain: bool = False) -> dict:
+    """One mention as the JSONL contract spells it (``article`` is the path as given)."""
+    place = mention.place
+    record = {
+        "article": article.source, "start": mention.start, "end": mention.end, "text": mention.text,
+        "name": place.name if place else None,
+        "lat": place.lat if place else None, "lon": place.lon if place else None,
+        "country": place.country if place else "", "kind": place.kind if place else None,
+        "id": place.id if place else None, "score": round(mention.score, 4),
+        "regions": list(regions),
+    }
+    if explain:
+        record["explain"] = list(mention.explain)
+    return record
+
+
+def write_jsonl(records, out: TextIO) -> None:
+    for record in records:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
+
+
+def write_geojson(records, out: TextIO) -> None:
+    """A FeatureCollection of the resolved mentions (unresolved ones have no point to show)."""
+    features = []
+    for record in records:
+        if record["lat"] is None:
+            continue
+        props = {k: v for k, v in record.items() if k not in ("lat", "lon")}
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]}})
+    json.dump({"type": "FeatureCollection", "features": features}, out, ensure_ascii=False, indent=1)
+    out.write("\n")
+
+
+TABLE_COLUMNS = (("article", 28), ("span", 11), ("text", 20), ("place", 24), ("cc", 2),
+                 ("kind", 9), ("lat", 9), ("lon", 10), ("score", 5), ("regions", 0))
+
+
+def write_table(records, out: TextIO) -> None:
+    """Aligned columns for reading in a terminal; long values are cut with ``…``."""
+    out.write(_row([name for name, _ in TABLE_COLUMNS]))
+    for r in records:
+        lat = "" if r["lat"] is None else f"{r['lat']:.4f}"
+        lon = "" if r["lon"] is None else f"{r['lon']:.4f}"
+        out.write(_row([r["article"], f"{r['start']}-{r['end']}", r["text"], r["name"] or "-",
+                        r["country"], r["kind"] or "", lat, lon, f"{r['score']:.2f}",
+                        ",".join(r["regions"])]))
+        if "explain" in r:
+            for reason in r["explain"]:
+                out.write(f"    {reason}\n")
+    out.flush()
+
+
+def _row(values: Sequence[str]) -> str:
+    cells = []
+    for value, (_, width) in zip(values, TABLE_COLUMNS):
+        value = " ".join(str(value).split())
+        if width:
+            value = value if len(value) <= width else value[:width - 1] + "…"
+            value = value.ljust(width)
+        cells.append(value)
+    return "  ".join(cells).rstrip() + "\n"
+
+
+WRITERS: dict[str, Callable] = {"jsonl": write_jsonl, "geojson": write_geojson, "table": write_table}
+
+
+# --- refresh / open ------------------------------------------------------------------------------
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from geomap.pipeline import refresh
+
+    config = load(args)
+    progress = _progress if sys.stderr.isatty() and not args.quiet else None
+    summary = refresh(config, progress=progress)
+    if progress:
+        print(file=sys.stderr)
+    for message in summary.errors:
+        print(f"geomap: {message}", file=sys.stderr)
+    if not args.quiet:
+        print(summary)
+    return 1 if summary.failed else 0
+
+
+def _progress(done: int, total: int, article_id: str) -> None:
+    print(f"\r[{done}/{total}] {article_id[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    import webbrowser
+
+    from geomap.pipeline import MAP_FILE
+
+    config = load(args)
+    path = config.resolve(config.map.output) / MAP_FILE
+    if not path.is_file():
+        raise GeomapError(f"{path} does not exist yet; run `geomap refresh` first")
+    if not webbrowser.open(path.resolve().as_uri()):
+        print(f"geomap: no web browser found; open {path} yourself", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+# --- gazetteer -----------------------------------------------------------------------------------
+
+def _gazetteer_path(config: Config) -> Path:
+    from geomap.gazetteer.index import default_path
+
+    path = config.gazetteer.path
+    return config.resolve(path) if path is not None else default_path()
+
+
+def cmd_gazetteer_build(args: argparse.Namespace) -> int:
+    from geomap.gazetteer.build import build_index
+
+    path = _gazetteer_path(load(args))
+    seconds = build_index(path, log=lambda msg: print(msg, file=sys.stderr))
+    print(f"{path}: built in {seconds:.1f}s" if seconds else f"{path}: already up to date")
+    return 0
+
+
+def cmd_gazetteer_info(args: argparse.Namespace) -> int:
+    from geomap.gazetteer import Gazetteer
+
+    path = _gazetteer_path(load(args))
+    if not path.exists():
+        raise GeomapError(f"{path}: no gazetteer index yet; run `geomap gazetteer build`")
+    with Gazetteer.open(path) as gazetteer:
+        info = gazetteer.info()
+    width = max(map(len, info))
+    for key, value in sorted(info.items()):
+        print(f"{key:<{width}}  {value}")
+    return 0
+
+
+def cmd_gazetteer_import(args: argparse.Namespace) -> int:
+    from geomap.gazetteer import import_geonames
+
+    path = _gazetteer_path(load(args))
+    added = import_geonames(args.source, path)
+    print(f"{path}: imported {added} places from {args.source}")
+    return 0
+
+
+# --- regions -------------------------------------------------------------------------------------
+
+def cmd_regions_check(args: argparse.Namespace) -> int:
+    from geomap.regions import load_layers
+
+    config = load(args)
+    if config.regions.file is None:
+        print("no region layers configured (regions.file is null)")
+        return 0
+    layers = load_layers(config.resolve(config.regions.file))
+    for layer in layers:
+        print(f"{layer.name}: {len(layer.regions)} region(s)"
+              + (f" ({layer.label})" if layer.label and layer.label != layer.name else ""))
+    print(f"{config.regions.file}: ok, {len(layers)} layer(s), "
+          f"{sum(len(layer.regions) for layer in layers)} region(s)")
+    return 0
+
+
+def cmd_regions_derive_admin1(args: argparse.Namespace) -> int:
+    from geomap.regions import derive_admin1
+
+    text = derive_admin1(args.country)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
