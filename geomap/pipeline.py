@@ -252,7 +252,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list) -> 
     """Render into a temp folder inside ``out_dir``, then move each output into place.
 
     ``map.html`` moves last, so a reader (or a crash) never sees a new map pointing at article
-    pages that are not there yet. Only the entries the renderer produced are replaced: the
+    pages that are not there yet. Only the entries the renderer created are replaced: the
     store and anything else in ``out_dir`` are left alone.
     """
     from geomap.render import render_outputs
@@ -262,7 +262,8 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list) -> 
     try:
         written = [(tmp / p).resolve().relative_to(tmp.resolve())
                    for p in render_outputs(store.map_data(), tmp, config, layers)]
-        for name in sorted({p.parts[0] for p in written}, key=lambda name: name == MAP_FILE):
+        produced = sorted((p.name for p in tmp.iterdir()), key=lambda name: name == MAP_FILE)
+        for name in produced:       # every entry, so an empty ``articles/`` replaces a full one
             _move_into_place(tmp / name, out_dir / name, tmp)
         return [out_dir / p for p in written]
     finally:

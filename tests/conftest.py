@@ -6,6 +6,7 @@ something to map.
 """
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -65,3 +66,27 @@ def project(tmp_path: Path) -> Path:
     write(tmp_path / "articles" / "valencia.md", PLAIN_MD)
     (tmp_path / "config").mkdir()
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def gazetteer_path(tmp_path_factory) -> Path:
+    """One reduced gazetteer index (cities of 15,000+) shared by every test that geoparses."""
+    from geomap.gazetteer.build import build_index
+
+    path = tmp_path_factory.mktemp("gazetteer") / "gazetteer.sqlite"
+    build_index(path, min_city_population=15000)
+    return path
+
+
+def write_config(root: Path, gazetteer: Path, extra: str = "") -> Path:
+    """``config/geomap.yaml`` using the shared gazetteer and no region layers, plus ``extra``."""
+    text = (f"gazetteer:\n  path: {json.dumps(str(gazetteer))}\n"
+            "regions:\n  file: null\n" + extra)
+    return write(root / "config" / "geomap.yaml", text)
+
+
+@pytest.fixture
+def mapped_project(project: Path, gazetteer_path: Path) -> Path:
+    """``project`` with a config that the full pipeline can run on."""
+    write_config(project, gazetteer_path)
+    return project
