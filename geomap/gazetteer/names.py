@@ -1,0 +1,48 @@
+"""The lookup key shared by the index builder, the importer and the extractor.
+
+Every name stored in the index and every span the extractor looks up goes through
+:func:`normalize`, so the two sides always agree (``"U.S."`` and ``"US"`` → ``"us"``,
+``"Zaporizhzhia"``/``"Zaporizhzhya"`` stay distinct but ``"Kyïv"`` → ``"kyiv"``).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Latin letters that NFKD does not decompose into a base letter plus a combining mark.
+_FOLD = str.maketrans({
+    "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d",
+    "þ": "th", "Þ": "th", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ı": "i", "ħ": "h",
+    "Ħ": "h", "ŧ": "t", "Ŧ": "t", "ŀ": "l", "Ŀ": "l",
+    "’": "'", "‘": "'", "ʼ": "'", "ʻ": "'", "`": "'", "´": "'", "′": "'",
+    "-": " ", "‐": " ", "‑": " ", "‒": " ", "–": " ", "—": " ", "_": " ",
+    ".": None,
+})
+_SPACES = re.compile(r"\s+")
+# Punctuation that may surround a name in running text: "(Kherson)", "Kyiv,", "«Odesa»".
+_EDGE = "!\"#$%&'()*+,/:;<=>?@[\\]^{|}~«»“”„‹›¿¡·•…"
+
+
+def normalize(name: str) -> str:
+    """The gazetteer key of ``name``: NFKD without diacritics, casefolded, ``’``→``'``,
+    hyphens and whitespace runs → one space, ``.`` removed, surrounding punctuation stripped."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_FOLD).casefold()
+    text = _SPACES.sub(" ", text).strip()
+    return text.strip(_EDGE).strip()
+
+
+def is_useful_key(key: str) -> bool:
+    """Keys that can never be a place mention worth a row: 1 character, or only digits/punctuation."""
+    if len(key) < 2:
+        return False
+    return any(ch.isalpha() for ch in key)
+
+
+def is_latin(name: str) -> bool:
+    """True when every letter of ``name`` is in the Latin script (the articles are English)."""
+    for ch in name:
+        if ch.isalpha() and ord(ch) > 0x24F and not unicodedata.name(ch, "").startswith("LATIN"):
+            return False
+    return True
