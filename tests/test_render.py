@@ -19,7 +19,7 @@ from geomap.errors import ConfigError
 from geomap.model import Passage, Place
 from geomap.render import (ArticleRecord, MapData, MentionRecord, PlaceRecord, render_outputs)
 from geomap.render.article_page import page_name, render_article
-from geomap.render.map import QUOTE_WIDTH, quote_window, render_map, script_json
+from geomap.render.map import QUOTE_WIDTH, quote_bounds, render_map, script_json
 
 KHERSON = Place("geonames:706448", "Kherson", 46.6354, 32.6169, "UA", "city", 279131, "Kherson")
 MARIUPOL = Place("geonames:701822", "Mariupol", 47.0958, 37.5494, "UA", "city", 481626, "Donetsk")
@@ -99,6 +99,13 @@ def row_for(data: dict, place_id: str) -> list:
     return next(row for row in data["places"] if row[0] == place_id)
 
 
+def quoted(data: dict, quote: list) -> tuple[str, list[str]]:
+    """A pop-up quote's text (without the cut marks) and its highlighted parts, as geomap.js reads them."""
+    _article, _anchor, text_no, offset, length, _flags, marks = quote
+    text = data["texts"][text_no][offset:offset + length]
+    return text, [text[marks[i]:marks[i + 1]] for i in range(0, len(marks), 2)]
+
+
 class Links(HTMLParser):
     """Collects every href and every element id of a page."""
 
@@ -170,21 +177,22 @@ def test_popup_quotes_link_to_the_passage_that_contains_the_mention(config, news
     for place in (KHERSON, MARIUPOL, KYIV):
         row = row_for(data, place.id)
         assert row[9], f"no quotes for {place.name}"
-        for article_no, anchor, quote, marks in row[9]:
+        for quote in row[9]:
+            article_no, anchor = quote[:2]
             page = data["articles"][article_no][0]
             article = news.articles[page]
             passage = article.passages[anchor]
             assert any(passage.start <= s < passage.end and place.id == pid
                        for s, _e, pid in article.mentions)
-            assert quote in article.text[passage.start:passage.end]
-            assert [quote[marks[i]:marks[i + 1]] for i in range(0, len(marks), 2)] \
-                == [place.name] * (len(marks) // 2) and marks
+            text, highlighted = quoted(data, quote)
+            assert text in article.text[passage.start:passage.end]
+            assert highlighted and highlighted == [place.name] * len(highlighted)
 
 
 def test_popup_article_anchor_exists_on_the_article_page(tmp_path, config, news):
     render_outputs(news, tmp_path, config, [])
     data = payload((tmp_path / "map.html").read_text(encoding="utf-8"))
-    article_no, anchor, _quote, _marks = row_for(data, MARIUPOL.id)[9][0]
+    article_no, anchor = row_for(data, MARIUPOL.id)[9][0][:2]
     page = tmp_path / "articles" / f"{data['articles'][article_no][0]}.html"
     html_text = page.read_text(encoding="utf-8")
     paragraph = re.search(rf'<p id="p{anchor}">(.*?)</p>', html_text, re.S).group(1)
@@ -308,26 +316,37 @@ def test_script_json_cannot_close_the_script_tag():
     assert json.loads(text) == {"t": "</script><!-- \u2028\u2029 & >"}
 
 
-def test_quote_window_trims_long_passages_around_the_mention():
+def test_quote_bounds_trim_long_passages_around_the_mention_at_word_boundaries():
     words = " ".join(f"word{i}" for i in range(200))
     text = words + " Kherson " + words
     start = text.index("Kherson")
-    quote, marks = quote_window(text, 0, len(text), [(start, start + 7)])
-    assert len(quote) <= QUOTE_WIDTH + 2
-    assert re.match(r"\u2026word\d+ ", quote) and re.search(r" word\d+\u2026$", quote)
-    assert quote[marks[0]:marks[1]] == "Kherson"
-    assert abs(marks[0] - (len(quote) - marks[1])) < 40   # roughly centred
+    a, b = quote_bounds(text, 0, len(text), (start, start + 7))
+    assert b - a <= QUOTE_WIDTH and a <= start and start + 7 <= b
+    assert text[a - 1] == " " and text[a:a + 4] == "word" and text[b] == " "
+    assert abs((start - a) - (b - start - 7)) < 40       # roughly centred
+    assert quote_bounds(text, 10, 60, (20, 27)) == (10, 60)   # short passages whole
+
+
+def test_windows_of_one_passage_are_stored_once_and_cut_marks_are_flagged(config):
+    long_para = ("Kherson " + "filler words " * 15 + "Kyiv " + "more text " * 15 + "Mariupol.")
+    data = make_data([("long-00000001", ["Title", long_para], "Long", "2024-05-05")])
+    embedded = payload(render_map(data, config, []))
+    rows = {p.name: row_for(embedded, p.id)[9][0] for p in (KHERSON, KYIV, MARIUPOL)}
+    assert quoted(embedded, rows["Kherson"])[1] == ["Kherson"]
+    assert quoted(embedded, rows["Kyiv"])[1] == ["Kyiv"]
+    assert quoted(embedded, rows["Mariupol"])[1] == ["Mariupol"]
+    assert rows["Kherson"][5] == 2 and rows["Mariupol"][5] == 1 and rows["Kyiv"][5] == 3
+    assert embedded["texts"] == [long_para]             # overlapping windows share their text
 
 
 @given(st.text(alphabet="ab \n", min_size=0, max_size=600), st.integers(0, 600),
-       st.integers(1, 30))
-def test_quote_window_always_highlights_the_mention(text, at, length):
+       st.integers(1, 300))
+def test_quote_bounds_always_contain_the_mention(text, at, length):
     text = text[:at] + "X" * length + text[at:]
-    start = min(at, len(text) - length)
     start = text.index("X" * length)
-    quote, marks = quote_window(text, 0, len(text), [(start, start + length)])
-    assert quote[marks[0]:marks[1]] == "X" * length
-    assert len(quote) <= max(QUOTE_WIDTH, length) + 2
+    a, b = quote_bounds(text, 0, len(text), (start, start + length))
+    assert 0 <= a <= start and start + length <= b <= len(text)
+    assert b - a <= max(QUOTE_WIDTH, length)
 
 
 def test_empty_map_data_renders(tmp_path, config):

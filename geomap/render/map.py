@@ -24,7 +24,6 @@ from geomap.render.article_page import page_name
 from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord
 
 QUOTE_WIDTH = 240              # characters of passage quoted around a mention in a pop-up
-_ELLIPSIS = "\u2026"
 
 # Leaflet path options a region layer's ``style`` may set; anything else in the YAML is ignored.
 _STYLE_KEYS = ("stroke", "color", "weight", "opacity", "lineCap", "lineJoin", "dashArray",
@@ -41,35 +40,27 @@ def script_json(value: Any) -> str:
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
-def quote_window(text: str, lo: int, hi: int, spans: list[tuple[int, int]],
-                 width: int = QUOTE_WIDTH) -> tuple[str, list[int]]:
-    """Up to ``width`` characters of ``text[lo:hi]`` around the first span, cut at spaces.
+def quote_bounds(text: str, lo: int, hi: int, span: tuple[int, int],
+                 width: int = QUOTE_WIDTH) -> tuple[int, int]:
+    """The part ``[a, b)`` of the passage ``text[lo:hi]`` to quote around ``span``.
 
-    Returns the quote (with ``…`` where it was cut, newlines as spaces) and the spans that fit in
-    it as flat ``[start, end, start, end, ...]`` offsets into the quote.
+    At most ``width`` characters (or the span itself, when longer), roughly centred on the span
+    and cut at spaces so that no word is quoted in part.
     """
-    first_start, first_end = spans[0]
-    a, b = lo, hi
-    if hi - lo > width:
-        room = max(0, width - (first_end - first_start))
-        a = max(lo, first_start - room // 2)
-        b = min(hi, max(a + width, first_end))
-        a = max(lo, min(a, b - width))
-        if a > lo:                       # start at a word: skip the partial one
-            space = text.find(" ", a, first_start)
-            a = space + 1 if space != -1 and space - a < 24 else a
-        if b < hi:                       # end at a word
-            space = text.rfind(" ", first_end, b)
-            b = space if space != -1 and b - space < 24 else b
-    prefix = _ELLIPSIS if a > lo else ""
-    suffix = _ELLIPSIS if b < hi else ""
-    quote = prefix + text[a:b].replace("\n", " ").replace("\r", " ") + suffix
-    shift = len(prefix) - a
-    marks: list[int] = []
-    for start, end in spans:
-        if start >= a and end <= b:
-            marks += [start + shift, end + shift]
-    return quote, marks
+    if hi - lo <= width:
+        return lo, hi
+    first_start, first_end = span
+    room = max(0, width - (first_end - first_start))
+    a = max(lo, first_start - room // 2)
+    b = min(hi, max(a + width, first_end))
+    a = max(lo, min(a, b - width))
+    if a > lo:                           # start at a word: skip the partial one
+        space = text.find(" ", a, first_start)
+        a = space + 1 if space != -1 and space - a < 24 else a
+    if b < hi:                           # end at a word
+        space = text.rfind(" ", first_end, b)
+        b = space if space != -1 and b - space < 24 else b
+    return a, b
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +94,29 @@ def _passage_bounds(article: ArticleRecord, passage_index: int | None) -> tuple[
     return 0, len(article.text)
 
 
+@dataclass(slots=True)
+class _Quote:
+    """A quoted window ``[a, b)`` of passage ``[lo, hi)`` highlighting ``spans``."""
+
+    article: ArticleRecord
+    anchor: int                          # passage index, -1 when the mention is in no passage
+    a: int
+    b: int
+    lo: int
+    hi: int
+    spans: list[tuple[int, int]]
+
+
+_MERGE_GAP = 40   # windows of one passage closer than this share one stored text
+
+
 class _Payload:
-    """Builds the compact JSON the map's script reads; articles are numbered as first quoted."""
+    """Builds the compact JSON the map's script reads.
+
+    Tables keep it small: articles, region labels and quoted texts are stored once and referred to
+    by number. Windows quoted from the same passage for different places are merged into one
+    stored text (a passage naming three places is stored once, not three times).
+    """
 
     def __init__(self, data: MapData, settings: MapConfig, region_labels: Mapping[str, str]):
         self.data, self.settings = data, settings
@@ -113,6 +125,7 @@ class _Payload:
         self.articles: list[list[Any]] = []
         self.region_index: dict[str, int] = {}
         self.regions: list[str] = []
+        self.texts: list[str] = []
 
     def _article(self, record: ArticleRecord) -> int:
         i = self.article_index.get(record.id)
@@ -129,7 +142,8 @@ class _Payload:
             self.regions.append(self.region_labels.get(name, name))
         return i
 
-    def _quotes(self, record: PlaceRecord) -> tuple[list[list[Any]], int]:
+    def _quotes(self, record: PlaceRecord) -> tuple[list[_Quote], int]:
+        """The newest ``max_passages`` windows to quote, and how many passages there are."""
         groups = _groups(record.mentions, self.data.articles)
         quotes = []
         for g in groups:
@@ -138,24 +152,58 @@ class _Payload:
             if g.article is None:
                 continue                 # the article is gone; its mention still counts
             lo, hi = _passage_bounds(g.article, g.passage_index)
-            text, marks = quote_window(g.article.text, lo, hi, g.spans)
+            a, b = quote_bounds(g.article.text, lo, hi, g.spans[0])
             anchor = -1 if g.passage_index is None else g.passage_index
-            quotes.append([self._article(g.article), anchor, text, marks])
+            quotes.append(_Quote(g.article, anchor, a, b, lo, hi, g.spans))
         return quotes, len(groups)
 
-    def place_row(self, record: PlaceRecord) -> list[Any]:
-        """``[id, name, kind, country, lat, lon, [region#], mentions, articles, quotes, passages]``."""
-        p = record.place
-        quotes, n_passages = self._quotes(record)
-        return [p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
-                [self._region(r) for r in record.regions], len(record.mentions),
-                len({m.article_id for m in record.mentions}), quotes, n_passages]
+    def _store_texts(self, quotes: Iterable[_Quote]) -> dict[tuple[str, int, int, int], tuple[int, int]]:
+        """Store merged windows per passage; map each window to (text#, offset in that text)."""
+        windows: dict[tuple[str, int, int], set[tuple[int, int]]] = {}
+        for q in quotes:
+            windows.setdefault((q.article.id, q.lo, q.hi), set()).add((q.a, q.b))
+        where: dict[tuple[str, int, int, int], tuple[int, int]] = {}
+        for (article_id, _lo, _hi), spans in windows.items():
+            text = self.data.articles[article_id].text
+            ordered = sorted(spans)
+            merged: list[list[int]] = []
+            for a, b in ordered:
+                if merged and a <= merged[-1][1] + _MERGE_GAP:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            for seg_a, seg_b in merged:
+                index = len(self.texts)
+                self.texts.append(text[seg_a:seg_b].replace("\n", " ").replace("\r", " "))
+                for a, b in ordered:
+                    if seg_a <= a and b <= seg_b:
+                        where[(article_id, a, b, _lo)] = (index, a - seg_a)
+        return where
+
+    @staticmethod
+    def _quote_row(q: _Quote, article_no: int, text_no: int, offset: int) -> list[Any]:
+        """``[article#, anchor, text#, offset, length, cut flags (1 start, 2 end), marks]``."""
+        flags = (1 if q.a > q.lo else 0) | (2 if q.b < q.hi else 0)
+        marks: list[int] = []
+        for start, end in q.spans:
+            if q.a <= start and end <= q.b:
+                marks += [start - q.a, end - q.a]
+        return [article_no, q.anchor, text_no, offset, q.b - q.a, flags, marks]
 
     def build(self, legend: list[list[str]], title: str) -> dict[str, Any]:
-        places = [self.place_row(r) for r in self.data.places]
+        chosen = [self._quotes(r) for r in self.data.places]
+        where = self._store_texts(q for quotes, _n in chosen for q in quotes)
+        places = []
+        for record, (quotes, n_passages) in zip(self.data.places, chosen):
+            p = record.place
+            rows = [self._quote_row(q, self._article(q.article),
+                                    *where[(q.article.id, q.a, q.b, q.lo)]) for q in quotes]
+            places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
+                           [self._region(r) for r in record.regions], len(record.mentions),
+                           len({m.article_id for m in record.mentions}), rows, n_passages])
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
-                "bounds": _bounds(self.data),
-                "articles": self.articles, "regions": self.regions, "places": places,
+                "bounds": _bounds(self.data), "articles": self.articles,
+                "regions": self.regions, "texts": self.texts, "places": places,
                 "attribution": _ATTRIBUTION}
 
 

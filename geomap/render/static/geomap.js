@@ -1,14 +1,16 @@
 /* geomap: place markers, on-demand pop-ups, legend and #place=<id> links for map.html.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
- *                    quotes, passages]; quotes: [article#, passage anchor (-1: none), text,
- *                    [start, end, ...] highlight offsets]; data.articles rows: [page, title, date].
+ *                    quotes, passages];
+ * quotes: [article#, passage anchor (-1: none), text#, offset, length, cut flags (1: start,
+ *          2: end), [start, end, ...] highlights relative to the quote];
+ * data.articles rows: [page, title, date]; data.texts: quoted passage text, shared by quotes.
  * Every string from the data is untrusted: it only ever goes into textContent or a text node,
  * and links are made from our own page names.
  */
 function geomapInit(map, layerControl, data) {
   "use strict";
-  var places = data.places, articles = data.articles, regions = data.regions;
+  var places = data.places, articles = data.articles, regions = data.regions, texts = data.texts;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -23,15 +25,17 @@ function geomapInit(map, layerControl, data) {
     return "articles/" + encodeURIComponent(page) + ".html" + (anchor >= 0 ? "#p" + anchor : "");
   }
 
-  function quoteNode(text, marks) {
+  function quoteNode(quote) {
+    var text = texts[quote[2]].substr(quote[3], quote[4]), marks = quote[6];
     var q = el("blockquote"), pos = 0;
+    if (quote[5] & 1) q.appendChild(document.createTextNode("\u2026"));
     for (var i = 0; i + 1 < marks.length; i += 2) {
       if (marks[i] < pos) continue;
       q.appendChild(document.createTextNode(text.slice(pos, marks[i])));
       q.appendChild(el("mark", null, text.slice(marks[i], marks[i + 1])));
       pos = marks[i + 1];
     }
-    q.appendChild(document.createTextNode(text.slice(pos)));
+    q.appendChild(document.createTextNode(text.slice(pos) + (quote[5] & 2 ? "\u2026" : "")));
     return q;
   }
 
@@ -50,7 +54,7 @@ function geomapInit(map, layerControl, data) {
       link.href = articleHref(a[0], q[1]);
       item.appendChild(link);
       if (a[2]) item.appendChild(el("span", "gm-date", " " + a[2]));
-      item.appendChild(quoteNode(q[2], q[3]));
+      item.appendChild(quoteNode(q));
       list.appendChild(item);
     });
     box.appendChild(list);

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""Render a synthetic map at production scale and report size and time.
+
+Targets: map.html < 20 MB; opening it in headless Chromium (markers clustered, ready for a
+``#place=`` link) < 3 s. The open time needs Debian's ``chromium`` and the ``playwright`` package,
+and Leaflet's assets: with ``--assets DIR`` (a folder holding npm's ``leaflet``,
+``leaflet.markercluster`` and ``leaflet.fullscreen`` packages) the CDN requests are answered from
+that folder; every other request is blocked. Without chromium the open time is not measured.
+
+Usage:
+  python benchmarks/bench_map.py [--articles 10000] [--places 30000] [--mentions 200000]
+                                 [--out DIR] [--browser] [--assets DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks")]
+
+from geomap.config import default_config  # noqa: E402
+from geomap.render import render_outputs  # noqa: E402
+from synth import synth_map_data  # noqa: E402
+
+MB = 1024 * 1024
+
+
+def open_time(map_html: Path, assets: Path | None) -> float:
+    """Seconds from navigation until geomap.js reports every marker clustered."""
+    from tests.browser_support import launch, route_offline
+
+    with launch() as browser:
+        page = browser.new_page()
+        route_offline(page, assets)
+        started = time.perf_counter()
+        page.goto(map_html.as_uri())
+        page.wait_for_function("window.geomap && window.geomap.ready", timeout=60_000)
+        return time.perf_counter() - started
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--places", type=int, default=30_000)
+    ap.add_argument("--mentions", type=int, default=200_000)
+    ap.add_argument("--out", type=Path, help="keep the outputs here (default: a temp dir)")
+    ap.add_argument("--browser", action="store_true", help="also measure the open time")
+    ap.add_argument("--assets", type=Path, help="folder with npm Leaflet packages (see above)")
+    a = ap.parse_args()
+
+    started = time.perf_counter()
+    data = synth_map_data(a.articles, a.places, a.mentions)
+    print(f"synth: {len(data.places)} places, {len(data.articles)} articles, "
+          f"{sum(len(r.mentions) for r in data.places)} mentions "
+          f"({time.perf_counter() - started:.1f} s)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = a.out or Path(tmp)
+        started = time.perf_counter()
+        written = render_outputs(data, out, default_config(out), [])
+        render_s = time.perf_counter() - started
+        map_html = out / "map.html"
+        size = map_html.stat().st_size
+        pages = sum(p.stat().st_size for p in written if p.parent.name == "articles")
+        print(f"render: {render_s:.1f} s for {len(written)} files")
+        print(f"map.html: {size / MB:.2f} MB ({'ok' if size < 20 * MB else 'OVER'} target 20 MB)")
+        print(f"articles/: {pages / MB:.1f} MB; places.geojson: "
+              f"{(out / 'places.geojson').stat().st_size / MB:.2f} MB")
+        if a.browser:
+            seconds = open_time(map_html, a.assets)
+            print(f"open in chromium: {seconds:.2f} s ({'ok' if seconds < 3 else 'OVER'} target 3 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
