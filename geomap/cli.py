@@ -97,7 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     rsub = reg.add_subparsers(dest="action", metavar="ACTION", required=True)
     rsub.add_parser("check", help="load the configured region layers and report them").set_defaults(
         run=cmd_regions_check)
-    p = rsub.add_parser("derive-admin1", help="write a region layer of a country's first-level regions")
+    p = rsub.add_parser("derive-admin1", help="write a country's first-level regions as GeoJSON "
+                                              "(approximate borders derived from GeoNames settlements)")
     p.add_argument("country", metavar="CC", help="ISO 3166-1 alpha-2 country code, e.g. UA")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
     p.set_defaults(run=cmd_regions_derive_admin1)
@@ -287,28 +288,39 @@ def cmd_gazetteer_import(args: argparse.Namespace) -> int:
 # --- regions -------------------------------------------------------------------------------------
 
 def cmd_regions_check(args: argparse.Namespace) -> int:
+    """Load every layer as a refresh would; report regions, credits and repairs made."""
+    import warnings
+
     from geomap.regions import load_layers
 
     config = load(args)
     if config.regions.file is None:
         print("no region layers configured (regions.file is null)")
         return 0
-    layers = load_layers(config.resolve(config.regions.file))
+    path = config.resolve(config.regions.file)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")       # each layer lists its repairs in ``warnings``
+        layers = load_layers(path)
     for layer in layers:
         print(f"{layer.name}: {len(layer.regions)} region(s)"
-              + (f" ({layer.label})" if layer.label and layer.label != layer.name else ""))
-    print(f"{config.regions.file}: ok, {len(layers)} layer(s), "
-          f"{sum(len(layer.regions) for layer in layers)} region(s)")
+              + (f" - {layer.label}" if layer.label and layer.label != layer.name else ""))
+        for note in layer.warnings:
+            print(f"  repaired: {note}")
+        for credit in layer.attribution:
+            print(f"  data: {credit}")
+    print(f"{path}: ok, {len(layers)} layer(s), {sum(len(layer.regions) for layer in layers)} region(s)")
     return 0
 
 
 def cmd_regions_derive_admin1(args: argparse.Namespace) -> int:
+    """Write the derived first-level regions of a country as GeoJSON (for a ``geojson`` source)."""
     from geomap.regions import derive_admin1
 
-    text = derive_admin1(args.country)
+    collection = derive_admin1(args.country)
+    text = json.dumps(collection, ensure_ascii=False) + "\n"
     if args.output:
         args.output.write_text(text, encoding="utf-8")
-        print(f"wrote {args.output}", file=sys.stderr)
+        print(f"{args.output}: {len(collection['features'])} region(s)", file=sys.stderr)
     else:
         sys.stdout.write(text)
     return 0

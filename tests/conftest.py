@@ -78,10 +78,10 @@ def gazetteer_path(tmp_path_factory) -> Path:
     return path
 
 
-def write_config(root: Path, gazetteer: Path, extra: str = "") -> Path:
-    """``config/geomap.yaml`` using the shared gazetteer and no region layers, plus ``extra``."""
+def write_config(root: Path, gazetteer: Path, extra: str = "", regions: str = "null") -> Path:
+    """``config/geomap.yaml`` using the shared gazetteer (no region layers by default) + ``extra``."""
     text = (f"gazetteer:\n  path: {json.dumps(str(gazetteer))}\n"
-            "regions:\n  file: null\n" + extra)
+            f"regions:\n  file: {regions}\n" + extra)
     return write(root / "config" / "geomap.yaml", text)
 
 

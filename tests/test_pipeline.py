@@ -1,8 +1,8 @@
 """Orchestration: locking, atomic outputs, incremental refresh, parse_paths."""
 from __future__ import annotations
 
-import os
-from dataclasses import replace
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,7 @@ from geomap.model import Mention, Place
 from geomap.pipeline import RefreshSummary, _locked, parse_paths, refresh, write_outputs
 from geomap.store import Store
 
-from conftest import THIRD, write
+from conftest import THIRD, write, write_config
 
 ODESA = Place("geonames:698740", "Odesa", 46.47747, 30.73262, "UA", "city", 1015826, "Odessa")
 
@@ -100,3 +100,114 @@ def test_a_crash_while_rendering_leaves_the_previous_outputs(project, monkeypatc
     after = {p: p.read_bytes() for p in before}
     assert after == before
     assert not [p for p in out.iterdir() if p.name.startswith(".render-")]
+
+
+# --- the full pipeline (needs the geoparser and the shared reduced gazetteer) ------------------
+
+def _config(root: Path):
+    return load_config(None, root)
+
+
+def test_refresh_stores_articles_and_links_each_quote_to_its_passage(mapped_project):
+    summary = refresh(_config(mapped_project))
+    assert (summary.new, summary.failed, summary.rendered) == (2, 0, True)
+    out = mapped_project / "output"
+    with Store(out / "geomap.sqlite") as store:
+        data = store.map_data()
+    odesa = next(r for r in data.places if r.place.name == "Odesa")
+    assert len(odesa.mentions) == 3                       # headline, first paragraph, body
+    for m in odesa.mentions:
+        article = data.articles[m.article_id]
+        passage = article.passages[m.passage_index]
+        assert passage.start <= m.start < m.end <= passage.end
+        assert article.text[m.start:m.end] == "Odesa"
+    # the map's pop-up data points at that passage, and the article page has the anchor
+    html = (out / "map.html").read_text(encoding="utf-8")
+    payload = json.loads(re.search(r'<script type="application/json" id="geomap-data">(.*?)</script>',
+                                   html, re.S).group(1))
+    row = next(p for p in payload["places"] if p[1] == "Odesa")
+    article_no, anchor = row[9][0][:2]                    # quote: [article#, passage anchor, ...]
+    page = payload["articles"][article_no][0]
+    page_html = (out / "articles" / f"{page}.html").read_text(encoding="utf-8")
+    assert f'id="p{anchor}"' in page_html
+    stored = data.articles[page]
+    p = stored.passages[anchor]
+    assert "Odesa" in stored.text[p.start:p.end]
+
+
+def test_changed_parse_settings_reparse_everything(mapped_project):
+    refresh(_config(mapped_project))
+    write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  ignore: [Odesa]\n")
+    summary = refresh(_config(mapped_project))
+    assert (summary.new, summary.changed, summary.reparsed, summary.unchanged) == (0, 0, 2, 2)
+    assert summary.rendered
+    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+        names = {r.place.name for r in store.map_data().places}
+    assert "Odesa" not in names and "Valencia" in names
+    assert refresh(_config(mapped_project)).nothing_new
+
+
+def _gazetteer(root: Path) -> Path:
+    return Path(_config(root).gazetteer.path)
+
+
+def test_an_article_that_turns_unreadable_keeps_its_stored_version(mapped_project):
+    refresh(_config(mapped_project))
+    write(mapped_project / "articles" / "odesa.txt", b"\xff\xfe broken now")
+    summary = refresh(_config(mapped_project))
+    assert (summary.failed, summary.deleted, summary.unchanged) == (1, 0, 1)
+    assert "odesa.txt: not UTF-8" in summary.errors[0]
+    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+        assert len(store.article_hashes()) == 2
+
+
+def test_a_crash_mid_refresh_keeps_the_old_map_and_the_next_refresh_renders(mapped_project,
+                                                                             monkeypatch):
+    refresh(_config(mapped_project))
+    old_map = (mapped_project / "output" / "map.html").read_bytes()
+    write(mapped_project / "articles" / "geneva.txt", THIRD)
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as m:
+        m.setattr(geomap.render, "render_outputs", crash)
+        with pytest.raises(OSError):
+            refresh(_config(mapped_project))
+    assert (mapped_project / "output" / "map.html").read_bytes() == old_map
+    summary = refresh(_config(mapped_project))
+    assert summary.nothing_new and summary.rendered            # stored already, map was stale
+    assert "Geneva" in (mapped_project / "output" / "map.html").read_text(encoding="utf-8")
+
+
+def test_region_memberships_follow_the_layers(mapped_project):
+    regions = mapped_project / "config" / "regions.yaml"
+    write(regions, "layers:\n  - name: black-sea-coast\n    sources:\n"
+                   "      - bbox: [29.5, 45.5, 32.5, 47.5]\n")
+    write_config(mapped_project, _gazetteer(mapped_project), regions="regions.yaml")
+    refresh(_config(mapped_project))
+    store_path = mapped_project / "output" / "geomap.sqlite"
+    with Store(store_path) as store:
+        regions_of = {r.place.name: r.regions for r in store.map_data().places}
+    assert regions_of["Odesa"] == ("black-sea-coast",)
+    assert regions_of["Valencia"] == ()
+
+    write(regions, "layers:\n  - name: iberia\n    sources:\n      - bbox: [-10, 36, 3.5, 44]\n")
+    summary = refresh(_config(mapped_project))
+    assert summary.nothing_new and summary.rendered and summary.geocoded == 0
+    with Store(store_path) as store:
+        regions_of = {r.place.name: r.regions for r in store.map_data().places}
+    assert regions_of["Odesa"] == () and regions_of["Valencia"] == ("iberia",)
+
+
+def test_parse_paths_yields_regions_per_mention_and_reports_bad_files(mapped_project):
+    bad = write(mapped_project / "articles" / "zero.txt", b"")
+    errors: list[str] = []
+    results = list(parse_paths([mapped_project / "articles", mapped_project / "nothing.md"],
+                               _config(mapped_project), on_error=errors.append))
+    assert [a.source for a, _, _ in results] == [str(mapped_project / "articles" / "odesa.txt"),
+                                                 str(mapped_project / "articles" / "valencia.md")]
+    assert errors == [f"{bad}: empty article (no text)", f"{mapped_project / 'nothing.md'}: no such file or folder"]
+    for article, mentions, regions in results:
+        assert len(regions) == len(mentions) and all(r == () for r in regions)
+        assert all(article.text[m.start:m.end] == m.text for m in mentions)
