@@ -1,0 +1,458 @@
+"""Find the spans of an article that name places: gazetteer names over capitalised token runs.
+
+The extractor never rewrites the text: every span is ``(start, end)`` into the text as given.
+
+How a span is found, in order:
+
+1. *Tokens*: only capitalised words (``Kherson``, ``U.S.``, ``O'Keeffe``) are tokens; a possessive
+   ``'s`` is left out of the token, hyphens split words (``Nebraska-Lincoln``) but do not break a run.
+2. *Runs*: neighbouring tokens joined by a space, a hyphen, a lowercase connector (``Sea of Azov``,
+   ``Bosnia and Herzegovina``) or an abbreviation dot (``St. Louis``) form one run, the unit a
+   proper name lives in. Runs never cross a line break or sentence punctuation.
+3. *Longest match*: inside a run, the longest token sequence that is a gazetteer key wins, left to
+   right (``New York City`` before ``New York``, ``Sea of Azov`` before ``Azov``). A lowercase
+   generic word after it (``Kherson region``, ``Fulton county``) joins the span and hints at an
+   administrative area.
+4. *Context filters*, decided by the run around the match, never by the article's topic:
+   a title before it (``President``, ``Gov.``, ``Mr``) or a known first name around it
+   (``Paris Hilton``, ``Jordan Henderson``, ``Rick Perry``) makes the run a person; a newspaper word
+   after it (``Washington Post``) makes it a title; an unknown capitalised word before it means the
+   gazetteer name is part of a longer name (half-match) unless it is a country or first-level area;
+   months, weekdays and common words at the start of a sentence are not places; surnames of persons
+   seen in the article are not places when they come back alone (``Perry said``).
+   An institution word after a place keeps the place (``Gainesville Police``, ``Ohio State``).
+5. *Demonyms* (``Ukrainian``) are reported only when ``ParseConfig.demonyms`` is on.
+
+:class:`Span` carries what the resolver needs: the gazetteer candidates, whether the span named an
+administrative unit (``region``, ``County``), and whether it is a dateline.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the gazetteer is only needed for type hints here
+    from geomap.config import ParseConfig
+    from geomap.gazetteer import Candidate, Gazetteer
+
+DATA = Path(__file__).parent / "data"
+
+
+# --- small word classes (team-written: closed-class English words, not data about places) --------
+
+MONTHS = frozenset("""january february march april may june july august september october november
+december jan feb mar apr jun jul aug sep sept oct nov dec""".split())
+WEEKDAYS = frozenset("""monday tuesday wednesday thursday friday saturday sunday mon tue tues wed
+thu thur thurs fri sat sun""".split())
+
+# Function words and frequent sentence openers: capitalised only because a sentence starts there.
+STOPWORDS = frozenset("""a an the this that these those there their they them then than thus here
+he she it its his her we our you your i me my us in on at to of for from by with without within into
+onto upon over under after before during since until while when where what which who whom whose why
+how if but and or nor so yet as also although though because unless whether both either neither
+each every all any some many most more much few several such no not only just even still again
+about above across against along among around behind below beneath beside besides between beyond
+near through throughout toward towards via per despite except inside outside like unlike
+is are was were be been being am has have had do does did will would shall should can could may
+might must let lets get got go going come according meanwhile however moreover furthermore
+therefore instead otherwise indeed perhaps maybe yes today tonight tomorrow yesterday now later
+earlier once twice first second third last next new old another other others one two three four
+five six seven eight nine ten hundreds thousands dozens please thank thanks dear mr mrs ms
+""".split())
+
+# Words that, placed after a place name, make an organisation *of that place*: the place is kept
+# (local news annotates "Gainesville Police", "Ohio State University").
+INSTITUTION = frozenset("""police sheriff sheriff's department dept fire rescue ems city town village
+county parish state states township district borough municipal metropolitan metro area region
+regional community public national international federal central school schools high elementary
+middle junior senior college university academy institute hospital medical clinic health center
+centre library museum zoo park parks airport port harbor harbour station highway road street
+avenue boulevard bridge tunnel railway railroad rail transit airlines airline church cathedral
+temple mosque synagogue diocese court courthouse jail prison detention correctional council board
+commission commissioners committee assembly legislature parliament senate house government
+administration authority agency office bureau ministry army navy guard forces force military
+defense defence chamber commerce club league association society foundation fund union utilities
+utility water power electric energy gas transportation housing development planning emergency
+management services service bank trust credit market mall plaza square hall arena stadium
+coliseum fairgrounds fair festival symphony orchestra theater theatre opera ballet tech technical
+circuit superior supreme district's mayor council's democratic republican democrats republicans
+party coroner attorney prosecutor's clerk treasurer assessor commissioner chief marshal
+volunteer volunteers humane animal control convention visitors bureau chapter branch campus
+county's city's state's area's cup open marathon""".split())
+
+# Nouns that name an administrative unit when they follow a place name ("Kherson region").
+ADMIN_WORDS = frozenset("""region oblast province county parish governorate district prefecture
+state territory krai raion okrug canton department municipality borough township""".split())
+
+# Generic words that make a capitalised "X Word" a place even when only X is in the gazetteer.
+PLACE_SUFFIXES = frozenset("county parish township".split())
+
+# Titles: what follows is a person ("Gov. Perry", "President Jordan", "Mr Putin").
+TITLES = frozenset("""mr mrs ms miss mx dr prof sir dame lord lady madam gov governor sen senator
+rep representative congressman congresswoman assemblyman assemblywoman councilman councilwoman
+alderman del delegate president vice premier chancellor minister secretary ambassador envoy judge
+justice magistrate sheriff deputy mayor chief officer trooper detective det sgt sergeant lt
+lieutenant capt captain col colonel gen general maj major adm admiral cmdr commander cpl corporal
+pvt private spc specialist pope cardinal bishop archbishop rev reverend father pastor rabbi imam
+sheikh king queen prince princess emperor empress coach dean principal superintendent
+commissioner speaker spokesman spokeswoman spokesperson chairman chairwoman chairperson director
+president's attorney atty sister brother mother saint-? son daughter wife husband uncle aunt
+defender forward quarterback pitcher guard goalkeeper striker midfielder""".split())
+
+# Words after a place that make the run a newspaper or broadcaster ("Washington Post").
+MEDIA = frozenset("""post times journal tribune herald gazette chronicle news daily telegraph
+observer examiner inquirer register courier sentinel star globe sun standard independent
+guardian mirror express record bulletin dispatch enquirer review reporter ledger beacon
+press-herald constitution free-press""".split())
+
+# Lowercase words that may sit inside a proper name between capitalised words.
+CONNECTORS = frozenset("of the and de del della der des di do dos da das du la le les van von y upon on al el".split())
+
+# Directions and descriptions before a place that do not make a longer name ("Northeast Georgia").
+DESCRIPTIVE = frozenset("""north south east west northern southern eastern western central
+northeast northwest southeast southwest northeastern northwestern southeastern southwestern
+upper lower greater metro downtown rural suburban historic old occupied coastal mid
+""".split())
+
+# Abbreviations after which a dot does not end the run ("St. Louis", "Gov. Perry").
+DOT_JOINERS = frozenset("st ste ft mt pt gov sen rep dr mr mrs ms lt gen col capt sgt rev prof".split())
+
+# Upper-case letters of the scripts news text uses (Latin, Greek, Cyrillic), for the token regex.
+_UPPER = "".join(sorted({ch for rng in ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x1F00))
+                         for ch in map(chr, range(*rng)) if ch.isupper()}))
+_TOKEN = re.compile(
+    rf"(?:[{_UPPER}][^\W\d_]{{0,2}}\.){{2,}}"          # U.S.  D.C.  W.Va.
+    rf"|[{_UPPER}][^\W_]*(?:['’][^\W\d_]+)*"            # Kherson  O'Keeffe  McAllen  Ukraine's
+)
+_LOWER_WORD = re.compile(r"\b[a-z]+\b")
+_POSSESSIVE = ("'s", "’s", "'S", "’S")
+_SENTENCE_END = ".!?:;\n"
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """US Census first names (``geomap/data/first_names.txt``), loaded once on first use."""
+    return _word_list(DATA / "first_names.txt")
+
+
+def _word_list(path: Path) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
+
+
+@dataclass(slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+    lower: str                      # casefolded, trailing dots removed
+    sentence_start: bool            # first word of a sentence, a line or the text
+    upper: bool                     # written in capitals only ("PARIS", "US")
+    dot_after: bool                 # followed directly by "." (a possible abbreviation)
+    joint: str = ""                 # how it joins the previous token of its run: space|hyphen|dot|connector|possessive
+
+
+@dataclass(slots=True)
+class Span:
+    """A recognised place name: ``text[start:end]`` with its gazetteer candidates."""
+
+    start: int
+    end: int
+    text: str
+    key: str                        # the normalized gazetteer key
+    candidates: list = field(default_factory=list)   # list[Candidate]; empty when unresolvable
+    admin_hint: str = ""            # "region"/"county"... when the text named an administrative unit
+    dateline: bool = False          # "PARIS, Texas —" at the start of a paragraph
+    demonym: bool = False           # "Ukrainian": a demonym, mapped to its country
+    reasons: list = field(default_factory=list)      # why it was kept (for --explain)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Capitalised tokens of ``text`` with their exact offsets and sentence position."""
+    tokens: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        start, end = m.span()
+        word = m.group()
+        if word.endswith(_POSSESSIVE) and len(word) > 3:
+            end -= 2
+            word = word[:-2]
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
+            continue                           # inside a word ("iPhone", "o'Neill" handled as one)
+        dot_after = end < len(text) and text[end] == "." and not word.endswith(".")
+        lower = word.casefold().rstrip(".")
+        tokens.append(Token(start, end, word, lower, _starts_sentence(text, start, tokens),
+                            word.isupper() and len(word) > 1, dot_after))
+    return tokens
+
+
+def _starts_sentence(text: str, start: int, previous: list[Token]) -> bool:
+    """True when only quotes/brackets separate ``start`` from the text start or a sentence end."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t\"'“”‘’([{«—–-*#>•":
+        if text[i] in "—–-" and i > 0 and text[i - 1] not in " \n":
+            break
+        i -= 1
+    if i < 0 or text[i] == "\n":
+        return True
+    if text[i] not in _SENTENCE_END:
+        return False
+    if text[i] == "." and previous and previous[-1].end in (i, i + 1):
+        prev = previous[-1]
+        if prev.lower in DOT_JOINERS or prev.text.endswith(".") or len(prev.lower) == 1:
+            return False                       # "Gov. Perry", "U.S. Army", "John F. Kennedy"
+    return True
+
+
+def runs(text: str, tokens: list[Token]) -> list[list[Token]]:
+    """Group tokens into runs: the stretches a multi-word proper name can occupy."""
+    out: list[list[Token]] = []
+    current: list[Token] = []
+    for tok in tokens:
+        joint = _joint(text, current[-1], tok) if current else ""
+        if joint:
+            tok.joint = joint
+            current.append(tok)
+        else:
+            if current:
+                out.append(current)
+            current = [tok]
+    if current:
+        out.append(current)
+    return out
+
+
+def _joint(text: str, a: Token, b: Token) -> str:
+    """How token ``b`` continues the run that ends with ``a``; '' when it does not."""
+    gap = text[a.end:b.start]
+    if gap == " ":
+        return "space"
+    if gap in ("-", "‐", "‑"):
+        return "hyphen"
+    if gap == ". " and a.lower in DOT_JOINERS:
+        return "dot"
+    if gap in ("'s ", "’s "):
+        return "possessive"                    # "Martha's Vineyard"; the lookup decides
+    words = gap.split()
+    if gap.startswith(" ") and gap.endswith(" ") and 0 < len(words) <= 2 and "\n" not in gap \
+            and all(w in CONNECTORS for w in words):
+        return "connector"
+    return ""
+
+
+@dataclass(slots=True)
+class _Match:
+    i: int                          # first token index in the run
+    j: int                          # one past the last token index
+    key: str
+    candidates: list
+
+
+class Extractor:
+    """Finds place spans in a text (see the module docstring for the rules)."""
+
+    def __init__(self, gazetteer: "Gazetteer", settings: "ParseConfig"):
+        from geomap.gazetteer import normalize
+
+        self.gazetteer = gazetteer
+        self.settings = settings
+        self.normalize = normalize
+        self.max_tokens = max(1, min(int(getattr(gazetteer, "max_name_tokens", 6)), 8))
+        self.ignore = frozenset(normalize(n) for n in settings.ignore)
+        self.pinned = frozenset(normalize(p.name) for p in settings.pins)
+        self.first_names = first_names()
+
+    def spans(self, text: str) -> list[Span]:
+        """Non-overlapping place spans of ``text``, sorted by start."""
+        tokens = tokenize(text)
+        if not tokens:
+            return []
+        groups = runs(text, tokens)
+        keys = self._keys(text, groups)
+        found = self.gazetteer.lookup(keys.keys() - self.ignore) if keys else {}
+        for key in self.pinned - self.ignore:
+            if key in keys:
+                found.setdefault(key, [])
+        lowercase_words = set(_LOWER_WORD.findall(text))
+        persons: set[str] = set()
+        kept: list[tuple[Span, bool]] = []
+        for run in groups:
+            matches = self._longest_matches(text, run, found)
+            matched = {k: m for m in matches for k in range(m.i, m.j)}
+            person_from = [None]               # index where a person's name starts in this run
+            for match in matches:
+                span = self._judge(text, run, match, matched, lowercase_words, persons, person_from)
+                if span is not None:
+                    kept.append((span, len(run) == 1))
+        # A surname of a person named in the article is not a place when it comes back alone.
+        return [s for s, alone in kept if not (alone and s.key in persons and s.key not in self.pinned)]
+
+    # -- candidate keys -------------------------------------------------------------------------
+    def _keys(self, text: str, groups: list[list[Token]]) -> dict[str, None]:
+        keys: dict[str, None] = {}
+        norm = self.normalize
+        for run in groups:
+            n = len(run)
+            for i in range(n):
+                for j in range(i + 1, min(n, i + self.max_tokens) + 1):
+                    keys[norm(text[run[i].start:run[j - 1].end])] = None
+        return keys
+
+    def _longest_matches(self, text: str, run: list[Token], found: dict) -> list[_Match]:
+        out = []
+        i, n = 0, len(run)
+        norm = self.normalize
+        while i < n:
+            for j in range(min(n, i + self.max_tokens), i, -1):
+                key = norm(text[run[i].start:run[j - 1].end])
+                if key in found and key not in self.ignore:
+                    out.append(_Match(i, j, key, found[key]))
+                    i = j
+                    break
+            else:
+                i += 1
+        return out
+
+    # -- filters --------------------------------------------------------------------------------
+    def _judge(self, text: str, run: list[Token], m: _Match, matched: dict[int, _Match],
+               lowercase_words: set[str], persons: set[str], person_from: list) -> Span | None:
+        """The span for a gazetteer match, or None when its context says it is not a place."""
+        first, last = run[m.i], run[m.j - 1]
+        cands = m.candidates
+        demonym = bool(cands) and all(c.name_kind == "demonym" for c in cands)
+        if demonym and not self.settings.demonyms:
+            return None
+        if not demonym:
+            cands = [c for c in cands if c.name_kind != "demonym"]
+        if m.key not in self.pinned and not self._is_place(text, run, m, cands, matched,
+                                                           lowercase_words, persons, person_from):
+            return None
+        start, end = first.start, last.end
+        if last.dot_after and len(last.lower) <= 5 and any(c.name_kind == "abbr" for c in cands):
+            end += 1                           # "Ga." "Calif."
+        reasons: list[str] = []
+        admin_hint = ""
+        follow = _word_after(text, end)
+        if follow and not demonym and (m.j == len(run) or run[m.j].start == end + 1):
+            word = follow.lower()
+            if word in ADMIN_WORDS and (word in PLACE_SUFFIXES or follow.islower()
+                                         or word in ("region", "oblast", "province")):
+                end += 1 + len(follow)
+                admin_hint = word
+                reasons.append(f"'{follow}' names an administrative area")
+        return Span(start, end, text[start:end], m.key, cands, admin_hint=admin_hint,
+                    dateline=_dateline(text, first), demonym=demonym, reasons=reasons)
+
+    def _is_place(self, text: str, run: list[Token], m: _Match, cands: list, matched: set[int],
+                  lowercase_words: set[str], persons: set[str], person_from: list) -> bool:
+        first = run[m.i]
+        major = any(c.feature in _MAJOR for c in cands)
+        before = run[m.i - 1] if m.i > 0 and first.joint in ("space", "dot", "hyphen") else None
+        after = run[m.j] if m.j < len(run) and run[m.j].joint in ("space", "hyphen") else None
+        if person_from[0] is not None and m.i >= person_from[0]:
+            return False                       # the rest of a person's name
+        if before is not None and (m.i - 1) not in matched:
+            if self._person_before(run, m.i):
+                persons.add(self.normalize(run[-1].text))
+                person_from[0] = m.i
+                return False                   # "Gov. Rick Perry", "Mr Putin", "Emily Paris"
+            if not self._harmless_before(run, m.i) and not major:
+                return False                   # half of a longer name: "Sam Houston", "Lake Jackson"
+        if m.i > 0 and first.joint == "connector" and run[m.i - 1].lower in FEATURE_HEADS:
+            return False                       # "Sea of Azov" when the sea is unknown: not the town
+        if m.i > 0 and m.j - m.i == 1 and first.joint in ("space", "hyphen") and \
+                (first.lower in MEDIA or first.lower in INSTITUTION or first.lower in TITLES):
+            return False                       # head of an organisation: "Gainesville Police", "Washington Post"
+        if after is not None:
+            if after.lower in MEDIA:
+                return False                   # "Washington Post"
+            after_major = m.j in matched and self._major_at(run, m.j, matched)
+            if m.j - m.i == 1 and first.lower in self.first_names and self._surname(after) \
+                    and not after_major:
+                persons.add(self.normalize(run[-1].text))
+                person_from[0] = m.i
+                return False                   # "Paris Hilton", "Jordan Henderson"
+            if after.lower in FEATURE_HEADS and not major and after.joint == "space":
+                return False                   # "Jackson Lake", "Hudson River" not in the gazetteer
+            if not major and m.j not in matched and self._surname(after):
+                return False                   # part of a longer name: "Vladimir Putin", "Houston Rockets"
+        if m.j - m.i > 1:
+            return True
+        word = first.lower
+        if word in MONTHS or word in WEEKDAYS or word in TITLES and not major:
+            return False
+        if first.upper and len(word) <= 4 and not _dateline(text, first) \
+                and not any(c.name_kind == "abbr" for c in cands):
+            return False                       # acronyms: "WHO", "AIDS"
+        if word in STOPWORDS and not major:
+            return False
+        if first.sentence_start and before is None and word in _COMMON_OPENERS:
+            return False
+        if word in lowercase_words and not _strong(cands):
+            return False                       # the article uses it as a common word: "mobile", "hope"
+        return True
+
+    def _major_at(self, run: list[Token], k: int, matched: dict[int, _Match]) -> bool:
+        return any(c.feature in _MAJOR for c in matched[k].candidates)
+
+    def _person_before(self, run: list[Token], i: int) -> bool:
+        """A title, or a first name, right before token ``i`` of the run."""
+        prev = run[i - 1]
+        if prev.lower in TITLES:
+            return True
+        return prev.lower in self.first_names and not prev.upper and prev.lower not in DESCRIPTIVE \
+            and prev.lower not in STOPWORDS
+
+    def _surname(self, tok: Token) -> bool:
+        """Whether a capitalised word after a first name reads as a surname (not "Police", "Post")."""
+        word = tok.lower
+        return not (word in INSTITUTION or word in ADMIN_WORDS or word in MEDIA or word in STOPWORDS
+                    or word in TITLES or word in MONTHS or word in WEEKDAYS or word in FEATURE_HEADS
+                    or word in DESCRIPTIVE or tok.upper or tok.joint == "possessive")
+
+    def _harmless_before(self, run: list[Token], i: int) -> bool:
+        """Whether the token before ``i`` leaves the match a name of its own ("Northeast Georgia")."""
+        prev = run[i - 1]
+        word = prev.lower
+        if word in DESCRIPTIVE or word in STOPWORDS or word in INSTITUTION or word in MONTHS \
+                or word in WEEKDAYS or word in _COMMON_OPENERS or prev.upper:
+            return True
+        return prev.sentence_start and i == 1 and word.endswith(("ing", "ed", "ly"))
+
+
+# Words for natural features: "Sea of X", "X River" are other places than the town X.
+FEATURE_HEADS = frozenset("""sea gulf bay lake lakes isle island islands strait straits cape mount
+mountain mountains river creek sound peninsula canal channel ocean desert valley falls glacier
+""".split())
+
+
+_MAJOR = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR ADM1 CONT RGN SEA OCN GULF".split())
+# Frequent sentence openers that are also names of small places somewhere.
+_COMMON_OPENERS = frozenset("""although both during early even given like many most much only
+other over police several since such then there these they this those though thus under unlike
+until what when where while why with within yet officials authorities residents""".split())
+
+
+def _strong(cands: list) -> bool:
+    """A name whose best candidate is big enough to be meant even when the word is also common."""
+    return any(c.population >= 100_000 or c.feature in _MAJOR or c.feature.startswith("ADM") for c in cands)
+
+
+def _word_after(text: str, end: int) -> str:
+    """The word right after ``end`` when a single space separates them, else ''."""
+    if end + 1 >= len(text) or text[end] != " ":
+        return ""
+    k = end + 1
+    while k < len(text) and text[k].isalpha():
+        k += 1
+    return text[end + 1:k]
+
+
+def _dateline(text: str, tok: Token) -> bool:
+    """``PARIS, Texas —`` / ``KYIV, Ukraine (AP) —`` / ``OMAHA --``: an upper-case place opening a paragraph."""
+    if not tok.upper or not tok.sentence_start:
+        return False
+    rest = text[tok.end:tok.end + 40]
+    return bool(re.match(r"[A-Z .]*(?:,|\s+(?:--|—|–|\(AP\)|\(Reuters\)))", rest))

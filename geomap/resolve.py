@@ -1,0 +1,332 @@
+"""Choose the place each recognised span means, using the whole article as context.
+
+Every candidate place of a span gets a score, the sum of named evidence terms (kept for
+``--explain``):
+
+- **prior**: feature kind (countries and first-level areas beat same-named hamlets) and population;
+  a primary name beats an alternate spelling.
+- **qualifier**: ``Paris, Texas`` / ``Athens, Ga.`` / ``Springfield, Illinois`` / ``Paris (Texas)``:
+  the second name is a first-level area or country that contains the first; only candidates inside
+  it stay. The qualifier itself then means that area (``Georgia`` the state, not the country).
+- **admin hint**: ``Kherson region`` means the area; a bare ``Kherson`` whose area and seat share the
+  name means the seat (the city), since news names areas with a generic word.
+- **focus**: countries and first-level areas the article names unambiguously (a country, a state,
+  a dateline, a name with a single candidate) pull every other name towards them.
+- **nearness**: a candidate close to the places chosen for the other names of the article gains.
+- **one sense per discourse**: every unqualified occurrence of a name in an article gets the same
+  place; scores are summed over occurrences.
+
+The chosen candidate's share of the softmax over all candidates is the mention's score (0..1).
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from geomap.model import Mention, Place
+
+if TYPE_CHECKING:
+    from geomap.config import ParseConfig
+    from geomap.extract import Span
+    from geomap.gazetteer import Candidate, Gazetteer
+
+# Feature kinds: how likely a bare name means this kind of place, before any context.
+FEATURE_PRIOR = {
+    "PCLI": 3.0, "PCL": 3.0, "PCLD": 2.6, "PCLF": 2.6, "PCLS": 2.6, "PCLIX": 2.4, "TERR": 2.2,
+    "CONT": 3.0, "OCN": 2.6, "SEA": 2.4, "GULF": 2.2, "RGN": 2.0, "ADM1": 2.4, "ADM2": 1.0,
+    "ADM3": 0.4, "PPLC": 1.8, "PPLA": 1.0, "PPLA2": 0.6, "PPLA3": 0.3, "PPL": 0.0,
+}
+NAME_KIND_PRIOR = {"name": 0.0, "alt": -0.4, "abbr": -0.2, "demonym": -0.2}
+AREA_FEATURES = frozenset({"ADM1", "ADM2", "ADM3", "ADMD", "RGN", "PCLI", "PCL", "PCLD", "PCLF", "PCLS"})
+COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
+MAX_CANDIDATES = 40          # per name; the gazetteer returns them by population, largest first
+NEAR_KM = 150.0
+
+
+@dataclass
+class _Group:
+    """All unqualified occurrences of one name (or one qualified occurrence)."""
+
+    spans: list
+    candidates: list
+    scores: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)   # per candidate: list of (term, value)
+    fixed: int | None = None                      # index forced by a qualifier or a pin
+    choice: int | None = None
+
+
+class Resolver:
+    """Picks a place for every span of one article."""
+
+    def __init__(self, gazetteer: "Gazetteer", settings: "ParseConfig"):
+        self.gazetteer = gazetteer
+        self.settings = settings
+
+    def resolve(self, text: str, spans: list["Span"]) -> list[tuple["Span", "Candidate | None", float, list[str], "Candidate | None"]]:
+        """``(span, chosen, score, explanation, runner_up)`` for each span, in span order."""
+        qualified = _qualifiers(text, spans)
+        groups = _group(spans, qualified)
+        for g in groups:
+            self._prior(g)
+        focus_c, focus_a = _focus(groups)
+        for g in groups:
+            _add_focus(g, focus_c, focus_a)
+            _choose(g)
+        _add_nearness(groups)
+        for g in groups:
+            _choose(g)
+        out = []
+        by_span = {}
+        for g in groups:
+            for s in g.spans:
+                by_span[id(s)] = g
+        for s in spans:
+            g = by_span[id(s)]
+            if g.choice is None:
+                out.append((s, None, 0.0, ["no gazetteer candidate"] + list(s.reasons), None))
+                continue
+            score, runner = _confidence(g)
+            out.append((s, g.candidates[g.choice], score, _explain(g, runner, s), 
+                        g.candidates[runner] if runner is not None else None))
+        return out
+
+    def _prior(self, g: _Group) -> None:
+        hint = any(s.admin_hint for s in g.spans)
+        areas = [c for c in g.candidates if c.feature in ("ADM1", "ADM2")]
+        area_names = {c.place.name.casefold() for c in areas}
+        for c in g.candidates:
+            terms = [("kind " + c.feature, FEATURE_PRIOR.get(c.feature, 0.0)),
+                     ("population", 0.45 * math.log10(c.population + 10))]
+            kind = NAME_KIND_PRIOR.get(c.name_kind, 0.0)
+            if kind:
+                terms.append((f"{c.name_kind} name", kind))
+            if hint:
+                if c.feature.startswith("ADM") or c.feature == "RGN":
+                    terms.append((f"'{g.spans[0].admin_hint}' names an area", 3.0))
+                else:
+                    terms.append((f"'{g.spans[0].admin_hint}' names an area, not a town", -2.0))
+            elif c.feature.startswith("PPL") and _namesake_seat(c, areas, area_names):
+                terms.append(("a bare name means the city, not its namesake area", 2.5))
+            g.reasons.append(terms)
+            g.scores.append(sum(v for _, v in terms))
+
+
+def _namesake_seat(c: "Candidate", areas: list, area_names: set[str]) -> bool:
+    """A city that shares its name with the area around it (Kherson, Donetsk, Kiev)."""
+    if c.place.admin1.casefold() == c.place.name.casefold() and c.place.admin1.casefold() in area_names:
+        return True
+    big = c.feature in ("PPLC", "PPLA") or c.population >= 100_000
+    return big and any(a.place.country == c.place.country and
+                       _km(a.place.lat, a.place.lon, c.place.lat, c.place.lon) < 150 for a in areas)
+
+
+def _qualifiers(text: str, spans: list) -> dict[int, tuple[int, "Candidate"]]:
+    """``{index of A: (index of B, B's area)}`` for every ``A, B`` where area B contains a candidate of A."""
+    out = {}
+    for k in range(len(spans) - 1):
+        a, b = spans[k], spans[k + 1]
+        gap = text[a.end:b.start]
+        if gap not in (", ", " (", ",\n", ",") or not a.candidates or not b.candidates:
+            continue
+        for area in b.candidates:
+            if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
+                continue
+            if any(_inside(c, area) for c in a.candidates if c is not area):
+                out[k] = (k + 1, area)
+                break
+    return out
+
+
+def _inside(c: "Candidate", area: "Candidate") -> bool:
+    if c.place.country != area.place.country or c.feature in COUNTRY_FEATURES:
+        return False
+    if area.feature in COUNTRY_FEATURES:
+        return True
+    return c.admin1_code == area.admin1_code and c.feature != "ADM1"
+
+
+def _group(spans: list, qualified: dict) -> list[_Group]:
+    groups: list[_Group] = []
+    by_key: dict[str, _Group] = {}
+    qualifier_of = {b: area for _, (b, area) in qualified.items()}
+    for k, s in enumerate(spans):
+        if k in qualified:
+            area = qualified[k][1]
+            g = _Group([s], _trim([c for c in s.candidates if _inside(c, area)]))
+            groups.append(g)
+        elif k in qualifier_of:
+            area = qualifier_of[k]
+            g = _Group([s], _trim(s.candidates))
+            g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
+            groups.append(g)
+        else:
+            key = s.key + ("#" + s.admin_hint if s.admin_hint else "")
+            g = by_key.get(key)
+            if g is None:
+                g = by_key[key] = _Group([], _trim(s.candidates))
+                groups.append(g)
+            g.spans.append(s)
+    return groups
+
+
+def _trim(candidates: list) -> list:
+    """The largest candidates, plus every area (a county may be smaller than many towns)."""
+    return candidates[:MAX_CANDIDATES] + [c for c in candidates[MAX_CANDIDATES:] if c.feature in AREA_FEATURES]
+
+
+def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
+    """Votes for countries and (country, admin1) from names that are not in doubt."""
+    countries: Counter = Counter()
+    admin1: Counter = Counter()
+    for g in groups:
+        if not g.candidates:
+            continue
+        best = g.fixed if g.fixed is not None else max(range(len(g.candidates)), key=g.scores.__getitem__)
+        c = g.candidates[best]
+        ordered = sorted(g.scores, reverse=True)
+        sure = g.fixed is not None or len(ordered) == 1 or ordered[0] - ordered[1] >= 1.5
+        if not sure or not c.place.country:
+            continue
+        weight = len(g.spans) ** 0.5 * (2.0 if any(s.dateline for s in g.spans) else 1.0)
+        countries[c.place.country] += weight
+        if c.feature not in COUNTRY_FEATURES and c.admin1_code:
+            admin1[(c.place.country, c.admin1_code)] += weight
+    return countries, admin1
+
+
+def _add_focus(g: _Group, countries: Counter, admin1: Counter) -> None:
+    tot_c = sum(countries.values())
+    tot_a = sum(admin1.values())
+    if not tot_c:
+        return
+    for k, c in enumerate(g.candidates):
+        terms = g.reasons[k]
+        share = countries.get(c.place.country, 0.0) / tot_c
+        if share:
+            terms.append((f"article is about {c.place.country} ({share:.0%})", 2.0 * share))
+        if tot_a and c.admin1_code and c.feature not in COUNTRY_FEATURES:
+            share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
+            if share_a:
+                terms.append((f"article is about {c.place.admin1 or c.admin1_code} ({share_a:.0%})", 2.0 * share_a))
+        g.scores[k] = sum(v for _, v in terms)
+
+
+def _choose(g: _Group) -> None:
+    if not g.candidates:
+        g.choice = None
+    elif g.fixed is not None:
+        g.choice = g.fixed
+    else:
+        g.choice = max(range(len(g.candidates)), key=g.scores.__getitem__)
+
+
+def _add_nearness(groups: list[_Group]) -> None:
+    """Reward candidates near the places chosen for the article's other (city-level) names."""
+    anchors = []
+    for g in groups:
+        if g.choice is None:
+            continue
+        c = g.candidates[g.choice]
+        if c.feature.startswith("PPL") or c.feature == "ADM2":
+            anchors.append((id(g), c.place.lat, c.place.lon, c.place.name))
+    if not anchors:
+        return
+    anchors = anchors[:12]
+    for g in groups:
+        if g.fixed is not None or len(g.candidates) < 2:
+            continue
+        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:8]
+        for k in top:
+            c = g.candidates[k]
+            if c.feature in COUNTRY_FEATURES or c.feature == "CONT":
+                continue
+            best, name = min(((_km(c.place.lat, c.place.lon, lat, lon), n)
+                              for gid, lat, lon, n in anchors if gid != id(g)), default=(None, ""))
+            if best is not None and best < 4 * NEAR_KM:
+                bonus = 1.5 * math.exp(-best / NEAR_KM)
+                g.reasons[k].append((f"{best:.0f} km from {name}", bonus))
+                g.scores[k] += bonus
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Equirectangular distance: plenty for 'is it near', and cheap."""
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
+    return 6371.0 * math.hypot(x, y)
+
+
+def _confidence(g: _Group) -> tuple[float, int | None]:
+    """Softmax share of the chosen candidate, and the runner-up's index."""
+    order = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)
+    runner = next((k for k in order if k != g.choice), None)
+    if g.fixed is not None:
+        return 0.95, runner
+    top = g.scores[g.choice]
+    z = sum(math.exp(min(50.0, s - top)) for s in g.scores)
+    return round(1.0 / z, 3), runner
+
+
+def _describe(c: "Candidate") -> str:
+    where = ", ".join(x for x in (c.place.admin1, c.place.country) if x)
+    return f"{c.place.name} ({c.feature}{', ' + where if where else ''}, pop {c.population:,})"
+
+
+def _explain(g: _Group, runner: int | None, span: "Span") -> list[str]:
+    c = g.choice
+    lines = [f"chose {_describe(g.candidates[c])}, score {g.scores[c]:.2f}"
+             + (" (fixed by a qualifier)" if g.fixed is not None else "")]
+    lines += [f"  + {name}: {value:+.2f}" for name, value in g.reasons[c]]
+    if runner is not None:
+        lines.append(f"runner-up {_describe(g.candidates[runner])}, score {g.scores[runner]:.2f}")
+        mine = dict(g.reasons[c])
+        theirs = dict(g.reasons[runner])
+        diffs = sorted(((mine.get(k, 0.0) - theirs.get(k, 0.0), k) for k in set(mine) | set(theirs)),
+                       reverse=True)
+        why = [f"{k} ({d:+.2f})" for d, k in diffs if d > 0.05][:3]
+        if why:
+            lines.append("  won on: " + "; ".join(why))
+    lines += list(span.reasons)
+    return lines
+
+
+def pin_place(pin, gazetteer: "Gazetteer") -> Place | None:
+    """The place a user pin names: a gazetteer id, or explicit coordinates."""
+    if pin.place_id:
+        return gazetteer.get(pin.place_id)
+    if pin.lat is not None and pin.lon is not None:
+        return Place(f"pin:{pin.name}", pin.name, float(pin.lat), float(pin.lon),
+                     country=pin.country, kind=pin.kind)
+    return None
+
+
+class Geoparser:
+    """Recognise and resolve the place names of a text: ``Geoparser(gazetteer, settings).parse(text)``."""
+
+    def __init__(self, gazetteer: "Gazetteer", settings: "ParseConfig | None" = None):
+        from geomap.config import ParseConfig
+        from geomap.extract import Extractor
+        from geomap.gazetteer import normalize
+
+        self.settings = settings or ParseConfig()
+        self.gazetteer = gazetteer
+        self.extractor = Extractor(gazetteer, self.settings)
+        self.resolver = Resolver(gazetteer, self.settings)
+        self.pins = {normalize(p.name): pin_place(p, gazetteer) for p in self.settings.pins}
+
+    def parse(self, text: str, explain: bool = True) -> list[Mention]:
+        """Mentions sorted by start, non-overlapping, each ``text[start:end] == mention.text``."""
+        spans = self.extractor.spans(text)
+        mentions = []
+        for span, cand, score, why, runner in self.resolver.resolve(text, spans):
+            place = cand.place if cand is not None else None
+            if span.key in self.pins:
+                place, score = self.pins[span.key], 1.0
+                why = [f"pinned by the user to {place.name if place else 'nothing'}"]
+            if place is not None and score < self.settings.min_score:
+                continue
+            mentions.append(Mention(span.start, span.end, span.text, place, score,
+                                    tuple(why) if explain else (),
+                                    runner.place if runner is not None else None))
+        return mentions
