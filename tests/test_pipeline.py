@@ -211,3 +211,28 @@ def test_parse_paths_yields_regions_per_mention_and_reports_bad_files(mapped_pro
     for article, mentions, regions in results:
         assert len(regions) == len(mentions) and all(r == () for r in regions)
         assert all(article.text[m.start:m.end] == m.text for m in mentions)
+
+
+def test_editing_a_layer_file_named_in_regions_yaml_recomputes_memberships(mapped_project):
+    def polygon(west, south, east, north):
+        ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+        return json.dumps({"type": "FeatureCollection", "features": [{
+            "type": "Feature", "properties": {"name": "area"},
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}]})
+
+    area = write(mapped_project / "config" / "layers" / "area.geojson", polygon(29.5, 45.5, 32.5, 47.5))
+    write(mapped_project / "config" / "regions.yaml",
+          "layers:\n  - name: area\n    sources:\n      - geojson: layers/area.geojson\n")
+    write_config(mapped_project, _gazetteer(mapped_project), regions="regions.yaml")
+    refresh(_config(mapped_project))
+    store_path = mapped_project / "output" / "geomap.sqlite"
+    with Store(store_path) as store:
+        assert {r.place.name: r.regions for r in store.map_data().places}["Odesa"] == ("area",)
+    assert refresh(_config(mapped_project)).rendered is False      # nothing changed: no render
+
+    write(area, polygon(-10, 36, 3.5, 44))                        # moved to Spain
+    summary = refresh(_config(mapped_project))
+    assert summary.rendered
+    with Store(store_path) as store:
+        regions_of = {r.place.name: r.regions for r in store.map_data().places}
+    assert regions_of["Odesa"] == () and regions_of["Valencia"] == ("area",)
