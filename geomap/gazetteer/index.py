@@ -80,8 +80,18 @@ class Gazetteer:
 
     @classmethod
     def open(cls, path: Path | None = None) -> "Gazetteer":
-        """Open the index at ``path`` (default: the user cache dir), building it first if missing."""
-        path = Path(path) if path is not None else default_path()
+        """Open the index at ``path``, building it first if missing.
+
+        The default index (user cache dir) is also rebuilt when its build inputs changed (a new
+        package version or team table); an explicit ``path`` is used as it is.
+        """
+        if path is None:
+            path = default_path()
+            if not path.exists() or _stale(path):
+                from geomap.gazetteer.build import build_index
+
+                build_index(path)
+        path = Path(path)
         if not path.exists():
             from geomap.gazetteer.build import build_index
 
@@ -145,6 +155,20 @@ class Gazetteer:
         meta["names"] = str(self._db.execute("SELECT count(*) FROM names").fetchone()[0])
         meta["path"] = str(self.path)
         return meta
+
+
+def _stale(path: Path) -> bool:
+    from geomap.gazetteer.inputs import inputs_hash
+
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('inputs', 'min_city_population')"))
+    except sqlite3.DatabaseError:
+        return True
+    try:
+        return meta.get("inputs") != inputs_hash(int(meta.get("min_city_population", 500)))
+    except ValueError:
+        return True
 
 
 def _place(row) -> Place:

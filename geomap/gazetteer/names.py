@@ -18,6 +18,7 @@ _FOLD = str.maketrans({
     "-": " ", "‐": " ", "‑": " ", "‒": " ", "–": " ", "—": " ", "_": " ",
     ".": None,
 })
+MAX_NAME_TOKENS = 8     # longer names are never written out in news text
 _SPACES = re.compile(r"\s+")
 # Punctuation that may surround a name in running text: "(Kherson)", "Kyiv,", "«Odesa»".
 _EDGE = "!\"#$%&'()*+,/:;<=>?@[\\]^{|}~«»“”„‹›¿¡·•…"
@@ -26,9 +27,8 @@ _EDGE = "!\"#$%&'()*+,/:;<=>?@[\\]^{|}~«»“”„‹›¿¡·•…"
 def normalize(name: str) -> str:
     """The gazetteer key of ``name``: NFKD without diacritics, casefolded, ``’``→``'``,
     hyphens and whitespace runs → one space, ``.`` removed, surrounding punctuation stripped."""
-    text = unicodedata.normalize("NFKD", name)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = text.translate(_FOLD).casefold()
+    text = unicodedata.normalize("NFKD", name.casefold())   # casefold first: "İ" → "i̇" → "i"
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_FOLD)
     text = _SPACES.sub(" ", text).strip()
     return text.strip(_EDGE).strip()
 
@@ -46,3 +46,10 @@ def is_latin(name: str) -> bool:
         if ch.isalpha() and ord(ch) > 0x24F and not unicodedata.name(ch, "").startswith("LATIN"):
             return False
     return True
+
+
+def is_good_alternate(name: str, primary: str) -> bool:
+    """Latin-script alternates, minus airport/station codes ("KBP", "LAX") and links."""
+    if not is_latin(name) or "http" in name or "/" in name:
+        return False
+    return not (len(name) <= 4 and name.isupper() and name != primary)
