@@ -134,8 +134,9 @@ _SENTENCE_END = ".!?:;\n"
 
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
-    """US Census first names (``geomap/data/first_names.txt``), loaded once on first use."""
-    return _word_list(DATA / "first_names.txt")
+    """US Census first names plus world-news given names (``geomap/data/first_names*.txt``),
+    loaded once on first use."""
+    return _word_list(DATA / "first_names.txt") | _word_list(DATA / "first_names_world.txt")
 
 
 def _word_list(path: Path) -> frozenset[str]:
@@ -231,8 +232,8 @@ def _joint(text: str, a: Token, b: Token) -> str:
         return "space"
     if gap in ("-", "‐", "‑"):
         return "hyphen"
-    if gap == ". " and a.lower in DOT_JOINERS:
-        return "dot"
+    if gap == ". " and (a.lower in DOT_JOINERS or len(a.lower) == 1):
+        return "dot"                           # "St. Louis", "Gov. Perry", "John F. Kennedy"
     if gap in ("'s ", "’s "):
         return "possessive"                    # "Martha's Vineyard"; the lookup decides
     words = gap.split()
@@ -324,8 +325,14 @@ class Extractor:
         demonym = bool(cands) and all(c.name_kind == "demonym" for c in cands)
         if demonym and not self.settings.demonyms:
             return None
-        if not demonym:
-            cands = [c for c in cands if c.name_kind != "demonym"]
+        if not demonym and any(c.name_kind == "demonym" for c in cands):
+            rest = [c for c in cands if c.name_kind != "demonym"]
+            if any(c.feature in _MAJOR for c in rest):
+                cands = rest
+            elif not self.settings.demonyms:
+                return None                    # "Georgian", "Arab": the adjective, not a hamlet
+            else:
+                demonym, cands = True, [c for c in cands if c.name_kind == "demonym"]
         if m.key not in self.pinned and not self._is_place(text, run, m, cands, matched,
                                                            lowercase_words, persons, person_from):
             return None
@@ -345,43 +352,40 @@ class Extractor:
         return Span(start, end, text[start:end], m.key, cands, admin_hint=admin_hint,
                     dateline=_dateline(text, first), demonym=demonym, reasons=reasons)
 
-    def _is_place(self, text: str, run: list[Token], m: _Match, cands: list, matched: set[int],
+    def _is_place(self, text: str, run: list[Token], m: _Match, cands: list, matched: dict,
                   lowercase_words: set[str], persons: set[str], person_from: list) -> bool:
         first = run[m.i]
+        single = m.j - m.i == 1
+        word = first.lower
         major = any(c.feature in _MAJOR for c in cands)
         before = run[m.i - 1] if m.i > 0 and first.joint in ("space", "dot", "hyphen") else None
         after = run[m.j] if m.j < len(run) and run[m.j].joint in ("space", "hyphen") else None
         if person_from[0] is not None and m.i >= person_from[0]:
             return False                       # the rest of a person's name
         if before is not None and (m.i - 1) not in matched:
-            if self._person_before(run, m.i):
+            if first.joint != "hyphen" and self._person_before(run, m.i):
                 persons.add(self.normalize(run[-1].text))
                 person_from[0] = m.i
-                return False                   # "Gov. Rick Perry", "Mr Putin", "Emily Paris"
+                return False                   # "Gov. Rick Perry", "Mr Putin", "Emily Paris", "Tyrise M. Bell"
             if not self._harmless_before(run, m.i) and not major:
-                return False                   # half of a longer name: "Sam Houston", "Lake Jackson"
-        if m.i > 0 and first.joint == "connector" and run[m.i - 1].lower in FEATURE_HEADS:
-            return False                       # "Sea of Azov" when the sea is unknown: not the town
-        if m.i > 0 and m.j - m.i == 1 and first.joint in ("space", "hyphen") and \
-                (first.lower in MEDIA or first.lower in INSTITUTION or first.lower in TITLES):
-            return False                       # head of an organisation: "Gainesville Police", "Washington Post"
+                return False                   # half of a longer name: "Sam Houston", "Generation Charleston"
+        if single and len(run) > 1 and not major and (word in MEDIA or word in INSTITUTION or word in TITLES):
+            return False                       # head of an organisation: "Police", "Post", "Chamber of Commerce"
+        if single and first.joint == "possessive" and not major:
+            return False                       # "St. Patrick's Day"
         if after is not None:
             if after.lower in MEDIA:
                 return False                   # "Washington Post"
-            after_major = m.j in matched and self._major_at(run, m.j, matched)
-            if m.j - m.i == 1 and first.lower in self.first_names and self._surname(after) \
-                    and not after_major:
+            if single and after.joint == "space" and first.joint not in ("connector", "possessive") \
+                    and word in self.first_names and self._surname(after) \
+                    and not (m.j in matched and self._major_at(m.j, matched)):
                 persons.add(self.normalize(run[-1].text))
                 person_from[0] = m.i
-                return False                   # "Paris Hilton", "Jordan Henderson"
-            if after.lower in FEATURE_HEADS and not major and after.joint == "space":
-                return False                   # "Jackson Lake", "Hudson River" not in the gazetteer
-            if not major and m.j not in matched and self._surname(after):
-                return False                   # part of a longer name: "Vladimir Putin", "Houston Rockets"
-        if m.j - m.i > 1:
-            return True
-        word = first.lower
-        if word in MONTHS or word in WEEKDAYS or word in TITLES and not major:
+                return False                   # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
+        if not single:
+            return not _the_town(text, first, run, m, cands)
+        if word in MONTHS or word in WEEKDAYS or word in NOT_PLACES or word in DESCRIPTIVE \
+                or word in DOT_JOINERS or (word in TITLES and not major):
             return False
         if first.upper and len(word) <= 4 and not _dateline(text, first) \
                 and not any(c.name_kind == "abbr" for c in cands):
@@ -392,35 +396,60 @@ class Extractor:
             return False
         if word in lowercase_words and not _strong(cands):
             return False                       # the article uses it as a common word: "mobile", "hope"
-        return True
+        if not major and len(run) == 1 and _said(text, first):
+            persons.add(word)
+            return False                       # "Robertson said", "said Nelson"
+        return not _the_town(text, first, run, m, cands)
 
-    def _major_at(self, run: list[Token], k: int, matched: dict[int, _Match]) -> bool:
+    def _major_at(self, k: int, matched: dict) -> bool:
         return any(c.feature in _MAJOR for c in matched[k].candidates)
 
     def _person_before(self, run: list[Token], i: int) -> bool:
-        """A title, or a first name, right before token ``i`` of the run."""
+        """A title, a first name or an initial right before token ``i`` of the run."""
         prev = run[i - 1]
         if prev.lower in TITLES:
             return True
+        if len(prev.lower) == 1 and prev.dot_after:
+            return True                        # "Tyrise M. Bell"
         return prev.lower in self.first_names and not prev.upper and prev.lower not in DESCRIPTIVE \
             and prev.lower not in STOPWORDS
 
     def _surname(self, tok: Token) -> bool:
         """Whether a capitalised word after a first name reads as a surname (not "Police", "Post")."""
         word = tok.lower
-        return not (word in INSTITUTION or word in ADMIN_WORDS or word in MEDIA or word in STOPWORDS
-                    or word in TITLES or word in MONTHS or word in WEEKDAYS or word in FEATURE_HEADS
-                    or word in DESCRIPTIVE or tok.upper or tok.joint == "possessive")
+        return len(word) > 1 and not (
+            word in INSTITUTION or word in ADMIN_WORDS or word in MEDIA or word in STOPWORDS
+            or word in TITLES or word in MONTHS or word in WEEKDAYS or word in FEATURE_HEADS
+            or word in DESCRIPTIVE or word in NOT_PLACES or tok.upper or tok.joint == "possessive")
 
     def _harmless_before(self, run: list[Token], i: int) -> bool:
         """Whether the token before ``i`` leaves the match a name of its own ("Northeast Georgia")."""
         prev = run[i - 1]
         word = prev.lower
-        if word in DESCRIPTIVE or word in STOPWORDS or word in INSTITUTION or word in MONTHS \
-                or word in WEEKDAYS or word in _COMMON_OPENERS or prev.upper:
+        if word in DESCRIPTIVE or word in STOPWORDS or word in MONTHS or word in WEEKDAYS \
+                or word in _COMMON_OPENERS or prev.upper:
             return True
         return prev.sentence_start and i == 1 and word.endswith(("ing", "ed", "ly"))
 
+
+def _the_town(text: str, first: Token, run: list[Token], m: _Match, cands: list) -> bool:
+    """``the White House said``: a whole run after "the" is not a town ("the Hague" is a key)."""
+    return len(run) == m.j - m.i and bool(cands) and all(c.feature.startswith("PPL") for c in cands) \
+        and text[max(0, first.start - 4):first.start] in ("the ", "The ")
+
+
+def _said(text: str, tok: Token) -> bool:
+    """``X said`` / ``said X``: a person speaking."""
+    return text.startswith((" said", " says", " told"), tok.end) or \
+        text[max(0, tok.start - 5):tok.start] in ("said ", "says ") or \
+        text[max(0, tok.start - 4):tok.start] == "told "
+
+
+# Capitalised words that are names of small places somewhere but, in news, almost never mean them.
+NOT_PLACES = frozenset("""christmas easter passover hanukkah ramadan thanksgiving halloween
+god jesus christ allah christian christians muslim jewish catholic protestant baptist methodist
+bible church gospel heaven democrat democrats republican republicans congress parliament
+none nothing everyone everything someone something anyone""".split())
 
 # Words for natural features: "Sea of X", "X River" are other places than the town X.
 FEATURE_HEADS = frozenset("""sea gulf bay lake lakes isle island islands strait straits cape mount
