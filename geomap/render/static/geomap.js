@@ -106,8 +106,11 @@ function geomapInit(map, layerControl, data) {
     try { openPlace(decodeURIComponent(match[1])); } catch (e) { /* malformed: ignore */ }
   }
 
+  // markercluster reports the last chunk before it puts the markers on the map: wait a tick.
   function progress(done, total) {
-    if (done === total && !api.ready) { api.ready = true; openFromHash(); }
+    if (done === total && !api.ready) {
+      window.setTimeout(function () { api.ready = true; openFromHash(); }, 0);
+    }
   }
 
   map.on("popupopen", function (e) {
