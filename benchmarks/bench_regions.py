@@ -24,10 +24,10 @@ def speed(runs: int = 5) -> None:
     import shapely
     from shapely.geometry import MultiPoint
 
-    from geomap.regions import Layer, Region, RegionIndex, natural_earth_countries
+    from geomap.regions import Layer, Region, RegionIndex, country_outline
 
     rng = np.random.default_rng(20240224)
-    ukraine = natural_earth_countries()["UA"][1]
+    ukraine = country_outline("UA")[1]
     west, south, east, north = ukraine.bounds
     xs, ys = rng.uniform(west, east, 3000), rng.uniform(south, north, 3000)
     inside = shapely.contains_xy(ukraine, xs, ys)

