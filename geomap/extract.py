@@ -264,6 +264,8 @@ class Extractor:
         self.ignore = frozenset(normalize(n) for n in settings.ignore)
         self.pinned = frozenset(normalize(p.name) for p in settings.pins)
         self.first_names = first_names()
+        self._key_cache: dict[str, str] = {}
+        self._found_cache: dict[str, list | None] = {}
 
     def spans(self, text: str) -> list[Span]:
         """Non-overlapping place spans of ``text``, sorted by start."""
@@ -272,15 +274,12 @@ class Extractor:
             return []
         groups = runs(text, tokens)
         keys = self._keys(text, groups)
-        found = self.gazetteer.lookup(keys.keys() - self.ignore) if keys else {}
-        for key in self.pinned - self.ignore:
-            if key in keys:
-                found.setdefault(key, [])
+        found = self._lookup(set(keys.values()))
         lowercase_words = set(_LOWER_WORD.findall(text))
         persons: set[str] = set()
         kept: list[tuple[Span, bool]] = []
-        for run in groups:
-            matches = self._longest_matches(text, run, found)
+        for r, run in enumerate(groups):
+            matches = self._longest_matches(r, run, keys, found)
             matched = {k: m for m in matches for k in range(m.i, m.j)}
             person_from = [None]               # index where a person's name starts in this run
             for match in matches:
@@ -291,24 +290,49 @@ class Extractor:
         return [s for s, alone in kept if not (alone and s.key in persons and s.key not in self.pinned)]
 
     # -- candidate keys -------------------------------------------------------------------------
-    def _keys(self, text: str, groups: list[list[Token]]) -> dict[str, None]:
-        keys: dict[str, None] = {}
-        norm = self.normalize
-        for run in groups:
+    def _key(self, name: str) -> str:
+        """``normalize(name)``, memoised: the same names recur across a folder of articles."""
+        key = self._key_cache.get(name)
+        if key is None:
+            if len(self._key_cache) > _CACHE_LIMIT:
+                self._key_cache.clear()
+            key = self._key_cache[name] = self.normalize(name)
+        return key
+
+    def _keys(self, text: str, groups: list[list[Token]]) -> dict[tuple[int, int, int], str]:
+        """The normalized key of every token sequence a name may span, by (run, first, end)."""
+        keys = {}
+        for r, run in enumerate(groups):
             n = len(run)
             for i in range(n):
+                start = run[i].start
                 for j in range(i + 1, min(n, i + self.max_tokens) + 1):
-                    keys[norm(text[run[i].start:run[j - 1].end])] = None
+                    keys[r, i, j] = self._key(text[start:run[j - 1].end])
         return keys
 
-    def _longest_matches(self, text: str, run: list[Token], found: dict) -> list[_Match]:
+    def _lookup(self, keys: set[str]) -> dict[str, list]:
+        """Gazetteer candidates per key (pinned keys always present, ignored ones never),
+        memoised across articles, one gazetteer query for the keys not seen before."""
+        cache = self._found_cache
+        missing = [k for k in keys if k not in cache]
+        if missing:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            found = self.gazetteer.lookup(k for k in missing if k not in self.ignore)
+            for k in missing:
+                cands = found.get(k)
+                if cands is None and k in self.pinned:
+                    cands = []
+                cache[k] = None if k in self.ignore else cands
+        return {k: cache[k] for k in keys if cache[k] is not None}
+
+    def _longest_matches(self, r: int, run: list[Token], keys: dict, found: dict) -> list[_Match]:
         out = []
         i, n = 0, len(run)
-        norm = self.normalize
         while i < n:
             for j in range(min(n, i + self.max_tokens), i, -1):
-                key = norm(text[run[i].start:run[j - 1].end])
-                if key in found and key not in self.ignore:
+                key = keys[r, i, j]
+                if key in found:
                     out.append(_Match(i, j, key, found[key]))
                     i = j
                     break
@@ -457,6 +481,7 @@ mountain mountains river creek sound peninsula canal channel ocean desert valley
 """.split())
 
 
+_CACHE_LIMIT = 200_000     # memoised names/lookups per process before starting afresh
 _MAJOR = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR ADM1 CONT RGN SEA OCN GULF".split())
 # Frequent sentence openers that are also names of small places somewhere.
 _COMMON_OPENERS = frozenset("""although both during early even given like many most much only

@@ -36,9 +36,9 @@ if TYPE_CHECKING:
 FEATURE_PRIOR = {
     "PCLI": 3.0, "PCL": 3.0, "PCLD": 2.6, "PCLF": 2.6, "PCLS": 2.6, "PCLIX": 2.4, "TERR": 2.2,
     "CONT": 3.0, "OCN": 2.6, "SEA": 2.4, "GULF": 2.2, "RGN": 2.0, "ADM1": 2.4, "ADM2": 1.0,
-    "ADM3": 0.4, "PPLC": 1.8, "PPLA": 1.0, "PPLA2": 0.6, "PPLA3": 0.3, "PPL": 0.0,
+    "ADM3": 0.4, "PPLC": 1.2, "PPLA": 1.0, "PPLA2": 0.6, "PPLA3": 0.3, "PPL": 0.0,
 }
-NAME_KIND_PRIOR = {"name": 0.0, "alt": -0.4, "abbr": -0.2, "demonym": -0.2}
+NAME_KIND_PRIOR = {"name": 0.0, "alt": -0.8, "abbr": -0.2, "demonym": -0.2}
 AREA_FEATURES = frozenset({"ADM1", "ADM2", "ADM3", "ADMD", "RGN", "PCLI", "PCL", "PCLD", "PCLF", "PCLS"})
 COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
 MAX_CANDIDATES = 40          # per name; the gazetteer returns them by population, largest first
@@ -53,7 +53,8 @@ class _Group:
     candidates: list
     scores: list = field(default_factory=list)
     reasons: list = field(default_factory=list)   # per candidate: list of (term, value)
-    fixed: int | None = None                      # index forced by a qualifier or a pin
+    fixed: int | None = None                      # index forced: this name qualifies another
+    qualified: bool = False                       # "Paris, Texas": candidates already narrowed
     choice: int | None = None
 
 
@@ -64,12 +65,15 @@ class Resolver:
         self.gazetteer = gazetteer
         self.settings = settings
 
-    def resolve(self, text: str, spans: list["Span"]) -> list[tuple["Span", "Candidate | None", float, list[str], "Candidate | None"]]:
-        """``(span, chosen, score, explanation, runner_up)`` for each span, in span order."""
+    def resolve(self, text: str, spans: list["Span"], explain: bool = True
+                ) -> list[tuple["Span", "Candidate | None", float, list[str], "Candidate | None"]]:
+        """``(span, chosen, score, explanation, runner_up)`` for each span, in span order
+        (the explanation is empty unless ``explain``)."""
         qualified = _qualifiers(text, spans)
         groups = _group(spans, qualified)
         for g in groups:
             self._prior(g)
+        _inherit_qualified(groups)
         focus_c, focus_a = _focus(groups)
         for g in groups:
             _add_focus(g, focus_c, focus_a)
@@ -88,7 +92,7 @@ class Resolver:
                 out.append((s, None, 0.0, ["no gazetteer candidate"] + list(s.reasons), None))
                 continue
             score, runner = _confidence(g)
-            out.append((s, g.candidates[g.choice], score, _explain(g, runner, s), 
+            out.append((s, g.candidates[g.choice], score, _explain(g, runner, s) if explain else [],
                         g.candidates[runner] if runner is not None else None))
         return out
 
@@ -102,6 +106,8 @@ class Resolver:
             kind = NAME_KIND_PRIOR.get(c.name_kind, 0.0)
             if kind:
                 terms.append((f"{c.name_kind} name", kind))
+            if c.feature == "ADM2" and c.name_kind == "alt" and not hint:
+                terms.append(("a county named without 'County'", -1.0))
             if hint:
                 if c.feature.startswith("ADM") or c.feature == "RGN":
                     terms.append((f"'{g.spans[0].admin_hint}' names an area", 3.0))
@@ -154,7 +160,7 @@ def _group(spans: list, qualified: dict) -> list[_Group]:
     for k, s in enumerate(spans):
         if k in qualified:
             area = qualified[k][1]
-            g = _Group([s], _trim([c for c in s.candidates if _inside(c, area)]))
+            g = _Group([s], _trim([c for c in s.candidates if _inside(c, area)]), qualified=True)
             groups.append(g)
         elif k in qualifier_of:
             area = qualifier_of[k]
@@ -174,6 +180,21 @@ def _group(spans: list, qualified: dict) -> list[_Group]:
 def _trim(candidates: list) -> list:
     """The largest candidates, plus every area (a county may be smaller than many towns)."""
     return candidates[:MAX_CANDIDATES] + [c for c in candidates[MAX_CANDIDATES:] if c.feature in AREA_FEATURES]
+
+
+def _inherit_qualified(groups: list[_Group]) -> None:
+    """``PARIS, Texas — ... Paris police said``: a bare name means what its qualified form meant."""
+    senses: dict[str, set[str]] = {}
+    for g in groups:
+        if g.qualified and g.candidates:
+            best = max(range(len(g.candidates)), key=g.scores.__getitem__)
+            senses.setdefault(g.spans[0].key, set()).add(g.candidates[best].place.id)
+    for g in groups:
+        ids = None if g.qualified or g.fixed is not None else senses.get(g.spans[0].key)
+        for k, c in enumerate(g.candidates if ids else ()):
+            if c.place.id in ids:
+                g.reasons[k].append(("named with its qualifier elsewhere in the article", 4.0))
+                g.scores[k] += 4.0
 
 
 def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
@@ -205,7 +226,7 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter) -> None:
         terms = g.reasons[k]
         share = countries.get(c.place.country, 0.0) / tot_c
         if share:
-            terms.append((f"article is about {c.place.country} ({share:.0%})", 2.0 * share))
+            terms.append((f"article is about {c.place.country} ({share:.0%})", 3.0 * share))
         if tot_a and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
             if share_a:
@@ -233,11 +254,11 @@ def _add_nearness(groups: list[_Group]) -> None:
             anchors.append((id(g), c.place.lat, c.place.lon, c.place.name))
     if not anchors:
         return
-    anchors = anchors[:12]
+    anchors = anchors[:10]
     for g in groups:
         if g.fixed is not None or len(g.candidates) < 2:
             continue
-        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:8]
+        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:5]
         for k in top:
             c = g.candidates[k]
             if c.feature in COUNTRY_FEATURES or c.feature == "CONT":
@@ -315,11 +336,12 @@ class Geoparser:
         self.resolver = Resolver(gazetteer, self.settings)
         self.pins = {normalize(p.name): pin_place(p, gazetteer) for p in self.settings.pins}
 
-    def parse(self, text: str, explain: bool = True) -> list[Mention]:
-        """Mentions sorted by start, non-overlapping, each ``text[start:end] == mention.text``."""
+    def parse(self, text: str, explain: bool = False) -> list[Mention]:
+        """Mentions sorted by start, non-overlapping, each ``text[start:end] == mention.text``;
+        ``explain`` fills ``Mention.explain`` with the chosen place, the runner-up and why."""
         spans = self.extractor.spans(text)
         mentions = []
-        for span, cand, score, why, runner in self.resolver.resolve(text, spans):
+        for span, cand, score, why, runner in self.resolver.resolve(text, spans, explain):
             place = cand.place if cand is not None else None
             if span.key in self.pins:
                 place, score = self.pins[span.key], 1.0
