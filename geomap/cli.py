@@ -194,13 +194,13 @@ def write_table(records, out: TextIO) -> None:
 
 
 def _row(values: Sequence[str]) -> str:
+    """One table line; a long path keeps its end (the file name), other values their start."""
     cells = []
-    for value, (_, width) in zip(values, TABLE_COLUMNS):
+    for value, (name, width) in zip(values, TABLE_COLUMNS):
         value = " ".join(str(value).split())
-        if width:
-            value = value if len(value) <= width else value[:width - 1] + "…"
-            value = value.ljust(width)
-        cells.append(value)
+        if width and len(value) > width:
+            value = "…" + value[1 - width:] if name == "article" else value[:width - 1] + "…"
+        cells.append(value.ljust(width))
     return "  ".join(cells).rstrip() + "\n"
 
 
@@ -272,7 +272,7 @@ def cmd_gazetteer_info(args: argparse.Namespace) -> int:
         info = gazetteer.info()
     width = max(map(len, info))
     for key, value in sorted(info.items()):
-        print(f"{key:<{width}}  {value}")
+        print(f"{key:<{width}}  {value or '-'}")
     return 0
 
 

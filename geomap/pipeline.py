@@ -86,19 +86,20 @@ def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
     ``on_error`` (default: a line on stderr) and skipped; the others proceed.
     """
     report = on_error or _print_error
-    stage = None
-    for path, root in _expand(paths, report):
-        try:
-            article = read_article(path, root=root)
-        except ArticleError as e:
-            report(str(e))
-            continue
-        if stage is None:
-            stage = _Stages(config, store=None)
-        mentions, errors = stage.geoparse(article, explain=explain)
-        for message in errors:
-            report(message)
-        yield article, mentions, stage.regions_for(mentions)
+    stage = _Stages(config, store=None)     # builds nothing until the first article is read
+    try:
+        for path, root in _expand(paths, report):
+            try:
+                article = read_article(path, root=root)
+            except ArticleError as e:
+                report(str(e))
+                continue
+            mentions, errors = stage.geoparse(article, explain=explain)
+            for message in errors:
+                report(f"{article.source}: {message}")
+            yield article, mentions, stage.regions_for(mentions)
+    finally:
+        stage.close()
 
 
 def _expand(paths: Iterable[Path], report: ErrorHandler) -> Iterator[tuple[Path, Path]]:
@@ -168,6 +169,12 @@ class _Refresh:
 
     def run(self, started: float) -> RefreshSummary:
         stage = _Stages(self.config, store=self.store)
+        try:
+            return self._run(stage, started)
+        finally:
+            stage.close()
+
+    def _run(self, stage: _Stages, started: float) -> RefreshSummary:
         stored = self.store.article_hashes()
         found, failed = self._read_sources()
         parse_fp = stage.parse_fingerprint()
@@ -199,6 +206,9 @@ class _Refresh:
         """Every readable article; ids of unreadable ones (their stored version is kept)."""
         articles: dict[str, Article] = {}
         failed: set[str] = set()
+        for source in self.config.sources:
+            if source.kind == "feed":
+                self.errors.append(f"{source.path}: feed sources are not fetched by refresh; skipped")
         for path, root in discover(self.config):
             aid = article_id(path, root)
             if aid in articles:
@@ -287,6 +297,14 @@ class _Stages:
         self.config, self.store = config, store
         self._gazetteer = self._geoparser = self._index = self._layers = None
         self._geocoder: object | None = False       # False: not made yet; None: offline
+        self._own_store = False
+
+    def close(self) -> None:
+        """Close what this object opened (the gazetteer; the store only if it opened it)."""
+        if self._gazetteer is not None:
+            self._gazetteer.close()
+        if self._own_store and self.store is not None:
+            self.store.close()
 
     @property
     def gazetteer(self):
@@ -322,6 +340,7 @@ class _Stages:
             from geomap.store import Store
 
             self.store = Store(self.config.resolve(self.config.store_path))
+            self._own_store = True
         return self.store
 
     @property

@@ -235,3 +235,39 @@ def test_refresh_skips_an_unreadable_article_and_processes_the_others(mapped_pro
     counts = summary_counts(out)
     assert counts["new"] == 2 and counts["failed"] == 1
     assert (mapped_project / "output" / "map.html").is_file()
+
+
+# --- gazetteer -------------------------------------------------------------------------------
+
+def test_gazetteer_info_shows_the_configured_index(mapped_project, gazetteer_path, capsys):
+    code, out, _ = run(capsys, "--root", mapped_project, "gazetteer", "info")
+    assert code == 0
+    info = dict(line.split(None, 1) for line in out.splitlines())
+    assert info["path"] == str(gazetteer_path)
+    assert int(info["places"]) > 1000 and info["version"]
+
+
+def test_gazetteer_import_then_refresh_reparses_every_article(project, gazetteer_path, capsys):
+    import shutil
+
+    own = project / "gazetteer.sqlite"               # a copy: the shared index stays as it is
+    shutil.copyfile(gazetteer_path, own)
+    write_config(project, own)
+    assert run(capsys, "--root", project, "refresh")[0] == 0
+
+    row = ["990000001", "Zelenyi Hai", "Zelenyi Hai", "Zeleny Gai", "46.9", "33.2", "P", "PPL", "UA",
+           "", "14", "", "", "", "2100", "", "40", "Europe/Kyiv", "2024-01-01"]
+    dump = write(project / "UA.txt", "\t".join(row) + "\n")
+    code, out, err = run(capsys, "--root", project, "gazetteer", "import", dump)
+    assert code == 0, err
+    assert "imported 1 places" in out
+
+    code, out, _ = run(capsys, "--root", project, "refresh")
+    assert code == 0
+    assert "2 re-parsed" in out and "0 new" in out
+
+
+def test_gazetteer_info_without_an_index(project, capsys):
+    write(project / "config" / "geomap.yaml", "gazetteer:\n  path: nowhere.sqlite\n")
+    code, _, err = run(capsys, "--root", project, "gazetteer", "info")
+    assert code == 1 and "no gazetteer index yet" in err
