@@ -226,11 +226,10 @@ class _LayerLoader:
             features = ([self.country(key + ("country", i), code) for i, code in enumerate(codes)]
                         if isinstance(codes, list) else [self.country(key + ("country",), codes)])
         else:
-            geometry = self.single(key + (kind,), kind, value[kind], where)
-            features = [_Feature(own_name or layer, label or own_name or layer, geometry)]
+            features = [_Feature(layer, layer, self.single(key + (kind,), kind, value[kind], where))]
         if len(features) == 1 and own_name:
-            features[0].name = own_name
-        if label is not None and len(features) == 1:
+            features[0].name = features[0].label = own_name
+        if len(features) == 1 and label is not None:
             features[0].label = label
         for feature in features:
             feature.geometry = _region_geometry(feature.geometry, f"{where}: feature {feature.name!r}", warn)
