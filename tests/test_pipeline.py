@@ -236,3 +236,54 @@ def test_editing_a_layer_file_named_in_regions_yaml_recomputes_memberships(mappe
     with Store(store_path) as store:
         regions_of = {r.place.name: r.regions for r in store.map_data().places}
     assert regions_of["Odesa"] == () and regions_of["Valencia"] == ("area",)
+
+
+# --- online geocoder over loopback HTTP: cached answers, no repeated queries ------------------
+
+def _nominatim_reply(request):
+    from tests.loopback import Reply
+
+    query = request.arg("q") or ""
+    if query.startswith("Geneva"):
+        return Reply(status=500, body="overloaded")
+    if not query.startswith("Odesa"):
+        return Reply.json([])                                   # a definite "not found"
+    return Reply.json([{
+        "place_id": 1, "osm_type": "relation", "osm_id": 1413934, "lat": "46.4843", "lon": "30.7326",
+        "class": "place", "type": "city", "addresstype": "city", "name": "Odesa",
+        "display_name": "Odesa, Odesa Oblast, Ukraine", "importance": 0.7,
+        "address": {"city": "Odesa", "state": "Odesa Oblast", "country": "Ukraine", "country_code": "ua"},
+    }])
+
+
+def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_path):
+    from tests.loopback import LoopbackServer
+
+    with LoopbackServer() as server:
+        server.add("/search", _nominatim_reply)
+        write_config(project, gazetteer_path, (
+            "geocoder:\n  service: nominatim\n"
+            f"  options: {{user_agent: 'geomap-tests/1.0 (tests@example.org)', domain: '{server.netloc}',"
+            " scheme: http}\n"
+            "  min_delay_seconds: 0.0\n  error_wait_seconds: 0.0\n  max_retries: 0\n"))
+        first = refresh(_config(project))
+        asked = [r.arg("q") for r in server.requests]
+        assert asked and len(asked) == len(set(asked))         # each distinct query once
+        assert first.errors == () and first.new == 2
+        with Store(project / "output" / "geomap.sqlite") as store:
+            odesa = next(r.place for r in store.map_data().places if r.place.name == "Odesa")
+        assert odesa.id.startswith("nominatim:") and abs(odesa.lat - 46.4843) < 1e-6
+
+        second = refresh(_config(project))
+        assert second.nothing_new and second.geocoded == 0
+        assert len(server.requests) == len(asked)              # not one network call
+
+        write(project / "articles" / "geneva.txt", THIRD)
+        third = refresh(_config(project))
+        new_queries = [r.arg("q") for r in server.requests[len(asked):]]
+        assert new_queries and not set(new_queries) & set(asked)  # cached answers are not asked again
+        assert third.new == 1
+        assert any("Geneva" in e for e in third.errors)         # the outage is reported ...
+        with Store(project / "output" / "geomap.sqlite") as store:
+            geneva = next(r.place for r in store.map_data().places if r.place.name == "Geneva")
+        assert geneva.id.startswith("geonames:")                # ... and the offline place kept
