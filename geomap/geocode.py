@@ -256,7 +256,7 @@ class OnlineGeocoder:
         self._domain = getattr(geocoder, "domain", None)
         self._defaults = self._supported({"addressdetails": True, "language": LANGUAGE})
 
-    def accepts(self, param: str) -> bool:
+    def _accepts(self, param: str) -> bool:
         """Whether the service's ``geocode`` takes ``param`` (e.g. ``country_codes``)."""
         return self._accepted is None or param in self._accepted
 
@@ -267,15 +267,15 @@ class OnlineGeocoder:
         Nominatim). ``kind`` and ``country`` are "" when the service does not tell them.
         Raises ``GeocoderError`` when the service gives no definite answer.
         """
-        record = self.lookup(query, **params)
+        record = self._lookup(query, params)
         return None if record is None else place_from_record(self.service, record)
 
-    def lookup(self, query: str, **params: Any) -> dict | None:
+    def _lookup(self, query: str, params: Mapping[str, Any]) -> dict | None:
         """The cached or fetched record for ``query``; fetched answers are cached."""
         text = " ".join(str(query).split())
         if not text:
             raise ValueError("an empty query cannot be geocoded")
-        unknown = [name for name in params if not self.accepts(name)]
+        unknown = [name for name in params if not self._accepts(name)]
         if unknown:
             raise TypeError(f"{self.service} geocode() takes no {', '.join(unknown)}")
         params = {**self._defaults, **params}
@@ -294,7 +294,8 @@ class OnlineGeocoder:
         (name, admin1, country name) with the country as a ``country_codes`` hint where the
         service takes one. The offline place is kept when the service finds nothing, fails, or
         answers with a place in another country than the one the resolver chose from the article.
-        Pinned places (kind ``pinned``) are the user's decision and are never re-placed.
+        Places pinned to explicit coordinates (``pin:`` ids) are the user's decision and are
+        never re-placed.
         Returns the mentions (same order) and one message per failing query.
         """
         answers: dict[str, Place | None] = {}
@@ -302,7 +303,7 @@ class OnlineGeocoder:
         refined = []
         for mention in mentions:
             offline = mention.place
-            if offline is None or offline.kind == "pinned":
+            if offline is None or offline.id.startswith("pin:"):
                 refined.append(mention)
                 continue
             query, params = self._query_for(offline)
@@ -335,7 +336,7 @@ class OnlineGeocoder:
         return _record(self.service, text, location)
 
     def _supported(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in params.items() if self.accepts(k)}
+        return {k: v for k, v in params.items() if self._accepts(k)}
 
     def _query_for(self, place: Place) -> tuple[str, dict[str, Any]]:
         """A free-text query for an offline place, and the country hint the service takes."""
@@ -365,7 +366,8 @@ class OnlineGeocoder:
         )
         reason = (f"{self.service}: {merged.name} ({merged.lat:.4f}, {merged.lon:.4f}) "
                   f"replaces offline {offline.id}")
-        return dataclasses.replace(mention, place=merged, explain=mention.explain + (reason,))
+        explain = mention.explain + (reason,) if mention.explain else ()   # only when asked for
+        return dataclasses.replace(mention, place=merged, explain=explain)
 
 
 def _keyword_names(func: Any) -> frozenset[str] | None:

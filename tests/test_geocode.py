@@ -428,13 +428,13 @@ KYIV = Place(id="geonames:703448", name="Kyiv", lat=50.454, lon=30.5238, country
 KHERSON_OBLAST = Place(id="geomap:ua-65", name="Kherson Oblast", lat=46.7, lon=33.4, country="UA",
                        kind="admin1", admin1="Kherson Oblast")
 BLACK_SEA = Place(id="geomap:black-sea", name="Black Sea", lat=43.0, lon=35.0, kind="water")
-PINNED = Place(id="pin:hq", name="HQ", lat=1.0, lon=2.0, country="UA", kind="pinned")
+PINNED = Place(id="pin:HQ", name="HQ", lat=1.0, lon=2.0, country="UA", kind="city")
 
 
-def mention(start: int, place: Place | None, text: str | None = None) -> Mention:
-    text = text or (place.name if place else "Somewhere")
+def mention(start: int, place: Place | None, explain: tuple[str, ...] = ("offline",)) -> Mention:
+    text = place.name if place else "Somewhere"
     return Mention(start=start, end=start + len(text), text=text, place=place, score=0.8,
-                   explain=("offline",))
+                   explain=explain)
 
 
 def test_refine_replaces_resolved_places_and_asks_each_query_once(server, fake_time):
@@ -496,8 +496,9 @@ def test_refine_through_photon_sends_no_country_hint(server, fake_time):
     photon = build(GeocoderConfig(service="photon", options={"domain": server.netloc,
                                                              "scheme": "http"}), fake_time)
 
-    refined, errors = photon.refine([mention(0, KYIV)])
+    refined, errors = photon.refine([mention(0, KYIV, explain=())])
 
     assert refined[0].place.id == "photon:relation/421866" and errors == []
+    assert refined[0].explain == ()                 # reasons only when the parse asked for them
     assert server.requests[0].arg("q") == "Kyiv, Kyiv City, Ukraine"
     assert "countrycodes" not in server.requests[0].query
