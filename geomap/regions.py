@@ -51,7 +51,7 @@ NATURAL_EARTH = "Natural Earth"
 GEONAMES = "GeoNames (CC BY 4.0)"
 NE_ZIP = "ne_10m_admin_0_countries_deu.zip"
 
-LAYER_KEYS = ("name", "label", "description", "style", "show", "sources")
+LAYER_KEYS = ("name", "label", "description", "style", "show", "attribution", "sources")
 STYLE_KEYS = ("color", "fill", "opacity", "weight", "dash")
 DEFAULT_STYLE = {"color": "#3388ff", "fill": "#3388ff", "opacity": 0.2, "weight": 2.0, "dash": None}
 SOURCE_KINDS = ("geojson", "shapefile", "wkt", "bbox", "country", "admin1", "union", "difference", "buffer")
@@ -125,7 +125,9 @@ class _LayerLoader:
     def __init__(self, doc: YamlDoc, base: Path):
         self.doc, self.base = doc, base
         self.known: dict[str, Any] = {}        # region name → geometry; layer name → its regions
+        self.credits: dict[str, tuple[str, ...]] = {}  # region or layer name → its data credits
         self.layer_names: set[str] = set()
+        self.layer_credits: list[str] = []
 
     def layer(self, key: Key, value: Any) -> Layer:
         doc = self.doc
@@ -141,8 +143,9 @@ class _LayerLoader:
         if not sources:
             raise doc.error(key, "a layer needs a non-empty 'sources' list")
         notes: list[str] = []
-        credits: list[str] = []
+        credits = self.attribution(key + ("attribution",), spec.get("attribution", []))
         features: list[_Feature] = []
+        self.layer_credits = credits      # sources referring to earlier regions add those regions' credits
         for i, item in enumerate(sources):
             for feature in self.source(key + ("sources", i), item, name, notes, credits):
                 if any(f.name == feature.name for f in features):
@@ -157,6 +160,9 @@ class _LayerLoader:
             self.known[region.name] = region.geometry
         if len(regions) > 1:
             self.known[name] = regions      # united only if a later source refers to the layer
+        credits = list(dict.fromkeys(credits))
+        for known in (name, *(r.name for r in regions)):
+            self.credits[known] = tuple(credits)
         self.layer_names.add(name)
         return Layer(
             name=name,
@@ -165,9 +171,15 @@ class _LayerLoader:
             style=self.style(key + ("style",), spec.get("style")),
             show=doc.check(key + ("show",), spec.get("show", True), "bool"),
             regions=regions,
-            attribution=tuple(dict.fromkeys(credits)),
+            attribution=tuple(credits),
             warnings=tuple(notes),
         )
+
+    def attribution(self, key: Key, value: Any) -> list[str]:
+        """Credits the user gives for their own data files: a string or a list of strings."""
+        items = value if isinstance(value, list) else [value]
+        return [self.doc.check(key + ((i,) if isinstance(value, list) else ()), item, "str").strip()
+                for i, item in enumerate(items)]
 
     def style(self, key: Key, value: Any) -> dict[str, Any]:
         spec = self.doc.mapping(key, value, STYLE_KEYS)
@@ -374,6 +386,7 @@ class _LayerLoader:
             hint = (f"did you mean {close[0]!r}?" if close else
                     "only regions and layers defined earlier in the file can be used")
             raise self.doc.error(key, f"unknown region {name!r}; {hint}")
+        self.layer_credits.extend(self.credits.get(name, ()))
         known = self.known[name]
         if isinstance(known, tuple):
             known = self.known[name] = _union([r.geometry for r in known])

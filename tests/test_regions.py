@@ -503,3 +503,19 @@ def test_derive_admin1_drops_a_stray_settlement():
 def test_derive_admin1_unknown_country():
     with pytest.raises(RegionError, match="unknown country code"):
         derive_admin1("QQ", [(0, 0, "01"), (1, 1, "02")])
+
+
+def test_attribution_is_declared_and_inherited(tmp_path):
+    layers = layers_of(tmp_path, """\
+        layers:
+          - {name: mine, attribution: My survey, sources: [{bbox: [30, 45, 31, 46]}]}
+          - {name: ua, sources: [{country: UA}]}
+          - name: both
+            attribution: [Newsroom]
+            sources: [{union: [mine, ua]}]
+          - {name: plain, sources: [{bbox: [0, 0, 1, 1]}]}
+        """)
+    assert [layer.attribution for layer in layers] == [
+        ("My survey",), ("Natural Earth",), ("Newsroom", "My survey", "Natural Earth"), ()]
+    error = config_error(tmp_path, "layers:\n  - {name: a, attribution: [1], sources: [{bbox: [0, 0, 1, 1]}]}\n")
+    assert error.key == "layers[0].attribution[0]"
