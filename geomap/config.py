@@ -177,11 +177,13 @@ class YamlDoc:
                               line=mark.line + 1 if mark else None) from e
         except yaml.YAMLError as e:
             raise ConfigError(f"invalid YAML: {e}", file=display) from e
+        except RecursionError as e:
+            raise ConfigError("invalid YAML: nested too deeply", file=display) from e
         finally:
             loader.dispose()
         lines: dict[Key, int] = {(): 1}
         if node is not None:
-            _record_lines(node, (), lines, display)
+            _record_lines(node, (), lines, display, set())
         return cls(display, data, lines)
 
     def line(self, key: Key) -> int | None:
@@ -248,8 +250,15 @@ def dotted(key: Key) -> str:
     return out
 
 
-def _record_lines(node: yaml.Node, key: Key, lines: dict[Key, int], display: str) -> None:
-    """Walk the composed node tree, noting where each key and item starts; refuse duplicate keys."""
+def _record_lines(node: yaml.Node, key: Key, lines: dict[Key, int], display: str, seen: set[int]) -> None:
+    """Walk the composed node tree, noting where each key and item starts; refuse duplicate keys.
+
+    An alias is the very node of its anchor: each node is walked once (``seen``), so a document of
+    nested aliases (a "billion laughs") costs its size, not its expansion.
+    """
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for k_node, v_node in node.value:
             k = k_node.value if isinstance(k_node, yaml.ScalarNode) else str(k_node.start_mark)
@@ -258,11 +267,11 @@ def _record_lines(node: yaml.Node, key: Key, lines: dict[Key, int], display: str
                 raise ConfigError(f"duplicate key (first at line {lines[child]})", file=display,
                                   line=k_node.start_mark.line + 1, key=dotted(child))
             lines[child] = k_node.start_mark.line + 1
-            _record_lines(v_node, child, lines, display)
+            _record_lines(v_node, child, lines, display, seen)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             lines[key + (i,)] = item.start_mark.line + 1
-            _record_lines(item, key + (i,), lines, display)
+            _record_lines(item, key + (i,), lines, display, seen)
 
 
 def _kind(value: Any) -> str:

@@ -186,3 +186,16 @@ def test_undecodable_file_is_a_config_error(tmp_path):
     path.write_bytes(b"map:\n  title: \xff\xfe\n")
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(path, tmp_path)
+
+
+def test_nested_aliases_do_not_blow_up(tmp_path):
+    """A "billion laughs" document is read in its own size and rejected for its content."""
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    error = error_of(tmp_path, "\n".join(levels) + "\n")
+    assert (error.line, error.key) == (1, "a0") and "unknown key" in str(error)
+
+
+def test_deep_nesting_is_a_config_error(tmp_path):
+    error = error_of(tmp_path, "map: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert "invalid YAML" in str(error)
