@@ -250,6 +250,28 @@ def test_hostile_text_is_escaped_in_map_and_article_pages(tmp_path, news):
                                for h in links.hrefs)
 
 
+def test_template_syntax_in_untrusted_text_is_never_evaluated(tmp_path):
+    # branca re-reads folium's output as Jinja: "{{ range(3)|list }}" must stay text.
+    jinja = "{{ range(3)|list }} {% raw %} {# x"
+    data = make_data([("jinja-00000001", [f"Kherson {jinja}"], f"T {jinja}", "2024-01-01")])
+    layer = Layer("j", f"Layer {jinja}", "", {"color": "{{ range(4)|list }}", "weight": 2}, True,
+                  (Region("j", f"Region {jinja}", "j", box(32, 46, 33, 47)),))
+    config = dataclasses.replace(default_config(tmp_path),
+                                 map=MapConfig(title=f"Map {jinja}", attribution=f"A {jinja}"))
+    map_html = render_map(data, config, [layer])
+    assert "[0, 1, 2" not in map_html
+    embedded = payload(map_html)
+    assert embedded["articles"][0][1] == f"T {jinja}"
+    assert f"Kherson {jinja}" in embedded["texts"]
+    inert = "&#123;&#123; range(3)|list &#125;&#125; &#123;% raw %&#125; &#123;# x"
+    in_js = map_html.replace("\\u0026", "&")            # folium's tojson escapes "&"
+    for label in ("Layer", "Region", "A"):
+        assert f"{label} {inert}" in in_js
+    assert "range(4)" not in map_html                     # a style value that is no colour
+    page = render_article(data.articles["jinja-00000001"], {}, map_title=jinja)
+    assert f"T {jinja}" in page and "[0, 1, 2" not in page
+
+
 def test_region_layer_is_drawn_with_escaped_label_in_layer_control(config, news):
     shown = Layer("south", "South <b>", "", {"color": "#ff7800", "weight": 2, "bogus": "x"},
                   True, (Region("south", "South", "south", box(30, 44, 38, 48)),))

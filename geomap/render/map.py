@@ -9,11 +9,15 @@ window around the mention, so the page stays small.
 Security: everything in the payload is untrusted text. It is serialised as JSON with ``<``, ``>``,
 ``&``, U+2028 and U+2029 escaped (``</script>`` cannot close the tag) and the JS only ever puts it
 into ``textContent``; links are built from our own page names, never from data URLs.
+branca compiles the output of every folium template as a Jinja template once more, so text that
+holds data never goes through a folium macro (``_Raw``), and the few untrusted strings folium must
+carry (layer labels, styles, attribution) have their braces made inert (``_inert``).
 """
 from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
@@ -38,6 +42,11 @@ def script_json(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _inert(label: str) -> str:
+    """HTML-escaped text with ``{``/``}`` as entities: safe where folium re-reads it as Jinja."""
+    return html.escape(label).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def quote_bounds(text: str, lo: int, hi: int, span: tuple[int, int],
@@ -207,10 +216,14 @@ class _Payload:
                 "attribution": _ATTRIBUTION}
 
 
+_STYLE_VALUE = re.compile(r"[#\w .,()%-]{0,64}")
+
+
 def _style(layer_style: Mapping[str, Any]) -> dict[str, Any]:
-    """The layer's Leaflet style, limited to path options with plain values."""
+    """The layer's Leaflet style, limited to path options with plain values (``#ff7800``, 2)."""
     return {k: v for k, v in layer_style.items()
-            if k in _STYLE_KEYS and isinstance(v, (str, int, float, bool))}
+            if k in _STYLE_KEYS and (isinstance(v, (int, float, bool))
+                                     or (isinstance(v, str) and _STYLE_VALUE.fullmatch(v)))}
 
 
 def _tile_layer(settings: MapConfig):
@@ -218,12 +231,13 @@ def _tile_layer(settings: MapConfig):
     import folium
 
     tiles = settings.tiles
+    if any(mark in tiles for mark in ("{{", "{%", "{#", "<", '"')):
+        raise ConfigError(f"not a tile URL template or provider name: {tiles!r}", key="map.tiles")
+    attr = _inert(settings.attribution) if settings.attribution else None
     if "{" in tiles or "://" in tiles:
-        if not settings.attribution:
+        if not attr:
             raise ConfigError("a tile URL needs map.attribution", key="map.attribution")
-        return folium.TileLayer(tiles, attr=html.escape(settings.attribution), name="Base map",
-                                control=False)
-    attr = html.escape(settings.attribution) if settings.attribution else None
+        return folium.TileLayer(tiles, attr=attr, name="Base map", control=False)
     try:
         return folium.TileLayer(tiles, attr=attr, name="Base map", control=False)
     except ValueError as exc:
@@ -236,12 +250,12 @@ def _region_layer(layer) -> Any:
     from shapely.geometry import mapping
 
     features = [{"type": "Feature", "geometry": mapping(r.geometry),
-                 "properties": {"label": html.escape(r.label or r.name)}}
+                 "properties": {"label": _inert(r.label or r.name)}}
                 for r in layer.regions]
     style = _style(layer.style or {})
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
-        name=html.escape(layer.label or layer.name), show=bool(layer.show),
+        name=_inert(layer.label or layer.name), show=bool(layer.show),
         style_function=lambda _feature, style=style: dict(style),
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         control=True, overlay=True,
@@ -263,13 +277,59 @@ def _bounds(data: MapData) -> list[list[float]] | None:
     return [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
+@lru_cache(maxsize=1)
+def _place_layer_class():
+    """Our folium element, defined on first use so that importing geomap loads no folium."""
+    from branca.element import Element, MacroElement
+    from folium.elements import JSCSSMixin
+    from folium.plugins import MarkerCluster
+    from folium.template import Template
+
+    class Raw(Element):
+        """Text put into the page as it is: never compiled as a Jinja template (it holds data)."""
+
+        def __init__(self, text: str):
+            super().__init__()
+            self.text = text
+
+        def render(self, **kwargs) -> str:
+            return self.text
+
+    class PlaceLayer(JSCSSMixin, MacroElement):
+        """Markers, pop-ups, legend and ``#place=`` handling (geomap.js), fed by one JSON."""
+
+        _template = Template("""
+            {% macro script(this, kwargs) %}{{ this.js }}
+            geomapInit({{ this._parent.get_name() }}, {{ this.control }},
+                JSON.parse(document.getElementById("geomap-data").textContent));
+            {% endmacro %}""")
+
+        def __init__(self, payload_json: str, title: str, control, cluster: bool):
+            super().__init__()
+            self._name = "GeomapPlaces"
+            self.payload_json, self.title = payload_json, title
+            self.js = _static("geomap.js")
+            self.control = control.get_name()
+            self.default_js = MarkerCluster.default_js if cluster else []
+            self.default_css = MarkerCluster.default_css if cluster else []
+
+        def render(self, **kwargs):
+            figure = self.get_root()
+            figure.header.add_child(Raw(f"<title>{html.escape(self.title)}</title>\n"
+                                        f"<style>{_static('geomap.css')}</style>"),
+                                    name=self.get_name() + "_head")
+            figure.html.add_child(Raw('<script type="application/json" id="geomap-data">'
+                                      f"{self.payload_json}</script>"),
+                                  name=self.get_name() + "_data")
+            super().render(**kwargs)
+
+    return PlaceLayer
+
+
 def render_map(data: MapData, config: Config, layers: list) -> str:
     """The complete ``map.html`` text."""
     import folium
-    from branca.element import MacroElement
-    from folium.elements import JSCSSMixin
-    from folium.plugins import Fullscreen, MarkerCluster
-    from folium.template import Template
+    from folium.plugins import Fullscreen
 
     settings = config.map
     fmap = folium.Map(location=[30, 20], zoom_start=2, tiles=None, max_zoom=18,
@@ -291,30 +351,6 @@ def render_map(data: MapData, config: Config, layers: list) -> str:
 
     labels = {r.name: (r.label or r.name) for layer in layers for r in layer.regions}
     payload = _Payload(data, settings, labels).build(legend, settings.title)
-
-    class PlaceLayer(JSCSSMixin, MacroElement):
-        """Our markers, pop-ups, legend and ``#place=`` handling, fed by the embedded JSON."""
-
-        default_js = MarkerCluster.default_js if settings.cluster else []
-        default_css = MarkerCluster.default_css if settings.cluster else []
-        _template = Template("""
-            {% macro header(this, kwargs) %}<title>{{ this.title }}</title>
-            <style>{{ this.css }}</style>{% endmacro %}
-            {% macro html(this, kwargs) %}<script type="application/json" id="geomap-data">
-            {{- this.payload -}}</script>{% endmacro %}
-            {% macro script(this, kwargs) %}{{ this.js }}
-            geomapInit({{ this._parent.get_name() }}, {{ this.control }},
-                JSON.parse(document.getElementById("geomap-data").textContent));
-            {% endmacro %}""")
-
-        def __init__(self):
-            super().__init__()
-            self._name = "GeomapPlaces"
-            self.title = html.escape(settings.title)
-            self.css = _static("geomap.css")
-            self.js = _static("geomap.js")
-            self.payload = script_json(payload)
-            self.control = control.get_name()
-
-    PlaceLayer().add_to(fmap)
+    place_layer = _place_layer_class()
+    place_layer(script_json(payload), settings.title, control, settings.cluster).add_to(fmap)
     return fmap.get_root().render()
