@@ -24,6 +24,7 @@ import hashlib
 import inspect
 import json
 import math
+import time
 import unicodedata
 from typing import TYPE_CHECKING, Any, Literal, Mapping, Protocol
 
@@ -46,6 +47,9 @@ LANGUAGE = "en"
 
 #: Nominatim's public server allows one request per second (usage policy).
 NOMINATIM_PUBLIC_DOMAIN = "nominatim.openstreetmap.org"
+
+#: How long to stop asking after an HTTP 429 that names no Retry-After.
+RATE_LIMIT_PAUSE_SECONDS = 60.0
 
 #: User agents that identify a library or a documentation example, not an application.
 _STOCK_USER_AGENTS = frozenset({
@@ -238,7 +242,12 @@ class OnlineGeocoder:
     """A geopy geocoder behind a cache and a ``RateLimiter``; answers are ``geomap.model.Place``.
 
     ``rate_limiter`` is geopy's ``RateLimiter`` around ``geocoder.geocode``; tests replace its
-    ``_clock``/``_sleep`` to check the delays without waiting.
+    ``_clock``/``_sleep`` (and ``clock`` here) to check the delays without waiting.
+
+    A service that refuses us -- HTTP 429 after the retries, an exceeded quota, a rejected key,
+    403 -- would refuse every further query too, and Nominatim bans clients that keep asking.
+    So after a refusal no query reaches the network for the ``Retry-After`` time (429; 60 s when
+    it names none), or for this geocoder's life (the others need a person to act).
     """
 
     def __init__(self, service: str, geocoder: Any, cache: GeocodeCache, *,
@@ -252,6 +261,9 @@ class OnlineGeocoder:
         self.rate_limiter = RateLimiter(
             geocoder.geocode, min_delay_seconds=min_delay_seconds, max_retries=max_retries,
             error_wait_seconds=error_wait_seconds, swallow_exceptions=False)
+        self.clock = time.monotonic
+        self._paused_until = -math.inf
+        self._pause_note = ""
         self._accepted = _keyword_names(geocoder.geocode)
         self._domain = getattr(geocoder, "domain", None)
         self._defaults = self._supported({"addressdetails": True, "language": LANGUAGE})
@@ -320,13 +332,19 @@ class OnlineGeocoder:
 
     # -- helpers ----------------------------------------------------------------------------------
     def _fetch(self, text: str, params: Mapping[str, Any]) -> dict | None:
-        from geopy.exc import GeopyError
+        from geopy import exc
 
+        if self.clock() < self._paused_until:
+            # No query in the message: every skipped query then reports the same, once.
+            raise GeocoderError(f"{self.service}: further queries skipped {self._pause_note}")
         try:
             location = self.rate_limiter(text, exactly_one=True, **params)
-        except GeopyError as e:
-            raise GeocoderError(
-                f"{self.service}: {text!r}: {_describe(e, self.geocoder.timeout)}") from e
+        except exc.GeopyError as e:
+            reason = _describe(e, self.geocoder.timeout)
+            if isinstance(e, (exc.GeocoderQuotaExceeded, exc.GeocoderAuthenticationFailure,
+                              exc.GeocoderInsufficientPrivileges)):
+                self._pause(e, reason)
+            raise GeocoderError(f"{self.service}: {text!r}: {reason}") from e
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
             # geopy's parsers index straight into the reply: JSON of the wrong shape ends here.
             raise GeocoderError(
@@ -334,6 +352,17 @@ class OnlineGeocoder:
         if location is None:
             return None
         return _record(self.service, text, location)
+
+    def _pause(self, error: Exception, reason: str) -> None:
+        from geopy.exc import GeocoderRateLimited
+
+        if isinstance(error, GeocoderRateLimited):
+            seconds = error.retry_after or RATE_LIMIT_PAUSE_SECONDS
+            self._pause_note = f"for {seconds:g} s after: {reason}"
+        else:
+            seconds = math.inf
+            self._pause_note = f"for the rest of this run after: {reason}"
+        self._paused_until = self.clock() + seconds
 
     def _supported(self, params: Mapping[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in params.items() if self._accepts(k)}

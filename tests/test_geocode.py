@@ -66,6 +66,7 @@ def build(cfg: GeocoderConfig, fake_time: FakeTime, cache: MemoryCache | None = 
     geocoder = make_geocoder(cfg, MemoryCache() if cache is None else cache)
     geocoder.rate_limiter._clock = fake_time.clock
     geocoder.rate_limiter._sleep = fake_time.sleep
+    geocoder.clock = fake_time.clock
     return geocoder
 
 
@@ -300,6 +301,49 @@ def test_http_429_is_reported_as_rate_limiting(server, fake_time):
     assert isinstance(info.value.__cause__, geopy_exc.GeocoderQuotaExceeded)
     assert "rate limited" in str(info.value) and "retry after 30" in str(info.value)
     assert len(server.requests) == 2
+
+
+def test_after_a_429_nothing_is_asked_until_retry_after_has_passed(server, fake_time):
+    limited = {"on": True}
+
+    def service(request):
+        if limited["on"]:
+            return Reply(status=429, body="Too Many Requests", headers={"Retry-After": "30"})
+        return Reply.json([])
+
+    server.add("/search", service)
+    geocoder = build(nominatim_config(server, max_retries=1), fake_time)
+    places = [Place(id=f"geonames:{i}", name=name, lat=0.5, lon=0.5, country="UA")
+              for i, name in enumerate(["Odesa", "Izmail", "Reni"])]
+
+    refined, errors = geocoder.refine([mention(i * 10, p) for i, p in enumerate(places)])
+
+    assert [m.place for m in refined] == places
+    assert len(server.requests) == 2                        # Odesa, retried once; then silence
+    assert len(errors) == 2 and "'Odesa, Ukraine'" in errors[0]
+    assert "skipped for 30 s" in errors[1]
+
+    limited["on"] = False
+    fake_time.now += 29
+    with pytest.raises(GeocoderError):
+        geocoder.geocode("Reni")
+    assert len(server.requests) == 2
+    fake_time.now += 2
+    assert geocoder.geocode("Reni") is None
+    assert len(server.requests) == 3
+
+
+def test_a_refused_key_stops_all_further_queries(server, fake_time):
+    server.add("/search", Reply(status=403, body="Forbidden"))
+    geocoder = build(nominatim_config(server, max_retries=0), fake_time)
+    with pytest.raises(GeocoderError) as info:
+        geocoder.geocode("Odesa")
+    assert "access refused" in str(info.value)
+    fake_time.now += 10 ** 6
+    with pytest.raises(GeocoderError) as info:
+        geocoder.geocode("Izmail")
+    assert "skipped for the rest of this run" in str(info.value)
+    assert len(server.requests) == 1
 
 
 def test_a_slow_service_times_out(server, fake_time):
