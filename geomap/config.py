@@ -159,9 +159,9 @@ class YamlDoc:
         self.file, self.data, self.lines = file, data, lines
 
     @classmethod
-    def load(cls, path: Path, display: str | None = None) -> "YamlDoc":
+    def load(cls, path: Path) -> "YamlDoc":
         """Parse ``path``; syntax errors, unsafe tags and duplicate keys raise ``ConfigError``."""
-        display = display or str(path)
+        display = str(path)
         try:
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as e:
