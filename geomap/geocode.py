@@ -10,9 +10,11 @@ through three layers::
   network. Only definite answers are cached: a record for "found", ``None`` for "not found".
 - The rate limiter spaces network calls ``min_delay_seconds`` apart (Nominatim's usage policy asks
   for at most one per second) and retries geopy's service errors ``max_retries`` times.
-- Anything that is not a definite answer -- timeouts, HTTP 429/5xx, unreadable JSON, refused
-  connections -- raises ``GeocoderError`` and is never cached: an outage must not be remembered as
-  "this place does not exist".
+- Anything that is not a definite answer -- timeouts, HTTP errors (429, 5xx, ...), unreadable or
+  wrong-shaped JSON, refused connections -- raises ``GeocoderError`` and is never cached: an outage
+  must not be remembered as "this place does not exist".
+- A service that refuses us (429 after the retries, quota, 401/403) is left alone for a while:
+  see ``OnlineGeocoder``.
 
 geopy is imported lazily: importing it costs ~150 ms, and most runs are offline.
 """
