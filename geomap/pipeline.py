@@ -38,6 +38,7 @@ MAP_FILE = "map.html"
 _META_PARSE = "parse_fingerprint"
 _META_REGIONS = "regions_fingerprint"
 _META_RENDER = "render_fingerprint"
+RETRY = "retry:"    # stored hash prefix: the article's online geocoding failed, redo it next run
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,8 @@ class _Refresh:
         found, failed = self._read_sources()
         parse_fp = stage.parse_fingerprint()
         reparse_all = self.store.meta_get(_META_PARSE) != parse_fp
-        todo = [(a, "new" if a.id not in stored else "changed" if stored[a.id] != a.sha256 else "reparsed")
-                for a in found if reparse_all or stored.get(a.id) != a.sha256]
+        todo = [(a, _why(stored.get(a.id), a.sha256)) for a in found
+                if reparse_all or stored.get(a.id) != a.sha256]
         gone = set(stored) - {a.id for a in found} - failed
         if todo or gone:
             self.store.meta_set(_META_RENDER, "")   # outputs are stale until a render succeeds
@@ -229,6 +230,8 @@ class _Refresh:
     def _process(self, stage: _Stages, article: Article) -> int:
         mentions, errors = stage.geoparse(article)
         self.errors.extend(f"{article.source}: {e}" for e in errors)
+        if errors:      # the online geocoder failed: keep the offline places, try again next time
+            article = dataclasses.replace(article, sha256=RETRY + article.sha256)
         regions = dict(zip((m.place.id for m in mentions if m.place),
                            stage.regions_for([m for m in mentions if m.place])))
         self.store.put_article(article, mentions, regions)
@@ -256,6 +259,13 @@ class _Refresh:
         write_outputs(self.store, out_dir, self.config, stage.layers)
         self.store.meta_set(_META_RENDER, fingerprint)
         return True
+
+
+def _why(stored_hash: str | None, sha256: str) -> str:
+    """Why an article is processed: ``new``, ``changed`` content, or ``reparsed`` as it is."""
+    if stored_hash is None:
+        return "new"
+    return "reparsed" if stored_hash in (sha256, RETRY + sha256) else "changed"
 
 
 def write_outputs(store: Store, out_dir: Path, config: Config, layers: list) -> list[Path]:

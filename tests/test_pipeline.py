@@ -240,11 +240,11 @@ def test_editing_a_layer_file_named_in_regions_yaml_recomputes_memberships(mappe
 
 # --- online geocoder over loopback HTTP: cached answers, no repeated queries ------------------
 
-def _nominatim_reply(request):
+def _nominatim_reply(request, outage: set[str]):
     from tests.loopback import Reply
 
     query = request.arg("q") or ""
-    if query.startswith("Geneva"):
+    if query.split(",")[0] in outage:
         return Reply(status=500, body="overloaded")
     if not query.startswith("Odesa"):
         return Reply.json([])                                   # a definite "not found"
@@ -259,8 +259,9 @@ def _nominatim_reply(request):
 def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_path):
     from tests.loopback import LoopbackServer
 
+    outage = {"Geneva"}
     with LoopbackServer() as server:
-        server.add("/search", _nominatim_reply)
+        server.add("/search", lambda request: _nominatim_reply(request, outage))
         write_config(project, gazetteer_path, (
             "geocoder:\n  service: nominatim\n"
             f"  options: {{user_agent: 'geomap-tests/1.0 (tests@example.org)', domain: '{server.netloc}',"
@@ -287,3 +288,11 @@ def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_
         with Store(project / "output" / "geomap.sqlite") as store:
             geneva = next(r.place for r in store.map_data().places if r.place.name == "Geneva")
         assert geneva.id.startswith("geonames:")                # ... and the offline place kept
+
+        outage.clear()                                          # ... until the outage is over
+        before = len(server.requests)
+        fourth = refresh(_config(project))
+        assert (fourth.new, fourth.changed, fourth.reparsed, fourth.errors) == (0, 0, 1, ())
+        retried = [r.arg("q") for r in server.requests[before:]]
+        assert retried and all(q.startswith("Geneva") for q in retried)   # only the failed query
+        assert refresh(_config(project)).nothing_new
