@@ -271,3 +271,17 @@ def test_gazetteer_info_without_an_index(project, capsys):
     write(project / "config" / "geomap.yaml", "gazetteer:\n  path: nowhere.sqlite\n")
     code, _, err = run(capsys, "--root", project, "gazetteer", "info")
     assert code == 1 and "no gazetteer index yet" in err
+
+
+def test_a_concurrent_refresh_exits_7_with_a_clear_message(project):
+    import fcntl
+
+    lock = project / "output" / "geomap.sqlite.lock"
+    lock.parent.mkdir()
+    with open(lock, "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)                   # as a running refresh would
+        result = run_process("--root", project, "refresh")
+    assert result.returncode == 7
+    assert result.stderr.strip() == (f"geomap: error: another refresh is running (it holds {lock}); "
+                                     "try again when it has finished")
+    assert result.stdout == ""

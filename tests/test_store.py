@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 
 import pytest
 
@@ -18,11 +19,7 @@ EQUATOR = Place("test:null-island", "Null Island", 0.0, 0.0, "", "water")
 
 
 def article(text: str, aid: str = "a1", sha: str = "1" * 64):
-    return parse(text).__class__(**{**_fields(parse(text)), "id": aid, "sha256": sha})
-
-
-def _fields(a):
-    return {f: getattr(a, f) for f in a.__slots__}
+    return replace(parse(text), id=aid, sha256=sha)
 
 
 def mention(a, name: str, place: Place | None, nth: int = 0, score: float = 0.9) -> Mention:
