@@ -21,7 +21,6 @@ import csv
 import json
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -262,27 +261,38 @@ def read_tsv(name: str) -> Iterator[dict[str, str]]:
         yield {k: (v or "").strip() for k, v in row.items()}
 
 
-def _median_point(points: list[tuple[float, float]]) -> tuple[float, float]:
-    return statistics.median(p[0] for p in points), statistics.median(p[1] for p in points)
+def _centre(points: list[tuple[float, float]]) -> tuple[float, float]:
+    """The middle of the box spanned by an area's cities (2nd to 98th percentile, so an outlying
+    island does not drag it). Cities cluster where people live (Toronto in Ontario, the coast in
+    Queensland): their median lands at the populated edge, the box's middle near the area's centre."""
+    lats = sorted(p[0] for p in points)
+    lons = sorted(p[1] for p in points)
+    if lons[-1] - lons[0] > 180:                 # across the antimeridian (Chukotka, Fiji)
+        lons = sorted(lon % 360 for lon in lons)
+    lo, hi = int(len(points) * 0.02), len(points) - 1 - int(len(points) * 0.02)
+    lon = (lons[lo] + lons[hi]) / 2
+    return (lats[lo] + lats[hi]) / 2, lon - 360 if lon > 180 else lon
 
 
 # --------------------------------------------------------------------------------------------
 # Place classes
 
 def _add_countries(w: _Writer, src: _Sources) -> None:
-    """Countries at countryinfo's ``latlng`` (else the median of their cities), with spellings."""
+    """Countries at countryinfo's ``latlng`` unless ``data/country_points.tsv`` corrects it (else
+    the middle of their cities), with spellings. Never at the capital."""
     import pycountry
 
+    points = {r["country"]: (float(r["lat"]), float(r["lon"])) for r in read_tsv("country_points.tsv")}
     city_points = defaultdict(list)
     for c in src.cities.values():
         city_points[c["countrycode"]].append((c["latitude"], c["longitude"]))
     for iso, c in sorted(src.countries.items()):
         info = src.countryinfo.get(iso, {})
-        latlng = info.get("latlng") or []
+        latlng = points.get(iso) or info.get("latlng") or []
         if len(latlng) == 2:
             lat, lon = float(latlng[0]), float(latlng[1])
         elif city_points[iso]:
-            lat, lon = _median_point(city_points[iso])
+            lat, lon = _centre(city_points[iso])
         else:
             continue
         rowid = w.place(f"geonames:{c['geonameid']}", c["name"], lat, lon, kind="country",
@@ -331,7 +341,7 @@ def _add_admin1(w: _Writer, src: _Sources) -> dict[tuple[str, str], int]:
         cities = members.get((cc, code))
         if not cities:
             continue
-        lat, lon = _median_point([(c["latitude"], c["longitude"]) for c in cities])
+        lat, lon = _centre([(c["latitude"], c["longitude"]) for c in cities])
         population = sum(c["population"] for c in cities)
         name = src.admin1_names[cc, code]
         state = src.us_states.get(code) if cc == "US" else None
@@ -372,7 +382,7 @@ def _add_admin2(w: _Writer, src: _Sources, admin1: dict) -> None:
     for (cc, rg_a1, a2), rows in sorted(groups.items()):
         code = code_by_admin1.get((cc, rg_a1), "")
         a1 = src.admin1_names.get((cc, code), rg_a1)
-        lat, lon = _median_point([(float(r["lat"]), float(r["lon"])) for r in rows])
+        lat, lon = _centre([(float(r["lat"]), float(r["lon"])) for r in rows])
         population = sum(pop_by_coord.get(_coord_key(cc, r["lat"], r["lon"]), 0) for r in rows)
         county = fips.get((code, normalize(a2))) if cc == "US" else None
         pid = f"geomap:us-county-{county}" if county else f"geomap:adm2-{cc.lower()}-{_slug(a1)}-{_slug(a2)}"
