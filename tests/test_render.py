@@ -17,6 +17,7 @@ from shapely.geometry import box
 from geomap.config import MapConfig, default_config
 from geomap.errors import ConfigError
 from geomap.model import Passage, Place
+from geomap.regions import Layer, Region
 from geomap.render import (ArticleRecord, MapData, MentionRecord, PlaceRecord, render_outputs)
 from geomap.render.article_page import page_name, render_article
 from geomap.render.map import QUOTE_WIDTH, quote_bounds, render_map, script_json
@@ -27,28 +28,6 @@ KYIV = Place("geonames:703448", "Kyiv", 50.4501, 30.5234, "UA", "city", 2797553,
 
 HOSTILE = ('<script>alert(1)</script> <img src=x onerror=alert(1)> </script> '
            'javascript:alert(1) "quotes" \u2028')
-
-
-@dataclasses.dataclass(frozen=True)
-class Region:
-    """The contract's ``geomap.regions.Region`` fields (the renderer reads nothing else)."""
-
-    name: str
-    label: str
-    layer: str
-    geometry: object
-
-
-@dataclasses.dataclass(frozen=True)
-class Layer:
-    """The contract's ``geomap.regions.Layer`` fields."""
-
-    name: str
-    label: str
-    description: str
-    style: dict
-    show: bool
-    regions: tuple
 
 
 def make_article(article_id: str, paragraphs: list[str], *, title: str, published: str | None,
@@ -272,19 +251,31 @@ def test_template_syntax_in_untrusted_text_is_never_evaluated(tmp_path):
     assert f"T {jinja}" in page and "[0, 1, 2" not in page
 
 
-def test_region_layer_is_drawn_with_escaped_label_in_layer_control(config, news):
-    shown = Layer("south", "South <b>", "", {"color": "#ff7800", "weight": 2, "bogus": "x"},
+def test_region_layers_are_drawn_styled_with_escaped_labels_and_legend(config, news):
+    shown = Layer("south", "South <b>", "", {"color": "#ff7800", "fill": "#ff7800",
+                                              "opacity": 0.3, "weight": 2, "dash": "6 4"},
                   True, (Region("south", "South", "south", box(30, 44, 38, 48)),))
-    hidden = Layer("front", "Front line", "", {"color": "#0000ff"}, False,
-                   (Region("front/a", "A", "front", box(36, 47, 38, 48)),
-                    Region("front/b", "B", "front", box(35, 46, 36, 47))))
+    hidden = Layer("front", "Front line", "", {"color": "#0000ff", "fill": None, "weight": 1},
+                   False, (Region("front/a", "A", "front", box(36, 47, 38, 48)),
+                           Region("front/b", "B", "front", box(35, 46, 36, 47))))
     map_html = render_map(news, config, [shown, hidden])
     assert '"South \\u0026lt;b\\u0026gt;"' in map_html          # Leaflet shows it as HTML
     assert '"Front line"' in map_html
-    assert '"#ff7800"' in map_html and "bogus" not in map_html
+    assert re.search(r'"fillColor":\s*"#ff7800"', map_html)
+    assert re.search(r'"fillOpacity":\s*0\.3', map_html)
+    assert re.search(r'"dashArray":\s*"6 4"', map_html)
+    assert re.search(r'"fill":\s*false', map_html)
     assert map_html.count('"type": "Polygon"') + map_html.count('"type":"Polygon"') == 3
     legend = payload(map_html)["legend"]
-    assert legend == [["South <b>", "#ff7800", "#ff7800"], ["Front line", "#0000ff", "#0000ff"]]
+    assert legend == [["South <b>", "#ff7800", "#ff7800", 0.3], ["Front line", "#0000ff", "", 0.2]]
+
+
+def test_layer_credits_are_added_once_and_escaped(config, news):
+    layer = Layer("s", "S", "", {}, True, (Region("s", "S", "s", box(30, 44, 38, 48)),),
+                  attribution=("Natural Earth", "My <b>survey</b>", "My <b>survey</b>"))
+    attribution = payload(render_map(news, config, [layer]))["attribution"]
+    assert attribution.count("Natural Earth") == 1
+    assert attribution.count("My &lt;b&gt;survey&lt;/b&gt;") == 1 and "<b>" not in attribution
 
 
 def test_map_credits_geonames_natural_earth_and_tiles(config, news):
@@ -302,6 +293,12 @@ def test_tile_url_needs_attribution_and_it_is_escaped(config, news):
     settings = dataclasses.replace(config, map=MapConfig(tiles=url, attribution="<i>Me</i>"))
     map_html = render_map(news, settings, [])
     assert "tiles.example.org" in map_html and "<i>Me" not in map_html
+
+
+@pytest.mark.parametrize("mode", ["local", "inline"])
+def test_asset_modes_without_bundled_assets_are_a_clear_config_error(config, news, mode):
+    with pytest.raises(ConfigError, match="map.assets"):
+        render_map(news, dataclasses.replace(config, map=MapConfig(assets=mode)), [])
 
 
 def test_unknown_tile_provider_is_a_config_error(config, news):

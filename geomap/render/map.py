@@ -29,12 +29,9 @@ from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecor
 
 QUOTE_WIDTH = 240              # characters of passage quoted around a mention in a pop-up
 
-# Leaflet path options a region layer's ``style`` may set; anything else in the YAML is ignored.
-_STYLE_KEYS = ("stroke", "color", "weight", "opacity", "lineCap", "lineJoin", "dashArray",
-               "fill", "fillColor", "fillOpacity")
-
 _ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0) · '
                 'Regions: <a href="https://www.naturalearthdata.com/">Natural Earth</a>')
+_CREDITED = ("geonames", "natural earth")   # already in _ATTRIBUTION
 
 
 def script_json(value: Any) -> str:
@@ -199,7 +196,7 @@ class _Payload:
                 marks += [start - q.a, end - q.a]
         return [article_no, q.anchor, text_no, offset, q.b - q.a, flags, marks]
 
-    def build(self, legend: list[list[str]], title: str) -> dict[str, Any]:
+    def build(self, legend: list[list[Any]], credits: list[str], title: str) -> dict[str, Any]:
         chosen = [self._quotes(r) for r in self.data.places]
         where = self._store_texts(q for quotes, _n in chosen for q in quotes)
         places = []
@@ -213,17 +210,59 @@ class _Payload:
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
                 "bounds": _bounds(self.data), "articles": self.articles,
                 "regions": self.regions, "texts": self.texts, "places": places,
-                "attribution": _ATTRIBUTION}
+                "attribution": _ATTRIBUTION + "".join(f" · {c}" for c in credits)}
 
 
 _STYLE_VALUE = re.compile(r"[#\w .,()%-]{0,64}")
 
 
-def _style(layer_style: Mapping[str, Any]) -> dict[str, Any]:
-    """The layer's Leaflet style, limited to path options with plain values (``#ff7800``, 2)."""
-    return {k: v for k, v in layer_style.items()
-            if k in _STYLE_KEYS and (isinstance(v, (int, float, bool))
-                                     or (isinstance(v, str) and _STYLE_VALUE.fullmatch(v)))}
+def _plain(value: Any) -> bool:
+    """A number or a short token (colour, dash pattern): nothing that could carry markup."""
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, (int, float)) or (isinstance(value, str)
+                                               and bool(_STYLE_VALUE.fullmatch(value)))
+
+
+def leaflet_style(style: Mapping[str, Any]) -> dict[str, Any]:
+    """Leaflet path options for a region layer's style (``regions.STYLE_KEYS`` vocabulary).
+
+    ``color`` outline, ``fill`` fill colour (None: not filled), ``opacity`` of the fill,
+    ``weight`` outline width, ``dash`` pattern like ``"6 4"``. Values that are not plain colour,
+    number or dash tokens are dropped.
+    """
+    out: dict[str, Any] = {}
+    if _plain(style.get("color")):
+        out["color"] = style["color"]
+    if "fill" in style and style["fill"] is None:
+        out["fill"] = False
+    elif _plain(style.get("fill")):
+        out.update(fill=True, fillColor=style["fill"])
+    if _plain(style.get("opacity")):
+        out["fillOpacity"] = style["opacity"]
+    if _plain(style.get("weight")):
+        out["weight"] = style["weight"]
+    if _plain(style.get("dash")):
+        out["dashArray"] = style["dash"]
+    return out
+
+
+def _legend_entry(layer) -> list[Any]:
+    """``[label, outline colour, fill colour or "", fill opacity]`` for the legend."""
+    style = leaflet_style(layer.style or {})
+    fill = style.get("fillColor", "") if style.get("fill", True) else ""
+    return [layer.label or layer.name, style.get("color", "#3388ff"), fill,
+            style.get("fillOpacity", 0.2)]
+
+
+def _credits(layers: Iterable) -> list[str]:
+    """The layers' data credits not already in the base attribution, HTML-escaped, once each."""
+    seen: list[str] = []
+    for layer in layers:
+        for credit in getattr(layer, "attribution", ()):
+            if credit not in seen and not any(c in credit.lower() for c in _CREDITED):
+                seen.append(credit)
+    return [html.escape(c) for c in seen]
 
 
 def _tile_layer(settings: MapConfig):
@@ -252,7 +291,7 @@ def _region_layer(layer) -> Any:
     features = [{"type": "Feature", "geometry": mapping(r.geometry),
                  "properties": {"label": _inert(r.label or r.name)}}
                 for r in layer.regions]
-    style = _style(layer.style or {})
+    style = leaflet_style(layer.style or {})
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name=_inert(layer.label or layer.name), show=bool(layer.show),
@@ -332,6 +371,11 @@ def render_map(data: MapData, config: Config, layers: list) -> str:
     from folium.plugins import Fullscreen
 
     settings = config.map
+    if settings.assets != "cdn":
+        # Leaflet and its plugins are not shipped by any installed package yet; when they are,
+        # "local" copies them next to map.html and "inline" embeds them (one switch, here).
+        raise ConfigError(f"{settings.assets!r} assets are not available yet; use cdn",
+                          key="map.assets")
     fmap = folium.Map(location=[30, 20], zoom_start=2, tiles=None, max_zoom=18,
                       control_scale=True, world_copy_jump=True)
     # Only Leaflet itself: folium's default jQuery/Bootstrap/awesome-markers are unused here.
@@ -339,18 +383,15 @@ def render_map(data: MapData, config: Config, layers: list) -> str:
     fmap.default_css = [(k, u) for k, u in fmap.default_css if k == "leaflet_css"]
     _tile_layer(settings).add_to(fmap)
 
-    legend = []
     for layer in layers:
         _region_layer(layer).add_to(fmap)
-        style = _style(layer.style or {})
-        legend.append([layer.label or layer.name, str(style.get("color", "#3388ff")),
-                       str(style.get("fillColor", style.get("color", "#3388ff")))])
     control = folium.LayerControl(collapsed=True)
     control.add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
 
     labels = {r.name: (r.label or r.name) for layer in layers for r in layer.regions}
-    payload = _Payload(data, settings, labels).build(legend, settings.title)
+    payload = _Payload(data, settings, labels).build(
+        [_legend_entry(layer) for layer in layers], _credits(layers), settings.title)
     place_layer = _place_layer_class()
     place_layer(script_json(payload), settings.title, control, settings.cluster).add_to(fmap)
     return fmap.get_root().render()

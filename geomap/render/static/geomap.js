@@ -65,7 +65,7 @@ function geomapInit(map, layerControl, data) {
     return box;
   }
 
-  var icons = [8, 12, 16].map(function (size, i) {
+  var icons = [10, 14, 18].map(function (size, i) {
     return L.divIcon({className: "gm-pin gm-pin" + i, iconSize: [size, size]});
   });
   function iconFor(mentions) { return icons[mentions < 3 ? 0 : mentions < 20 ? 1 : 2]; }
@@ -138,10 +138,14 @@ function geomapInit(map, layerControl, data) {
     pin.appendChild(el("span", "gm-pin gm-pin1 gm-swatch-pin"));
     pin.appendChild(document.createTextNode(" place (size: mentions); numbers: clustered places"));
     box.appendChild(pin);
-    data.legend.forEach(function (entry) {
-      var line = el("div", "gm-entry"), sw = el("span", "gm-swatch");
+    data.legend.forEach(function (entry) {   // [label, outline, fill or "", fill opacity]
+      var line = el("div", "gm-entry"), sw = el("span", "gm-swatch"), fill = el("span");
       sw.style.borderColor = entry[1];
-      sw.style.backgroundColor = entry[2];
+      if (entry[2]) {
+        fill.style.backgroundColor = entry[2];
+        fill.style.opacity = Math.max(0.25, Math.min(1, entry[3] * 2));
+        sw.appendChild(fill);
+      }
       line.appendChild(sw);
       line.appendChild(document.createTextNode(" " + entry[0]));
       box.appendChild(line);
