@@ -232,8 +232,8 @@ class _Refresh:
         self.errors.extend(f"{article.source}: {e}" for e in errors)
         if errors:      # the online geocoder failed: keep the offline places, try again next time
             article = dataclasses.replace(article, sha256=RETRY + article.sha256)
-        regions = dict(zip((m.place.id for m in mentions if m.place),
-                           stage.regions_for([m for m in mentions if m.place])))
+        places = {m.place.id: m.place for m in mentions if m.place is not None}
+        regions = dict(zip(places, stage.regions_for_places(list(places.values()))))
         self.store.put_article(article, mentions, regions)
         return sum(1 for m in mentions if m.place is not None)
 
