@@ -285,9 +285,9 @@ class Extractor:
             for match in matches:
                 span = self._judge(text, run, match, matched, lowercase_words, persons, person_from)
                 if span is not None:
-                    kept.append((span, len(run) == 1))
+                    kept.append((span, match.j - match.i == 1))
         # A surname of a person named in the article is not a place when it comes back alone.
-        return [s for s, alone in kept if not (alone and s.key in persons and s.key not in self.pinned)]
+        return [s for s, single in kept if not (single and s.key in persons and s.key not in self.pinned)]
 
     # -- candidate keys -------------------------------------------------------------------------
     def _key(self, name: str) -> str:
@@ -418,12 +418,12 @@ class Extractor:
             return False
         if first.sentence_start and before is None and word in _COMMON_OPENERS:
             return False
-        if word in lowercase_words and not _strong(cands):
+        if word in lowercase_words and not major and (first.sentence_start or not _strong(cands)):
             return False                       # the article uses it as a common word: "mobile", "hope"
         if not major and len(run) == 1 and _said(text, first):
             persons.add(word)
             return False                       # "Robertson said", "said Nelson"
-        return not _the_town(text, first, run, m, cands)
+        return True
 
     def _major_at(self, k: int, matched: dict) -> bool:
         return any(c.feature in _MAJOR for c in matched[k].candidates)
@@ -441,7 +441,9 @@ class Extractor:
     def _surname(self, tok: Token) -> bool:
         """Whether a capitalised word after a first name reads as a surname (not "Police", "Post")."""
         word = tok.lower
-        return len(word) > 1 and not (
+        if len(word) == 1:
+            return tok.dot_after                 # an initial: "Keith D. Henderson"
+        return not (
             word in INSTITUTION or word in ADMIN_WORDS or word in MEDIA or word in STOPWORDS
             or word in TITLES or word in MONTHS or word in WEEKDAYS or word in FEATURE_HEADS
             or word in DESCRIPTIVE or word in NOT_PLACES or tok.upper or tok.joint == "possessive")
@@ -457,8 +459,9 @@ class Extractor:
 
 
 def _the_town(text: str, first: Token, run: list[Token], m: _Match, cands: list) -> bool:
-    """``the White House said``: a whole run after "the" is not a town ("the Hague" is a key)."""
-    return len(run) == m.j - m.i and bool(cands) and all(c.feature.startswith("PPL") for c in cands) \
+    """``the White House said``: a multi-word town name right after "the" is a building or an
+    institution, not the town ("The Hague" is a key of its own)."""
+    return len(run) == m.j - m.i > 1 and bool(cands) and all(c.feature.startswith("PPL") for c in cands) \
         and text[max(0, first.start - 4):first.start] in ("the ", "The ")
 
 

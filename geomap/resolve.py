@@ -55,6 +55,7 @@ class _Group:
     reasons: list = field(default_factory=list)   # per candidate: list of (term, value)
     fixed: int | None = None                      # index forced: this name qualifies another
     qualified: bool = False                       # "Paris, Texas": candidates already narrowed
+    vote: tuple | None = None                     # (country, (country, admin1) | None, weight) for the focus
     choice: int | None = None
 
 
@@ -92,14 +93,13 @@ class Resolver:
                 out.append((s, None, 0.0, ["no gazetteer candidate"] + list(s.reasons), None))
                 continue
             score, runner = _confidence(g)
+            runner_up = g.candidates[runner] if runner is not None else _excluded_best(g, s)
             out.append((s, g.candidates[g.choice], score, _explain(g, runner, s) if explain else [],
-                        g.candidates[runner] if runner is not None else None))
+                        runner_up))
         return out
 
     def _prior(self, g: _Group) -> None:
         hint = any(s.admin_hint for s in g.spans)
-        areas = [c for c in g.candidates if c.feature in ("ADM1", "ADM2")]
-        area_names = {c.place.name.casefold() for c in areas}
         for c in g.candidates:
             terms = [("kind " + c.feature, FEATURE_PRIOR.get(c.feature, 0.0)),
                      ("population", 0.45 * math.log10(c.population + 10))]
@@ -113,19 +113,24 @@ class Resolver:
                     terms.append((f"'{g.spans[0].admin_hint}' names an area", 3.0))
                 else:
                     terms.append((f"'{g.spans[0].admin_hint}' names an area, not a town", -2.0))
-            elif c.feature.startswith("PPL") and _namesake_seat(c, areas, area_names):
-                terms.append(("a bare name means the city, not its namesake area", 2.5))
+            elif c.feature in ("ADM1", "ADM2") and _has_namesake_seat(c, g.candidates):
+                terms.append(("a bare name means the city, not the area named after it", -2.5))
             g.reasons.append(terms)
             g.scores.append(sum(v for _, v in terms))
 
 
-def _namesake_seat(c: "Candidate", areas: list, area_names: set[str]) -> bool:
-    """A city that shares its name with the area around it (Kherson, Donetsk, Kiev)."""
-    if c.place.admin1.casefold() == c.place.name.casefold() and c.place.admin1.casefold() in area_names:
-        return True
-    big = c.feature in ("PPLC", "PPLA") or c.population >= 100_000
-    return big and any(a.place.country == c.place.country and
-                       _km(a.place.lat, a.place.lon, c.place.lat, c.place.lon) < 150 for a in areas)
+def _has_namesake_seat(area: "Candidate", candidates: list) -> bool:
+    """An area sharing its name with a city in it (Kherson, Donetsk, Kiev oblast)."""
+    name = area.place.name.casefold()
+    for c in candidates:
+        if not c.feature.startswith("PPL") or c.place.country != area.place.country:
+            continue
+        if c.place.admin1.casefold() == name and c.place.name.casefold() == name:
+            return True
+        big = c.feature in ("PPLC", "PPLA") or c.population >= 100_000
+        if big and _km(area.place.lat, area.place.lon, c.place.lat, c.place.lon) < 150:
+            return True
+    return False
 
 
 def _qualifiers(text: str, spans: list) -> dict[int, tuple[int, "Candidate"]]:
@@ -198,7 +203,8 @@ def _inherit_qualified(groups: list[_Group]) -> None:
 
 
 def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
-    """Votes for countries and (country, admin1) from names that are not in doubt."""
+    """Votes for countries and (country, admin1) from names that are not in doubt (each group
+    remembers its own vote in ``g.vote`` so that it does not count for itself)."""
     countries: Counter = Counter()
     admin1: Counter = Counter()
     for g in groups:
@@ -212,22 +218,30 @@ def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
             continue
         weight = len(g.spans) ** 0.5 * (2.0 if any(s.dateline for s in g.spans) else 1.0)
         countries[c.place.country] += weight
-        if c.feature not in COUNTRY_FEATURES and c.admin1_code:
-            admin1[(c.place.country, c.admin1_code)] += weight
+        area = (c.place.country, c.admin1_code) if c.feature not in COUNTRY_FEATURES and c.admin1_code else None
+        if area:
+            admin1[area] += weight
+        g.vote = (c.place.country, area, weight)
     return countries, admin1
 
 
 def _add_focus(g: _Group, countries: Counter, admin1: Counter) -> None:
+    if g.vote:
+        country, area, weight = g.vote
+        countries, admin1 = countries.copy(), admin1.copy()
+        countries[country] -= weight
+        if area:
+            admin1[area] -= weight
     tot_c = sum(countries.values())
     tot_a = sum(admin1.values())
-    if not tot_c:
+    if tot_c <= 0:
         return
     for k, c in enumerate(g.candidates):
         terms = g.reasons[k]
         share = countries.get(c.place.country, 0.0) / tot_c
         if share:
             terms.append((f"article is about {c.place.country} ({share:.0%})", 3.0 * share))
-        if tot_a and c.admin1_code and c.feature not in COUNTRY_FEATURES:
+        if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
             if share_a:
                 terms.append((f"article is about {c.place.admin1 or c.admin1_code} ({share_a:.0%})", 2.0 * share_a))
@@ -289,6 +303,14 @@ def _confidence(g: _Group) -> tuple[float, int | None]:
     return round(1.0 / z, 3), runner
 
 
+def _excluded_best(g: _Group, span: "Span") -> "Candidate | None":
+    """For a qualified name, the likeliest place its qualifier ruled out ("Paris" in France)."""
+    if not g.qualified:
+        return None
+    kept = {c.place.id for c in g.candidates}
+    return next((c for c in span.candidates if c.place.id not in kept), None)
+
+
 def _describe(c: "Candidate") -> str:
     where = ", ".join(x for x in (c.place.admin1, c.place.country) if x)
     return f"{c.place.name} ({c.feature}{', ' + where if where else ''}, pop {c.population:,})"
@@ -299,6 +321,8 @@ def _explain(g: _Group, runner: int | None, span: "Span") -> list[str]:
     lines = [f"chose {_describe(g.candidates[c])}, score {g.scores[c]:.2f}"
              + (" (fixed by a qualifier)" if g.fixed is not None else "")]
     lines += [f"  + {name}: {value:+.2f}" for name, value in g.reasons[c]]
+    if runner is None and (other := _excluded_best(g, span)) is not None:
+        lines.append(f"runner-up {_describe(other)}, ruled out by the qualifier")
     if runner is not None:
         lines.append(f"runner-up {_describe(g.candidates[runner])}, score {g.scores[runner]:.2f}")
         mine = dict(g.reasons[c])

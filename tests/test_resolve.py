@@ -1,0 +1,112 @@
+"""The Geoparser end to end on the real (reduced) gazetteer: which place each name means, and why."""
+from __future__ import annotations
+
+import pytest
+
+from geomap.config import ParseConfig, Pin
+from geomap.gazetteer import Gazetteer
+from geomap.resolve import Geoparser
+
+
+@pytest.fixture(scope="module")
+def gaz(gazetteer_path) -> Gazetteer:
+    return Gazetteer.open(gazetteer_path)
+
+
+@pytest.fixture(scope="module")
+def gp(gaz) -> Geoparser:
+    return Geoparser(gaz, ParseConfig())
+
+
+def places(gp: Geoparser, text: str) -> dict[str, tuple]:
+    """``{mention text: (place name, kind, country, admin1)}`` (the last mention wins)."""
+    out = {}
+    for m in gp.parse(text):
+        assert text[m.start:m.end] == m.text
+        out[m.text] = (m.place.name, m.place.kind, m.place.country, m.place.admin1) if m.place else None
+    return out
+
+
+def test_paris_texas_versus_paris(gp):
+    assert places(gp, "The fair opened in Paris, Texas on Friday.")["Paris"][2:] == ("US", "Texas")
+    assert places(gp, "The fair opened in Paris on Friday.")["Paris"][2] == "FR"
+
+
+def test_a_bare_repeat_keeps_the_qualified_sense(gp):
+    text = "PARIS, Texas — The council met on Monday. Paris residents were not surprised."
+    found = places(gp, text)
+    assert found["PARIS"][2:] == found["Paris"][2:] == ("US", "Texas")
+
+
+def test_state_qualifiers_and_abbreviations(gp):
+    found = places(gp, "Students from Athens, Ga. and Springfield, Illinois attended.")
+    assert found["Athens"][2:] == ("US", "Georgia")
+    assert found["Springfield"][2:] == ("US", "Illinois")
+    assert found["Ga."][1] == "admin1"
+
+
+def test_georgia_country_or_state_by_context(gp):
+    us = places(gp, "Storms hit Atlanta and Savannah, and Georgia declared an emergency.")
+    assert us["Georgia"][1:3] == ("admin1", "US")
+    world = places(gp, "Talks in Tbilisi and Moscow: Georgia and Russia traded accusations.")
+    assert world["Georgia"][1:3] == ("country", "GE")
+
+
+def test_kherson_region_is_the_oblast_and_kherson_the_city(gp):
+    found = places(gp, "Shelling hit the Kherson region. In Kherson, the market burned.")
+    assert found["Kherson region"][1] == "admin1"
+    assert found["Kherson"][1] == "city"
+
+
+@pytest.mark.parametrize("a, b", [("Kyiv", "Kiev"), ("Zaporizhzhia", "Zaporozhye"), ("Bakhmut", "Artemivsk")])
+def test_spelling_variants_resolve_to_the_same_city(gp, a, b):
+    first = gp.parse(f"Missiles struck {a} on Monday.")
+    second = gp.parse(f"Missiles struck {b} on Monday.")
+    assert first[0].place.id == second[0].place.id
+    assert first[0].place.country == "UA"
+
+
+def test_one_sense_per_name_per_article(gp):
+    ms = [m for m in gp.parse("Springfield voted. Later, Springfield police said the Springfield mayor won.")
+          if m.text == "Springfield"]
+    assert len(ms) == 3 and len({m.place.id for m in ms}) == 1
+
+
+def test_nearness_to_other_places_decides(gp):
+    found = places(gp, "Flooding closed roads between Dallas, Fort Worth and Arlington.")
+    assert found["Arlington"][2:] == ("US", "Texas")
+
+
+def test_scores_are_confidences_and_mentions_are_ordered(gp):
+    text = "Aid reached Kenya, Nairobi and Mombasa, then Paris, Texas and Paris, Kentucky."
+    ms = gp.parse(text)
+    assert ms == sorted(ms, key=lambda m: m.start)
+    assert all(0.0 <= m.score <= 1.0 for m in ms)
+    assert all(a.end <= b.start for a, b in zip(ms, ms[1:]))
+    assert ms[0].score > 0.9                   # a country with no namesake of note
+
+
+def test_explain_names_the_choice_the_runner_up_and_why(gp):
+    (m,) = [m for m in gp.parse("The fair opened in Paris, Texas.", explain=True) if m.text == "Paris"]
+    assert m.explain[0].startswith("chose Paris")
+    assert any(line.startswith("runner-up") for line in m.explain)
+    assert m.runner_up is not None and m.runner_up.id != m.place.id
+    assert gp.parse("The fair opened in Paris.")[0].explain == ()
+
+
+def test_pins_and_min_score(gaz):
+    lyon = gaz.lookup(["lyon"])["lyon"][0].place
+    cfg = ParseConfig(pins=(Pin("Paris", place_id=lyon.id), Pin("Wakanda", lat=1.5, lon=2.5, country="XW")))
+    ms = Geoparser(gaz, cfg).parse("From Paris to Wakanda.", explain=True)
+    assert [(m.text, m.place.id) for m in ms] == [("Paris", lyon.id), ("Wakanda", "pin:Wakanda")]
+    assert (ms[1].place.lat, ms[1].place.lon, ms[1].place.country) == (1.5, 2.5, "XW")
+    assert "pinned" in ms[0].explain[0]
+    strict = Geoparser(gaz, ParseConfig(min_score=0.99)).parse("Springfield and Kenya.")
+    assert [m.text for m in strict] == ["Kenya"]
+
+
+def test_demonym_option_maps_to_the_country(gaz):
+    text = "Ukrainian officials met in Warsaw."
+    assert [m.text for m in Geoparser(gaz, ParseConfig()).parse(text)] == ["Warsaw"]
+    ms = Geoparser(gaz, ParseConfig(demonyms=True)).parse(text)
+    assert [(m.text, m.place.country, m.place.kind) for m in ms][0] == ("Ukrainian", "UA", "country")
