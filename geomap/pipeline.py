@@ -278,6 +278,8 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list) -> 
     from geomap.render import render_outputs
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob(".render-*"):     # left by a killed refresh (we hold the lock)
+        shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
         written = [(tmp / p).resolve().relative_to(tmp.resolve())

@@ -72,6 +72,15 @@ def test_write_outputs_moves_every_output_into_place_and_leaves_the_store(projec
     assert not [p for p in out.iterdir() if p.name.startswith(".render-")]
 
 
+def test_leftovers_of_a_killed_render_are_cleaned_up(project):
+    store, out = _stored_project(project)
+    leftover = write(out / ".render-abc123" / "map.html", "half")
+    with store:
+        write_outputs(store, out, default_config(project), [])
+    assert not leftover.parent.exists()
+    assert (out / "map.html").read_text(encoding="utf-8") != "half"
+
+
 def test_pages_of_forgotten_articles_disappear(project):
     store, out = _stored_project(project)
     with store:
