@@ -730,35 +730,44 @@ class RegionIndex:
             raise ValueError("lats and lons must be 1-D sequences of the same length")
         out: list[tuple[str, ...]] = [()] * len(lats)
         valid = np.flatnonzero(np.isfinite(lats) & np.isfinite(lons))
-        found: list[set[int]] = [set() for _ in valid]
-        if len(valid) and len(self._geoms):
-            lats, lons = lats[valid], lons[valid]
-            points = shapely.points(lons, lats)
-            tree = STRtree(points)
-            region, place = tree.query(self._geoms, predicate="intersects")
-            for p, r in zip(place.tolist(), region.tolist()):
-                found[p].add(r)
-            if self.tolerance_km > 0:
-                self._near(tree, points, lats, lons, found)
-        for i, regions in zip(valid.tolist(), found):
-            out[i] = tuple(self.names[r] for r in sorted(regions))
+        if not len(valid) or not len(self._geoms):
+            return out
+        lats, lons = lats[valid], lons[valid]
+        tree = STRtree(shapely.points(lons, lats))
+        region, place = tree.query(self._geoms, predicate="intersects")
+        if self.tolerance_km > 0:
+            near_region, near_place = self._near(tree, lats, lons, region, place)
+            region, place = np.concatenate([region, near_region]), np.concatenate([place, near_place])
+        order = np.lexsort((region, place))
+        for p, r in zip(place[order].tolist(), region[order].tolist()):
+            out[valid[p]] += (self.names[r],)
         return out
 
-    def _near(self, tree, points, lats, lons, found: list[set[int]]) -> None:
-        """Add regions whose edge is within the tolerance (great-circle km to the nearest edge point)."""
+    def _near(self, tree, lats, lons, inside_region, inside_place):
+        """(region, place) pairs, not among the ``inside`` ones, whose edge is within the tolerance.
+
+        Candidates come from a generous query in degrees. Each is then measured in a plane centred
+        on the place (x = Δlon·cos φ, y = Δlat, in km), after clipping the region to the box that
+        holds the tolerance circle: over a few km that plane keeps distances to a fraction of a
+        percent at any latitude, whatever the direction of the edge.
+        """
         import numpy as np
         import shapely
 
         region, place = tree.query(self._geoms, predicate="dwithin", distance=self._degrees)
-        keep = np.array([r not in found[p] for p, r in zip(place.tolist(), region.tolist())], dtype=bool)
-        if not keep.any():
-            return
-        place, region = place[keep], region[keep]
-        lines = shapely.shortest_line(points[place], self._geoms[region])
-        ends = shapely.get_coordinates(shapely.get_point(lines, 1))
-        km = haversine_km(lats[place], lons[place], ends[:, 1], ends[:, 0])
-        for p, r in zip(place[km <= self.tolerance_km].tolist(), region[km <= self.tolerance_km].tolist()):
-            found[p].add(r)
+        width = len(self._geoms)
+        new = ~np.isin(place * width + region, inside_place * width + inside_region)
+        region, place = region[new], place[new]
+        lat, lon = lats[place], lons[place]
+        dlat, dlon = self.tolerance_km / KM_PER_DEGREE * 1.01, self._degrees[region]
+        pieces = shapely.intersection(self._geoms[region],
+                                      shapely.box(lon - dlon, lat - dlat, lon + dlon, lat + dlat))
+        coords, owner = shapely.get_coordinates(pieces, return_index=True)
+        local = np.column_stack([(coords[:, 0] - lon[owner]) * np.cos(np.radians(lat[owner])),
+                                 coords[:, 1] - lat[owner]]) * KM_PER_DEGREE
+        km = shapely.distance(shapely.set_coordinates(pieces, local), shapely.Point(0, 0))
+        near = km <= self.tolerance_km
+        return region[near], place[near]
 
 
 # --------------------------------------------------------------------------------------------- check

@@ -440,6 +440,21 @@ def test_tolerance_is_measured_in_kilometres():
         assert index.regions_for(far.latitude, far.longitude) == ()
 
 
+def test_tolerance_holds_for_slanted_edges_at_high_latitude():
+    """A diagonal edge near 61°N: degrees distort distance there, kilometres must not."""
+    from geographiclib.geodesic import Geodesic
+    from shapely.geometry import Polygon
+
+    triangle = Polygon([(10, 60), (12, 60), (12, 62)])
+    index = RegionIndex([Layer("t", "t", "", {}, True, (Region("t", "t", "t", triangle),))], tolerance_km=2.0)
+    start, end = (61.0, 11.0), (61.001, 11.001)      # on the diagonal edge
+    outward = Geodesic.WGS84.Inverse(*start, *end)["azi1"] - 90   # left of the edge: outside
+    for km, inside in ((1.8, True), (1.95, True), (2.05, False), (2.2, False)):
+        place = geodesic(kilometers=km).destination(start, outward)
+        assert not triangle.contains(Point(place.longitude, place.latitude))
+        assert index.regions_for(place.latitude, place.longitude) == (("t",) if inside else ()), km
+
+
 def test_vectorised_equals_one_by_one(shipped):
     import numpy as np
 
