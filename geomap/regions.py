@@ -26,7 +26,7 @@ Invalid polygons are repaired with ``shapely.make_valid`` and a warning naming t
 
 Distances: a buffer around a point is exact on the WGS84 ellipsoid (geographiclib); buffers around
 lines and regions are drawn in a local azimuthal-equidistant projection (see ``_aeqd``); the
-boundary tolerance uses great-circle distances on the 6371.0088 km mean sphere (within 0.6 %).
+boundary tolerance is measured in a km plane centred on each place (see ``RegionIndex._near``).
 """
 from __future__ import annotations
 
@@ -592,16 +592,6 @@ def _natural_earth_shape(index: int):
 
 
 # ----------------------------------------------------------------------------------------- distances
-
-def haversine_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance on the mean-radius sphere; numpy arrays or floats."""
-    import numpy as np
-
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
-
 
 def _aeqd(lat0: float, lon0: float):
     """Forward and inverse spherical azimuthal-equidistant projection (km) centred on (lat0, lon0).
