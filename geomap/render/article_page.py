@@ -42,6 +42,13 @@ def _place_title(place: Place | None) -> str:
     return f"{place.name} ({place.kind}{', ' + where if where else ''})"
 
 
+@lru_cache(maxsize=65536)
+def _link_open(place_id: str, place: Place | None) -> str:
+    """The opening ``<a>`` of a mention's map link (the same for every mention of a place)."""
+    title = html.escape(_place_title(place))
+    return f'<a class="m" href="{html.escape(place_href(place_id))}" title="{title}">'
+
+
 def _highlight(text: str, start: int, end: int, mentions: list[tuple[int, int, str]],
                places: dict[str, Place]) -> str:
     """HTML for ``text[start:end]`` with each mention inside it wrapped in a map link."""
@@ -52,9 +59,8 @@ def _highlight(text: str, start: int, end: int, mentions: list[tuple[int, int, s
         if m_start < pos or m_start >= m_end:
             continue                    # overlaps the previous mention, or outside this passage
         out.append(html.escape(text[pos:m_start]))
-        title = html.escape(_place_title(places.get(place_id)))
-        out.append(f'<a class="m" href="{html.escape(place_href(place_id))}" title="{title}">'
-                   f"<mark>{html.escape(text[m_start:m_end])}</mark></a>")
+        out.append(_link_open(place_id, places.get(place_id)))
+        out.append(f"<mark>{html.escape(text[m_start:m_end])}</mark></a>")
         pos = m_end
     out.append(html.escape(text[pos:end]))
     return "".join(out)
