@@ -136,7 +136,8 @@ _SENTENCE_END = ".!?:;\n"
 def first_names() -> frozenset[str]:
     """US Census first names plus world-news given names (``geomap/data/first_names*.txt``),
     loaded once on first use."""
-    return _word_list(DATA / "first_names.txt") | _word_list(DATA / "first_names_world.txt")
+    names = _word_list(DATA / "first_names.txt") | _word_list(DATA / "first_names_world.txt")
+    return names - STOPWORDS - MONTHS - WEEKDAYS - DESCRIPTIVE - NOT_PLACES - TITLES
 
 
 def _word_list(path: Path) -> frozenset[str]:
@@ -281,7 +282,7 @@ class Extractor:
         for r, run in enumerate(groups):
             matches = self._longest_matches(r, run, keys, found)
             matched = {k: m for m in matches for k in range(m.i, m.j)}
-            person_from = [None]               # index where a person's name starts in this run
+            person_from = [None, None]         # token range of a person's name in this run
             for match in matches:
                 span = self._judge(text, run, match, matched, lowercase_words, persons, person_from)
                 if span is not None:
@@ -384,27 +385,28 @@ class Extractor:
         major = any(c.feature in _MAJOR for c in cands)
         before = run[m.i - 1] if m.i > 0 and first.joint in ("space", "dot", "hyphen") else None
         after = run[m.j] if m.j < len(run) and run[m.j].joint in ("space", "hyphen") else None
-        if person_from[0] is not None and m.i >= person_from[0]:
+        if person_from[0] is not None and person_from[0] <= m.i < person_from[1]:
             return False                       # the rest of a person's name
         if before is not None and (m.i - 1) not in matched:
             if first.joint != "hyphen" and self._person_before(run, m.i):
-                persons.add(self.normalize(run[-1].text))
-                person_from[0] = m.i
+                _mark_person(run, m.i, persons, person_from, self.normalize)
                 return False                   # "Gov. Rick Perry", "Mr Putin", "Emily Paris", "Tyrise M. Bell"
             if not self._harmless_before(run, m.i) and not major:
                 return False                   # half of a longer name: "Sam Houston", "Generation Charleston"
-        if single and len(run) > 1 and not major and (word in MEDIA or word in INSTITUTION or word in TITLES):
+        if single and len(run) > 1 and not major and (word in MEDIA or word in INSTITUTION or word in TITLES
+                                                       or word in FEATURE_HEADS):
             return False                       # head of an organisation: "Police", "Post", "Chamber of Commerce"
-        if single and first.joint == "possessive" and not major:
-            return False                       # "St. Patrick's Day"
+        if single and first.joint == "possessive" and not _strong(cands):
+            return False                       # "St. Patrick's Day" (but "the FBI's Atlanta office")
+        if before is not None and before.lower in _SAINT and not major:
+            return False                       # "St. Patrick": a saint, or a place missing from the gazetteer
         if after is not None:
             if after.lower in MEDIA:
                 return False                   # "Washington Post"
             if single and after.joint == "space" and first.joint not in ("connector", "possessive") \
                     and word in self.first_names and self._surname(after) \
                     and not (m.j in matched and self._major_at(m.j, matched)):
-                persons.add(self.normalize(run[-1].text))
-                person_from[0] = m.i
+                _mark_person(run, m.i, persons, person_from, self.normalize)
                 return False                   # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
         if not single:
             return not _the_town(text, first, run, m, cands)
@@ -420,9 +422,9 @@ class Extractor:
             return False
         if word in lowercase_words and not major and (first.sentence_start or not _strong(cands)):
             return False                       # the article uses it as a common word: "mobile", "hope"
-        if not major and len(run) == 1 and _said(text, first):
+        if not major and len(run) == 1 and _said(text, first) and not any(c.feature == "PPLC" for c in cands):
             persons.add(word)
-            return False                       # "Robertson said", "said Nelson"
+            return False                       # "Robertson said", "said Nelson"; not "Tbilisi says"
         return True
 
     def _major_at(self, k: int, matched: dict) -> bool:
@@ -455,7 +457,19 @@ class Extractor:
         if word in DESCRIPTIVE or word in STOPWORDS or word in MONTHS or word in WEEKDAYS \
                 or word in _COMMON_OPENERS or prev.upper:
             return True
+        if len(word) == 1 and run[i].joint == "hyphen":
+            return True                        # party and home town: "Rep. Barbara Lee, D-Oakland"
         return prev.sentence_start and i == 1 and word.endswith(("ing", "ed", "ly"))
+
+
+def _mark_person(run: list[Token], i: int, persons: set[str], person_from: list, normalize) -> None:
+    """Record that the run's tokens from ``i`` up to the next connector are a person's name, and
+    remember the surname so that it is not taken for a place when it comes back alone."""
+    k = i + 1
+    while k < len(run) and run[k].joint in ("space", "dot", "hyphen"):
+        k += 1
+    person_from[0], person_from[1] = i, k
+    persons.add(normalize(run[k - 1].text))
 
 
 def _the_town(text: str, first: Token, run: list[Token], m: _Match, cands: list) -> bool:
@@ -476,7 +490,8 @@ def _said(text: str, tok: Token) -> bool:
 NOT_PLACES = frozenset("""christmas easter passover hanukkah ramadan thanksgiving halloween
 god jesus christ allah christian christians muslim jewish catholic protestant baptist methodist
 bible church gospel heaven democrat democrats republican republicans congress parliament
-none nothing everyone everything someone something anyone""".split())
+none nothing everyone everything someone something anyone man woman men women arab arabs english
+""".split())
 
 # Words for natural features: "Sea of X", "X River" are other places than the town X.
 FEATURE_HEADS = frozenset("""sea gulf bay lake lakes isle island islands strait straits cape mount
@@ -484,6 +499,7 @@ mountain mountains river creek sound peninsula canal channel ocean desert valley
 """.split())
 
 
+_SAINT = frozenset("st ste saint sainte ft fort mt mount pt port".split())
 _CACHE_LIMIT = 200_000     # memoised names/lookups per process before starting afresh
 _MAJOR = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR ADM1 CONT RGN SEA OCN GULF".split())
 # Frequent sentence openers that are also names of small places somewhere.
@@ -494,7 +510,7 @@ until what when where while why with within yet officials authorities residents"
 
 def _strong(cands: list) -> bool:
     """A name whose best candidate is big enough to be meant even when the word is also common."""
-    return any(c.population >= 100_000 or c.feature in _MAJOR or c.feature.startswith("ADM") for c in cands)
+    return any(c.population >= 100_000 or c.feature in _MAJOR for c in cands)
 
 
 def _word_after(text: str, end: int) -> str:

@@ -43,6 +43,7 @@ AREA_FEATURES = frozenset({"ADM1", "ADM2", "ADM3", "ADMD", "RGN", "PCLI", "PCL",
 COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
 MAX_CANDIDATES = 40          # per name; the gazetteer returns them by population, largest first
 NEAR_KM = 150.0
+SMALL_TOWN = 10_000          # a one-word name with only towns smaller than this needs support
 
 
 @dataclass
@@ -56,6 +57,7 @@ class _Group:
     fixed: int | None = None                      # index forced: this name qualifies another
     qualified: bool = False                       # "Paris, Texas": candidates already narrowed
     vote: tuple | None = None                     # (country, (country, admin1) | None, weight) for the focus
+    support: set = field(default_factory=set)     # candidates backed by the article's area or neighbours
     choice: int | None = None
 
 
@@ -89,6 +91,8 @@ class Resolver:
                 by_span[id(s)] = g
         for s in spans:
             g = by_span[id(s)]
+            if _unsupported_hamlet(g):
+                continue
             if g.choice is None:
                 out.append((s, None, 0.0, ["no gazetteer candidate"] + list(s.reasons), None))
                 continue
@@ -244,6 +248,7 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter) -> None:
         if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
             if share_a:
+                g.support.add(k)
                 terms.append((f"article is about {c.place.admin1 or c.admin1_code} ({share_a:.0%})", 2.0 * share_a))
         g.scores[k] = sum(v for _, v in terms)
 
@@ -281,6 +286,7 @@ def _add_nearness(groups: list[_Group]) -> None:
                               for gid, lat, lon, n in anchors if gid != id(g)), default=(None, ""))
             if best is not None and best < 4 * NEAR_KM:
                 bonus = 1.5 * math.exp(-best / NEAR_KM)
+                g.support.add(k)
                 g.reasons[k].append((f"{best:.0f} km from {name}", bonus))
                 g.scores[k] += bonus
 
@@ -290,6 +296,17 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
     y = math.radians(lat2 - lat1)
     return 6371.0 * math.hypot(x, y)
+
+
+def _unsupported_hamlet(g: _Group) -> bool:
+    """A one-word name whose every candidate is a small town, with nothing in the article pointing
+    to the chosen one (no neighbour, not in the article's area, no qualifier): in news such a word
+    is far more often a surname or a brand ("Welch", "Ford", "Belk") than the hamlet."""
+    if g.choice is None or g.fixed is not None or g.qualified or g.choice in g.support:
+        return False
+    if any(" " in s.text or s.dateline or s.admin_hint for s in g.spans):
+        return False
+    return all(c.population < SMALL_TOWN and c.feature.startswith("PPL") for c in g.candidates)
 
 
 def _confidence(g: _Group) -> tuple[float, int | None]:

@@ -117,6 +117,18 @@ def test_a_surname_seen_in_a_person_stays_a_person_when_alone(ex):
 def test_said_makes_a_speaker(ex):
     assert texts(ex, "Henderson said the road was closed.") == []
     assert texts(ex, "Russia said the road was closed.") == ["Russia"]   # a country speaks for its state
+    assert texts(ex, "Tbilisi says the road was closed.") == ["Tbilisi"]  # and so does a capital
+
+
+def test_possessive_saints_and_org_heads_are_not_places(ex):
+    assert texts(ex, "St. Patrick's Day parade in Boston.") == ["Boston"]
+    assert texts(ex, "Agents from the FBI's Atlanta office came.") == ["Atlanta"]
+    assert texts(ex, "Rep. Barbara Lee, D-Oakland, voted no.") == ["Oakland"]
+
+
+def test_given_names_do_not_swallow_the_next_places(ex):
+    assert texts(ex, "In Columbus, police agreed.") == ["Columbus"]
+    assert texts(ex, "Olin L. Wethington of McLean, Virginia, spoke.") == ["McLean", "Virginia"]
 
 
 @pytest.mark.parametrize("text", [

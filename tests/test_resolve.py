@@ -4,8 +4,10 @@ from __future__ import annotations
 import pytest
 
 from geomap.config import ParseConfig, Pin
-from geomap.gazetteer import Gazetteer
-from geomap.resolve import Geoparser
+from geomap.extract import Span
+from geomap.gazetteer import Candidate, Gazetteer, normalize
+from geomap.model import Place
+from geomap.resolve import Geoparser, Resolver
 
 
 @pytest.fixture(scope="module")
@@ -110,3 +112,21 @@ def test_demonym_option_maps_to_the_country(gaz):
     assert [m.text for m in Geoparser(gaz, ParseConfig()).parse(text)] == ["Warsaw"]
     ms = Geoparser(gaz, ParseConfig(demonyms=True)).parse(text)
     assert [(m.text, m.place.country, m.place.kind) for m in ms][0] == ("Ukrainian", "UA", "country")
+
+
+def _town(pid: str, name: str, lat: float, lon: float, pop: int, admin1: str, code: str) -> Candidate:
+    place = Place(pid, name, lat, lon, "US", "city", pop, admin1)
+    return Candidate(place, normalize(name), "name", "PPL", code, pop)
+
+
+def test_one_word_hamlets_need_support_from_the_article(gaz):
+    """A word whose only candidates are small towns is a place only when the article backs it
+    (here: a neighbouring town); alone it reads as a surname or a brand."""
+    welch = _town("t:1", "Welch", 37.43, -81.58, 3_900, "West Virginia", "WV")
+    bluefield = _town("t:2", "Bluefield", 37.27, -81.22, 10_400, "West Virginia", "WV")
+    text = "Welch met Bluefield officials."
+    spans = [Span(0, 5, "Welch", "welch", [welch]), Span(10, 19, "Bluefield", "bluefield", [bluefield])]
+    resolved = Resolver(gaz, ParseConfig()).resolve(text, spans)
+    assert [(s.text, c.place.id) for s, c, *_ in resolved] == [("Welch", "t:1"), ("Bluefield", "t:2")]
+    alone = Resolver(gaz, ParseConfig()).resolve("Welch met officials.", spans[:1])
+    assert alone == []
