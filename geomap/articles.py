@@ -12,6 +12,7 @@ downstream (passages, mentions, pop-up anchors) indexes the original.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from datetime import date
 from pathlib import Path
@@ -115,10 +116,11 @@ def article_id(path: Path, root: Path) -> str:
     The slug keeps ids readable in URLs (``articles/<id>.html``); the hash keeps them unique
     when two paths slug alike. Paths outside ``root`` use their absolute form.
     """
+    path, root = Path(os.path.abspath(path)), Path(os.path.abspath(root))   # symlinks keep their own name
     try:
-        rel = Path(path).resolve().relative_to(Path(root).resolve()).as_posix()
+        rel = path.relative_to(root).as_posix()
     except ValueError:
-        rel = Path(path).resolve().as_posix()
+        rel = path.as_posix()
     slug = re.sub(r"[^a-z0-9_-]+", "-", rel.rsplit(".", 1)[0].lower()).strip("-")[:60].strip("-")
     return f"{slug or 'article'}-{hashlib.sha1(rel.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
 

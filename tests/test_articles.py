@@ -210,6 +210,7 @@ def test_discover_finds_articles_skips_hidden_other_suffixes_and_escaping_symlin
     os.symlink(inbox / "a.txt", inbox / "inside-link.txt")
     found = discover(default_config(tmp_path))
     assert found == sorted([(p, inbox) for p in keep] + [(inbox / "inside-link.txt", inbox)])
+    assert len({article_id(f, root) for f, root in found}) == len(found)   # a link has its own id
 
 
 def test_discover_single_file_source_and_missing_folder(tmp_path):
