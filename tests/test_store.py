@@ -5,6 +5,7 @@ import sqlite3
 from dataclasses import replace
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from geomap.errors import StoreError
 from geomap.model import Mention, Place
@@ -186,3 +187,16 @@ def test_meta(store):
     store.meta_set("gazetteer_version", "v1")
     store.meta_set("gazetteer_version", "v2")
     assert store.meta_get("gazetteer_version") == "v2"
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+                    min_size=1, max_size=300).filter(str.strip))
+def test_any_article_text_round_trips_exactly(store, text):
+    a = article(text, "rt")
+    word = text.strip()[:3]
+    start = text.index(word)
+    store.put_article(a, [Mention(start, start + len(word), word, KYIV)], {})
+    rec = store.map_data().articles["rt"]
+    assert rec.text == text and rec.passages == a.passages
+    assert rec.mentions == [(start, start + len(word), KYIV.id)]
