@@ -72,7 +72,10 @@ def test_markers_popup_passage_link_and_back_to_the_map(site, browser_page):
     assert HOSTILE.split(" javascript")[0] in popup.inner_text()   # shown as text ...
     assert popup.locator("img, script").count() == 0                # ... never as elements
 
-    link = popup.locator("ol.gm-quotes a").nth(1)       # newest article, its second passage
+    titles = popup.locator("ol.gm-quotes a.gm-title")
+    assert titles.count() == 2                          # one per article, newest first
+    assert titles.first.get_attribute("href") == "articles/kherson-strike-1a2b3c4d.html#p0"
+    link = popup.locator("ol.gm-quotes a.gm-passage").nth(1)   # newest article, 2nd passage
     assert link.get_attribute("href") == "articles/kherson-strike-1a2b3c4d.html#p1"
     link.click()
     page.wait_for_url("**/articles/kherson-strike-1a2b3c4d.html#p1")

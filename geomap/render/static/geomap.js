@@ -47,15 +47,24 @@ function geomapInit(map, layerControl, data) {
     box.appendChild(el("p", "gm-facts", facts));
     box.appendChild(el("p", "gm-count",
       plural(row[7], "mention") + " in " + plural(row[8], "article")));
-    var list = el("ol", "gm-quotes");
-    row[9].forEach(function (q) {
-      var a = articles[q[0]], item = el("li");
-      var link = el("a", null, a[1]);
+    var list = el("ol", "gm-quotes"), item = null, previous = -1;
+    row[9].forEach(function (q) {      // quotes of one article are adjacent: one title for them
+      var a = articles[q[0]];
+      if (q[0] !== previous) {
+        item = el("li");
+        var title = el("a", "gm-title", a[1]);
+        title.href = articleHref(a[0], q[1]);
+        item.appendChild(title);
+        if (a[2]) item.appendChild(el("span", "gm-date", " " + a[2]));
+        list.appendChild(item);
+        previous = q[0];
+      }
+      var quote = quoteNode(q), link = el("a", "gm-passage", "\u00b6");
       link.href = articleHref(a[0], q[1]);
-      item.appendChild(link);
-      if (a[2]) item.appendChild(el("span", "gm-date", " " + a[2]));
-      item.appendChild(quoteNode(q));
-      list.appendChild(item);
+      link.title = "read this passage in the article";
+      quote.appendChild(document.createTextNode(" "));
+      quote.appendChild(link);
+      item.appendChild(quote);
     });
     box.appendChild(list);
     if (row[10] > row[9].length) {
