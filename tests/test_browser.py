@@ -13,7 +13,8 @@ import pytest
 
 from browser_support import launch, missing_tools, route_offline, web_assets
 from geomap.config import default_config
-from geomap.render import render_outputs
+from geomap.model import Place
+from geomap.render import PlaceRecord, render_outputs
 from test_render import HOSTILE, KHERSON, KYIV, MARIUPOL, make_data
 
 pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=missing_tools() or "")
@@ -99,6 +100,28 @@ def test_place_link_opens_that_places_popup(site, browser_page):
     page.evaluate(f"window.location.hash = 'place=' + encodeURIComponent({KYIV.id!r})")
     page.wait_for_function("document.querySelector('.gm-pop h3')"
                            " && document.querySelector('.gm-pop h3').textContent === 'Kyiv'")
+    assert page.problems == []
+
+
+def test_place_link_opens_a_popup_of_a_place_clustered_at_load(tmp_path, browser_page):
+    # Kherson among ten nearby towns and one far-away place: at the opening zoom it is in a
+    # cluster, so following its link must zoom in (or spiderfy) before the pop-up opens.
+    data = make_data([("kherson-strike-1a2b3c4d", ["Strikes hit Kherson overnight"], "S",
+                       "2024-03-02")])
+    article = data.articles["kherson-strike-1a2b3c4d"]
+    mention = data.places[0].mentions[0]
+    for i in range(10):
+        place = Place(f"test:{i}", f"Town {i}", 46.6 + i * 0.01, 32.6 + i * 0.01, "UA")
+        data.places.append(PlaceRecord(place, (), [mention]))
+    data.places.append(PlaceRecord(Place("test:far", "Vladivostok", 43.1155, 131.8855, "RU"),
+                                   (), [mention]))
+    assert article.mentions
+    render_outputs(data, tmp_path, default_config(tmp_path), [])
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri() + "#place=geonames%3A706448")
+    wait_ready(page)
+    assert popup_title(page) == "Kherson"
+    assert page.evaluate("window.geomap.map.getZoom()") >= 8
     assert page.problems == []
 
 

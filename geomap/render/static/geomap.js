@@ -130,7 +130,7 @@ function geomapInit(map, layerControl, data) {
   });
   window.addEventListener("hashchange", openFromHash);
 
-  if (data.bounds) map.fitBounds(data.bounds, {maxZoom: 8});
+  if (data.bounds) map.fitBounds(data.bounds, {maxZoom: 8, animate: false});
   group.addTo(map);   // before adding markers: markercluster reports chunkProgress only on a map
   if (group.addLayers) group.addLayers(markers);
   else markers.forEach(function (m) { group.addLayer(m); });
