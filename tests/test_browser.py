@@ -92,7 +92,13 @@ def test_markers_popup_passage_link_and_back_to_the_map(site, browser_page):
     assert page.problems == []
 
 
-def test_place_link_opens_that_places_popup(site, browser_page):
+@pytest.mark.parametrize("cluster", [True, False])
+def test_place_link_opens_that_places_popup(site, browser_page, cluster):
+    if not cluster:                                  # plain markers, no markercluster script
+        config = default_config(site)
+        config = dataclasses.replace(config, map=dataclasses.replace(config.map, cluster=False))
+        render_outputs(make_data([("a-00000001", ["Mariupol and Kyiv"], "T", None)]),
+                       site, config, [])
     page = browser_page
     page.goto((site / "map.html").as_uri() + "#place=" + MARIUPOL.id.replace(":", "%3A"))
     wait_ready(page)

@@ -301,6 +301,13 @@ def test_asset_modes_without_bundled_assets_are_a_clear_config_error(config, new
         render_map(news, dataclasses.replace(config, map=MapConfig(assets=mode)), [])
 
 
+def test_markercluster_is_loaded_only_when_clustering(config, news):
+    assert "leaflet.markercluster" in render_map(news, config, [])
+    plain = dataclasses.replace(config, map=MapConfig(cluster=False))
+    map_html = render_map(news, plain, [])
+    assert "leaflet.markercluster" not in map_html and payload(map_html)["cluster"] is False
+
+
 def test_unknown_tile_provider_is_a_config_error(config, news):
     settings = dataclasses.replace(config, map=MapConfig(tiles="No Such Provider Tiles"))
     with pytest.raises(ConfigError, match="map.tiles"):
