@@ -69,8 +69,8 @@ INSTITUTION = frozenset("""police sheriff sheriff's department dept fire rescue 
 county parish state states township district borough municipal metropolitan metro area region
 regional community public national international federal central school schools high elementary
 middle junior senior college university academy institute hospital medical clinic health center
-centre library museum zoo park parks airport port harbor harbour station highway road street
-avenue boulevard bridge tunnel railway railroad rail transit airlines airline church cathedral
+centre library museum zoo park parks airport port harbor harbour station
+bridge tunnel railway railroad rail transit airlines airline church cathedral
 temple mosque synagogue diocese court courthouse jail prison detention correctional council board
 commission commissioners committee assembly legislature parliament senate house government
 administration authority agency office bureau ministry army navy guard forces force military
@@ -82,6 +82,10 @@ circuit superior supreme district's mayor council's democratic republican democr
 party coroner attorney prosecutor's clerk treasurer assessor commissioner chief marshal
 volunteer volunteers humane animal control convention visitors bureau chapter branch campus
 county's city's state's area's cup open marathon""".split())
+
+# Street words: "Wichita Drive" is a street (reported as one, placed in the article's town), not Wichita.
+STREET_WORDS = frozenset("""street st avenue ave road rd drive boulevard blvd lane parkway pkwy pike
+highway hwy route""".split())
 
 # Nouns that name an administrative unit when they follow a place name ("Kherson region").
 ADMIN_WORDS = frozenset("""region oblast province county parish governorate district prefecture
@@ -126,6 +130,7 @@ _UPPER = "".join(sorted({ch for rng in ((0x41, 0x250), (0x370, 0x530), (0x1E00, 
 _TOKEN = re.compile(
     rf"(?:[{_UPPER}][^\W\d_]{{0,2}}\.){{2,}}"          # U.S.  D.C.  W.Va.
     rf"|[{_UPPER}][^\W_]*(?:['’][^\W\d_]+)*"            # Kherson  O'Keeffe  McAllen  Ukraine's
+    rf"|[dl]['’][{_UPPER}][^\W_]*"                      # elided articles: Côte d'Ivoire
 )
 _LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
@@ -170,6 +175,7 @@ class Span:
     dateline: bool = False          # "PARIS, Texas —" at the start of a paragraph
     demonym: bool = False           # "Ukrainian": a demonym, mapped to its country
     reasons: list = field(default_factory=list)      # why it was kept (for --explain)
+    street: bool = False            # "Main Street", "Highway 19": placed where the article's town is
 
 
 def tokenize(text: str) -> list[Token]:
@@ -281,6 +287,11 @@ class Extractor:
         kept: list[tuple[Span, bool]] = []
         for r, run in enumerate(groups):
             matches = self._longest_matches(r, run, keys, found)
+            streets = _streets(text, run)
+            if streets:
+                kept += [(s, False) for s in streets]
+                matches = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end
+                                                         for s in streets)]
             matched = {k: m for m in matches for k in range(m.i, m.j)}
             person_from = [None, None]         # token range of a person's name in this run
             for match in matches:
@@ -288,6 +299,7 @@ class Extractor:
                 if span is not None:
                     kept.append((span, match.j - match.i == 1))
         # A surname of a person named in the article is not a place when it comes back alone.
+        kept.sort(key=lambda pair: pair[0].start)
         return [s for s, single in kept if not (single and s.key in persons and s.key not in self.pinned)]
 
     # -- candidate keys -------------------------------------------------------------------------
@@ -408,11 +420,13 @@ class Extractor:
                     and not (m.j in matched and self._major_at(m.j, matched)):
                 _mark_person(run, m.i, persons, person_from, self.normalize)
                 return False                   # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
+        if _named_after(text, run[m.j - 1].end):
+            return False                       # "West Nile virus", "Lassa fever", "US$5"
         if not single:
             return not _the_town(text, first, run, m, cands)
         if word in MONTHS or word in WEEKDAYS or word in NOT_PLACES or word in DESCRIPTIVE \
-                or word in DOT_JOINERS or (word in TITLES and not major):
-            return False
+                or word in DOT_JOINERS or (word in TITLES and (not major or after is not None)):
+            return False                       # "Miss Cordiner" (but "Jackson, Miss.")
         if first.upper and len(word) <= 4 and not _dateline(text, first) \
                 and not any(c.name_kind == "abbr" for c in cands):
             return False                       # acronyms: "WHO", "AIDS"
@@ -460,6 +474,51 @@ class Extractor:
         if len(word) == 1 and run[i].joint == "hyphen":
             return True                        # party and home town: "Rep. Barbara Lee, D-Oakland"
         return prev.sentence_start and i == 1 and word.endswith(("ing", "ed", "ly"))
+
+
+_NAMED_AFTER = (" virus", " fever", " flu ", " ebolavirus", " hemorrhagic", " haemorrhagic", " disease",
+                "$", " dollar", "-based")
+
+
+def _named_after(text: str, end: int) -> bool:
+    """A place name used to name something else: a disease ("Marburg virus"), a currency
+    ("US$"), or "-based"."""
+    return text.startswith(_NAMED_AFTER, end)
+
+
+_NUMBER_AFTER = re.compile(r" \d{1,4}[A-Z]?\b")
+
+
+def _streets(text: str, run: list[Token]) -> list[Span]:
+    """Street names in a run: up to three capitalised words before a street word ("Main Street",
+    "Orchard St.", "Garnett Ridge Drive"), or a numbered road ("Highway 19", "Route 9")."""
+    out = []
+    for k, tok in enumerate(run):
+        word = tok.lower
+        if word not in STREET_WORDS:
+            continue
+        end = tok.end
+        if word in ("highway", "hwy", "route"):
+            number = _NUMBER_AFTER.match(text, end)
+            if not number:
+                continue
+            start, end = (tok.start, number.end()) if k == 0 or tok.joint != "space" else (run[k - 1].start, number.end())
+        else:
+            if k == 0 or tok.joint != "space" or (word == "st" and not tok.dot_after):
+                continue
+            i = k - 1
+            while i > 0 and k - i < 3 and run[i].joint in ("space", "hyphen") and run[i - 1].lower not in STOPWORDS:
+                i -= 1
+            if run[i].lower in STOPWORDS and i < k - 1:
+                i += 1
+            start = run[i].start
+            if tok.dot_after:
+                end += 1                       # "St." "Ave."
+        if out and start < out[-1].end:
+            continue
+        out.append(Span(start, end, text[start:end], text[start:end].casefold(), [], street=True,
+                        reasons=["a street: placed at the article's town"]))
+    return out
 
 
 def _mark_person(run: list[Token], i: int, persons: set[str], person_from: list, normalize) -> None:

@@ -100,7 +100,7 @@ class Resolver:
             runner_up = g.candidates[runner] if runner is not None else _excluded_best(g, s)
             out.append((s, g.candidates[g.choice], score, _explain(g, runner, s) if explain else [],
                         runner_up))
-        return out
+        return _place_streets(out)
 
     def _prior(self, g: _Group) -> None:
         hint = any(s.admin_hint for s in g.spans)
@@ -124,11 +124,14 @@ class Resolver:
 
 
 def _has_namesake_seat(area: "Candidate", candidates: list) -> bool:
-    """An area sharing its name with a city in it (Kherson, Donetsk, Kiev oblast)."""
+    """An area sharing its name with a city in it (Kherson, Donetsk, Kiev oblast), or a first-level
+    area sharing it with the national capital (Washington state and Washington, D.C.)."""
     name = area.place.name.casefold()
     for c in candidates:
         if not c.feature.startswith("PPL") or c.place.country != area.place.country:
             continue
+        if c.feature == "PPLC" and area.feature == "ADM1":
+            return True                        # "Washington", "Moscow", "Buenos Aires": the capital
         if c.place.admin1.casefold() == name and c.place.name.casefold() == name:
             return True
         big = c.feature in ("PPLC", "PPLA") or c.population >= 100_000
@@ -298,6 +301,24 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0 * math.hypot(x, y)
 
 
+STREET_SCORE = 0.3
+
+
+def _place_streets(resolved: list) -> list:
+    """Put each street at the town the article names nearest before it (else after it): local
+    news names its streets without their town. The score says it is a guess."""
+    towns = [(s.start, c) for s, c, *_ in resolved
+             if c is not None and not s.street and (c.feature.startswith("PPL") or c.feature == "ADM2")]
+    out = []
+    for s, c, score, why, runner in resolved:
+        if s.street and towns:
+            before = [t for t in towns if t[0] < s.start]
+            town = before[-1][1] if before else towns[0][1]
+            c, score, why = town, STREET_SCORE, [f"a street: placed at {town.place.name}, the town named nearest to it"]
+        out.append((s, c, score, why, runner))
+    return out
+
+
 def _unsupported_hamlet(g: _Group) -> bool:
     """A one-word name whose every candidate is a small town, with nothing in the article pointing
     to the chosen one (no neighbour, not in the article's area, no qualifier): in news such a word
@@ -306,7 +327,14 @@ def _unsupported_hamlet(g: _Group) -> bool:
         return False
     if any(" " in s.text or s.dateline or s.admin_hint for s in g.spans):
         return False
-    return all(c.population < SMALL_TOWN and c.feature.startswith("PPL") for c in g.candidates)
+    return all(_weak(c) for c in g.candidates)
+
+
+def _weak(c: "Candidate") -> bool:
+    """A small town, or a county named without its 'County' (``Licking``, ``McDonald``)."""
+    if c.feature.startswith("PPL"):
+        return c.population < SMALL_TOWN
+    return c.feature == "ADM2" and c.name_kind == "alt" and c.population < 20 * SMALL_TOWN
 
 
 def _confidence(g: _Group) -> tuple[float, int | None]:

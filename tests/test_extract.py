@@ -72,6 +72,17 @@ def test_admin_word_is_recorded_as_a_hint(ex):
     assert span.admin_hint == ""
 
 
+def test_streets_are_one_span_and_hide_the_place_they_are_named_after(ex):
+    text = "He lived at 1935 Orchard St., on Wichita Drive and off Highway 19 near St. Louis."
+    spans = ex.spans(text)
+    assert [(s.text, s.street) for s in spans] == [
+        ("Orchard St.", True), ("Wichita Drive", True), ("Highway 19", True), ("St. Louis", False)]
+
+
+def test_places_naming_diseases_and_currencies_are_not_mentions(ex):
+    assert texts(ex, "West Nile virus and Marburg hemorrhagic fever cost US$5 million in Kenya.") == ["Kenya"]
+
+
 # -- datelines and capitals ------------------------------------------------------------------------
 
 def test_upper_case_datelines(ex):

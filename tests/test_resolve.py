@@ -130,3 +130,11 @@ def test_one_word_hamlets_need_support_from_the_article(gaz):
     assert [(s.text, c.place.id) for s, c, *_ in resolved] == [("Welch", "t:1"), ("Bluefield", "t:2")]
     alone = Resolver(gaz, ParseConfig()).resolve("Welch met officials.", spans[:1])
     assert alone == []
+
+
+def test_a_street_is_placed_at_the_nearest_town_with_a_low_score(gp):
+    ms = gp.parse("Police closed Main Street in Springfield, Illinois on Monday.", explain=True)
+    street = next(m for m in ms if m.text == "Main Street")
+    town = next(m for m in ms if m.text == "Springfield")
+    assert street.place.id == town.place.id and street.score < 0.5
+    assert "street" in street.explain[0]
