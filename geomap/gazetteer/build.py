@@ -549,9 +549,16 @@ def _add_aliases(w: _Writer, src: _Sources) -> None:
 
 
 def _alias_targets(w: _Writer, src: _Sources) -> dict[str, int]:
-    """Target codes of names.tsv: ``UA`` (country), ``US-GA`` (state), ``CONT-EU``, ``geomap:slug``."""
+    """Target codes of names.tsv: ``UA`` (country), ``US-GA`` (state), ``CONT-EU``, ``geomap:slug``,
+    ``AU/New South Wales`` (first-level area by name), ``city:US/Los Angeles`` (most populous)."""
     targets = {iso: w.by_id[f"geonames:{c['geonameid']}"] for iso, c in src.countries.items()
                if f"geonames:{c['geonameid']}" in w.by_id}
+    by_population = sorted(w.places, key=lambda p: -p[8])      # (rowid, id, name, lat, lon, country, kind, ...)
+    for rowid, _, name, _, _, cc, kind, *_ in by_population:
+        if kind == "admin1":
+            targets.setdefault(f"{cc}/{name}", rowid)
+        elif kind == "city":
+            targets.setdefault(f"city:{cc}/{name}", rowid)
     targets.update({f"US-{code}": w.by_id[f"geonames:{s['geonameid']}"] for code, s in src.us_states.items()
                     if f"geonames:{s['geonameid']}" in w.by_id})
     targets.update({f"CONT-{code}": w.by_id[f"geonames:{c['geonameId']}"] for code, c in src.continents.items()})
