@@ -73,7 +73,8 @@ def main() -> int:
               f"{(out / 'places.geojson').stat().st_size / MB:.2f} MB")
         if a.browser:
             seconds = open_time(map_html, a.assets)
-            print(f"open in chromium: {seconds:.2f} s ({'ok' if seconds < 3 else 'OVER'} target 3 s)")
+            verdict = "ok" if seconds < 3 else "OVER"
+            print(f"open in chromium: {seconds:.2f} s ({verdict} target 3 s)")
     return 0
 
 

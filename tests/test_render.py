@@ -8,7 +8,6 @@ import dataclasses
 import json
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from hypothesis import given, strategies as st
@@ -79,7 +78,7 @@ def row_for(data: dict, place_id: str) -> list:
 
 
 def quoted(data: dict, quote: list) -> tuple[str, list[str]]:
-    """A pop-up quote's text (without the cut marks) and its highlighted parts, as geomap.js reads them."""
+    """A pop-up quote's text (no cut marks) and its highlighted parts, as geomap.js reads them."""
     _article, _anchor, text_no, offset, length, _flags, marks = quote
     text = data["texts"][text_no][offset:offset + length]
     return text, [text[marks[i]:marks[i + 1]] for i in range(0, len(marks), 2)]

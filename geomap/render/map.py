@@ -79,7 +79,8 @@ class _Group:
     spans: list[tuple[int, int]]
 
 
-def _groups(mentions: Iterable[MentionRecord], articles: Mapping[str, ArticleRecord]) -> list[_Group]:
+def _groups(mentions: Iterable[MentionRecord],
+            articles: Mapping[str, ArticleRecord]) -> list[_Group]:
     """Mentions grouped by passage, newest article first (undated last), then text order."""
     by_key: dict[tuple[str, int | None], list[tuple[int, int]]] = {}
     for m in mentions:
@@ -163,13 +164,14 @@ class _Payload:
             quotes.append(_Quote(g.article, anchor, a, b, lo, hi, g.spans))
         return quotes, len(groups)
 
-    def _store_texts(self, quotes: Iterable[_Quote]) -> dict[tuple[str, int, int, int], tuple[int, int]]:
+    def _store_texts(self, quotes: Iterable[_Quote]
+                     ) -> dict[tuple[str, int, int, int], tuple[int, int]]:
         """Store merged windows per passage; map each window to (text#, offset in that text)."""
         windows: dict[tuple[str, int, int], set[tuple[int, int]]] = {}
         for q in quotes:
             windows.setdefault((q.article.id, q.lo, q.hi), set()).add((q.a, q.b))
         where: dict[tuple[str, int, int, int], tuple[int, int]] = {}
-        for (article_id, _lo, _hi), spans in windows.items():
+        for (article_id, lo, _hi), spans in windows.items():
             text = self.data.articles[article_id].text
             ordered = sorted(spans)
             merged: list[list[int]] = []
@@ -183,7 +185,7 @@ class _Payload:
                 self.texts.append(text[seg_a:seg_b].replace("\n", " ").replace("\r", " "))
                 for a, b in ordered:
                     if seg_a <= a and b <= seg_b:
-                        where[(article_id, a, b, _lo)] = (index, a - seg_a)
+                        where[(article_id, a, b, lo)] = (index, a - seg_a)
         return where
 
     @staticmethod
