@@ -58,6 +58,7 @@ class _Group:
     qualified: bool = False                       # "Paris, Texas": candidates already narrowed
     vote: tuple | None = None                     # (country, (country, admin1) | None, weight) for the focus
     support: set = field(default_factory=set)     # candidates backed by the article's area or neighbours
+    country_support: set = field(default_factory=set)  # candidates in a country the article names
     choice: int | None = None
 
 
@@ -78,6 +79,7 @@ class Resolver:
             self._prior(g)
         _inherit_qualified(groups)
         focus_c, focus_a = _focus(groups)
+        focused = sum(focus_c.values()) > 0
         for g in groups:
             _add_focus(g, focus_c, focus_a)
             _choose(g)
@@ -91,7 +93,7 @@ class Resolver:
                 by_span[id(s)] = g
         for s in spans:
             g = by_span[id(s)]
-            if _unsupported_hamlet(g):
+            if _unsupported_hamlet(g) or (focused and _stray_town(g)):
                 continue
             if g.choice is None:
                 out.append((s, None, 0.0, ["no gazetteer candidate"] + list(s.reasons), None))
@@ -246,7 +248,8 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter) -> None:
     for k, c in enumerate(g.candidates):
         terms = g.reasons[k]
         share = countries.get(c.place.country, 0.0) / tot_c
-        if share:
+        if share > 1e-9:
+            g.country_support.add(k)
             terms.append((f"article is about {c.place.country} ({share:.0%})", 3.0 * share))
         if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
@@ -328,6 +331,19 @@ def _unsupported_hamlet(g: _Group) -> bool:
     if any(" " in s.text or s.dateline or s.admin_hint for s in g.spans):
         return False
     return all(_weak(c) for c in g.candidates)
+
+
+def _stray_town(g: _Group) -> bool:
+    """A one-word name resolved to a mid-sized town in a country the article never names, with no
+    neighbour either ("Obama" in an article about Egypt, "Toyota Corolla" in Texas): such a word
+    is a surname or a brand. Capitals and big cities stay."""
+    if g.choice is None or g.fixed is not None or g.qualified or g.choice in g.support \
+            or g.choice in g.country_support:
+        return False
+    if any(" " in s.text or s.dateline or s.admin_hint for s in g.spans):
+        return False
+    c = g.candidates[g.choice]
+    return c.feature.startswith("PPL") and c.feature != "PPLC" and c.population < 100_000
 
 
 def _weak(c: "Candidate") -> bool:
