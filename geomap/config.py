@@ -30,11 +30,13 @@ ASSET_MODES = ("cdn", "local", "inline")
 
 @dataclass(frozen=True)
 class SourceConfig:
-    """Where articles come from: a folder with a glob, or a single file."""
+    """Where articles come from: a folder with a glob, a single file, or an RSS/Atom feed."""
 
     path: Path
-    glob: str = "**/*"          # within a folder; files whose suffix is not .txt/.md/.text are ignored
+    glob: str = "**/*"          # within a folder; only .txt/.md/.text and .html/.htm/.xhtml files are read
     kind: Literal["folder", "file", "feed"] = "folder"
+    timeout: float = 20.0       # feeds: seconds to wait for the server
+    url: str | None = None      # feeds: the address as written (``Path`` would fold its "//")
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ def default_config(root: Path | None = None) -> Config:
 DEFAULT_CONFIG = Path("config") / "geomap.yaml"
 KEYS = {
     "": ("sources", "store", "gazetteer", "geocoder", "parse", "regions", "map"),
-    "sources[]": ("path", "glob", "kind"),
+    "sources[]": ("path", "glob", "kind", "timeout"),
     "store": ("path",),
     "gazetteer": ("path",),
     "geocoder": ("service", "options", "min_delay_seconds", "max_retries", "error_wait_seconds", "timeout"),
@@ -331,12 +333,16 @@ class _Builder:
             if "path" not in item:
                 raise self.doc.error(key, "a source needs a 'path'")
             kind = self.doc.check(key + ("kind",), item.get("kind", "folder"), "str", choices=SOURCE_KINDS)
+            url = None
             if kind == "feed":
-                path = Path(self.doc.check(key + ("path",), item["path"], "str"))
+                url = self.doc.check(key + ("path",), item["path"], "str").strip()
+                path = Path(url)
             else:
                 path = self.path(item["path"], key + ("path",))
             glob = self.doc.check(key + ("glob",), item.get("glob", "**/*"), "str")
-            out.append(SourceConfig(path=path, glob=glob, kind=kind))
+            timeout = self.doc.check(key + ("timeout",), item.get("timeout", SourceConfig.timeout),
+                                     "number", minimum=0.001)
+            out.append(SourceConfig(path=path, glob=glob, kind=kind, timeout=timeout, url=url))
         return tuple(out)
 
     def gazetteer(self, value: Any) -> GazetteerConfig:

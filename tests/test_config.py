@@ -85,6 +85,7 @@ def test_values_are_read_and_paths_resolved(tmp_path):
           - path: inbox
             glob: "*.txt"
           - {path: /srv/one.md, kind: file}
+          - {path: "https://news.example.org/rss", kind: feed, timeout: 5}
         store: {path: data/db.sqlite}
         gazetteer: {path: ~/gaz.sqlite}
         geocoder:
@@ -106,7 +107,10 @@ def test_values_are_read_and_paths_resolved(tmp_path):
     c = load_config(path, tmp_path)
     root = tmp_path.resolve()
     assert [(s.path, s.glob, s.kind) for s in c.sources] == [
-        (root / "inbox", "*.txt", "folder"), (Path("/srv/one.md"), "**/*", "file")]
+        (root / "inbox", "*.txt", "folder"), (Path("/srv/one.md"), "**/*", "file"),
+        (Path("https://news.example.org/rss"), "**/*", "feed")]
+    assert [s.timeout for s in c.sources] == [20.0, 20.0, 5.0]
+    assert [s.url for s in c.sources] == [None, None, "https://news.example.org/rss"]
     assert c.store_path == root / "data" / "db.sqlite"
     assert c.gazetteer.path == Path.home() / "gaz.sqlite"
     assert c.geocoder.service == "nominatim" and c.geocoder.options == {"user_agent": "newsroom/1.0"}
@@ -145,6 +149,7 @@ def test_an_empty_file_means_defaults(tmp_path):
     ("sources:\n  - path: a\n  - glob: '*'\n", 3, "sources[1]", "needs a 'path'"),
     ("sources:\n  - path: a\n    kind: folders\n", 3, "sources[0].kind", "must be one of folder, file, feed"),
     ("sources: articles\n", 1, "sources", "must be a list"),
+    ("sources:\n  - path: x\n    kind: feed\n    timeout: 0\n", 4, "sources[0].timeout", "at least"),
     ("geocoder:\n  service: nominatm\n", 2, "geocoder.service", "did you mean 'nominatim'?"),
     ("geocoder:\n  service: nominatim\n", 1, "geocoder.options", "user_agent"),
     ("geocoder:\n  timeout: -1\n", 2, "geocoder.timeout", "at least"),
