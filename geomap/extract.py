@@ -486,6 +486,7 @@ def _named_after(text: str, end: int) -> bool:
     return text.startswith(_NAMED_AFTER, end)
 
 
+_STREET_ABBREVIATIONS = frozenset("st ave rd blvd pkwy hwy".split())
 _NUMBER_AFTER = re.compile(r" \d{1,4}[A-Z]?\b")
 
 
@@ -512,7 +513,7 @@ def _streets(text: str, run: list[Token]) -> list[Span]:
             if run[i].lower in STOPWORDS and i < k - 1:
                 i += 1
             start = run[i].start
-            if tok.dot_after:
+            if tok.dot_after and word in _STREET_ABBREVIATIONS:
                 end += 1                       # "St." "Ave."
         if out and start < out[-1].end:
             continue

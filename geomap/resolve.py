@@ -59,6 +59,7 @@ class _Group:
     vote: tuple | None = None                     # (country, (country, admin1) | None, weight) for the focus
     support: set = field(default_factory=set)     # candidates backed by the article's area or neighbours
     country_support: set = field(default_factory=set)  # candidates in a country the article names
+    context: bool = False                         # other names of the article vote for some country
     choice: int | None = None
 
 
@@ -79,7 +80,6 @@ class Resolver:
             self._prior(g)
         _inherit_qualified(groups)
         focus_c, focus_a = _focus(groups)
-        focused = sum(focus_c.values()) > 0
         for g in groups:
             _add_focus(g, focus_c, focus_a)
             _choose(g)
@@ -93,7 +93,7 @@ class Resolver:
                 by_span[id(s)] = g
         for s in spans:
             g = by_span[id(s)]
-            if _unsupported_hamlet(g) or (focused and _stray_town(g)):
+            if _unsupported_hamlet(g) or _stray_town(g):
                 continue
             if g.choice is None:
                 out.append((s, None, 0.0, ["no gazetteer candidate"] + list(s.reasons), None))
@@ -243,7 +243,8 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter) -> None:
             admin1[area] -= weight
     tot_c = sum(countries.values())
     tot_a = sum(admin1.values())
-    if tot_c <= 0:
+    g.context = tot_c > 1e-9
+    if not g.context:
         return
     for k, c in enumerate(g.candidates):
         terms = g.reasons[k]
@@ -276,20 +277,21 @@ def _add_nearness(groups: list[_Group]) -> None:
             continue
         c = g.candidates[g.choice]
         if c.feature.startswith("PPL") or c.feature == "ADM2":
-            anchors.append((id(g), c.place.lat, c.place.lon, c.place.name))
+            anchors.append((g.spans[0].key, c.place.lat, c.place.lon, c.place.name))
     if not anchors:
         return
     anchors = anchors[:10]
     for g in groups:
         if g.fixed is not None or len(g.candidates) < 2:
             continue
-        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:5]
+        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:12]
         for k in top:
             c = g.candidates[k]
             if c.feature in COUNTRY_FEATURES or c.feature == "CONT":
                 continue
-            best, name = min(((_km(c.place.lat, c.place.lon, lat, lon), n)
-                              for gid, lat, lon, n in anchors if gid != id(g)), default=(None, ""))
+            key = g.spans[0].key
+            best, name = min(((_km(c.place.lat, c.place.lon, lat, lon), n) for akey, lat, lon, n in anchors
+                              if not (akey.startswith(key) or key.startswith(akey))), default=(None, ""))
             if best is not None and best < 4 * NEAR_KM:
                 bonus = 1.5 * math.exp(-best / NEAR_KM)
                 g.support.add(k)
@@ -338,7 +340,7 @@ def _stray_town(g: _Group) -> bool:
     neighbour either ("Obama" in an article about Egypt, "Toyota Corolla" in Texas): such a word
     is a surname or a brand. Capitals and big cities stay."""
     if g.choice is None or g.fixed is not None or g.qualified or g.choice in g.support \
-            or g.choice in g.country_support:
+            or g.choice in g.country_support or not g.context:
         return False
     if any(" " in s.text or s.dateline or s.admin_hint for s in g.spans):
         return False
