@@ -265,6 +265,22 @@ def test_open_rejects_a_file_that_is_not_an_index(tmp_path):
         Gazetteer.open(bogus)
 
 
+def test_default_index_is_rebuilt_when_its_inputs_change(index_path, tmp_path, monkeypatch):
+    """A default index built from other inputs (older package or team table) is rebuilt on open."""
+    import geomap.gazetteer.index as index_module
+
+    path = tmp_path / "default.sqlite"
+    shutil.copy(index_path, path)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = 'from-an-older-build' WHERE key IN ('inputs', 'version')")
+    monkeypatch.setattr(index_module, "default_path", lambda: path)
+    gaz = Gazetteer.open()
+    assert gaz.version == Gazetteer.open(index_path).version
+    assert gaz.info()["inputs"] != "from-an-older-build"
+    assert gaz.info()["min_city_population"] == "15000"          # rebuilt with the same threshold
+    assert Gazetteer.open(path).version == gaz.version           # an explicit path is never rebuilt
+
+
 def test_concurrent_builds_leave_one_complete_index(tmp_path):
     """Two builders: the lock makes the second wait and find the first one's fresh index."""
     path = tmp_path / "g.sqlite"

@@ -87,10 +87,11 @@ class Gazetteer:
         """
         if path is None:
             path = default_path()
-            if not path.exists() or _stale(path):
+            stale = _stale(path) if path.exists() else None
+            if stale is not None:
                 from geomap.gazetteer.build import build_index
 
-                build_index(path)
+                build_index(path, min_city_population=stale)   # replaces it atomically, under the lock
         path = Path(path)
         if not path.exists():
             from geomap.gazetteer.build import build_index
@@ -157,18 +158,18 @@ class Gazetteer:
         return meta
 
 
-def _stale(path: Path) -> bool:
+def _stale(path: Path) -> int | None:
+    """None when the index at ``path`` matches the current build inputs, else the city population
+    threshold to rebuild it with (the one it was built with)."""
     from geomap.gazetteer.inputs import inputs_hash
 
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
             meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('inputs', 'min_city_population')"))
-    except sqlite3.DatabaseError:
-        return True
-    try:
-        return meta.get("inputs") != inputs_hash(int(meta.get("min_city_population", 500)))
-    except ValueError:
-        return True
+        threshold = int(meta.get("min_city_population", 500))
+    except (sqlite3.DatabaseError, ValueError):
+        return 500
+    return None if meta.get("inputs") == inputs_hash(threshold) else threshold
 
 
 def _place(row) -> Place:
