@@ -43,6 +43,7 @@ AREA_FEATURES = frozenset({"ADM1", "ADM2", "ADM3", "ADMD", "RGN", "PCLI", "PCL",
 COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
 MAX_CANDIDATES = 40          # per name; the gazetteer returns them by population, largest first
 NEAR_KM = 150.0
+SURE_MARGIN = 1.5            # candidates within this score of the best are still in the running
 SMALL_TOWN = 10_000          # a one-word name with only towns smaller than this needs support
 
 
@@ -219,18 +220,23 @@ def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
     for g in groups:
         if not g.candidates:
             continue
-        best = g.fixed if g.fixed is not None else max(range(len(g.candidates)), key=g.scores.__getitem__)
-        c = g.candidates[best]
-        ordered = sorted(g.scores, reverse=True)
-        sure = g.fixed is not None or len(ordered) == 1 or ordered[0] - ordered[1] >= 1.5
-        if not sure or not c.place.country:
-            continue
+        if g.fixed is not None:
+            contenders = [g.candidates[g.fixed]]
+        else:
+            top = max(g.scores)
+            contenders = [c for c, v in zip(g.candidates, g.scores) if v >= top - SURE_MARGIN]
+        country = contenders[0].place.country
+        if not country or any(c.place.country != country for c in contenders):
+            continue                           # the country itself is in doubt
         weight = len(g.spans) ** 0.5 * (2.0 if any(s.dateline for s in g.spans) else 1.0)
-        countries[c.place.country] += weight
-        area = (c.place.country, c.admin1_code) if c.feature not in COUNTRY_FEATURES and c.admin1_code else None
-        if area:
+        countries[country] += weight
+        first = contenders[0]
+        area = None
+        if first.feature not in COUNTRY_FEATURES and first.admin1_code and all(
+                c.admin1_code == first.admin1_code and c.feature not in COUNTRY_FEATURES for c in contenders):
+            area = (country, first.admin1_code)
             admin1[area] += weight
-        g.vote = (c.place.country, area, weight)
+        g.vote = (country, area, weight)
     return countries, admin1
 
 
