@@ -485,6 +485,9 @@ def _add_cities(w: _Writer, src: _Sources, admin1: dict) -> None:
     """Cities with Latin-script alternates; PPLC for capitals, PPLA for a region's namesake city."""
     capitals = _capitals(src)
     seats = _namesake_seats(src)
+    # A town's GeoNames alternates sometimes repeat a country's name ("Ukraine" for a Spanish town):
+    # such an alternate only adds a wrong candidate to a country mention. Its primary name is kept.
+    country_keys = {key for (key, rowid), _ in w.names.items() if w.places[rowid - 1][6] in ("country", "continent")}
     for gid, c in sorted(src.cities.items(), key=lambda kv: -kv[1]["population"]):
         cc, code = c["countrycode"], c["admin1code"]
         a1 = src.admin1_names.get((cc, code), "")
@@ -494,7 +497,8 @@ def _add_cities(w: _Writer, src: _Sources, admin1: dict) -> None:
         rowid = w.place(f"geonames:{gid}", c["name"], c["latitude"], c["longitude"], kind="city",
                         feature=feature, country=cc, population=c["population"], admin1_code=code,
                         admin1=a1, admin2=a2)
-        w.alts(rowid, (a for a in c.get("alternatenames", []) if is_good_alternate(a, c["name"])))
+        w.alts(rowid, (a for a in c.get("alternatenames", [])
+                       if is_good_alternate(a, c["name"]) and normalize(a) not in country_keys))
 
 
 def _capitals(src: _Sources) -> set[int]:
