@@ -211,6 +211,12 @@ def test_continents_and_regions(gaz):
         assert pick(gaz, name, kind=kind), name
 
 
+def test_country_names_are_not_town_alternates(gaz):
+    """GeoNames gives some towns a country's name as an alternate; only the country keeps it."""
+    assert [c.feature for c in cands(gaz, "Ukraine")] == ["PCLI"]
+    assert [c.feature for c in cands(gaz, "Kuwait")] == ["PCLI"]
+
+
 def test_demonyms(gaz):
     assert pick(gaz, "Ukrainian", country="UA", name_kind="demonym", feature="PCLI")
     assert pick(gaz, "Russians", country="RU", name_kind="demonym", feature="PCLI")
