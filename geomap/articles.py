@@ -4,7 +4,9 @@ Two input shapes are understood:
 
 * the saved-news-page format: line 1 ``date YYYY-MM-DD <section>``, then the headline, a byline
   (``By ...``), a ``Published ...`` line and the paragraphs, one per non-empty line;
-* plain ``.txt``/``.md``/``.text``: title = first non-empty line, paragraphs = runs of non-blank lines.
+* plain ``.txt``/``.md``/``.text``: title = first non-empty line, paragraphs = runs of non-blank lines;
+* saved web pages (``.html``/``.htm``/``.xhtml``): the main text, title, date and URL are extracted
+  by ``geomap.htmltext`` (trafilatura); the article text is that extraction, not the markup.
 
 Nothing is rewritten: ``Article.text`` is the file's text as decoded, so every offset computed
 downstream (passages, mentions, pop-up anchors) indexes the original.
@@ -25,7 +27,9 @@ if TYPE_CHECKING:
     from geomap.config import Config
 
 MAX_BYTES = 20 * 1024 * 1024
-SUFFIXES = frozenset({".txt", ".md", ".text"})
+TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
+HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml"})
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 HEADER_LINES = 12   # the byline and ``Published`` line are looked for among the first lines only
 
 _DATE_LINE = re.compile(r"[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+(\S.*?))?[ \t\r]*", re.I)
@@ -43,10 +47,21 @@ _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 def read_article(path: Path, *, root: Path) -> Article:
     """Read and parse one article file; bad files raise ``ArticleError`` saying why."""
-    data = read_bytes(path)
-    text = decode(data, path)
-    return parse_text(text, source=str(path), article_id=article_id(path, root),
-                      sha256=hashlib.sha256(data).hexdigest())
+    return from_bytes(read_bytes(path), path, article_id(path, root))
+
+
+def from_bytes(data: bytes, path: Path, aid: str) -> Article:
+    """An ``Article`` from a file's bytes: a saved web page by its suffix, else text."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    if path.suffix.lower() in HTML_SUFFIXES:
+        if b"\0" in data:
+            raise ArticleError(str(path), "binary file (contains NUL bytes), not a web page")
+        if not data.strip():
+            raise ArticleError(str(path), "empty article (no text)")
+        from geomap.htmltext import page_article
+
+        return page_article(data, source=str(path), article_id=aid, sha256=sha256)
+    return parse_text(decode(data, path), source=str(path), article_id=aid, sha256=sha256)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -128,13 +143,14 @@ def article_id(path: Path, root: Path) -> str:
 def discover(config: Config) -> list[tuple[Path, Path]]:
     """Every article file of every configured source as ``(file, source root)``, sorted.
 
-    Hidden files and folders are skipped, and so are symlinks that lead out of the source root
+    Article files are text (``.txt``/``.md``/``.text``) and saved web pages (``.html``/``.htm``/
+    ``.xhtml``). Hidden files and folders are skipped, and so are symlinks that lead out of the source root
     (an inbox must not become a way to read arbitrary files). Missing folders yield nothing.
     """
     found: set[tuple[Path, Path]] = set()
     for source in config.sources:
         if source.kind == "feed":
-            continue    # feeds are fetched by a separate command, never during a refresh
+            continue    # not files: ``geomap.feeds`` reads them
         path = config.resolve(source.path)
         if source.kind == "file" or path.is_file():
             if path.is_file():
@@ -223,5 +239,5 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return None
 
 
-__all__ = ["MAX_BYTES", "SUFFIXES", "read_article", "parse_text", "parse_date", "article_id",
+__all__ = ["MAX_BYTES", "SUFFIXES", "TEXT_SUFFIXES", "HTML_SUFFIXES", "read_article", "from_bytes", "parse_text", "parse_date", "article_id",
            "discover", "decode"]

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import geomap
-from geomap.articles import SUFFIXES, article_id, decode, discover, parse_text, read_article, read_bytes
+from geomap.articles import SUFFIXES, article_id, discover, from_bytes, read_article, read_bytes
 from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
+from geomap.feeds import is_feed_source
 from geomap.model import Article, Mention
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ MAP_FILE = "map.html"
 _META_PARSE = "parse_fingerprint"
 _META_REGIONS = "regions_fingerprint"
 _META_RENDER = "render_fingerprint"
+_META_NAMES = "parse_names"     # pins and ignored names, so a change re-parses only where they occur
 RETRY = "retry:"    # stored hash prefix: the article's online geocoding failed, redo it next run
 
 
@@ -57,6 +59,7 @@ class RefreshSummary:
     errors: tuple[str, ...] = ()
     reparsed: int = 0           # unchanged articles processed again (gazetteer or settings changed)
     rendered: bool = False      # False: the outputs were already up to date
+    duplicates: int = 0         # articles skipped because another source has the same text
 
     @property
     def nothing_new(self) -> bool:
@@ -68,6 +71,8 @@ class RefreshSummary:
                  f"{self.unchanged} unchanged"]
         if self.reparsed:
             parts.append(f"{self.reparsed} re-parsed")
+        if self.duplicates:
+            parts.append(f"{self.duplicates} duplicates")
         if self.failed:
             parts.append(f"{self.failed} failed")
         tail = "map updated" if self.rendered else "map unchanged"
@@ -75,32 +80,61 @@ class RefreshSummary:
                 f"{self.mentions} mentions; {tail} ({self.seconds:.1f}s)")
 
 
-# --- geomap parse --------------------------------------------------------------------------------
+# --- geomap parse ---------------------------------------------------------------------------------
+
+PARSE_WINDOW = 256      # articles read ahead of the geoparser when it runs in other processes
+
 
 def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
-                on_error: ErrorHandler | None = None
+                on_error: ErrorHandler | None = None, workers: int = 1, executor: str = "local",
+                scheduler: str | None = None
                 ) -> Iterator[tuple[Article, list[Mention], list[tuple[str, ...]]]]:
     """Geoparse files and folders: yields ``(article, mentions, regions per mention)``.
 
-    A folder contributes its ``.txt``/``.md``/``.text`` files (sorted, hidden ones skipped); a file
-    named explicitly is read whatever its suffix. An unreadable file is reported through
-    ``on_error`` (default: a line on stderr) and skipped; the others proceed.
+    A folder contributes its article files (sorted, hidden ones skipped); a file named explicitly
+    is read whatever its suffix. An unreadable file is reported through ``on_error`` (default: a
+    line on stderr) and skipped; the others proceed. ``workers``/``executor``/``scheduler`` choose
+    where geoparsing runs (``geomap.executors``); results come in file order either way.
     """
     report = on_error or _print_error
     stage = _Stages(config, store=None)     # builds nothing until the first article is read
+    pool = None
     try:
-        for path, root in _expand(paths, report):
-            try:
-                article = read_article(path, root=root)
-            except ArticleError as e:
-                report(str(e))
-                continue
-            mentions, errors = stage.geoparse(article, explain=explain)
-            for message in errors:
-                report(f"{article.source}: {message}")
-            yield article, mentions, stage.regions_for(mentions)
+        articles = _readable(_expand(paths, report), report)
+        first = next(articles, None)
+        if first is None:
+            return
+        if workers > 1 or executor != "local":
+            stage.gazetteer                                 # built here once, opened by workers
+        pool = stage.executor(workers=workers, executor=executor, scheduler=scheduler)
+        size = PARSE_WINDOW if workers > 1 or executor != "local" else 1
+        window = [first]
+        for article in articles:
+            if len(window) >= size:
+                yield from _parse_window(stage, pool, window, explain, report)
+                window = []
+            window.append(article)
+        yield from _parse_window(stage, pool, window, explain, report)
     finally:
+        if pool is not None:
+            pool.close()
         stage.close()
+
+
+def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Iterator[Article]:
+    for path, root in found:
+        try:
+            yield read_article(path, root=root)
+        except ArticleError as e:
+            report(str(e))
+
+
+def _parse_window(stage: _Stages, pool, window: list[Article], explain: bool, report: ErrorHandler):
+    for article, mentions in zip(window, pool.parse_many([a.text for a in window], explain)):
+        mentions, errors = stage.refine(mentions)
+        for message in errors:
+            report(f"{article.source}: {message}")
+        yield article, mentions, stage.regions_for(mentions)
 
 
 def _expand(paths: Iterable[Path], report: ErrorHandler) -> Iterator[tuple[Path, Path]]:
@@ -124,24 +158,32 @@ def _print_error(message: str) -> None:
 
 # --- geomap refresh ------------------------------------------------------------------------------
 
-def refresh(config: Config, *, progress: Progress | None = None) -> RefreshSummary:
+def refresh(config: Config, *, progress: Progress | None = None, workers: int = 1,
+            executor: str = "local", scheduler: str | None = None,
+            wait: float = 0.0) -> RefreshSummary:
     """Bring the store and the outputs up to date with the configured sources.
 
-    Raises ``LockedError`` when another refresh is running. Article problems do not stop the
-    run: they are counted in ``failed`` and listed in ``errors``, and the stored version of
-    an article that became unreadable is kept.
+    Raises ``LockedError`` when another refresh is running (after waiting up to ``wait``
+    seconds for it). Article problems do not stop the run: they are counted in ``failed`` and
+    listed in ``errors``, and the stored version of an article that became unreadable is kept.
+    ``workers``/``executor``/``scheduler`` choose where geoparsing runs (``geomap.executors``).
     """
     from geomap.store import Store
 
     started = time.monotonic()
     store_path = config.resolve(config.store_path)
-    with _locked(store_path), Store(store_path) as store:
-        return _Refresh(config, store, progress).run(started)
+    with _locked(store_path, wait=wait), Store(store_path) as store:
+        run = _Refresh(config, store, progress, dict(workers=workers, executor=executor,
+                                                     scheduler=scheduler))
+        return run.run(started)
 
 
 @contextmanager
-def _locked(store_path: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``<store>.lock`` for the duration; busy means LockedError."""
+def _locked(store_path: Path, *, wait: float = 0.0) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<store>.lock`` for the duration; busy means LockedError.
+
+    The kernel releases a ``flock`` when its holder dies, even by SIGKILL: no stale locks.
+    """
     import fcntl
 
     lock_path = store_path.with_name(store_path.name + ".lock")
@@ -151,11 +193,16 @@ def _locked(store_path: Path) -> Iterator[None]:
     except OSError as e:
         raise StoreError(f"{lock_path}: cannot create the lock file: {e.strerror or e}") from e
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise LockedError(f"another refresh is running (it holds {lock_path}); "
-                              "try again when it has finished") from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockedError(f"another refresh is running (it holds {lock_path}); "
+                                      "try again when it has finished") from None
+                time.sleep(0.1)
         yield
     finally:
         os.close(fd)        # closing releases the lock
@@ -164,8 +211,11 @@ def _locked(store_path: Path) -> Iterator[None]:
 class _Refresh:
     """One refresh run: compare, process, forget, render. Split up so each step stays small."""
 
-    def __init__(self, config: Config, store: Store, progress: Progress | None):
-        self.config, self.store, self.progress = config, store, progress
+    BATCH_ARTICLES = 200        # articles per store transaction ...
+    BATCH_SECONDS = 1.0         # ... or fewer, so a kill loses at most about a second of work
+
+    def __init__(self, config: Config, store: Store, progress: Progress | None, run_on: dict):
+        self.config, self.store, self.progress, self.run_on = config, store, progress, run_on
         self.errors: list[str] = []
 
     def run(self, started: float) -> RefreshSummary:
@@ -176,40 +226,52 @@ class _Refresh:
             stage.close()
 
     def _run(self, stage: _Stages, started: float) -> RefreshSummary:
-        stored = self.store.article_hashes()
-        found, failed = self._read_sources()
-        parse_fp = stage.parse_fingerprint()
-        reparse_all = self.store.meta_get(_META_PARSE) != parse_fp
-        todo = [(a, _why(stored.get(a.id), a.sha256)) for a in found
-                if reparse_all or stored.get(a.id) != a.sha256]
-        gone = set(stored) - {a.id for a in found} - failed
+        stored = self.store.article_sources()
+        found, failed, duplicates = self._read_sources()
+        parse_fp, names = stage.parse_fingerprint(), stage.names_state()
+        again = self._reparse(stage, found, parse_fp, names)
+        todo = [(a, _why(stored.get(a.id, (None,))[0], a.sha256)) for a in found
+                if a.id in again or stored.get(a.id, (None,))[0] != a.sha256]
+        present = {a.id for a in found} | failed
+        gone = {aid for aid, (_, source) in stored.items()
+                if aid not in present and not is_feed_source(source)}
+        render_fp = stage.render_fingerprint()
+        complete = self.store.meta_get(_META_RENDER) == render_fp    # outputs match the store
         if todo or gone:
             self.store.meta_set(_META_RENDER, "")   # outputs are stale until a render succeeds
-        counts = {"new": 0, "changed": 0, "reparsed": 0}
-        geocoded = 0
-        for done, (article, why) in enumerate(todo, start=1):
-            if self.progress:
-                self.progress(done, len(todo), article.id)
-            geocoded += self._process(stage, article)
-            counts[why] += 1
+        counts, geocoded = self._process_all(stage, todo)
         deleted = self.store.delete_articles(sorted(gone)) if gone else 0
         self.store.meta_set(_META_PARSE, parse_fp)
+        self.store.meta_set(_META_NAMES, names)
         regions_changed = self._update_regions(stage)
-        rendered = self._render(stage, force=bool(todo or deleted or regions_changed))
+        touched = {a.id for a, _ in todo} | gone
+        rendered = self._render(stage, render_fp, force=bool(touched or regions_changed),
+                                only=touched if complete and not regions_changed else None)
         totals = self.store.counts()
         return RefreshSummary(
             new=counts["new"], changed=counts["changed"], deleted=deleted, failed=len(failed),
             unchanged=len(found) - counts["new"] - counts["changed"], reparsed=counts["reparsed"],
             places=totals["places"], mentions=totals["mentions"], geocoded=geocoded,
-            seconds=round(time.monotonic() - started, 3), errors=tuple(self.errors), rendered=rendered)
+            seconds=round(time.monotonic() - started, 3), errors=tuple(self.errors), rendered=rendered,
+            duplicates=duplicates)
 
-    def _read_sources(self) -> tuple[list[Article], set[str]]:
-        """Every readable article; ids of unreadable ones (their stored version is kept)."""
+    def _read_sources(self) -> tuple[list[Article], set[str], int]:
+        """Every readable article, ids of unreadable ones (their stored version is kept), and
+        how many were skipped as copies of an article already read (same text, whitespace aside)."""
         articles: dict[str, Article] = {}
+        texts: set[str] = set()
         failed: set[str] = set()
-        for source in self.config.sources:
-            if source.kind == "feed":
-                self.errors.append(f"{source.path}: feed sources are not fetched by refresh; skipped")
+        duplicates = 0
+
+        def add(article: Article) -> None:
+            nonlocal duplicates
+            key = hashlib.sha256(" ".join(article.text.split()).encode("utf-8", "surrogatepass")).digest()
+            if key in texts:
+                duplicates += 1
+                return
+            texts.add(key)
+            articles[article.id] = article
+
         for path, root in discover(self.config):
             aid = article_id(path, root)
             if aid in articles:
@@ -217,25 +279,71 @@ class _Refresh:
                 failed.add(aid)
                 continue
             try:
-                data = read_bytes(path)
-                text = decode(data, path)
+                add(from_bytes(read_bytes(path), path, aid))
             except ArticleError as e:
                 self.errors.append(str(e))
                 failed.add(aid)
-                continue
-            articles[aid] = parse_text(text, source=str(path), article_id=aid,
-                                       sha256=hashlib.sha256(data).hexdigest())
-        return list(articles.values()), failed
+        for source in self.config.sources:
+            if source.kind == "feed":
+                from geomap.feeds import read_feed
 
-    def _process(self, stage: _Stages, article: Article) -> int:
-        mentions, errors = stage.geoparse(article)
+                entries, errors = read_feed(source.url or str(source.path), timeout=source.timeout)
+                self.errors.extend(errors)
+                for article in entries:
+                    if article.id not in articles:
+                        add(article)
+        return list(articles.values()), failed, duplicates
+
+    def _reparse(self, stage: _Stages, found: list[Article], parse_fp: str, names: str) -> set[str]:
+        """Ids of unchanged articles whose places may be stale and must be parsed again.
+
+        All of them when the gazetteer, geomap or the parse/geocoder settings changed; when only
+        pins or ignored names changed, just the articles whose text contains one of those names.
+        """
+        if self.store.meta_get(_META_PARSE) != parse_fp:
+            return {a.id for a in found}
+        changed = _changed_names(self.store.meta_get(_META_NAMES), names)
+        if not changed:
+            return set()
+        from geomap.gazetteer import normalize
+
+        return {a.id for a in found if any(name in normalize(a.text) for name in changed)}
+
+    def _process_all(self, stage: _Stages, todo: list[tuple[Article, str]]) -> tuple[dict, int]:
+        """Geoparse ``todo`` (where the executor says), refine, locate and store in batches."""
+        counts = {"new": 0, "changed": 0, "reparsed": 0}
+        geocoded = 0
+        if not todo:
+            return counts, geocoded
+        if self.run_on["workers"] > 1 or self.run_on["executor"] != "local":
+            stage.gazetteer                         # built here once, opened by the workers
+        batch: list = []
+        flushed = time.monotonic()
+        with stage.executor(**self.run_on) as pool:
+            results = pool.parse_many([a.text for a, _ in todo])
+            for done, ((article, why), mentions) in enumerate(zip(todo, results), start=1):
+                batch.append(self._prepare(stage, article, mentions))
+                geocoded += sum(1 for m in mentions if m.place is not None)
+                counts[why] += 1
+                if (len(batch) >= self.BATCH_ARTICLES
+                        or time.monotonic() - flushed >= self.BATCH_SECONDS):
+                    self.store.put_articles(batch)
+                    batch, flushed = [], time.monotonic()
+                if self.progress:
+                    self.progress(done, len(todo), article.id)
+        if batch:
+            self.store.put_articles(batch)
+        return counts, geocoded
+
+    def _prepare(self, stage: _Stages, article: Article, mentions: list[Mention]):
+        """Refine online, find regions: one ``(article, mentions, regions)`` for the store."""
+        mentions, errors = stage.refine(mentions)
         self.errors.extend(f"{article.source}: {e}" for e in errors)
         if errors:      # the online geocoder failed: keep the offline places, try again next time
             article = dataclasses.replace(article, sha256=RETRY + article.sha256)
         places = {m.place.id: m.place for m in mentions if m.place is not None}
         regions = dict(zip(places, stage.regions_for_places(list(places.values()))))
-        self.store.put_article(article, mentions, regions)
-        return sum(1 for m in mentions if m.place is not None)
+        return article, mentions, regions
 
     def _update_regions(self, stage: _Stages) -> bool:
         """Recompute every place's regions when the layers changed; True if they did."""
@@ -249,14 +357,19 @@ class _Refresh:
         self.store.meta_set(_META_REGIONS, fingerprint)
         return True
 
-    def _render(self, stage: _Stages, *, force: bool) -> bool:
-        """Write the outputs unless they are already up to date; True if written."""
+    def _render(self, stage: _Stages, fingerprint: str, *, force: bool,
+                only: set[str] | None) -> bool:
+        """Write the outputs unless they are already up to date; True if written.
+
+        ``only``: the outputs were complete before this run and just these articles changed, so
+        only their pages (plus the map and GeoJSON) are written.
+        """
         out_dir = self.config.resolve(self.config.map.output)
-        fingerprint = stage.render_fingerprint()
         if (not force and (out_dir / MAP_FILE).is_file()
                 and self.store.meta_get(_META_RENDER) == fingerprint):
             return False
-        write_outputs(self.store, out_dir, self.config, stage.layers)
+        write_outputs(self.store, out_dir, self.config, stage.layers,
+                      only=only if (out_dir / MAP_FILE).is_file() else None)
         self.store.meta_set(_META_RENDER, fingerprint)
         return True
 
@@ -268,36 +381,83 @@ def _why(stored_hash: str | None, sha256: str) -> str:
     return "reparsed" if stored_hash in (sha256, RETRY + sha256) else "changed"
 
 
-def write_outputs(store: Store, out_dir: Path, config: Config, layers: list) -> list[Path]:
+def _changed_names(before: str | None, now: str) -> set[str]:
+    """Normalised names whose pin or ignore entry differs between two ``names_state`` values."""
+    if before is None:
+        return set()            # a store from before names were tracked: the fingerprint decided
+    try:
+        old, new = json.loads(before), json.loads(now)
+    except ValueError:
+        old, new = {"pins": {}, "ignore": []}, json.loads(now)
+    pins = {k for k in old["pins"].keys() | new["pins"].keys()
+            if old["pins"].get(k) != new["pins"].get(k)}
+    return pins | (set(old["ignore"]) ^ set(new["ignore"]))
+
+
+def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
+                  only: set[str] | None = None) -> list[Path]:
     """Render into a temp folder inside ``out_dir``, then move each output into place.
 
-    ``map.html`` moves last, so a reader (or a crash) never sees a new map pointing at article
-    pages that are not there yet. Only the entries the renderer created are replaced: the
-    store and anything else in ``out_dir`` are left alone.
-    """
-    from geomap.render import render_outputs
+    Files move one by one with ``os.replace`` (atomic), article pages first, ``map.html`` last,
+    and pages of forgotten articles are removed only after that: at every instant each file is
+    complete and ``map.html`` is the previous or the new map, never a mix. Only the entries the
+    renderer creates are replaced: the store and anything else in ``out_dir`` are left alone.
 
+    ``only``: re-render just these articles' pages (the others are current); None: all of them.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".render-*"):     # left by a killed refresh (we hold the lock)
         shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
-        written = [(tmp / p).resolve().relative_to(tmp.resolve())
-                   for p in render_outputs(store.map_data(), tmp, config, layers)]
-        produced = sorted((p.name for p in tmp.iterdir()), key=lambda name: name == MAP_FILE)
-        for name in produced:       # every entry, so an empty ``articles/`` replaces a full one
-            _move_into_place(tmp / name, out_dir / name, tmp)
-        return [out_dir / p for p in written]
+        data = store.map_data()
+        if only is None:
+            import geomap.render
+
+            produced = geomap.render.render_outputs(data, tmp, config, layers)
+        else:
+            produced = _render_some(data, tmp, config, layers, only)
+        rel = [Path(os.path.relpath(p, tmp)) for p in produced]
+        order = sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p)))
+        for path in order:
+            (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp / path, out_dir / path)
+        _remove_forgotten_pages(out_dir, data)
+        return [out_dir / p for p in rel]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _move_into_place(src: Path, dest: Path, scratch: Path) -> None:
-    """Atomic for files (``os.replace``); a folder swaps with the old one moved aside first."""
-    if src.is_dir() and dest.exists():
-        old = scratch / (".old-" + dest.name)
-        os.replace(dest, old)
-    os.replace(src, dest)
+def _render_some(data, out_dir: Path, config: Config, layers: list, ids: set[str]) -> list[Path]:
+    """The map, the GeoJSON and the pages of ``ids`` (those still stored)."""
+    from geomap.render.article_page import page_name, render_article
+    from geomap.render.geojson import places_geojson
+    from geomap.render.map import render_map
+
+    pages = out_dir / "articles"
+    pages.mkdir(parents=True, exist_ok=True)
+    written = [out_dir / MAP_FILE]
+    written[0].write_text(render_map(data, config, layers), encoding="utf-8", newline="\n")
+    places = {r.place.id: r.place for r in data.places}
+    for aid in sorted(ids & data.articles.keys()):
+        page = pages / f"{page_name(aid)}.html"
+        page.write_text(render_article(data.articles[aid], places, map_title=config.map.title),
+                        encoding="utf-8", newline="\n")
+        written.append(page)
+    geojson = out_dir / "places.geojson"
+    geojson.write_text(places_geojson(data), encoding="utf-8", newline="\n")
+    return written + [geojson]
+
+
+def _remove_forgotten_pages(out_dir: Path, data) -> None:
+    from geomap.render.article_page import page_name
+
+    keep = {f"{page_name(aid)}.html" for aid in data.articles}
+    pages = out_dir / "articles"
+    if pages.is_dir():
+        for page in pages.glob("*.html"):
+            if page.name not in keep:
+                page.unlink(missing_ok=True)
 
 
 # --- the stages, created lazily ------------------------------------------------------------------
@@ -367,9 +527,15 @@ class _Stages:
                 self._layers = load_layers(self.config.resolve(file))
         return self._layers
 
-    def geoparse(self, article: Article, *, explain: bool = False) -> tuple[list[Mention], list[str]]:
-        """Mentions of ``article`` (refined online when configured) and any geocoder errors."""
-        mentions = self.geoparser.parse(article.text, explain=explain)
+    def executor(self, *, workers: int = 1, executor: str = "local", scheduler: str | None = None):
+        """Where geoparsing runs (``geomap.executors``); in-process uses ``self.geoparser``."""
+        from geomap.executors import make_executor
+
+        return make_executor(self.config, lambda: self.geoparser, workers=workers,
+                             executor=executor, scheduler=scheduler)
+
+    def refine(self, mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
+        """Mentions refined online when configured, and any geocoder errors."""
         if self.geocoder is None:
             return mentions, []
         try:
@@ -395,10 +561,21 @@ class _Stages:
     # Fingerprints decide what a refresh must redo; each is a sha256 of a canonical JSON.
 
     def parse_fingerprint(self) -> str:
-        """Changes when stored mentions may be stale: gazetteer data, parse or geocoder settings."""
+        """Changes when every stored mention may be stale: gazetteer data, geomap, parse settings
+        other than pins and ignored names (``names_state``), geocoder settings."""
+        parse = dataclasses.asdict(self.config.parse)
+        del parse["pins"], parse["ignore"]
         return _digest({"geomap": geomap.__version__, "gazetteer": self.gazetteer.version,
-                        "parse": dataclasses.asdict(self.config.parse),
-                        "geocoder": dataclasses.asdict(self.config.geocoder)})
+                        "parse": parse, "geocoder": dataclasses.asdict(self.config.geocoder)})
+
+    def names_state(self) -> str:
+        """Pins and ignored names by normalised name, as canonical JSON (stored in ``meta``)."""
+        from geomap.gazetteer import normalize
+
+        pins = {normalize(p.name): [p.place_id, p.lat, p.lon, p.kind, p.country]
+                for p in self.config.parse.pins}
+        ignore = sorted({normalize(name) for name in self.config.parse.ignore})
+        return json.dumps({"pins": pins, "ignore": ignore}, sort_keys=True, ensure_ascii=False)
 
     def regions_fingerprint(self) -> str:
         """Changes when the region layers may have changed, without loading them (seconds).

@@ -160,6 +160,11 @@ class Store:
         """``{article id: sha256}`` of every stored article: what a refresh compares against."""
         return dict(self._db.execute("SELECT id, sha256 FROM articles"))
 
+    def article_sources(self) -> dict[str, tuple[str, str]]:
+        """``{article id: (sha256, source)}``: the refresh tells file articles from feed entries."""
+        return {aid: (sha, source) for aid, sha, source in
+                self._db.execute("SELECT id, sha256, source FROM articles")}
+
     def put_article(self, article: Article, mentions: Iterable[Mention],
                     regions_by_place: Mapping[str, Iterable[str]]) -> None:
         """Store ``article`` with its mentions and their places, replacing any previous version.
@@ -167,24 +172,34 @@ class Store:
         ``regions_by_place`` gives the region names of each mentioned place; they replace the
         place's stored memberships. All in one transaction.
         """
-        mentions = list(mentions)
+        self.put_articles([(article, mentions, regions_by_place)])
+
+    def put_articles(self, items: Iterable[tuple[Article, Iterable[Mention],
+                                                 Mapping[str, Iterable[str]]]]) -> None:
+        """``put_article`` for many articles in one transaction (all stored, or none)."""
+        with self._transaction():
+            for article, mentions, regions_by_place in items:
+                self._put(article, list(mentions), regions_by_place)
+
+    def _put(self, article: Article, mentions: list[Mention],
+             regions_by_place: Mapping[str, Iterable[str]]) -> None:
         places = {m.place.id: m.place for m in mentions if m.place is not None}
-        with self._transaction() as db:
-            before = self._article_place_ids(article.id)
-            db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
-            db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (article.id, article.source, article.sha256, article.title,
-                        article.published, article.byline, article.section, article.url,
-                        article.text, _now()))
-            db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)",
-                           [(article.id, p.index, p.start, p.end) for p in article.passages])
-            self._upsert_places(places.values())
-            db.executemany(
-                "INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(article.id, m.start, m.end, m.text, m.place.id if m.place else None,
-                  m.score, _passage_index(article, m.start)) for m in mentions])
-            self._set_regions({pid: regions_by_place.get(pid, ()) for pid in places})
-            self._prune_places(before - places.keys())
+        db = self._db
+        before = self._article_place_ids(article.id)
+        db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
+        db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (article.id, article.source, article.sha256, article.title,
+                    article.published, article.byline, article.section, article.url,
+                    article.text, _now()))
+        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)",
+                       [(article.id, p.index, p.start, p.end) for p in article.passages])
+        self._upsert_places(places.values())
+        db.executemany(
+            "INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(article.id, m.start, m.end, m.text, m.place.id if m.place else None,
+              m.score, _passage_index(article, m.start)) for m in mentions])
+        self._set_regions({pid: regions_by_place.get(pid, ()) for pid in places})
+        self._prune_places(before - places.keys())
 
     def delete_articles(self, ids: Iterable[str]) -> int:
         """Forget these articles (and places no other article mentions); returns how many went."""

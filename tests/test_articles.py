@@ -201,10 +201,10 @@ def test_long_names_are_cut_to_sixty_characters(tmp_path):
 def test_discover_finds_articles_skips_hidden_other_suffixes_and_escaping_symlinks(tmp_path):
     inbox = tmp_path / "articles"
     keep = [write(inbox / "a.txt", "A"), write(inbox / "sub" / "b.md", "B"),
-            write(inbox / "c.TEXT", "C")]
+            write(inbox / "c.TEXT", "C"), write(inbox / "d.html", "<p>"), write(inbox / "e.htm", "<p>")]
     write(inbox / ".hidden.txt", "H")
     write(inbox / ".git" / "x.txt", "H")
-    write(inbox / "d.html", "<p>")
+    write(inbox / "f.pdf", "%PDF")
     secret = write(tmp_path / "outside" / "secret.txt", "S")
     os.symlink(secret, inbox / "link.txt")
     os.symlink(inbox / "a.txt", inbox / "inside-link.txt")

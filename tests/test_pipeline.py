@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import geomap.render
+import geomap.render.map
 from geomap.articles import read_article
 from geomap.config import default_config, load_config
 from geomap.errors import LockedError
@@ -146,14 +147,37 @@ def test_refresh_stores_articles_and_links_each_quote_to_its_passage(mapped_proj
 
 def test_changed_parse_settings_reparse_everything(mapped_project):
     refresh(_config(mapped_project))
-    write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  ignore: [Odesa]\n")
+    write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  min_score: 0.01\n")
     summary = refresh(_config(mapped_project))
     assert (summary.new, summary.changed, summary.reparsed, summary.unchanged) == (0, 0, 2, 2)
     assert summary.rendered
+    assert refresh(_config(mapped_project)).nothing_new
+
+
+def test_a_changed_pin_or_ignore_reparses_only_the_articles_naming_it(mapped_project):
+    refresh(_config(mapped_project))
+    write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  ignore: [ODESA]\n")
+    summary = refresh(_config(mapped_project))
+    assert (summary.new, summary.changed, summary.reparsed, summary.unchanged) == (0, 0, 1, 2)
     with Store(mapped_project / "output" / "geomap.sqlite") as store:
         names = {r.place.name for r in store.map_data().places}
     assert "Odesa" not in names and "Valencia" in names
     assert refresh(_config(mapped_project)).nothing_new
+
+    write_config(mapped_project, _gazetteer(mapped_project),
+                 "parse:\n  ignore: [Odesa]\n  pin:\n    Seville: {lat: 10.0, lon: 20.0}\n")
+    summary = refresh(_config(mapped_project))
+    assert summary.reparsed == 1                                   # valencia.md names Seville
+    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+        seville = [r.place for r in store.map_data().places if r.place.name == "Seville"]
+    assert [(p.lat, p.lon) for p in seville] == [(10.0, 20.0)]
+
+    write_config(mapped_project, _gazetteer(mapped_project))     # both gone: both articles again
+    summary = refresh(_config(mapped_project))
+    assert summary.reparsed == 2
+    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+        names = {r.place.name for r in store.map_data().places}
+    assert {"Odesa", "Valencia"} <= names
 
 
 def _gazetteer(root: Path) -> Path:
@@ -180,7 +204,7 @@ def test_a_crash_mid_refresh_keeps_the_old_map_and_the_next_refresh_renders(mapp
         raise OSError("disk full")
 
     with monkeypatch.context() as m:
-        m.setattr(geomap.render, "render_outputs", crash)
+        m.setattr(geomap.render.map, "render_map", crash)
         with pytest.raises(OSError):
             refresh(_config(mapped_project))
     assert (mapped_project / "output" / "map.html").read_bytes() == old_map

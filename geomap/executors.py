@@ -1,0 +1,161 @@
+"""Where geoparsing runs: in this process, in a pool of local processes, or on a Dask cluster.
+
+Geoparsing (``extract`` + ``resolve``) is the CPU-heavy, embarrassingly parallel stage: each
+article's mentions depend only on its text, the gazetteer and the parse settings. Everything else
+(the online geocoder with its cache and rate limit, region membership, the store, the render)
+stays in the calling process, which receives mentions in article order.
+
+* ``SerialExecutor`` — the default (``--workers 1``): no start-up cost, which ``geomap parse`` on a
+  few files needs.
+* ``ProcessExecutor`` — ``--workers N``: a ``multiprocessing`` pool (``spawn``: safe with the
+  threads a watcher or progress bar runs); each worker opens its own gazetteer once.
+* ``DaskExecutor`` — ``--executor dask --scheduler ADDRESS``: chunks of texts go to an existing
+  ``distributed`` cluster (the ``geomap[dask]`` extra); each worker process opens the gazetteer at
+  the configured path once, so that path must exist on the workers.
+
+Every executor has ``parse_many(texts, explain=False)`` (an iterator of mention lists, in order)
+and ``close()``; use them as context managers.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, Sequence
+
+from geomap.errors import ConfigError
+
+if TYPE_CHECKING:
+    from geomap.config import Config, ParseConfig
+    from geomap.model import Mention
+
+EXECUTORS = ("local", "dask")
+CHUNK = 32      # texts per task: big enough to amortise pickling, small enough to stream progress
+
+
+class SerialExecutor:
+    """Geoparse in this process with the caller's geoparser (built lazily by ``geoparser()``)."""
+
+    def __init__(self, geoparser):
+        self._geoparser = geoparser
+
+    def parse_many(self, texts: Sequence[str], explain: bool = False) -> Iterator[list[Mention]]:
+        parser = self._geoparser()
+        for text in texts:
+            yield parser.parse(text, explain=explain)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class ProcessExecutor(SerialExecutor):
+    """A pool of ``workers`` local processes, each with its own gazetteer and geoparser."""
+
+    def __init__(self, workers: int, gazetteer: Path | None, settings: ParseConfig):
+        import multiprocessing
+
+        self.workers = workers
+        self._pool = multiprocessing.get_context("spawn").Pool(
+            workers, initializer=_init_worker, initargs=(gazetteer, settings))
+
+    def parse_many(self, texts: Sequence[str], explain: bool = False) -> Iterator[list[Mention]]:
+        size = max(1, min(CHUNK, len(texts) // (self.workers * 4) or 1))
+        chunks = [(texts[i:i + size], explain) for i in range(0, len(texts), size)]
+        for result in self._pool.imap(_parse_chunk, chunks):
+            yield from result
+
+    def close(self) -> None:
+        self._pool.terminate()
+        self._pool.join()
+
+
+class DaskExecutor(SerialExecutor):
+    """Chunks of texts geoparsed on an existing Dask ``distributed`` cluster."""
+
+    def __init__(self, scheduler: str, gazetteer: Path | None, settings: ParseConfig):
+        try:
+            from distributed import Client
+        except ImportError as e:
+            raise ConfigError("--executor dask needs the 'distributed' package "
+                              "(pip install 'geomap[dask]')") from e
+        try:
+            self._client = Client(scheduler, timeout="10s", set_as_default=False)
+        except (OSError, TimeoutError) as e:
+            raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {e}") from e
+        self._args = (gazetteer, settings)
+
+    def parse_many(self, texts: Sequence[str], explain: bool = False) -> Iterator[list[Mention]]:
+        chunks = [list(texts[i:i + CHUNK]) for i in range(0, len(texts), CHUNK)]
+        futures = self._client.map(_dask_chunk, chunks, args=self._args, explain=explain, pure=False)
+        try:
+            for future in futures:
+                yield from future.result()
+        finally:
+            self._client.cancel([f for f in futures if not f.done()])
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def make_executor(config: Config, geoparser, *, workers: int = 1, executor: str = "local",
+                  scheduler: str | None = None) -> SerialExecutor:
+    """The executor the command line asked for; ``geoparser`` builds the in-process one lazily.
+
+    The gazetteer must already exist (the caller opens it first): workers only open it.
+    """
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1 (got {workers})")
+    gazetteer = config.gazetteer.path and config.resolve(config.gazetteer.path)
+    if executor == "dask":
+        if not scheduler:
+            raise ConfigError("--executor dask needs --scheduler ADDRESS (e.g. tcp://10.0.0.5:8786)")
+        return DaskExecutor(scheduler, gazetteer, config.parse)
+    if workers == 1:
+        return SerialExecutor(geoparser)
+    return ProcessExecutor(workers, gazetteer, config.parse)
+
+
+# --- worker side -----------------------------------------------------------------------------------
+
+_worker_parser = None
+_dask_parsers: dict = {}
+_dask_lock = threading.Lock()
+
+
+def _open_geoparser(gazetteer: Path | None, settings: ParseConfig):
+    from geomap.gazetteer import Gazetteer
+    from geomap.resolve import Geoparser
+
+    return Geoparser(Gazetteer.open(gazetteer), settings)
+
+
+def _init_worker(gazetteer: Path | None, settings: ParseConfig) -> None:
+    """Pool initializer: this worker's own gazetteer connection and geoparser."""
+    global _worker_parser
+    _worker_parser = _open_geoparser(gazetteer, settings)
+
+
+def _parse_chunk(task: tuple[Sequence[str], bool]) -> list[list[Mention]]:
+    texts, explain = task
+    return [_worker_parser.parse(text, explain=explain) for text in texts]
+
+
+def _dask_chunk(texts: list[str], gazetteer: Path | None, settings: ParseConfig,
+                explain: bool = False) -> list[list[Mention]]:
+    """Runs on a Dask worker; one geoparser per worker thread and settings (SQLite connections
+    must stay in the thread that opened them)."""
+    key = (threading.get_ident(), str(gazetteer), settings)
+    with _dask_lock:
+        parser = _dask_parsers.get(key)
+    if parser is None:
+        parser = _open_geoparser(gazetteer, settings)
+        with _dask_lock:
+            _dask_parsers[key] = parser
+    return [parser.parse(text, explain=explain) for text in texts]

@@ -1,0 +1,140 @@
+"""RSS and Atom feeds as an article source (feedparser).
+
+``read_feed(url)`` fetches a feed over HTTP(S) (or reads a local ``file`` path) and turns each entry
+into an ``Article``: the text is the entry's title, then its content (or summary) as paragraphs;
+the date is the entry's ``published`` (else ``updated``) date; ``url`` is the entry's link.
+
+Ids are stable across fetches: ``feed-<slug of the title>-<8 hex of sha1(feed URL + entry id)>``,
+the entry id being its ``id``/``guid``, else its link, else its title. The hash is of the text, so an
+entry edited upstream counts as changed. Entries that drop out of a feed are kept in the store
+(feeds roll; the map keeps what it has seen); so are all of a feed's entries when it cannot be read.
+
+Nothing here raises for a bad feed: problems come back as messages, and the readable entries are
+still returned.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from geomap import __version__
+from geomap.articles import MAX_BYTES
+from geomap.htmltext import compose, fragment_paragraphs
+from geomap.model import Article
+
+USER_AGENT = f"geomap/{__version__} (feed reader)"
+DEFAULT_TIMEOUT = 20.0
+
+
+def read_feed(location: str, *, timeout: float = DEFAULT_TIMEOUT) -> tuple[list[Article], list[str]]:
+    """The articles of one feed and a message per problem (unreadable feed, empty entries)."""
+    try:
+        data = fetch(location, timeout=timeout)
+    except OSError as e:
+        return [], [f"{location}: feed not fetched ({_reason(e)}); its stored entries are kept"]
+    return parse_feed(data, location)
+
+
+def fetch(location: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+    """The feed's bytes (at most ``MAX_BYTES``); ``OSError`` for network, HTTP and size problems."""
+    if "://" not in location:
+        path = Path(location)
+        if path.stat().st_size > MAX_BYTES:
+            raise OSError(f"larger than {MAX_BYTES:,} bytes")
+        return path.read_bytes()
+    if not location.startswith(("http://", "https://")):
+        raise OSError("only http, https and local files are read")
+    request = urllib.request.Request(location, headers={"User-Agent": USER_AGENT,
+                                                        "Accept": "application/rss+xml, "
+                                                        "application/atom+xml, application/xml, */*"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        data = response.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise OSError(f"larger than {MAX_BYTES:,} bytes")
+    return data
+
+
+def parse_feed(data: bytes, location: str) -> tuple[list[Article], list[str]]:
+    """Articles from a feed document; a document with no entries that is malformed is an error."""
+    import feedparser
+
+    parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=False)
+    if not parsed.entries:
+        if parsed.bozo:
+            return [], [f"{location}: malformed feed ({parsed.get('bozo_exception', 'unreadable')})"]
+        return [], []
+    articles, errors, seen = [], [], set()
+    for n, entry in enumerate(parsed.entries):
+        article = entry_article(entry, location)
+        if article is None:
+            errors.append(f"{location}: entry {n + 1} has no text; skipped")
+        elif article.id not in seen:
+            seen.add(article.id)
+            articles.append(article)
+    return articles, errors
+
+
+def entry_article(entry, location: str) -> Article | None:
+    """One feed entry as an ``Article`` (None when it has neither title nor text)."""
+    from dataclasses import replace
+
+    from geomap.articles import parse_text
+
+    title = " ".join(_plain(entry.get("title", "")).split())
+    body = _body(entry)
+    if not body and not title:
+        return None
+    text = compose(title, body)
+    key = entry.get("id") or entry.get("link") or title
+    digest = hashlib.sha1(f"{location}\n{key}".encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40].strip("-") or "entry"
+    link = entry.get("link") or None
+    source = link if link and "://" in link else _uri(location)
+    article = parse_text(text, source=source, article_id=f"feed-{slug}-{digest}",
+                         sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+    return replace(article, published=_date(entry) or article.published, url=link)
+
+
+def _body(entry) -> list[str]:
+    """The longest of the entry's content blocks and its summary, as paragraphs."""
+    candidates = [c.get("value", "") for c in entry.get("content", []) or []]
+    candidates.append(entry.get("summary", ""))
+    best = max(candidates, key=len, default="")
+    return fragment_paragraphs(best) if best else []
+
+
+def _plain(value: str) -> str:
+    return " ".join(fragment_paragraphs(value)) if "<" in value or "&" in value else value
+
+
+def _date(entry) -> str | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            return time.strftime("%Y-%m-%d", value)
+    return None
+
+
+def _uri(location: str) -> str:
+    """A feed's address as a URI, so that every feed article's ``source`` contains ``://``."""
+    return location if "://" in location else Path(location).resolve().as_uri()
+
+
+def _reason(error: OSError) -> str:
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code}"
+    if isinstance(error, urllib.error.URLError):
+        return str(error.reason)
+    return str(error) or type(error).__name__
+
+
+def is_feed_source(source: str) -> bool:
+    """True for articles that came from a feed (their source is a URL, not a file path)."""
+    return "://" in source
+
+
+__all__ = ["read_feed", "fetch", "parse_feed", "entry_article", "is_feed_source"]

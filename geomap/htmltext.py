@@ -1,0 +1,112 @@
+"""HTML to article text: saved web pages (trafilatura) and feed entry fragments (stdlib).
+
+A saved news page is mostly navigation, adverts and footers; trafilatura (a maintained main-text
+extractor) keeps the article body and reads the page's metadata (title, date, canonical URL).
+A feed entry's ``content``/``summary`` is already the article body, a short HTML fragment, so a
+small block-aware ``html.parser`` pass turns it into paragraphs without trafilatura's heuristics
+(which discard short texts).
+
+Either way the article text is built as ``title``, a blank line, then one paragraph per block,
+separated by blank lines, and parsed by ``articles.parse_text`` like a plain-text article: offsets
+index that text, which is what the store keeps and the article page shows.
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from geomap.errors import ArticleError
+from geomap.model import Article
+
+_BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+                     "blockquote", "pre", "section", "article", "header", "footer", "table", "tr",
+                     "figure", "figcaption", "hr", "dd", "dt", "aside"})
+_SKIPPED = frozenset({"script", "style", "template", "noscript", "head", "title"})
+
+
+def page_article(data: bytes, *, source: str, article_id: str, sha256: str) -> Article:
+    """An ``Article`` from a saved HTML page: main text, title, date and URL from the page.
+
+    A page with no extractable text raises ``ArticleError`` (reported and skipped by callers).
+    """
+    from trafilatura import bare_extraction     # lxml and friends: only when an HTML page is met
+
+    try:
+        doc = bare_extraction(data, with_metadata=True, include_comments=False,
+                              include_tables=False)
+    except Exception as e:      # noqa: BLE001 - the parser's own errors are not a stable API
+        raise ArticleError(source, f"unreadable HTML ({type(e).__name__}: {e})") from e
+    body = (doc.text or "") if doc is not None else ""
+    paragraphs = [" ".join(line.split()) for line in body.splitlines() if line.strip()]
+    if not paragraphs:
+        raise ArticleError(source, "no article text found in the HTML page")
+    title = " ".join((doc.title or "").split())
+    return _article(title, paragraphs, source=source, article_id=article_id, sha256=sha256,
+                    published=doc.date, url=doc.url)
+
+
+def fragment_paragraphs(html: str) -> list[str]:
+    """The paragraphs of an HTML fragment (a feed entry's body), whitespace collapsed."""
+    parser = _Paragraphs()
+    parser.feed(html)
+    parser.close()
+    return parser.paragraphs()
+
+
+def compose(title: str, paragraphs: list[str]) -> str:
+    """The article text: title (unless the body starts with it), then paragraphs, blank-line separated."""
+    if title and (not paragraphs or paragraphs[0] != title):
+        paragraphs = [title, *paragraphs]
+    return "\n\n".join(paragraphs) + "\n"
+
+
+def _article(title: str, paragraphs: list[str], *, source: str, article_id: str, sha256: str,
+             published: str | None, url: str | None) -> Article:
+    from dataclasses import replace
+
+    from geomap.articles import parse_date, parse_text
+
+    article = parse_text(compose(title, paragraphs), source=source, article_id=article_id,
+                         sha256=sha256)
+    return replace(article, published=(published and parse_date(published)) or article.published,
+                   url=url or None)
+
+
+class _Paragraphs(HTMLParser):
+    """Collects text, starting a new paragraph at every block element; skips scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._done: list[str] = []
+        self._current: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _SKIPPED:
+            self._skip += 1
+        elif tag in _BLOCKS:
+            self._flush()
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if tag in _BLOCKS:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCKS:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._current.append(data)
+
+    def _flush(self) -> None:
+        text = re.sub(r"\s+", " ", "".join(self._current)).strip()
+        if text:
+            self._done.append(text)
+        self._current = []
+
+    def paragraphs(self) -> list[str]:
+        self._flush()
+        return self._done
