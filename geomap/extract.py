@@ -267,7 +267,7 @@ class Extractor:
         self.gazetteer = gazetteer
         self.settings = settings
         self.normalize = normalize
-        self.max_tokens = max(1, min(int(getattr(gazetteer, "max_name_tokens", 6)), 8))
+        self.max_tokens = max(1, min(int(gazetteer.max_name_tokens), MAX_NAME_TOKENS))
         self.ignore = frozenset(normalize(n) for n in settings.ignore)
         self.pinned = frozenset(normalize(p.name) for p in settings.pins)
         self.first_names = first_names()
@@ -313,13 +313,18 @@ class Extractor:
         return key
 
     def _keys(self, text: str, groups: list[list[Token]]) -> dict[tuple[int, int, int], str]:
-        """The normalized key of every token sequence a name may span, by (run, first, end)."""
+        """The normalized key of every token sequence a name may span, by (run, first, end);
+        sequences that start or end with a function word ("In Texas", "May") are not names."""
         keys = {}
         for r, run in enumerate(groups):
             n = len(run)
             for i in range(n):
+                if _never_starts(run[i]):
+                    continue
                 start = run[i].start
                 for j in range(i + 1, min(n, i + self.max_tokens) + 1):
+                    if j - 1 > i and _never_starts(run[j - 1]):
+                        continue
                     keys[r, i, j] = self._key(text[start:run[j - 1].end])
         return keys
 
@@ -344,7 +349,7 @@ class Extractor:
         i, n = 0, len(run)
         while i < n:
             for j in range(min(n, i + self.max_tokens), i, -1):
-                key = keys[r, i, j]
+                key = keys.get((r, i, j))
                 if key in found:
                     out.append(_Match(i, j, key, found[key]))
                     i = j
@@ -522,6 +527,13 @@ def _streets(text: str, run: list[Token]) -> list[Span]:
     return out
 
 
+def _never_starts(tok: Token) -> bool:
+    """Tokens that can neither start nor end a place name: function words other than "The"
+    ("The Hague"), months and weekdays. Written in capitals they may be codes ("US", "IN")."""
+    word = tok.lower
+    return not tok.upper and (word in _FUNCTION_WORDS or word in MONTHS or word in WEEKDAYS)
+
+
 def _mark_person(run: list[Token], i: int, persons: set[str], person_from: list, normalize) -> None:
     """Record that the run's tokens from ``i`` up to the next connector are a person's name, and
     remember the surname so that it is not taken for a place when it comes back alone."""
@@ -560,6 +572,13 @@ mountain mountains river creek sound peninsula canal channel ocean desert valley
 
 
 _SAINT = frozenset("st ste saint sainte ft fort mt mount pt port".split())
+# Closed-class words no place name starts or ends with (unlike "New", "Old", "Two", "The").
+_FUNCTION_WORDS = frozenset("""a an this that these those there their they them he she it its his her
+we our you your i me my in on at to of for from by with without into onto upon over under after
+before during since until while when where what which who whom whose why how if but and or nor so
+yet as although though because unless whether is are was were be been being am has have had do
+does did will would shall should can could may might must according meanwhile however""".split())
+MAX_NAME_TOKENS = 5          # "Saint Vincent and the Grenadines" is 3 tokens: connectors do not count
 _CACHE_LIMIT = 200_000     # memoised names/lookups per process before starting afresh
 _MAJOR = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR ADM1 CONT RGN SEA OCN GULF".split())
 # Frequent sentence openers that are also names of small places somewhere.
