@@ -72,12 +72,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="jsonl: one JSON object per mention (default); geojson: a FeatureCollection "
                         "of the resolved mentions; table: aligned columns")
     p.add_argument("--explain", action="store_true", help="include why each place was chosen")
+    _add_executor_options(p)
     p.set_defaults(run=cmd_parse)
 
     p = commands.add_parser("refresh", help="process new and changed articles and update the map",
                             epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quiet", "-q", action="store_true", help="print errors only, no summary")
+    p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                   help="if another refresh is running, wait up to this long for it (default: "
+                        "exit at once with code 7)")
+    _add_executor_options(p)
     p.set_defaults(run=cmd_refresh)
+
+    p = commands.add_parser("watch", help="refresh whenever an article file is added, changed or "
+                                          "removed (Ctrl-C stops)",
+                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quiet", "-q", action="store_true", help="print errors only, no summaries")
+    p.add_argument("--debounce", type=float, default=0.5, metavar="SECONDS",
+                   help="refresh once files have been quiet this long (default: 0.5)")
+    p.add_argument("--interval", type=float, default=None, metavar="SECONDS",
+                   help="also refresh this often, for feed sources (default: 300 when feeds are "
+                        "configured, else never)")
+    _add_executor_options(p)
+    p.set_defaults(run=cmd_watch)
 
     p = commands.add_parser("open", help="open the map in the web browser")
     p.set_defaults(run=cmd_open)
@@ -105,6 +122,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_executor_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                   help="geoparse in N local processes (default: 1, in this process)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local: this machine (default); dask: an existing Dask cluster "
+                        "(needs --scheduler and the geomap[dask] extra)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="the Dask scheduler's address, e.g. tcp://10.0.0.5:8786")
+
+
+def _positive_int(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {n})")
+    return n
+
+
+def _executor(args: argparse.Namespace) -> dict:
+    return {"workers": args.workers, "executor": args.executor, "scheduler": args.scheduler}
+
+
 def load(args: argparse.Namespace) -> Config:
     from geomap.config import load_config
 
@@ -123,7 +161,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
         errors.append(message)
         print(f"geomap: {message}", file=sys.stderr)
 
-    results = parse_paths(args.paths, config, explain=args.explain, on_error=report)
+    results = parse_paths(args.paths, config, explain=args.explain, on_error=report,
+                          **_executor(args))
     read = 0
 
     def records():
@@ -213,19 +252,68 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from geomap.pipeline import refresh
 
     config = load(args)
-    progress = _progress if sys.stderr.isatty() and not args.quiet else None
-    summary = refresh(config, progress=progress)
-    if progress:
-        print(file=sys.stderr)
-    for message in summary.errors:
-        print(f"geomap: {message}", file=sys.stderr)
-    if not args.quiet:
-        print(summary)
+    with ProgressBar(enabled=sys.stderr.isatty() and not args.quiet) as bar:
+        summary = refresh(config, progress=bar.update if bar.enabled else None, wait=args.wait,
+                          **_executor(args))
+    _report(summary, quiet=args.quiet)
     return 1 if summary.failed else 0
 
 
-def _progress(done: int, total: int, article_id: str) -> None:
-    print(f"\r[{done}/{total}] {article_id[:60]:<60}", end="", file=sys.stderr, flush=True)
+def _report(summary, *, quiet: bool) -> None:
+    for message in summary.errors:
+        print(f"geomap: {message}", file=sys.stderr)
+    if not quiet:
+        print(summary, flush=True)
+
+
+class ProgressBar:
+    """A tqdm bar on stderr for long refreshes: shown only on a terminal, only once the work
+    takes more than a moment (tqdm's ``delay``), and gone when done, leaving the summary line."""
+
+    def __init__(self, *, enabled: bool):
+        self.enabled = enabled
+        self._bar = None
+
+    def update(self, done: int, total: int, article_id: str) -> None:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, unit="article", file=sys.stderr, delay=1.0,
+                             leave=False, dynamic_ncols=True)
+        self._bar.update(done - self._bar.n)
+
+    def __enter__(self) -> "ProgressBar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    from geomap.pipeline import refresh
+    from geomap.watch import watch
+
+    config = load(args)
+    interval = args.interval
+    if interval is None and any(s.kind == "feed" for s in config.sources):
+        interval = 300.0
+    folders = ", ".join(str(config.resolve(s.path)) for s in config.sources if s.kind != "feed")
+    print(f"geomap: watching {folders or 'feeds only'} (Ctrl-C stops)", file=sys.stderr, flush=True)
+
+    def run():
+        with ProgressBar(enabled=sys.stderr.isatty() and not args.quiet) as bar:
+            return refresh(config, progress=bar.update if bar.enabled else None, wait=60.0,
+                           **_executor(args))
+
+    try:
+        watch(config, refresh=run, on_summary=lambda s: _report(s, quiet=args.quiet),
+              on_error=lambda message: print(f"geomap: error: {message}", file=sys.stderr, flush=True),
+              debounce=args.debounce, interval=interval)
+    except KeyboardInterrupt:
+        pass
+    print("geomap: watch stopped", file=sys.stderr)
+    return 0
 
 
 def cmd_open(args: argparse.Namespace) -> int:

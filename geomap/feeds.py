@@ -59,14 +59,17 @@ def fetch(location: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
 
 
 def parse_feed(data: bytes, location: str) -> tuple[list[Article], list[str]]:
-    """Articles from a feed document; a document with no entries that is malformed is an error."""
+    """Articles from a feed document, and messages: a malformed document or a document that is
+    not a feed (and has no entries), entries with no text."""
     import feedparser
 
     parsed = feedparser.parse(data, sanitize_html=True, resolve_relative_uris=False)
     if not parsed.entries:
         if parsed.bozo:
             return [], [f"{location}: malformed feed ({parsed.get('bozo_exception', 'unreadable')})"]
-        return [], []
+        if not parsed.get("version"):
+            return [], [f"{location}: malformed feed (not RSS or Atom)"]
+        return [], []       # a valid feed with no entries today
     articles, errors, seen = [], [], set()
     for n, entry in enumerate(parsed.entries):
         article = entry_article(entry, location)

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 import geomap
 from geomap.articles import SUFFIXES, article_id, discover, from_bytes, read_article, read_bytes
 from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
-from geomap.feeds import is_feed_source
 from geomap.model import Article, Mention
 
 if TYPE_CHECKING:
@@ -226,6 +225,8 @@ class _Refresh:
             stage.close()
 
     def _run(self, stage: _Stages, started: float) -> RefreshSummary:
+        from geomap.feeds import is_feed_source
+
         stored = self.store.article_sources()
         found, failed, duplicates = self._read_sources()
         parse_fp, names = stage.parse_fingerprint(), stage.names_state()

@@ -1,0 +1,119 @@
+"""``geomap watch``: refresh whenever an article file appears, changes or goes (watchdog).
+
+File events come in bursts (an editor writes a temp file, renames it, touches it; a sync tool
+drops a hundred files), so a refresh starts once the sources have been quiet for ``debounce``
+seconds (0.5 s by default), well within the 2 s promise, and events that arrive during a
+refresh trigger one more. Feed sources have no file events: they are read every ``interval``
+seconds when configured. A refresh already run by someone else (cron, another terminal) is
+waited for, not fought. Stopping (Ctrl-C, or ``stop`` set) ends the loop between refreshes or
+interrupts one safely: a refresh is crash-safe by design.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from geomap.articles import SUFFIXES
+from geomap.errors import GeomapError, LockedError
+
+if TYPE_CHECKING:
+    from geomap.config import Config
+    from geomap.pipeline import RefreshSummary
+
+DEBOUNCE = 0.5
+
+
+class _Changes:
+    """A watchdog handler that notes the time of the last relevant event."""
+
+    def __init__(self, ignore: list[Path]):
+        self.ignore = [p.resolve() for p in ignore]
+        self.last: float | None = None
+        self.wake = threading.Event()
+
+    def dispatch(self, event) -> None:      # watchdog calls this for every event
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        if any(self._relevant(p, event.is_directory) for p in paths if p):
+            self.last = time.monotonic()
+            self.wake.set()
+
+    def _relevant(self, path: str, is_directory: bool) -> bool:
+        p = Path(path if isinstance(path, str) else path.decode(errors="replace"))
+        if any(part.startswith(".") for part in p.parts[-3:]):
+            return False                    # editors' swap files, hidden folders, our temp dirs
+        resolved = p.resolve()
+        if any(resolved.is_relative_to(root) for root in self.ignore):
+            return False                    # our own outputs and store
+        return is_directory or p.suffix.lower() in SUFFIXES
+
+
+def watched_folders(config: Config) -> list[Path]:
+    """The folders to observe: each folder source, and the folder of each file source."""
+    folders = []
+    for source in config.sources:
+        if source.kind == "feed":
+            continue
+        path = config.resolve(source.path)
+        folder = path if source.kind == "folder" and not path.is_file() else path.parent
+        if source.kind == "folder":
+            folder.mkdir(parents=True, exist_ok=True)   # an empty inbox still gets watched
+        if folder.is_dir() and folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+def watch(config: Config, *, refresh: Callable[[], RefreshSummary],
+          on_summary: Callable[[RefreshSummary], None], on_error: Callable[[str], None],
+          debounce: float = DEBOUNCE, interval: float | None = None,
+          stop: threading.Event | None = None) -> None:
+    """Refresh now, then after every quiet burst of file events, until ``stop`` or Ctrl-C.
+
+    ``interval``: also refresh this often (seconds; for feed sources). Errors of one refresh
+    (a locked store, a bad config file) are reported through ``on_error`` and the watch goes on.
+    """
+    from watchdog.observers import Observer
+
+    stop = stop or threading.Event()
+    changes = _Changes([config.resolve(config.map.output), config.resolve(config.store_path).parent])
+    observer = Observer()
+    for folder in watched_folders(config):
+        observer.schedule(changes, str(folder), recursive=True)
+    observer.start()
+    try:
+        _run_once(refresh, on_summary, on_error)
+        next_timed = time.monotonic() + interval if interval else None
+        while not stop.is_set():
+            due = _due(changes, debounce, next_timed)
+            if due > 0:
+                changes.wake.clear()
+                changes.wake.wait(min(due, 0.2))     # short: ``stop`` is looked at 5 times a second
+                continue
+            changes.last = None
+            if next_timed is not None:
+                next_timed = time.monotonic() + interval
+            _run_once(refresh, on_summary, on_error)
+    finally:
+        observer.stop()
+        observer.join(timeout=5)
+
+
+def _due(changes: _Changes, debounce: float, next_timed: float | None) -> float:
+    """Seconds until the next refresh is due (<= 0: now)."""
+    now = time.monotonic()
+    waits = []
+    if changes.last is not None:
+        waits.append(changes.last + debounce - now)
+    if next_timed is not None:
+        waits.append(next_timed - now)
+    return min(waits) if waits else 0.2
+
+
+def _run_once(refresh, on_summary, on_error) -> None:
+    try:
+        on_summary(refresh())
+    except LockedError as e:
+        on_error(f"{e}; will refresh at the next change")
+    except GeomapError as e:
+        on_error(str(e))
