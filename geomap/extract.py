@@ -232,6 +232,9 @@ def runs(text: str, tokens: list[Token]) -> list[list[Token]]:
     return out
 
 
+_HYPHEN_CONNECTORS = frozenset(f"-{w}-" for w in "au aux de du des en la le les sur sous upon on by the".split())
+
+
 def _joint(text: str, a: Token, b: Token) -> str:
     """How token ``b`` continues the run that ends with ``a``; '' when it does not."""
     gap = text[a.end:b.start]
@@ -239,6 +242,8 @@ def _joint(text: str, a: Token, b: Token) -> str:
         return "space"
     if gap in ("-", "‐", "‑"):
         return "hyphen"
+    if gap in _HYPHEN_CONNECTORS:
+        return "connector"                     # "Port-au-Prince", "Stratford-upon-Avon"
     if gap == ". " and (a.lower in DOT_JOINERS or len(a.lower) == 1):
         return "dot"                           # "St. Louis", "Gov. Perry", "John F. Kennedy"
     if gap in ("'s ", "’s "):
@@ -417,9 +422,11 @@ class Extractor:
             return False                       # "St. Patrick's Day" (but "the FBI's Atlanta office")
         if before is not None and before.lower in _SAINT and not major:
             return False                       # "St. Patrick": a saint, or a place missing from the gazetteer
+        if _media_after(run, m.j):
+            return False                       # "Washington Post", "Lansing State Journal"
+        if run[m.i].lower in _SAINT and m.j < len(run) and run[m.j].joint == "possessive":
+            return False                       # "St. Patrick's Day", "St. John's School"
         if after is not None:
-            if after.lower in MEDIA:
-                return False                   # "Washington Post"
             if single and after.joint == "space" and first.joint not in ("connector", "possessive") \
                     and word in self.first_names and self._surname(after) \
                     and not (m.j in matched and self._major_at(m.j, matched)):
@@ -488,7 +495,7 @@ _NAMED_AFTER = (" virus", " fever", " flu ", " ebolavirus", " hemorrhagic", " ha
 def _named_after(text: str, end: int) -> bool:
     """A place name used to name something else: a disease ("Marburg virus"), a currency
     ("US$"), or "-based"."""
-    return text.startswith(_NAMED_AFTER, end)
+    return text[end:end + 13].lower().startswith(_NAMED_AFTER)
 
 
 _STREET_ABBREVIATIONS = frozenset("st ave rd blvd pkwy hwy".split())
@@ -544,15 +551,32 @@ def _mark_person(run: list[Token], i: int, persons: set[str], person_from: list,
     persons.add(normalize(run[k - 1].text))
 
 
+def _media_after(run: list[Token], j: int) -> bool:
+    """A newspaper word among the words that continue the name ("Atlanta Journal-Constitution")."""
+    while j < len(run) and run[j].joint in ("space", "hyphen"):
+        if run[j].lower in MEDIA:
+            return True
+        j += 1
+    return False
+
+
 def _the_town(text: str, first: Token, run: list[Token], m: _Match, cands: list) -> bool:
     """``the White House said``: a multi-word town name right after "the" is a building or an
-    institution, not the town ("The Hague" is a key of its own)."""
+    institution, not the town; so is "The City", "The Hill" ("The Hague" is a name of its own)."""
+    if m.j - m.i == 2 and first.lower == "the" and (run[m.i + 1].lower in INSTITUTION
+                                                   or run[m.i + 1].lower in FEATURE_HEADS):
+        return True
     return len(run) == m.j - m.i > 1 and bool(cands) and all(c.feature.startswith("PPL") for c in cands) \
         and text[max(0, first.start - 4):first.start] in ("the ", "The ")
 
 
+_LOCATIVE = (" in ", " of ", " at ", " near ", " from ", " to ")
+
+
 def _said(text: str, tok: Token) -> bool:
-    """``X said`` / ``said X``: a person speaking."""
+    """``X said`` / ``said X``: a person speaking (not "a resident of Lubbock told")."""
+    if text[max(0, tok.start - 6):tok.start].endswith(_LOCATIVE):
+        return False
     return text.startswith((" said", " says", " told"), tok.end) or \
         text[max(0, tok.start - 5):tok.start] in ("said ", "says ") or \
         text[max(0, tok.start - 4):tok.start] == "told "

@@ -63,6 +63,7 @@ def test_possessive_gives_the_place_alone(ex):
 def test_hyphenated_pairs_are_two_places_unless_one_name(ex):
     assert texts(ex, "He studied at Nebraska-Lincoln before moving.") == ["Nebraska", "Lincoln"]
     assert texts(ex, "Aid reached Guinea-Bissau in June.") == ["Guinea-Bissau"]
+    assert texts(ex, "Aid reached Port-au-Prince in June.") == ["Port-au-Prince"]
 
 
 def test_admin_word_is_recorded_as_a_hint(ex):
@@ -129,6 +130,18 @@ def test_said_makes_a_speaker(ex):
     assert texts(ex, "Henderson said the road was closed.") == []
     assert texts(ex, "Russia said the road was closed.") == ["Russia"]   # a country speaks for its state
     assert texts(ex, "Tbilisi says the road was closed.") == ["Tbilisi"]  # and so does a capital
+
+
+def test_speaker_rule_spares_places_after_a_preposition(ex):
+    assert texts(ex, "A former resident of Lubbock told reporters.") == ["Lubbock"]
+
+
+def test_newspaper_word_anywhere_in_the_name(ex):
+    assert texts(ex, "The Lansing State Journal and the Atlanta Journal-Constitution agreed.") == []
+
+
+def test_the_plus_common_noun_is_not_a_place(ex):
+    assert texts(ex, "The City Council met in Dallas.") == ["Dallas"]
 
 
 def test_possessive_saints_and_org_heads_are_not_places(ex):
