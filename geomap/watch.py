@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from geomap.pipeline import RefreshSummary
 
 DEBOUNCE = 0.5
+_CHANGES = frozenset({"created", "modified", "moved", "deleted", "closed"})
 
 
 class _Changes:
@@ -34,6 +35,8 @@ class _Changes:
         self.wake = threading.Event()
 
     def dispatch(self, event) -> None:      # watchdog calls this for every event
+        if event.event_type not in _CHANGES or (event.is_directory and event.event_type == "modified"):
+            return      # reads (our own refresh opens every file) and a folder's mtime bumps
         paths = [event.src_path, getattr(event, "dest_path", "")]
         if any(self._relevant(p, event.is_directory) for p in paths if p):
             self.last = time.monotonic()

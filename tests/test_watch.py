@@ -1,0 +1,102 @@
+"""``geomap watch``: a real watcher process refreshes soon after files change and stops on Ctrl-C."""
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from geomap.config import load_config
+from geomap.watch import _Changes, watched_folders
+
+from conftest import THIRD, write, write_config
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class Lines:
+    """Lines of a child's stream, read in a thread, with their arrival times."""
+
+    def __init__(self, stream):
+        self._queue: queue.Queue = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream) -> None:
+        for line in stream:
+            self._queue.put((time.monotonic(), line))
+        self._queue.put((time.monotonic(), None))
+
+    def next(self, timeout: float) -> tuple[float, str | None]:
+        return self._queue.get(timeout=timeout)
+
+
+def test_watch_refreshes_within_two_seconds_of_a_change_and_stops_on_ctrl_c(mapped_project):
+    child = subprocess.Popen([sys.executable, "-m", "geomap", "--root", str(mapped_project), "watch"],
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out = Lines(child.stdout)
+    try:
+        _, first = out.next(timeout=60)
+        assert first.startswith("refreshed: 2 new")
+
+        written = time.monotonic()
+        write(mapped_project / "articles" / "geneva.txt", THIRD)
+        arrived, second = out.next(timeout=30)
+        assert second.startswith("refreshed: 1 new, 0 changed, 0 deleted, 2 unchanged")
+        took = float(second.rsplit("(", 1)[1].rstrip("s)\n"))      # the refresh's own seconds
+        assert arrived - took - written < 2.0                      # it started within 2 s
+
+        (mapped_project / "articles" / "valencia.md").unlink()
+        _, third = out.next(timeout=30)
+        assert "1 deleted" in third
+        assert "Geneva" in (mapped_project / "output" / "map.html").read_text(encoding="utf-8")
+
+        write(mapped_project / "output" / "unrelated.txt", "outputs are not sources")
+        write(mapped_project / "articles" / ".swap.txt", "hidden files are ignored")
+        try:
+            extra = out.next(timeout=1.5)[1]
+        except queue.Empty:
+            extra = None
+        assert extra is None
+
+        child.send_signal(signal.SIGINT)
+        assert child.wait(timeout=15) == 0
+        err = child.stderr.read()
+        assert "watch stopped" in err and "Traceback" not in err
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def test_changes_ignore_outputs_hidden_files_and_other_suffixes(tmp_path):
+    changes = _Changes([tmp_path / "output"])
+
+    class Event:
+        def __init__(self, path, is_directory=False, dest="", event_type="modified"):
+            self.src_path, self.is_directory, self.dest_path = str(path), is_directory, dest
+            self.event_type = event_type
+
+    for ignored in (tmp_path / "output" / "map.html", tmp_path / "in" / ".x.txt.swp",
+                    tmp_path / "in" / "photo.jpg", tmp_path / "in" / ".git" / "a.txt"):
+        changes.dispatch(Event(ignored))
+    changes.dispatch(Event(tmp_path / "in" / "a.txt", event_type="opened"))     # a read
+    changes.dispatch(Event(tmp_path / "in", is_directory=True))                # a folder's mtime
+    assert changes.last is None
+    changes.dispatch(Event(tmp_path / "in" / "tmp123", dest=str(tmp_path / "in" / "a.html"),
+                           event_type="moved"))
+    assert changes.last is not None                     # an editor's rename into place counts
+
+
+def test_watched_folders_cover_folder_and_file_sources(tmp_path, gazetteer_path):
+    single = write(tmp_path / "elsewhere" / "one.txt", THIRD)
+    write_config(tmp_path, gazetteer_path, f"sources:\n  - path: inbox\n"
+                                           f"  - {{path: '{single}', kind: file}}\n"
+                                           f"  - {{path: 'http://127.0.0.1:9/rss', kind: feed}}\n")
+    folders = watched_folders(load_config(None, tmp_path))
+    assert folders == [tmp_path.resolve() / "inbox", single.parent.resolve()]
+    assert (tmp_path / "inbox").is_dir()                # created so that it can be watched
+    assert os.access(folders[0], os.W_OK)
