@@ -384,6 +384,8 @@ def test_import_geonames_over_loopback(index_path, served, tmp_path):
     before = Gazetteer.open(path)
     [ua] = pick(before, "Ukraine", feature="PCLI")
     [oblast] = pick(before, "Kherson region", feature="ADM1")
+    [fulton] = [c for c in pick(before, "Fulton County", feature="ADM2") if c.admin1_code == "GA"]
+    [bakhmut] = pick(before, "Bakhmut", kind="city", country="UA")
     table = "".join([
         geonames_line(9_900_001, "Chornobaivka", ["Chernobaevka", "Чорнобаївка"], 46.6972, 32.5458,
                       "P", "PPL", "UA", oblast.admin1_code, 8_000),
@@ -394,6 +396,9 @@ def test_import_geonames_over_loopback(index_path, served, tmp_path):
                       41_000_000),
         geonames_line(9_900_004, "Khersonska Oblast", ["Kherson Oblast", "Khersonshchyna"], 46.75, 33.35,
                       "A", "ADM1", "UA", oblast.admin1_code, 1_000_000),
+        geonames_line(9_900_005, "Fulton County", ["Fulton"], 33.79, -84.47, "A", "ADM2", "US", "GA", 1_000_000),
+        geonames_line(bakhmut.place.id.split(":")[1], "Bakhmut", ["Artemivsk", "Artemovsk"], 48.5956, 38.0003,
+                      "P", "PPLA2", "UA", bakhmut.admin1_code, 73_000),
     ])
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -403,7 +408,7 @@ def test_import_geonames_over_loopback(index_path, served, tmp_path):
     (www / "admin1CodesASCII.txt").write_text(
         f"UA.{oblast.admin1_code}\tKherson Oblast\tKherson Oblast\t706442\n", encoding="utf-8")
 
-    assert import_geonames(f"{base}/UA.zip", path) == 4          # the nameless creek is skipped
+    assert import_geonames(f"{base}/UA.zip", path) == 6          # the nameless creek is skipped
     assert import_geonames(f"{base}/admin1CodesASCII.txt", path) == 1
     after = Gazetteer.open(path)
     assert after.version != before.version
@@ -418,6 +423,12 @@ def test_import_geonames_over_loopback(index_path, served, tmp_path):
     [merged] = pick(after, "Khersonshchyna", feature="ADM1")
     assert merged.place.id == oblast.place.id and merged.place.name == "Kherson Oblast"
     assert len(pick(after, "Kherson", feature="ADM1")) == 1
+    [fulton_after] = [c for c in pick(after, "Fulton County", feature="ADM2") if c.admin1_code == "GA"]
+    assert fulton_after.place.id == fulton.place.id                         # merged, not duplicated
+    assert (fulton_after.place.lat, fulton_after.place.lon) == (33.79, -84.47)
+    [bakhmut_after] = pick(after, "Artemovsk", kind="city", country="UA")
+    assert bakhmut_after.place.id == bakhmut.place.id and bakhmut_after.feature == "PPLA2"
+    assert bakhmut_after.population == 73_000
 
 
 def test_import_rejects_bad_sources(index_path, served, tmp_path):

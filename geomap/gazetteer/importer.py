@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import shutil
 import sqlite3
 import tempfile
@@ -144,9 +145,8 @@ def _row(f: list[str], admin1: dict) -> dict | None:
 def _write_rows(db: sqlite3.Connection, rows: list[dict], admin1: dict) -> int:
     names = []
     for r in rows:
-        existing_admin1 = admin1.get((r["country"], r["admin1_code"])) if r["kind"] == "admin1" else None
-        if existing_admin1 is not None:
-            rowid = existing_admin1[0]      # merge into the built area: keep its id, take GeoNames' point
+        rowid = _built_area(db, r, admin1)
+        if rowid is not None:               # merge into the built area: keep its id, take GeoNames' point
             db.execute("UPDATE places SET lat = ?, lon = ? WHERE rowid = ?", (r["lat"], r["lon"], rowid))
             names.append((normalize(r["name"]), rowid, "alt"))
         else:
@@ -158,14 +158,31 @@ def _write_rows(db: sqlite3.Connection, rows: list[dict], admin1: dict) -> int:
     return len(rows)
 
 
+def _built_area(db: sqlite3.Connection, r: dict, admin1: dict) -> int | None:
+    """The rowid of the area the builder made for this ADM1/ADM2 row (same country and admin1 code;
+    for ADM2 also a shared name), so a dump does not add a second "Kherson Oblast" or "Fulton County"."""
+    if r["kind"] == "admin1":
+        found = admin1.get((r["country"], r["admin1_code"]))
+        return found[0] if found else None
+    if r["kind"] != "admin2":
+        return None
+    keys = [k for k in {normalize(r["name"]), *(normalize(n) for n in r["names"])} if k]
+    row = db.execute(
+        "SELECT p.rowid FROM names n JOIN places p ON p.rowid = n.place WHERE n.key IN "
+        "(SELECT value FROM json_each(?)) AND p.kind = 'admin2' AND p.country = ? AND p.admin1_code = ? "
+        "AND p.id LIKE 'geomap:%' LIMIT 1", (json.dumps(keys), r["country"], r["admin1_code"])).fetchone()
+    return row[0] if row else None
+
+
 def _upsert(db: sqlite3.Connection, r: dict) -> int:
-    """Insert, or update in place (the rowid the names point at stays); countries keep their point."""
+    """Insert, or update in place (the rowid the names point at stays). Countries keep their point
+    and PCLI; other places take GeoNames' point and feature code (PPLA2, PPLX ... are real ones)."""
     keep_point = r["kind"] == "country"
     return db.execute(
         "INSERT INTO places (id, name, lat, lon, country, kind, feature, population, admin1_code,"
         " admin1, admin2) VALUES (:id, :name, :lat, :lon, :country, :kind, :feature, :population,"
         " :admin1_code, :admin1, :admin2) ON CONFLICT(id) DO UPDATE SET name = excluded.name,"
-        + ("" if keep_point else " lat = excluded.lat, lon = excluded.lon,")
+        + ("" if keep_point else " lat = excluded.lat, lon = excluded.lon, feature = excluded.feature,")
         + " population = excluded.population, admin1_code = excluded.admin1_code,"
         " admin1 = CASE WHEN excluded.admin1 != '' THEN excluded.admin1 ELSE places.admin1 END"
         " RETURNING rowid", r).fetchone()[0]
