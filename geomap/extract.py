@@ -81,7 +81,8 @@ coliseum fairgrounds fair festival symphony orchestra theater theatre opera ball
 circuit superior supreme district's mayor council's democratic republican democrats republicans
 party coroner attorney prosecutor's clerk treasurer assessor commissioner chief marshal
 volunteer volunteers humane animal control convention visitors bureau chapter branch campus
-county's city's state's area's cup open marathon""".split())
+county's city's state's area's cup open marathon juniors policemen officers firefighters residents
+officials authorities voters students teachers workers leaders""".split())
 
 # Street words: "Wichita Drive" is a street (reported as one, placed in the article's town), not Wichita.
 STREET_WORDS = frozenset("""street st avenue ave road rd drive boulevard blvd lane parkway pkwy pike
@@ -118,7 +119,7 @@ CONNECTORS = frozenset("of the and de del della der des di do dos da das du la l
 # Directions and descriptions before a place that do not make a longer name ("Northeast Georgia").
 DESCRIPTIVE = frozenset("""north south east west northern southern eastern western central
 northeast northwest southeast southwest northeastern northwestern southeastern southwestern
-upper lower greater metro downtown rural suburban historic old occupied coastal mid
+upper lower greater metro metropolitan downtown rural suburban historic old occupied coastal mid
 """.split())
 
 # Abbreviations after which a dot does not end the run ("St. Louis", "Gov. Perry").
@@ -489,12 +490,11 @@ class Extractor:
 
 
 _NAMED_AFTER = (" virus", " fever", " flu ", " ebolavirus", " hemorrhagic", " haemorrhagic", " disease",
-                "$", " dollar", "-based")
+                "$", " dollar")
 
 
 def _named_after(text: str, end: int) -> bool:
-    """A place name used to name something else: a disease ("Marburg virus"), a currency
-    ("US$"), or "-based"."""
+    """A place name used to name something else: a disease ("Marburg virus"), a currency ("US$")."""
     return text[end:end + 13].lower().startswith(_NAMED_AFTER)
 
 
@@ -556,6 +556,8 @@ def _media_after(run: list[Token], j: int) -> bool:
     while j < len(run) and run[j].joint in ("space", "hyphen"):
         if run[j].lower in MEDIA:
             return True
+        if run[j].lower not in INSTITUTION:
+            return False                       # "Gainesville VFW Post": a veterans' post
         j += 1
     return False
 
@@ -574,12 +576,15 @@ _LOCATIVE = (" in ", " of ", " at ", " near ", " from ", " to ")
 
 
 def _said(text: str, tok: Token) -> bool:
-    """``X said`` / ``said X``: a person speaking (not "a resident of Lubbock told")."""
+    """``X said`` / ``said X.``: a person speaking (not "a resident of Lubbock told", nor
+    "said Laconia police")."""
     if text[max(0, tok.start - 6):tok.start].endswith(_LOCATIVE):
         return False
-    return text.startswith((" said", " says", " told"), tok.end) or \
-        text[max(0, tok.start - 5):tok.start] in ("said ", "says ") or \
-        text[max(0, tok.start - 4):tok.start] == "told "
+    if text.startswith((" said", " says", " told"), tok.end):
+        return True
+    if text[max(0, tok.start - 5):tok.start] in ("said ", "says ", "told "):
+        return tok.end == len(text) or text[tok.end] in ".,;"
+    return False
 
 
 # Capitalised words that are names of small places somewhere but, in news, almost never mean them.

@@ -132,8 +132,10 @@ def test_said_makes_a_speaker(ex):
     assert texts(ex, "Tbilisi says the road was closed.") == ["Tbilisi"]  # and so does a capital
 
 
-def test_speaker_rule_spares_places_after_a_preposition(ex):
+def test_speaker_rule_spares_places_after_a_preposition_or_before_a_noun(ex):
     assert texts(ex, "A former resident of Lubbock told reporters.") == ["Lubbock"]
+    assert texts(ex, "The case is open, said Laconia police. Laconia is quiet.") == ["Laconia", "Laconia"]
+    assert texts(ex, "The case is open, said Henderson.") == []
 
 
 def test_newspaper_word_anywhere_in_the_name(ex):
