@@ -1,6 +1,7 @@
 """map.html and the article pages in a real browser (headless Debian Chromium via Playwright).
 
-Network shut off (see browser_support): markers appear, a place's pop-up opens, its passage link
+Network shut off (see browser_support), maps rendered with ``map.assets: inline`` (Leaflet from
+folium-offline) and ``map.tiles: none`` (the offline outlines as base map): markers appear, a place's pop-up opens, its passage link
 leads to the anchored passage, a mention there leads back to the map with the pop-up open, and
 hostile article text executes nothing.
 """
@@ -11,13 +12,19 @@ from urllib.parse import unquote
 
 import pytest
 
-from browser_support import launch, missing_tools, route_offline, web_assets
-from geomap.config import default_config
+from browser_support import launch, missing_tools, route_offline
+from geomap.config import MapConfig, default_config
 from geomap.model import Place
 from geomap.render import PlaceRecord, render_outputs
 from test_render import HOSTILE, KHERSON, KYIV, MARIUPOL, make_data
 
 pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=missing_tools() or "")
+
+
+def offline_config(root, **settings):
+    """The default config with the map made to work without any network."""
+    config = default_config(root)
+    return dataclasses.replace(config, map=MapConfig(assets="inline", tiles="none", **settings))
 
 
 @pytest.fixture
@@ -34,7 +41,7 @@ def site(tmp_path):
     ], regions={KHERSON.id: ("south",)})
     data.places[0] = dataclasses.replace(data.places[0],
                                          place=dataclasses.replace(KHERSON, kind=HOSTILE))
-    render_outputs(data, tmp_path, default_config(tmp_path), [])
+    render_outputs(data, tmp_path, offline_config(tmp_path), [])
     return tmp_path
 
 
@@ -46,7 +53,7 @@ def browser_page():
         page.problems = []
         page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
         page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-        route_offline(page, web_assets())
+        page.aborted = route_offline(page)
         yield page
 
 
@@ -95,8 +102,7 @@ def test_markers_popup_passage_link_and_back_to_the_map(site, browser_page):
 @pytest.mark.parametrize("cluster", [True, False])
 def test_place_link_opens_that_places_popup(site, browser_page, cluster):
     if not cluster:                                  # plain markers, no markercluster script
-        config = default_config(site)
-        config = dataclasses.replace(config, map=dataclasses.replace(config.map, cluster=False))
+        config = offline_config(site, cluster=False)
         render_outputs(make_data([("a-00000001", ["Mariupol and Kyiv"], "T", None)]),
                        site, config, [])
     page = browser_page
@@ -122,7 +128,7 @@ def test_place_link_opens_a_popup_of_a_place_clustered_at_load(tmp_path, browser
     data.places.append(PlaceRecord(Place("test:far", "Vladivostok", 43.1155, 131.8855, "RU"),
                                    (), [mention]))
     assert article.mentions
-    render_outputs(data, tmp_path, default_config(tmp_path), [])
+    render_outputs(data, tmp_path, offline_config(tmp_path), [])
     page = browser_page
     page.goto((tmp_path / "map.html").as_uri() + "#place=geonames%3A706448")
     wait_ready(page)

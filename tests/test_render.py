@@ -19,7 +19,8 @@ from geomap.model import Passage, Place
 from geomap.regions import Layer, Region
 from geomap.render import (ArticleRecord, MapData, MentionRecord, PlaceRecord, render_outputs)
 from geomap.render.article_page import page_name, render_article
-from geomap.render.map import QUOTE_WIDTH, quote_bounds, render_map, script_json
+from geomap.render.map import CHOROPLETH, QUOTE_WIDTH, quote_bounds, render_map, script_json, shade
+from geomap.render.place_page import place_page_name
 
 KHERSON = Place("geonames:706448", "Kherson", 46.6354, 32.6169, "UA", "city", 279131, "Kherson")
 MARIUPOL = Place("geonames:701822", "Mariupol", 47.0958, 37.5494, "UA", "city", 481626, "Donetsk")
@@ -126,10 +127,12 @@ def news() -> MapData:
 def test_render_outputs_writes_map_pages_and_geojson_only_into_out_dir(tmp_path, config, news):
     out = tmp_path / "out"
     written = render_outputs(news, out, config, [])
-    expected = {out / "map.html", out / "places.geojson",
+    expected = {out / "map.html", out / "places.geojson", out / "regions.csv",
                 out / "articles" / "kherson-strike-1a2b3c4d.html",
-                out / "articles" / "mariupol-port-5e6f7a8b.html"}
-    assert set(written) == expected
+                out / "articles" / "mariupol-port-5e6f7a8b.html",
+                *(out / "places" / f"{place_page_name(p.id)}.html"
+                  for p in (KHERSON, MARIUPOL, KYIV))}
+    assert set(written) == expected and written[0] == out / "map.html"
     assert {p for p in out.rglob("*") if p.is_file()} == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
@@ -264,9 +267,11 @@ def test_region_layers_are_drawn_styled_with_escaped_labels_and_legend(config, n
     assert re.search(r'"fillOpacity":\s*0\.3', map_html)
     assert re.search(r'"dashArray":\s*"6 4"', map_html)
     assert re.search(r'"fill":\s*false', map_html)
-    assert map_html.count('"type": "Polygon"') + map_html.count('"type":"Polygon"') == 3
+    drawn = re.sub(r'id="geomap-world">.*?</script>', "", map_html, flags=re.S)  # not outlines
+    assert drawn.count('"type": "Polygon"') + drawn.count('"type":"Polygon"') == 3
     legend = payload(map_html)["legend"]
     assert legend == [["South <b>", "#ff7800", "#ff7800", 0.3], ["Front line", "#0000ff", "", 0.2]]
+    assert '"South \\u2014 0 places, 0 mentions, 0 articles"' in map_html     # tooltip
 
 
 def test_layer_credits_are_added_once_and_escaped(config, news):
@@ -294,10 +299,70 @@ def test_tile_url_needs_attribution_and_it_is_escaped(config, news):
     assert "tiles.example.org" in map_html and "<i>Me" not in map_html
 
 
-@pytest.mark.parametrize("mode", ["local", "inline"])
-def test_asset_modes_without_bundled_assets_are_a_clear_config_error(config, news, mode):
-    with pytest.raises(ConfigError, match="map.assets"):
-        render_map(news, dataclasses.replace(config, map=MapConfig(assets=mode)), [])
+LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+
+
+def test_cdn_assets_link_leaflet_and_plugins(config, news):
+    map_html = render_map(news, config, [])
+    assert f'<script src="{LEAFLET_JS}"></script>' in map_html
+    assert "leaflet.fullscreen@3.0.0/Control.FullScreen.css" in map_html
+
+
+def test_inline_assets_embed_folium_offline_copies_and_need_no_network(config, news):
+    from offlinefolium.elements import _res
+
+    map_html = render_map(news, dataclasses.replace(config, map=MapConfig(assets="inline")), [])
+    assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', map_html)
+    assert "://cdn" not in "".join(re.findall(r"<(?:script|link)[^>]*>", map_html))
+    assert _res[LEAFLET_JS][:2000] in map_html                     # the library itself
+    assert "markerClusterGroup" in map_html and "leaflet.fullscreen" in map_html.lower()
+    # every <script> ends where it should: as many openings as closings, JSON still parses
+    assert map_html.count("<script") == map_html.count("</script>")
+    assert payload(map_html)["places"]
+
+
+def test_inline_assets_cannot_end_their_element_early():
+    from geomap.render.assets import Asset, inline_tag
+
+    js = inline_tag(Asset("u", True, 'var s = "</script><script>alert(1)</SCRIPT> <!-- x";'))
+    assert js.count("</script") == 1 and js.endswith("</script>") and "<!--" not in js
+    css = inline_tag(Asset("u", False, "a{content:'</style><script>'}"))
+    assert css.count("</style") == 1 and css.endswith("</style>")
+
+
+def test_local_assets_are_written_next_to_the_map_and_linked_relatively(tmp_path, news):
+    config = dataclasses.replace(default_config(tmp_path), map=MapConfig(assets="local"))
+    written = render_outputs(news, tmp_path, config, [])
+    assets = sorted(p for p in written if p.parent == tmp_path / "assets")
+    names = [p.name for p in assets]
+    assert "npm-leaflet-1.9.3-dist-leaflet.js" in names
+    assert "leaflet.markercluster-1.1.0-MarkerCluster.Default.css" in names
+    map_html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    for name in names:
+        assert re.fullmatch(r"[A-Za-z0-9._-]+", name)
+        assert f'"assets/{name}"' in map_html
+    assert "://cdn" not in "".join(re.findall(r"<(?:script|link)[^>]*>", map_html))
+    assert "Leaflet 1.9.3" in (tmp_path / "assets" / "npm-leaflet-1.9.3-dist-leaflet.js").read_text()
+
+
+def test_offline_assets_without_folium_offline_say_how_to_install(config, news, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "offlinefolium.elements", None)   # import fails
+    with pytest.raises(ConfigError, match=r"pip install 'geomap\[offline\]'"):
+        render_map(news, dataclasses.replace(config, map=MapConfig(assets="inline")), [])
+
+
+def test_tiles_none_uses_the_offline_outlines_as_base_map(config, news):
+    map_html = render_map(news, dataclasses.replace(config, map=MapConfig(tiles="none")), [])
+    assert "L.tileLayer" not in map_html and "openstreetmap" not in map_html.lower()
+    assert payload(map_html)["tiles"] is False
+    world = json.loads(re.search(r'<script type="application/json" id="geomap-world">(.*?)'
+                                 r"</script>", map_html, re.S).group(1))
+    codes = {f["properties"]["code"] for f in world["features"]}
+    assert {"UA", "FR", "US", "BR", "AU"} <= codes and len(codes) > 150
+    with_tiles = render_map(news, config, [])
+    assert payload(with_tiles)["tiles"] is True and 'id="geomap-world"' in with_tiles
 
 
 def test_markercluster_is_loaded_only_when_clustering(config, news):
@@ -376,5 +441,5 @@ def test_quote_bounds_always_contain_the_mention(text, at, length):
 
 def test_empty_map_data_renders(tmp_path, config):
     written = render_outputs(MapData(), tmp_path, config, [])
-    assert [p.name for p in written] == ["map.html", "places.geojson"]
+    assert [p.name for p in written] == ["map.html", "places.geojson", "regions.csv"]
     assert payload(written[0].read_text(encoding="utf-8"))["places"] == []

@@ -17,15 +17,20 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from geomap.config import Config, MapConfig
 from geomap.errors import ConfigError
 from geomap.render.article_page import page_name
+from geomap.render.assets import Asset, inline_tag, link_tag, offline_assets
 from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord
+from geomap.render.place_page import PLACES_DIR, place_page_name
+from geomap.render.region_counts import RegionCount, region_counts
 
 QUOTE_WIDTH = 240              # characters of passage quoted around a mention in a pop-up
 
@@ -133,6 +138,9 @@ class _Payload:
         self.region_index: dict[str, int] = {}
         self.regions: list[str] = []
         self.texts: list[str] = []
+        for name in region_labels:       # configured regions first, in layer order
+            self._region(name)
+        self.days = {aid: _day(a.published) for aid, a in data.articles.items()}
 
     def _article(self, record: ArticleRecord) -> int:
         i = self.article_index.get(record.id)
@@ -198,7 +206,14 @@ class _Payload:
                 marks += [start - q.a, end - q.a]
         return [article_no, q.anchor, text_no, offset, q.b - q.a, flags, marks]
 
-    def build(self, legend: list[list[Any]], credits: list[str], title: str) -> dict[str, Any]:
+    def _dates(self, record: PlaceRecord) -> list[int]:
+        """The distinct article dates of a place's mentions, as days since 1970-01-01."""
+        days = {self.days.get(m.article_id) for m in record.mentions}
+        days.discard(None)
+        return sorted(days)
+
+    def build(self, legend: list[list[Any]], credits: list[str], title: str,
+              counts: list[RegionCount]) -> dict[str, Any]:
         chosen = [self._quotes(r) for r in self.data.places]
         where = self._store_texts(q for quotes, _n in chosen for q in quotes)
         places = []
@@ -208,13 +223,25 @@ class _Payload:
                                     *where[(q.article.id, q.a, q.b, q.lo)]) for q in quotes]
             places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
                            [self._region(r) for r in record.regions], len(record.mentions),
-                           len({m.article_id for m in record.mentions}), rows, n_passages])
+                           len({m.article_id for m in record.mentions}), rows, n_passages,
+                           place_page_name(p.id), self._dates(record)])
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
                 "bounds": _bounds(self.data), "articles": self.articles,
                 "regions": self.regions, "texts": self.texts, "places": places,
+                "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
+                "tiles": not _no_tiles(self.settings),
                 "attribution": _ATTRIBUTION + "".join(f" · {c}" for c in credits)}
 
 
+def _day(published: str | None) -> int | None:
+    """An ISO date as days since 1970-01-01 (what the date filter compares), None if unknown."""
+    try:
+        return date.fromisoformat((published or "")[:10]).toordinal() - _EPOCH
+    except ValueError:
+        return None
+
+
+_EPOCH = date(1970, 1, 1).toordinal()
 _STYLE_VALUE = re.compile(r"[#\w .,()%-]{0,64}")
 
 
@@ -249,12 +276,31 @@ def leaflet_style(style: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _legend_entry(layer) -> list[Any]:
-    """``[label, outline colour, fill colour or "", fill opacity]`` for the legend."""
+CHOROPLETH = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")   # ColorBrewer YlOrRd
+
+
+def _choropleth(layer) -> bool:
+    return bool((layer.style or {}).get("choropleth"))
+
+
+def shade(mentions: int, most: int) -> str | None:
+    """The choropleth fill for a region's mention count (log scale); None: no mentions."""
+    if mentions <= 0 or most <= 0:
+        return None
+    step = math.log1p(mentions) / math.log1p(most)
+    return CHOROPLETH[min(len(CHOROPLETH) - 1, int(step * len(CHOROPLETH)))]
+
+
+def _legend_entry(layer, counts: Mapping[str, RegionCount]) -> list[Any]:
+    """``[label, outline, fill or "", fill opacity, choropleth colours, most mentions]``."""
     style = leaflet_style(layer.style or {})
     fill = style.get("fillColor", "") if style.get("fill", True) else ""
-    return [layer.label or layer.name, style.get("color", "#3388ff"), fill,
-            style.get("fillOpacity", 0.2)]
+    entry = [layer.label or layer.name, style.get("color", "#3388ff"), fill,
+             style.get("fillOpacity", 0.2)]
+    if _choropleth(layer):
+        entry += [list(CHOROPLETH), max((counts[r.name].mentions for r in layer.regions
+                                         if r.name in counts), default=0)]
+    return entry
 
 
 def _credits(layers: Iterable) -> list[str]:
@@ -265,6 +311,11 @@ def _credits(layers: Iterable) -> list[str]:
             if credit not in seen and not any(c in credit.lower() for c in _CREDITED):
                 seen.append(credit)
     return [html.escape(c) for c in seen]
+
+
+def _no_tiles(settings: MapConfig) -> bool:
+    """``map.tiles: none``: no tile server at all, the offline outlines are the base map."""
+    return settings.tiles.strip().lower() == "none"
 
 
 def _tile_layer(settings: MapConfig):
@@ -285,19 +336,39 @@ def _tile_layer(settings: MapConfig):
         raise ConfigError(f"unknown tile provider {tiles!r}: {exc}", key="map.tiles") from exc
 
 
-def _region_layer(layer) -> Any:
-    """One ``folium.GeoJson`` per configured layer; labels escaped (Leaflet shows them as HTML)."""
+def _region_layer(layer, counts: Mapping[str, RegionCount]) -> Any:
+    """One ``folium.GeoJson`` per configured layer; labels escaped (Leaflet shows them as HTML).
+
+    The tooltip gives each region's counts; a ``choropleth`` layer is filled by mention count.
+    """
     import folium
     from shapely.geometry import mapping
 
-    features = [{"type": "Feature", "geometry": mapping(r.geometry),
-                 "properties": {"label": _inert(r.label or r.name)}}
-                for r in layer.regions]
     style = leaflet_style(layer.style or {})
+    most = max((counts[r.name].mentions for r in layer.regions if r.name in counts), default=0)
+    features = []
+    for r in layer.regions:
+        c = counts.get(r.name)
+        label = r.label or r.name
+        if c is not None:
+            label += f" \u2014 {c.places} places, {c.mentions} mentions, {c.articles} articles"
+        props = {"label": _inert(label)}
+        if _choropleth(layer):
+            props["shade"] = shade(c.mentions if c else 0, most) or ""
+        features.append({"type": "Feature", "geometry": mapping(r.geometry), "properties": props})
+
+    def style_function(feature, style=style, choropleth=_choropleth(layer)):
+        out = dict(style)
+        if choropleth:
+            shade_ = feature["properties"]["shade"]
+            out.update(fill=True, fillColor=shade_ or "#ffffff",
+                       fillOpacity=0.7 if shade_ else 0.05)
+        return out
+
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},
         name=_inert(layer.label or layer.name), show=bool(layer.show),
-        style_function=lambda _feature, style=style: dict(style),
+        style_function=style_function,
         tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
         control=True, overlay=True,
     )
@@ -319,12 +390,8 @@ def _bounds(data: MapData) -> list[list[float]] | None:
 
 
 @lru_cache(maxsize=1)
-def _place_layer_class():
-    """Our folium element, defined on first use so that importing geomap loads no folium."""
-    from branca.element import Element, MacroElement
-    from folium.elements import JSCSSMixin
-    from folium.plugins import MarkerCluster
-    from folium.template import Template
+def _raw_class():
+    from branca.element import Element
 
     class Raw(Element):
         """Text put into the page as it is: never compiled as a Jinja template (it holds data)."""
@@ -336,21 +403,37 @@ def _place_layer_class():
         def render(self, **kwargs) -> str:
             return self.text
 
+    return Raw
+
+
+@lru_cache(maxsize=1)
+def _place_layer_class():
+    """Our folium element, defined on first use so that importing geomap loads no folium."""
+    from branca.element import MacroElement
+    from folium.elements import JSCSSMixin
+    from folium.plugins import MarkerCluster
+    from folium.template import Template
+
+    Raw = _raw_class()
+
     class PlaceLayer(JSCSSMixin, MacroElement):
-        """Markers, pop-ups, legend and ``#place=`` handling (geomap.js), fed by one JSON."""
+        """Markers, pop-ups, controls and ``#place=`` handling (geomap.js), fed by one JSON."""
 
         _template = Template("""
             {% macro script(this, kwargs) %}{{ this.js }}
             geomapInit({{ this._parent.get_name() }}, {{ this.control }},
-                JSON.parse(document.getElementById("geomap-data").textContent));
+                JSON.parse(document.getElementById("geomap-data").textContent),
+                {{ this.tiles }});
             {% endmacro %}""")
 
-        def __init__(self, payload_json: str, title: str, control, cluster: bool):
+        def __init__(self, payload_json: str, world_json: str, title: str, control, tiles,
+                     cluster: bool):
             super().__init__()
             self._name = "GeomapPlaces"
-            self.payload_json, self.title = payload_json, title
+            self.payload_json, self.world_json, self.title = payload_json, world_json, title
             self.js = _static("geomap.js")
             self.control = control.get_name()
+            self.tiles = tiles.get_name() if tiles is not None else "null"
             self.default_js = MarkerCluster.default_js if cluster else []
             self.default_css = MarkerCluster.default_css if cluster else []
 
@@ -360,40 +443,79 @@ def _place_layer_class():
                                         f"<style>{_static('geomap.css')}</style>"),
                                     name=self.get_name() + "_head")
             figure.html.add_child(Raw('<script type="application/json" id="geomap-data">'
-                                      f"{self.payload_json}</script>"),
+                                      f"{self.payload_json}</script>\n"
+                                      '<script type="application/json" id="geomap-world">'
+                                      f"{self.world_json}</script>"),
                                   name=self.get_name() + "_data")
             super().render(**kwargs)
 
     return PlaceLayer
 
 
-def render_map(data: MapData, config: Config, layers: list) -> str:
-    """The complete ``map.html`` text."""
+def _elements(root) -> Iterable[Any]:
+    yield root
+    for child in list(root._children.values()):
+        yield from _elements(child)
+
+
+def _use_offline_assets(fmap, mode: str) -> list[Asset]:
+    """Replace folium's CDN links by the same files, embedded (inline) or in ``assets/`` (local).
+
+    Collects every element's ``default_css``/``default_js`` (in page order, once each), empties
+    them, and puts the replacements at the top of the page's head.
+    """
+    js: dict[str, tuple[str, str]] = {}
+    css: dict[str, tuple[str, str]] = {}
+    for element in _elements(fmap):
+        for links, found in ((getattr(element, "default_js", None), js),
+                             (getattr(element, "default_css", None), css)):
+            for name, url in links or ():
+                found.setdefault(url, (name, url))
+        if hasattr(element, "default_js"):
+            element.default_js, element.default_css = [], []
+    assets = offline_assets(list(js.values()), list(css.values()))
+    tag = inline_tag if mode == "inline" else link_tag
+    fmap.get_root().header.add_child(_raw_class()("\n".join(tag(a) for a in assets)),
+                                     name="geomap_assets")
+    return assets if mode == "local" else []
+
+
+def build_map(data: MapData, config: Config, layers: list) -> tuple[str, list[Asset]]:
+    """``map.html``'s text and the asset files it needs next to it (``map.assets: local``)."""
     import folium
     from folium.plugins import Fullscreen
 
+    from geomap.render.world import world_outlines
+
     settings = config.map
-    if settings.assets != "cdn":
-        # Leaflet and its plugins are not shipped by any installed package yet; when they are,
-        # "local" copies them next to map.html and "inline" embeds them (one switch, here).
-        raise ConfigError(f"{settings.assets!r} assets are not available yet; use cdn",
-                          key="map.assets")
     fmap = folium.Map(location=[30, 20], zoom_start=2, tiles=None, max_zoom=18,
                       control_scale=True, world_copy_jump=True)
     # Only Leaflet itself: folium's default jQuery/Bootstrap/awesome-markers are unused here.
     fmap.default_js = [(k, u) for k, u in fmap.default_js if k == "leaflet"]
     fmap.default_css = [(k, u) for k, u in fmap.default_css if k == "leaflet_css"]
-    _tile_layer(settings).add_to(fmap)
+    tiles = None if _no_tiles(settings) else _tile_layer(settings)
+    if tiles is not None:
+        tiles.add_to(fmap)
 
+    counts = region_counts(data, layers)
+    by_name = {c.region: c for c in counts}
     for layer in layers:
-        _region_layer(layer).add_to(fmap)
+        _region_layer(layer, by_name).add_to(fmap)
     control = folium.LayerControl(collapsed=True)
     control.add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
 
     labels = {r.name: (r.label or r.name) for layer in layers for r in layer.regions}
     payload = _Payload(data, settings, labels).build(
-        [_legend_entry(layer) for layer in layers], _credits(layers), settings.title)
+        [_legend_entry(layer, by_name) for layer in layers], _credits(layers), settings.title,
+        counts)
     place_layer = _place_layer_class()
-    place_layer(script_json(payload), settings.title, control, settings.cluster).add_to(fmap)
-    return fmap.get_root().render()
+    place_layer(script_json(payload), world_outlines(), settings.title, control, tiles,
+                settings.cluster).add_to(fmap)
+    assets = [] if settings.assets == "cdn" else _use_offline_assets(fmap, settings.assets)
+    return fmap.get_root().render(), assets
+
+
+def render_map(data: MapData, config: Config, layers: list) -> str:
+    """The complete ``map.html`` text (with ``map.assets: local``, see ``build_map``)."""
+    return build_map(data, config, layers)[0]

@@ -1,22 +1,34 @@
-/* geomap: place markers, on-demand pop-ups, legend and #place=<id> links for map.html.
+/* geomap: place markers, on-demand pop-ups, filters, search, legend, region table, offline
+ * base map and #place=<id> links for map.html.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
- *                    quotes, passages];
+ *                    quotes, passages, place page, [article dates as days since 1970-01-01]];
  * quotes: [article#, passage anchor (-1: none), text#, offset, length, cut flags (1: start,
  *          2: end), [start, end, ...] highlights relative to the quote];
- * data.articles rows: [page, title, date]; data.texts: quoted passage text, shared by quotes.
- * Every string from the data is untrusted: it only ever goes into textContent or a text node,
- * and links are made from our own page names.
+ * data.articles rows: [page, title, date]; data.texts: quoted passage text, shared by quotes;
+ * data.regions: region labels (configured regions first); data.regionCounts: per configured
+ * region [layer label, places, mentions, articles]; data.legend: [label, outline, fill,
+ * opacity(, choropleth colours, most mentions)]; data.tiles: false when there is no tile layer.
+ * The element #geomap-world holds GeoJSON country outlines, parsed only when they are shown.
+ * Every string from the data is untrusted: it only ever goes into textContent, a text node or an
+ * attribute set through the DOM, and links are made from our own page names.
  */
-function geomapInit(map, layerControl, data) {
+function geomapInit(map, layerControl, data, tileLayer) {
   "use strict";
   var places = data.places, articles = data.articles, regions = data.regions, texts = data.texts;
+  var DAY = 86400000;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
     if (text !== undefined) node.textContent = text;
     return node;
+  }
+
+  function escapeHtml(text) {       // for the few Leaflet APIs that take HTML (layer names)
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span.innerHTML;
   }
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
@@ -45,8 +57,12 @@ function geomapInit(map, layerControl, data) {
     var names = row[6].map(function (r) { return regions[r]; });
     var facts = [row[2], row[3]].concat(names).filter(Boolean).join(" \u00b7 ");
     box.appendChild(el("p", "gm-facts", facts));
-    box.appendChild(el("p", "gm-count",
-      plural(row[7], "mention") + " in " + plural(row[8], "article")));
+    var count = el("p", "gm-count",
+      plural(row[7], "mention") + " in " + plural(row[8], "article") + " \u00b7 ");
+    var all = el("a", "gm-all", "all " + plural(row[7], "mention"));
+    all.href = "places/" + encodeURIComponent(row[11]) + ".html";
+    count.appendChild(all);
+    box.appendChild(count);
     var list = el("ol", "gm-quotes"), item = null, previous = -1;
     row[9].forEach(function (q) {      // quotes of one article are adjacent: one title for them
       var a = articles[q[0]];
@@ -74,19 +90,22 @@ function geomapInit(map, layerControl, data) {
     return box;
   }
 
+  // Size and colour by mention count: 1-2, 3-19, 20 or more.
+  var BUCKETS = ["1\u20132 mentions", "3\u201319 mentions", "20+ mentions"];
   var icons = [10, 14, 18].map(function (size, i) {
     return L.divIcon({className: "gm-pin gm-pin" + i, iconSize: [size, size]});
   });
-  function iconFor(mentions) { return icons[mentions < 3 ? 0 : mentions < 20 ? 1 : 2]; }
+  function bucket(mentions) { return mentions < 3 ? 0 : mentions < 20 ? 1 : 2; }
 
   var group = data.cluster
     ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
                             maxClusterRadius: 50, chunkProgress: progress})
     : L.featureGroup();
-  var markers = new Array(places.length), byId = new Map();
+  var markers = new Array(places.length), byId = new Map(), shown = new Set();
   for (var i = 0; i < places.length; i++) {
     var row = places[i];
-    var marker = L.marker([row[4], row[5]], {icon: iconFor(row[7]), title: row[1], alt: row[1]});
+    var marker = L.marker([row[4], row[5]], {icon: icons[bucket(row[7])], title: row[1],
+                                             alt: row[1]});
     marker.geomapRow = row;
     marker.bindPopup(function (layer) { return popupFor(layer.geomapRow); },
                      {maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]});
@@ -94,12 +113,71 @@ function geomapInit(map, layerControl, data) {
     byId.set(row[0], marker);
   }
 
-  var api = window.geomap = {ready: false, places: places.length, map: map, group: group,
-                             open: openPlace};
+  var api = window.geomap = {ready: false, places: places.length, shown: 0, map: map,
+                             group: group, open: openPlace, filter: filter,
+                             isShown: function (id) { return shown.has(byId.get(id)); }};
+  var whenReady = [];
+
+  // markercluster reports the last chunk before it puts the markers on the map: wait a tick.
+  function progress(done, total) {
+    if (done === total && !api.ready) {
+      window.setTimeout(function () {
+        api.ready = true;
+        var queued = whenReady;
+        whenReady = [];
+        queued.forEach(function (f) { f(); });
+      }, 0);
+    }
+  }
+
+  /* Filters: kinds (layer control), region (select), article dates (two date inputs). */
+  var state = {kinds: {}, region: -1, from: null, to: null};
+  places.forEach(function (row) { state.kinds[row[2]] = true; });
+
+  function inDates(days) {
+    if (state.from === null && state.to === null) return true;
+    for (var i = 0; i < days.length; i++) {
+      if ((state.from === null || days[i] >= state.from) &&
+          (state.to === null || days[i] <= state.to)) return true;
+    }
+    return false;
+  }
+
+  function passes(row) {
+    return state.kinds[row[2]] && (state.region < 0 || row[6].indexOf(state.region) >= 0) &&
+      inDates(row[12]);
+  }
+
+  function load(list) {
+    api.ready = false;
+    shown = new Set(list);
+    api.shown = list.length;
+    group.clearLayers();
+    if (group.addLayers) group.addLayers(list);
+    else list.forEach(function (m) { group.addLayer(m); });
+    if (!data.cluster || list.length === 0) progress(1, 1);
+    if (status) status.textContent = "showing " + list.length + " of " + plural(places.length, "place");
+  }
+
+  /* Re-filter; ``changes`` may set kinds, region, from, to (days since 1970, or null). */
+  function filter(changes) {
+    Object.keys(changes || {}).forEach(function (k) { state[k] = changes[k]; });
+    map.closePopup();
+    load(markers.filter(function (m) { return passes(m.geomapRow); }));
+  }
 
   function openPlace(id) {
     var marker = byId.get(id);
     if (!marker) return false;
+    if (!api.ready) {                  // still loading: open it once every marker is placed
+      whenReady.push(function () { openPlace(id); });
+      return true;
+    }
+    if (!shown.has(marker)) {          // hidden by a filter: show everything again, then open
+      resetFilters();
+      whenReady.push(function () { openPlace(id); });
+      return true;
+    }
     if (group.zoomToShowLayer) {
       group.zoomToShowLayer(marker, function () { marker.openPopup(); });
     } else {
@@ -111,15 +189,8 @@ function geomapInit(map, layerControl, data) {
 
   function openFromHash() {
     var match = /^#place=(.+)$/.exec(window.location.hash);
-    if (!match || !api.ready) return;
+    if (!match) return;
     try { openPlace(decodeURIComponent(match[1])); } catch (e) { /* malformed: ignore */ }
-  }
-
-  // markercluster reports the last chunk before it puts the markers on the map: wait a tick.
-  function progress(done, total) {
-    if (done === total && !api.ready) {
-      window.setTimeout(function () { api.ready = true; openFromHash(); }, 0);
-    }
   }
 
   map.on("popupopen", function (e) {
@@ -130,27 +201,206 @@ function geomapInit(map, layerControl, data) {
   });
   window.addEventListener("hashchange", openFromHash);
 
+  function control(position, className, build) {
+    var c = L.control({position: position});
+    c.onAdd = function () {
+      var box = el("div", className + " leaflet-bar gm-box");
+      build(box);
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    c.addTo(map);
+    return c;
+  }
+
+  /* Search by place name: a text input with a datalist built on first focus. */
+  var labels = null;
+  function searchLabel(row) { return row[1] + " (" + [row[2], row[3]].filter(Boolean).join(", ") + ")"; }
+  function buildLabels(list) {
+    labels = new Map();
+    var order = places.slice().sort(function (a, b) { return b[7] - a[7]; });
+    var options = document.createDocumentFragment();
+    order.forEach(function (row) {
+      var label = searchLabel(row);
+      if (labels.has(label)) return;
+      labels.set(label, row);
+      var option = document.createElement("option");
+      option.value = label;
+      options.appendChild(option);
+    });
+    list.appendChild(options);
+  }
+  function findPlace(query) {
+    query = query.trim();
+    if (!query) return null;
+    if (labels.has(query)) return labels.get(query);
+    var q = query.toLowerCase(), best = null, prefix = null;
+    places.forEach(function (row) {
+      var name = row[1].toLowerCase();
+      if (name === q && (!best || row[7] > best[7])) best = row;
+      if (!best && name.lastIndexOf(q, 0) === 0 && (!prefix || row[7] > prefix[7])) prefix = row;
+    });
+    return best || prefix;
+  }
+  control("topleft", "gm-search", function (box) {
+    var list = el("datalist"), input = el("input"), note = el("span", "gm-note");
+    list.id = "gm-place-names";
+    input.type = "search";
+    input.placeholder = "Find a place\u2026";
+    input.setAttribute("list", list.id);
+    input.setAttribute("aria-label", "find a place by name");
+    function go() {
+      if (!labels) buildLabels(list);
+      var row = findPlace(input.value);
+      note.textContent = row || !input.value.trim() ? "" : "not on the map";
+      if (row) openPlace(row[0]);
+    }
+    input.addEventListener("focus", function () { if (!labels) buildLabels(list); });
+    input.addEventListener("change", go);
+    input.addEventListener("keydown", function (e) { if (e.key === "Enter") go(); });
+    box.appendChild(input);
+    box.appendChild(list);
+    box.appendChild(note);
+  });
+
+  /* Filters: region select and article date range. */
+  var status = null, fromInput = null, toInput = null, regionSelect = null;
+  var allDays = [];
+  places.forEach(function (row) { if (row[12].length) allDays.push(row[12][0], row[12][row[12].length - 1]); });
+  function isoDay(days) { return new Date(days * DAY).toISOString().slice(0, 10); }
+  function dayOf(value) { return value ? Math.floor(Date.parse(value) / DAY) : null; }
+
+  control("topright", "gm-filters", function (box) {
+    box.appendChild(el("strong", null, "Filter places"));
+    if (data.regionCounts.length) {
+      regionSelect = el("select");
+      regionSelect.setAttribute("aria-label", "only places in this region");
+      regionSelect.appendChild(new Option("in any region", "-1"));
+      data.regionCounts.forEach(function (c, r) {
+        regionSelect.appendChild(new Option(regions[r] + " (" + c[0] + ")", String(r)));
+      });
+      regionSelect.addEventListener("change", function () {
+        filter({region: Number(regionSelect.value)});
+      });
+      box.appendChild(regionSelect);
+    }
+    var dates = el("div", "gm-dates");
+    fromInput = el("input");
+    toInput = el("input");
+    [fromInput, toInput].forEach(function (input, k) {
+      input.type = "date";
+      input.setAttribute("aria-label", k ? "articles up to" : "articles from");
+      if (allDays.length) {
+        input.min = isoDay(Math.min.apply(null, allDays));
+        input.max = isoDay(Math.max.apply(null, allDays));
+      }
+      input.addEventListener("change", function () {
+        filter({from: dayOf(fromInput.value), to: dayOf(toInput.value)});
+      });
+    });
+    dates.appendChild(el("span", null, "articles from "));
+    dates.appendChild(fromInput);
+    dates.appendChild(el("span", null, " to "));
+    dates.appendChild(toInput);
+    box.appendChild(dates);
+    status = el("div", "gm-note");
+    box.appendChild(status);
+  });
+
+  var kindLayers = {};
+  function resetFilters() {
+    if (fromInput) fromInput.value = toInput.value = "";
+    if (regionSelect) regionSelect.value = "-1";
+    Object.keys(kindLayers).forEach(function (k) {
+      state.kinds[k] = true;             // first, so that the overlayadd below changes nothing
+      if (!map.hasLayer(kindLayers[k])) map.addLayer(kindLayers[k]);
+    });
+    filter({region: -1, from: null, to: null});
+  }
+
+  /* Kinds: one (empty) overlay per kind in the layer control toggles its markers. */
+  var kinds = Object.keys(state.kinds).sort();
+  kinds.forEach(function (kind) {
+    var n = places.filter(function (row) { return row[2] === kind; }).length;
+    kindLayers[kind] = L.layerGroup().addTo(map);
+    kindLayers[kind].geomapKind = kind;
+    if (layerControl) {
+      layerControl.addOverlay(kindLayers[kind],
+        escapeHtml("Places: " + (kind || "unknown kind") + " (" + n + ")"));
+    }
+  });
+  function toggleKind(e, on) {
+    if (e.layer.geomapKind === undefined || state.kinds[e.layer.geomapKind] === on) return;
+    var next = Object.assign({}, state.kinds);
+    next[e.layer.geomapKind] = on;
+    filter({kinds: next});
+  }
+  map.on("overlayadd", function (e) { toggleKind(e, true); });
+  map.on("overlayremove", function (e) { toggleKind(e, false); });
+  api.kinds = kindLayers;
+
+  /* Offline base map: country outlines when there are no tiles or they fail to load. */
+  var outlines = null;
+  function showOutlines() {
+    if (outlines) return;
+    var source = document.getElementById("geomap-world");
+    if (!source) return;
+    map.createPane("gm-base").style.zIndex = 150;       // under tiles that do load
+    outlines = L.geoJSON(JSON.parse(source.textContent), {
+      pane: "gm-base", interactive: false,
+      style: {color: "#8a8a8a", weight: 0.7, fillColor: "#f4f1ea", fillOpacity: 1}
+    }).addTo(map);
+    map.getContainer().classList.add("gm-offline");
+    if (layerControl) layerControl.addOverlay(outlines, "Country outlines (offline)");
+    api.outlines = true;
+  }
+  if (!data.tiles || !tileLayer) showOutlines();
+  else tileLayer.once("tileerror", showOutlines);
+
+  if (map.getMaxZoom() === Infinity) map.setMaxZoom(18);   // no tile layer to set it
   if (data.bounds) map.fitBounds(data.bounds, {maxZoom: 8, animate: false});
   group.addTo(map);   // before adding markers: markercluster reports chunkProgress only on a map
-  if (group.addLayers) group.addLayers(markers);
-  else markers.forEach(function (m) { group.addLayer(m); });
   if (layerControl) layerControl.addOverlay(group, "Places");
-  if (!data.cluster || places.length === 0) progress(1, 1);
+  whenReady.push(openFromHash);
+  load(markers);
 
   map.attributionControl.addAttribution(data.attribution);
 
-  var legend = L.control({position: "bottomright"});
-  legend.onAdd = function () {
-    var box = el("div", "gm-legend leaflet-bar");
+  /* Region table: counts per configured region, collapsed by default. */
+  if (data.regionCounts.length) {
+    control("bottomleft", "gm-regions", function (box) {
+      var details = el("details"), table = el("table"), head = el("tr");
+      details.appendChild(el("summary", null, "Regions (" + data.regionCounts.length + ")"));
+      ["region", "layer", "places", "mentions", "articles"].forEach(function (h) {
+        head.appendChild(el("th", null, h));
+      });
+      table.appendChild(head);
+      data.regionCounts.forEach(function (c, r) {
+        var tr = el("tr");
+        tr.appendChild(el("td", null, regions[r]));
+        tr.appendChild(el("td", null, c[0]));
+        for (var k = 1; k < 4; k++) tr.appendChild(el("td", "gm-num", String(c[k])));
+        table.appendChild(tr);
+      });
+      details.appendChild(table);
+      box.appendChild(details);
+    });
+  }
+
+  control("bottomright", "gm-legend", function (box) {
     box.appendChild(el("strong", null, data.title));
-    var pin = el("div", "gm-entry");
-    pin.appendChild(el("span", "gm-pin gm-pin1 gm-swatch-pin"));
-    pin.appendChild(document.createTextNode(" place (size: mentions); numbers: clustered places"));
-    box.appendChild(pin);
-    data.legend.forEach(function (entry) {   // [label, outline, fill or "", fill opacity]
+    BUCKETS.forEach(function (text, b) {
+      var pin = el("div", "gm-entry");
+      pin.appendChild(el("span", "gm-pin gm-pin" + b + " gm-swatch-pin"));
+      pin.appendChild(document.createTextNode(" " + text));
+      box.appendChild(pin);
+    });
+    box.appendChild(el("div", "gm-entry", "numbers: clustered places"));
+    data.legend.forEach(function (entry) {   // [label, outline, fill, opacity(, shades, most)]
       var line = el("div", "gm-entry"), sw = el("span", "gm-swatch"), fill = el("span");
       sw.style.borderColor = entry[1];
-      if (entry[2]) {
+      if (entry[2] && !entry[4]) {
         fill.style.backgroundColor = entry[2];
         fill.style.opacity = Math.max(0.25, Math.min(1, entry[3] * 2));
         sw.appendChild(fill);
@@ -158,9 +408,16 @@ function geomapInit(map, layerControl, data) {
       line.appendChild(sw);
       line.appendChild(document.createTextNode(" " + entry[0]));
       box.appendChild(line);
+      if (entry[4]) {
+        var scale = el("div", "gm-entry gm-shades");
+        entry[4].forEach(function (colour) {
+          var s = el("span", "gm-shade");
+          s.style.backgroundColor = colour;
+          scale.appendChild(s);
+        });
+        scale.appendChild(document.createTextNode(" mentions 1\u2013" + entry[5]));
+        box.appendChild(scale);
+      }
     });
-    L.DomEvent.disableClickPropagation(box);
-    return box;
-  };
-  legend.addTo(map);
+  });
 }
