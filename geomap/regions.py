@@ -52,7 +52,7 @@ GEONAMES = "GeoNames (CC BY 4.0)"
 NE_ZIP = "ne_10m_admin_0_countries_deu.zip"
 
 LAYER_KEYS = ("name", "label", "description", "style", "show", "attribution", "sources")
-STYLE_KEYS = ("color", "fill", "opacity", "weight", "dash")
+STYLE_KEYS = ("color", "fill", "opacity", "weight", "dash", "choropleth")
 DEFAULT_STYLE = {"color": "#3388ff", "fill": "#3388ff", "opacity": 0.2, "weight": 2.0, "dash": None}
 SOURCE_KINDS = ("geojson", "shapefile", "wkt", "bbox", "country", "admin1", "union", "difference", "buffer")
 SOURCE_OPTIONS = {"geojson": ("name_property", "select"), "shapefile": ("name_property", "select")}
@@ -89,7 +89,7 @@ class Layer:
     name: str
     label: str
     description: str
-    style: Mapping[str, Any]          # color, fill (None: no fill), opacity (of the fill), weight, dash
+    style: Mapping[str, Any]          # color, fill (None: no fill), opacity (of the fill), weight, dash; choropleth when set
     show: bool                        # visible when the map opens
     regions: tuple[Region, ...]
     attribution: tuple[str, ...] = ()  # data credits the map must show (e.g. "Natural Earth")
@@ -201,6 +201,8 @@ class _LayerLoader:
             if not (isinstance(dash, str) and DASH.fullmatch(dash)):
                 raise self.doc.error(key + ("dash",), f"must be a dash pattern like '6 4' (got {dash!r})")
             style["dash"] = dash
+        if "choropleth" in spec:            # the map shades the regions by mention count
+            style["choropleth"] = self.doc.check(key + ("choropleth",), spec["choropleth"], "bool")
         return style
 
     def source(self, key: Key, value: Any, layer: str, notes: list[str],

@@ -79,7 +79,7 @@ def test_geojson_feature_collection_with_name_property_and_select(tmp_path):
             sources: [{geojson: a.geojson, name_property: code, select: [A3, A1]}]
           - name: renamed
             label: Renamed
-            style: {color: "#c0392b", opacity: 0.3, dash: "6 4"}
+            style: {color: "#c0392b", opacity: 0.3, dash: "6 4", choropleth: true}
             show: false
             sources: [{geojson: a.geojson, select: {two: Second}}]
         """)
@@ -88,6 +88,7 @@ def test_geojson_feature_collection_with_name_property_and_select(tmp_path):
     assert (renamed.label, renamed.show, renamed.regions[0].label) == ("Renamed", False, "Second")
     assert renamed.style["color"] == renamed.style["fill"] == "#c0392b"
     assert (renamed.style["opacity"], renamed.style["dash"]) == (0.3, "6 4")
+    assert renamed.style["choropleth"] is True and "choropleth" not in layers[0].style
     assert renamed.regions[0].geometry.contains(Point(20.5, 10.5))
 
 
@@ -342,6 +343,8 @@ def test_lines_are_not_regions(tmp_path):
      3, "layers[0].style.color", "must be a colour"),
     ("layers:\n  - name: a\n    style:\n      opacity: 2\n    sources: [{bbox: [0, 0, 1, 1]}]\n",
      4, "layers[0].style.opacity", "at most 1"),
+    ("layers:\n  - name: a\n    style:\n      choropleth: 'yes'\n    sources: [{bbox: [0, 0, 1, 1]}]\n",
+     4, "layers[0].style.choropleth", "true or false"),
     ("layers:\n  - {name: a, sources: [{bbox: [0, 0, 1, 1]}]}\n  - {name: a, sources: [{bbox: [0, 0, 1, 1]}]}\n",
      3, "layers[1].name", "already used"),
     ("layers:\n  - name: a\n    sources:\n      - geojson: missing.geojson\n", 4, "layers[0].sources[0].geojson",
