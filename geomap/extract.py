@@ -18,13 +18,20 @@ How a span is found, in order:
    (``Paris Hilton``, ``Jordan Henderson``, ``Rick Perry``) makes the run a person; a newspaper word
    after it (``Washington Post``) makes it a title; an unknown capitalised word before it means the
    gazetteer name is part of a longer name (half-match) unless it is a country or first-level area;
-   months, weekdays and common words at the start of a sentence are not places; surnames of persons
-   seen in the article are not places when they come back alone (``Perry said``).
-   An institution word after a place keeps the place (``Gainesville Police``, ``Ohio State``).
-5. *Demonyms* (``Ukrainian``) are reported only when ``ParseConfig.demonyms`` is on.
+   months, weekdays, titles and function words are not places, nor is a word the article also
+   writes in lowercase ("mobile"), nor a speaker (``Robertson said``); surnames of persons seen in
+   the article are not places when they come back alone; a place naming a disease or a currency
+   (``West Nile virus``, ``US$``) is not a mention. An institution word after a place keeps the
+   place (``Gainesville Police``, ``Ohio State``).
+5. *Streets* (``Main Street``, ``Orchard St.``, ``Highway 19``) are spans of their own; the resolver
+   places them at the article's town.
+6. *Demonyms* (``Ukrainian``) are reported only when ``ParseConfig.demonyms`` is on.
+
+The word lists below are closed classes written by the team; first names come from the US Census
+(``geomap/data/first_names.txt``) plus given names frequent in world news.
 
 :class:`Span` carries what the resolver needs: the gazetteer candidates, whether the span named an
-administrative unit (``region``, ``County``), and whether it is a dateline.
+administrative unit (``region``, ``County``), a dateline, a street, a demonym.
 """
 from __future__ import annotations
 
@@ -306,7 +313,14 @@ class Extractor:
                     kept.append((span, match.j - match.i == 1))
         # A surname of a person named in the article is not a place when it comes back alone.
         kept.sort(key=lambda pair: pair[0].start)
-        return [s for s, single in kept if not (single and s.key in persons and s.key not in self.pinned)]
+        out: list[Span] = []
+        for span, single in kept:
+            if single and span.key in persons and span.key not in self.pinned:
+                continue
+            if out and span.start < out[-1].end:
+                continue                       # an "X region" extension reaching the next name
+            out.append(span)
+        return out
 
     # -- candidate keys -------------------------------------------------------------------------
     def _key(self, name: str) -> str:
@@ -402,10 +416,22 @@ class Extractor:
 
     def _is_place(self, text: str, run: list[Token], m: _Match, cands: list, matched: dict,
                   lowercase_words: set[str], persons: set[str], person_from: list) -> bool:
+        """Whether a gazetteer match is meant as a place: first by the run around it, then, for a
+        one-word match, by the word itself."""
+        major = any(c.feature in _MAJOR for c in cands)
+        if not self._fits_run(text, run, m, cands, major, matched, persons, person_from):
+            return False
+        if m.j - m.i > 1:
+            return not _the_town(text, run[m.i], run, m, cands)
+        return self._word_is_place(text, run, m, cands, major, lowercase_words, persons)
+
+    def _fits_run(self, text: str, run: list[Token], m: _Match, cands: list, major: bool,
+                  matched: dict, persons: set[str], person_from: list) -> bool:
+        """False when the match is part of a person's name, of an organisation's or a newspaper's
+        name, of a longer proper name, or names something else (a disease, a currency)."""
         first = run[m.i]
         single = m.j - m.i == 1
         word = first.lower
-        major = any(c.feature in _MAJOR for c in cands)
         before = run[m.i - 1] if m.i > 0 and first.joint in ("space", "dot", "hyphen") else None
         after = run[m.j] if m.j < len(run) and run[m.j].joint in ("space", "hyphen") else None
         if person_from[0] is not None and person_from[0] <= m.i < person_from[1]:
@@ -416,27 +442,32 @@ class Extractor:
                 return False                   # "Gov. Rick Perry", "Mr Putin", "Emily Paris", "Tyrise M. Bell"
             if not self._harmless_before(run, m.i) and not major:
                 return False                   # half of a longer name: "Sam Houston", "Generation Charleston"
+            if before.lower in _SAINT and not major:
+                return False                   # "St. Patrick": a saint, or a place missing from the gazetteer
         if single and len(run) > 1 and not major and (word in MEDIA or word in INSTITUTION or word in TITLES
                                                        or word in FEATURE_HEADS):
             return False                       # head of an organisation: "Police", "Post", "Chamber of Commerce"
         if single and first.joint == "possessive" and not _strong(cands):
-            return False                       # "St. Patrick's Day" (but "the FBI's Atlanta office")
-        if before is not None and before.lower in _SAINT and not major:
-            return False                       # "St. Patrick": a saint, or a place missing from the gazetteer
+            return False                       # "Patrick's Day" (but "the FBI's Atlanta office")
+        if word in _SAINT and m.j < len(run) and run[m.j].joint == "possessive":
+            return False                       # "St. Patrick's Day", "St. John's School"
         if _media_after(run, m.j):
             return False                       # "Washington Post", "Lansing State Journal"
-        if run[m.i].lower in _SAINT and m.j < len(run) and run[m.j].joint == "possessive":
-            return False                       # "St. Patrick's Day", "St. John's School"
-        if after is not None:
-            if single and after.joint == "space" and first.joint not in ("connector", "possessive") \
-                    and word in self.first_names and self._surname(after) \
-                    and not (m.j in matched and self._major_at(m.j, matched)):
-                _mark_person(run, m.i, persons, person_from, self.normalize)
-                return False                   # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
-        if _named_after(text, run[m.j - 1].end):
-            return False                       # "West Nile virus", "Lassa fever", "US$5"
-        if not single:
-            return not _the_town(text, first, run, m, cands)
+        if after is not None and single and after.joint == "space" \
+                and first.joint not in ("connector", "possessive") \
+                and word in self.first_names and self._surname(after) \
+                and not (m.j in matched and self._major_at(m.j, matched)):
+            _mark_person(run, m.i, persons, person_from, self.normalize)
+            return False                       # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
+        return not _named_after(text, run[m.j - 1].end)   # "West Nile virus", "Lassa fever", "US$5"
+
+    def _word_is_place(self, text: str, run: list[Token], m: _Match, cands: list, major: bool,
+                       lowercase_words: set[str], persons: set[str]) -> bool:
+        """For a one-word match: not a month, weekday, title, function word, acronym, common word
+        of this article, nor a speaker ("Robertson said")."""
+        first = run[m.i]
+        word = first.lower
+        after = run[m.j] if m.j < len(run) and run[m.j].joint in ("space", "hyphen") else None
         if word in MONTHS or word in WEEKDAYS or word in NOT_PLACES or word in DESCRIPTIVE \
                 or word in DOT_JOINERS or (word in TITLES and (not major or after is not None)):
             return False                       # "Miss Cordiner" (but "Jackson, Miss.")
@@ -445,13 +476,13 @@ class Extractor:
             return False                       # acronyms: "WHO", "AIDS"
         if word in STOPWORDS and not major:
             return False
-        if first.sentence_start and before is None and word in _COMMON_OPENERS:
+        if first.sentence_start and m.i == 0 and word in _COMMON_OPENERS:
             return False
         if word in lowercase_words and not major and (first.sentence_start or not _strong(cands)):
             return False                       # the article uses it as a common word: "mobile", "hope"
         if not major and len(run) == 1 and _said(text, first) and not any(c.feature == "PPLC" for c in cands):
             persons.add(word)
-            return False                       # "Robertson said", "said Nelson"; not "Tbilisi says"
+            return False                       # "Robertson said", "said Nelson."; not "Tbilisi says"
         return True
 
     def _major_at(self, k: int, matched: dict) -> bool:
@@ -631,9 +662,9 @@ def _word_after(text: str, end: int) -> str:
     return text[end + 1:k]
 
 
+_DATELINE_REST = re.compile(r"[A-Z .]*(?:,|\s+(?:--|—|–|\(AP\)|\(Reuters\)))")
+
+
 def _dateline(text: str, tok: Token) -> bool:
     """``PARIS, Texas —`` / ``KYIV, Ukraine (AP) —`` / ``OMAHA --``: an upper-case place opening a paragraph."""
-    if not tok.upper or not tok.sentence_start:
-        return False
-    rest = text[tok.end:tok.end + 40]
-    return bool(re.match(r"[A-Z .]*(?:,|\s+(?:--|—|–|\(AP\)|\(Reuters\)))", rest))
+    return tok.upper and tok.sentence_start and _DATELINE_REST.match(text, tok.end, tok.end + 40) is not None
