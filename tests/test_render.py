@@ -5,6 +5,7 @@ Inputs are MapData built directly from real places (no gazetteer needed).
 from __future__ import annotations
 
 import dataclasses
+from datetime import date, timedelta
 import json
 import re
 from html.parser import HTMLParser
@@ -443,3 +444,112 @@ def test_empty_map_data_renders(tmp_path, config):
     written = render_outputs(MapData(), tmp_path, config, [])
     assert [p.name for p in written] == ["map.html", "places.geojson", "regions.csv"]
     assert payload(written[0].read_text(encoding="utf-8"))["places"] == []
+
+
+def test_place_page_lists_every_mention_with_passage_links_and_escapes(tmp_path):
+    data = make_data([
+        ("kherson-strike-1a2b3c4d", ["Strikes hit Kherson overnight",
+                                     f"Officials in Kherson said {HOSTILE} power was cut."],
+         f"Strikes {HOSTILE}", "2024-03-02"),
+        ("mariupol-port-5e6f7a8b", ["Ships returned to Mariupol, and Kherson waited."],
+         "Port of Mariupol reopens", "2023-11-20"),
+    ], regions={KHERSON.id: ("south",)})
+    layer = Layer("south", "South", "", {}, True, (Region("south", "South <i>", "south",
+                                                         box(30, 44, 38, 48)),))
+    config = dataclasses.replace(default_config(tmp_path), map=MapConfig(max_passages=1))
+    render_outputs(data, tmp_path, config, [layer])
+    page = (tmp_path / "places" / f"{place_page_name(KHERSON.id)}.html").read_text("utf-8")
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    assert "<script" not in page and "<img" not in page and "<i>" not in page
+    assert "South &lt;i&gt;" in page and "3 mentions in 2 articles" in page
+    links = parse_links(page)
+    passage_links = [h for h in links.hrefs if h.startswith("../articles/") and "#p" in h]
+    assert passage_links == ["../articles/kherson-strike-1a2b3c4d.html#p0",     # newest first
+                             "../articles/kherson-strike-1a2b3c4d.html#p1",
+                             "../articles/mariupol-port-5e6f7a8b.html#p0"]   # all, not just 1
+    assert "../map.html#place=geonames%3A706448" in links.hrefs
+    assert page.count("<mark>Kherson</mark>") == 3
+    assert "<h2><a href=\"../articles/kherson-strike-1a2b3c4d.html\">Strikes &lt;script&gt;" in page
+    for href in passage_links:                         # every anchor exists on its page
+        name, anchor = href.removeprefix("../articles/").split("#")
+        article_page = (tmp_path / "articles" / name).read_text("utf-8")
+        assert f'id="{anchor}"' in article_page
+
+
+def test_popup_row_names_the_place_page_and_article_dates(config, news):
+    data = payload(render_map(news, config, []))
+    row = row_for(data, KHERSON.id)
+    assert row[11] == place_page_name(KHERSON.id) and re.fullmatch(r"[a-z0-9_-]+", row[11])
+    days = row[12]
+    assert [str(date(1970, 1, 1) + timedelta(d)) for d in days] == ["2023-11-20", "2024-03-02"]
+    assert row_for(data, KYIV.id)[12] == [(date(2024, 3, 2) - date(1970, 1, 1)).days]
+
+
+def test_undated_articles_give_no_dates_to_filter_on(config):
+    data = make_data([("a-00000001", ["Kherson today"], "T", None),
+                      ("b-00000002", ["Kherson again"], "T", "not a date")])
+    assert row_for(payload(render_map(data, config, [])), KHERSON.id)[12] == []
+
+
+def two_layers():
+    south = Layer("south", "South", "", {"color": "#ff7800", "choropleth": True}, True,
+                  (Region("south/kherson", "Kherson oblast", "south", box(32, 46, 34, 47.5)),
+                   Region("south/donetsk", "Donetsk oblast", "south", box(37, 46.9, 38.5, 48)),
+                   Region("south/empty", "Empty", "south", box(20, 40, 21, 41))))
+    capital = Layer("capital", "=cmd|' /C calc'!A0", "", {}, False,
+                    (Region("capital", "@SUM(1+1)", "capital", box(30, 50, 31, 51)),))
+    return [south, capital]
+
+
+@pytest.fixture
+def regional():
+    return make_data([
+        ("kherson-strike-1a2b3c4d", ["Strikes hit Kherson", "Kherson and Kyiv"], "S", "2024-03-02"),
+        ("mariupol-port-5e6f7a8b", ["Mariupol and Kherson"], "P", "2023-11-20"),
+    ], regions={KHERSON.id: ("south/kherson",), MARIUPOL.id: ("south/donetsk",),
+                KYIV.id: ("capital",)})
+
+
+def test_regions_csv_counts_every_configured_region_and_defuses_formulas(tmp_path, config,
+                                                                         regional):
+    import csv
+
+    render_outputs(regional, tmp_path, config, two_layers())
+    text = (tmp_path / "regions.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    assert rows[0] == ["region", "label", "layer", "places", "mentions", "articles"]
+    assert rows[1:] == [
+        ["south/kherson", "Kherson oblast", "South", "1", "3", "2"],
+        ["south/donetsk", "Donetsk oblast", "South", "1", "1", "1"],
+        ["south/empty", "Empty", "South", "0", "0", "0"],            # zero rows kept
+        ["capital", "'@SUM(1+1)", "'=cmd|' /C calc'!A0", "1", "1", "1"],
+    ]
+
+
+def test_map_has_region_table_select_data_and_choropleth_shades(config, regional):
+    map_html = render_map(regional, config, two_layers())
+    data = payload(map_html)
+    assert data["regions"][:4] == ["Kherson oblast", "Donetsk oblast", "Empty", "@SUM(1+1)"]
+    assert data["regionCounts"] == [["South", 1, 3, 2], ["South", 1, 1, 1], ["South", 0, 0, 0],
+                                    ["=cmd|' /C calc'!A0", 1, 1, 1]]
+    assert row_for(data, KHERSON.id)[6] == [0]
+    most, fewer = shade(3, 3), shade(1, 3)
+    assert most == CHOROPLETH[-1] and fewer in CHOROPLETH[:-1] and shade(0, 3) is None
+    assert re.search(rf'"fillColor":\s*"{most}"', map_html)       # Kherson oblast, 3 mentions
+    assert re.search(rf'"fillColor":\s*"{fewer}"', map_html)      # Donetsk oblast, 1 mention
+    assert data["legend"][0][4:] == [list(CHOROPLETH), 3] and len(data["legend"][1]) == 4
+
+
+def test_shades_grow_with_mentions():
+    shades = [shade(n, 1000) for n in (1, 10, 100, 1000)]
+    ranks = [CHOROPLETH.index(s) for s in shades]
+    assert ranks == sorted(ranks) and ranks[0] < ranks[-1] == len(CHOROPLETH) - 1
+
+
+def test_render_outputs_can_redo_only_some_articles_and_their_places(tmp_path, config, news):
+    written = render_outputs(news, tmp_path, config, [], articles={"mariupol-port-5e6f7a8b"})
+    names = {p.relative_to(tmp_path).as_posix() for p in written}
+    assert names == {"map.html", "places.geojson", "regions.csv",
+                     "articles/mariupol-port-5e6f7a8b.html",
+                     f"places/{place_page_name(MARIUPOL.id)}.html",
+                     f"places/{place_page_name(KHERSON.id)}.html"}    # Kyiv: not in it
