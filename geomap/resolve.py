@@ -82,7 +82,7 @@ class Resolver:
         _inherit_qualified(groups)
         focus_c, focus_a = _focus(groups)
         for g in groups:
-            _add_focus(g, focus_c, focus_a)
+            _add_focus(g, focus_c, focus_a, groups)
             _choose(g)
         _add_nearness(groups)
         for g in groups:
@@ -240,13 +240,16 @@ def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
     return countries, admin1
 
 
-def _add_focus(g: _Group, countries: Counter, admin1: Counter) -> None:
-    if g.vote:
-        country, area, weight = g.vote
+def _add_focus(g: _Group, countries: Counter, admin1: Counter, groups: list[_Group]) -> None:
+    """Pull candidates towards the article's countries and areas, as voted by the *other* names
+    (a name and its namesakes, "Dublin" and "Dublin City", do not vote for each other)."""
+    own = [h.vote for h in groups if h.vote and _namesakes(h, g)]
+    if own:
         countries, admin1 = countries.copy(), admin1.copy()
-        countries[country] -= weight
-        if area:
-            admin1[area] -= weight
+        for country, area, weight in own:
+            countries[country] -= weight
+            if area:
+                admin1[area] -= weight
     tot_c = sum(countries.values())
     tot_a = sum(admin1.values())
     g.context = tot_c > 1e-9
@@ -264,6 +267,16 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter) -> None:
                 g.support.add(k)
                 terms.append((f"article is about {c.place.admin1 or c.admin1_code} ({share_a:.0%})", 2.0 * share_a))
         g.scores[k] = sum(v for _, v in terms)
+
+
+def _namesakes(a: _Group, b: _Group) -> bool:
+    """The same group, or names one of which starts the other ("Dublin", "Dublin City")."""
+    if a is b:
+        return True
+    if not a.spans or not b.spans:
+        return False
+    ka, kb = a.spans[0].key, b.spans[0].key
+    return ka.startswith(kb) or kb.startswith(ka)
 
 
 def _choose(g: _Group) -> None:
