@@ -300,11 +300,11 @@ class Extractor:
         kept: list[tuple[Span, bool]] = []
         for r, run in enumerate(groups):
             matches = self._longest_matches(r, run, keys, found)
-            streets = _streets(text, run)
-            if streets:
-                kept += [(s, False) for s in streets]
+            named = _streets(text, run) + _features(text, run, matches)
+            if named:
+                kept += [(s, False) for s in named]
                 matches = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end
-                                                         for s in streets)]
+                                                         for s in named)]
             matched = {k: m for m in matches for k in range(m.i, m.j)}
             person_from = [None, None]         # token range of a person's name in this run
             for match in matches:
@@ -527,6 +527,42 @@ _NAMED_AFTER = (" virus", " fever", " flu ", " ebolavirus", " hemorrhagic", " ha
 def _named_after(text: str, end: int) -> bool:
     """A place name used to name something else: a disease ("Marburg virus"), a currency ("US$")."""
     return text[end:end + 13].lower().startswith(_NAMED_AFTER)
+
+
+# Natural features written around a name: "Neches River", "Lake Opechee", "Fort Hood", "Gulf of Aden".
+FEATURE_SUFFIXES = frozenset("""river creek lake lakes island islands bay mountain mountains valley
+peninsula canyon desert glacier falls wilderness""".split())
+FEATURE_PREFIXES = frozenset("lake mount mt fort ft cape isle gulf sea bay".split())
+
+
+def _features(text: str, run: list[Token], matches: list[_Match]) -> list[Span]:
+    """Natural features and forts the gazetteer lacks, as unresolved spans, so that the town
+    inside ("Hudson" in "Hudson River", "Azov" in "Sea of Azov") is never taken instead. A feature
+    the gazetteer knows is a longer match and wins over this."""
+    whole = {(m.i, m.j) for m in matches if m.j - m.i > 1}
+    out = []
+    for k, tok in enumerate(run):
+        word = tok.lower
+        i = j = None
+        if word in FEATURE_SUFFIXES and k > 0 and tok.joint == "space" and _namey(run[k - 1]):
+            i, j = k - 1, k + 1
+        elif word in FEATURE_PREFIXES and k + 1 < len(run) and _namey(run[k + 1]) and (
+                run[k + 1].joint in ("space", "dot") or (run[k + 1].joint == "connector" and
+                                                         text[tok.end:run[k + 1].start] == " of ")):
+            i, j = k, k + 2
+        if i is None or any(a <= i and j <= b for a, b in whole) or (out and run[i].start < out[-1].end):
+            continue
+        start, end = run[i].start, run[j - 1].end
+        out.append(Span(start, end, text[start:end], text[start:end].casefold(), [],
+                        reasons=["a natural feature (or base) missing from the gazetteer"]))
+    return out
+
+
+def _namey(tok: Token) -> bool:
+    """A word that can be the proper part of a feature's name."""
+    word = tok.lower
+    return not (word in STOPWORDS or word in INSTITUTION or word in TITLES or word in MONTHS
+                or word in WEEKDAYS or word in FEATURE_SUFFIXES or word in STREET_WORDS)
 
 
 _STREET_ABBREVIATIONS = frozenset("st ave rd blvd pkwy hwy".split())

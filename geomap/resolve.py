@@ -263,7 +263,7 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter, groups: list[_Gro
             terms.append((f"article is about {c.place.country} ({share:.0%})", 3.0 * share))
         if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
-            if share_a:
+            if share_a > 1e-9:
                 g.support.add(k)
                 terms.append((f"article is about {c.place.admin1 or c.admin1_code} ({share_a:.0%})", 2.0 * share_a))
         g.scores[k] = sum(v for _, v in terms)

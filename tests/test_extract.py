@@ -80,6 +80,12 @@ def test_streets_are_one_span_and_hide_the_place_they_are_named_after(ex):
         ("Orchard St.", True), ("Wichita Drive", True), ("Highway 19", True), ("St. Louis", False)]
 
 
+def test_natural_features_missing_from_the_gazetteer_are_unresolved_spans_not_their_towns(ex):
+    spans = ex.spans("Barges on the Neches River passed Lake Opechee, near Fort Hood and Fort Worth.")
+    got = [(s.text, bool(s.candidates)) for s in spans]
+    assert got == [("Neches River", False), ("Lake Opechee", False), ("Fort Hood", False), ("Fort Worth", True)]
+
+
 def test_places_naming_diseases_and_currencies_are_not_mentions(ex):
     assert texts(ex, "West Nile virus and Marburg hemorrhagic fever cost US$5 million in Kenya.") == ["Kenya"]
 
