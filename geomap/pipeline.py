@@ -245,9 +245,10 @@ class _Refresh:
         self.store.meta_set(_META_PARSE, parse_fp)
         self.store.meta_set(_META_NAMES, names)
         regions_changed = self._update_regions(stage)
-        touched = {a.id for a, _ in todo} | gone
-        rendered = self._render(stage, render_fp, force=bool(touched or regions_changed),
-                                only=touched if complete and not regions_changed else None)
+        added = {a.id for a, why in todo if why == "new"}
+        partial = complete and not regions_changed and not deleted and len(added) == len(todo)
+        rendered = self._render(stage, render_fp, force=bool(todo or deleted or regions_changed),
+                                only=added if partial else None)
         totals = self.store.counts()
         return RefreshSummary(
             new=counts["new"], changed=counts["changed"], deleted=deleted, failed=len(failed),
@@ -362,8 +363,9 @@ class _Refresh:
                 only: set[str] | None) -> bool:
         """Write the outputs unless they are already up to date; True if written.
 
-        ``only``: the outputs were complete before this run and just these articles changed, so
-        only their pages (plus the map and GeoJSON) are written.
+        ``only``: the outputs were complete before this run and these articles are the only
+        change (all new: a changed or deleted article leaves stale place pages behind), so only
+        their pages and their places' pages are written with the map.
         """
         out_dir = self.config.resolve(self.config.map.output)
         if (not force and (out_dir / MAP_FILE).is_file()
@@ -399,66 +401,44 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                   only: set[str] | None = None) -> list[Path]:
     """Render into a temp folder inside ``out_dir``, then move each output into place.
 
-    Files move one by one with ``os.replace`` (atomic), article pages first, ``map.html`` last,
-    and pages of forgotten articles are removed only after that: at every instant each file is
-    complete and ``map.html`` is the previous or the new map, never a mix. Only the entries the
-    renderer creates are replaced: the store and anything else in ``out_dir`` are left alone.
+    Files move one by one with ``os.replace`` (atomic), pages first, ``map.html`` last, and
+    pages the new render no longer has are removed only after that: at every instant each file
+    is complete and ``map.html`` is the previous or the new map, never a mix. Only the entries
+    the renderer creates are replaced: the store and anything else in ``out_dir`` stay.
 
-    ``only``: re-render just these articles' pages (the others are current); None: all of them.
+    ``only``: just these articles are new since the last complete render, so only their pages
+    and those of the places they mention are written (``render_outputs(articles=...)``); None:
+    every page, and pages of forgotten articles and places are removed.
     """
+    import geomap.render
+
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(".render-*"):     # left by a killed refresh (we hold the lock)
         shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
-        data = store.map_data()
-        if only is None:
-            import geomap.render
-
-            produced = geomap.render.render_outputs(data, tmp, config, layers)
-        else:
-            produced = _render_some(data, tmp, config, layers, only)
+        produced = geomap.render.render_outputs(store.map_data(), tmp, config, layers, articles=only)
         rel = [Path(os.path.relpath(p, tmp)) for p in produced]
-        order = sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p)))
-        for path in order:
+        for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
             (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp / path, out_dir / path)
-        _remove_forgotten_pages(out_dir, data)
+        if only is None:
+            _remove_unlisted(out_dir, rel)
         return [out_dir / p for p in rel]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _render_some(data, out_dir: Path, config: Config, layers: list, ids: set[str]) -> list[Path]:
-    """The map, the GeoJSON and the pages of ``ids`` (those still stored)."""
-    from geomap.render.article_page import page_name, render_article
-    from geomap.render.geojson import places_geojson
-    from geomap.render.map import render_map
+def _remove_unlisted(out_dir: Path, rel: list[Path]) -> None:
+    """In the page folders (``articles/``, ``places/``), remove the files a full render did not
+    write: pages of forgotten articles and places."""
+    from geomap.render.place_page import PLACES_DIR
 
-    pages = out_dir / "articles"
-    pages.mkdir(parents=True, exist_ok=True)
-    written = [out_dir / MAP_FILE]
-    written[0].write_text(render_map(data, config, layers), encoding="utf-8", newline="\n")
-    places = {r.place.id: r.place for r in data.places}
-    for aid in sorted(ids & data.articles.keys()):
-        page = pages / f"{page_name(aid)}.html"
-        page.write_text(render_article(data.articles[aid], places, map_title=config.map.title),
-                        encoding="utf-8", newline="\n")
-        written.append(page)
-    geojson = out_dir / "places.geojson"
-    geojson.write_text(places_geojson(data), encoding="utf-8", newline="\n")
-    return written + [geojson]
-
-
-def _remove_forgotten_pages(out_dir: Path, data) -> None:
-    from geomap.render.article_page import page_name
-
-    keep = {f"{page_name(aid)}.html" for aid in data.articles}
-    pages = out_dir / "articles"
-    if pages.is_dir():
-        for page in pages.glob("*.html"):
-            if page.name not in keep:
-                page.unlink(missing_ok=True)
+    listed = {p.as_posix() for p in rel}
+    for folder in ("articles", PLACES_DIR):
+        for f in (out_dir / folder).rglob("*"):
+            if f.is_file() and f.relative_to(out_dir).as_posix() not in listed:
+                f.unlink(missing_ok=True)
 
 
 # --- the stages, created lazily ------------------------------------------------------------------

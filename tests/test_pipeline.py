@@ -100,7 +100,7 @@ def test_a_crash_while_rendering_leaves_the_previous_outputs(project, monkeypatc
         before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.suffix != ".sqlite"
                   and "sqlite" not in p.name}
 
-        def half_then_crash(data, out_dir, config, layers):
+        def half_then_crash(data, out_dir, config, layers, **options):
             (Path(out_dir) / "map.html").write_text("half a map")
             raise OSError("disk full")
 
@@ -204,7 +204,7 @@ def test_a_crash_mid_refresh_keeps_the_old_map_and_the_next_refresh_renders(mapp
         raise OSError("disk full")
 
     with monkeypatch.context() as m:
-        m.setattr(geomap.render.map, "render_map", crash)
+        m.setattr(geomap.render.map, "build_map", crash)
         with pytest.raises(OSError):
             refresh(_config(mapped_project))
     assert (mapped_project / "output" / "map.html").read_bytes() == old_map
@@ -329,3 +329,39 @@ def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_
         retried = [r.arg("q") for r in server.requests[before:]]
         assert retried and all(q.startswith("Geneva") for q in retried)   # only the failed query
         assert refresh(_config(project)).nothing_new
+
+
+# --- incremental outputs ---------------------------------------------------------------------
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    """Every page and data file of ``out`` (map.html as its data payload: folium ids are random)."""
+    files = {}
+    for p in out.rglob("*"):
+        if p.is_file() and "sqlite" not in p.name and not p.name.startswith("."):
+            data = p.read_bytes()
+            if p.name == "map.html":
+                data = re.search(rb'id="geomap-data">(.*?)</script>', data, re.S).group(1)
+            files[p.relative_to(out).as_posix()] = data
+    return files
+
+
+def test_an_incremental_render_equals_a_full_one_and_changes_fall_back_to_full(mapped_project):
+    config = _config(mapped_project)
+    refresh(config)
+    out = mapped_project / "output"
+    pages_before = {p: p.stat().st_mtime_ns for p in (out / "articles").glob("*.html")}
+    write(mapped_project / "articles" / "geneva.txt", THIRD)
+    assert refresh(config).rendered
+    assert {p: p.stat().st_mtime_ns for p in pages_before} == pages_before     # not rewritten
+    full = mapped_project / "full"
+    with Store(out / "geomap.sqlite") as store:
+        write_outputs(store, full, config, [])
+    assert _outputs(out) == _outputs(full)
+
+    (mapped_project / "articles" / "geneva.txt").write_text(THIRD.replace("Warsaw", "Lima"))
+    (mapped_project / "articles" / "valencia.md").unlink()
+    summary = refresh(config)
+    assert (summary.changed, summary.deleted) == (1, 1)
+    with Store(out / "geomap.sqlite") as store:
+        write_outputs(store, full, config, [])
+    assert _outputs(out) == _outputs(full)
