@@ -207,7 +207,7 @@ def tokenize(text: str) -> list[Token]:
 def _starts_sentence(text: str, start: int, previous: list[Token]) -> bool:
     """True when only quotes/brackets separate ``start`` from the text start or a sentence end."""
     i = start - 1
-    while i >= 0 and text[i] in " \t\"'“”‘’([{«—–-*#>•":
+    while i >= 0 and text[i] in " \t\r\"'“”‘’([{«—–-*#>•":
         if text[i] in "—–-" and i > 0 and text[i - 1] not in " \n":
             break
         i -= 1
