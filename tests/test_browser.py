@@ -96,7 +96,8 @@ def test_markers_popup_passage_link_and_back_to_the_map(site, browser_page):
     assert unquote(page.url.split("#place=")[1]) == KHERSON.id
     wait_ready(page)
     assert popup_title(page) == "Kherson"
-    assert page.problems == []
+    assert page.problems == [] and page.aborted == []     # nothing asked of the network
+    assert page.evaluate("window.geomap.outlines") is True  # tiles: none -> offline outlines
 
 
 @pytest.mark.parametrize("cluster", [True, False])
@@ -143,4 +144,145 @@ def test_article_page_with_hostile_text_runs_nothing(site, browser_page):
     assert "<script>alert(1)</script>" in page.locator("#p1").inner_text()
     assert page.locator("main img, main script").count() == 0
     assert page.evaluate("document.scripts.length") == 0
+    assert page.problems == []
+
+
+def test_all_mentions_link_opens_the_place_page_and_its_passage_links_work(site, browser_page):
+    page = browser_page
+    page.goto((site / "map.html").as_uri() + "#place=" + MARIUPOL.id.replace(":", "%3A"))
+    wait_ready(page)
+    link = page.locator(".gm-pop a.gm-all")
+    assert link.inner_text() == "all 2 mentions"
+    link.click()
+    page.wait_for_url("**/places/*.html")
+    assert page.locator("h1").inner_text() == "Mariupol"
+    assert page.locator("main blockquote mark").count() == 2
+    page.locator("main a.passage").first.click()
+    page.wait_for_url("**/articles/mariupol-port-5e6f7a8b.html#p0")
+    assert page.locator("p:target mark").first.inner_text() == "Mariupol"
+    assert page.problems == [] and page.aborted == []
+
+
+def test_place_page_names_made_in_the_browser_match_the_files(tmp_path, browser_page):
+    data = make_data([("a-00000001", ["Kherson"], "T", "2024-01-01")])
+    mention = data.places[0].mentions
+    odd = ["x:Kyïv’ (old)*~!", "nominatim:way/1_2.3", "emoji:\U0001F30D", "test:" + "é" * 60]
+    for i, place_id in enumerate(odd):
+        data.places.append(PlaceRecord(Place(place_id, f"Odd {i}", 10 + i, 10, "UA"), (), mention))
+    render_outputs(data, tmp_path, offline_config(tmp_path, cluster=False), [])
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    wait_ready(page)
+    for i, place_id in enumerate(odd):
+        page.evaluate(f"window.geomap.open({place_id!r})")
+        page.wait_for_function(f"document.querySelector('.gm-pop h3').textContent === 'Odd {i}'")
+        href = page.locator(".gm-pop a.gm-all").get_attribute("href")
+        assert (tmp_path / unquote(href)).is_file(), (place_id, href)
+    assert page.problems == []
+
+
+def test_search_finds_a_place_by_name_and_opens_it(site, browser_page):
+    page = browser_page
+    page.goto((site / "map.html").as_uri())
+    wait_ready(page)
+    box = page.locator(".gm-search input")
+    box.fill("mariu")                      # a prefix, any case
+    box.press("Enter")
+    assert popup_title(page) == "Mariupol"
+    box.fill("Atlantis")
+    box.press("Enter")
+    assert page.locator(".gm-search .gm-note").inner_text() == "not on the map"
+    box.fill("")
+    box.focus()                            # the names list is made on first focus
+    assert page.locator("#gm-place-names option").count() == 3
+    assert page.problems == []
+
+
+def shown_ids(page) -> set[str]:
+    return set(page.evaluate(
+        "window.geomap.group.getLayers().map(function (m) { return m.geomapRow[0]; })"))
+
+
+def test_date_filter_hides_places_not_mentioned_in_the_range(site, browser_page):
+    page = browser_page
+    page.goto((site / "map.html").as_uri())
+    wait_ready(page)
+    dates = page.locator(".gm-dates input")
+    assert dates.first.get_attribute("min") == "2023-11-20"
+    assert dates.first.get_attribute("max") == "2024-03-02"
+    dates.first.fill("2024-01-01")         # Mariupol is only in the 2023-11-20 article
+    wait_ready(page)
+    assert shown_ids(page) == {KHERSON.id, KYIV.id}
+    assert page.locator(".gm-filters .gm-note").inner_text() == "showing 2 of 3 places"
+    dates.nth(1).fill("2023-12-31")        # from 2024-01-01 to 2023-12-31: nothing
+    wait_ready(page)
+    assert shown_ids(page) == set() and page.evaluate("window.geomap.shown") == 0
+    dates.first.fill("")
+    wait_ready(page)
+    assert shown_ids(page) == {KHERSON.id, MARIUPOL.id}   # Kyiv: only in 2024-03-02
+    page.evaluate(f"window.location.hash = 'place=' + encodeURIComponent({KYIV.id!r})")
+    assert popup_title(page) == "Kyiv"     # a link to a hidden place clears the filters
+    assert dates.nth(1).input_value() == "" and len(shown_ids(page)) == 3
+    assert page.problems == []
+
+
+def test_kind_overlays_toggle_markers_and_show_hostile_kinds_as_text(site, browser_page):
+    page = browser_page
+    page.goto((site / "map.html").as_uri())
+    wait_ready(page)
+    page.locator(".leaflet-control-layers").hover()
+    overlays = page.locator(".leaflet-control-layers-overlays label")
+    assert overlays.filter(has_text="Places: city (2)").count() == 1
+    hostile = overlays.filter(has_text="<img src=x onerror=alert(1)>")
+    assert hostile.count() == 1 and hostile.locator("img, script").count() == 0
+    overlays.filter(has_text="Places: city (2)").locator("input").click()
+    wait_ready(page)
+    assert shown_ids(page) == {KHERSON.id}      # its kind is the hostile string
+    overlays.filter(has_text="Places: city (2)").locator("input").click()
+    wait_ready(page)
+    assert len(shown_ids(page)) == 3
+    assert page.problems == []
+
+
+def test_region_select_and_table(tmp_path, browser_page):
+    from shapely.geometry import box
+    from geomap.regions import Layer, Region
+
+    data = make_data([("k-00000001", ["Kherson and Mariupol", "Kyiv"], "T", "2024-01-01")],
+                     regions={KHERSON.id: ("south/kherson",), MARIUPOL.id: ("south/donetsk",)})
+    layer = Layer("south", "South", "", {"color": "#ff7800", "choropleth": True}, True,
+                  (Region("south/kherson", "Kherson <b>oblast</b>", "south", box(32, 46, 34, 47.5)),
+                   Region("south/donetsk", "Donetsk oblast", "south", box(37, 46.9, 38.5, 48)),
+                   Region("south/empty", "Empty", "south", box(20, 40, 21, 41))))
+    render_outputs(data, tmp_path, offline_config(tmp_path), [layer])
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    wait_ready(page)
+    page.locator(".gm-filters select").select_option(label="Kherson <b>oblast</b> (South)")
+    wait_ready(page)
+    assert shown_ids(page) == {KHERSON.id}
+    page.locator(".gm-filters select").select_option(label="Empty (South)")
+    wait_ready(page)
+    assert shown_ids(page) == set()
+    page.locator(".gm-regions summary").click()
+    rows = page.locator(".gm-regions tr")
+    assert rows.count() == 4
+    assert rows.nth(1).inner_text().split("\t") == ["Kherson <b>oblast</b>", "South", "1", "1", "1"]
+    assert rows.nth(3).inner_text().split("\t") == ["Empty", "South", "0", "0", "0"]
+    assert page.locator(".gm-regions b").count() == 0
+    assert page.locator(".gm-legend .gm-shade").count() == 5
+    assert page.problems == []
+
+
+def test_offline_outlines_replace_tiles_that_cannot_load(tmp_path, browser_page):
+    data = make_data([("a-00000001", ["Kherson"], "T", "2024-01-01")])
+    config = default_config(tmp_path)
+    config = dataclasses.replace(config, map=MapConfig(assets="inline"))   # OpenStreetMap tiles
+    render_outputs(data, tmp_path, config, [])
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    wait_ready(page)
+    page.wait_for_function("window.geomap.outlines === true", timeout=10_000)
+    assert any("tile.openstreetmap.org" in url for url in page.aborted)
+    assert page.locator(".leaflet-gm-base-pane path").count() > 100
     assert page.problems == []

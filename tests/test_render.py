@@ -479,10 +479,24 @@ def test_place_page_lists_every_mention_with_passage_links_and_escapes(tmp_path)
 def test_popup_row_names_the_place_page_and_article_dates(config, news):
     data = payload(render_map(news, config, []))
     row = row_for(data, KHERSON.id)
-    assert row[11] == place_page_name(KHERSON.id) and re.fullmatch(r"[a-z0-9_-]+", row[11])
-    days = row[12]
-    assert [str(date(1970, 1, 1) + timedelta(d)) for d in days] == ["2023-11-20", "2024-03-02"]
+    assert row[11] == 0                  # geomap.js derives the page name from the id
+    first, step = row[12]                # days since 1970, then days after the previous date
+    assert str(date(1970, 1, 1) + timedelta(first)) == "2023-11-20"
+    assert str(date(2023, 11, 20) + timedelta(step)) == "2024-03-02"
     assert row_for(data, KYIV.id)[12] == [(date(2024, 3, 2) - date(1970, 1, 1)).days]
+
+
+def test_place_page_names_are_safe_distinct_and_long_ids_are_carried(config, news):
+    assert place_page_name(KHERSON.id) == "geonames_3A706448"
+    assert place_page_name("nominatim:way/1_2") == "nominatim_3Away_2F1_5F2"
+    assert place_page_name("geomap:kyiv") != place_page_name("geomap_3Akyiv")
+    assert place_page_name("x:Kyïv ’") == "x_3AKy_C3_AFv_20_E2_80_99"
+    long_id = "test:" + "é" * 60
+    for place_id in ("../../etc/passwd", "a/b", "", long_id, "\ud800"):
+        assert re.fullmatch(r"[A-Za-z0-9_-]{1,100}", place_page_name(place_id)), place_id
+    news.places.append(PlaceRecord(dataclasses.replace(KYIV, id=long_id), (),
+                                   news.places[0].mentions[:1]))
+    assert row_for(payload(render_map(news, config, [])), long_id)[11] == place_page_name(long_id)
 
 
 def test_undated_articles_give_no_dates_to_filter_on(config):

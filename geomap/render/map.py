@@ -29,7 +29,7 @@ from geomap.errors import ConfigError
 from geomap.render.article_page import page_name
 from geomap.render.assets import Asset, inline_tag, link_tag, offline_assets
 from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord
-from geomap.render.place_page import PLACES_DIR, place_page_name
+from geomap.render.place_page import escaped_name, place_page_name
 from geomap.render.region_counts import RegionCount, region_counts
 
 QUOTE_WIDTH = 240              # characters of passage quoted around a mention in a pop-up
@@ -207,10 +207,12 @@ class _Payload:
         return [article_no, q.anchor, text_no, offset, q.b - q.a, flags, marks]
 
     def _dates(self, record: PlaceRecord) -> list[int]:
-        """The distinct article dates of a place's mentions, as days since 1970-01-01."""
+        """The distinct article dates of a place's mentions: the first as days since 1970-01-01,
+        each next one as days after the previous (small numbers keep the page small)."""
         days = {self.days.get(m.article_id) for m in record.mentions}
         days.discard(None)
-        return sorted(days)
+        ordered = sorted(days)
+        return ordered[:1] + [b - a for a, b in zip(ordered, ordered[1:])]
 
     def build(self, legend: list[list[Any]], credits: list[str], title: str,
               counts: list[RegionCount]) -> dict[str, Any]:
@@ -224,13 +226,22 @@ class _Payload:
             places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
                            [self._region(r) for r in record.regions], len(record.mentions),
                            len({m.article_id for m in record.mentions}), rows, n_passages,
-                           place_page_name(p.id), self._dates(record)])
+                           _page_field(p.id), self._dates(record)])
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
                 "bounds": _bounds(self.data), "articles": self.articles,
                 "regions": self.regions, "texts": self.texts, "places": places,
                 "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
                 "tiles": not _no_tiles(self.settings),
                 "attribution": _ATTRIBUTION + "".join(f" · {c}" for c in credits)}
+
+
+def _page_field(place_id: str) -> str | int:
+    """The place page's name for the map's data: 0 when geomap.js can derive it from the id."""
+    page = place_page_name(place_id)
+    try:
+        return 0 if page == escaped_name(place_id) else page
+    except UnicodeEncodeError:
+        return page
 
 
 def _day(published: str | None) -> int | None:

@@ -6,7 +6,10 @@ article page. Like the article pages: no script, a CSP that forbids every reques
 """
 from __future__ import annotations
 
+import hashlib
 import html
+import re
+import string
 from urllib.parse import quote
 
 from geomap.render.article_page import _css, _environment, page_name, place_href
@@ -15,9 +18,33 @@ from geomap.render.data import ArticleRecord, PlaceRecord
 PLACES_DIR = "places"
 
 
+_KEEP = frozenset(string.ascii_letters + string.digits + "-")
+_MAX_NAME = 100
+
+
+def escaped_name(place_id: str) -> str:
+    """``place_id`` with every character but ``[A-Za-z0-9-]`` written as ``_XX`` per UTF-8 byte.
+
+    Reversible (so distinct ids never share a page) and cheap to repeat in the browser, which
+    is why the map's data need not carry the page names: ``geonames:706448`` →
+    ``geonames_3A706448``. geomap.js has the same function (``placePage``).
+    """
+    return "".join(c if c in _KEEP else "".join(f"_{b:02X}" for b in c.encode("utf-8"))
+                   for c in place_id)
+
+
 def place_page_name(place_id: str) -> str:
-    """The file stem of a place's page (ids such as ``geonames:1`` get a slug and a hash)."""
-    return page_name(place_id)
+    """The file stem of a place's page: ``escaped_name``, or a slug and hash when that is long
+    (or the id is not valid Unicode): then the map's data carries the name."""
+    try:
+        name = escaped_name(place_id)
+    except UnicodeEncodeError:
+        name = ""
+    if name and len(name) <= _MAX_NAME:
+        return name
+    slug = re.sub(r"[^a-z0-9-]+", "-", place_id.lower()).strip("-")[:60]
+    digest = hashlib.sha1(place_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    return f"{slug or 'place'}-{digest}"
 
 
 def _quote_html(text: str, a: int, b: int, spans: list[tuple[int, int]], cut: tuple[bool, bool]

@@ -2,9 +2,9 @@
 
 Shown by geomap.js when ``map.tiles: none`` or when the tile server cannot be reached, so a map
 opened offline still has the world's shape under its markers. Outlines come from the Natural
-Earth 10m countries that ``geomap.regions.country_outline`` reads, simplified to ~0.05° (a few km,
-invisible at the zoom levels where outlines matter) with coordinates rounded to 0.01°: about
-1 MB of GeoJSON. Building it takes a few seconds, so the result is cached on disk per data version.
+Earth 10m countries that ``geomap.regions.country_outline`` reads, simplified to 0.08° (under 10 km,
+fine at the zoom levels where outlines matter) with coordinates rounded to 0.01°: about
+0.7 MB of GeoJSON. Building it takes a few seconds, so the result is cached on disk per data version.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-TOLERANCE = 0.05          # degrees: simplification tolerance
+TOLERANCE = 0.08          # degrees: simplification tolerance
 PRECISION = 2             # decimals kept in coordinates
 _FORMAT = 1               # bump when the output changes
 

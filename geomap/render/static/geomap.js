@@ -2,7 +2,9 @@
  * base map and #place=<id> links for map.html.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
- *                    quotes, passages, place page, [article dates as days since 1970-01-01]];
+ *                    quotes, passages, place page (0: placePage(id)), dates];
+ * dates: the distinct article dates, the first in days since 1970-01-01, each next one as days
+ *        after the previous;
  * quotes: [article#, passage anchor (-1: none), text#, offset, length, cut flags (1: start,
  *          2: end), [start, end, ...] highlights relative to the quote];
  * data.articles rows: [page, title, date]; data.texts: quoted passage text, shared by quotes;
@@ -33,6 +35,16 @@ function geomapInit(map, layerControl, data, tileLayer) {
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
+  /* The place page's file stem, as render.place_page.escaped_name makes it. */
+  function placePage(row) {
+    if (row[11]) return row[11];
+    return row[0].replace(/[^A-Za-z0-9-]/gu, function (c) {
+      var e = encodeURIComponent(c);
+      return e !== c ? e.replace(/%/g, "_")
+        : "_" + ("0" + c.charCodeAt(0).toString(16).toUpperCase()).slice(-2);
+    });
+  }
+
   function articleHref(page, anchor) {
     return "articles/" + encodeURIComponent(page) + ".html" + (anchor >= 0 ? "#p" + anchor : "");
   }
@@ -60,7 +72,7 @@ function geomapInit(map, layerControl, data, tileLayer) {
     var count = el("p", "gm-count",
       plural(row[7], "mention") + " in " + plural(row[8], "article") + " \u00b7 ");
     var all = el("a", "gm-all", "all " + plural(row[7], "mention"));
-    all.href = "places/" + encodeURIComponent(row[11]) + ".html";
+    all.href = "places/" + encodeURIComponent(placePage(row)) + ".html";
     count.appendChild(all);
     box.appendChild(count);
     var list = el("ol", "gm-quotes"), item = null, previous = -1;
@@ -134,11 +146,12 @@ function geomapInit(map, layerControl, data, tileLayer) {
   var state = {kinds: {}, region: -1, from: null, to: null};
   places.forEach(function (row) { state.kinds[row[2]] = true; });
 
-  function inDates(days) {
+  function inDates(steps) {
     if (state.from === null && state.to === null) return true;
-    for (var i = 0; i < days.length; i++) {
-      if ((state.from === null || days[i] >= state.from) &&
-          (state.to === null || days[i] <= state.to)) return true;
+    for (var i = 0, day = 0; i < steps.length; i++) {
+      day += steps[i];
+      if (state.to !== null && day > state.to) return false;
+      if (state.from === null || day >= state.from) return true;
     }
     return false;
   }
@@ -266,8 +279,15 @@ function geomapInit(map, layerControl, data, tileLayer) {
 
   /* Filters: region select and article date range. */
   var status = null, fromInput = null, toInput = null, regionSelect = null;
-  var allDays = [];
-  places.forEach(function (row) { if (row[12].length) allDays.push(row[12][0], row[12][row[12].length - 1]); });
+  var firstDay = Infinity, lastDay = -Infinity;
+  places.forEach(function (row) {
+    var steps = row[12], day = 0;
+    for (var i = 0; i < steps.length; i++) day += steps[i];
+    if (steps.length) {
+      firstDay = Math.min(firstDay, steps[0]);
+      lastDay = Math.max(lastDay, day);
+    }
+  });
   function isoDay(days) { return new Date(days * DAY).toISOString().slice(0, 10); }
   function dayOf(value) { return value ? Math.floor(Date.parse(value) / DAY) : null; }
 
@@ -291,9 +311,9 @@ function geomapInit(map, layerControl, data, tileLayer) {
     [fromInput, toInput].forEach(function (input, k) {
       input.type = "date";
       input.setAttribute("aria-label", k ? "articles up to" : "articles from");
-      if (allDays.length) {
-        input.min = isoDay(Math.min.apply(null, allDays));
-        input.max = isoDay(Math.max.apply(null, allDays));
+      if (firstDay <= lastDay) {
+        input.min = isoDay(firstDay);
+        input.max = isoDay(lastDay);
       }
       input.addEventListener("change", function () {
         filter({from: dayOf(fromInput.value), to: dayOf(toInput.value)});
