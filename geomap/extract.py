@@ -116,12 +116,13 @@ defender forward quarterback pitcher guard goalkeeper striker midfielder""".spli
 
 # Words after a place that make the run a newspaper or broadcaster ("Washington Post").
 MEDIA = frozenset("""post times journal tribune herald gazette chronicle news daily telegraph
-observer examiner inquirer register courier sentinel star globe sun standard independent
+observer inquirer register courier sentinel star globe sun standard independent
 guardian mirror express record bulletin dispatch enquirer review reporter ledger beacon
 press-herald constitution free-press""".split())
 
 # Lowercase words that may sit inside a proper name between capitalised words.
-CONNECTORS = frozenset("of the and de del della der des di do dos da das du la le les van von y upon on al el".split())
+CONNECTORS = frozenset("""of the and de del della der des di do dos da das du la le les van von y upon on
+al el es ul ad bin ibn am an im ob sur sous en ter ten aan""".split())
 
 # Directions and descriptions before a place that do not make a longer name ("Northeast Georgia").
 DESCRIPTIVE = frozenset("""north south east west northern southern eastern western central
@@ -423,7 +424,7 @@ class Extractor:
             return False
         if m.j - m.i > 1:
             return not _the_town(text, run[m.i], run, m, cands)
-        return self._word_is_place(text, run, m, cands, major, lowercase_words, persons)
+        return self._word_is_place(text, run, m, cands, major, lowercase_words)
 
     def _fits_run(self, text: str, run: list[Token], m: _Match, cands: list, major: bool,
                   matched: dict, persons: set[str], person_from: list) -> bool:
@@ -462,14 +463,14 @@ class Extractor:
         return not _named_after(text, run[m.j - 1].end)   # "West Nile virus", "Lassa fever", "US$5"
 
     def _word_is_place(self, text: str, run: list[Token], m: _Match, cands: list, major: bool,
-                       lowercase_words: set[str], persons: set[str]) -> bool:
+                       lowercase_words: set[str]) -> bool:
         """For a one-word match: not a month, weekday, title, function word, acronym, common word
         of this article, nor a speaker ("Robertson said")."""
         first = run[m.i]
         word = first.lower
         after = run[m.j] if m.j < len(run) and run[m.j].joint in ("space", "hyphen") else None
         if word in MONTHS or word in WEEKDAYS or word in NOT_PLACES or word in DESCRIPTIVE \
-                or word in DOT_JOINERS or (word in TITLES and (not major or after is not None)):
+                or word in DOT_JOINERS or word in STREET_WORDS or (word in TITLES and (not major or after is not None)):
             return False                       # "Miss Cordiner" (but "Jackson, Miss.")
         if first.upper and len(word) <= 4 and not _dateline(text, first) \
                 and not any(c.name_kind == "abbr" for c in cands):
@@ -481,7 +482,6 @@ class Extractor:
         if word in lowercase_words and not major and (first.sentence_start or not _strong(cands)):
             return False                       # the article uses it as a common word: "mobile", "hope"
         if not major and len(run) == 1 and _said(text, first) and not any(c.feature == "PPLC" for c in cands):
-            persons.add(word)
             return False                       # "Robertson said", "said Nelson."; not "Tbilisi says"
         return True
 
@@ -506,7 +506,8 @@ class Extractor:
         return not (
             word in INSTITUTION or word in ADMIN_WORDS or word in MEDIA or word in STOPWORDS
             or word in TITLES or word in MONTHS or word in WEEKDAYS or word in FEATURE_HEADS
-            or word in DESCRIPTIVE or word in NOT_PLACES or tok.upper or tok.joint == "possessive")
+            or word in DESCRIPTIVE or word in NOT_PLACES or word in STREET_WORDS or tok.upper
+            or tok.joint == "possessive")
 
     def _harmless_before(self, run: list[Token], i: int) -> bool:
         """Whether the token before ``i`` leaves the match a name of its own ("Northeast Georgia")."""
@@ -520,7 +521,7 @@ class Extractor:
         return prev.sentence_start and i == 1 and word.endswith(("ing", "ed", "ly"))
 
 
-_NAMED_AFTER = (" virus", " fever", " flu ", " ebolavirus", " hemorrhagic", " haemorrhagic", " disease",
+_NAMED_AFTER = (" virus", " fever", " ebolavirus", " hemorrhagic", " haemorrhagic", " disease",
                 "$", " dollar")
 
 
@@ -635,7 +636,8 @@ def _the_town(text: str, first: Token, run: list[Token], m: _Match, cands: list)
     if m.j - m.i == 2 and first.lower == "the" and (run[m.i + 1].lower in INSTITUTION
                                                    or run[m.i + 1].lower in FEATURE_HEADS):
         return True
-    return len(run) == m.j - m.i > 1 and bool(cands) and all(c.feature.startswith("PPL") for c in cands) \
+    return len(run) == m.j - m.i > 1 and bool(cands) and all(c.population < 50_000 for c in cands
+                                                             if c.name_kind == "name") and all(c.feature.startswith("PPL") for c in cands) \
         and text[max(0, first.start - 4):first.start] in ("the ", "The ")
 
 

@@ -144,6 +144,12 @@ def test_speaker_rule_spares_places_after_a_preposition_or_before_a_noun(ex):
     assert texts(ex, "The case is open, said Henderson.") == []
 
 
+def test_multiword_connectors_and_medical_examiners(ex):
+    assert texts(ex, "The forum met in Dar es Salaam.") == ["Dar es Salaam"]
+    assert texts(ex, "The Tarrant County Medical Examiner said so.") == ["Tarrant County"]
+    assert texts(ex, "The Florida Highway Patrol came.") == ["Florida"]
+
+
 def test_newspaper_word_anywhere_in_the_name(ex):
     assert texts(ex, "The Lansing State Journal and the Atlanta Journal-Constitution agreed.") == []
 
@@ -173,6 +179,7 @@ def test_months_and_weekdays(ex, text):
 def test_organisation_heads_and_newspapers(ex):
     assert texts(ex, "The Gainesville Police said the Chamber of Commerce closed.") == ["Gainesville"]
     assert texts(ex, "Officials at the White House said nothing.") == []
+    assert texts(ex, "They cleaned up the Da Nang airport.") == ["Da Nang"]      # a city, not a building
 
 
 def test_common_word_used_lowercase_in_the_article_is_not_a_small_town(ex, gaz):
