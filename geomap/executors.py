@@ -91,7 +91,9 @@ class DaskExecutor(SerialExecutor):
 
     def parse_many(self, texts: Sequence[str], explain: bool = False) -> Iterator[list[Mention]]:
         chunks = [list(texts[i:i + CHUNK]) for i in range(0, len(texts), CHUNK)]
-        futures = self._client.map(_dask_chunk, chunks, args=self._args, explain=explain, pure=False)
+        gazetteer, settings = self._args
+        futures = self._client.map(_dask_chunk, chunks, gazetteer=gazetteer, settings=settings,
+                                   explain=explain, pure=False)
         try:
             for future in futures:
                 yield from future.result()
