@@ -207,13 +207,14 @@ def test_date_filter_hides_places_not_mentioned_in_the_range(site, browser_page)
     page = browser_page
     page.goto((site / "map.html").as_uri())
     wait_ready(page)
+    page.locator(".gm-filters summary").click()
     dates = page.locator(".gm-dates input")
     assert dates.first.get_attribute("min") == "2023-11-20"
     assert dates.first.get_attribute("max") == "2024-03-02"
     dates.first.fill("2024-01-01")         # Mariupol is only in the 2023-11-20 article
     wait_ready(page)
     assert shown_ids(page) == {KHERSON.id, KYIV.id}
-    assert page.locator(".gm-filters .gm-note").inner_text() == "showing 2 of 3 places"
+    assert page.locator(".gm-filters .gm-note").inner_text() == "(2 of 3)"
     dates.nth(1).fill("2023-12-31")        # from 2024-01-01 to 2023-12-31: nothing
     wait_ready(page)
     assert shown_ids(page) == set() and page.evaluate("window.geomap.shown") == 0
@@ -258,6 +259,7 @@ def test_region_select_and_table(tmp_path, browser_page):
     page = browser_page
     page.goto((tmp_path / "map.html").as_uri())
     wait_ready(page)
+    page.locator(".gm-filters summary").click()
     page.locator(".gm-filters select").select_option(label="Kherson <b>oblast</b> (South)")
     wait_ready(page)
     assert shown_ids(page) == {KHERSON.id}

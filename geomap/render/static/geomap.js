@@ -169,7 +169,7 @@ function geomapInit(map, layerControl, data, tileLayer) {
     if (group.addLayers) group.addLayers(list);
     else list.forEach(function (m) { group.addLayer(m); });
     if (!data.cluster || list.length === 0) progress(1, 1);
-    if (status) status.textContent = "showing " + list.length + " of " + plural(places.length, "place");
+    if (status) status.textContent = "(" + list.length + " of " + places.length + ")";
   }
 
   /* Re-filter; ``changes`` may set kinds, region, from, to (days since 1970, or null). */
@@ -291,8 +291,12 @@ function geomapInit(map, layerControl, data, tileLayer) {
   function isoDay(days) { return new Date(days * DAY).toISOString().slice(0, 10); }
   function dayOf(value) { return value ? Math.floor(Date.parse(value) / DAY) : null; }
 
-  control("topright", "gm-filters", function (box) {
-    box.appendChild(el("strong", null, "Filter places"));
+  control("topleft", "gm-filters", function (outer) {   // collapsed until needed
+    var box = el("details"), summary = el("summary", null, "Filter places ");
+    status = el("span", "gm-note");
+    summary.appendChild(status);
+    box.appendChild(summary);
+    outer.appendChild(box);
     if (data.regionCounts.length) {
       regionSelect = el("select");
       regionSelect.setAttribute("aria-label", "only places in this region");
@@ -324,8 +328,6 @@ function geomapInit(map, layerControl, data, tileLayer) {
     dates.appendChild(el("span", null, " to "));
     dates.appendChild(toInput);
     box.appendChild(dates);
-    status = el("div", "gm-note");
-    box.appendChild(status);
   });
 
   var kindLayers = {};

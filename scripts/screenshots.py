@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Screenshots of the map and of an article page for the README (``docs/screenshots/``:
+``map.png``, ``map-popup.png``, ``article.png``).
+
+Runs the real pipeline (``geomap.pipeline.refresh``) on the repository's ``articles/`` with the
+repository's ``config/geomap.yaml`` and region layers, into a temporary store and output folder,
+with ``map.assets: inline`` and ``map.tiles: none`` so that nothing needs the network; then opens
+the map in headless Debian Chromium (every network request blocked), opens the pop-up of the most
+mentioned city (or place), follows its newest passage link to the article page, and shoots both.
+
+Usage:  .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--place ID]
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+VIEWPORT = {"width": 1280, "height": 800}
+
+
+def render_site(out: Path) -> Path:
+    """Refresh a fresh store from ``articles/`` into ``out``; returns the map's path."""
+    from geomap.config import load_config
+    from geomap.pipeline import refresh
+
+    config = load_config(ROOT / "config" / "geomap.yaml", root=ROOT)
+    config = dataclasses.replace(
+        config, store_path=out / "geomap.sqlite",
+        map=dataclasses.replace(config.map, output=out / "output", assets="inline", tiles="none"))
+    summary = refresh(config)
+    print(summary)
+    return out / "output" / "map.html"
+
+
+def shoot(map_html: Path, dest: Path, place: str | None) -> list[Path]:
+    """The whole map, the map with a pop-up open, and the article page its first passage
+    link leads to."""
+    from browser_support import launch, route_offline
+
+    dest.mkdir(parents=True, exist_ok=True)
+    shots = [dest / "map.png", dest / "map-popup.png", dest / "article.png"]
+    with launch() as browser:
+        page = browser.new_page(viewport=VIEWPORT)
+        route_offline(page)
+        page.goto(map_html.as_uri())
+        page.wait_for_function("window.geomap && window.geomap.ready", timeout=30_000)
+        page.screenshot(path=str(shots[0]))
+        place = place or page.evaluate(
+            "JSON.parse(document.getElementById('geomap-data').textContent).places"
+            ".reduce(function (a, b) {"
+            "  var city = (b[2] === 'city') - (a[2] === 'city');"
+            "  return (city || b[7] - a[7]) > 0 ? b : a; })[0]")
+        page.evaluate("id => window.geomap.open(id)", place)
+        page.wait_for_selector(".leaflet-popup-content .gm-pop", timeout=10_000)
+        page.wait_for_timeout(800)               # let the zoom and pop-up animations end
+        page.screenshot(path=str(shots[1]))
+        page.locator(".gm-pop a.gm-passage").first.click()
+        page.wait_for_url("**/articles/*.html#p*")
+        page.screenshot(path=str(shots[2]))
+    return shots
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    ap.add_argument("--place", help="place id whose pop-up to show (default: most mentioned city)")
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for shot in shoot(render_site(Path(tmp)), a.out, a.place):
+            print(shot)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
