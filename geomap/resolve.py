@@ -43,6 +43,7 @@ AREA_FEATURES = frozenset({"ADM1", "ADM2", "ADM3", "ADMD", "RGN", "PCLI", "PCL",
 COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
 MAX_CANDIDATES = 25          # per name; the gazetteer returns them by population, largest first
 NEAR_KM = 150.0
+NEAR_CANDIDATES = 12         # per name, the best-scored candidates that look for neighbours
 SURE_MARGIN = 1.5            # candidates within this score of the best are still in the running
 SMALL_TOWN = 10_000          # a one-word name with only towns smaller than this needs support
 
@@ -80,6 +81,7 @@ class Resolver:
         for g in groups:
             self._prior(g)
         _inherit_qualified(groups)
+        _colocate(groups)
         focus_c, focus_a = _focus(groups)
         for g in groups:
             _add_focus(g, focus_c, focus_a, groups)
@@ -212,6 +214,47 @@ def _inherit_qualified(groups: list[_Group]) -> None:
                 g.scores[k] += 4.0
 
 
+def _colocate(groups: list[_Group]) -> None:
+    """Reward candidates that have a possible reading of another name of the article nearby
+    ("Morecambe and Lancaster": the English Lancaster, not Pennsylvania's). A name with many
+    readings is weak evidence: its weight is 1/sqrt(number of candidates). Only each name's best
+    candidates take part, binned in 1-degree cells so that only neighbours are compared."""
+    points = []                                # per group: [(candidate index, lat, lon, name)]
+    cells: dict[tuple[int, int], list] = defaultdict(list)
+    for gi, g in enumerate(groups):
+        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:NEAR_CANDIDATES]
+        pts = [(k, c.place.lat, c.place.lon, c.place.name) for k in top
+               for c in (g.candidates[k],) if c.feature.startswith("PPL") or c.feature == "ADM2"]
+        points.append(pts)
+        weight = 1.0 / math.sqrt(len(g.candidates)) if g.candidates else 0.0
+        for _, lat, lon, name in pts:
+            cells[int(lat // 1), int(lon // 1)].append((gi, weight, lat, lon, name))
+    if len(cells) < 2:
+        return
+    for gi, g in enumerate(groups):
+        related = {gj for gj, h in enumerate(groups) if _namesakes(g, h)}
+        for k, lat0, lon0, _ in points[gi]:
+            clat, clon = int(lat0 // 1), int(lon0 // 1)
+            best: dict[int, tuple[float, str]] = {}
+            for dlat in (-1, 0, 1):
+                for dlon in (-1, 0, 1):
+                    for gj, weight, lat, lon, name in cells.get((clat + dlat, clon + dlon), ()):
+                        if gj in related or abs(lat - lat0) > NEAR_KM / 111.0:
+                            continue
+                        d = _km(lat0, lon0, lat, lon)
+                        if d < NEAR_KM:
+                            value = weight * math.exp(-d / NEAR_KM)
+                            if value > best.get(gj, (0.0, ""))[0]:
+                                best[gj] = (value, name)
+            if best:
+                bonus = min(1.5, sum(v for v, _ in best.values()))
+                names = ", ".join(sorted({n for _, n in best.values()})[:3])
+                g.reasons[k].append((f"near a possible {names}", bonus))
+                g.scores[k] += bonus
+                if bonus >= 0.3:
+                    g.support.add(k)
+
+
 def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
     """Votes for countries and (country, admin1) from names that are not in doubt (each group
     remembers its own vote in ``g.vote`` so that it does not count for itself)."""
@@ -300,18 +343,26 @@ def _add_nearness(groups: list[_Group]) -> None:
     if not anchors:
         return
     anchors = anchors[:10]
+    reach = 4 * NEAR_KM
+    reach_deg = reach / 111.0
     for g in groups:
         if g.fixed is not None or len(g.candidates) < 2:
             continue
-        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:12]
+        key = g.spans[0].key
+        near = [a for a in anchors if not (a[0].startswith(key) or key.startswith(a[0]))]
+        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:NEAR_CANDIDATES]
         for k in top:
             c = g.candidates[k]
             if c.feature in COUNTRY_FEATURES or c.feature == "CONT":
                 continue
-            key = g.spans[0].key
-            best, name = min(((_km(c.place.lat, c.place.lon, lat, lon), n) for akey, lat, lon, n in anchors
-                              if not (akey.startswith(key) or key.startswith(akey))), default=(None, ""))
-            if best is not None and best < 4 * NEAR_KM:
+            lat0, lon0 = c.place.lat, c.place.lon
+            best, name = reach, ""
+            for _, lat, lon, n in near:
+                if abs(lat - lat0) < reach_deg:
+                    d = _km(lat0, lon0, lat, lon)
+                    if d < best:
+                        best, name = d, n
+            if name:
                 bonus = 1.5 * math.exp(-best / NEAR_KM)
                 g.support.add(k)
                 g.reasons[k].append((f"{best:.0f} km from {name}", bonus))

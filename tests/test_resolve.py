@@ -79,6 +79,12 @@ def test_nearness_to_other_places_decides(gp):
     assert found["Arlington"][2:] == ("US", "Texas")
 
 
+def test_possible_readings_of_other_names_pull_together(gp):
+    """No name is sure here, but only the English readings of the two lie close together."""
+    found = places(gp, "Shops in Morecambe and Lancaster gave away food.")
+    assert found["Lancaster"][2] == "GB" and found["Morecambe"][2] == "GB"
+
+
 def test_scores_are_confidences_and_mentions_are_ordered(gp):
     text = "Aid reached Kenya, Nairobi and Mombasa, then Paris, Texas and Paris, Kentucky."
     ms = gp.parse(text)
