@@ -18,7 +18,8 @@ from geomap.config import MapConfig, default_config
 from geomap.errors import ConfigError
 from geomap.model import Passage, Place
 from geomap.regions import Layer, Region
-from geomap.render import (ArticleRecord, MapData, MentionRecord, PlaceRecord, render_outputs)
+from geomap.render import (ArticleRecord, MapData, MentionRecord, PlaceRecord, render_outputs,
+                           stale_pages)
 from geomap.render.article_page import page_name, render_article
 from geomap.render.map import CHOROPLETH, QUOTE_WIDTH, quote_bounds, render_map, script_json, shade
 from geomap.render.place_page import place_page_name
@@ -560,10 +561,19 @@ def test_shades_grow_with_mentions():
     assert ranks == sorted(ranks) and ranks[0] < ranks[-1] == len(CHOROPLETH) - 1
 
 
-def test_render_outputs_can_redo_only_some_articles_and_their_places(tmp_path, config, news):
-    written = render_outputs(news, tmp_path, config, [], articles={"mariupol-port-5e6f7a8b"})
+def test_render_outputs_can_redo_only_some_pages(tmp_path, config, news):
+    written = render_outputs(news, tmp_path, config, [], articles={"mariupol-port-5e6f7a8b"},
+                             places={MARIUPOL.id, "gone:1"})
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert names == {"map.html", "places.geojson", "regions.csv",
                      "articles/mariupol-port-5e6f7a8b.html",
-                     f"places/{place_page_name(MARIUPOL.id)}.html",
-                     f"places/{place_page_name(KHERSON.id)}.html"}    # Kyiv: not in it
+                     f"places/{place_page_name(MARIUPOL.id)}.html"}
+
+
+def test_stale_pages_are_those_of_forgotten_articles_and_places(tmp_path, config, news):
+    render_outputs(news, tmp_path, config, [])
+    assert stale_pages(tmp_path, news) == []
+    del news.articles["mariupol-port-5e6f7a8b"]
+    news.places = [r for r in news.places if r.place.id != MARIUPOL.id]
+    assert [p.relative_to(tmp_path).as_posix() for p in stale_pages(tmp_path, news)] == [
+        "articles/mariupol-port-5e6f7a8b.html", f"places/{place_page_name(MARIUPOL.id)}.html"]

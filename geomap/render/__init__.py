@@ -12,7 +12,8 @@ from typing import Collection
 from geomap.config import Config
 from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord
 
-__all__ = ["render_outputs", "MapData", "PlaceRecord", "MentionRecord", "ArticleRecord"]
+__all__ = ["render_outputs", "stale_pages", "MapData", "PlaceRecord", "MentionRecord",
+           "ArticleRecord"]
 
 
 def _write(path: Path, text: str) -> Path:
@@ -21,12 +22,15 @@ def _write(path: Path, text: str) -> Path:
 
 
 def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *,
-                   articles: Collection[str] | None = None) -> list[Path]:
+                   articles: Collection[str] | None = None,
+                   places: Collection[str] | None = None) -> list[Path]:
     """Write every output file into ``out_dir`` and return their paths (map first).
 
     ``layers`` are ``geomap.regions.Layer`` values (drawn as toggleable overlays, counted in
-    ``regions.csv``). ``articles``: write only these articles' pages, and the pages of the places
-    they mention (an incremental refresh; the rest are current); None: every page.
+    ``regions.csv``). For an incremental refresh, ``articles`` and ``places`` (ids) limit the
+    article and place pages written to those (the others being current); None: all of them.
+    A place's page changes whenever a mention of it is added or removed, so ``places`` must
+    cover the places of every new, changed and deleted article, before and after.
     """
     from geomap.render.article_page import page_name, render_article
     from geomap.render.assets import ASSETS_DIR
@@ -44,16 +48,16 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
         written += [_write(out_dir / ASSETS_DIR / a.file_name, a.text) for a in assets]
 
     chosen = data.articles.keys() if articles is None else set(articles) & data.articles.keys()
-    places = {r.place.id: r.place for r in data.places}
+    by_id = {r.place.id: r.place for r in data.places}
     if chosen:
         (out_dir / "articles").mkdir(parents=True, exist_ok=True)
     for article_id in sorted(chosen):
-        html = render_article(data.articles[article_id], places, map_title=config.map.title)
+        html = render_article(data.articles[article_id], by_id, map_title=config.map.title)
         written.append(_write(out_dir / "articles" / f"{page_name(article_id)}.html", html))
 
     labels = {r.name: r.label or r.name for layer in layers for r in layer.regions}
-    records = [r for r in data.places
-               if articles is None or any(m.article_id in chosen for m in r.mentions)]
+    wanted = None if places is None else set(places)
+    records = [r for r in data.places if wanted is None or r.place.id in wanted]
     if records:
         (out_dir / PLACES_DIR).mkdir(parents=True, exist_ok=True)
     for record in records:
@@ -65,3 +69,15 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     written.append(_write(out_dir / "places.geojson", places_geojson(data)))
     written.append(_write(out_dir / "regions.csv", regions_csv(region_counts(data, layers))))
     return written
+
+
+def stale_pages(out_dir: Path, data: MapData) -> list[Path]:
+    """Pages in ``out_dir`` (``articles/``, ``places/``) of articles and places ``data`` no
+    longer has: what a refresh removes after moving the new outputs into place."""
+    from geomap.render.article_page import page_name
+    from geomap.render.place_page import PLACES_DIR, place_page_name
+
+    keep = {"articles": {f"{page_name(a)}.html" for a in data.articles},
+            PLACES_DIR: {f"{place_page_name(r.place.id)}.html" for r in data.places}}
+    return [page for folder, names in keep.items()
+            for page in sorted((Path(out_dir) / folder).glob("*.html")) if page.name not in names]
