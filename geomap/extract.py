@@ -207,6 +207,8 @@ def tokenize(text: str) -> list[Token]:
 
 def _starts_sentence(text: str, start: int, previous: list[Token]) -> bool:
     """True when only quotes/brackets separate ``start`` from the text start or a sentence end."""
+    if start > 1 and text[start - 1] == " " and text[start - 2].isalnum():
+        return False                           # the common case: "in Kherson"
     i = start - 1
     while i >= 0 and text[i] in " \t\r\"'“”‘’([{«—–-*#>•":
         if text[i] in "—–-" and i > 0 and text[i - 1] not in " \n":

@@ -110,11 +110,11 @@ class Resolver:
     def _prior(self, g: _Group) -> None:
         hint = any(s.admin_hint for s in g.spans)
         for c in g.candidates:
-            terms = [("kind " + c.feature, FEATURE_PRIOR.get(c.feature, 0.0)),
+            terms = [(("kind {}", c.feature), FEATURE_PRIOR.get(c.feature, 0.0)),
                      ("population", 0.45 * math.log10(c.population + 10))]
             kind = NAME_KIND_PRIOR.get(c.name_kind, 0.0)
             if kind:
-                terms.append((f"{c.name_kind} name", kind))
+                terms.append((("{} name", c.name_kind), kind))
             if c.feature == "ADM2" and c.name_kind == "alt" and not hint:
                 terms.append(("a county named without 'County'", -1.0))
             if hint:
@@ -248,8 +248,7 @@ def _colocate(groups: list[_Group]) -> None:
                                 best[gj] = (value, name)
             if best:
                 bonus = min(1.5, sum(v for v, _ in best.values()))
-                names = ", ".join(sorted({n for _, n in best.values()})[:3])
-                g.reasons[k].append((f"near a possible {names}", bonus))
+                g.reasons[k].append((("near a possible {}", tuple(n for _, n in best.values())), bonus))
                 g.scores[k] += bonus
                 if bonus >= 0.3:
                     g.support.add(k)
@@ -303,12 +302,12 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter, groups: list[_Gro
         share = countries.get(c.place.country, 0.0) / tot_c
         if share > 1e-9:
             g.country_support.add(k)
-            terms.append((f"article is about {c.place.country} ({share:.0%})", 3.0 * share))
+            terms.append((("article is about {} ({:.0%})", c.place.country, share), 3.0 * share))
         if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
             if share_a > 1e-9:
                 g.support.add(k)
-                terms.append((f"article is about {c.place.admin1 or c.admin1_code} ({share_a:.0%})", 2.0 * share_a))
+                terms.append((("article is about {} ({:.0%})", c.place.admin1 or c.admin1_code, share_a), 2.0 * share_a))
         g.scores[k] = sum(v for _, v in terms)
 
 
@@ -365,7 +364,7 @@ def _add_nearness(groups: list[_Group]) -> None:
             if name:
                 bonus = 1.5 * math.exp(-best / NEAR_KM)
                 g.support.add(k)
-                g.reasons[k].append((f"{best:.0f} km from {name}", bonus))
+                g.reasons[k].append((("{:.0f} km from {}", best, name), bonus))
                 g.scores[k] += bonus
 
 
@@ -444,6 +443,15 @@ def _excluded_best(g: _Group, span: "Span") -> "Candidate | None":
     return next((c for c in span.candidates if c.place.id not in kept), None)
 
 
+def _label(name) -> str:
+    """An evidence term's label, built only for --explain: a string, or a format and its values
+    (a tuple value is a list of names)."""
+    if isinstance(name, str):
+        return name
+    template, *values = name
+    return template.format(*(", ".join(sorted(set(v))[:3]) if isinstance(v, tuple) else v for v in values))
+
+
 def _describe(c: "Candidate") -> str:
     where = ", ".join(x for x in (c.place.admin1, c.place.country) if x)
     return f"{c.place.name} ({c.feature}{', ' + where if where else ''}, pop {c.population:,})"
@@ -453,13 +461,13 @@ def _explain(g: _Group, runner: int | None, span: "Span") -> list[str]:
     c = g.choice
     lines = [f"chose {_describe(g.candidates[c])}, score {g.scores[c]:.2f}"
              + (" (fixed by a qualifier)" if g.fixed is not None else "")]
-    lines += [f"  + {name}: {value:+.2f}" for name, value in g.reasons[c]]
+    lines += [f"  + {_label(name)}: {value:+.2f}" for name, value in g.reasons[c]]
     if runner is None and (other := _excluded_best(g, span)) is not None:
         lines.append(f"runner-up {_describe(other)}, ruled out by the qualifier")
     if runner is not None:
         lines.append(f"runner-up {_describe(g.candidates[runner])}, score {g.scores[runner]:.2f}")
-        mine = dict(g.reasons[c])
-        theirs = dict(g.reasons[runner])
+        mine = {_label(name): v for name, v in g.reasons[c]}
+        theirs = {_label(name): v for name, v in g.reasons[runner]}
         diffs = sorted(((mine.get(k, 0.0) - theirs.get(k, 0.0), k) for k in set(mine) | set(theirs)),
                        reverse=True)
         why = [f"{k} ({d:+.2f})" for d, k in diffs if d > 0.05][:3]
