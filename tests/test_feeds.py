@@ -200,3 +200,75 @@ def test_a_saved_page_in_the_inbox_is_mapped_and_an_empty_one_reported(mapped_pr
     summary = refresh(load_config(None, mapped_project))
     assert (summary.new, summary.failed, summary.duplicates) == (3, 1, 0)
     assert any("blank.html: no article text" in e for e in summary.errors)
+
+
+# --- bad input, all at once; property tests on ingest ------------------------------------------
+
+def test_every_kind_of_bad_input_is_reported_and_skipped_and_nothing_else_is_lost(mapped_project):
+    inbox = mapped_project / "articles"
+    write(inbox / "binary.txt", bytes(range(256)) * 4)
+    write(inbox / "latin1.txt", "Caf\u00e9 in Montr\u00e9al".encode("latin-1"))
+    write(inbox / "empty.md", b"")
+    with open(inbox / "huge.txt", "wb") as f:            # 50 MB (sparse): refused before reading
+        f.truncate(50 * 1024 * 1024)
+    write(inbox / "nothing.html", "<html><body><script>1</script></body></html>")
+    with LoopbackServer() as server:
+        server.add("/rss", Reply(body=b"\x00\x01 not xml <<<"))
+        feed_config(mapped_project, _gazetteer(mapped_project), f"{server.url}/rss")
+        summary = refresh(load_config(None, mapped_project))
+    assert (summary.new, summary.failed) == (2, 5)
+    reasons = "\n".join(summary.errors)
+    for name, reason in (("binary.txt", "binary file"), ("latin1.txt", "not UTF-8"),
+                         ("empty.md", "empty article"), ("huge.txt", "too large"),
+                         ("nothing.html", "no article text")):
+        assert f"{name}: {reason}" in reasons
+    assert "/rss: malformed feed" in reasons
+    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+        assert {r.place.name for r in store.map_data().places} >= {"Odesa", "Valencia"}
+    assert (mapped_project / "output" / "map.html").is_file()
+
+
+def _gazetteer(root: Path) -> Path:
+    return Path(load_config(None, root).gazetteer.path)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_feedish = st.one_of(
+    st.binary(max_size=400),
+    st.lists(st.sampled_from(["<rss>", "<channel>", "<item>", "<title>", "</title>", "<description>",
+                              "</item>", "&amp;", "&#0;", "<![CDATA[", "]]>", "Kyiv", "\u00e9",
+                              "<entry>", "<feed xmlns='http://www.w3.org/2005/Atom'>", "<p>", "\n"]),
+             max_size=40).map(lambda parts: "".join(parts).encode()))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_feedish)
+def test_any_bytes_as_a_feed_give_articles_or_messages_never_an_exception(data):
+    articles, errors = parse_feed(data, "https://fuzz.example/feed")
+    assert all(isinstance(e, str) and e.startswith("https://fuzz.example/feed: ") for e in errors)
+    for a in articles:
+        assert a.text.strip() and a.id.startswith("feed-") and "://" in a.source
+        assert all(a.text[p.start:p.end].strip() == a.text[p.start:p.end] != "" for p in a.passages)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_any_html_fragment_gives_clean_paragraphs(html):
+    paragraphs = fragment_paragraphs(html)
+    assert all(p and p == " ".join(p.split()) for p in paragraphs)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=300) | st.text(max_size=300).map(lambda t: f"<html><body><p>{t}</p></body></html>".encode()))
+def test_any_saved_page_gives_an_article_or_an_article_error(tmp_path, data):
+    path = tmp_path / "page.html"
+    path.write_bytes(data)
+    try:
+        article = read_article(path, root=tmp_path)
+    except ArticleError as e:
+        assert str(e).startswith(str(path))
+    else:
+        assert article.text.strip()
+        assert all(article.text[p.start:p.end].strip() for p in article.passages)
