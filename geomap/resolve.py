@@ -69,8 +69,11 @@ class Resolver:
     """Picks a place for every span of one article."""
 
     def __init__(self, gazetteer: "Gazetteer", settings: "ParseConfig"):
+        from geomap.gazetteer import normalize
+
         self.gazetteer = gazetteer
         self.settings = settings
+        self.pinned = frozenset(normalize(p.name) for p in settings.pins)
 
     def resolve(self, text: str, spans: list["Span"], explain: bool = True
                 ) -> list[tuple["Span", "Candidate | None", float, list[str], "Candidate | None"]]:
@@ -96,7 +99,7 @@ class Resolver:
                 by_span[id(s)] = g
         for s in spans:
             g = by_span[id(s)]
-            if _unsupported_hamlet(g) or _stray_town(g):
+            if s.key not in self.pinned and (_unsupported_hamlet(g) or _stray_town(g)):
                 continue
             if g.choice is None:
                 out.append((s, None, 0.0, ["no gazetteer candidate"] + list(s.reasons), None))

@@ -113,6 +113,15 @@ def test_pins_and_min_score(gaz):
     assert [m.text for m in strict] == ["Kenya"]
 
 
+def test_a_pinned_small_town_is_never_dropped(gaz):
+    welch = _town("t:1", "Welch", 37.43, -81.58, 3_900, "West Virginia", "WV")
+    spans = [Span(0, 5, "Welch", "welch", [welch])]
+    assert Resolver(gaz, ParseConfig()).resolve("Welch met officials.", spans) == []
+    pinned = Resolver(gaz, ParseConfig(pins=(Pin("Welch", lat=37.43, lon=-81.58),))).resolve(
+        "Welch met officials.", spans)
+    assert [s.text for s, *_ in pinned] == ["Welch"]
+
+
 def test_demonym_option_maps_to_the_country(gaz):
     text = "Ukrainian officials met in Warsaw."
     assert [m.text for m in Geoparser(gaz, ParseConfig()).parse(text)] == ["Warsaw"]
