@@ -288,3 +288,17 @@ def test_offline_outlines_replace_tiles_that_cannot_load(tmp_path, browser_page)
     assert any("tile.openstreetmap.org" in url for url in page.aborted)
     assert page.locator(".leaflet-gm-base-pane path").count() > 100
     assert page.problems == []
+
+
+def test_filters_changed_while_markers_load_end_in_the_last_state(site, browser_page):
+    page = browser_page
+    page.goto((site / "map.html").as_uri())
+    wait_ready(page)
+    day = "Math.floor(Date.parse('2024-01-01') / 86400000)"
+    page.evaluate(f"window.geomap.filter({{from: {day}}}); window.geomap.filter({{to: {day}}});")
+    wait_ready(page)
+    assert shown_ids(page) == set() and page.evaluate("window.geomap.shown") == 0
+    page.evaluate("window.geomap.filter({to: null}); window.geomap.filter({from: null});")
+    wait_ready(page)
+    assert len(shown_ids(page)) == 3
+    assert page.problems == []

@@ -131,9 +131,13 @@ function geomapInit(map, layerControl, data, tileLayer) {
   var whenReady = [];
 
   // markercluster reports the last chunk before it puts the markers on the map: wait a tick.
+  // A filter changed meanwhile is applied only now (markercluster cannot stop a chunked load).
+  var loading = false, reloadWanted = false;
   function progress(done, total) {
-    if (done === total && !api.ready) {
+    if (done === total && loading) {
+      loading = false;
       window.setTimeout(function () {
+        if (reloadWanted) { reloadWanted = false; reload(); return; }
         api.ready = true;
         var queued = whenReady;
         whenReady = [];
@@ -163,6 +167,7 @@ function geomapInit(map, layerControl, data, tileLayer) {
 
   function load(list) {
     api.ready = false;
+    loading = true;
     shown = new Set(list);
     api.shown = list.length;
     group.clearLayers();
@@ -176,8 +181,11 @@ function geomapInit(map, layerControl, data, tileLayer) {
   function filter(changes) {
     Object.keys(changes || {}).forEach(function (k) { state[k] = changes[k]; });
     map.closePopup();
-    load(markers.filter(function (m) { return passes(m.geomapRow); }));
+    if (api.ready) reload();
+    else reloadWanted = true;
   }
+
+  function reload() { load(markers.filter(function (m) { return passes(m.geomapRow); })); }
 
   function openPlace(id) {
     var marker = byId.get(id);
