@@ -228,7 +228,7 @@ class _Refresh:
         from geomap.feeds import is_feed_source
 
         stored = self.store.article_sources()
-        found, failed, duplicates = self._read_sources()
+        found, failed, duplicates = self._read_sources(stored)
         parse_fp, names = stage.parse_fingerprint(), stage.names_state()
         again = self._reparse(stage, found, parse_fp, names)
         todo = [(a, _why(stored.get(a.id, (None,))[0], a.sha256)) for a in found
@@ -257,31 +257,20 @@ class _Refresh:
             seconds=round(time.monotonic() - started, 3), errors=tuple(self.errors), rendered=rendered,
             duplicates=duplicates)
 
-    def _read_sources(self) -> tuple[list[Article], set[str], int]:
+    def _read_sources(self, stored: dict) -> tuple[list[Article], set[str], int]:
         """Every readable article, ids of unreadable ones (their stored version is kept), and
-        how many were skipped as copies of an article already read (same text, whitespace aside)."""
-        articles: dict[str, Article] = {}
-        texts: set[str] = set()
+        how many were skipped as copies of another (same text, whitespace aside). Of copies, the
+        one already stored wins, else the first found: adding a copy never churns the store."""
+        found: dict[str, Article] = {}
         failed: set[str] = set()
-        duplicates = 0
-
-        def add(article: Article) -> None:
-            nonlocal duplicates
-            key = hashlib.sha256(" ".join(article.text.split()).encode("utf-8", "surrogatepass")).digest()
-            if key in texts:
-                duplicates += 1
-                return
-            texts.add(key)
-            articles[article.id] = article
-
         for path, root in discover(self.config):
             aid = article_id(path, root)
-            if aid in articles:
-                self.errors.append(f"{path}: same id as {articles[aid].source}; skipped")
+            if aid in found:
+                self.errors.append(f"{path}: same id as {found[aid].source}; skipped")
                 failed.add(aid)
                 continue
             try:
-                add(from_bytes(read_bytes(path), path, aid))
+                found[aid] = from_bytes(read_bytes(path), path, aid)
             except ArticleError as e:
                 self.errors.append(str(e))
                 failed.add(aid)
@@ -292,9 +281,13 @@ class _Refresh:
                 entries, errors = read_feed(source.url or str(source.path), timeout=source.timeout)
                 self.errors.extend(errors)
                 for article in entries:
-                    if article.id not in articles:
-                        add(article)
-        return list(articles.values()), failed, duplicates
+                    found.setdefault(article.id, article)
+        unique: dict[bytes, Article] = {}
+        for article in found.values():
+            key = hashlib.sha256(" ".join(article.text.split()).encode("utf-8", "surrogatepass")).digest()
+            if key not in unique or (article.id in stored and unique[key].id not in stored):
+                unique[key] = article
+        return list(unique.values()), failed, len(found) - len(unique)
 
     def _reparse(self, stage: _Stages, found: list[Article], parse_fp: str, names: str) -> set[str]:
         """Ids of unchanged articles whose places may be stale and must be parsed again.

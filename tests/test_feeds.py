@@ -272,3 +272,10 @@ def test_any_saved_page_gives_an_article_or_an_article_error(tmp_path, data):
     else:
         assert article.text.strip()
         assert all(article.text[p.start:p.end].strip() for p in article.passages)
+
+
+def test_a_copy_of_a_stored_article_does_not_replace_it(mapped_project):
+    refresh(load_config(None, mapped_project))
+    write(mapped_project / "articles" / "0-copy-of-valencia.md", PLAIN_MD)     # sorts first
+    summary = refresh(load_config(None, mapped_project))
+    assert summary.nothing_new and summary.duplicates == 1 and summary.deleted == 0
