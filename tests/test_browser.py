@@ -1,9 +1,10 @@
 """map.html and the article pages in a real browser (headless Debian Chromium via Playwright).
 
-Network shut off (see browser_support), maps rendered with ``map.assets: inline`` (Leaflet from
-folium-offline) and ``map.tiles: none`` (the offline outlines as base map): markers appear, a place's pop-up opens, its passage link
-leads to the anchored passage, a mention there leads back to the map with the pop-up open, and
-hostile article text executes nothing.
+Network shut off (see browser_support), maps rendered with ``map.assets: inline`` (Leaflet
+from folium-offline) and ``map.tiles: none`` (the offline outlines as base map): markers
+appear, a place's pop-up opens, its passage link leads to the anchored passage, a mention there
+leads back to the map with the pop-up open, the place page lists every mention, the search,
+date, kind and region filters work, and hostile article text executes nothing.
 """
 from __future__ import annotations
 

@@ -5,9 +5,9 @@ Inputs are MapData built directly from real places (no gazetteer needed).
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
 import json
 import re
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -57,8 +57,8 @@ def make_data(specs: list[tuple[str, list[str], str, str | None]],
     """MapData from ``(id, paragraphs, title, date)`` specs mentioning Kherson, Mariupol, Kyiv."""
     names = {p.name: p for p in (KHERSON, MARIUPOL, KYIV)}
     articles, mentions = {}, {}
-    for article_id, paragraphs, title, date in specs:
-        record, by_place = make_article(article_id, paragraphs, title=title, published=date,
+    for article_id, paragraphs, title, published in specs:
+        record, by_place = make_article(article_id, paragraphs, title=title, published=published,
                                         places=names)
         articles[article_id] = record
         for place_id, ms in by_place.items():
@@ -344,7 +344,8 @@ def test_local_assets_are_written_next_to_the_map_and_linked_relatively(tmp_path
         assert re.fullmatch(r"[A-Za-z0-9._-]+", name)
         assert f'"assets/{name}"' in map_html
     assert "://cdn" not in "".join(re.findall(r"<(?:script|link)[^>]*>", map_html))
-    assert "Leaflet 1.9.3" in (tmp_path / "assets" / "npm-leaflet-1.9.3-dist-leaflet.js").read_text()
+    leaflet = tmp_path / "assets" / "npm-leaflet-1.9.3-dist-leaflet.js"
+    assert "Leaflet 1.9.3" in leaflet.read_text(encoding="utf-8")
 
 
 def test_offline_assets_without_folium_offline_say_how_to_install(config, news, monkeypatch):
@@ -577,3 +578,22 @@ def test_stale_pages_are_those_of_forgotten_articles_and_places(tmp_path, config
     news.places = [r for r in news.places if r.place.id != MARIUPOL.id]
     assert [p.relative_to(tmp_path).as_posix() for p in stale_pages(tmp_path, news)] == [
         "articles/mariupol-port-5e6f7a8b.html", f"places/{place_page_name(MARIUPOL.id)}.html"]
+
+
+def test_world_outlines_are_built_once_then_read_from_the_cache(tmp_path, monkeypatch):
+    from geomap.render import world
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    world.world_outlines.cache_clear()
+    try:
+        text = world.world_outlines()
+        cached = list(tmp_path.rglob("world-outlines-*.json"))
+        assert len(cached) == 1 and cached[0].read_text(encoding="utf-8") == text
+        outlines = json.loads(text)
+        ukraine = next(f for f in outlines["features"] if f["properties"]["code"] == "UA")
+        assert ukraine["geometry"]["type"] in ("Polygon", "MultiPolygon")
+        cached[0].write_text('{"type":"FeatureCollection","features":[]}', encoding="utf-8")
+        world.world_outlines.cache_clear()
+        assert json.loads(world.world_outlines())["features"] == []     # read, not rebuilt
+    finally:
+        world.world_outlines.cache_clear()

@@ -4,13 +4,16 @@ Scale decides the shape. Tens of thousands of folium ``Marker``/``Popup`` object
 their own JS and pre-rendered HTML; instead every place goes into ONE compact JSON array embedded
 once (``<script type="application/json">``), and ``static/geomap.js`` makes the markers (clustered)
 and builds a pop-up with DOM calls only when it is opened. Quoted passages are trimmed here to a
-window around the mention, so the page stays small.
+window around the mention, so the page stays small. The same script makes the controls (search,
+filters by kind, region and article date, legend, region table) and, without tiles, draws the
+offline country outlines (``world.py``). Leaflet itself comes from the CDN or, for
+``map.assets: local | inline``, from folium-offline (``assets.py``).
 
 Security: everything in the payload is untrusted text. It is serialised as JSON with ``<``, ``>``,
 ``&``, U+2028 and U+2029 escaped (``</script>`` cannot close the tag) and the JS only ever puts it
 into ``textContent``; links are built from our own page names, never from data URLs.
 branca compiles the output of every folium template as a Jinja template once more, so text that
-holds data never goes through a folium macro (``_Raw``), and the few untrusted strings folium must
+holds data never goes through a folium macro (``Raw``), and the few untrusted strings folium must
 carry (layer labels, styles, attribution) have their braces made inert (``_inert``).
 """
 from __future__ import annotations

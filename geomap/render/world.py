@@ -2,9 +2,10 @@
 
 Shown by geomap.js when ``map.tiles: none`` or when the tile server cannot be reached, so a map
 opened offline still has the world's shape under its markers. Outlines come from the Natural
-Earth 10m countries that ``geomap.regions.country_outline`` reads, simplified to 0.08° (under 10 km,
-fine at the zoom levels where outlines matter) with coordinates rounded to 0.01°: about
-0.7 MB of GeoJSON. Building it takes a few seconds, so the result is cached on disk per data version.
+Earth 10m countries that ``geomap.regions.country_outline`` reads, simplified to 0.08°
+(under 10 km, fine at the zoom levels where outlines matter) with coordinates rounded to
+0.01°: about 0.7 MB of GeoJSON. Building it takes a few seconds, so the result is cached on
+disk per data version.
 """
 from __future__ import annotations
 

@@ -237,7 +237,9 @@ function geomapInit(map, layerControl, data, tileLayer) {
 
   /* Search by place name: a text input with a datalist built on first focus. */
   var labels = null;
-  function searchLabel(row) { return row[1] + " (" + [row[2], row[3]].filter(Boolean).join(", ") + ")"; }
+  function searchLabel(row) {
+    return row[1] + " (" + [row[2], row[3]].filter(Boolean).join(", ") + ")";
+  }
   function buildLabels(list) {
     labels = new Map();
     var order = places.slice().sort(function (a, b) { return b[7] - a[7]; });
