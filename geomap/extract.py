@@ -456,8 +456,13 @@ class Extractor:
             return False                       # "St. Patrick's Day", "St. John's School"
         if _media_after(run, m.j):
             return False                       # "Washington Post", "Lansing State Journal"
+        if single and not major and _company_or_vehicle(text, first, run, m.j):
+            return False                       # "Stevens & Wilkinson", "a 1992 Toyota Corolla", "Hope's Wings"
+        if after is not None and after.lower in _SUFFIXES:
+            _mark_person(run, m.i, persons, person_from, self.normalize)
+            return False                       # "George Bush Sr.", "Martin Luther King Jr"
         if after is not None and single and after.joint == "space" \
-                and first.joint not in ("connector", "possessive") \
+                and (first.joint not in ("connector", "possessive") or _and_before(text, first)) \
                 and word in self.first_names and self._surname(after) \
                 and not (m.j in matched and self._major_at(m.j, matched)):
             _mark_person(run, m.i, persons, person_from, self.normalize)
@@ -619,6 +624,25 @@ def _mark_person(run: list[Token], i: int, persons: set[str], person_from: list,
         k += 1
     person_from[0], person_from[1] = i, k
     persons.add(normalize(run[k - 1].text))
+
+
+def _and_before(text: str, tok: Token) -> bool:
+    """Joined to the previous name by "and": "Carter and George Bush" (unlike "of Georgia")."""
+    return text[max(0, tok.start - 5):tok.start] == " and "
+
+
+_SUFFIXES = frozenset("jr sr ii iii iv".split())
+_YEAR_BEFORE = re.compile(r"(?:19|20)\d\d $")
+
+
+def _company_or_vehicle(text: str, tok: Token, run: list[Token], j: int) -> bool:
+    """A one-word small place used as a firm's or a car's name: next to "&", after a model year,
+    or before a possessive and another name ("Hope's Wings")."""
+    if text[tok.end:tok.end + 3] == " & " or text[max(0, tok.start - 3):tok.start] == " & ":
+        return True
+    if _YEAR_BEFORE.search(text, max(0, tok.start - 5), tok.start):
+        return True
+    return j < len(run) and run[j].joint == "possessive"
 
 
 def _media_after(run: list[Token], j: int) -> bool:

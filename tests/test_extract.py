@@ -158,6 +158,12 @@ def test_the_plus_common_noun_is_not_a_place(ex):
     assert texts(ex, "The City Council met in Dallas.") == ["Dallas"]
 
 
+def test_firms_cars_and_name_suffixes(ex):
+    assert texts(ex, "The firm Stevens & Wilkinson was paid in Dallas.") == ["Dallas"]
+    assert texts(ex, "A 1992 Toyota Corolla crashed in Dallas.") == ["Dallas"]
+    assert texts(ex, "In the times of Mr Carter and George Bush Sr. it was calm.") == []
+
+
 def test_possessive_saints_and_org_heads_are_not_places(ex):
     assert texts(ex, "St. Patrick's Day parade in Boston.") == ["Boston"]
     assert texts(ex, "Agents from the FBI's Atlanta office came.") == ["Atlanta"]
