@@ -7,6 +7,7 @@ disambiguation. Articles use the saved-news-page format (date line, headline, by
 """
 from __future__ import annotations
 
+import itertools
 import random
 import sqlite3
 from datetime import date, timedelta
@@ -42,9 +43,9 @@ def place_names(gazetteer: Path, n: int = 3000) -> list[str]:
         db.close()
 
 
-def article_text(rng: random.Random, names: list[str], weights: list[float], day: date) -> str:
+def article_text(rng: random.Random, names: list[str], cum_weights: list[float], day: date) -> str:
     """One article in the saved-news-page format, 4-8 paragraphs."""
-    pick = lambda: rng.choices(names, weights)[0]  # noqa: E731
+    pick = lambda: rng.choices(names, cum_weights=cum_weights)[0]  # noqa: E731
     paragraphs = []
     for _ in range(rng.randint(4, 8)):
         sentences = [rng.choice(_SENTENCES).format(a=pick(), b=pick(), day=rng.choice(_DAYS))
@@ -61,14 +62,14 @@ def write_articles(folder: Path, count: int, names: list[str], *, seed: int = 1,
                    start: int = 0) -> list[Path]:
     """Write articles ``start .. start+count-1`` into ``folder`` (Zipf-like choice of names)."""
     rng = random.Random(seed * 1_000_003 + start)
-    weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(names))]
+    cum_weights = list(itertools.accumulate(1.0 / (rank + 1) ** 0.9 for rank in range(len(names))))
     folder.mkdir(parents=True, exist_ok=True)
     first = date(2024, 1, 1)
     paths = []
     for i in range(start, start + count):
         path = folder / f"{i // 1000:03d}" / f"article-{i:06d}.txt"
         path.parent.mkdir(exist_ok=True)
-        path.write_text(article_text(rng, names, weights, first + timedelta(days=i % 700)),
+        path.write_text(article_text(rng, names, cum_weights, first + timedelta(days=i % 700)),
                         encoding="utf-8")
         paths.append(path)
     return paths

@@ -365,3 +365,48 @@ def test_an_incremental_render_equals_a_full_one_and_changes_fall_back_to_full(m
     with Store(out / "geomap.sqlite") as store:
         write_outputs(store, full, config, [])
     assert _outputs(out) == _outputs(full)
+
+
+def test_a_faulty_geocoder_never_stops_the_refresh_and_its_errors_are_not_cached(project, gazetteer_path):
+    """Garbage JSON, a 429 and a timeout in one refresh: it finishes with the offline places,
+    reports each failure, and the next refresh (service healthy) asks those queries again."""
+    from tests.loopback import LoopbackServer, Reply
+
+    healthy = []
+
+    def reply(request):
+        query = request.arg("q") or ""
+        if healthy:
+            return Reply.json([])
+        if query.startswith("Odesa"):
+            return Reply(body="{not json", headers={"Content-Type": "application/json"})
+        if query.startswith("Valencia"):
+            return Reply(status=429, headers={"Retry-After": "0"})
+        if query.startswith("Madrid"):
+            return Reply.json([], delay=2.0)
+        return Reply.json([])
+
+    with LoopbackServer() as server:
+        server.add("/search", reply)
+        write_config(project, gazetteer_path, (
+            "geocoder:\n  service: nominatim\n"
+            f"  options: {{user_agent: 'geomap-tests/1.0 (tests@example.org)', domain: '{server.netloc}',"
+            " scheme: http}\n"
+            "  min_delay_seconds: 0.0\n  error_wait_seconds: 0.0\n  max_retries: 1\n  timeout: 0.5\n"))
+        first = refresh(_config(project))
+        assert first.new == 2 and first.rendered
+        assert len(first.errors) >= 2 and all(": nominatim: " in e for e in first.errors)
+        assert any("odesa.txt" in e for e in first.errors) and any("429" in e for e in first.errors)
+        with Store(project / "output" / "geomap.sqlite") as store:
+            names = {r.place.name for r in store.map_data().places}
+            assert {"Odesa", "Valencia"} <= names                    # offline answers kept
+            hashes = store.article_hashes()
+        assert all(h.startswith("retry:") for h in hashes.values())
+        failed_queries = {r.arg("q") for r in server.requests}
+
+        healthy.append(True)
+        second = refresh(_config(project))
+        assert second.reparsed == 2 and second.errors == ()
+        asked_again = {r.arg("q") for r in server.requests[len(failed_queries):]}
+        assert any(q.startswith("Odesa") for q in asked_again)        # the error was not cached
+        assert refresh(_config(project)).nothing_new
