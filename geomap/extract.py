@@ -332,7 +332,11 @@ class Extractor:
         if key is None:
             if len(self._key_cache) > _CACHE_LIMIT:
                 self._key_cache.clear()
-            key = self._key_cache[name] = self.normalize(name)
+            if name.isascii() and name.replace(" ", "").isalpha() and "  " not in name:
+                key = name.lower()             # what normalize() gives for plain ASCII words
+            else:
+                key = self.normalize(name)
+            self._key_cache[name] = key
         return key
 
     def _keys(self, text: str, groups: list[list[Token]]) -> dict[tuple[int, int, int], str]:

@@ -231,3 +231,15 @@ def test_any_text_never_crashes_and_offsets_slice(ex, text):
         assert text[s.start:s.end] == s.text
         assert s.start >= last and s.end > s.start
         last = s.end
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["New", "York", "Kyiv", "Ukraine's", "U.S.", "St.", "Louis", "O'Keeffe",
+                                  "Zaporizhzhia", "Côte", "d'Ivoire", "Guinea-Bissau", "KYIV"]),
+                min_size=1, max_size=4))
+def test_key_fast_path_agrees_with_normalize(gaz, words):
+    from geomap.gazetteer import normalize
+
+    ex = Extractor(gaz, ParseConfig())
+    name = " ".join(words)
+    assert ex._key(name) == normalize(name)
