@@ -4,17 +4,26 @@ Every candidate place of a span gets a score, the sum of named evidence terms (k
 ``--explain``):
 
 - **prior**: feature kind (countries and first-level areas beat same-named hamlets) and population;
-  a primary name beats an alternate spelling.
+  a primary name beats an alternate spelling; a county named without "County" is unlikely.
 - **qualifier**: ``Paris, Texas`` / ``Athens, Ga.`` / ``Springfield, Illinois`` / ``Paris (Texas)``:
   the second name is a first-level area or country that contains the first; only candidates inside
-  it stay. The qualifier itself then means that area (``Georgia`` the state, not the country).
-- **admin hint**: ``Kherson region`` means the area; a bare ``Kherson`` whose area and seat share the
-  name means the seat (the city), since news names areas with a generic word.
-- **focus**: countries and first-level areas the article names unambiguously (a country, a state,
-  a dateline, a name with a single candidate) pull every other name towards them.
-- **nearness**: a candidate close to the places chosen for the other names of the article gains.
+  it stay. The qualifier itself then means that area (``Georgia`` the state, not the country), and
+  a bare repeat of the qualified name means the same place (``PARIS, Texas — ... Paris police``).
+- **admin hint**: ``Kherson region`` means the area; a bare ``Kherson`` whose area shares the name
+  of a city in it (or of the national capital: Washington) means the city.
+- **co-location**: a candidate with a possible reading of another name of the article nearby gains
+  (weighted down for names with many readings).
+- **focus**: countries and first-level areas that the article's other names agree on (every close
+  contender in one country or area, datelines count double) pull candidates towards them.
+- **nearness**: a candidate close to the places provisionally chosen for the other names gains.
 - **one sense per discourse**: every unqualified occurrence of a name in an article gets the same
-  place; scores are summed over occurrences.
+  place; a name and its namesakes ("Dublin", "Dublin City") never vote for each other.
+
+Two rules drop a one-word name instead of placing it: every candidate is a small town (or a county
+named without "County") and nothing in the article backs the chosen one; or the chosen one is a
+mid-sized town in a country the article never names, with no neighbour. In news such words are
+surnames and brands far more often than places. Pinned names are never dropped. Streets are
+placed at the town named nearest to them, with a low score.
 
 The chosen candidate's share of the softmax over all candidates is the mention's score (0..1).
 """
