@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import geomap
-from geomap.articles import SUFFIXES, article_id, discover, from_bytes, read_article, read_bytes
+from geomap.articles import (HTML_SUFFIXES, SUFFIXES, article_id, decode, discover, from_bytes, parse_text,
+                             read_article, read_bytes)
 from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
 from geomap.model import Article, Mention
 
@@ -270,7 +271,7 @@ class _Refresh:
                 failed.add(aid)
                 continue
             try:
-                found[aid] = from_bytes(read_bytes(path), path, aid)
+                found[aid] = self._read(path, aid, stored.get(aid, ("",))[0])
             except ArticleError as e:
                 self.errors.append(str(e))
                 failed.add(aid)
@@ -288,6 +289,19 @@ class _Refresh:
             if key not in unique or (article.id in stored and unique[key].id not in stored):
                 unique[key] = article
         return list(unique.values()), failed, len(found) - len(unique)
+
+    @staticmethod
+    def _read(path: Path, aid: str, stored_hash: str) -> Article:
+        """The article in ``path``; an unchanged text file is left unparsed (no passages) until
+        it must be processed again (``_parsed``): most of a large inbox is unchanged."""
+        data = read_bytes(path)
+        if path.suffix.lower() in HTML_SUFFIXES:
+            return from_bytes(data, path, aid)
+        sha256 = hashlib.sha256(data).hexdigest()
+        text = decode(data, path)
+        if sha256 == stored_hash:
+            return Article(id=aid, source=str(path), text=text, sha256=sha256)
+        return parse_text(text, source=str(path), article_id=aid, sha256=sha256)
 
     def _reparse(self, stage: _Stages, found: list[Article], parse_fp: str, names: str) -> set[str]:
         """Ids of unchanged articles whose places may be stale and must be parsed again.
@@ -317,7 +331,7 @@ class _Refresh:
         with stage.executor(**self.run_on) as pool:
             results = pool.parse_many([a.text for a, _ in todo])
             for done, ((article, why), mentions) in enumerate(zip(todo, results), start=1):
-                batch.append(self._prepare(stage, article, mentions))
+                batch.append(self._prepare(stage, _parsed(article), mentions))
                 geocoded += sum(1 for m in mentions if m.place is not None)
                 counts[why] += 1
                 if (len(batch) >= self.BATCH_ARTICLES
@@ -368,6 +382,13 @@ class _Refresh:
                       only=only if (out_dir / MAP_FILE).is_file() else None)
         self.store.meta_set(_META_RENDER, fingerprint)
         return True
+
+
+def _parsed(article: Article) -> Article:
+    """``article`` with its header fields and passages (a text article always has a passage)."""
+    if article.passages:
+        return article
+    return parse_text(article.text, source=article.source, article_id=article.id, sha256=article.sha256)
 
 
 def _why(stored_hash: str | None, sha256: str) -> str:
