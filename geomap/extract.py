@@ -411,7 +411,8 @@ class Extractor:
         reasons: list[str] = []
         admin_hint = ""
         follow = _word_after(text, end)
-        if follow and not demonym and (m.j == len(run) or run[m.j].start == end + 1):
+        if follow and not demonym and (m.j == len(run) or run[m.j].start == end + 1) \
+                and not any(c.feature in _COUNTRY_LEVEL for c in cands):
             word = follow.lower()
             if word in ADMIN_WORDS and (word in PLACE_SUFFIXES or follow.islower()
                                          or word in ("region", "oblast", "province")):
@@ -443,6 +444,9 @@ class Extractor:
         after = run[m.j] if m.j < len(run) and run[m.j].joint in ("space", "hyphen") else None
         if person_from[0] is not None and person_from[0] <= m.i < person_from[1]:
             return False                       # the rest of a person's name
+        if before is not None and (m.i - 1) in matched and single and not major \
+                and first.joint == "space" and _physical(matched[m.i - 1].candidates):
+            return False                       # "Black Sea Fleet", "Gulf War": a sea's name goes on
         if before is not None and (m.i - 1) not in matched:
             if first.joint != "hyphen" and self._person_before(run, m.i):
                 _mark_person(run, m.i, persons, person_from, self.normalize)
@@ -544,26 +548,28 @@ def _named_after(text: str, end: int) -> bool:
 # Natural features written around a name: "Neches River", "Lake Opechee", "Fort Hood", "Gulf of Aden".
 FEATURE_SUFFIXES = frozenset("""river creek lake lakes island islands bay mountain mountains valley
 peninsula canyon desert glacier falls wilderness""".split())
-FEATURE_PREFIXES = frozenset("lake mount mt fort ft cape isle gulf sea bay".split())
+FEATURE_PREFIXES = frozenset("lake mount mt fort ft cape".split())        # "Lake Opechee", "Fort Hood"
+FEATURE_OF = frozenset("sea gulf bay isle lake strait straits".split())     # "Gulf of Aden"
 
 
 def _features(text: str, run: list[Token], matches: list[_Match]) -> list[Span]:
     """Natural features and forts the gazetteer lacks, as unresolved spans, so that the town
     inside ("Hudson" in "Hudson River", "Azov" in "Sea of Azov") is never taken instead. A feature
     the gazetteer knows is a longer match and wins over this."""
-    whole = {(m.i, m.j) for m in matches if m.j - m.i > 1}
+    whole = [(m.i, m.j) for m in matches if m.j - m.i > 1]
     out = []
     for k, tok in enumerate(run):
         word = tok.lower
         i = j = None
+        nxt = run[k + 1] if k + 1 < len(run) else None
         if word in FEATURE_SUFFIXES and k > 0 and tok.joint == "space" and _namey(run[k - 1]):
             i, j = k - 1, k + 1
-        elif word in FEATURE_PREFIXES and k + 1 < len(run) and _namey(run[k + 1]) and (
-                run[k + 1].joint in ("space", "dot") or (run[k + 1].joint == "connector" and
-                                                         text[tok.end:run[k + 1].start] == " of ")):
+        elif nxt is not None and _namey(nxt) and (
+                (word in FEATURE_PREFIXES and nxt.joint in ("space", "dot"))
+                or (word in FEATURE_OF and text[tok.end:nxt.start] == " of ")):
             i, j = k, k + 2
-        if i is None or any(a <= i and j <= b for a, b in whole) or (out and run[i].start < out[-1].end):
-            continue
+        if i is None or any(a < j and i < b for a, b in whole) or (out and run[i].start < out[-1].end):
+            continue                           # a longer gazetteer name ("Black Sea Fleet") wins
         start, end = run[i].start, run[j - 1].end
         out.append(Span(start, end, text[start:end], text[start:end].casefold(), [],
                         reasons=["a natural feature (or base) missing from the gazetteer"]))
@@ -649,6 +655,11 @@ def _company_or_vehicle(text: str, tok: Token, run: list[Token], j: int) -> bool
     return j < len(run) and run[j].joint == "possessive"
 
 
+def _physical(cands: list) -> bool:
+    """Only natural features or regions (seas, gulfs, rivers, ranges), no town, area or country."""
+    return bool(cands) and not any(c.feature.startswith(("PPL", "ADM", "PCL")) for c in cands)
+
+
 def _media_after(run: list[Token], j: int) -> bool:
     """A newspaper word among the words that continue the name ("Atlanta Journal-Constitution")."""
     while j < len(run) and run[j].joint in ("space", "hyphen"):
@@ -661,13 +672,15 @@ def _media_after(run: list[Token], j: int) -> bool:
 
 
 def _the_town(text: str, first: Token, run: list[Token], m: _Match, cands: list) -> bool:
-    """``the White House said``: a multi-word town name right after "the" is a building or an
-    institution, not the town; so is "The City", "The Hill" ("The Hague" is a name of its own)."""
+    """``the White House said``, ``Committee of the Red Cross``: a multi-word small-town name right
+    after "the" and ending its run is a building or an institution, not the town; so is
+    "The City", "The Hill" ("The Hague" is a name of its own)."""
     if m.j - m.i == 2 and first.lower == "the" and (run[m.i + 1].lower in INSTITUTION
                                                    or run[m.i + 1].lower in FEATURE_HEADS):
         return True
-    return len(run) == m.j - m.i > 1 and bool(cands) and all(c.population < 50_000 for c in cands
-                                                             if c.name_kind == "name") and all(c.feature.startswith("PPL") for c in cands) \
+    return m.j == len(run) and m.j - m.i > 1 and bool(cands) \
+        and text[max(0, first.start - 4):first.start] in ("the ", "The ") \
+        and all(c.population < 50_000 for c in cands if c.name_kind == "name") and all(c.feature.startswith("PPL") for c in cands) \
         and text[max(0, first.start - 4):first.start] in ("the ", "The ")
 
 
@@ -699,6 +712,7 @@ mountain mountains river creek sound peninsula canal channel ocean desert valley
 """.split())
 
 
+_COUNTRY_LEVEL = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR CONT".split())
 _SAINT = frozenset("st ste saint sainte ft fort mt mount pt port".split())
 # Closed-class words no place name starts or ends with (unlike "New", "Old", "Two", "The").
 _FUNCTION_WORDS = frozenset("""a an this that these those there their they them he she it its his her

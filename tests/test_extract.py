@@ -66,6 +66,12 @@ def test_hyphenated_pairs_are_two_places_unless_one_name(ex):
     assert texts(ex, "Aid reached Port-au-Prince in June.") == ["Port-au-Prince"]
 
 
+def test_institutions_named_like_towns_and_fleets_named_after_seas(ex):
+    assert texts(ex, "The International Committee of the Red Cross said so.") == []
+    assert texts(ex, "The Black Sea Fleet left Sevastopol.") == ["Black Sea", "Sevastopol"]
+    assert texts(ex, "Georgia, the US state, voted.") == ["Georgia", "US"]
+
+
 def test_admin_word_is_recorded_as_a_hint(ex):
     (span,) = ex.spans("Troops left the Kherson region.")
     assert span.admin_hint == "region"
