@@ -51,6 +51,7 @@ def test_runs_join_connectors_hyphens_and_abbreviation_dots_but_not_sentences():
     ("Shelling hit the Kherson region overnight.", ["Kherson region"]),
     ("Officials in the Donetsk region said so.", ["Donetsk region"]),
     ("The vote in Fulton County was counted twice.", ["Fulton County"]),
+    ("Kherson Oblast was shelled again.", ["Kherson Oblast"]),
 ])
 def test_longest_match_never_half_matches(ex, text, expected):
     assert texts(ex, text) == expected
