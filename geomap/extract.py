@@ -455,9 +455,9 @@ class Extractor:
                 return False                   # half of a longer name: "Sam Houston", "Generation Charleston"
             if before.lower in _SAINT and not major:
                 return False                   # "St. Patrick": a saint, or a place missing from the gazetteer
-        if single and len(run) > 1 and not major and (word in MEDIA or word in INSTITUTION or word in TITLES
-                                                       or word in FEATURE_HEADS):
-            return False                       # head of an organisation: "Police", "Post", "Chamber of Commerce"
+        if single and not major and (word in INSTITUTION or (len(run) > 1 and (
+                word in MEDIA or word in TITLES or word in FEATURE_HEADS))):
+            return False                       # an organisation's word: "Police", "Center", "Chamber of Commerce"
         if single and first.joint == "possessive" and not _strong(cands):
             return False                       # "Patrick's Day" (but "the FBI's Atlanta office")
         if word in _SAINT and m.j < len(run) and run[m.j].joint == "possessive":
