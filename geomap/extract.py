@@ -111,7 +111,7 @@ lieutenant capt captain col colonel gen general maj major adm admiral cmdr comma
 pvt private spc specialist pope cardinal bishop archbishop rev reverend father pastor rabbi imam
 sheikh king queen prince princess emperor empress coach dean principal superintendent
 commissioner speaker spokesman spokeswoman spokesperson chairman chairwoman chairperson director
-president's attorney atty sister brother mother saint-? son daughter wife husband uncle aunt
+attorney atty sister brother mother son daughter wife husband uncle aunt
 defender forward quarterback pitcher guard goalkeeper striker midfielder""".split())
 
 # Words after a place that make the run a newspaper or broadcaster ("Washington Post").
