@@ -110,8 +110,9 @@ function geomapInit(map, layerControl, data, tileLayer) {
   function bucket(mentions) { return mentions < 3 ? 0 : mentions < 20 ? 1 : 2; }
 
   var group = data.cluster
-    ? L.markerClusterGroup({chunkedLoading: true, showCoverageOnHover: false,
-                            maxClusterRadius: 50, chunkProgress: progress})
+    ? L.markerClusterGroup({chunkedLoading: true, chunkInterval: 300, chunkDelay: 5,
+                            showCoverageOnHover: false, maxClusterRadius: 50,
+                            chunkProgress: progress})
     : L.featureGroup();
   var markers = new Array(places.length), byId = new Map(), shown = new Set();
   for (var i = 0; i < places.length; i++) {
@@ -380,12 +381,12 @@ function geomapInit(map, layerControl, data, tileLayer) {
     if (!source) return;
     map.createPane("gm-base").style.zIndex = 150;       // under tiles that do load
     outlines = L.geoJSON(JSON.parse(source.textContent), {
-      pane: "gm-base", interactive: false,
+      pane: "gm-base", interactive: false, renderer: L.canvas({pane: "gm-base"}),
       style: {color: "#8a8a8a", weight: 0.7, fillColor: "#f4f1ea", fillOpacity: 1}
     }).addTo(map);
     map.getContainer().classList.add("gm-offline");
     if (layerControl) layerControl.addOverlay(outlines, "Country outlines (offline)");
-    api.outlines = true;
+    api.outlines = outlines.getLayers().length;        // countries drawn
   }
   if (!data.tiles || !tileLayer) showOutlines();
   else tileLayer.once("tileerror", showOutlines);
