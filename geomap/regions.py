@@ -703,9 +703,16 @@ class RegionIndex:
         # so use the region's highest latitude (capped near the poles); the km check refines it.
         import shapely
 
+        from shapely.strtree import STRtree
+
         bounds = shapely.bounds(self._geoms) if len(self._geoms) else np.zeros((0, 4))
         top = np.minimum(np.maximum(np.abs(bounds[:, 1]), np.abs(bounds[:, 3])) + 1, 89.0)
         self._degrees = self.tolerance_km / (KM_PER_DEGREE * np.cos(np.radians(top))) * 1.01
+        # The regions are few and fixed, the places many and arriving in small batches (one
+        # article at a time): index and prepare the regions once, and remember each answer.
+        shapely.prepare(self._geoms)
+        self._tree = STRtree(self._geoms)
+        self._memo: dict[tuple[float, float], tuple[str, ...]] = {}
 
     def regions_for(self, lat: float, lon: float) -> tuple[str, ...]:
         return self.regions_for_many([lat], [lon])[0]
@@ -713,30 +720,43 @@ class RegionIndex:
     def regions_for_many(self, lats: Sequence[float], lons: Sequence[float]) -> list[tuple[str, ...]]:
         """Region names per place, in layer order. Places with NaN coordinates get none."""
         import numpy as np
-        import shapely
-        from shapely.strtree import STRtree
 
         lats = np.asarray(lats, dtype=float)
         lons = np.asarray(lons, dtype=float)
         if lats.shape != lons.shape or lats.ndim != 1:
             raise ValueError("lats and lons must be 1-D sequences of the same length")
         out: list[tuple[str, ...]] = [()] * len(lats)
-        valid = np.flatnonzero(np.isfinite(lats) & np.isfinite(lons))
-        if not len(valid) or not len(self._geoms):
+        if not len(self._geoms):
             return out
-        lats, lons = lats[valid], lons[valid]
-        tree = STRtree(shapely.points(lons, lats))
-        region, place = tree.query(self._geoms, predicate="intersects")
-        if self.tolerance_km > 0:
-            near_region, near_place = self._near(tree, lats, lons, region, place)
-            region, place = np.concatenate([region, near_region]), np.concatenate([place, near_place])
-        order = np.lexsort((region, place))
-        for p, r in zip(place[order].tolist(), region[order].tolist()):
-            out[valid[p]] += (self.names[r],)
+        finite = np.isfinite(lats) & np.isfinite(lons)
+        keys = list(zip(lats.tolist(), lons.tolist()))
+        todo = [i for i in np.flatnonzero(finite).tolist() if keys[i] not in self._memo]
+        if todo:
+            found = self._compute(lats[todo], lons[todo])
+            if len(self._memo) > 1_000_000:    # a bound, not a policy: big batches need no memory
+                self._memo.clear()
+            self._memo.update((keys[i], names) for i, names in zip(todo, found))
+        for i in np.flatnonzero(finite).tolist():
+            out[i] = self._memo[keys[i]]
         return out
 
-    def _near(self, tree, lats, lons, inside_region, inside_place):
-        """(region, place) pairs, not among the ``inside`` ones, whose edge is within the tolerance.
+    def _compute(self, lats, lons) -> list[tuple[str, ...]]:
+        import numpy as np
+        import shapely
+
+        points = shapely.points(lons, lats)
+        place, region = self._tree.query(points, predicate="intersects")
+        if self.tolerance_km > 0:
+            near_place, near_region = self._near(points, lats, lons, place, region)
+            region, place = np.concatenate([region, near_region]), np.concatenate([place, near_place])
+        out: list[tuple[str, ...]] = [()] * len(lats)
+        order = np.lexsort((region, place))
+        for p, r in zip(place[order].tolist(), region[order].tolist()):
+            out[p] += (self.names[r],)
+        return out
+
+    def _near(self, points, lats, lons, inside_place, inside_region):
+        """(place, region) pairs, not among the ``inside`` ones, whose edge is within the tolerance.
 
         Candidates come from a generous query in degrees. Each is then measured in a plane centred
         on the place (x = Δlon·cos φ, y = Δlat, in km), after clipping the region to the box that
@@ -746,10 +766,10 @@ class RegionIndex:
         import numpy as np
         import shapely
 
-        region, place = tree.query(self._geoms, predicate="dwithin", distance=self._degrees)
+        place, region = self._tree.query(points, predicate="dwithin", distance=float(self._degrees.max()))
         width = len(self._geoms)
         new = ~np.isin(place * width + region, inside_place * width + inside_region)
-        region, place = region[new], place[new]
+        place, region = place[new], region[new]
         lat, lon = lats[place], lons[place]
         dlat, dlon = self.tolerance_km / KM_PER_DEGREE * 1.01, self._degrees[region]
         pieces = shapely.intersection(self._geoms[region],
@@ -759,7 +779,7 @@ class RegionIndex:
                                  coords[:, 1] - lat[owner]]) * KM_PER_DEGREE
         km = shapely.distance(shapely.set_coordinates(pieces, local), shapely.Point(0, 0))
         near = km <= self.tolerance_km
-        return region[near], place[near]
+        return place[near], region[near]
 
 
 # --------------------------------------------------------------------------------------------- check

@@ -537,3 +537,16 @@ def test_attribution_is_declared_and_inherited(tmp_path):
         ("My survey",), ("Natural Earth",), ("Newsroom", "My survey", "Natural Earth"), ()]
     error = config_error(tmp_path, "layers:\n  - {name: a, attribution: [1], sources: [{bbox: [0, 0, 1, 1]}]}\n")
     assert error.key == "layers[0].attribution[0]"
+
+
+def test_answers_do_not_depend_on_batching_or_on_what_was_asked_before(shipped):
+    """The index remembers answers per coordinate: small batches, repeats and one big batch agree."""
+    places = [KHERSON, KYIV, ODESA, MARIUPOL, SEVASTOPOL, SIMFEROPOL, (float("nan"), 30.0), KHERSON]
+    lats, lons = [p[0] for p in places], [p[1] for p in places]
+    fresh = RegionIndex(shipped).regions_for_many(lats, lons)
+    index = RegionIndex(shipped)
+    one_by_one = [index.regions_for(lat, lon) for lat, lon in zip(lats, lons)]
+    again = index.regions_for_many(lats[::-1], lons[::-1])[::-1]
+    assert one_by_one == fresh == again
+    assert fresh[0] == fresh[-1] and "annexation-claimed-2022/Kherson" in fresh[0]
+    assert fresh[6] == ()
