@@ -517,9 +517,9 @@ class _Stages:
             if file is None:
                 self._layers = []
             else:
-                from geomap.regions import load_layers
+                from geomap.regions import default_cache_dir, load_layers
 
-                self._layers = load_layers(self.config.resolve(file))
+                self._layers = load_layers(self.config.resolve(file), cache_dir=default_cache_dir())
         return self._layers
 
     def executor(self, *, workers: int = 1, executor: str = "local", scheduler: str | None = None):

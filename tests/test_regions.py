@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import shapely
 from geopy.distance import geodesic
-from shapely.geometry import Point, box
+from shapely.geometry import Point, box, mapping
 
 from geomap.config import load_config
 from geomap.errors import ConfigError, RegionError
@@ -550,3 +550,29 @@ def test_answers_do_not_depend_on_batching_or_on_what_was_asked_before(shipped):
     assert one_by_one == fresh == again
     assert fresh[0] == fresh[-1] and "annexation-claimed-2022/Kherson" in fresh[0]
     assert fresh[6] == ()
+
+
+def test_layer_cache_returns_the_same_layers_and_notices_changed_inputs(tmp_path):
+    data = tmp_path / "area.geojson"
+    data.write_text(json.dumps({"type": "Feature", "properties": {"name": "A"},
+                                "geometry": mapping(box(30, 40, 31, 41))}))
+    yaml_file = tmp_path / "regions.yaml"
+    yaml_file.write_text("layers:\n  - name: a\n    label: A <b>\n    style: {color: red}\n"
+                         "    sources:\n      - geojson: area.geojson\n      - bbox: [10, 10, 11, 11]\n")
+    cache = tmp_path / "cache"
+    built = load_layers(yaml_file, cache_dir=cache)
+    assert len(list(cache.glob("regions-*.json"))) == 1
+    cached = load_layers(yaml_file, cache_dir=cache)
+    assert [(l.name, l.label, dict(l.style), l.show) for l in cached] == \
+           [(l.name, l.label, dict(l.style), l.show) for l in built]
+    assert [r.name for r in cached[0].regions] == [r.name for r in built[0].regions]
+    assert all(a.geometry.equals(b.geometry) for a, b in zip(cached[0].regions, built[0].regions))
+    # A data file the layers read changes: the cache must not answer with the old geometry.
+    data.write_text(json.dumps({"type": "Feature", "properties": {"name": "A"},
+                                "geometry": mapping(box(50, 50, 52, 52))}))
+    fresh = load_layers(yaml_file, cache_dir=cache)
+    assert fresh[0].regions[0].geometry.bounds == (50.0, 50.0, 52.0, 52.0)
+    # A damaged cache file is ignored, not an error.
+    for f in cache.glob("regions-*.json"):
+        f.write_text("{not json")
+    assert load_layers(yaml_file, cache_dir=cache)[0].regions[0].geometry.bounds == (50.0, 50.0, 52.0, 52.0)
