@@ -137,11 +137,12 @@ DOT_JOINERS = frozenset("st ste ft mt pt gov sen rep dr mr mrs ms lt gen col cap
 _UPPER = "".join(sorted({ch for rng in ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x1F00))
                          for ch in map(chr, range(*rng)) if ch.isupper()}))
 _TOKEN = re.compile(
+    rf"(?=[{_UPPER}dl])(?:"                              # (a cheap first-letter test, for speed)
     rf"(?:[{_UPPER}][^\W\d_]{{0,2}}\.){{2,}}"          # U.S.  D.C.  W.Va.
     rf"|[{_UPPER}][^\W_]*(?:['’][^\W\d_]+)*"            # Kherson  O'Keeffe  McAllen  Ukraine's
     rf"|[dl]['’][{_UPPER}][^\W_]*"                      # elided articles: Côte d'Ivoire
+    r")"
 )
-_LOWER_WORD = re.compile(r"\b[a-z]+\b")
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
 _SENTENCE_END = ".!?:;\n"
 
@@ -190,17 +191,22 @@ class Span:
 def tokenize(text: str) -> list[Token]:
     """Capitalised tokens of ``text`` with their exact offsets and sentence position."""
     tokens: list[Token] = []
+    size = len(text)
     for m in _TOKEN.finditer(text):
-        start, end = m.span()
+        start = m.start()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
+            continue                           # inside a word ("iPhone", "o'Neill" handled as one)
+        end = m.end()
         word = m.group()
         if word.endswith(_POSSESSIVE) and len(word) > 3:
             end -= 2
             word = word[:-2]
-        if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
-            continue                           # inside a word ("iPhone", "o'Neill" handled as one)
-        dot_after = end < len(text) and text[end] == "." and not word.endswith(".")
-        lower = word.casefold().rstrip(".")
-        tokens.append(Token(start, end, word, lower, _starts_sentence(text, start, tokens),
+        dot_after = end < size and text[end] == "." and not word.endswith(".")
+        if start > 1 and text[start - 1] == " " and text[start - 2].isalnum():
+            sentence_start = False             # the common case, "in Kherson", decided inline
+        else:
+            sentence_start = _starts_sentence(text, start, tokens)
+        tokens.append(Token(start, end, word, word.casefold().rstrip("."), sentence_start,
                             word.isupper() and len(word) > 1, dot_after))
     return tokens
 
@@ -274,6 +280,50 @@ class _Match:
     candidates: list
 
 
+def _longest_matches(keys: list[list[tuple[int, str]]], found: dict[str, list]) -> list[_Match]:
+    """Left to right, the longest token sequence whose key the gazetteer knows (``keys`` as
+    :meth:`Extractor._keys` gives them for one run)."""
+    out = []
+    i, n = 0, len(keys)
+    while i < n:
+        for j, key in keys[i]:
+            cands = found.get(key)
+            if cands is not None:
+                out.append(_Match(i, j, key, cands))
+                i = j
+                break
+        else:
+            i += 1
+    return out
+
+
+class _LowercaseWords:
+    """The words an article also writes in lowercase ("mobile", "hope"): ``word in words`` asks
+    whether ``word`` occurs between non-word characters, searched on demand and remembered, as
+    only a few words of an article are ever asked about."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, word: str) -> bool:
+        known = self._known.get(word)
+        if known is None:
+            known = self._known[word] = word.isascii() and word.isalpha() and word.islower() \
+                and self._occurs(word)
+        return known
+
+    def _occurs(self, word: str) -> bool:
+        text, size = self.text, len(word)
+        at = text.find(word)
+        while at >= 0:
+            before, after = text[at - 1:at], text[at + size:at + size + 1]
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                return True
+            at = text.find(word, at + 1)
+        return False
+
+
 class Extractor:
     """Finds place spans in a text (see the module docstring for the rules)."""
 
@@ -296,13 +346,13 @@ class Extractor:
         if not tokens:
             return []
         groups = runs(text, tokens)
-        keys = self._keys(text, groups)
-        found = self._lookup(set(keys.values()))
-        lowercase_words = set(_LOWER_WORD.findall(text))
+        keys = [self._keys(text, run) for run in groups]
+        found = self._lookup({key for run_keys in keys for ends in run_keys for _, key in ends})
+        lowercase_words = _LowercaseWords(text)
         persons: set[str] = set()
         kept: list[tuple[Span, bool]] = []
-        for r, run in enumerate(groups):
-            matches = self._longest_matches(r, run, keys, found)
+        for run, run_keys in zip(groups, keys):
+            matches = _longest_matches(run_keys, found)
             named = _streets(text, run) + _features(text, run, matches)
             if named:
                 kept += [(s, False) for s in named]
@@ -339,21 +389,22 @@ class Extractor:
             self._key_cache[name] = key
         return key
 
-    def _keys(self, text: str, groups: list[list[Token]]) -> dict[tuple[int, int, int], str]:
-        """The normalized key of every token sequence a name may span, by (run, first, end);
-        sequences that start or end with a function word ("In Texas", "May") are not names."""
-        keys = {}
-        for r, run in enumerate(groups):
-            n = len(run)
-            for i in range(n):
-                if _never_starts(run[i]):
-                    continue
+    def _keys(self, text: str, run: list[Token]) -> list[list[tuple[int, str]]]:
+        """For each token of the run, the ``(end, key)`` of every token sequence a name starting
+        there may span, longest first; sequences that start or end with a function word
+        ("In Texas", "May") are not names."""
+        never = [_never_starts(tok) for tok in run]
+        n = len(run)
+        out = []
+        for i in range(n):
+            ends = []
+            if not never[i]:
                 start = run[i].start
-                for j in range(i + 1, min(n, i + self.max_tokens) + 1):
-                    if j - 1 > i and _never_starts(run[j - 1]):
-                        continue
-                    keys[r, i, j] = self._key(text[start:run[j - 1].end])
-        return keys
+                for j in range(min(n, i + self.max_tokens), i, -1):
+                    if j - 1 == i or not never[j - 1]:
+                        ends.append((j, self._key(text[start:run[j - 1].end])))
+            out.append(ends)
+        return out
 
     def _lookup(self, keys: set[str]) -> dict[str, list]:
         """Gazetteer candidates per key (pinned keys always present, ignored ones never),
@@ -361,33 +412,20 @@ class Extractor:
         cache = self._found_cache
         missing = [k for k in keys if k not in cache]
         if missing:
-            if len(cache) > _CACHE_LIMIT:
+            if len(cache) + len(missing) > _CACHE_LIMIT:
                 cache.clear()
+                missing = list(keys)
             found = self.gazetteer.lookup(k for k in missing if k not in self.ignore)
             for k in missing:
                 cands = found.get(k)
                 if cands is None and k in self.pinned:
                     cands = []
                 cache[k] = None if k in self.ignore else cands
-        return {k: cache[k] for k in keys if cache[k] is not None}
-
-    def _longest_matches(self, r: int, run: list[Token], keys: dict, found: dict) -> list[_Match]:
-        out = []
-        i, n = 0, len(run)
-        while i < n:
-            for j in range(min(n, i + self.max_tokens), i, -1):
-                key = keys.get((r, i, j))
-                if key in found:
-                    out.append(_Match(i, j, key, found[key]))
-                    i = j
-                    break
-            else:
-                i += 1
-        return out
+        return {k: cands for k in keys if (cands := cache[k]) is not None}
 
     # -- filters --------------------------------------------------------------------------------
     def _judge(self, text: str, run: list[Token], m: _Match, matched: dict[int, _Match],
-               lowercase_words: set[str], persons: set[str], person_from: list) -> Span | None:
+               lowercase_words: _LowercaseWords, persons: set[str], person_from: list) -> Span | None:
         """The span for a gazetteer match, or None when its context says it is not a place."""
         first, last = run[m.i], run[m.j - 1]
         cands = m.candidates
@@ -423,7 +461,7 @@ class Extractor:
                     dateline=_dateline(text, first), demonym=demonym, reasons=reasons)
 
     def _is_place(self, text: str, run: list[Token], m: _Match, cands: list, matched: dict,
-                  lowercase_words: set[str], persons: set[str], person_from: list) -> bool:
+                  lowercase_words: _LowercaseWords, persons: set[str], person_from: list) -> bool:
         """Whether a gazetteer match is meant as a place: first by the run around it, then, for a
         one-word match, by the word itself."""
         major = any(c.feature in _MAJOR for c in cands)
@@ -478,7 +516,7 @@ class Extractor:
         return not _named_after(text, run[m.j - 1].end)   # "West Nile virus", "Lassa fever", "US$5"
 
     def _word_is_place(self, text: str, run: list[Token], m: _Match, cands: list, major: bool,
-                       lowercase_words: set[str]) -> bool:
+                       lowercase_words: _LowercaseWords) -> bool:
         """For a one-word match: not a month, weekday, title, function word, acronym, common word
         of this article, nor a speaker ("Robertson said")."""
         first = run[m.i]
@@ -494,7 +532,7 @@ class Extractor:
             return False
         if first.sentence_start and m.i == 0 and word in _COMMON_OPENERS:
             return False
-        if word in lowercase_words and not major and (first.sentence_start or not _strong(cands)):
+        if not major and (first.sentence_start or not _strong(cands)) and word in lowercase_words:
             return False                       # the article uses it as a common word: "mobile", "hope"
         if not major and len(run) == 1 and _said(text, first) and not any(c.feature == "PPLC" for c in cands):
             return False                       # "Robertson said", "said Nelson."; not "Tbilisi says"
