@@ -39,7 +39,7 @@ def open_time(map_html: Path) -> float:
         route_offline(page)
         started = time.perf_counter()
         page.goto(map_html.as_uri())
-        page.wait_for_function("window.geomap && window.geomap.ready", timeout=60_000)
+        page.wait_for_function("window.geomap && window.geomap.ready", timeout=60_000, polling=20)
         return time.perf_counter() - started
 
 

@@ -49,7 +49,7 @@ def shoot(map_html: Path, dest: Path, place: str | None) -> list[Path]:
         page = browser.new_page(viewport=VIEWPORT)
         route_offline(page)
         page.goto(map_html.as_uri())
-        page.wait_for_function("window.geomap && window.geomap.ready", timeout=30_000)
+        page.wait_for_function("window.geomap && window.geomap.ready", timeout=30_000, polling=50)
         page.screenshot(path=str(shots[0]))
         place = place or page.evaluate(
             "JSON.parse(document.getElementById('geomap-data').textContent).places"

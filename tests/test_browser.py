@@ -59,7 +59,8 @@ def browser_page():
 
 
 def wait_ready(page):
-    page.wait_for_function("window.geomap && window.geomap.ready", timeout=20_000)
+    # polling by timer: the default (requestAnimationFrame) can stall in a background page
+    page.wait_for_function("window.geomap && window.geomap.ready", timeout=20_000, polling=50)
 
 
 def popup_title(page) -> str:
@@ -285,7 +286,7 @@ def test_offline_outlines_replace_tiles_that_cannot_load(tmp_path, browser_page)
     page = browser_page
     page.goto((tmp_path / "map.html").as_uri())
     wait_ready(page)
-    page.wait_for_function("window.geomap.outlines > 150", timeout=10_000)
+    page.wait_for_function("window.geomap.outlines > 150", timeout=10_000, polling=50)
     assert any("tile.openstreetmap.org" in url for url in page.aborted)
     assert page.locator(".leaflet-gm-base-pane canvas").count() == 1
     assert page.problems == []
