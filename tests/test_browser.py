@@ -149,6 +149,18 @@ def test_article_page_with_hostile_text_runs_nothing(site, browser_page):
     assert page.problems == []
 
 
+def test_place_page_with_hostile_text_runs_nothing(site, browser_page):
+    from geomap.render.place_page import place_page_name
+
+    page = browser_page
+    page.goto((site / "places" / f"{place_page_name(KHERSON.id)}.html").as_uri())
+    assert "<img src=x onerror=alert(1)>" in page.locator("header .meta").first.inner_text()
+    assert "<script>alert(1)</script>" in page.locator("main").inner_text()
+    assert page.locator("img, main script").count() == 0
+    assert page.evaluate("document.scripts.length") == 0
+    assert page.problems == [] and page.aborted == []
+
+
 def test_all_mentions_link_opens_the_place_page_and_its_passage_links_work(site, browser_page):
     page = browser_page
     page.goto((site / "map.html").as_uri() + "#place=" + MARIUPOL.id.replace(":", "%3A"))
