@@ -132,6 +132,8 @@ function geomapInit(map, layerControl, data, tileLayer) {
   var whenReady = [];
 
   // markercluster reports the last chunk before it puts the markers on the map: wait a tick.
+  // Only reports during our own load() count: adding the group to the map reports an empty
+  // "load" of its own (0 of 0), which once made the map ready with most markers still pending.
   // A filter changed meanwhile is applied only now (markercluster cannot stop a chunked load).
   var loading = false, reloadWanted = false;
   function progress(done, total) {
