@@ -73,8 +73,7 @@ class RefreshSummary:
             parts.append(f"{self.reparsed} re-parsed")
         if self.duplicates:
             parts.append(f"{self.duplicates} duplicates")
-        if self.failed:
-            parts.append(f"{self.failed} failed")
+        parts.append(f"{self.failed} failed")
         tail = "map updated" if self.rendered else "map unchanged"
         return (f"{head}: {', '.join(parts)}; {self.geocoded} geocoded; map has {self.places} places, "
                 f"{self.mentions} mentions; {tail} ({self.seconds:.1f}s)")

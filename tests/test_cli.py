@@ -285,3 +285,36 @@ def test_a_concurrent_refresh_exits_7_with_a_clear_message(project):
     assert result.stderr.strip() == (f"geomap: error: another refresh is running (it holds {lock}); "
                                      "try again when it has finished")
     assert result.stdout == ""
+
+
+def test_progress_bar_on_a_terminal_only(mapped_project):
+    """Piped: nothing but the summary. On a terminal (a pty), tqdm draws the bar on stderr."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    piped = run_process("--root", mapped_project, "refresh")
+    assert piped.returncode == 0 and piped.stderr == ""
+    assert piped.stdout.startswith("refreshed: 2 new") and piped.stdout.count("\n") == 1
+
+    from geomap.cli import ProgressBar
+
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    with open(secondary, "w", closefd=True) as terminal, open(primary, "rb", buffering=0) as screen:
+        bar = ProgressBar(enabled=terminal.isatty())
+        old, sys.stderr = sys.stderr, terminal
+        try:
+            with bar:
+                bar.update(1, 3, "a")
+                bar._bar.delay = 0                      # draw now, not after tqdm's 1 s delay
+                bar.update(2, 3, "b")
+                bar._bar.refresh()
+        finally:
+            sys.stderr = old
+        terminal.flush()
+        assert select.select([screen], [], [], 5)[0], "nothing drawn"
+        drawn = screen.read(4096).decode()
+    assert bar.enabled and "2/3" in drawn and "article" in drawn

@@ -31,6 +31,7 @@ def test_summary_line_says_what_happened():
     quiet = RefreshSummary(unchanged=4, places=3, mentions=5)
     assert quiet.nothing_new
     assert str(quiet).startswith("nothing new: 0 new") and "0 geocoded" in str(quiet)
+    assert "4 unchanged, 0 failed;" in str(quiet)                # failures are always shown
     assert str(quiet).endswith("map unchanged (0.0s)")
 
 
