@@ -10,7 +10,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence, TextIO
+from itertools import chain
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence, TextIO
 
 from geomap import __version__
 from geomap.errors import ArticleError, GeomapError
@@ -166,11 +167,12 @@ def cmd_parse(args: argparse.Namespace) -> int:
     read = 0
 
     def records():
+        """One list of records per article (written at once: stdout may be unbuffered)."""
         nonlocal read
         for article, mentions, regions_list in results:
             read += 1
-            for mention, regions in zip(mentions, regions_list):
-                yield mention_record(article, mention, regions, explain=args.explain)
+            yield [mention_record(article, mention, regions, explain=args.explain)
+                   for mention, regions in zip(mentions, regions_list)]
 
     WRITERS[args.format](records(), sys.stdout)
     if errors:
@@ -194,22 +196,25 @@ def mention_record(article, mention, regions, *, explain: bool = False) -> dict:
     return record
 
 
-def write_jsonl(records, out: TextIO) -> None:
-    for record in records:
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+def write_jsonl(batches: Iterable[list[dict]], out: TextIO) -> None:
+    """One JSON object per line, one write per batch (an article's records)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    for batch in batches:
+        if batch:
+            out.write("".join([encode(record) + "\n" for record in batch]))
     out.flush()
 
 
-def write_geojson(records, out: TextIO) -> None:
+def write_geojson(batches: Iterable[list[dict]], out: TextIO) -> None:
     """A FeatureCollection of the resolved mentions (unresolved ones have no point to show)."""
     features = []
-    for record in records:
+    for record in chain.from_iterable(batches):
         if record["lat"] is None:
             continue
         props = {k: v for k, v in record.items() if k not in ("lat", "lon")}
         features.append({"type": "Feature", "properties": props,
                          "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]}})
-    json.dump({"type": "FeatureCollection", "features": features}, out, ensure_ascii=False, indent=1)
+    out.write(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1))
     out.write("\n")
 
 
@@ -217,18 +222,20 @@ TABLE_COLUMNS = (("article", 28), ("span", 11), ("text", 20), ("place", 24), ("c
                  ("kind", 9), ("lat", 9), ("lon", 10), ("score", 5), ("regions", 0))
 
 
-def write_table(records, out: TextIO) -> None:
+def write_table(batches: Iterable[list[dict]], out: TextIO) -> None:
     """Aligned columns for reading in a terminal; long values are cut with ``…``."""
     out.write(_row([name for name, _ in TABLE_COLUMNS]))
-    for r in records:
-        lat = "" if r["lat"] is None else f"{r['lat']:.4f}"
-        lon = "" if r["lon"] is None else f"{r['lon']:.4f}"
-        out.write(_row([r["article"], f"{r['start']}-{r['end']}", r["text"], r["name"] or "-",
-                        r["country"], r["kind"] or "", lat, lon, f"{r['score']:.2f}",
-                        ",".join(r["regions"])]))
-        if "explain" in r:
-            for reason in r["explain"]:
-                out.write(f"    {reason}\n")
+    for batch in batches:
+        lines = []
+        for r in batch:
+            lat = "" if r["lat"] is None else f"{r['lat']:.4f}"
+            lon = "" if r["lon"] is None else f"{r['lon']:.4f}"
+            lines.append(_row([r["article"], f"{r['start']}-{r['end']}", r["text"], r["name"] or "-",
+                               r["country"], r["kind"] or "", lat, lon, f"{r['score']:.2f}",
+                               ",".join(r["regions"])]))
+            lines += [f"    {reason}\n" for reason in r.get("explain", ())]
+        if lines:
+            out.write("".join(lines))
     out.flush()
 
 
