@@ -15,6 +15,7 @@ from geomap.errors import GazetteerError
 from geomap.model import Place
 
 SCHEMA = 1
+MMAP_BYTES = 256 << 20      # enough to map the whole index (~50 MB with cities500)
 
 # One row per place, one row per (key, place) name. WITHOUT ROWID keeps names clustered by key,
 # so a batched lookup is one index range scan per key.
@@ -99,6 +100,7 @@ class Gazetteer:
             build_index(path)
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")    # lookups read pages in place, no copies
             schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except sqlite3.DatabaseError as exc:
             raise GazetteerError(f"{path}: not a gazetteer index ({exc})") from exc
@@ -129,9 +131,13 @@ class Gazetteer:
             (json.dumps(wanted),),
         )
         found: dict[str, list[Candidate]] = {}
-        for key, name_kind, feature, admin1_code, *place in rows:
-            cand = Candidate(_place(place), key, name_kind, feature, admin1_code, place[6])
-            found.setdefault(key, []).append(cand)
+        for row in rows:                   # key, name_kind, feature, admin1_code, *_PLACE_COLUMNS
+            cand = Candidate(Place(*row[4:]), row[0], row[1], row[2], row[3], row[10])
+            cands = found.get(row[0])
+            if cands is None:
+                found[row[0]] = [cand]
+            else:
+                cands.append(cand)
         return found
 
     def get(self, place_id: str) -> Place | None:
