@@ -93,10 +93,11 @@ class Resolver:
         for g in groups:
             self._prior(g)
         _inherit_qualified(groups)
-        _colocate(groups)
+        namesakes = _namesakes(groups)
+        _colocate(groups, namesakes)
         focus_c, focus_a = _focus(groups)
-        for g in groups:
-            _add_focus(g, focus_c, focus_a, groups)
+        for g, related in zip(groups, namesakes):
+            _add_focus(g, focus_c, focus_a, [groups[j] for j in related])
             _choose(g)
         _add_nearness(groups)
         for g in groups:
@@ -226,7 +227,7 @@ def _inherit_qualified(groups: list[_Group]) -> None:
                 g.scores[k] += 4.0
 
 
-def _colocate(groups: list[_Group]) -> None:
+def _colocate(groups: list[_Group], namesakes: list[list[int]]) -> None:
     """Reward candidates that have a possible reading of another name of the article nearby
     ("Morecambe and Lancaster": the English Lancaster, not Pennsylvania's). A name with many
     readings is weak evidence: its weight is 1/sqrt(number of candidates). Only each name's best
@@ -243,20 +244,24 @@ def _colocate(groups: list[_Group]) -> None:
             cells[int(lat // 1), int(lon // 1)].append((gi, weight, lat, lon, name))
     if len(cells) < 2:
         return
+    near_deg = NEAR_KM / 111.0
     for gi, g in enumerate(groups):
-        related = {gj for gj, h in enumerate(groups) if _namesakes(g, h)}
+        if not points[gi]:
+            continue
+        related = set(namesakes[gi])
         for k, lat0, lon0, _ in points[gi]:
             clat, clon = int(lat0 // 1), int(lon0 // 1)
             best: dict[int, tuple[float, str]] = {}
             for dlat in (-1, 0, 1):
                 for dlon in (-1, 0, 1):
                     for gj, weight, lat, lon, name in cells.get((clat + dlat, clon + dlon), ()):
-                        if gj in related or abs(lat - lat0) > NEAR_KM / 111.0:
+                        if gj in related or abs(lat - lat0) > near_deg:
                             continue
                         d = _km(lat0, lon0, lat, lon)
                         if d < NEAR_KM:
-                            value = weight * math.exp(-d / NEAR_KM)
-                            if value > best.get(gj, (0.0, ""))[0]:
+                            value = weight * math.exp(-d / NEAR_KM)      # > 0
+                            known = best.get(gj)
+                            if known is None or value > known[0]:
                                 best[gj] = (value, name)
             if best:
                 bonus = min(1.5, sum(v for v, _ in best.values()))
@@ -294,10 +299,10 @@ def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
     return countries, admin1
 
 
-def _add_focus(g: _Group, countries: Counter, admin1: Counter, groups: list[_Group]) -> None:
+def _add_focus(g: _Group, countries: Counter, admin1: Counter, namesakes: list[_Group]) -> None:
     """Pull candidates towards the article's countries and areas, as voted by the *other* names
-    (a name and its namesakes, "Dublin" and "Dublin City", do not vote for each other)."""
-    own = [h.vote for h in groups if h.vote and _namesakes(h, g)]
+    (a name and its ``namesakes``, "Dublin" and "Dublin City", do not vote for each other)."""
+    own = [h.vote for h in namesakes if h.vote]
     if own:
         countries, admin1 = countries.copy(), admin1.copy()
         for country, area, weight in own:
@@ -323,14 +328,12 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter, groups: list[_Gro
         g.scores[k] = sum(v for _, v in terms)
 
 
-def _namesakes(a: _Group, b: _Group) -> bool:
-    """The same group, or names one of which starts the other ("Dublin", "Dublin City")."""
-    if a is b:
-        return True
-    if not a.spans or not b.spans:
-        return False
-    ka, kb = a.spans[0].key, b.spans[0].key
-    return ka.startswith(kb) or kb.startswith(ka)
+def _namesakes(groups: list[_Group]) -> list[list[int]]:
+    """Per group, the indexes (in order) of itself and the groups whose name starts its name or
+    is started by it ("Dublin", "Dublin City")."""
+    keys = [g.spans[0].key for g in groups]
+    return [[j for j, kb in enumerate(keys) if j == i or ka.startswith(kb) or kb.startswith(ka)]
+            for i, ka in enumerate(keys)]
 
 
 def _choose(g: _Group) -> None:
