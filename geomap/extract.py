@@ -136,12 +136,13 @@ DOT_JOINERS = frozenset("st ste ft mt pt gov sen rep dr mr mrs ms lt gen col cap
 # Upper-case letters of the scripts news text uses (Latin, Greek, Cyrillic), for the token regex.
 _UPPER = "".join(sorted({ch for rng in ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x1F00))
                          for ch in map(chr, range(*rng)) if ch.isupper()}))
+# Every token starts with a capital (or "d'"/"l'"): the pattern opens with that one character
+# class, which lets the regex engine skip the rest of the text quickly; lookbehinds then pick the branch.
 _TOKEN = re.compile(
-    rf"(?=[{_UPPER}dl])(?:"                              # (a cheap first-letter test, for speed)
-    rf"(?:[{_UPPER}][^\W\d_]{{0,2}}\.){{2,}}"          # U.S.  D.C.  W.Va.
-    rf"|[{_UPPER}][^\W_]*(?:['’][^\W\d_]+)*"            # Kherson  O'Keeffe  McAllen  Ukraine's
-    rf"|[dl]['’][{_UPPER}][^\W_]*"                      # elided articles: Côte d'Ivoire
-    r")"
+    rf"[{_UPPER}dl](?:(?<=[{_UPPER}])(?:"
+    rf"[^\W\d_]{{0,2}}\.(?:[{_UPPER}][^\W\d_]{{0,2}}\.)+"   # U.S.  D.C.  W.Va.
+    rf"|[^\W_]*(?:['’][^\W\d_]+)*)"                          # Kherson  O'Keeffe  McAllen  Ukraine's
+    rf"|(?<=[dl])['’][{_UPPER}][^\W_]*)"                       # elided articles: Côte d'Ivoire
 )
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
 _SENTENCE_END = ".!?:;\n"
@@ -339,6 +340,7 @@ class Extractor:
         self.first_names = first_names()
         self._key_cache: dict[str, str] = {}
         self._found_cache: dict[str, list | None] = {}
+        self._traits_cache: dict[str, tuple[frozenset[str], bool]] = {}
 
     def spans(self, text: str) -> list[Span]:
         """Non-overlapping place spans of ``text``, sorted by start."""
@@ -395,6 +397,7 @@ class Extractor:
         ("In Texas", "May") are not names."""
         never = [_never_starts(tok) for tok in run]
         n = len(run)
+        known = self._key_cache
         out = []
         for i in range(n):
             ends = []
@@ -402,7 +405,8 @@ class Extractor:
                 start = run[i].start
                 for j in range(min(n, i + self.max_tokens), i, -1):
                     if j - 1 == i or not never[j - 1]:
-                        ends.append((j, self._key(text[start:run[j - 1].end])))
+                        name = text[start:run[j - 1].end]
+                        ends.append((j, known.get(name) or self._key(name)))
             out.append(ends)
         return out
 
@@ -429,18 +433,20 @@ class Extractor:
         """The span for a gazetteer match, or None when its context says it is not a place."""
         first, last = run[m.i], run[m.j - 1]
         cands = m.candidates
-        demonym = bool(cands) and all(c.name_kind == "demonym" for c in cands)
+        kinds, major = self._traits(m.key, cands)
+        demonym = kinds == _DEMONYM_ONLY
         if demonym and not self.settings.demonyms:
             return None
-        if not demonym and any(c.name_kind == "demonym" for c in cands):
+        if not demonym and "demonym" in kinds:
             rest = [c for c in cands if c.name_kind != "demonym"]
             if any(c.feature in _MAJOR for c in rest):
-                cands = rest
+                cands, major = rest, True
             elif not self.settings.demonyms:
                 return None                    # "Georgian", "Arab": the adjective, not a hamlet
             else:
                 demonym, cands = True, [c for c in cands if c.name_kind == "demonym"]
-        if m.key not in self.pinned and not self._is_place(text, run, m, cands, matched,
+                major = any(c.feature in _MAJOR for c in cands)
+        if m.key not in self.pinned and not self._is_place(text, run, m, cands, major, matched,
                                                            lowercase_words, persons, person_from):
             return None
         start, end = first.start, last.end
@@ -460,11 +466,21 @@ class Extractor:
         return Span(start, end, text[start:end], m.key, cands, admin_hint=admin_hint,
                     dateline=_dateline(text, first), demonym=demonym, reasons=reasons)
 
-    def _is_place(self, text: str, run: list[Token], m: _Match, cands: list, matched: dict,
+    def _traits(self, key: str, cands: list) -> tuple[frozenset[str], bool]:
+        """The name kinds of a key's candidates and whether one is a major place (a country, a
+        first-level area, a sea), memoised by key like the candidates themselves."""
+        traits = self._traits_cache.get(key)
+        if traits is None:
+            if len(self._traits_cache) > _CACHE_LIMIT:
+                self._traits_cache.clear()
+            traits = self._traits_cache[key] = (frozenset(c.name_kind for c in cands),
+                                                any(c.feature in _MAJOR for c in cands))
+        return traits
+
+    def _is_place(self, text: str, run: list[Token], m: _Match, cands: list, major: bool, matched: dict,
                   lowercase_words: _LowercaseWords, persons: set[str], person_from: list) -> bool:
         """Whether a gazetteer match is meant as a place: first by the run around it, then, for a
-        one-word match, by the word itself."""
-        major = any(c.feature in _MAJOR for c in cands)
+        one-word match, by the word itself (``major``: a candidate is a country, area or sea)."""
         if not self._fits_run(text, run, m, cands, major, matched, persons, person_from):
             return False
         if m.j - m.i > 1:
@@ -760,6 +776,7 @@ yet as although though because unless whether is are was were be been being am h
 does did will would shall should can could may might must according meanwhile however""".split())
 MAX_NAME_TOKENS = 5          # "Saint Vincent and the Grenadines" is 3 tokens: connectors do not count
 _CACHE_LIMIT = 200_000     # memoised names/lookups per process before starting afresh
+_DEMONYM_ONLY = frozenset({"demonym"})
 _MAJOR = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR ADM1 CONT RGN SEA OCN GULF".split())
 # Frequent sentence openers that are also names of small places somewhere.
 _COMMON_OPENERS = frozenset("""although both during early even given like many most much only

@@ -320,12 +320,13 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter, namesakes: list[_
         if share > 1e-9:
             g.country_support.add(k)
             terms.append((("article is about {} ({:.0%})", c.place.country, share), 3.0 * share))
+            g.scores[k] += 3.0 * share          # a score is always the sum of its terms, in order
         if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
             if share_a > 1e-9:
                 g.support.add(k)
                 terms.append((("article is about {} ({:.0%})", c.place.admin1 or c.admin1_code, share_a), 2.0 * share_a))
-        g.scores[k] = sum(v for _, v in terms)
+                g.scores[k] += 2.0 * share_a
 
 
 def _namesakes(groups: list[_Group]) -> list[list[int]]:
