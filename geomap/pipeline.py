@@ -82,6 +82,7 @@ class RefreshSummary:
 # --- geomap parse ---------------------------------------------------------------------------------
 
 PARSE_WINDOW = 256      # articles read ahead of the geoparser when it runs in other processes
+SERIAL_WINDOW = 32      # in process: articles whose places are tested against the regions at once
 
 
 def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
@@ -106,7 +107,7 @@ def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
         if workers > 1 or executor != "local":
             stage.gazetteer                                 # built here once, opened by workers
         pool = stage.executor(workers=workers, executor=executor, scheduler=scheduler)
-        size = PARSE_WINDOW if workers > 1 or executor != "local" else 1
+        size = PARSE_WINDOW if workers > 1 or executor != "local" else SERIAL_WINDOW
         window = [first]
         for article in articles:
             if len(window) >= size:
@@ -129,11 +130,15 @@ def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Itera
 
 
 def _parse_window(stage: _Stages, pool, window: list[Article], explain: bool, report: ErrorHandler):
+    parsed = []
     for article, mentions in zip(window, pool.parse_many([a.text for a in window], explain)):
         mentions, errors = stage.refine(mentions)
         for message in errors:
             report(f"{article.source}: {message}")
-        yield article, mentions, stage.regions_for(mentions)
+        parsed.append((article, mentions))
+    regions = iter(stage.regions_for([m for _, mentions in parsed for m in mentions]))   # one query
+    for article, mentions in parsed:
+        yield article, mentions, [next(regions) for _ in mentions]
 
 
 def _expand(paths: Iterable[Path], report: ErrorHandler) -> Iterator[tuple[Path, Path]]:
