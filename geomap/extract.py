@@ -355,11 +355,16 @@ class Extractor:
         kept: list[tuple[Span, bool]] = []
         for run, run_keys in zip(groups, keys):
             matches = _longest_matches(run_keys, found)
-            named = _streets(text, run) + _features(text, run, matches)
+            if len(run) > 1:
+                named = _streets(text, run) + _features(text, run, matches)
+            else:                              # one word: only a numbered road ("Route 9")
+                named = _streets(text, run) if run[0].lower in STREET_WORDS else []
             if named:
                 kept += [(s, False) for s in named]
                 matches = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end
                                                          for s in named)]
+            if not matches:
+                continue
             matched = {k: m for m in matches for k in range(m.i, m.j)}
             person_from = [None, None]         # token range of a person's name in this run
             for match in matches:
@@ -395,9 +400,12 @@ class Extractor:
         """For each token of the run, the ``(end, key)`` of every token sequence a name starting
         there may span, longest first; sequences that start or end with a function word
         ("In Texas", "May") are not names."""
+        known = self._key_cache
+        if len(run) == 1:                      # most runs: one word
+            tok = run[0]
+            return [[] if _never_starts(tok) else [(1, known.get(tok.text) or self._key(tok.text))]]
         never = [_never_starts(tok) for tok in run]
         n = len(run)
-        known = self._key_cache
         out = []
         for i in range(n):
             ends = []
