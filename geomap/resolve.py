@@ -365,6 +365,8 @@ def _add_nearness(groups: list[_Group]) -> None:
             continue
         key = g.spans[0].key
         near = [a for a in anchors if not (a[0].startswith(key) or key.startswith(a[0]))]
+        if not near:
+            continue
         top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:NEAR_CANDIDATES]
         for k in top:
             c = g.candidates[k]

@@ -125,9 +125,8 @@ class Gazetteer:
             return {}
         rows = self._db.execute(
             f"SELECT n.key, n.name_kind, p.feature, p.admin1_code, {_PLACE_COLUMNS} "
-            "FROM names n JOIN places p ON p.rowid = n.place "
-            "WHERE n.key IN (SELECT value FROM json_each(?)) "
-            "ORDER BY n.key, p.population DESC, p.rowid",
+            "FROM json_each(?) j JOIN names n ON n.key = j.value JOIN places p ON p.rowid = n.place "
+            "ORDER BY n.key, p.population DESC, p.rowid",          # (the keys are distinct)
             (json.dumps(wanted),),
         )
         found: dict[str, list[Candidate]] = {}
