@@ -194,10 +194,9 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     size = len(text)
     for m in _TOKEN.finditer(text):
-        start = m.start()
+        start, end = m.span()
         if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
             continue                           # inside a word ("iPhone", "o'Neill" handled as one)
-        end = m.end()
         word = m.group()
         if word.endswith(_POSSESSIVE) and len(word) > 3:
             end -= 2
@@ -237,7 +236,12 @@ def runs(text: str, tokens: list[Token]) -> list[list[Token]]:
     out: list[list[Token]] = []
     current: list[Token] = []
     for tok in tokens:
-        joint = _joint(text, current[-1], tok) if current else ""
+        if not current:
+            joint = ""
+        elif tok.start == current[-1].end + 1 and text[tok.start - 1] == " ":
+            joint = "space"                    # the common case, decided inline
+        else:
+            joint = _joint(text, current[-1], tok)
         if joint:
             tok.joint = joint
             current.append(tok)
@@ -266,10 +270,10 @@ def _joint(text: str, a: Token, b: Token) -> str:
         return "dot"                           # "St. Louis", "Gov. Perry", "John F. Kennedy"
     if gap in ("'s ", "’s "):
         return "possessive"                    # "Martha's Vineyard"; the lookup decides
-    words = gap.split()
-    if gap.startswith(" ") and gap.endswith(" ") and 0 < len(words) <= 2 and "\n" not in gap \
-            and all(w in CONNECTORS for w in words):
-        return "connector"
+    if gap.startswith(" ") and gap.endswith(" ") and "\n" not in gap:
+        words = gap.split(None, 2)             # three parts: more than two words
+        if 0 < len(words) <= 2 and all(w in CONNECTORS for w in words):
+            return "connector"                 # "Sea of Azov", "Bosnia and Herzegovina"
     return ""
 
 

@@ -303,8 +303,8 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter, namesakes: list[_
     """Pull candidates towards the article's countries and areas, as voted by the *other* names
     (a name and its ``namesakes``, "Dublin" and "Dublin City", do not vote for each other)."""
     own = [h.vote for h in namesakes if h.vote]
-    if own:
-        countries, admin1 = countries.copy(), admin1.copy()
+    if own:                                    # (plain copies: every own vote is counted there)
+        countries, admin1 = dict(countries), dict(admin1)
         for country, area, weight in own:
             countries[country] -= weight
             if area:
