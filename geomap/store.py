@@ -176,30 +176,35 @@ class Store:
 
     def put_articles(self, items: Iterable[tuple[Article, Iterable[Mention],
                                                  Mapping[str, Iterable[str]]]]) -> None:
-        """``put_article`` for many articles in one transaction (all stored, or none)."""
-        with self._transaction():
-            for article, mentions, regions_by_place in items:
-                self._put(article, list(mentions), regions_by_place)
+        """``put_article`` for many articles in one transaction (all stored, or none).
 
-    def _put(self, article: Article, mentions: list[Mention],
-             regions_by_place: Mapping[str, Iterable[str]]) -> None:
-        places = {m.place.id: m.place for m in mentions if m.place is not None}
-        db = self._db
-        before = self._article_place_ids(article.id)
-        db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
-        db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (article.id, article.source, article.sha256, article.title,
-                    article.published, article.byline, article.section, article.url,
-                    article.text, _now()))
-        db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)",
-                       [(article.id, p.index, p.start, p.end) for p in article.passages])
-        self._upsert_places(places.values())
-        db.executemany(
-            "INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(article.id, m.start, m.end, m.text, m.place.id if m.place else None,
-              m.score, _passage_index(article, m.start)) for m in mentions])
-        self._set_regions({pid: regions_by_place.get(pid, ()) for pid in places})
-        self._prune_places(before - places.keys())
+        Places and their regions are written once per batch, not once per article that
+        mentions them: a capital named in every article is one upsert.
+        """
+        places: dict[str, Place] = {}
+        regions: dict[str, Iterable[str]] = {}
+        rows: list[tuple] = []
+        stale: set[str] = set()
+        with self._transaction() as db:
+            for article, mentions, regions_by_place in items:
+                mentions = list(mentions)
+                mine = {m.place.id: m.place for m in mentions if m.place is not None}
+                stale |= self._article_place_ids(article.id) - mine.keys()
+                db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
+                db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           (article.id, article.source, article.sha256, article.title,
+                            article.published, article.byline, article.section, article.url,
+                            article.text, _now()))
+                db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)",
+                               [(article.id, p.index, p.start, p.end) for p in article.passages])
+                places.update(mine)
+                regions.update((pid, tuple(regions_by_place.get(pid, ()))) for pid in mine)
+                rows.extend((article.id, m.start, m.end, m.text, m.place.id if m.place else None,
+                             m.score, _passage_index(article, m.start)) for m in mentions)
+            self._upsert_places(places.values())
+            db.executemany("INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self._set_regions(regions)
+            self._prune_places(stale - places.keys())
 
     def delete_articles(self, ids: Iterable[str]) -> int:
         """Forget these articles (and places no other article mentions); returns how many went."""

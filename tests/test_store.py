@@ -200,3 +200,24 @@ def test_any_article_text_round_trips_exactly(store, text):
     rec = store.map_data().articles["rt"]
     assert rec.text == text and rec.passages == a.passages
     assert rec.mentions == [(start, start + len(word), KYIV.id)]
+
+
+def test_put_articles_writes_a_batch_in_one_transaction(store):
+    a = article(TEXT, "a")
+    store.put_article(a, [mention(a, "Kyiv", KYIV), mention(a, "Lviv", LVIV)], {})
+    a2 = article("Only Kyiv now\n\nKyiv.\n", "a", sha="3" * 64)          # no longer names Lviv
+    b = article("Lviv\n\nIn Lviv and Kyiv.\n", "b", sha="4" * 64)
+    store.put_articles([(a2, [mention(a2, "Kyiv", KYIV)], {KYIV.id: ("east",)}),
+                        (b, [mention(b, "Lviv", LVIV, 1), mention(b, "Kyiv", KYIV, 1)],
+                         {KYIV.id: ("east",), LVIV.id: ("west",)})])
+    assert store.article_hashes() == {"a": "3" * 64, "b": "4" * 64}
+    data = store.map_data()
+    assert {r.place.id: (r.regions, sorted(m.article_id for m in r.mentions)) for r in data.places} == {
+        KYIV.id: (("east",), ["a", "b"]), LVIV.id: (("west",), ["b"])}
+
+    c = article("Broken\n\nKyiv.\n", "c", sha="5" * 64)
+    broken = Place("test:broken", "broken", None, 2.0)
+    with pytest.raises(StoreError):
+        store.put_articles([(article("Fine\n\nKyiv.\n", "d"), [], {}),
+                            (c, [mention(c, "Kyiv", broken)], {})])
+    assert set(store.article_hashes()) == {"a", "b"}                 # neither c nor d
