@@ -208,7 +208,7 @@ def test_put_articles_writes_a_batch_in_one_transaction(store):
     a2 = article("Only Kyiv now\n\nKyiv.\n", "a", sha="3" * 64)          # no longer names Lviv
     b = article("Lviv\n\nIn Lviv and Kyiv.\n", "b", sha="4" * 64)
     store.put_articles([(a2, [mention(a2, "Kyiv", KYIV)], {KYIV.id: ("east",)}),
-                        (b, [mention(b, "Lviv", LVIV, 1), mention(b, "Kyiv", KYIV, 1)],
+                        (b, [mention(b, "Lviv", LVIV, 1), mention(b, "Kyiv", KYIV)],
                          {KYIV.id: ("east",), LVIV.id: ("west",)})])
     assert store.article_hashes() == {"a": "3" * 64, "b": "4" * 64}
     data = store.map_data()
