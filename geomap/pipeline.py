@@ -170,7 +170,9 @@ def refresh(config: Config, *, progress: Progress | None = None, workers: int = 
     Raises ``LockedError`` when another refresh is running (after waiting up to ``wait``
     seconds for it). Article problems do not stop the run: they are counted in ``failed`` and
     listed in ``errors``, and the stored version of an article that became unreadable is kept.
-    ``workers``/``executor``/``scheduler`` choose where geoparsing runs (``geomap.executors``).
+    ``workers``/``executor``/``scheduler`` choose where geoparsing runs (``geomap.executors``);
+    worker processes are spawned, so a script calling this with ``workers > 1`` needs the usual
+    ``if __name__ == "__main__":`` guard.
     """
     from geomap.store import Store
 

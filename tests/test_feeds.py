@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geomap.articles import read_article
 from geomap.config import load_config
@@ -231,9 +233,6 @@ def test_every_kind_of_bad_input_is_reported_and_skipped_and_nothing_else_is_los
 def _gazetteer(root: Path) -> Path:
     return Path(load_config(None, root).gazetteer.path)
 
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _feedish = st.one_of(
     st.binary(max_size=400),
