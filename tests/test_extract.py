@@ -250,3 +250,33 @@ def test_key_fast_path_agrees_with_normalize(gaz, words):
     ex = Extractor(gaz, ParseConfig())
     name = " ".join(words)
     assert ex._key(name) == normalize(name)
+
+
+# -- the fast forms agree with the plain ones -------------------------------------------------------
+
+_TOKEN_CHARS = st.text(alphabet=st.sampled_from(list("ABUSWVadlsxé'’. -_1\nÉÇΔД")) | st.characters(),
+                       max_size=40)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TOKEN_CHARS)
+def test_token_pattern_matches_its_plain_three_branch_form(text):
+    import re
+
+    from geomap.extract import _TOKEN, _UPPER
+
+    plain = re.compile(rf"(?:[{_UPPER}][^\W\d_]{{0,2}}\.){{2,}}"      # U.S.
+                       rf"|[{_UPPER}][^\W_]*(?:['’][^\W\d_]+)*"        # Kherson, O'Keeffe
+                       rf"|[dl]['’][{_UPPER}][^\W_]*")                 # d'Ivoire
+    assert [m.span() for m in _TOKEN.finditer(text)] == [m.span() for m in plain.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TOKEN_CHARS, st.sampled_from(["mobile", "a", "hope", "s", "é", "Hope", "x1", "us"]))
+def test_lowercase_words_are_the_whole_lowercase_words_of_the_text(text, word):
+    import re
+
+    from geomap.extract import _LowercaseWords
+
+    words = _LowercaseWords(text + " mobile hopes")
+    assert (word in words) == (word in set(re.findall(r"\b[a-z]+\b", text + " mobile hopes")))
