@@ -89,7 +89,7 @@ def test_markers_popup_passage_link_and_back_to_the_map(site, browser_page):
     assert link.get_attribute("href") == "articles/kherson-strike-1a2b3c4d.html#p1"
     link.click()
     page.wait_for_url("**/articles/kherson-strike-1a2b3c4d.html#p1")
-    target = page.locator("p:target")
+    target = page.locator(":target")
     assert target.get_attribute("id") == "p1"
     assert target.locator("mark").first.inner_text() == "Kherson"
 
@@ -173,7 +173,7 @@ def test_all_mentions_link_opens_the_place_page_and_its_passage_links_work(site,
     assert page.locator("main blockquote mark").count() == 2
     page.locator("main a.passage").first.click()
     page.wait_for_url("**/articles/mariupol-port-5e6f7a8b.html#p0")
-    assert page.locator("p:target mark").first.inner_text() == "Mariupol"
+    assert page.locator(":target mark").first.inner_text() == "Mariupol"
     assert page.problems == [] and page.aborted == []
 
 

@@ -178,7 +178,8 @@ def test_popup_article_anchor_exists_on_the_article_page(tmp_path, config, news)
     article_no, anchor = row_for(data, MARIUPOL.id)[9][0][:2]
     page = tmp_path / "articles" / f"{data['articles'][article_no][0]}.html"
     html_text = page.read_text(encoding="utf-8")
-    paragraph = re.search(rf'<p id="p{anchor}">(.*?)</p>', html_text, re.S).group(1)
+    # The headline passage is the page's h1 (still anchored); every other passage is a <p>.
+    paragraph = re.search(rf'<(p|h1) id="p{anchor}"[^>]*>(.*?)</\1>', html_text, re.S).group(2)
     assert "<mark>Mariupol</mark>" in paragraph
 
 
@@ -597,3 +598,26 @@ def test_world_outlines_are_built_once_then_read_from_the_cache(tmp_path, monkey
         assert json.loads(world.world_outlines())["features"] == []     # read, not rebuilt
     finally:
         world.world_outlines.cache_clear()
+
+
+def test_article_page_shows_the_saved_page_header_once_and_keeps_its_mentions():
+    """Date line, author, byline and Published lines are metadata, not paragraphs; the headline
+    becomes the h1 with its mentions linked, under the headline passage's own anchor."""
+    text = ("date 2023-05-21 World\nFighting in Bakhmut\n\nA. Writer\nBy A. Writer\n"
+            "Published 21st May 2023, 12:10 BST\nBakhmut was shelled.\n")
+    from geomap.articles import parse_text
+
+    a = parse_text(text, source="x.txt", article_id="x-1", sha256="0")
+    starts = [text.index("Bakhmut"), text.index("Bakhmut was")]
+    record = ArticleRecord(id=a.id, title=a.title, published=a.published, byline=a.byline,
+                           source=a.source, text=text, passages=a.passages,
+                           mentions=[(s, s + 7, "geonames:712165") for s in starts])
+    page = render_article(record, {}, map_title="geomap")
+    title_passage = a.passage_at(starts[0])
+    assert re.search(rf'<h1 id="p{title_passage.index}">Fighting in <a class="m" [^>]*><mark>Bakhmut</mark></a></h1>',
+                     page)
+    main = page.split("<main>", 1)[1]
+    assert "By A. Writer" not in main and "Published 21st" not in main and "date 2023" not in main
+    assert "Fighting in" not in main                   # the headline is not repeated as a paragraph
+    assert main.count("<mark>Bakhmut</mark>") == 1
+    assert '<span class="byline">A. Writer</span>' in page.split("<main>", 1)[0]

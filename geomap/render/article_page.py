@@ -66,14 +66,17 @@ def _highlight(text: str, start: int, end: int, mentions: list[tuple[int, int, s
     return "".join(out)
 
 
-def _paragraphs(article: ArticleRecord, places: dict[str, Place]) -> list[tuple[str, str]]:
-    """(anchor, inner HTML) per passage; one ``p0`` for the whole text when there are none."""
+def _paragraphs(article: ArticleRecord, places: dict[str, Place]) -> list[tuple[str, str, str, bool]]:
+    """(anchor, inner HTML, role, has mentions) per passage; one ``p0`` for the whole text when
+    there are none. ``role`` is ``title``, ``meta`` or ``body`` (see ``_role``)."""
     mentions = sorted(article.mentions)
     passages = article.passages or ()
     if not passages:
-        return [("p0", _highlight(article.text, 0, len(article.text), mentions, places))]
+        return [("p0", _highlight(article.text, 0, len(article.text), mentions, places), "body",
+                 bool(mentions))]
     result = []
     i = 0
+    title_seen = False
     for p in passages:
         while i < len(mentions) and mentions[i][1] <= p.start:
             i += 1                      # mentions are sorted: skip those before this passage
@@ -82,8 +85,27 @@ def _paragraphs(article: ArticleRecord, places: dict[str, Place]) -> list[tuple[
         while j < len(mentions) and mentions[j][0] < p.end:
             inside.append(mentions[j])
             j += 1
-        result.append((f"p{p.index}", _highlight(article.text, p.start, p.end, inside, places)))
+        role = _role(article, article.text[p.start:p.end].strip(), title_seen)
+        title_seen = title_seen or role == "title"
+        result.append((f"p{p.index}", _highlight(article.text, p.start, p.end, inside, places), role,
+                       bool(inside)))
     return result
+
+
+_DATE_LINE = re.compile(r"date \d{4}-\d{2}-\d{2}\b.*")
+
+
+def _role(article: ArticleRecord, text: str, title_seen: bool) -> str:
+    """What a passage is on the page: the headline (shown as the page's h1, with its mentions),
+    a header line the page already shows as metadata (date line, author, byline, ``Published``),
+    or body text. Header lines are kept (anchored) only when they mention a place."""
+    if not title_seen and article.title and text.lstrip("# ").strip() == article.title.strip():
+        return "title"
+    if _DATE_LINE.fullmatch(text) or text.startswith("Published "):
+        return "meta"
+    if article.byline and text in (article.byline, f"By {article.byline}"):
+        return "meta"
+    return "body"
 
 
 @lru_cache(maxsize=1)
@@ -108,8 +130,14 @@ def render_article(article: ArticleRecord, places: dict[str, Place], *, map_titl
     """The article page's HTML. ``places`` (id → Place) names the places in link titles."""
     from markupsafe import Markup
 
-    paragraphs = [(anchor, Markup(body)) for anchor, body in _paragraphs(article, places)]
+    title = None
+    paragraphs = []
+    for anchor, body, role, mentioned in _paragraphs(article, places):
+        if role == "title" and title is None:
+            title = (anchor, Markup(body))
+        elif role == "body" or mentioned:
+            paragraphs.append((anchor, Markup(body), role))
     return _environment().get_template("article.html").render(
-        article=article, paragraphs=paragraphs, css=Markup(_css()), map_title=map_title,
+        article=article, title=title, paragraphs=paragraphs, css=Markup(_css()), map_title=map_title,
         map_href="../map.html",
     )
