@@ -245,24 +245,27 @@ def _colocate(groups: list[_Group], namesakes: list[list[int]]) -> None:
     if len(cells) < 2:
         return
     near_deg = NEAR_KM / 111.0
+    blocks: dict[tuple[int, int], list] = {}   # a cell's 3x3 neighbourhood, gathered once
     for gi, g in enumerate(groups):
         if not points[gi]:
             continue
         related = set(namesakes[gi])
         for k, lat0, lon0, _ in points[gi]:
-            clat, clon = int(lat0 // 1), int(lon0 // 1)
+            cell = int(lat0 // 1), int(lon0 // 1)
+            block = blocks.get(cell)
+            if block is None:
+                block = blocks[cell] = [entry for dlat in (-1, 0, 1) for dlon in (-1, 0, 1)
+                                        for entry in cells.get((cell[0] + dlat, cell[1] + dlon), ())]
             best: dict[int, tuple[float, str]] = {}
-            for dlat in (-1, 0, 1):
-                for dlon in (-1, 0, 1):
-                    for gj, weight, lat, lon, name in cells.get((clat + dlat, clon + dlon), ()):
-                        if gj in related or abs(lat - lat0) > near_deg:
-                            continue
-                        d = _km(lat0, lon0, lat, lon)
-                        if d < NEAR_KM:
-                            value = weight * math.exp(-d / NEAR_KM)      # > 0
-                            known = best.get(gj)
-                            if known is None or value > known[0]:
-                                best[gj] = (value, name)
+            for gj, weight, lat, lon, name in block:
+                if gj in related or abs(lat - lat0) > near_deg:
+                    continue
+                d = _km(lat0, lon0, lat, lon)
+                if d < NEAR_KM:
+                    value = weight * math.exp(-d / NEAR_KM)      # > 0
+                    known = best.get(gj)
+                    if known is None or value > known[0]:
+                        best[gj] = (value, name)
             if best:
                 bonus = min(1.5, sum(v for v, _ in best.values()))
                 g.reasons[k].append((("near a possible {}", tuple(n for _, n in best.values())), bonus))
