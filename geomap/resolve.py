@@ -122,6 +122,7 @@ class Resolver:
 
     def _prior(self, g: _Group) -> None:
         hint = any(s.admin_hint for s in g.spans)
+        towns = [c for c in g.candidates if c.feature.startswith("PPL")]
         for c in g.candidates:
             terms = [(("kind {}", c.feature), FEATURE_PRIOR.get(c.feature, 0.0)),
                      ("population", 0.45 * math.log10(c.population + 10))]
@@ -135,18 +136,19 @@ class Resolver:
                     terms.append((f"'{g.spans[0].admin_hint}' names an area", 3.0))
                 else:
                     terms.append((f"'{g.spans[0].admin_hint}' names an area, not a town", -2.0))
-            elif c.feature in ("ADM1", "ADM2") and _has_namesake_seat(c, g.candidates):
+            elif c.feature in ("ADM1", "ADM2") and _has_namesake_seat(c, towns):
                 terms.append(("a bare name means the city, not the area named after it", -2.5))
             g.reasons.append(terms)
             g.scores.append(sum(v for _, v in terms))
 
 
-def _has_namesake_seat(area: "Candidate", candidates: list) -> bool:
+def _has_namesake_seat(area: "Candidate", towns: list) -> bool:
     """An area sharing its name with a city in it (Kherson, Donetsk, Kiev oblast), or a first-level
-    area sharing it with the national capital (Washington state and Washington, D.C.)."""
+    area sharing it with the national capital (Washington state and Washington, D.C.); ``towns``:
+    the name's populated-place candidates."""
     name = area.place.name.casefold()
-    for c in candidates:
-        if not c.feature.startswith("PPL") or c.place.country != area.place.country:
+    for c in towns:
+        if c.place.country != area.place.country:
             continue
         if c.feature == "PPLC" and area.feature == "ADM1":
             return True                        # "Washington", "Moscow", "Buenos Aires": the capital
