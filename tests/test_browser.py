@@ -287,6 +287,9 @@ def test_region_select_and_table(tmp_path, browser_page):
     assert rows.nth(3).inner_text().split("\t") == ["Empty", "South", "0", "0", "0"]
     assert page.locator(".gm-regions b").count() == 0
     assert page.locator(".gm-legend .gm-shade").count() == 5
+    page.evaluate(f"window.geomap.open({KHERSON.id!r})")
+    page.wait_for_selector(".gm-pop .gm-in")
+    assert page.locator(".gm-pop .gm-in").inner_text() == "In: Kherson <b>oblast</b> (South)"
     assert page.problems == []
 
 

@@ -66,9 +66,13 @@ function geomapInit(map, layerControl, data, tileLayer) {
   function popupFor(row) {
     var box = el("div", "gm-pop");
     box.appendChild(el("h3", null, row[1]));
-    var names = row[6].map(function (r) { return regions[r]; });
-    var facts = [row[2], row[3]].concat(names).filter(Boolean).join(" \u00b7 ");
-    box.appendChild(el("p", "gm-facts", facts));
+    box.appendChild(el("p", "gm-facts", [row[2], row[3]].filter(Boolean).join(" \u00b7 ")));
+    if (row[6].length) {   // a region's label with its layer's: "Donetsk" alone is ambiguous
+      box.appendChild(el("p", "gm-in", "In: " + row[6].map(function (r) {
+        var layer = data.regionCounts[r] && data.regionCounts[r][0];
+        return layer && layer !== regions[r] ? regions[r] + " (" + layer + ")" : regions[r];
+      }).join("; ")));
+    }
     var count = el("p", "gm-count",
       plural(row[7], "mention") + " in " + plural(row[8], "article") + " \u00b7 ");
     var all = el("a", "gm-all", "all " + plural(row[7], "mention"));
