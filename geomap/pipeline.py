@@ -437,7 +437,13 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
         shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
-        produced = geomap.render.render_outputs(store.map_data(), tmp, config, layers, articles=only)
+        data = store.map_data()
+        # New articles change only their own pages and those of the places they mention: the
+        # other place pages (some quote thousands of passages) are current and are not rewritten.
+        places = None if only is None else {
+            record.place.id for record in data.places
+            if any(m.article_id in only for m in record.mentions)}
+        produced = geomap.render.render_outputs(data, tmp, config, layers, articles=only, places=places)
         rel = [Path(os.path.relpath(p, tmp)) for p in produced]
         for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
             (out_dir / path).parent.mkdir(parents=True, exist_ok=True)

@@ -351,9 +351,19 @@ def test_an_incremental_render_equals_a_full_one_and_changes_fall_back_to_full(m
     refresh(config)
     out = mapped_project / "output"
     pages_before = {p: p.stat().st_mtime_ns for p in (out / "articles").glob("*.html")}
+    place_pages_before = {p: p.stat().st_mtime_ns for p in (out / "places").glob("*.html")}
     write(mapped_project / "articles" / "geneva.txt", THIRD)
     assert refresh(config).rendered
     assert {p: p.stat().st_mtime_ns for p in pages_before} == pages_before     # not rewritten
+    # Only the pages of places the new article mentions are rewritten (or added).
+    with Store(out / "geomap.sqlite") as store:
+        data = store.map_data()
+    geneva_id = next(a for a in data.articles if a.startswith("geneva"))
+    named = {r.place.id for r in data.places if any(m.article_id == geneva_id for m in r.mentions)}
+    rewritten = {p for p, t in place_pages_before.items() if p.stat().st_mtime_ns != t}
+    from geomap.render.place_page import place_page_name
+    assert named and {p.stem for p in rewritten} <= {place_page_name(i) for i in named}
+    assert len(rewritten) < len(place_pages_before)
     full = mapped_project / "full"
     with Store(out / "geomap.sqlite") as store:
         write_outputs(store, full, config, [])
