@@ -15,7 +15,9 @@ How a span is found, in order:
    administrative area.
 4. *Context filters*, decided by the run around the match, never by the article's topic:
    a title before it (``President``, ``Gov.``, ``Mr``) or a known first name around it
-   (``Paris Hilton``, ``Jordan Henderson``, ``Rick Perry``) makes the run a person; a newspaper word
+   (``Paris Hilton``, ``Jordan Henderson``, ``Rick Perry``) makes the run a person, even when the
+   surname is a place too (``Florence Kingston``), unless the second name is a state or country
+   holding the first (``Florence Alabama``); a newspaper word
    after it (``Washington Post``) makes it a title; an unknown capitalised word before it means the
    gazetteer name is part of a longer name (half-match) unless it is a country or first-level area;
    months, weekdays, titles and function words are not places, nor is a word the article also
@@ -538,7 +540,7 @@ class Extractor:
         if after is not None and single and after.joint == "space" \
                 and (first.joint not in ("connector", "possessive") or _and_before(text, first)) \
                 and word in self.first_names and self._surname(after) \
-                and not (m.j in matched and self._major_at(m.j, matched)):
+                and not (m.j in matched and _contains(matched[m.j].candidates, cands)):
             _mark_person(run, m.i, persons, person_from, self.normalize)
             return False                       # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
         return not _named_after(text, run[m.j - 1].end)   # "West Nile virus", "Lassa fever", "US$5"
@@ -565,9 +567,6 @@ class Extractor:
         if not major and len(run) == 1 and _said(text, first) and not any(c.feature == "PPLC" for c in cands):
             return False                       # "Robertson said", "said Nelson."; not "Tbilisi says"
         return True
-
-    def _major_at(self, k: int, matched: dict) -> bool:
-        return any(c.feature in _MAJOR for c in matched[k].candidates)
 
     def _person_before(self, run: list[Token], i: int) -> bool:
         """A title, a first name or an initial right before token ``i`` of the run."""
@@ -604,6 +603,21 @@ class Extractor:
 
 _NAMED_AFTER = (" virus", " fever", " ebolavirus", " hemorrhagic", " haemorrhagic", " disease",
                 "$", " dollar")
+
+
+def _contains(areas: list, cands: list) -> bool:
+    """Whether one of ``areas`` is a country or first-level area holding one of ``cands``: then
+    "Florence Alabama", "Austin Texas" are a place written without its comma, while "Florence
+    Kingston" or "Paris Hilton" (no Florence in Kingston parish) is a person."""
+    for a in areas:
+        if a.feature == "ADM1":
+            if any(c.place.country == a.place.country and c.admin1_code == a.admin1_code
+                   and c.feature != "ADM1" for c in cands):
+                return True
+        elif a.feature in _COUNTRY_LEVEL and a.feature != "CONT":
+            if any(c.place.country == a.place.country and c.feature not in _COUNTRY_LEVEL for c in cands):
+                return True
+    return False
 
 
 def _named_after(text: str, end: int) -> bool:

@@ -9,6 +9,13 @@ Every candidate place of a span gets a score, the sum of named evidence terms (k
   the second name is a first-level area or country that contains the first; only candidates inside
   it stay. The qualifier itself then means that area (``Georgia`` the state, not the country), and
   a bare repeat of the qualified name means the same place (``PARIS, Texas — ... Paris police``).
+- **appositive**: ``Georgia the country``, ``Georgia, the state,``, ``the state of Georgia``,
+  ``Georgia (the country)``: the text says which kind of place the name is; only candidates of that
+  kind stay, and the bare repeats after it (up to the next such qualifier) lean to its sense.
+- **water**: ``the Atlantic``, ``after the Volga``, ``where the Sava flows``: a name with a sea,
+  river or lake among its candidates, written after "the" or before a flow verb, means the water
+  (news rarely writes "the" before a town's one-word name); a town or county of that name loses.
+  Nor does a small town or area in a country the article never names beat a water feature.
 - **admin hint**: ``Kherson region`` means the area; a bare ``Kherson`` whose area shares the name
   of a city in it (or of the national capital: Washington) means the city.
 - **co-location**: a candidate with a possible reading of another name of the article nearby gains
@@ -30,6 +37,7 @@ The chosen candidate's share of the softmax over all candidates is the mention's
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -50,6 +58,16 @@ FEATURE_PRIOR = {
 NAME_KIND_PRIOR = {"name": 0.0, "alt": -0.8, "abbr": -0.2, "demonym": -0.2}
 AREA_FEATURES = frozenset({"ADM1", "ADM2", "ADM3", "ADMD", "RGN", "PCLI", "PCL", "PCLD", "PCLF", "PCLS"})
 COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
+WATER_FEATURES = frozenset({"OCN", "SEA", "GULF", "BAY", "STRT", "STM", "LK", "RSV", "CNL", "SD"})
+# What an appositive says a name is: "Georgia the country", "the state of Georgia".
+APPOSITIVE_KINDS = {"country": COUNTRY_FEATURES, "nation": COUNTRY_FEATURES,
+                    "state": frozenset({"ADM1"}), "province": frozenset({"ADM1"})}
+_KIND_WORD = r"(?:(?:US|U\.S\.|American) )?(country|nation|state|province)"
+_APPOSITIVE_AFTER = re.compile(rf",? the {_KIND_WORD}(?=[,;:.!?)]| [—–-])| \(the {_KIND_WORD}\)")
+_APPOSITIVE_BEFORE = re.compile(rf"\b[Tt]he {_KIND_WORD} of $")
+# After a river's name: it flows, floods or bounds ("the Sava flows into", "which forms the border").
+_FLOWS = re.compile(r",?(?: which| that)? (?:flows?|flowed|flowing|empties|emptied|drains|meanders|"
+                    r"crest(?:s|ed)|overflow(?:s|ed)|burst its banks|forms the border)\b")
 MAX_CANDIDATES = 25          # per name; the gazetteer returns them by population, largest first
 NEAR_KM = 150.0
 NEAR_CANDIDATES = 12         # per name, the best-scored candidates that look for neighbours
@@ -67,6 +85,8 @@ class _Group:
     reasons: list = field(default_factory=list)   # per candidate: list of (term, value)
     fixed: int | None = None                      # index forced: this name qualifies another
     qualified: bool = False                       # "Paris, Texas": candidates already narrowed
+    appositive: bool = False                      # "Georgia the country": narrowed by the text's own words
+    follows: "_Group | None" = None               # bare repeats after an appositive: lean to its sense
     vote: tuple | None = None                     # (country, (country, admin1) | None, weight) for the focus
     support: set = field(default_factory=set)     # candidates backed by the article's area or neighbours
     country_support: set = field(default_factory=set)  # candidates in a country the article names
@@ -89,15 +109,17 @@ class Resolver:
         """``(span, chosen, score, explanation, runner_up)`` for each span, in span order
         (the explanation is empty unless ``explain``)."""
         qualified = _qualifiers(text, spans)
-        groups = _group(spans, qualified)
+        groups = _group(spans, qualified, _appositives(text, spans, qualified))
         for g in groups:
             self._prior(g)
+            _water_context(text, g)
         _inherit_qualified(groups)
         namesakes = _namesakes(groups)
         _colocate(groups, namesakes)
         focus_c, focus_a = _focus(groups)
         for g, related in zip(groups, namesakes):
             _add_focus(g, focus_c, focus_a, [groups[j] for j in related])
+            _water_over_strays(g)
             _choose(g)
         _add_nearness(groups)
         for g in groups:
@@ -150,6 +172,8 @@ def _has_namesake_seat(area: "Candidate", towns: list) -> bool:
     for c in towns:
         if c.place.country != area.place.country:
             continue
+        if c.name_kind == "alt" and area.name_kind == "name":
+            continue                           # "Oklahoma": the state's own name, only an alias of the city
         if c.feature == "PPLC" and area.feature == "ADM1":
             return True                        # "Washington", "Moscow", "Buenos Aires": the capital
         if c.place.admin1.casefold() == name and c.place.name.casefold() == name:
@@ -185,12 +209,37 @@ def _inside(c: "Candidate", area: "Candidate") -> bool:
     return c.admin1_code == area.admin1_code and c.feature != "ADM1"
 
 
-def _group(spans: list, qualified: dict) -> list[_Group]:
+def _appositives(text: str, spans: list, qualified: dict) -> dict[int, list]:
+    """``{index: candidates}`` for every name the text itself says is a country or a state
+    (``Georgia the country``, ``Georgia, the state,``, ``the US state of Georgia``,
+    ``Georgia (the country)``), when the name has candidates of that kind."""
+    out = {}
+    for k, s in enumerate(spans):
+        if k in qualified or not s.candidates:
+            continue
+        m = _APPOSITIVE_AFTER.match(text, s.end) or _APPOSITIVE_BEFORE.search(text, max(0, s.start - 30), s.start)
+        if m is None:
+            continue
+        kinds = APPOSITIVE_KINDS[m.group(1) or m.group(2)] if m.re is _APPOSITIVE_AFTER else APPOSITIVE_KINDS[m.group(1)]
+        kept = [c for c in s.candidates if c.feature in kinds]
+        if kept:
+            out[k] = kept
+    return out
+
+
+def _group(spans: list, qualified: dict, appositive: dict) -> list[_Group]:
+    """One group per name (one sense per discourse), except qualified and appositive occurrences,
+    which stand alone; the bare repeats after an appositive one form a group that follows it."""
     groups: list[_Group] = []
     by_key: dict[str, _Group] = {}
+    last_appositive: dict[str, _Group] = {}
     qualifier_of = {b: area for _, (b, area) in qualified.items()}
     for k, s in enumerate(spans):
-        if k in qualified:
+        if k in appositive:
+            g = _Group([s], _trim(appositive[k]), qualified=True, appositive=True)
+            groups.append(g)
+            last_appositive[s.key] = g
+        elif k in qualified:
             area = qualified[k][1]
             g = _Group([s], _trim([c for c in s.candidates if _inside(c, area)]), qualified=True)
             groups.append(g)
@@ -201,9 +250,12 @@ def _group(spans: list, qualified: dict) -> list[_Group]:
             groups.append(g)
         else:
             key = s.key + ("#" + s.admin_hint if s.admin_hint else "")
+            leader = None if s.admin_hint else last_appositive.get(s.key)
+            if leader is not None:
+                key += f"#after{id(leader)}"
             g = by_key.get(key)
             if g is None:
-                g = by_key[key] = _Group([], _trim(s.candidates))
+                g = by_key[key] = _Group([], _trim(s.candidates), follows=leader)
                 groups.append(g)
             g.spans.append(s)
     return groups
@@ -218,15 +270,62 @@ def _inherit_qualified(groups: list[_Group]) -> None:
     """``PARIS, Texas — ... Paris police said``: a bare name means what its qualified form meant."""
     senses: dict[str, set[str]] = {}
     for g in groups:
-        if g.qualified and g.candidates:
-            best = max(range(len(g.candidates)), key=g.scores.__getitem__)
-            senses.setdefault(g.spans[0].key, set()).add(g.candidates[best].place.id)
+        if g.qualified and not g.appositive and g.candidates:
+            senses.setdefault(g.spans[0].key, set()).add(_best(g).place.id)
     for g in groups:
         ids = None if g.qualified or g.fixed is not None else senses.get(g.spans[0].key)
+        if g.follows is not None and g.follows.candidates:
+            ids = {_best(g.follows).place.id}  # "Georgia, the state, ... mentions Georgia"
         for k, c in enumerate(g.candidates if ids else ()):
             if c.place.id in ids:
                 g.reasons[k].append(("named with its qualifier elsewhere in the article", 4.0))
                 g.scores[k] += 4.0
+
+
+def _best(g: _Group) -> "Candidate":
+    return g.candidates[max(range(len(g.candidates)), key=g.scores.__getitem__)]
+
+
+def _water_context(text: str, g: _Group) -> None:
+    """``the Atlantic``, ``after the Volga``, ``the Sava flows``: a water feature, not the town
+    or county of that name ("the" is rarely written before a town's name in news; "The Hague"
+    is a name of its own and never reaches here as a bare name)."""
+    if g.qualified or g.fixed is not None or not any(c.feature in WATER_FEATURES for c in g.candidates):
+        return
+    why = None
+    for s in g.spans:
+        if text[max(0, s.start - 4):s.start] in ("the ", "The "):
+            why = "'the' before the name: a sea or river, not a town"
+        elif _FLOWS.match(text, s.end):
+            why = "a flow verb after the name: a river"
+        if why:
+            break
+    if why is None:
+        return
+    for k, c in enumerate(g.candidates):
+        if c.feature in WATER_FEATURES:
+            value = 2.0
+        elif c.feature.startswith("PPL") or c.feature in ("ADM2", "ADM3"):
+            value = -2.0
+        else:
+            continue
+        g.reasons[k].append((why, value))
+        g.scores[k] += value
+
+
+def _water_over_strays(g: _Group) -> None:
+    """A small town or an area in a country the article never names does not beat a water
+    feature of the same name ("Sava" in an article about Serbia: the river, not Madagascar's region)."""
+    if not g.context or g.qualified or g.fixed is not None \
+            or not any(c.feature in WATER_FEATURES for c in g.candidates):
+        return
+    for k, c in enumerate(g.candidates):
+        if k in g.country_support or k in g.support or c.feature in WATER_FEATURES:
+            continue
+        small_town = c.feature.startswith("PPL") and c.feature != "PPLC" and c.population < 100_000
+        if small_town or c.feature in ("ADM1", "ADM2", "ADM3"):
+            g.reasons[k].append(("in a country the article never names, unlike the water feature", -3.0))
+            g.scores[k] -= 3.0
 
 
 def _colocate(groups: list[_Group], namesakes: list[list[int]]) -> None:
