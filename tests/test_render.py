@@ -21,7 +21,8 @@ from geomap.regions import Layer, Region
 from geomap.render import (ArticleRecord, MapData, MentionRecord, PlaceRecord, render_outputs,
                            stale_pages)
 from geomap.render.article_page import page_name, render_article
-from geomap.render.map import CHOROPLETH, QUOTE_WIDTH, quote_bounds, render_map, script_json, shade
+from geomap.render.map import (CHOROPLETH, QUOTE_WIDTH, _groups, article_ranks, quote_bounds,
+                               render_map, script_json, shade)
 from geomap.render.place_page import place_page_name
 
 KHERSON = Place("geonames:706448", "Kherson", 46.6354, 32.6169, "UA", "city", 279131, "Kherson")
@@ -447,6 +448,64 @@ def test_empty_map_data_renders(tmp_path, config):
     written = render_outputs(MapData(), tmp_path, config, [])
     assert [p.name for p in written] == ["map.html", "places.geojson", "regions.csv"]
     assert payload(written[0].read_text(encoding="utf-8"))["places"] == []
+
+
+@pytest.fixture
+def crowded():
+    """Kherson in three passages of the newest article (one mention outside every passage),
+    an older, an undated and a forgotten article."""
+    data = make_data([
+        ("b-new-00000002", ["Kherson first", "Then Kherson and Kherson"], "New", "2024-05-01"),
+        ("a-old-00000001", ["Kherson old"], "Old", "2024-03-01"),
+        ("c-undated-0003", ["Kherson undated"], "Undated", None),
+    ])
+    record = next(r for r in data.places if r.place.id == KHERSON.id)
+    record.mentions.extend([MentionRecord("a-gone-0000000", 0, 7, "Kherson", 0, 0.5),
+                            MentionRecord("b-new-00000002", 0, 7, "Kherson", None, 0.5)])
+    return data
+
+
+NEWEST_FIRST = [("b-new-00000002", None), ("b-new-00000002", 0), ("b-new-00000002", 1),
+                ("a-old-00000001", 0), ("a-gone-0000000", 0), ("c-undated-0003", 0)]
+
+
+def test_passage_groups_are_newest_first_whatever_the_mention_order(crowded):
+    mentions = next(r for r in crowded.places if r.place.id == KHERSON.id).mentions
+    ranks = article_ranks(crowded.articles, crowded.articles)     # lacks the forgotten one
+    for ordered in (mentions, mentions[::-1]):
+        for given_ranks in (None, ranks):
+            groups, count = _groups(ordered, crowded.articles, ranks=given_ranks)
+            assert [(g.article_id, g.passage_index) for g in groups] == NEWEST_FIRST
+            assert count == 6
+            assert [g.article is None for g in groups] == [False] * 4 + [True, False]
+            assert groups[2].spans == sorted(groups[2].spans) and len(groups[2].spans) == 2
+        newest, count = _groups(ordered, crowded.articles, 5, ranks)
+        present = [k for k in NEWEST_FIRST if k[0] != "a-gone-0000000"]
+        assert [(g.article_id, g.passage_index) for g in newest] == present[:5] and count == 6
+
+
+def test_popup_quotes_the_newest_passages_and_counts_them_all(config, crowded):
+    settings = dataclasses.replace(config, map=MapConfig(max_passages=2))
+    data = payload(render_map(crowded, settings, []))
+    row = row_for(data, KHERSON.id)
+    assert (row[7], row[8], row[10]) == (7, 4, 6)       # mentions, articles, passages
+    assert [(data["articles"][q[0]][0], q[1]) for q in row[9]] == [("b-new-00000002", -1),
+                                                                  ("b-new-00000002", 0)]
+    everything = row_for(payload(render_map(crowded, dataclasses.replace(
+        config, map=MapConfig(max_passages=10)), [])), KHERSON.id)
+    assert [q[1] for q in everything[9]] == [-1, 0, 1, 0, 0]   # the forgotten one is not quoted
+
+
+def test_place_page_quotes_every_passage_newest_first(tmp_path, config, crowded):
+    render_outputs(crowded, tmp_path, config, [])
+    page = (tmp_path / "places" / f"{place_page_name(KHERSON.id)}.html").read_text("utf-8")
+    quotes = re.findall(r'<a class="passage" href="([^"]*)"', page)
+    assert quotes == ["../articles/b-new-00000002.html", "../articles/b-new-00000002.html#p0",
+                      "../articles/b-new-00000002.html#p1", "../articles/a-old-00000001.html#p0",
+                      "../articles/c-undated-0003.html#p0"]
+    assert re.findall(r"<h2><a [^>]*>([^<]*)</a>", page) == ["New", "Old", "Undated"]
+    assert page.count("<section>") == page.count("</section>") == 3
+    assert "7 mentions in 4 articles" in page
 
 
 def test_place_page_lists_every_mention_with_passage_links_and_escapes(tmp_path):

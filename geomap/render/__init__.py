@@ -35,7 +35,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     from geomap.render.article_page import page_name, render_article
     from geomap.render.assets import ASSETS_DIR
     from geomap.render.geojson import places_geojson
-    from geomap.render.map import build_map
+    from geomap.render.map import article_ranks, build_map
     from geomap.render.place_page import PLACES_DIR, place_page_name, render_place
     from geomap.render.region_counts import region_counts, regions_csv
 
@@ -60,9 +60,10 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     records = [r for r in data.places if wanted is None or r.place.id in wanted]
     if records:
         (out_dir / PLACES_DIR).mkdir(parents=True, exist_ok=True)
+        ranks = article_ranks(data.articles, data.articles)
     for record in records:
         html = render_place(record, data.articles, map_title=config.map.title,
-                            region_labels=labels)
+                            region_labels=labels, ranks=ranks)
         written.append(_write(out_dir / PLACES_DIR / f"{place_page_name(record.place.id)}.html",
                               html))
 

@@ -18,14 +18,16 @@ carry (layer labels, styles, attribution) have their braces made inert (``_inert
 """
 from __future__ import annotations
 
+import heapq
 import html
+import itertools
 import json
 import math
 import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from geomap.config import Config, MapConfig
 from geomap.errors import ConfigError
@@ -77,9 +79,9 @@ def quote_bounds(text: str, lo: int, hi: int, span: tuple[int, int],
     return a, b
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
-    """The mentions of one place in one passage of one article (quoted once)."""
+class _Group(NamedTuple):
+    """The mentions of one place in one passage of one article (quoted once). A tuple: a
+    popular place's page makes tens of thousands of them."""
 
     article: ArticleRecord | None
     article_id: str
@@ -87,18 +89,47 @@ class _Group:
     spans: list[tuple[int, int]]
 
 
-def _groups(mentions: Iterable[MentionRecord],
-            articles: Mapping[str, ArticleRecord]) -> list[_Group]:
-    """Mentions grouped by passage, newest article first (undated last), then text order."""
-    by_key: dict[tuple[str, int | None], list[tuple[int, int]]] = {}
+def article_ranks(ids: Iterable[str], articles: Mapping[str, ArticleRecord]) -> dict[str, int]:
+    """Each article's place in the order pages and pop-ups list them: newest first (undated,
+    and articles ``articles`` lacks, last), then by id."""
+    ordered = sorted(ids)
+    ordered.sort(key=lambda aid: getattr(articles.get(aid), "published", None) or "",
+                 reverse=True)
+    return {aid: i for i, aid in enumerate(ordered)}
+
+
+def _groups(mentions: list[MentionRecord], articles: Mapping[str, ArticleRecord],
+            limit: int | None = None, ranks: Mapping[str, int] | None = None
+            ) -> tuple[list[_Group], int]:
+    """Mentions grouped by passage, newest article first (undated last), then text order.
+
+    Returns the first ``limit`` groups whose article exists (all groups when None) and how many
+    groups there are in all: the map quotes only the newest few passages of a place named
+    thousands of times, so only those become ``_Group`` objects. ``ranks``
+    (``article_ranks`` of every article, computed once per render) make the order a sort of
+    integer pairs; without them, or when they lack an article, they are computed here.
+    """
+    if ranks is None or any(m.article_id not in ranks for m in mentions):
+        ranks = article_ranks({m.article_id for m in mentions}, articles)
+    by_key: dict[tuple[int, int], tuple[str, int | None, list[tuple[int, int]]]] = {}
     for m in mentions:
-        by_key.setdefault((m.article_id, m.passage_index), []).append((m.start, m.end))
-    groups = [_Group(articles.get(aid), aid, pidx, sorted(spans))
-              for (aid, pidx), spans in by_key.items()]
-    groups.sort(key=lambda g: (g.article_id, -1 if g.passage_index is None else g.passage_index,
-                               g.spans[0]))
-    groups.sort(key=lambda g: (g.article.published or "") if g.article else "", reverse=True)
-    return groups
+        pidx = m.passage_index
+        key = (ranks[m.article_id], -1 if pidx is None else pidx)
+        group = by_key.get(key)
+        if group is None:
+            by_key[key] = (m.article_id, pidx, [(m.start, m.end)])
+        else:
+            group[2].append((m.start, m.end))
+    order = sorted(by_key)
+    if limit is not None:            # groups of a gone article are counted but never quoted
+        present = (key for key in order if by_key[key][0] in articles)
+        order = list(itertools.islice(present, limit))
+    groups = []
+    for aid, pidx, spans in map(by_key.__getitem__, order):
+        if len(spans) > 1:
+            spans.sort()
+        groups.append(_Group(articles.get(aid), aid, pidx, spans))
+    return groups, len(by_key)
 
 
 def _passage_bounds(article: ArticleRecord, passage_index: int | None) -> tuple[int, int]:
@@ -144,6 +175,7 @@ class _Payload:
         for name in region_labels:       # configured regions first, in layer order
             self._region(name)
         self.days = {aid: _day(a.published) for aid, a in data.articles.items()}
+        self.ranks = article_ranks(data.articles, data.articles)
 
     def _article(self, record: ArticleRecord) -> int:
         i = self.article_index.get(record.id)
@@ -160,20 +192,28 @@ class _Payload:
             self.regions.append(self.region_labels.get(name, name))
         return i
 
-    def _quotes(self, record: PlaceRecord) -> tuple[list[_Quote], int]:
-        """The newest ``max_passages`` windows to quote, and how many passages there are."""
-        groups = _groups(record.mentions, self.data.articles)
+    def _quotes(self, record: PlaceRecord) -> tuple[list[_Quote], int, set[str]]:
+        """The newest ``max_passages`` windows to quote, how many passages there are, and the
+        ids of the articles that mention the place.
+
+        Only the newest articles' mentions are grouped: a place named in thousands of articles
+        is counted with sets, not grouped passage by passage.
+        """
+        limit, ranks = self.settings.max_passages, self.ranks
+        mentions = record.mentions
+        keys = {(m.article_id, m.passage_index) for m in mentions}
+        article_ids = {aid for aid, _ in keys}
+        newest = set(heapq.nsmallest(limit, article_ids & ranks.keys(), key=ranks.__getitem__))
+        if len(newest) < len(article_ids):
+            mentions = [m for m in mentions if m.article_id in newest]
+        groups, _n = _groups(mentions, self.data.articles, limit, ranks)
         quotes = []
         for g in groups:
-            if len(quotes) >= self.settings.max_passages:
-                break
-            if g.article is None:
-                continue                 # the article is gone; its mention still counts
             lo, hi = _passage_bounds(g.article, g.passage_index)
             a, b = quote_bounds(g.article.text, lo, hi, g.spans[0])
             anchor = -1 if g.passage_index is None else g.passage_index
             quotes.append(_Quote(g.article, anchor, a, b, lo, hi, g.spans))
-        return quotes, len(groups)
+        return quotes, len(keys), article_ids
 
     def _store_texts(self, quotes: Iterable[_Quote]
                      ) -> dict[tuple[str, int, int, int], tuple[int, int]]:
@@ -209,10 +249,10 @@ class _Payload:
                 marks += [start - q.a, end - q.a]
         return [article_no, q.anchor, text_no, offset, q.b - q.a, flags, marks]
 
-    def _dates(self, record: PlaceRecord) -> list[int]:
-        """The distinct article dates of a place's mentions: the first as days since 1970-01-01,
-        each next one as days after the previous (small numbers keep the page small)."""
-        days = {self.days.get(m.article_id) for m in record.mentions}
+    def _dates(self, article_ids: Iterable[str]) -> list[int]:
+        """The distinct dates of a place's articles: the first as days since 1970-01-01, each
+        next one as days after the previous (small numbers keep the page small)."""
+        days = {self.days.get(aid) for aid in article_ids}
         days.discard(None)
         ordered = sorted(days)
         return ordered[:1] + [b - a for a, b in zip(ordered, ordered[1:])]
@@ -220,16 +260,16 @@ class _Payload:
     def build(self, legend: list[list[Any]], credits: list[str], title: str,
               counts: list[RegionCount]) -> dict[str, Any]:
         chosen = [self._quotes(r) for r in self.data.places]
-        where = self._store_texts(q for quotes, _n in chosen for q in quotes)
+        where = self._store_texts(q for quotes, _n, _ids in chosen for q in quotes)
         places = []
-        for record, (quotes, n_passages) in zip(self.data.places, chosen):
+        for record, (quotes, n_passages, article_ids) in zip(self.data.places, chosen):
             p = record.place
             rows = [self._quote_row(q, self._article(q.article),
                                     *where[(q.article.id, q.a, q.b, q.lo)]) for q in quotes]
             places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
                            [self._region(r) for r in record.regions], len(record.mentions),
-                           len({m.article_id for m in record.mentions}), rows, n_passages,
-                           _page_field(p.id), self._dates(record)])
+                           len(article_ids), rows, n_passages, _page_field(p.id),
+                           self._dates(article_ids)])
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
                 "bounds": _bounds(self.data), "articles": self.articles,
                 "regions": self.regions, "texts": self.texts, "places": places,

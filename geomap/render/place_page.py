@@ -10,6 +10,8 @@ import hashlib
 import html
 import re
 import string
+from functools import lru_cache
+from typing import Mapping
 from urllib.parse import quote
 
 from geomap.render.article_page import _css, _environment, page_name, place_href
@@ -61,41 +63,67 @@ def _quote_html(text: str, a: int, b: int, spans: list[tuple[int, int]], cut: tu
     return "".join(out)
 
 
-def _article_href(article: ArticleRecord, anchor: int | None) -> str:
-    page = quote(page_name(article.id), safe="")
-    return f"../articles/{page}.html" + ("" if anchor is None else f"#p{anchor}")
+def _article_page_href(article_id: str) -> str:
+    return f"../articles/{quote(page_name(article_id), safe='')}.html"
 
 
-def _sections(record: PlaceRecord, articles: dict[str, ArticleRecord]) -> list[dict]:
-    """Per article (newest first): title, date, link and the quoted passages."""
-    from markupsafe import Markup
+_QUOTE_END = '<a class="passage" href="{}" title="read this passage in the article">&para;</a>'
 
+
+@lru_cache(maxsize=16384)
+def _section_head(article_id: str, title: str, published: str) -> tuple[str, str]:
+    """An article's section heading on place pages, and its page's escaped link (built once
+    per article, not once per place page that quotes it)."""
+    from markupsafe import escape
+
+    base = str(escape(_article_page_href(article_id)))
+    day = str(escape(published))
+    head = (f'<section>\n<h2><a href="{base}">{escape(title or article_id)}</a>'
+            + (f' <time datetime="{day}">{day}</time>' if day else "") + "</h2>\n")
+    return head, base
+
+
+def _mentions_html(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
+                   ranks: Mapping[str, int] | None = None) -> str:
+    """A section per article (newest first: title, date, link) quoting each passage.
+
+    Built as one string rather than through a template loop: the page of a place named in
+    thousands of articles holds tens of thousands of quotes, and is rewritten whenever a new
+    article names it.
+    """
     from geomap.render.map import _groups, _passage_bounds, quote_bounds
 
-    sections: list[dict] = []
-    for group in _groups(record.mentions, articles):
+    out: list[str] = []
+    current = base = None
+    for group in _groups(record.mentions, articles, ranks=ranks)[0]:
         article = group.article
         if article is None:
             continue                      # the article is gone; its mention still counts
-        if not sections or sections[-1]["id"] != article.id:
-            sections.append({"id": article.id, "title": article.title or article.id,
-                             "date": article.published or "", "quotes": [],
-                             "href": _article_href(article, None)})
+        if article.id != current:
+            if current is not None:
+                out.append("</section>\n")
+            head, base = _section_head(article.id, article.title, article.published or "")
+            current = article.id
+            out.append(head)
         lo, hi = _passage_bounds(article, group.passage_index)
         a, b = quote_bounds(article.text, lo, hi, group.spans[0])
         body = _quote_html(article.text, a, b, group.spans, (a > lo, b < hi))
-        sections[-1]["quotes"].append({"html": Markup(body),
-                                       "href": _article_href(article, group.passage_index)})
-    return sections
+        href = base if group.passage_index is None else f"{base}#p{group.passage_index}"
+        out.append(f"<blockquote>{body} {_QUOTE_END.format(href)}</blockquote>\n")
+    if current is not None:
+        out.append("</section>\n")
+    return "".join(out)
 
 
 def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def render_place(record: PlaceRecord, articles: dict[str, ArticleRecord], *, map_title: str,
-                 region_labels: dict[str, str]) -> str:
-    """The place page's HTML."""
+def render_place(record: PlaceRecord, articles: Mapping[str, ArticleRecord], *, map_title: str,
+                 region_labels: Mapping[str, str], ranks: Mapping[str, int] | None = None
+                 ) -> str:
+    """The place page's HTML. ``ranks``: ``map.article_ranks`` of all articles (saves sorting
+    them again for every page of a render)."""
     from markupsafe import Markup
 
     p = record.place
@@ -104,7 +132,7 @@ def render_place(record: PlaceRecord, articles: dict[str, ArticleRecord], *, map
     n_articles = len({m.article_id for m in record.mentions})
     counts = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
     return _environment().get_template("place.html").render(
-        place=p, facts=facts, counts=counts, groups=_sections(record, articles),
+        place=p, facts=facts, counts=counts, mentions=Markup(_mentions_html(record, articles, ranks)),
         css=Markup(_css()), map_title=map_title, map_href="../map.html",
         place_href=place_href(p.id),
     )
