@@ -447,6 +447,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                 if any(m.article_id in only for m in record.mentions)}
             produced = geomap.render.render_outputs(data, tmp, config, layers, articles=only,
                                                     places=places)
+            del data                    # freed while paused: the collector never walks it
         rel = [Path(os.path.relpath(p, tmp)) for p in produced]
         for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
             (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
@@ -462,7 +463,8 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
 def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: the render data is hundreds of thousands of small
     acyclic records that live until the render ends, and each full collection walks them all
-    (a third of an incremental refresh's time at 10,000 articles). Freed by refcounting."""
+    (a third of an incremental refresh's time at 10,000 articles). Free them (refcounting)
+    before the end of the pause, or the first collection after it walks them once more."""
     enabled = gc.isenabled()
     gc.disable()
     try:

@@ -23,6 +23,7 @@ import html
 import itertools
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -154,6 +155,7 @@ class _Quote:
 
 
 _MERGE_GAP = 40   # windows of one passage closer than this share one stored text
+_ARTICLE_PASSAGE = operator.attrgetter("article_id", "passage_index")
 
 
 class _Payload:
@@ -201,7 +203,7 @@ class _Payload:
         """
         limit, ranks = self.settings.max_passages, self.ranks
         mentions = record.mentions
-        keys = {(m.article_id, m.passage_index) for m in mentions}
+        keys = set(map(_ARTICLE_PASSAGE, mentions))
         article_ids = {aid for aid, _ in keys}
         newest = set(heapq.nsmallest(limit, article_ids & ranks.keys(), key=ranks.__getitem__))
         if len(newest) < len(article_ids):
