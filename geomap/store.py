@@ -300,17 +300,18 @@ class Store:
         for aid, idx, start, end in db.execute(
                 "SELECT article_id, idx, start, end FROM passages ORDER BY article_id, idx"):
             passages[aid].append(Passage(idx, start, end))
-        # Mentions in primary-key order (no sort), grouped per article; places then list them
-        # newest article first by walking the articles in that order.
+        # Mentions in primary-key order, (article, start): the index gives it, nothing is
+        # sorted. Grouped per article; places then list them newest article first by walking
+        # the articles in that order.
         rows: dict[str, list[tuple]] = defaultdict(list)
         for row in db.execute("SELECT article_id, start, end, text, place_id, score, passage_index "
-                              "FROM mentions WHERE place_id IS NOT NULL"):
+                              "FROM mentions WHERE place_id IS NOT NULL ORDER BY article_id, start"):
             rows[row[0]].append(row)
         spans: dict[str, list[tuple[int, int, str]]] = {}
         by_place: dict[str, list[MentionRecord]] = defaultdict(list)
         newest_first = db.execute("SELECT id FROM articles ORDER BY coalesce(published, '') DESC, id")
         for (aid,) in newest_first:
-            mine = sorted(rows.pop(aid, ()), key=lambda r: r[1])
+            mine = rows.pop(aid, ())
             spans[aid] = [(start, end, pid) for _, start, end, _, pid, _, _ in mine]
             for _, start, end, text, pid, score, pidx in mine:
                 by_place[pid].append(MentionRecord(aid, start, end, text, pidx, score))
@@ -319,7 +320,7 @@ class Store:
             regions[pid].append(region)
         articles = {
             aid: ArticleRecord(aid, title, published, byline, source, text,
-                               tuple(passages[aid]), sorted(spans.get(aid, ())))
+                               tuple(passages[aid]), spans.get(aid, []))
             for aid, title, published, byline, source, text in db.execute(
                 "SELECT id, title, published, byline, source, text FROM articles ORDER BY id")}
         places = [PlaceRecord(Place(*row), tuple(regions[row[0]]), by_place[row[0]])
