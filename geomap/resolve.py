@@ -63,7 +63,10 @@ WATER_FEATURES = frozenset({"OCN", "SEA", "GULF", "BAY", "STRT", "STM", "LK", "R
 APPOSITIVE_KINDS = {"country": COUNTRY_FEATURES, "nation": COUNTRY_FEATURES,
                     "state": frozenset({"ADM1"}), "province": frozenset({"ADM1"})}
 _KIND_WORD = r"(?:(?:US|U\.S\.|American) )?(country|nation|state|province)"
-_APPOSITIVE_AFTER = re.compile(rf",? the {_KIND_WORD}(?=[,;:.!?)]| [—–-])| \(the {_KIND_WORD}\)")
+# "Georgia the country", "Georgia (the country)"; with a comma only as a closed aside ("Georgia, the
+# state, and ...": not "Atlanta, Georgia, the state's largest city").
+_APPOSITIVE_AFTER = re.compile(rf" the {_KIND_WORD}\b(?![-'’])| \(the {_KIND_WORD}\)"
+                               rf"|, the {_KIND_WORD}(?=[,;:.!?)]| [—–-])")
 _APPOSITIVE_BEFORE = re.compile(rf"\b[Tt]he {_KIND_WORD} of $")
 # After a river's name: it flows, floods or bounds ("the Sava flows into", "which forms the border").
 _FLOWS = re.compile(r",?(?: which| that)? (?:flows?|flowed|flowing|empties|emptied|drains|meanders|"
@@ -217,10 +220,14 @@ def _appositives(text: str, spans: list, qualified: dict) -> dict[int, list]:
     for k, s in enumerate(spans):
         if k in qualified or not s.candidates:
             continue
-        m = _APPOSITIVE_AFTER.match(text, s.end) or _APPOSITIVE_BEFORE.search(text, max(0, s.start - 30), s.start)
+        m = None
+        if text.startswith((", the ", " the ", " (the "), s.end):      # cheap test first
+            m = _APPOSITIVE_AFTER.match(text, s.end)
+        elif text.startswith(" of ", s.start - 4):
+            m = _APPOSITIVE_BEFORE.search(text, max(0, s.start - 30), s.start)
         if m is None:
             continue
-        kinds = APPOSITIVE_KINDS[m.group(1) or m.group(2)] if m.re is _APPOSITIVE_AFTER else APPOSITIVE_KINDS[m.group(1)]
+        kinds = APPOSITIVE_KINDS[next(w for w in m.groups() if w)]
         kept = [c for c in s.candidates if c.feature in kinds]
         if kept:
             out[k] = kept

@@ -134,6 +134,20 @@ def test_titles_first_names_and_initials_make_persons(ex, text):
     assert texts(ex, text) == []
 
 
+@pytest.mark.parametrize("text", [
+    "\"We will move soon,\" said Florence Kingston, a spokesperson.",
+    "The report was written by Victoria Sydney and Austin Kingston.",
+    "Jackson Memphis, 30, was arrested.",
+])
+def test_a_first_name_and_a_place_surname_make_a_person(ex, text):
+    assert texts(ex, text) == []
+
+
+def test_a_first_name_place_before_its_state_or_country_stays_a_place(ex):
+    assert texts(ex, "Floods hit Florence Alabama and Paris France.") == ["Florence", "Alabama", "Paris", "France"]
+    assert texts(ex, "Officials in Jackson County and Washington State met.") == ["Jackson County", "Washington State"]
+
+
 def test_a_surname_seen_in_a_person_stays_a_person_when_alone(ex):
     text = "Rick Perry spoke in Austin. Later Perry left for Dallas."
     assert texts(ex, text) == ["Austin", "Dallas"]

@@ -124,6 +124,23 @@ def test_sea_of_azov_is_one_water_entry(gaz):
     assert gaz.get("geomap:sea-of-azov") == c.place
 
 
+@pytest.mark.parametrize("river, city, iso", [
+    ("Sava", "Zagreb", "HR"), ("Elbe", "Dresden", "DE"), ("Loire", "Orléans", "FR"),
+    ("Tiber", "Rome", "IT"), ("Vltava", "Prague", "CZ"), ("Neva", "Saint Petersburg", "RU"),
+    ("Yenisei", "Krasnoyarsk", "RU"), ("Chao Phraya", "Bangkok", "TH"), ("Congo River", "Kinshasa", "CD"),
+    ("Red River", "Shreveport", "US"), ("Arkansas River", "Little Rock", "US"), ("Volga", "Volgograd", "RU"),
+])
+def test_a_river_point_is_at_a_city_on_its_course(gaz, river, city, iso):
+    [water] = pick(gaz, river, kind="water", feature="STM")
+    [town] = [c for c in pick(gaz, city, country=iso) if c.feature.startswith("PPL")][:1]
+    assert km((water.place.lat, water.place.lon), (town.place.lat, town.place.lon)) < 15
+
+
+@pytest.mark.parametrize("bare, ocean", [("Atlantic", "Atlantic Ocean"), ("Pacific", "Pacific Ocean")])
+def test_oceans_have_their_bare_names(gaz, bare, ocean):
+    assert [c.place.name for c in pick(gaz, bare, feature="OCN")] == [ocean]
+
+
 @pytest.mark.parametrize("old, new", [("Kiev", "Kyiv"), ("Artemivsk", "Bakhmut"),
                                       ("Kharkov", "Kharkiv"), ("Odessa", "Odesa"),
                                       ("Lugansk", "Luhansk"), ("Nikolaev", "Mykolaiv")])

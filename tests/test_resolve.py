@@ -54,6 +54,54 @@ def test_georgia_country_or_state_by_context(gp):
     assert world["Georgia"][1:3] == ("country", "GE")
 
 
+def test_an_appositive_says_which_georgia(gp):
+    text = ("Wine from Tbilisi reached Atlanta. Georgia the country exports it; importers in "
+            "Georgia, the state, sell it.")
+    found = [(m.place.kind, m.place.country) for m in gp.parse(text) if m.text == "Georgia"]
+    assert found == [("country", "GE"), ("admin1", "US")]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("He flew from Atlanta to Tbilisi, the capital of the country of Georgia.", "country"),
+    ("She left Tbilisi for Savannah, in the US state of Georgia.", "admin1"),
+    ("Sales rose in Georgia (the country) and in Batumi.", "country"),
+    ("Sales rose in Tbilisi and in Georgia (the state).", "admin1"),
+])
+def test_appositive_patterns_before_and_after_the_name(gp, text, kind):
+    assert places(gp, text)["Georgia"][1] == kind
+
+
+def test_bare_repeats_follow_the_nearest_appositive_before_them(gp):
+    text = ("Tbilisi and Atlanta trade wine. Georgia the country grows it. Georgia has old cellars. "
+            "Buyers in Georgia, the state, import it. Every shop in Georgia stocks it.")
+    found = [m.place.kind for m in gp.parse(text) if m.text == "Georgia"]
+    assert found == ["country", "country", "admin1", "admin1"]
+
+
+def test_an_appositive_without_a_candidate_of_its_kind_changes_nothing(gp):
+    assert places(gp, "Talks in the state of Israel and in Jordan.")["Israel"][1] == "country"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("Barges wait on the Red River, which forms the border with Oklahoma, near Dallas.", "Red River"),
+    ("In Belgrade the Sava flows into the Danube.", "Sava"),
+    ("The ferry left Atlantic City and crossed the Atlantic to Lisbon.", "Atlantic"),
+    ("Europe's longest river is the Volga; Samara and Volgograd lie on it.", "Volga"),
+])
+def test_the_name_of_a_sea_or_river_means_the_water(gp, text, name):
+    assert places(gp, text)[name][1] == "water"
+
+
+def test_a_river_name_without_the_or_a_flow_verb_keeps_its_area(gp):
+    assert places(gp, "Cyclone relief reached Sava and Antananarivo, Madagascar.")["Sava"][1:3] == ("admin1", "MG")
+
+
+def test_a_state_named_exactly_is_the_state_not_the_city_it_is_an_alias_of(gp):
+    assert places(gp, "Storms hit Oklahoma and Kansas.")["Oklahoma"][:2] == ("Oklahoma", "admin1")
+    assert places(gp, "Storms hit Oklahoma City.")["Oklahoma City"][1] == "city"
+    assert places(gp, "Crowds filled Kherson on Friday.")["Kherson"][1] == "city"
+
+
 def test_kherson_region_is_the_oblast_and_kherson_the_city(gp):
     found = places(gp, "Shelling hit the Kherson region. In Kherson, the market burned.")
     assert found["Kherson region"][1] == "admin1"
