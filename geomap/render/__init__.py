@@ -41,7 +41,8 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    map_html, assets = build_map(data, config, layers)
+    counts = region_counts(data, layers)
+    map_html, assets = build_map(data, config, layers, counts)
     written = [_write(out_dir / "map.html", map_html)]
     if assets:
         (out_dir / ASSETS_DIR).mkdir(parents=True, exist_ok=True)
@@ -68,7 +69,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
                               html))
 
     written.append(_write(out_dir / "places.geojson", places_geojson(data)))
-    written.append(_write(out_dir / "regions.csv", regions_csv(region_counts(data, layers))))
+    written.append(_write(out_dir / "regions.csv", regions_csv(counts)))
     return written
 
 

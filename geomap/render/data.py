@@ -6,6 +6,7 @@ them without touching the renderer. Offsets are 0-based, end-exclusive indexes i
 """
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -25,6 +26,15 @@ class MentionRecord(NamedTuple):
     text: str                    # article text[start:end]
     passage_index: int | None    # the passage containing the mention (None: outside every passage)
     score: float = 0.0
+
+
+_ARTICLE_ID = operator.attrgetter("article_id")
+
+
+def article_ids(mentions: list[MentionRecord]) -> set[str]:
+    """The distinct articles of these mentions (the pop-up, the place page, the GeoJSON and the
+    region counts each count them: one C-level pass, not a Python loop)."""
+    return set(map(_ARTICLE_ID, mentions))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from geomap.render.data import MapData, PlaceRecord
+from geomap.render.data import MapData, PlaceRecord, article_ids
 
 
 def place_feature(record: PlaceRecord) -> dict[str, Any]:
@@ -18,7 +18,7 @@ def place_feature(record: PlaceRecord) -> dict[str, Any]:
             "id": p.id, "name": p.name, "kind": p.kind, "country": p.country,
             "admin1": p.admin1, "regions": list(record.regions),
             "mentions": len(record.mentions),
-            "articles": len({m.article_id for m in record.mentions}),
+            "articles": len(article_ids(record.mentions)),
         },
     }
 

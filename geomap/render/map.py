@@ -34,7 +34,7 @@ from geomap.config import Config, MapConfig
 from geomap.errors import ConfigError
 from geomap.render.article_page import page_name
 from geomap.render.assets import Asset, inline_tag, link_tag, offline_assets
-from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord
+from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord, article_ids
 from geomap.render.place_page import escaped_name, place_page_name
 from geomap.render.region_counts import RegionCount, region_counts
 
@@ -111,7 +111,7 @@ def _groups(mentions: list[MentionRecord], articles: Mapping[str, ArticleRecord]
     integer pairs; without them, or when they lack an article, they are computed here.
     """
     if ranks is None or any(m.article_id not in ranks for m in mentions):
-        ranks = article_ranks({m.article_id for m in mentions}, articles)
+        ranks = article_ranks(article_ids(mentions), articles)
     by_key: dict[tuple[int, int], tuple[str, int | None, list[tuple[int, int]]]] = {}
     for m in mentions:
         pidx = m.passage_index
@@ -536,8 +536,11 @@ def _use_offline_assets(fmap, mode: str) -> list[Asset]:
     return assets if mode == "local" else []
 
 
-def build_map(data: MapData, config: Config, layers: list) -> tuple[str, list[Asset]]:
-    """``map.html``'s text and the asset files it needs next to it (``map.assets: local``)."""
+def build_map(data: MapData, config: Config, layers: list,
+              counts: list[RegionCount] | None = None) -> tuple[str, list[Asset]]:
+    """``map.html``'s text and the asset files it needs next to it (``map.assets: local``).
+
+    ``counts``: ``region_counts(data, layers)`` when the caller has them already."""
     import folium
     from folium.plugins import Fullscreen
 
@@ -553,7 +556,7 @@ def build_map(data: MapData, config: Config, layers: list) -> tuple[str, list[As
     if tiles is not None:
         tiles.add_to(fmap)
 
-    counts = region_counts(data, layers)
+    counts = region_counts(data, layers) if counts is None else counts
     by_name = {c.region: c for c in counts}
     for layer in layers:
         _region_layer(layer, by_name).add_to(fmap)

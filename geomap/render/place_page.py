@@ -15,7 +15,7 @@ from typing import Mapping
 from urllib.parse import quote
 
 from geomap.render.article_page import _css, _environment, page_name, place_href
-from geomap.render.data import ArticleRecord, PlaceRecord
+from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 
 PLACES_DIR = "places"
 
@@ -129,7 +129,7 @@ def render_place(record: PlaceRecord, articles: Mapping[str, ArticleRecord], *, 
     p = record.place
     regions = [region_labels.get(r, r) for r in record.regions]
     facts = " · ".join(x for x in (p.kind, p.admin1, p.country, *regions) if x)
-    n_articles = len({m.article_id for m in record.mentions})
+    n_articles = len(article_ids(record.mentions))
     counts = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
     return _environment().get_template("place.html").render(
         place=p, facts=facts, counts=counts, mentions=Markup(_mentions_html(record, articles, ranks)),

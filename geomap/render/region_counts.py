@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 from typing import Iterable
 
-from geomap.render.data import MapData
+from geomap.render.data import MapData, article_ids
 
 CSV_COLUMNS = ("region", "label", "layer", "places", "mentions", "articles")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,7 +33,7 @@ def region_counts(data: MapData, layers: Iterable) -> list[RegionCount]:
     mentions: dict[str, int] = {}
     articles: dict[str, set[str]] = {}
     for record in data.places:
-        ids = {m.article_id for m in record.mentions}
+        ids = article_ids(record.mentions)
         for name in record.regions:
             places[name] = places.get(name, 0) + 1
             mentions[name] = mentions.get(name, 0) + len(record.mentions)
