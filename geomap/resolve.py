@@ -14,10 +14,12 @@ Every candidate place of a span gets a score, the sum of named evidence terms (k
   kind stay, and the bare repeats after it (up to the next such qualifier) lean to its sense.
 - **water**: ``the Atlantic``, ``after the Volga``, ``where the Sava flows``: a name with a sea,
   river or lake among its candidates, written after "the" or before a flow verb, means the water
-  (news rarely writes "the" before a town's one-word name); a town or county of that name loses.
+  (news rarely writes "the" before a town's one-word name; a region, "the Arctic", gains as much as
+  the water); a town or county of that name loses.
   Nor does a small town or area in a country the article never names beat a water feature.
 - **admin hint**: ``Kherson region`` means the area; a bare ``Kherson`` whose area shares the name
-  of a city in it (or of the national capital: Washington) means the city.
+  of a city in it (or of the national capital: Washington) means the city; not when the name is
+  the area's own and only an alias of the city (``Oklahoma``, not Oklahoma City).
 - **co-location**: a candidate with a possible reading of another name of the article nearby gains
   (weighted down for names with many readings).
 - **focus**: countries and first-level areas that the article's other names agree on (every close
@@ -302,7 +304,7 @@ def _water_context(text: str, g: _Group) -> None:
     why = None
     for s in g.spans:
         if text[max(0, s.start - 4):s.start] in ("the ", "The "):
-            why = "'the' before the name: a sea or river, not a town"
+            why = "'the' before the name: a sea, river or region, not a town"
         elif _FLOWS.match(text, s.end):
             why = "a flow verb after the name: a river"
         if why:
@@ -310,8 +312,8 @@ def _water_context(text: str, g: _Group) -> None:
     if why is None:
         return
     for k, c in enumerate(g.candidates):
-        if c.feature in WATER_FEATURES:
-            value = 2.0
+        if c.feature in WATER_FEATURES or c.place.kind == "region":
+            value = 2.0                        # "the Arctic": a region reads the same way as a sea
         elif c.feature.startswith("PPL") or c.feature in ("ADM2", "ADM3"):
             value = -2.0
         else:

@@ -136,7 +136,8 @@ def test_a_river_point_is_at_a_city_on_its_course(gaz, river, city, iso):
     assert km((water.place.lat, water.place.lon), (town.place.lat, town.place.lon)) < 15
 
 
-@pytest.mark.parametrize("bare, ocean", [("Atlantic", "Atlantic Ocean"), ("Pacific", "Pacific Ocean")])
+@pytest.mark.parametrize("bare, ocean", [("Atlantic", "Atlantic Ocean"), ("Pacific", "Pacific Ocean"),
+                                         ("Arctic", "Arctic Ocean"), ("Indian Ocean", "Indian Ocean")])
 def test_oceans_have_their_bare_names(gaz, bare, ocean):
     assert [c.place.name for c in pick(gaz, bare, feature="OCN")] == [ocean]
 

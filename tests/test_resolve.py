@@ -92,6 +92,10 @@ def test_the_name_of_a_sea_or_river_means_the_water(gp, text, name):
     assert places(gp, text)[name][1] == "water"
 
 
+def test_the_before_a_region_that_shares_a_sea_name_keeps_the_region(gp):
+    assert places(gp, "Sea ice in the Arctic shrank again, scientists in Norway said.")["Arctic"][1] == "region"
+
+
 def test_a_river_name_without_the_or_a_flow_verb_keeps_its_area(gp):
     assert places(gp, "Cyclone relief reached Sava and Antananarivo, Madagascar.")["Sava"][1:3] == ("admin1", "MG")
 
