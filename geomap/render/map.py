@@ -110,8 +110,9 @@ def _groups(mentions: list[MentionRecord], articles: Mapping[str, ArticleRecord]
     (``article_ranks`` of every article, computed once per render) make the order a sort of
     integer pairs; without them, or when they lack an article, they are computed here.
     """
-    if ranks is None or any(m.article_id not in ranks for m in mentions):
-        ranks = article_ranks(article_ids(mentions), articles)
+    ids = article_ids(mentions)
+    if ranks is None or not ranks.keys() >= ids:
+        ranks = article_ranks(ids, articles)
     by_key: dict[tuple[int, int], tuple[str, int | None, list[tuple[int, int]]]] = {}
     for m in mentions:
         pidx = m.passage_index
