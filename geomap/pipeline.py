@@ -443,8 +443,8 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
             # New articles change only their own pages and those of the places they mention: the
             # other place pages (some quote thousands of passages) are current and are not rewritten.
             places = None if only is None else {
-                record.place.id for record in data.places
-                if any(m.article_id in only for m in record.mentions)}
+                place_id for aid in only if aid in data.articles
+                for _start, _end, place_id in data.articles[aid].mentions}
             produced = geomap.render.render_outputs(data, tmp, config, layers, articles=only,
                                                     places=places)
             del data                    # freed while paused: the collector never walks it

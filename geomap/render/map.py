@@ -205,9 +205,9 @@ class _Payload:
         limit, ranks = self.settings.max_passages, self.ranks
         mentions = record.mentions
         keys = set(map(_ARTICLE_PASSAGE, mentions))
-        article_ids = {aid for aid, _ in keys}
-        newest = set(heapq.nsmallest(limit, article_ids & ranks.keys(), key=ranks.__getitem__))
-        if len(newest) < len(article_ids):
+        ids = article_ids(mentions)
+        newest = set(heapq.nsmallest(limit, ids & ranks.keys(), key=ranks.__getitem__))
+        if len(newest) < len(ids):
             mentions = [m for m in mentions if m.article_id in newest]
         groups, _n = _groups(mentions, self.data.articles, limit, ranks)
         quotes = []
@@ -216,7 +216,7 @@ class _Payload:
             a, b = quote_bounds(g.article.text, lo, hi, g.spans[0])
             anchor = -1 if g.passage_index is None else g.passage_index
             quotes.append(_Quote(g.article, anchor, a, b, lo, hi, g.spans))
-        return quotes, len(keys), article_ids
+        return quotes, len(keys), ids
 
     def _store_texts(self, quotes: Iterable[_Quote]
                      ) -> dict[tuple[str, int, int, int], tuple[int, int]]:
