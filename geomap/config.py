@@ -296,7 +296,7 @@ class _Builder:
         top = self.doc.mapping((), self.doc.data, KEYS[""])
         d = default_config(self.root)
         store = self.doc.mapping(("store",), top.get("store"), KEYS["store"])
-        return Config(
+        config = Config(
             root=self.root,
             file=file,
             sources=self.sources(top["sources"]) if "sources" in top else
@@ -308,6 +308,26 @@ class _Builder:
             regions=self.regions(top.get("regions")),
             map=self.map(top.get("map")),
         )
+        self.check_output(config)
+        return config
+
+    def check_output(self, config: Config) -> None:
+        """The output folder must be a folder of its own: a refresh replaces and removes pages in
+        it (``articles/``, ``places/``), so the project root or an article source there would lose
+        the user's files, and an output inside a source would be read back as articles."""
+        output = config.map.output.resolve()
+        key = ("map", "output")
+        if output == self.root.resolve():
+            raise self.doc.error(key, "must be a folder of its own, not the project root "
+                                      "(refreshes replace and remove files in it)")
+        for i, source in enumerate(config.sources):
+            if source.kind == "feed":
+                continue
+            where = source.path.resolve()
+            if output == where or output.is_relative_to(where) or where.is_relative_to(output):
+                raise self.doc.error(key, f"{output} overlaps sources[{i}].path ({where}): keep the "
+                                          "output apart from the articles (refreshes replace and remove "
+                                          "files in it, and would read its pages as articles)")
 
     def get(self, key: Key, section: dict, defaults: Any, name: str, kind: str, **limits: Any) -> Any:
         """``section[name]`` (or the dataclass default) checked as ``kind``."""

@@ -204,3 +204,25 @@ def test_nested_aliases_do_not_blow_up(tmp_path):
 def test_deep_nesting_is_a_config_error(tmp_path):
     error = error_of(tmp_path, "map: " + "[" * 5000 + "]" * 5000 + "\n")
     assert "invalid YAML" in str(error)
+
+
+@pytest.mark.parametrize("text, line", [
+    ("map:\n  output: .\n", 2),                                     # the project root
+    ("map:\n  output: articles\n", 2),                              # the default inbox itself
+    ("sources:\n  - path: .\nmap:\n  output: output\n", 4),          # output inside a source
+    ("sources:\n  - path: output/inbox\n", None),                   # a source inside the output
+])
+def test_an_output_folder_that_overlaps_the_articles_is_refused(tmp_path, text, line):
+    """A refresh replaces and removes pages in the output folder: pointing it at the articles
+    would delete them, and an output inside a source would be read back as articles."""
+    error = error_of(tmp_path, text)
+    assert error.key == "map.output"
+    assert error.file and error.file.endswith("geomap.yaml")
+    if line is not None:
+        assert error.line == line
+    assert "root" in str(error) or "overlaps" in str(error)
+
+
+def test_an_output_beside_the_articles_is_fine(tmp_path):
+    config = load_config(write_config(tmp_path, "sources:\n  - path: inbox\nmap:\n  output: out\n"), tmp_path)
+    assert config.map.output == tmp_path / "out"
