@@ -52,6 +52,13 @@ class _Changes:
         return is_directory or p.suffix.lower() in SUFFIXES
 
 
+def ignored_folders(config: Config) -> list[Path]:
+    """Where events are our own doing: the output folder (config keeps it apart from every
+    source). The store's files need no entry (their suffixes are not articles'), and ignoring
+    the store's folder would ignore the whole project when the store sits in the root."""
+    return [config.resolve(config.map.output)]
+
+
 def watched_folders(config: Config) -> list[Path]:
     """The folders to observe: each folder source, and the folder of each file source."""
     folders = []
@@ -79,7 +86,7 @@ def watch(config: Config, *, refresh: Callable[[], RefreshSummary],
     from watchdog.observers import Observer
 
     stop = stop or threading.Event()
-    changes = _Changes([config.resolve(config.map.output), config.resolve(config.store_path).parent])
+    changes = _Changes(ignored_folders(config))
     observer = Observer()
     for folder in watched_folders(config):
         observer.schedule(changes, str(folder), recursive=True)

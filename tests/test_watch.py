@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from geomap.config import load_config
-from geomap.watch import _Changes, watched_folders
+from geomap.watch import _Changes, ignored_folders, watched_folders
 
 from conftest import THIRD, write, write_config
 
@@ -100,3 +100,24 @@ def test_watched_folders_cover_folder_and_file_sources(tmp_path, gazetteer_path)
     assert folders == [tmp_path.resolve() / "inbox", single.parent.resolve()]
     assert (tmp_path / "inbox").is_dir()                # created so that it can be watched
     assert os.access(folders[0], os.W_OK)
+
+
+def test_a_store_in_the_project_root_does_not_hide_the_articles(tmp_path):
+    """store.path: geomap.sqlite puts the store in the root; article events must still count."""
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "geomap.yaml").write_text("store:\n  path: geomap.sqlite\n", encoding="utf-8")
+    config = load_config(tmp_path / "config" / "geomap.yaml", tmp_path)
+    changes = _Changes(ignored_folders(config))
+
+    class Event:
+        src_path, is_directory, dest_path, event_type = "", False, "", "created"
+
+    for name in ("geomap.sqlite", "geomap.sqlite-wal", "geomap.sqlite.lock"):
+        event = Event()
+        event.src_path = str(tmp_path / name)
+        changes.dispatch(event)
+    assert changes.last is None                       # the store's own files never trigger
+    event = Event()
+    event.src_path = str(tmp_path / "articles" / "new.txt")
+    changes.dispatch(event)
+    assert changes.last is not None
