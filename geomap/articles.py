@@ -66,11 +66,23 @@ def from_bytes(data: bytes, path: Path, aid: str) -> Article:
 
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, refusing oversized files before reading them."""
+    return read_stamped(path)[0]
+
+
+def read_stamped(path: Path) -> tuple[bytes, os.stat_result]:
+    """The file's bytes and its ``fstat`` taken just before they were read.
+
+    Stat first, read second: if the file changes in between, the size and mtime recorded are
+    the older ones and the next refresh sees a mismatch and reads it again (never the reverse,
+    a new mtime vouching for old bytes).
+    """
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise ArticleError(str(path), f"too large ({size:,} bytes; the limit is {MAX_BYTES:,})")
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            stat = os.fstat(f.fileno())
+            if stat.st_size > MAX_BYTES:
+                raise ArticleError(str(path), f"too large ({stat.st_size:,} bytes; "
+                                              f"the limit is {MAX_BYTES:,})")
+            return f.read(), stat
     except OSError as e:
         raise ArticleError(str(path), f"cannot read: {e.strerror or e}") from e
 
@@ -240,4 +252,4 @@ def _iso(year: int, month: int, day: int) -> str | None:
 
 
 __all__ = ["MAX_BYTES", "SUFFIXES", "TEXT_SUFFIXES", "HTML_SUFFIXES", "read_article", "from_bytes", "parse_text", "parse_date", "article_id",
-           "discover", "decode"]
+           "discover", "decode", "read_bytes", "read_stamped"]

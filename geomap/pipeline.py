@@ -1,9 +1,15 @@
 """Orchestration: ``parse_paths`` for ``geomap parse``, ``refresh`` for the incremental map.
 
-``refresh`` is safe to run from cron as articles arrive: it reads every article, processes only
-the new or changed ones (by sha256 of the bytes), forgets deleted ones, and writes the outputs to a
-temporary folder before moving them into place, so a crash leaves the previous map and store
-usable. A lock file keeps two refreshes from interleaving.
+``refresh`` is safe to run from cron as articles arrive: it processes only the new or changed
+articles (by sha256 of the bytes), forgets deleted ones, and writes the outputs to a temporary
+folder before moving them into place, so a crash leaves the previous map and store usable. A lock
+file keeps two refreshes from interleaving.
+
+Like git and make, it does not read a file whose size and mtime are those recorded when it was
+last read (``store.FileStamp``): most of a large inbox is unchanged. A stamp is recorded only if
+the file's mtime is more than ``RACY_NS`` older than the refresh's start: a file rewritten with
+the same size within the mtime granularity of its previous version (coarse on some filesystems)
+would otherwise look unchanged for ever ("racy git"). Such fresh files are hashed again next time.
 
 Heavy stages (gazetteer, shapely, folium) are imported inside the functions that need them.
 """
@@ -25,13 +31,13 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import geomap
 from geomap.articles import (HTML_SUFFIXES, SUFFIXES, article_id, decode, discover, from_bytes, parse_text,
-                             read_article, read_bytes)
+                             read_article, read_stamped)
 from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
 from geomap.model import Article, Mention
 
 if TYPE_CHECKING:
     from geomap.config import Config
-    from geomap.store import Store
+    from geomap.store import FileStamp, Store
 
 ErrorHandler = Callable[[str], None]
 Progress = Callable[[int, int, str], None]      # (done, total, article id)
@@ -42,6 +48,7 @@ _META_REGIONS = "regions_fingerprint"
 _META_RENDER = "render_fingerprint"
 _META_NAMES = "parse_names"     # pins and ignored names, so a change re-parses only where they occur
 RETRY = "retry:"    # stored hash prefix: the article's online geocoding failed, redo it next run
+RACY_NS = 2_000_000_000     # a file modified this close to a refresh's start gets no stamp (yet)
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,7 @@ class _Refresh:
     def __init__(self, config: Config, store: Store, progress: Progress | None, run_on: dict):
         self.config, self.store, self.progress, self.run_on = config, store, progress, run_on
         self.errors: list[str] = []
+        self.stamps: dict[str, FileStamp | None] = {}   # files read by this run (None: too fresh)
 
     def run(self, started: float) -> RefreshSummary:
         stage = _Stages(self.config, store=self.store)
@@ -236,12 +244,12 @@ class _Refresh:
         from geomap.feeds import is_feed_source
 
         stored = self.store.article_sources()
-        found, failed, duplicates = self._read_sources(stored)
         parse_fp, names = stage.parse_fingerprint(), stage.names_state()
+        found, kept, failed, duplicates = self._read_sources(stored, self._reread(parse_fp, names))
         again = self._reparse(stage, found, parse_fp, names)
         todo = [(a, _why(stored.get(a.id, (None,))[0], a.sha256)) for a in found
                 if a.id in again or stored.get(a.id, (None,))[0] != a.sha256]
-        present = {a.id for a in found} | failed
+        present = {a.id for a in found} | kept | failed
         gone = {aid for aid, (_, source) in stored.items()
                 if aid not in present and not is_feed_source(source)}
         render_fp = stage.render_fingerprint()
@@ -249,6 +257,7 @@ class _Refresh:
         if todo or gone:
             self.store.meta_set(_META_RENDER, "")   # outputs are stale until a render succeeds
         counts, geocoded = self._process_all(stage, todo)
+        self._restamp(stored, found, todo)
         deleted = self.store.delete_articles(sorted(gone)) if gone else 0
         self.store.meta_set(_META_PARSE, parse_fp)
         self.store.meta_set(_META_NAMES, names)
@@ -260,28 +269,50 @@ class _Refresh:
         totals = self.store.counts()
         return RefreshSummary(
             new=counts["new"], changed=counts["changed"], deleted=deleted, failed=len(failed),
-            unchanged=len(found) - counts["new"] - counts["changed"], reparsed=counts["reparsed"],
-            places=totals["places"], mentions=totals["mentions"], geocoded=geocoded,
-            seconds=round(time.monotonic() - started, 3), errors=tuple(self.errors), rendered=rendered,
-            duplicates=duplicates)
+            unchanged=len(found) + len(kept) - counts["new"] - counts["changed"],
+            reparsed=counts["reparsed"], places=totals["places"], mentions=totals["mentions"],
+            geocoded=geocoded, seconds=round(time.monotonic() - started, 3),
+            errors=tuple(self.errors), rendered=rendered, duplicates=duplicates)
 
-    def _read_sources(self, stored: dict) -> tuple[list[Article], set[str], int]:
-        """Every readable article, ids of unreadable ones (their stored version is kept), and
-        how many were skipped as copies of another (same text, whitespace aside). Of copies, the
-        one already stored wins, else the first found: adding a copy never churns the store."""
+    def _reread(self, parse_fp: str, names: str) -> set[str] | None:
+        """Ids of stored articles whose files must be read even if their stamps match: those
+        naming a pin or ignored name that changed (they are parsed again). None: read every file,
+        as every article is parsed again (the gazetteer, geomap or the settings changed)."""
+        if self.store.meta_get(_META_PARSE) != parse_fp:
+            return None
+        changed = _changed_names(self.store.meta_get(_META_NAMES), names)
+        return _naming(self.store.article_texts(), changed) if changed else set()
+
+    def _read_sources(self, stored: dict, reread: set[str] | None
+                      ) -> tuple[list[Article], set[str], set[str], int]:
+        """The articles read (files without a matching stamp, feed entries), the ids of files left
+        unread as unchanged, the ids of unreadable ones (their stored version is kept), and how
+        many were skipped as copies of another (same text, whitespace aside). Of copies, the one
+        already stored wins, else the first found: adding a copy never churns the store."""
+        start_ns = time.time_ns()       # before any stat: see RACY_NS
+        stamps = self.store.file_stamps() if reread is not None else {}
         found: dict[str, Article] = {}
+        keys: dict[str, str] = {}       # de-duplication key of every article, in the order found
         failed: set[str] = set()
         for path, root in discover(self.config):
             aid = article_id(path, root)
-            if aid in found:
-                self.errors.append(f"{path}: same id as {found[aid].source}; skipped")
+            if aid in keys:
+                first = found[aid].source if aid in found else stored[aid][1]
+                self.errors.append(f"{path}: same id as {first}; skipped")
                 failed.add(aid)
                 continue
+            stamp = stamps.get(aid)
+            if stamp and aid not in reread and _unchanged(path, stamp, stored[aid][0], start_ns):
+                keys[aid] = stamp.text_key
+                continue
             try:
-                found[aid] = self._read(path, aid, stored.get(aid, ("",))[0])
+                article, stat = self._read(path, aid, stored.get(aid, ("",))[0])
             except ArticleError as e:
                 self.errors.append(str(e))
                 failed.add(aid)
+                continue
+            found[aid], keys[aid] = article, _text_key(article.text)
+            self.stamps[aid] = _stamp(stat, keys[aid], start_ns)
         for source in self.config.sources:
             if source.kind == "feed":
                 from geomap.feeds import read_feed
@@ -289,26 +320,38 @@ class _Refresh:
                 entries, errors = read_feed(source.url or str(source.path), timeout=source.timeout)
                 self.errors.extend(errors)
                 for article in entries:
-                    found.setdefault(article.id, article)
-        unique: dict[bytes, Article] = {}
-        for article in found.values():
-            key = hashlib.sha256(" ".join(article.text.split()).encode("utf-8", "surrogatepass")).digest()
-            if key not in unique or (article.id in stored and unique[key].id not in stored):
-                unique[key] = article
-        return list(unique.values()), failed, len(found) - len(unique)
+                    if article.id not in keys:
+                        found[article.id], keys[article.id] = article, _text_key(article.text)
+        winners: dict[str, str] = {}
+        for aid, key in keys.items():
+            if key not in winners or (aid in stored and winners[key] not in stored):
+                winners[key] = aid
+        chosen = set(winners.values())
+        return ([a for aid, a in found.items() if aid in chosen], chosen - found.keys(), failed,
+                len(keys) - len(winners))
 
     @staticmethod
-    def _read(path: Path, aid: str, stored_hash: str) -> Article:
-        """The article in ``path``; an unchanged text file is left unparsed (no passages) until
-        it must be processed again (``_parsed``): most of a large inbox is unchanged."""
-        data = read_bytes(path)
+    def _read(path: Path, aid: str, stored_hash: str) -> tuple[Article, os.stat_result]:
+        """The article in ``path`` and the file's stat from just before it was read. An unchanged
+        text file is left unparsed (no passages) until it must be processed again (``_parsed``)."""
+        data, stat = read_stamped(path)
         if path.suffix.lower() in HTML_SUFFIXES:
-            return from_bytes(data, path, aid)
+            return from_bytes(data, path, aid), stat
         sha256 = hashlib.sha256(data).hexdigest()
         text = decode(data, path)
         if sha256 == stored_hash:
-            return Article(id=aid, source=str(path), text=text, sha256=sha256)
-        return parse_text(text, source=str(path), article_id=aid, sha256=sha256)
+            return Article(id=aid, source=str(path), text=text, sha256=sha256), stat
+        return parse_text(text, source=str(path), article_id=aid, sha256=sha256), stat
+
+    def _restamp(self, stored: dict, found: list[Article], todo: list[tuple[Article, str]]) -> None:
+        """Record the stamps of files read again whose bytes had not changed (touched, copied
+        over, or stored before stamps existed); processed ones got theirs with their version."""
+        processed = {a.id for a, _ in todo}
+        rows = [(a.id, a.sha256, self.stamps[a.id]) for a in found
+                if a.id in self.stamps and a.id not in processed
+                and stored.get(a.id, (None,))[0] == a.sha256]
+        if rows:
+            self.store.set_stamps(rows)
 
     def _reparse(self, stage: _Stages, found: list[Article], parse_fp: str, names: str) -> set[str]:
         """Ids of unchanged articles whose places may be stale and must be parsed again.
@@ -319,11 +362,7 @@ class _Refresh:
         if self.store.meta_get(_META_PARSE) != parse_fp:
             return {a.id for a in found}
         changed = _changed_names(self.store.meta_get(_META_NAMES), names)
-        if not changed:
-            return set()
-        from geomap.gazetteer import normalize
-
-        return {a.id for a in found if any(name in normalize(a.text) for name in changed)}
+        return _naming(((a.id, a.text) for a in found), changed) if changed else set()
 
     def _process_all(self, stage: _Stages, todo: list[tuple[Article, str]]) -> tuple[dict, int]:
         """Geoparse ``todo`` (where the executor says), refine, locate and store in batches."""
@@ -343,12 +382,12 @@ class _Refresh:
                 counts[why] += 1
                 if (len(batch) >= self.BATCH_ARTICLES
                         or time.monotonic() - flushed >= self.BATCH_SECONDS):
-                    self.store.put_articles(batch)
+                    self.store.put_articles(batch, self.stamps)
                     batch, flushed = [], time.monotonic()
                 if self.progress:
                     self.progress(done, len(todo), article.id)
         if batch:
-            self.store.put_articles(batch)
+            self.store.put_articles(batch, self.stamps)
         return counts, geocoded
 
     def _prepare(self, stage: _Stages, article: Article, mentions: list[Mention]):
@@ -396,6 +435,45 @@ def _parsed(article: Article) -> Article:
     if article.passages:
         return article
     return parse_text(article.text, source=article.source, article_id=article.id, sha256=article.sha256)
+
+
+def _unchanged(path: Path, stamp: FileStamp, stored_hash: str, start_ns: int) -> bool:
+    """True if ``path`` still has the size and mtime it had when its stored version was read
+    (and that version is final: a ``RETRY`` one is processed again anyway)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False                # reading it reports why
+    return ((stat.st_size, stat.st_mtime_ns) == (stamp.size, stamp.mtime_ns)
+            and _settled(stamp.mtime_ns, start_ns) and not stored_hash.startswith(RETRY))
+
+
+def _stamp(stat: os.stat_result, text_key: str, start_ns: int) -> FileStamp | None:
+    """The stamp to record for a file read with this stat; None if too fresh to trust."""
+    from geomap.store import FileStamp
+
+    if not _settled(stat.st_mtime_ns, start_ns):
+        return None
+    return FileStamp(stat.st_size, stat.st_mtime_ns, text_key)
+
+
+def _settled(mtime_ns: int, start_ns: int) -> bool:
+    """An mtime older than the refresh's start by more than ``RACY_NS``: any later write gets a
+    later mtime even on filesystems with 1-2 s timestamps, so the stamp can be trusted. Checked
+    when a stamp is recorded and again when it is used (a clock set back in between)."""
+    return mtime_ns < start_ns - RACY_NS
+
+
+def _text_key(text: str) -> str:
+    """What copies share: the sha256 of the text with whitespace runs collapsed."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _naming(texts: Iterable[tuple[str, str]], names: set[str]) -> set[str]:
+    """Ids of the ``(id, text)`` whose normalised text contains one of ``names``."""
+    from geomap.gazetteer import normalize
+
+    return {aid for aid, text in texts if any(name in normalize(text) for name in names)}
 
 
 def _why(stored_hash: str | None, sha256: str) -> str:

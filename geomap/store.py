@@ -16,7 +16,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple
 
 from geomap.errors import StoreError
 from geomap.geocode import MISSING
@@ -84,9 +84,27 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             value TEXT NOT NULL
         );
     """),
+    # A file article's size and mtime when it was read, and the sha256 of its whitespace-normalised
+    # text: a refresh skips reading a file whose stamp still matches (``FileStamp``). NULL (rows
+    # stored before, feed entries, stamps too fresh to trust) means "read it".
+    ("file_stamps", """
+        ALTER TABLE articles ADD COLUMN size INTEGER;
+        ALTER TABLE articles ADD COLUMN mtime_ns INTEGER;
+        ALTER TABLE articles ADD COLUMN text_key TEXT;
+    """),
 )
 
 _PLACE_COLUMNS = "id, name, lat, lon, country, kind, population, admin1, admin2"
+
+
+class FileStamp(NamedTuple):
+    """What a refresh needs of an unchanged file without reading it: the ``os.stat`` size and
+    ``st_mtime_ns`` it had when read, and the key it is de-duplicated by (the sha256 of its text
+    with whitespace runs collapsed, hex)."""
+
+    size: int
+    mtime_ns: int
+    text_key: str
 
 
 class Store:
@@ -165,6 +183,27 @@ class Store:
         return {aid: (sha, source) for aid, sha, source in
                 self._db.execute("SELECT id, sha256, source FROM articles")}
 
+    def file_stamps(self) -> dict[str, FileStamp]:
+        """``{article id: FileStamp}`` of the stored articles that have one."""
+        return {aid: FileStamp(*stamp) for aid, *stamp in self._db.execute(
+            "SELECT id, size, mtime_ns, text_key FROM articles "
+            "WHERE size IS NOT NULL AND mtime_ns IS NOT NULL AND text_key IS NOT NULL")}
+
+    def set_stamps(self, stamps: Iterable[tuple[str, str, FileStamp | None]]) -> None:
+        """Record ``(article id, sha256, stamp or None)``: files read again and found unchanged.
+
+        A row changes only while it still holds that sha256, so a stamp never vouches for a
+        version other than the one whose bytes were read.
+        """
+        with self._transaction() as db:
+            db.executemany("UPDATE articles SET size = ?, mtime_ns = ?, text_key = ? "
+                           "WHERE id = ? AND sha256 = ?",
+                           [(*(stamp or (None, None, None)), aid, sha) for aid, sha, stamp in stamps])
+
+    def article_texts(self) -> Iterator[tuple[str, str]]:
+        """``(article id, text)`` of every stored article, one at a time."""
+        yield from self._db.execute("SELECT id, text FROM articles")
+
     def put_article(self, article: Article, mentions: Iterable[Mention],
                     regions_by_place: Mapping[str, Iterable[str]]) -> None:
         """Store ``article`` with its mentions and their places, replacing any previous version.
@@ -175,12 +214,16 @@ class Store:
         self.put_articles([(article, mentions, regions_by_place)])
 
     def put_articles(self, items: Iterable[tuple[Article, Iterable[Mention],
-                                                 Mapping[str, Iterable[str]]]]) -> None:
+                                                 Mapping[str, Iterable[str]]]],
+                     stamps: Mapping[str, FileStamp] | None = None) -> None:
         """``put_article`` for many articles in one transaction (all stored, or none).
 
         Places and their regions are written once per batch, not once per article that
-        mentions them: a capital named in every article is one upsert.
+        mentions them: a capital named in every article is one upsert. ``stamps`` gives the
+        ``FileStamp`` of file articles read for this version (others get none), in the same
+        transaction: a stamp is never stored without the version it describes.
         """
+        stamps = stamps or {}
         places: dict[str, Place] = {}
         regions: dict[str, Iterable[str]] = {}
         rows: list[tuple] = []
@@ -191,10 +234,11 @@ class Store:
                 mine = {m.place.id: m.place for m in mentions if m.place is not None}
                 stale |= self._article_place_ids(article.id) - mine.keys()
                 db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
-                db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            (article.id, article.source, article.sha256, article.title,
                             article.published, article.byline, article.section, article.url,
-                            article.text, _now()))
+                            article.text, _now(),
+                            *(stamps.get(article.id) or (None, None, None))))
                 db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)",
                                [(article.id, p.index, p.start, p.end) for p in article.passages])
                 places.update(mine)

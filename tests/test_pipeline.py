@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
+import geomap.pipeline
 import geomap.render
 import geomap.render.map
 from geomap.articles import read_article
@@ -421,3 +425,141 @@ def test_a_faulty_geocoder_never_stops_the_refresh_and_its_errors_are_not_cached
         asked_again = {r.arg("q") for r in server.requests[len(failed_queries):]}
         assert any(q.startswith("Odesa") for q in asked_again)        # the error was not cached
         assert refresh(_config(project)).nothing_new
+
+
+# --- file stamps: unchanged files are not read ----------------------------------------------------
+
+def _age(*paths: Path, seconds: int = 3600) -> None:
+    """Date the files back, as an inbox's files are by the time a later refresh runs."""
+    then = time.time_ns() - seconds * 10**9
+    for path in paths:
+        os.utime(path, ns=(then, then))
+
+
+def _count_reads(monkeypatch) -> list[str]:
+    """The names of the files each refresh reads from now on (through the real reader)."""
+    read, real = [], geomap.pipeline.read_stamped
+
+    def counting(path):
+        read.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(geomap.pipeline, "read_stamped", counting)
+    return read
+
+
+def _stamps(root: Path) -> dict:
+    with Store(root / "output" / "geomap.sqlite") as store:
+        return {aid.split("-")[0]: stamp for aid, stamp in store.file_stamps().items()}
+
+
+def test_an_unchanged_file_is_not_read_again(mapped_project, monkeypatch):
+    articles = mapped_project / "articles"
+    _age(articles / "odesa.txt", articles / "valencia.md")
+    assert refresh(_config(mapped_project)).new == 2
+    stamps = _stamps(mapped_project)
+    assert {k: (s.size, s.mtime_ns) for k, s in stamps.items()} == {
+        p.stem: (p.stat().st_size, p.stat().st_mtime_ns) for p in articles.iterdir()}
+    read = _count_reads(monkeypatch)
+    summary = refresh(_config(mapped_project))
+    assert read == [] and summary.nothing_new and (summary.unchanged, summary.failed) == (2, 0)
+
+    write(articles / "geneva.txt", THIRD)              # a new file is read; the others still not
+    summary = refresh(_config(mapped_project))
+    assert read == ["geneva.txt"] and (summary.new, summary.unchanged) == (1, 2)
+    (articles / "geneva.txt").unlink()                 # and a deleted one is still forgotten
+    assert refresh(_config(mapped_project)).deleted == 1
+
+
+def test_a_copy_of_an_unread_file_is_still_a_duplicate(mapped_project, monkeypatch):
+    articles = mapped_project / "articles"
+    _age(articles / "odesa.txt", articles / "valencia.md")
+    refresh(_config(mapped_project))
+    read = _count_reads(monkeypatch)
+    write(mapped_project / "articles" / "copy" / "odesa-again.txt",
+          (articles / "odesa.txt").read_text(encoding="utf-8").replace("\n\n", "\n"))
+    summary = refresh(_config(mapped_project))
+    assert read == ["odesa-again.txt"]
+    assert (summary.new, summary.duplicates, summary.unchanged) == (0, 1, 2)
+
+
+def test_a_same_size_rewrite_with_the_old_mtime_is_caught_while_the_stamp_is_fresh(
+        mapped_project, monkeypatch):
+    """The racy case: a rewrite within the mtime granularity keeps size and mtime. A stamp is only
+    recorded once the mtime is RACY_NS older than a refresh's start, so a fresh file is hashed.
+    (Widened here so a slow test machine cannot let the file settle during the test.)"""
+    monkeypatch.setattr(geomap.pipeline, "RACY_NS", 600 * 10**9)
+    odesa = mapped_project / "articles" / "odesa.txt"
+    _age(mapped_project / "articles" / "valencia.md")
+    refresh(_config(mapped_project))
+    assert set(_stamps(mapped_project)) == {"valencia"}        # odesa.txt was written just now
+    mtime = odesa.stat().st_mtime_ns
+    before = odesa.read_bytes()
+    odesa.write_bytes(before.replace(b"Istanbul", b"Ankara!!"))
+    os.utime(odesa, ns=(mtime, mtime))
+    assert odesa.stat().st_size == len(before)
+    summary = refresh(_config(mapped_project))
+    assert (summary.changed, summary.unchanged) == (1, 1)
+    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+        assert "Ankara!!" in next(t for _, t in store.article_texts() if "Odesa" in t)
+
+
+def test_a_touched_file_with_the_same_bytes_is_unchanged_and_restamped(mapped_project, monkeypatch):
+    articles = mapped_project / "articles"
+    _age(articles / "odesa.txt", articles / "valencia.md")
+    refresh(_config(mapped_project))
+    _age(articles / "odesa.txt", seconds=600)                  # touched: later mtime, same bytes
+    read = _count_reads(monkeypatch)
+    summary = refresh(_config(mapped_project))
+    assert read == ["odesa.txt"]
+    assert summary.nothing_new and (summary.unchanged, summary.reparsed) == (2, 0)
+    assert not summary.rendered
+    assert _stamps(mapped_project)["odesa"].mtime_ns == (articles / "odesa.txt").stat().st_mtime_ns
+    assert refresh(_config(mapped_project)).nothing_new and read == ["odesa.txt"]
+
+
+def test_an_unreadable_file_with_a_matching_stamp_keeps_its_stored_version(mapped_project,
+                                                                           monkeypatch):
+    articles = mapped_project / "articles"
+    _age(articles / "odesa.txt", articles / "valencia.md")
+    refresh(_config(mapped_project))
+
+    def refuse(path):
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr(geomap.pipeline, "read_stamped", refuse)
+    summary = refresh(_config(mapped_project))
+    assert summary.nothing_new and (summary.unchanged, summary.failed, summary.deleted) == (2, 0, 0)
+
+
+def test_a_changed_pin_rereads_only_the_files_naming_it(mapped_project, monkeypatch):
+    articles = mapped_project / "articles"
+    _age(articles / "odesa.txt", articles / "valencia.md")
+    refresh(_config(mapped_project))
+    read = _count_reads(monkeypatch)
+    write_config(mapped_project, _gazetteer(mapped_project),
+                 "parse:\n  pin:\n    Seville: {lat: 10.0, lon: 20.0}\n")
+    summary = refresh(_config(mapped_project))
+    assert read == ["valencia.md"] and summary.reparsed == 1
+    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+        seville = [r.place for r in store.map_data().places if r.place.name == "Seville"]
+    assert [(p.lat, p.lon) for p in seville] == [(10.0, 20.0)]
+    write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  min_score: 0.01\n")
+    assert refresh(_config(mapped_project)).reparsed == 2 and len(read) == 3   # every file again
+
+
+def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monkeypatch):
+    articles = mapped_project / "articles"
+    _age(articles / "odesa.txt", articles / "valencia.md")
+    refresh(_config(mapped_project))
+    db = sqlite3.connect(mapped_project / "output" / "geomap.sqlite")    # back to schema 1
+    for column in ("size", "mtime_ns", "text_key"):
+        db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
+    db.execute("DELETE FROM schema_version WHERE version > 1")
+    db.commit()
+    db.close()
+    read = _count_reads(monkeypatch)
+    summary = refresh(_config(mapped_project))
+    assert sorted(read) == ["odesa.txt", "valencia.md"] and summary.nothing_new
+    assert set(_stamps(mapped_project)) == {"odesa", "valencia"}
+    assert refresh(_config(mapped_project)).nothing_new and len(read) == 2

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from geomap.errors import StoreError
 from geomap.model import Mention, Place
 from geomap.render.data import MapData
-from geomap.store import MIGRATIONS, MISSING, Store
+from geomap.store import MIGRATIONS, MISSING, FileStamp, Store
 
 from test_articles import parse
 
@@ -48,7 +48,8 @@ def test_creates_schema_with_version_and_wal(tmp_path):
     assert {"articles", "passages", "mentions", "places", "place_regions", "geocode_cache", "meta",
             "schema_version"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.execute("SELECT name FROM schema_version").fetchall() == [(MIGRATIONS[0][0],)]
+    assert db.execute("SELECT name FROM schema_version ORDER BY version").fetchall() == [
+        (name,) for name, _ in MIGRATIONS]
 
 
 def test_reopening_does_not_reapply_migrations(tmp_path):
@@ -221,3 +222,59 @@ def test_put_articles_writes_a_batch_in_one_transaction(store):
         store.put_articles([(article("Fine\n\nKyiv.\n", "d"), [], {}),
                             (c, [mention(c, "Kyiv", broken)], {})])
     assert set(store.article_hashes()) == {"a", "b"}                 # neither c nor d
+
+
+# --- file stamps ------------------------------------------------------------------------------
+
+STAMP = FileStamp(120, 1_700_000_000_123_456_789, "ab" * 32)
+
+
+def test_a_stamp_is_stored_with_its_version_and_goes_with_it(store):
+    a, b = article(TEXT, "a"), article("Lviv\n\nRain in Lviv.\n", "b", sha="2" * 64)
+    store.put_articles([(a, [], {}), (b, [], {})], {"a": STAMP})
+    assert store.file_stamps() == {"a": STAMP}                  # b has none: it is read next time
+    c = article("Kyiv\n\nKyiv again.\n", "a", sha="3" * 64)
+    store.put_article(c, [], {})                                # a new version without a stamp
+    assert store.file_stamps() == {}
+
+
+def test_a_failed_batch_stores_no_stamp(store):
+    a = article(TEXT, "a")
+    store.put_article(a, [], {})
+    b = article("Broken\n\nKyiv.\n", "b", sha="5" * 64)
+    with pytest.raises(StoreError):
+        store.put_articles([(replace(a, sha256="4" * 64), [], {}),
+                            (b, [mention(b, "Kyiv", Place("test:broken", "broken", None, 2.0))], {})],
+                           {"a": STAMP, "b": STAMP})
+    assert store.file_stamps() == {} and store.article_hashes() == {"a": "1" * 64}
+
+
+def test_set_stamps_only_touches_the_version_it_names(store):
+    store.put_article(article(TEXT, "a"), [], {})
+    store.put_article(article(TEXT, "b", sha="2" * 64), [], {})
+    store.set_stamps([("a", "1" * 64, STAMP), ("b", "9" * 64, STAMP)])     # b's bytes differ now
+    assert store.file_stamps() == {"a": STAMP}
+    store.set_stamps([("a", "1" * 64, None)])                    # too fresh to trust: cleared
+    assert store.file_stamps() == {}
+    assert dict(store.article_texts()) == {"a": TEXT, "b": TEXT}
+
+
+def test_a_store_from_before_stamps_is_migrated_and_keeps_its_articles(tmp_path):
+    path = tmp_path / "old.sqlite"
+    name, sql = MIGRATIONS[0]
+    db = sqlite3.connect(path)          # what the previous geomap wrote: schema version 1
+    db.executescript(sql)
+    db.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+               "applied_at TEXT NOT NULL)")
+    db.execute("INSERT INTO schema_version VALUES (1, ?, '2026-01-01T00:00:00+00:00')", (name,))
+    db.execute("INSERT INTO articles VALUES ('a', 'articles/a.txt', ?, 'T', NULL, NULL, NULL, NULL, "
+               "'Kyiv.', '2026-01-01T00:00:00+00:00')", ("1" * 64,))
+    db.commit()
+    db.close()
+    with Store(path) as s:
+        assert s.schema_version == len(MIGRATIONS) == 2
+        assert s.article_hashes() == {"a": "1" * 64}
+        assert s.file_stamps() == {}                            # no stamps: every file is read once
+        s.set_stamps([("a", "1" * 64, STAMP)])
+    with Store(path) as s:
+        assert s.file_stamps() == {"a": STAMP}
