@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         run=cmd_gazetteer_info)
     p = gsub.add_parser("import", help="add a GeoNames dump (allCountries.zip, XX.zip, cities500.zip, "
                                        "admin1CodesASCII.txt) to the index")
-    p.add_argument("source", type=Path, metavar="SRC")
+    p.add_argument("source", metavar="SRC", help="a local file or an http(s) URL")   # str: Path mangles URLs
     p.set_defaults(run=cmd_gazetteer_import)
 
     reg = commands.add_parser("regions", help="check region layers or derive admin-1 regions")

@@ -631,6 +631,14 @@ class Geoparser:
         self.extractor = Extractor(gazetteer, self.settings)
         self.resolver = Resolver(gazetteer, self.settings)
         self.pins = {normalize(p.name): pin_place(p, gazetteer) for p in self.settings.pins}
+        for pin in self.settings.pins:
+            if pin.place_id and self.pins[normalize(pin.name)] is None:
+                # Silently unplacing every mention of the name would hide a typo in the config.
+                from geomap.errors import ConfigError
+
+                raise ConfigError(f"no place {pin.place_id!r} in the gazetteer "
+                                  "(ids look like geonames:706448; see geomap parse --explain)",
+                                  key=f"parse.pin.{pin.name}.id")
 
     def parse(self, text: str, explain: bool = False) -> list[Mention]:
         """Mentions sorted by start, non-overlapping, each ``text[start:end] == mention.text``;

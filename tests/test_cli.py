@@ -267,6 +267,25 @@ def test_gazetteer_import_then_refresh_reparses_every_article(project, gazetteer
     assert "2 re-parsed" in out and "0 new" in out
 
 
+def test_gazetteer_import_takes_a_url(project, gazetteer_path, capsys):
+    """The source may be an http(s) URL (a Path argument once mangled it into 'http:/host')."""
+    import shutil
+
+    from loopback import LoopbackServer, Reply
+
+    own = project / "gazetteer.sqlite"
+    shutil.copyfile(gazetteer_path, own)
+    write_config(project, own)
+    row = ["990000002", "Staryi Hai", "Staryi Hai", "", "46.8", "33.1", "P", "PPL", "UA",
+           "", "14", "", "", "", "1900", "", "40", "Europe/Kyiv", "2024-01-01"]
+    with LoopbackServer() as server:
+        server.add("/UA.txt", Reply(body="\t".join(row) + "\n"))
+        code, out, err = run(capsys, "--root", project, "gazetteer", "import", f"{server.url}/UA.txt")
+        assert [r.path for r in server.requests] == ["/UA.txt"]
+    assert code == 0, err
+    assert "imported 1 places" in out
+
+
 def test_gazetteer_info_without_an_index(project, capsys):
     write(project / "config" / "geomap.yaml", "gazetteer:\n  path: nowhere.sqlite\n")
     code, _, err = run(capsys, "--root", project, "gazetteer", "info")

@@ -205,3 +205,12 @@ def test_a_street_is_placed_at_the_nearest_town_with_a_low_score(gp):
     town = next(m for m in ms if m.text == "Springfield")
     assert street.place.id == town.place.id and street.score < 0.5
     assert "street" in street.explain[0]
+
+
+def test_a_pin_to_an_unknown_gazetteer_id_is_a_config_error(gaz):
+    """A typo in a pinned id must not silently unplace every mention of the name."""
+    from geomap.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="parse.pin.Kherson.id") as info:
+        Geoparser(gaz, ParseConfig(pins=(Pin("Kherson", place_id="geonames:0000000"),)))
+    assert "geonames:0000000" in str(info.value)
