@@ -680,3 +680,24 @@ def test_article_page_shows_the_saved_page_header_once_and_keeps_its_mentions():
     assert "Fighting in" not in main                   # the headline is not repeated as a paragraph
     assert main.count("<mark>Bakhmut</mark>") == 1
     assert '<span class="byline">A. Writer</span>' in page.split("<main>", 1)[0]
+
+
+def test_a_tampered_world_outline_cache_cannot_inject_script(config, news, tmp_path, monkeypatch):
+    """The outlines come from a file in the user cache: its text is escaped like our own JSON,
+    and a damaged file is rebuilt rather than embedded."""
+    from geomap.render import world
+
+    cache = tmp_path / "world.json"
+    monkeypatch.setattr(world, "_cache_path", lambda: cache)
+    cache.write_text('{"type":"FeatureCollection","features":[],"x":"</script><script>alert(1)</script>"}',
+                     encoding="utf-8")
+    world.world_outlines.cache_clear()
+    try:
+        map_html = render_map(news, dataclasses.replace(config, map=MapConfig(tiles="none")), [])
+        assert "alert(1)" in map_html and "</script><script>alert(1)" not in map_html
+        cache.write_text("</script><script>alert(2)</script>", encoding="utf-8")   # not JSON at all
+        world.world_outlines.cache_clear()
+        assert json.loads(world.world_outlines())["type"] == "FeatureCollection"
+        assert "alert(2)" not in cache.read_text(encoding="utf-8")                  # rebuilt
+    finally:
+        world.world_outlines.cache_clear()

@@ -47,8 +47,13 @@ _CREDITED = ("geonames", "natural earth")   # already in _ATTRIBUTION
 
 def script_json(value: Any) -> str:
     """JSON that is safe inside an HTML ``<script>`` element (and as a JS literal)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return script_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
+
+
+def script_text(json_text: str) -> str:
+    """Already-serialised JSON made safe inside a ``<script>`` element, like ``script_json``:
+    for JSON read from a cache file, which is not trusted to be what we wrote."""
+    return (json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
@@ -570,7 +575,7 @@ def build_map(data: MapData, config: Config, layers: list,
         [_legend_entry(layer, by_name) for layer in layers], _credits(layers), settings.title,
         counts)
     place_layer = _place_layer_class()
-    place_layer(script_json(payload), world_outlines(), settings.title, control, tiles,
+    place_layer(script_json(payload), script_text(world_outlines()), settings.title, control, tiles,
                 settings.cluster).add_to(fmap)
     assets = [] if settings.assets == "cdn" else _use_offline_assets(fmap, settings.assets)
     return fmap.get_root().render(), assets

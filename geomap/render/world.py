@@ -67,10 +67,13 @@ def world_outlines() -> str:
     """The outlines' GeoJSON text, from the disk cache when it is there (else built and saved)."""
     path = _cache_path()
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        pass
+        text = path.read_text(encoding="utf-8")
+        if json.loads(text).get("type") == "FeatureCollection":
+            return text
+    except (OSError, ValueError, AttributeError):
+        pass                              # absent or damaged: build it again
     text = build_outlines()
+    tmp = None
     try:                                  # a cache that cannot be written only costs time
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".world-", suffix=".json")
@@ -78,5 +81,6 @@ def world_outlines() -> str:
             f.write(text)
         os.replace(tmp, path)
     except OSError:
-        pass
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
     return text
