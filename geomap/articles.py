@@ -173,19 +173,22 @@ def discover(config: Config) -> list[tuple[Path, Path]]:
 
 
 def _folder_files(root: Path, pattern: str) -> Iterator[Path]:
+    """The article files ``pattern`` matches under ``root`` that really lie inside it: a file or
+    folder symlinked to elsewhere is skipped. Each folder is resolved once, not once per file."""
     if not root.is_dir():
         return
     real_root = root.resolve()
+    inside: dict[Path, bool] = {}
     for f in root.glob(pattern):
         rel = f.relative_to(root)
         if f.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts):
             continue
         if not f.is_file():
             continue
-        if f.is_symlink() or any(p.is_symlink() for p in rel.parents if p != Path(".")):
-            if not f.resolve().is_relative_to(real_root):
-                continue
-        yield f
+        if (folder := f.parent) not in inside:
+            inside[folder] = folder.resolve().is_relative_to(real_root)
+        if inside[folder] and not (f.is_symlink() and not f.resolve().is_relative_to(real_root)):
+            yield f
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

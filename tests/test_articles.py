@@ -213,6 +213,20 @@ def test_discover_finds_articles_skips_hidden_other_suffixes_and_escaping_symlin
     assert len({article_id(f, root) for f, root in found}) == len(found)   # a link has its own id
 
 
+def test_discover_skips_a_folder_symlinked_out_of_the_source_whatever_the_working_folder(
+        tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    inbox = tmp_path / "articles"
+    keep = write(inbox / "sub" / "a.txt", "A")
+    write(tmp_path / "outside" / "secret.txt", "S")
+    os.symlink(tmp_path / "outside", inbox / "linked")             # escapes the source
+    os.symlink(inbox / "sub", inbox / "alias")                      # stays inside: kept
+    monkeypatch.chdir(tmp_path / "outside")       # relative paths must not be checked from here
+    cfg = replace(default_config(tmp_path), sources=(SourceConfig(Path("articles"), glob="*/*"),))
+    assert discover(cfg) == [(inbox / "alias" / "a.txt", inbox), (keep, inbox)]
+
+
 def test_discover_single_file_source_and_missing_folder(tmp_path):
     f = write(tmp_path / "one.txt", "One")
     cfg = default_config(tmp_path)
