@@ -22,6 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from geomap import __version__
+from geomap._http import open_url
 from geomap.articles import MAX_BYTES
 from geomap.htmltext import compose, fragment_paragraphs
 from geomap.model import Article
@@ -51,7 +52,7 @@ def fetch(location: str, *, timeout: float = DEFAULT_TIMEOUT) -> bytes:
     request = urllib.request.Request(location, headers={"User-Agent": USER_AGENT,
                                                         "Accept": "application/rss+xml, "
                                                         "application/atom+xml, application/xml, */*"})
-    with urllib.request.urlopen(request, timeout=timeout) as response:
+    with open_url(request, timeout=timeout) as response:     # redirects to http(s) only
         data = response.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise OSError(f"larger than {MAX_BYTES:,} bytes")

@@ -278,3 +278,25 @@ def test_a_copy_of_a_stored_article_does_not_replace_it(mapped_project):
     write(mapped_project / "articles" / "0-copy-of-valencia.md", PLAIN_MD)     # sorts first
     summary = refresh(load_config(None, mapped_project))
     assert summary.nothing_new and summary.duplicates == 1 and summary.deleted == 0
+
+
+def test_feed_redirects_are_followed_to_http_only():
+    with LoopbackServer() as server:
+        server.add("/to-ftp", Reply(status=302, headers={"Location": "ftp://127.0.0.1/feed.xml"}))
+        server.add("/moved", Reply(status=301, headers={"Location": f"{server.url}/ok"}))
+        server.add("/ok", Reply(body=rss(GENEVA), headers={"Content-Type": "application/rss+xml"}))
+        articles, errors = read_feed(f"{server.url}/to-ftp")
+        assert articles == [] and "refused: only http and https are followed" in errors[0]
+        articles, errors = read_feed(f"{server.url}/moved")
+        assert [a.title for a in articles] == ["Talks resume in Geneva"] and errors == []
+        assert [r.path for r in server.requests] == ["/to-ftp", "/moved", "/ok"]
+
+
+def test_an_oversized_feed_is_refused(monkeypatch):
+    import geomap.feeds as feeds
+
+    monkeypatch.setattr(feeds, "MAX_BYTES", 100)
+    with LoopbackServer() as server:
+        server.add("/big", Reply(body=rss(GENEVA)))
+        articles, errors = read_feed(f"{server.url}/big")
+    assert articles == [] and "larger than 100 bytes" in errors[0]

@@ -11,11 +11,16 @@ import functools
 import http.server
 import io
 import math
+import random
 import shutil
 import sqlite3
+import subprocess
+import tempfile
+import sys
 import threading
 import time
 import zipfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -24,6 +29,8 @@ from hypothesis import given, strategies as st
 from geomap.errors import GazetteerError
 from geomap.gazetteer import ATTRIBUTION, Candidate, Gazetteer, OfflineGeocoder, import_geonames, normalize
 from geomap.gazetteer.build import build_index
+
+from tests.loopback import LoopbackServer, Reply
 
 
 def km(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -329,7 +336,69 @@ def test_concurrent_builds_leave_one_complete_index(tmp_path):
         t.join()
     assert sorted(times)[0] == 0.0 and sorted(times)[1] > 0      # built once, the other reused it
     assert pick(Gazetteer.open(path), "Kherson", feature="ADM1")
-    assert [p.name for p in tmp_path.iterdir()] == ["g.sqlite"]   # no temp or lock file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.sqlite", "g.sqlite.lock"]   # no temp file
+
+
+_BUILD = ("import sys; from pathlib import Path; from geomap.gazetteer.build import build_index; "
+          "print(build_index(Path(sys.argv[1]), min_city_population=15000))")
+_HOLD_AND_DIE = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644); "
+                 "fcntl.flock(fd, fcntl.LOCK_EX); print('locked', flush=True); time.sleep(600)")
+
+
+def test_two_processes_build_once_past_a_dead_builders_lock(tmp_path):
+    """A builder SIGKILLed while holding the lock leaves its lock file behind; it must not block.
+    Then two processes build at once: one index, exactly one build (the other returns 0.0)."""
+    root = Path(__file__).resolve().parents[1]
+    path = tmp_path / "g.sqlite"
+    lock = tmp_path / "g.sqlite.lock"
+    dead = subprocess.Popen([sys.executable, "-c", _HOLD_AND_DIE, str(lock)], stdout=subprocess.PIPE, text=True)
+    assert dead.stdout.readline().strip() == "locked"
+    dead.kill()
+    dead.wait()
+    dead.stdout.close()
+    assert lock.exists()                                        # left behind, freshly written
+    builders = [subprocess.Popen([sys.executable, "-c", _BUILD, str(path)], cwd=root,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = []
+    try:
+        for b in builders:
+            out, err = b.communicate(timeout=240)
+            assert b.returncode == 0, err
+            results.append(float(out))
+    finally:
+        for b in builders:
+            b.kill()
+    assert sorted(results)[0] == 0.0 and sorted(results)[1] > 0   # exactly one build
+    with Gazetteer.open(path) as g:
+        assert pick(g, "Kherson", feature="ADM1")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.sqlite", "g.sqlite.lock"]
+
+
+def test_an_index_in_a_folder_named_with_uri_characters_opens(index_path, tmp_path):
+    """``#``, ``?`` and ``%`` in a folder name must not cut or mangle the read-only ``file:`` URI."""
+    folder = tmp_path / "news #1 ? 100%20 %"
+    folder.mkdir()
+    path = folder / "g.sqlite"
+    shutil.copy(index_path, path)
+    with Gazetteer.open(path) as g:
+        assert pick(g, "Kherson", feature="ADM1")
+        assert g.info()["path"] == str(path)
+    assert sorted(p.name for p in folder.iterdir()) == ["g.sqlite"]        # opened, not created beside
+
+
+def test_open_rejects_random_bytes_and_a_bad_schema_value(index_path, tmp_path):
+    noise = tmp_path / "noise.sqlite"
+    noise.write_bytes(random.Random(7).randbytes(64 * 1024))
+    with pytest.raises(GazetteerError, match="not a gazetteer index"):
+        Gazetteer.open(noise)
+    for key, value, message in [("schema", "one", "schema 'one' is not 1"),
+                                ("max_name_tokens", "many", "max_name_tokens 'many' is not a number")]:
+        bad = tmp_path / f"bad-{key}.sqlite"
+        shutil.copy(index_path, bad)
+        with closing(sqlite3.connect(bad)) as db, db:
+            db.execute("UPDATE meta SET value = ? WHERE key = ?", (value, key))
+        with pytest.raises(GazetteerError, match=message):
+            Gazetteer.open(bad)
 
 
 # --- OfflineGeocoder ---------------------------------------------------------------------------
@@ -461,6 +530,43 @@ def test_import_rejects_bad_sources(index_path, served, tmp_path):
         import_geonames(tmp_path / "nope.zip", path)
     with pytest.raises(GazetteerError, match="build it first"):
         import_geonames(f"{base}/bad.txt", tmp_path / "absent.sqlite")
+
+
+def test_import_follows_http_redirects_only_and_caps_the_download(index_path, tmp_path, monkeypatch):
+    import geomap.gazetteer.importer as importer
+
+    path = tmp_path / "copy.sqlite"
+    shutil.copy(index_path, path)
+    downloads = tmp_path / "tmp"
+    downloads.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(downloads))
+    table = geonames_line(9_900_010, "Redirectville", ["Redirect Town", "Redirectown", "Rdv"], 46.7, 32.6,
+                          "P", "PPL", "UA", "", 500)
+    with LoopbackServer() as server:
+        server.add("/to-ftp.txt", Reply(status=302, headers={"Location": "ftp://127.0.0.1/UA.txt"}))
+        server.add("/to-file.txt", Reply(status=302, headers={"Location": "file:///etc/hostname"}))
+        server.add("/moved.txt", Reply(status=301, headers={"Location": "/UA.txt"}))
+        server.add("/UA.txt", Reply(body=table))
+        for route in ("/to-ftp.txt", "/to-file.txt"):
+            with pytest.raises(GazetteerError, match="refused: only http and https"):
+                import_geonames(f"{server.url}{route}", path)
+        assert import_geonames(f"{server.url}/moved.txt", path) == 1     # an http redirect is followed
+        assert [r.path for r in server.requests][-2:] == ["/moved.txt", "/UA.txt"]
+        monkeypatch.setattr(importer, "MAX_DOWNLOAD_BYTES", len(table.encode()) - 1)
+        with pytest.raises(GazetteerError, match="limit"):
+            import_geonames(f"{server.url}/UA.txt", path)
+        monkeypatch.setattr(importer, "CHUNK_BYTES", 16)     # no Content-Length to check: count chunks
+        with pytest.raises(GazetteerError, match="over the .* byte limit"):
+            importer._copy_capped(_Unsized(table.encode()), io.BytesIO(), "unsized")
+    with Gazetteer.open(path) as g:
+        assert pick(g, "Redirectville")
+    assert list(downloads.iterdir()) == []                              # every temp download removed
+
+
+class _Unsized(io.BytesIO):
+    """A response body without a Content-Length header (a chunked or lying server)."""
+
+    headers: dict = {}
 
 
 # --- the real default build ---------------------------------------------------------------------

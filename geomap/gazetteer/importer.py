@@ -18,16 +18,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import shutil
 import sqlite3
 import tempfile
 import urllib.parse
-import urllib.request
 import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from geomap._http import open_url
 from geomap.errors import GazetteerError
 from geomap.gazetteer.index import SCHEMA
 from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_useful_key, normalize
@@ -38,6 +37,8 @@ NOTABLE_CODES = {"SEA", "OCN", "GULF", "STRT", "BAY", "BAYS", "SD", "LK", "LKS",
                  "RGN", "RGNE", "PEN", "ISL", "ISLS", "MTS", "MT", "SPIT", "DSRT", "VAL", "PLN"}
 BATCH = 5000
 TIMEOUT_SECONDS = 60
+MAX_DOWNLOAD_BYTES = 2 << 30     # allCountries.zip is ~400 MB; a server sending more is broken or hostile
+CHUNK_BYTES = 1 << 20
 
 
 def import_geonames(src: str | Path, gazetteer_path: Path) -> int:
@@ -78,11 +79,25 @@ def _local_copy(src: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="geomap-geonames-") as tmp:
         target = Path(tmp) / name
         try:
-            with urllib.request.urlopen(src, timeout=TIMEOUT_SECONDS) as response, open(target, "wb") as f:
-                shutil.copyfileobj(response, f)
+            with open_url(src, timeout=TIMEOUT_SECONDS) as response, open(target, "wb") as f:
+                _copy_capped(response, f, src)
         except OSError as exc:     # URLError and HTTPError are OSErrors
             raise GazetteerError(f"{src}: download failed: {exc}") from exc
         yield target
+
+
+def _copy_capped(response, f, src: str) -> None:
+    """Copy the response in chunks, stopping at ``MAX_DOWNLOAD_BYTES`` (the temp directory goes)."""
+    limit = MAX_DOWNLOAD_BYTES
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise GazetteerError(f"{src}: download refused: {int(declared):,} bytes is over the {limit:,} byte limit")
+    written = 0
+    while chunk := response.read(CHUNK_BYTES):
+        written += len(chunk)
+        if written > limit:
+            raise GazetteerError(f"{src}: download stopped: over the {limit:,} byte limit")
+        f.write(chunk)
 
 
 def _text_lines(path: Path) -> Iterator[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -71,12 +72,20 @@ class Gazetteer:
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self._db = connection
         self.path = path
-        meta = dict(connection.execute("SELECT key, value FROM meta"))
+        try:
+            meta = dict(connection.execute("SELECT key, value FROM meta"))
+        except sqlite3.DatabaseError as exc:
+            raise GazetteerError(f"{path}: not a gazetteer index ({exc})") from exc
+        if meta.get("schema") != str(SCHEMA):
+            raise GazetteerError(f"{path}: gazetteer schema {meta.get('schema')!r} is not {SCHEMA}: rebuild it")
         try:
             self.version: str = meta["version"]
             self.max_name_tokens: int = int(meta["max_name_tokens"])
         except KeyError as exc:
             raise GazetteerError(f"{path}: gazetteer index has no {exc.args[0]!r}: rebuild it") from None
+        except ValueError:
+            raise GazetteerError(f"{path}: gazetteer max_name_tokens {meta['max_name_tokens']!r} is not "
+                                 "a number: rebuild it") from None
         self.attribution: str = meta.get("attribution", "")
 
     @classmethod
@@ -98,16 +107,12 @@ class Gazetteer:
             from geomap.gazetteer.build import build_index
 
             build_index(path)
+        db = _connect_read_only(path)
         try:
-            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")    # lookups read pages in place, no copies
-            schema = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise GazetteerError(f"{path}: not a gazetteer index ({exc})") from exc
-        if schema is None or int(schema[0]) != SCHEMA:
+            return cls(db, path)
+        except BaseException:
             db.close()
-            raise GazetteerError(f"{path}: gazetteer schema {schema and schema[0]} != {SCHEMA}: rebuild it")
-        return cls(db, path)
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -169,12 +174,27 @@ def _stale(path: Path) -> int | None:
     from geomap.gazetteer.inputs import inputs_hash
 
     try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        with closing(_connect_read_only(path)) as db:
             meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('inputs', 'min_city_population')"))
         threshold = int(meta.get("min_city_population", 500))
-    except (sqlite3.DatabaseError, ValueError):
+    except (GazetteerError, sqlite3.DatabaseError, ValueError):
         return 500
     return None if meta.get("inputs") == inputs_hash(threshold) else threshold
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only, memory-mapped connection. The path goes in a ``file:`` URI, percent-encoded,
+    so a folder named ``a#b`` or ``100%`` is not cut at the ``#`` or misread as an escape."""
+    try:
+        db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
+    except sqlite3.DatabaseError as exc:
+        raise GazetteerError(f"{path}: cannot open the gazetteer index ({exc})") from exc
+    try:
+        db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")    # lookups read pages in place, no copies
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise GazetteerError(f"{path}: not a gazetteer index ({exc})") from exc
+    return db
 
 
 def _place(row) -> Place:
