@@ -137,19 +137,52 @@ def parse_date(value: str) -> str | None:
     return None
 
 
-def article_id(path: Path, root: Path) -> str:
+def article_id(path: Path, root: Path, *, source: str | None = None) -> str:
     """Stable, filename-safe id: slug of the path relative to ``root`` + 8 hex of its sha1.
 
     The slug keeps ids readable in URLs (``articles/<id>.html``); the hash keeps them unique
-    when two paths slug alike. Paths outside ``root`` use their absolute form.
+    when two paths slug alike. Paths outside ``root`` use their absolute form. ``source`` tells
+    sources apart (``inbox/2024-01-01.txt`` and ``articles/2024-01-01.txt`` are both
+    ``2024-01-01.txt`` relative to their roots): when given it is prefixed to the slug and hashed
+    with the path, NUL-separated (no path contains NUL, so no unqualified id can equal it).
+    ``discover_ids`` passes it for every source but the first, whose ids stay as they always were.
     """
     path, root = Path(os.path.abspath(path)), Path(os.path.abspath(root))   # symlinks keep their own name
     try:
         rel = path.relative_to(root).as_posix()
     except ValueError:
         rel = path.as_posix()
-    slug = re.sub(r"[^a-z0-9_-]+", "-", rel.rsplit(".", 1)[0].lower()).strip("-")[:60].strip("-")
-    return f"{slug or 'article'}-{hashlib.sha1(rel.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+    named = rel if source is None else f"{source}/{rel}"
+    hashed = rel if source is None else f"{source}\0{rel}"
+    slug = re.sub(r"[^a-z0-9_-]+", "-", named.rsplit(".", 1)[0].lower()).strip("-")[:60].strip("-")
+    return f"{slug or 'article'}-{hashlib.sha1(hashed.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
+def discover_ids(config: Config) -> list[tuple[Path, Path, str]]:
+    """``discover`` with each file's article id: ``(file, source root, id)``.
+
+    Files under the first file/folder source's root keep the plain ``article_id`` (existing
+    stores and links stay valid); files under any other root are qualified with that root
+    relative to the project root (absolute when outside it), so equal relative paths in two
+    sources get two ids.
+    """
+    first = _first_root(config)
+    return [(f, root, article_id(f, root, source=None if root == first else _label(root, config.root)))
+            for f, root in discover(config)]
+
+
+def _first_root(config: Config) -> Path | None:
+    """The root ``discover`` gives the files of the first file/folder source."""
+    for source in config.sources:
+        if source.kind != "feed":
+            path = config.resolve(source.path)
+            return path.parent if source.kind == "file" or path.is_file() else path
+    return None
+
+
+def _label(root: Path, project: Path) -> str:
+    root, project = Path(os.path.abspath(root)), Path(os.path.abspath(project))
+    return root.relative_to(project).as_posix() if root.is_relative_to(project) else root.as_posix()
 
 
 def discover(config: Config) -> list[tuple[Path, Path]]:
@@ -255,4 +288,4 @@ def _iso(year: int, month: int, day: int) -> str | None:
 
 
 __all__ = ["MAX_BYTES", "SUFFIXES", "TEXT_SUFFIXES", "HTML_SUFFIXES", "read_article", "from_bytes", "parse_text", "parse_date", "article_id",
-           "discover", "decode", "read_bytes", "read_stamped"]
+           "discover", "discover_ids", "decode", "read_bytes", "read_stamped"]

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import geomap
-from geomap.articles import (HTML_SUFFIXES, SUFFIXES, article_id, decode, discover, from_bytes, parse_text,
+from geomap.articles import (HTML_SUFFIXES, SUFFIXES, decode, discover_ids, from_bytes, parse_text,
                              read_article, read_stamped)
 from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
 from geomap.model import Article, Mention
@@ -294,8 +294,7 @@ class _Refresh:
         found: dict[str, Article] = {}
         keys: dict[str, str] = {}       # de-duplication key of every article, in the order found
         failed: set[str] = set()
-        for path, root in discover(self.config):
-            aid = article_id(path, root)
+        for path, _root, aid in discover_ids(self.config):
             if aid in keys:
                 first = found[aid].source if aid in found else stored[aid][1]
                 self.errors.append(f"{path}: same id as {first}; skipped")

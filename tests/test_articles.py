@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from geomap.articles import (MAX_BYTES, article_id, discover, parse_date, parse_text,
+from geomap.articles import (MAX_BYTES, article_id, discover, discover_ids, parse_date, parse_text,
                              read_article)
 from geomap.config import SourceConfig, default_config
 from geomap.errors import ArticleError
@@ -225,6 +225,40 @@ def test_discover_skips_a_folder_symlinked_out_of_the_source_whatever_the_workin
     monkeypatch.chdir(tmp_path / "outside")       # relative paths must not be checked from here
     cfg = replace(default_config(tmp_path), sources=(SourceConfig(Path("articles"), glob="*/*"),))
     assert discover(cfg) == [(inbox / "alias" / "a.txt", inbox), (keep, inbox)]
+
+
+def _old_id(rel: str) -> str:
+    """The id formula before sources were told apart: slug + sha1 of the path within its root."""
+    slug = rel.rsplit(".", 1)[0].lower().replace("/", "-")
+    return f"{slug}-{hashlib.sha1(rel.encode()).hexdigest()[:8]}"
+
+
+def test_equal_relative_paths_in_two_sources_get_two_ids_and_the_first_keeps_its_own(tmp_path):
+    from dataclasses import replace
+
+    first = write(tmp_path / "articles" / "2024" / "a.txt", "A")
+    second = write(tmp_path / "inbox" / "2024" / "a.txt", "B")
+    one = write(tmp_path / "one" / "a.txt", "C")
+    two = write(tmp_path / "two" / "a.txt", "D")
+    cfg = replace(default_config(tmp_path), sources=(
+        SourceConfig(Path("articles")), SourceConfig(Path("inbox")),
+        SourceConfig(Path("one/a.txt"), kind="file"), SourceConfig(Path("two/a.txt"), kind="file")))
+    ids = {f: aid for f, _root, aid in discover_ids(cfg)}
+    assert set(ids) == {first, second, one, two}
+    assert len(set(ids.values())) == 4
+    assert ids[first] == _old_id("2024/a.txt") == article_id(first, tmp_path / "articles")
+    assert ids[second].startswith("inbox-2024-a-") and ids[one].startswith("one-a-")
+
+
+def test_the_first_file_source_keeps_its_ids_and_so_do_files_beside_it(tmp_path):
+    from dataclasses import replace
+
+    first = write(tmp_path / "in" / "a.txt", "A")
+    beside = write(tmp_path / "in" / "b.txt", "B")
+    cfg = replace(default_config(tmp_path), sources=(
+        SourceConfig(Path("in/a.txt"), kind="file"), SourceConfig(Path("in"))))
+    ids = {f: aid for f, _root, aid in discover_ids(cfg)}
+    assert ids == {first: _old_id("a.txt"), beside: _old_id("b.txt")}
 
 
 def test_discover_single_file_source_and_missing_folder(tmp_path):

@@ -185,6 +185,22 @@ def test_a_changed_pin_or_ignore_reparses_only_the_articles_naming_it(mapped_pro
     assert {"Odesa", "Valencia"} <= names
 
 
+def test_two_sources_with_the_same_file_name_are_both_mapped(mapped_project):
+    write(mapped_project / "inbox" / "odesa.txt", THIRD)            # same relative path, other text
+    write_config(mapped_project, _gazetteer(mapped_project),
+                 "sources:\n  - path: articles\n  - path: inbox\n")
+    summary = refresh(_config(mapped_project))
+    assert (summary.new, summary.failed, summary.errors) == (3, 0, ())
+    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+        sources = {source: aid for aid, (_, source) in store.article_sources().items()}
+        names = {r.place.name for r in store.map_data().places}
+    first = mapped_project / "articles" / "odesa.txt"
+    assert sources[str(first)] == read_article(first, root=first.parent).id    # as before: links hold
+    assert str(mapped_project / "inbox" / "odesa.txt") in sources
+    assert {"Odesa", "Geneva"} <= names
+    assert refresh(_config(mapped_project)).nothing_new
+
+
 def _gazetteer(root: Path) -> Path:
     return Path(_config(root).gazetteer.path)
 
