@@ -47,7 +47,8 @@ _META_PARSE = "parse_fingerprint"
 _META_REGIONS = "regions_fingerprint"
 _META_RENDER = "render_fingerprint"
 _META_NAMES = "parse_names"     # pins and ignored names, so a change re-parses only where they occur
-RETRY = "retry:"    # stored hash prefix: the article's online geocoding failed, redo it next run
+RETRY = "retry:"    # stored hash prefix: process the article again when next seen (online geocoding
+                    # failed, or it was not seen while a settings change made its places stale)
 RACY_NS = 2_000_000_000     # a file modified this close to a refresh's start gets no stamp (yet)
 
 
@@ -245,7 +246,8 @@ class _Refresh:
 
         stored = self.store.article_sources()
         parse_fp, names = stage.parse_fingerprint(), stage.names_state()
-        found, kept, failed, duplicates = self._read_sources(stored, self._reread(parse_fp, names))
+        reread = self._reread(parse_fp, names)
+        found, kept, failed, duplicates = self._read_sources(stored, reread)
         again = self._reparse(stage, found, parse_fp, names)
         todo = [(a, _why(stored.get(a.id, (None,))[0], a.sha256)) for a in found
                 if a.id in again or stored.get(a.id, (None,))[0] != a.sha256]
@@ -259,6 +261,7 @@ class _Refresh:
         counts, geocoded = self._process_all(stage, todo)
         self._restamp(stored, found, todo)
         deleted = self.store.delete_articles(sorted(gone)) if gone else 0
+        self._mark_missed(set(stored) if reread is None else reread, todo, gone)
         self.store.meta_set(_META_PARSE, parse_fp)
         self.store.meta_set(_META_NAMES, names)
         regions_changed = self._update_regions(stage)
@@ -362,6 +365,14 @@ class _Refresh:
             return {a.id for a in found}
         changed = _changed_names(self.store.meta_get(_META_NAMES), names)
         return _naming(((a.id, a.text) for a in found), changed) if changed else set()
+
+    def _mark_missed(self, stale: set[str], todo: list[tuple[Article, str]], gone: set[str]) -> None:
+        """Mark ``RETRY`` the stored articles the changed settings made stale that this run did
+        not process (unreadable files, feed entries not in the feed now): the fingerprints move
+        on, so without the mark they would keep their old places when they come back unchanged."""
+        missed = stale - {a.id for a, _ in todo} - gone
+        if missed:
+            self.store.prefix_hashes(sorted(missed), RETRY)
 
     def _process_all(self, stage: _Stages, todo: list[tuple[Article, str]]) -> tuple[dict, int]:
         """Geoparse ``todo`` (where the executor says), refine, locate and store in batches."""

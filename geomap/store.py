@@ -200,6 +200,14 @@ class Store:
                            "WHERE id = ? AND sha256 = ?",
                            [(*(stamp or (None, None, None)), aid, sha) for aid, sha, stamp in stamps])
 
+    def prefix_hashes(self, ids: Iterable[str], prefix: str) -> None:
+        """Put ``prefix`` before the stored sha256 of these articles (once): the refresh marks
+        versions it must process again when it next sees them, whatever their bytes."""
+        with self._transaction() as db:
+            db.executemany("UPDATE articles SET sha256 = ? || sha256 "
+                           "WHERE id = ? AND substr(sha256, 1, ?) != ?",
+                           [(prefix, aid, len(prefix), prefix) for aid in ids])
+
     def article_texts(self) -> Iterator[tuple[str, str]]:
         """``(article id, text)`` of every stored article, one at a time."""
         yield from self._db.execute("SELECT id, text FROM articles")

@@ -201,6 +201,30 @@ def test_two_sources_with_the_same_file_name_are_both_mapped(mapped_project):
     assert refresh(_config(mapped_project)).nothing_new
 
 
+def _mentioned(root: Path, source: Path) -> set[str]:
+    with Store(root / "output" / "geomap.sqlite") as store:
+        aid = next(aid for aid, (_, s) in store.article_sources().items() if s == str(source))
+        article = store.map_data().articles[aid]
+    return {article.text[start:end] for start, end, _place in article.mentions}
+
+
+def test_an_article_unreadable_while_the_settings_changed_is_reparsed_when_it_is_back(
+        mapped_project):
+    text = b"Ukrainian farmers met buyers in Geneva on Monday.\n"
+    path = write(mapped_project / "articles" / "farmers.txt", text)
+    refresh(_config(mapped_project))
+    assert _mentioned(mapped_project, path) == {"Geneva"}          # demonyms are off
+    write(path, b"\xff\xfe broken for a while")
+    write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  demonyms: true\n")
+    summary = refresh(_config(mapped_project))
+    assert (summary.failed, summary.reparsed) == (1, 2)
+    write(path, text)                                               # back, same bytes as stored
+    summary = refresh(_config(mapped_project))
+    assert (summary.reparsed, summary.failed) == (1, 0)
+    assert _mentioned(mapped_project, path) == {"Geneva", "Ukrainian"}
+    assert refresh(_config(mapped_project)).nothing_new
+
+
 def _gazetteer(root: Path) -> Path:
     return Path(_config(root).gazetteer.path)
 

@@ -259,6 +259,14 @@ def test_set_stamps_only_touches_the_version_it_names(store):
     assert dict(store.article_texts()) == {"a": TEXT, "b": TEXT}
 
 
+def test_prefix_hashes_marks_each_named_article_once(store):
+    store.put_article(article(TEXT, "a"), [], {})
+    store.put_article(article(TEXT, "b", sha="2" * 64), [], {})
+    store.prefix_hashes(["a", "missing"], "retry:")
+    store.prefix_hashes(["a"], "retry:")                         # already marked: unchanged
+    assert store.article_hashes() == {"a": "retry:" + "1" * 64, "b": "2" * 64}
+
+
 def test_a_store_from_before_stamps_is_migrated_and_keeps_its_articles(tmp_path):
     path = tmp_path / "old.sqlite"
     name, sql = MIGRATIONS[0]
