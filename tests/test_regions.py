@@ -576,3 +576,27 @@ def test_layer_cache_returns_the_same_layers_and_notices_changed_inputs(tmp_path
     for f in cache.glob("regions-*.json"):
         f.write_text("{not json")
     assert load_layers(yaml_file, cache_dir=cache)[0].regions[0].geometry.bounds == (50.0, 50.0, 52.0, 52.0)
+
+
+# --- the files a regions.yaml reads ---------------------------------------------------------
+
+def test_named_files_follows_the_loaders_path_rule_and_sidecars(tmp_path, monkeypatch):
+    from geomap.regions import named_files
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    square = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "a"},
+              "geometry": mapping(box(30, 45, 31, 46))}]}
+    home = tmp_path / "home" / "gis"
+    home.mkdir(parents=True)
+    (home / "x.geojson").write_text(json.dumps(square))
+    (home / "x.cpg").write_text("UTF-8")                            # beside it: read with it
+    (tmp_path / "cfg" / "layers").mkdir(parents=True)
+    (tmp_path / "cfg" / "layers" / "y.geojson").write_text(json.dumps(square))
+    regions = tmp_path / "cfg" / "regions.yaml"
+    regions.write_text("layers:\n  - name: x\n    sources:\n      - geojson: ~/gis/x.geojson\n"
+                       "  - name: y\n    sources:\n      - geojson: layers/y.geojson\n"
+                       "      - geojson: layers/missing.geojson\n      - bbox: [0, 0, 1, 1]\n")
+    assert named_files(regions) == sorted([(home / "x.cpg").resolve(), (home / "x.geojson").resolve(),
+                                           (tmp_path / "cfg" / "layers" / "y.geojson").resolve()])
+    regions.write_text("layers: [unclosed\n")
+    assert named_files(regions) == []                               # load_layers reports it
