@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import geomap
-from geomap.articles import (HTML_SUFFIXES, SUFFIXES, decode, discover_ids, from_bytes, parse_text,
+from geomap.articles import (HTML_SUFFIXES, decode, discover_ids, folder_files, from_bytes, parse_text,
                              read_article, read_stamped)
 from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
 from geomap.model import Article, Mention
@@ -154,11 +154,7 @@ def _expand(paths: Iterable[Path], report: ErrorHandler) -> Iterator[tuple[Path,
     for path in paths:
         path = Path(path)
         if path.is_dir():
-            for f in sorted(path.rglob("*")):
-                rel = f.relative_to(path)
-                if (f.suffix.lower() in SUFFIXES and f.is_file()
-                        and not any(part.startswith(".") for part in rel.parts)):
-                    yield f, path
+            yield from ((f, path) for f in sorted(folder_files(path)))
         elif path.exists():
             yield path, path.parent
         else:

@@ -291,6 +291,18 @@ def test_parse_paths_yields_regions_per_mention_and_reports_bad_files(mapped_pro
         assert all(article.text[m.start:m.end] == m.text for m in mentions)
 
 
+def test_parse_of_a_folder_skips_symlinks_leading_out_of_it(mapped_project):
+    secret = write(mapped_project / "outside" / "secret.txt", THIRD)
+    os.symlink(secret, mapped_project / "articles" / "link.txt")
+    os.symlink(mapped_project / "outside", mapped_project / "articles" / "linked")
+    errors: list[str] = []
+    results = list(parse_paths([mapped_project / "articles"], _config(mapped_project),
+                               on_error=errors.append))
+    assert [a.source for a, _, _ in results] == [str(mapped_project / "articles" / "odesa.txt"),
+                                                 str(mapped_project / "articles" / "valencia.md")]
+    assert errors == []
+
+
 def test_editing_a_layer_file_named_in_regions_yaml_recomputes_memberships(mapped_project):
     def polygon(west, south, east, north):
         ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
