@@ -476,10 +476,16 @@ def _text_key(text: str) -> str:
 
 
 def _naming(texts: Iterable[tuple[str, str]], names: set[str]) -> set[str]:
-    """Ids of the ``(id, text)`` whose normalised text contains one of ``names``."""
+    """Ids of the ``(id, text)`` whose normalised text contains one of ``names``; each text is
+    normalised once, however many names changed."""
     from geomap.gazetteer import normalize
 
-    return {aid for aid, text in texts if any(name in normalize(text) for name in names)}
+    found = set()
+    for aid, text in texts:
+        normalized = normalize(text)
+        if any(name in normalized for name in names):
+            found.add(aid)
+    return found
 
 
 def _why(stored_hash: str | None, sha256: str) -> str:
