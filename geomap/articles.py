@@ -74,7 +74,8 @@ def read_stamped(path: Path) -> tuple[bytes, os.stat_result]:
 
     Stat first, read second: if the file changes in between, the size and mtime recorded are
     the older ones and the next refresh sees a mismatch and reads it again (never the reverse,
-    a new mtime vouching for old bytes).
+    a new mtime vouching for old bytes). At most ``MAX_BYTES + 1`` bytes are read, so a file
+    that grows past the limit after the size check is refused too, not read whole.
     """
     try:
         with open(path, "rb") as f:
@@ -82,7 +83,11 @@ def read_stamped(path: Path) -> tuple[bytes, os.stat_result]:
             if stat.st_size > MAX_BYTES:
                 raise ArticleError(str(path), f"too large ({stat.st_size:,} bytes; "
                                               f"the limit is {MAX_BYTES:,})")
-            return f.read(), stat
+            data = f.read(MAX_BYTES + 1)        # it may have grown since the fstat
+            if len(data) > MAX_BYTES:
+                raise ArticleError(str(path), f"too large (over {MAX_BYTES:,} bytes, growing "
+                                              "while read)")
+            return data, stat
     except OSError as e:
         raise ArticleError(str(path), f"cannot read: {e.strerror or e}") from e
 

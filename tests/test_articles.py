@@ -167,6 +167,24 @@ def test_too_large_file_is_refused_without_reading_it(tmp_path):
         read_article(f, root=tmp_path)
 
 
+def test_a_file_growing_past_the_limit_while_it_is_read_is_refused(tmp_path, monkeypatch):
+    import geomap.articles
+
+    f = write(tmp_path / "growing.txt", "Kyiv.\n")
+    real_fstat = os.fstat
+
+    def fstat_then_grow(fd):            # the file grows between the size check and the read
+        stat = real_fstat(fd)
+        with open(f, "ab") as other:
+            other.write(b"more text\n" * 10)
+        return stat
+
+    monkeypatch.setattr(geomap.articles, "MAX_BYTES", 50)
+    monkeypatch.setattr(geomap.articles.os, "fstat", fstat_then_grow)
+    with pytest.raises(ArticleError, match="too large"):
+        read_article(f, root=tmp_path)
+
+
 def test_unreadable_file_is_an_article_error(tmp_path):
     with pytest.raises(ArticleError, match="cannot read"):
         read_article(tmp_path / "missing.txt", root=tmp_path)
