@@ -225,6 +225,20 @@ def test_an_article_unreadable_while_the_settings_changed_is_reparsed_when_it_is
     assert refresh(_config(mapped_project)).nothing_new
 
 
+def test_an_article_unreadable_while_an_ignored_name_changed_is_reparsed_when_it_is_back(
+        mapped_project):
+    text = b"Farmers met buyers in Geneva and Warsaw on Monday.\n"
+    path = write(mapped_project / "articles" / "farmers.txt", text)
+    refresh(_config(mapped_project))
+    assert _mentioned(mapped_project, path) == {"Geneva", "Warsaw"}
+    write(path, b"\xff\xfe broken for a while")
+    write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  ignore: [Geneva]\n")
+    assert refresh(_config(mapped_project)).failed == 1
+    write(path, text)
+    assert refresh(_config(mapped_project)).reparsed == 1
+    assert _mentioned(mapped_project, path) == {"Warsaw"}
+
+
 def _gazetteer(root: Path) -> Path:
     return Path(_config(root).gazetteer.path)
 
