@@ -372,10 +372,15 @@ class _LayerLoader:
         return features
 
     def file(self, key: Key, value: Any) -> Path:
-        path = _data_path(self.doc.check(key, value, "str"), self.base)
-        if not path.is_file():
-            raise self.doc.error(key, f"{path} " + ("does not exist" if not path.exists() else "is not a regular file"))
-        self.files_read.extend(_with_sidecars(path))
+        text = self.doc.check(key, value, "str")
+        try:
+            path = _data_path(text, self.base)
+            if not path.is_file():
+                raise self.doc.error(key, f"{path} " + ("does not exist" if not path.exists()
+                                                         else "is not a regular file"))
+            self.files_read.extend(_with_sidecars(path))
+        except (OSError, RuntimeError) as e:     # a name too long, ~nobody, a loop of links
+            raise self.doc.error(key, f"{text!r} is not a usable path: {e}") from e
         return path
 
     def select(self, key: Key, value: dict, features: list[_Feature]) -> list[_Feature]:

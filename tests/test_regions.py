@@ -600,3 +600,13 @@ def test_named_files_follows_the_loaders_path_rule_and_sidecars(tmp_path, monkey
                                            (tmp_path / "cfg" / "layers" / "y.geojson").resolve()])
     regions.write_text("layers: [unclosed\n")
     assert named_files(regions) == []                               # load_layers reports it
+
+
+@pytest.mark.parametrize("bad", ["~no-such-user-geomap/x.geojson", "x" * 300 + ".geojson"])
+def test_an_unusable_layer_path_is_a_config_error_naming_the_key(tmp_path, bad):
+    yaml_file = tmp_path / "regions.yaml"
+    yaml_file.write_text(f"layers:\n  - name: a\n    label: A\n    sources:\n      - geojson: \"{bad}\"\n",
+                         encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_layers(yaml_file)
+    assert info.value.line == 5 and "geojson" in str(info.value)
