@@ -20,6 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from geomap._names import short_hash, slug
 from geomap.errors import ArticleError
 from geomap.model import Article, Passage
 
@@ -159,8 +160,7 @@ def article_id(path: Path, root: Path, *, source: str | None = None) -> str:
         rel = path.as_posix()
     named = rel if source is None else f"{source}/{rel}"
     hashed = rel if source is None else f"{source}\0{rel}"
-    slug = re.sub(r"[^a-z0-9_-]+", "-", named.rsplit(".", 1)[0].lower()).strip("-")[:60].strip("-")
-    return f"{slug or 'article'}-{hashlib.sha1(hashed.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+    return f"{slug(named.rsplit('.', 1)[0]) or 'article'}-{short_hash(hashed)}"
 
 
 def discover_ids(config: Config) -> list[tuple[Path, Path, str]]:

@@ -15,7 +15,6 @@ still returned.
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +22,7 @@ from pathlib import Path
 
 from geomap import __version__
 from geomap._http import open_url
+from geomap._names import short_hash, slug
 from geomap.articles import MAX_BYTES
 from geomap.htmltext import compose, fragment_paragraphs
 from geomap.model import Article
@@ -94,11 +94,11 @@ def entry_article(entry, location: str) -> Article | None:
         return None
     text = compose(title, body)
     key = entry.get("id") or entry.get("link") or title
-    digest = hashlib.sha1(f"{location}\n{key}".encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:40].strip("-") or "entry"
+    digest = short_hash(f"{location}\n{key}")
+    name = slug(title, keep="a-z0-9", max_len=40) or "entry"
     link = entry.get("link") or None
     source = link if link and "://" in link else _uri(location)
-    article = parse_text(text, source=source, article_id=f"feed-{slug}-{digest}",
+    article = parse_text(text, source=source, article_id=f"feed-{name}-{digest}",
                          sha256=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
     return replace(article, published=_date(entry) or article.published, url=link)
 

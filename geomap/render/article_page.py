@@ -5,12 +5,12 @@ The page makes no external requests (its CSS is inlined) and links only to the m
 """
 from __future__ import annotations
 
-import hashlib
 import html
 import re
 from functools import lru_cache
 from urllib.parse import quote
 
+from geomap._names import short_hash, slug
 from geomap.model import Place
 from geomap.render.data import ArticleRecord
 
@@ -25,9 +25,7 @@ def page_name(article_id: str) -> str:
     """
     if _SAFE_ID.fullmatch(article_id):
         return article_id
-    slug = re.sub(r"[^a-z0-9_-]+", "-", article_id.lower()).strip("-")[:60]
-    digest = hashlib.sha1(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{slug or 'article'}-{digest}"
+    return f"{slug(article_id) or 'article'}-{short_hash(article_id)}"
 
 
 def place_href(place_id: str, prefix: str = "../") -> str:

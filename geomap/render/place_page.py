@@ -6,14 +6,13 @@ article page. Like the article pages: no script, a CSP that forbids every reques
 """
 from __future__ import annotations
 
-import hashlib
 import html
-import re
 import string
 from functools import lru_cache
 from typing import Mapping
 from urllib.parse import quote
 
+from geomap._names import short_hash, slug
 from geomap.render.article_page import _css, _environment, page_name, place_href
 from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 
@@ -44,9 +43,7 @@ def place_page_name(place_id: str) -> str:
         name = ""
     if name and len(name) <= _MAX_NAME:
         return name
-    slug = re.sub(r"[^a-z0-9-]+", "-", place_id.lower()).strip("-")[:60]
-    digest = hashlib.sha1(place_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    return f"{slug or 'place'}-{digest}"
+    return f"{slug(place_id, keep='a-z0-9-') or 'place'}-{short_hash(place_id, 12)}"
 
 
 def _quote_html(text: str, a: int, b: int, spans: list[tuple[int, int]], cut: tuple[bool, bool]
