@@ -25,6 +25,9 @@ import yaml
 
 from geomap.errors import ConfigError
 
+__all__ = ["Config", "GazetteerConfig", "GeocoderConfig", "MapConfig", "ParseConfig", "Pin", "RegionsConfig",
+           "SourceConfig", "default_config", "load_config"]
+
 ASSET_MODES = ("cdn", "local", "inline")
 
 

@@ -5,6 +5,9 @@ Like geopy, each error also inherits the built-in it refines, so callers that ca
 """
 from __future__ import annotations
 
+__all__ = ["ArticleError", "ConfigError", "GazetteerError", "GeocoderError", "GeomapError", "LockedError",
+           "RegionError", "StoreError"]
+
 
 class GeomapError(Exception):
     """Root of every error geomap raises on purpose."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+__all__ = ["Article", "Mention", "Passage", "Place"]
+
 
 @dataclass(frozen=True, slots=True)
 class Passage:

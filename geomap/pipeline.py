@@ -35,6 +35,8 @@ from geomap.articles import (HTML_SUFFIXES, decode, discover_ids, folder_files, 
 from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
 from geomap.model import Article, Mention
 
+__all__ = ["RefreshSummary", "Progress", "parse_paths", "refresh", "write_outputs"]
+
 if TYPE_CHECKING:
     from geomap.config import Config
     from geomap.store import FileStamp, Store
@@ -600,7 +602,7 @@ class _Stages:
             from geomap.gazetteer import Gazetteer
 
             self._gazetteer = Gazetteer.open(self.config.gazetteer.path and
-                                             self.config.resolve(self.config.gazetteer.path))
+                                             self.config.resolve(self.config.gazetteer.path), build=True)
         return self._gazetteer
 
     @property

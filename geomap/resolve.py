@@ -46,6 +46,8 @@ from typing import TYPE_CHECKING
 
 from geomap.model import Mention, Place
 
+__all__ = ["Geoparser", "Resolver", "pin_place"]
+
 if TYPE_CHECKING:
     from geomap.config import ParseConfig
     from geomap.extract import Span
@@ -619,13 +621,18 @@ def pin_place(pin, gazetteer: "Gazetteer") -> Place | None:
 
 
 class Geoparser:
-    """Recognise and resolve the place names of a text: ``Geoparser(gazetteer, settings).parse(text)``."""
+    """Recognise and resolve the place names of a text: ``Geoparser(gazetteer, settings).parse(text)``.
 
-    def __init__(self, gazetteer: "Gazetteer", settings: "ParseConfig | None" = None):
+    ``gazetteer=None`` opens the default offline index (built first, announced, when missing).
+    """
+
+    def __init__(self, gazetteer: "Gazetteer | None" = None, settings: "ParseConfig | None" = None):
         from geomap.config import ParseConfig
         from geomap.extract import Extractor
-        from geomap.gazetteer import normalize
+        from geomap.gazetteer import Gazetteer, normalize
 
+        if gazetteer is None:
+            gazetteer = Gazetteer.open(build=True)
         self.settings = settings or ParseConfig()
         self.gazetteer = gazetteer
         self.extractor = Extractor(gazetteer, self.settings)

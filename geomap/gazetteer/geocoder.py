@@ -30,10 +30,14 @@ NAME_KIND_PRIOR = {"name": 0.0, "abbr": 0.0, "alt": -0.5, "demonym": -3.0}
 
 
 class OfflineGeocoder:
-    """geopy-compatible geocoder over a :class:`Gazetteer` (opened on the default path if omitted)."""
+    """geopy-compatible geocoder over a :class:`Gazetteer`.
 
-    def __init__(self, gazetteer: Gazetteer | None = None, *, path: Path | None = None):
-        self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.open(path)
+    Without one, the index at ``path`` (default: the user cache's) is opened, and built first when
+    missing or out of date unless ``build=False`` (announced on stderr: see ``Gazetteer.open``).
+    """
+
+    def __init__(self, gazetteer: Gazetteer | None = None, *, path: Path | None = None, build: bool = True):
+        self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.open(path, build=build)
 
     def geocode(self, query: str, exactly_one: bool = True, *,
                 country_codes: str | Iterable[str] | None = None,

@@ -10,7 +10,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from geomap.errors import GazetteerError
 from geomap.model import Place
@@ -89,24 +89,29 @@ class Gazetteer:
         self.attribution: str = meta.get("attribution", "")
 
     @classmethod
-    def open(cls, path: Path | None = None) -> "Gazetteer":
-        """Open the index at ``path``, building it first if missing.
+    def open(cls, path: Path | None = None, *, build: bool = False,
+             log: Callable[[str], None] | None = None) -> "Gazetteer":
+        """Open the index at ``path`` (default: the user cache dir's, see :func:`default_path`).
 
-        The default index (user cache dir) is also rebuilt when its build inputs changed (a new
-        package version or team table); an explicit ``path`` is used as it is.
+        Never builds silently: a missing index, or a default index whose build inputs changed (a new
+        package version or team table), is built only when ``build`` is true, announced on stderr
+        (with a progress bar on a terminal; ``log`` replaces both); otherwise ``GazetteerError`` says
+        how to build it. An explicit ``path`` is used as it is.
         """
-        if path is None:
-            path = default_path()
-            stale = _stale(path) if path.exists() else None
-            if stale is not None:
-                from geomap.gazetteer.build import build_index
-
-                build_index(path, min_city_population=stale)   # replaces it atomically, under the lock
-        path = Path(path)
-        if not path.exists():
+        explicit = path is not None
+        path = Path(path) if explicit else default_path()
+        threshold = None if path.exists() else 500
+        if threshold is None and not explicit:
+            threshold = _stale(path)
+        if threshold is not None:
+            if not build:
+                what = "out of date" if path.exists() else "not built yet"
+                raise GazetteerError(f"{path}: the offline gazetteer index is {what}; build it with "
+                                     "`geomap gazetteer build` (about half a minute, once)")
             from geomap.gazetteer.build import build_index
 
-            build_index(path)
+            with BuildProgress(path, log) as progress:      # replaced atomically, under the lock
+                build_index(path, min_city_population=threshold, log=progress)
         db = _connect_read_only(path)
         try:
             return cls(db, path)
@@ -200,3 +205,39 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
 def _place(row) -> Place:
     pid, name, lat, lon, country, kind, population, admin1, admin2 = row
     return Place(pid, name, lat, lon, country, kind, population, admin1, admin2)
+
+
+class BuildProgress:
+    """What a user sees while the index builds: one line on stderr, and a bar on a terminal.
+
+    Used as the ``log`` of ``build_index`` (one call per build step, ``BUILD_STEPS`` in all); a
+    caller's own ``log`` replaces it.
+    """
+
+    def __init__(self, path: Path, log: Callable[[str], None] | None = None):
+        self.path, self._log, self._bar = path, log, None
+
+    def __enter__(self) -> "BuildProgress":
+        import sys
+
+        if self._log is None:
+            print(f"geomap: building the offline gazetteer index at {self.path} (once, about half a "
+                  "minute)", file=sys.stderr, flush=True)
+            if sys.stderr.isatty():
+                from tqdm import tqdm
+
+                from geomap.gazetteer.build import BUILD_STEPS
+
+                self._bar = tqdm(total=BUILD_STEPS, desc="gazetteer", unit="step", leave=False)
+        return self
+
+    def __call__(self, message: str) -> None:
+        if self._log is not None:
+            self._log(message)
+        elif self._bar is not None:
+            self._bar.set_postfix_str(message[:60])
+            self._bar.update(1)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.close()

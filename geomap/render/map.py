@@ -542,11 +542,12 @@ def _use_offline_assets(fmap, mode: str) -> list[Asset]:
     return assets if mode == "local" else []
 
 
-def build_map(data: MapData, config: Config, layers: list,
-              counts: list[RegionCount] | None = None) -> tuple[str, list[Asset]]:
-    """``map.html``'s text and the asset files it needs next to it (``map.assets: local``).
+def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionCount] | None = None,
+               *, assets: str | None = None) -> tuple[Any, list[Asset]]:
+    """The map as a ``folium.Map`` (displays in Jupyter) and the asset files it needs beside it.
 
-    ``counts``: ``region_counts(data, layers)`` when the caller has them already."""
+    ``assets``: ``cdn``, ``local`` or ``inline``, default ``config.map.assets``; only ``local``
+    returns files to write. ``counts``: ``region_counts(data, layers)`` when the caller has them."""
     import folium
     from folium.plugins import Fullscreen
 
@@ -577,7 +578,16 @@ def build_map(data: MapData, config: Config, layers: list,
     place_layer = _place_layer_class()
     place_layer(script_json(payload), script_text(world_outlines()), settings.title, control, tiles,
                 settings.cluster).add_to(fmap)
-    assets = [] if settings.assets == "cdn" else _use_offline_assets(fmap, settings.assets)
+    mode = assets or settings.assets
+    return fmap, ([] if mode == "cdn" else _use_offline_assets(fmap, mode))
+
+
+def build_map(data: MapData, config: Config, layers: list,
+              counts: list[RegionCount] | None = None) -> tuple[str, list[Asset]]:
+    """``map.html``'s text and the asset files it needs next to it (``map.assets: local``).
+
+    ``counts``: ``region_counts(data, layers)`` when the caller has them already."""
+    fmap, assets = folium_map(data, config, layers, counts)
     return fmap.get_root().render(), assets
 
 
