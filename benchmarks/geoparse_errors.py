@@ -39,7 +39,7 @@ def main() -> None:
     bench = _load_bench(a.bench)
     corpus = Path(a.corpus)
     articles = bench.load_corpus(corpus, bench.guess_format(corpus))[: a.limit]
-    parser = Geoparser(Gazetteer.open(), ParseConfig())
+    parser = Geoparser(Gazetteer.open(build=True), ParseConfig())
     fp, fn, wrong = Counter(), Counter(), Counter()
     ctx: dict[str, str] = {}
     for text, gold in articles:

@@ -19,7 +19,7 @@ def main(argv: list[str]) -> int:
     from geomap.gazetteer import Gazetteer
     from geomap.resolve import Geoparser
 
-    parser = Geoparser(Gazetteer.open(), ParseConfig(demonyms="--demonyms" in argv))
+    parser = Geoparser(Gazetteer.open(build=True), ParseConfig(demonyms="--demonyms" in argv))
     out = sys.stdout
     for folder in (Path(a) for a in argv if not a.startswith("--")):
         files = sorted(folder.glob("*.txt")) if folder.is_dir() else [folder]

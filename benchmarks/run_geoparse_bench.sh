@@ -12,7 +12,7 @@ BENCH=${1:-/work/shared/bench}
 PY=.venv/bin/python
 CMD="$PY -m benchmarks.parse_dir {dir}"
 
-$PY -c 'from geomap.gazetteer import Gazetteer; Gazetteer.open()'   # build outside the timing
+$PY -c 'from geomap.gazetteer import Gazetteer; Gazetteer.open(build=True)'   # build outside the timing
 for corpus in lgl.xml GeoVirus.xml; do
     $PY "$BENCH/geoparse_bench.py" "$BENCH/corpora/$corpus" --cmd "$CMD"
 done

@@ -270,7 +270,7 @@ class OnlineGeocoder:
         self._domain = getattr(geocoder, "domain", None)
         self._defaults = self._supported({"addressdetails": True, "language": LANGUAGE})
 
-    def _accepts(self, param: str) -> bool:
+    def accepts(self, param: str) -> bool:
         """Whether the service's ``geocode`` takes ``param`` (e.g. ``country_codes``)."""
         return self._accepted is None or param in self._accepted
 
@@ -289,7 +289,7 @@ class OnlineGeocoder:
         text = " ".join(str(query).split())
         if not text:
             raise ValueError("an empty query cannot be geocoded")
-        unknown = [name for name in params if not self._accepts(name)]
+        unknown = [name for name in params if not self.accepts(name)]
         if unknown:
             raise TypeError(f"{self.service} geocode() takes no {', '.join(unknown)}")
         params = {**self._defaults, **params}
@@ -300,6 +300,24 @@ class OnlineGeocoder:
         record = self._fetch(text, params)
         self.cache.put(key, record)
         return record
+
+    def candidates(self, query: str, *, limit: int = 5, **params: Any) -> list[tuple[Place, dict]]:
+        """Up to ``limit`` answers for ``query``, best first, each ``(place, raw reply)`` (the raw
+        reply tells the OSM class and type). Cached like ``geocode`` (an empty list is a definite
+        "not found"); raises ``GeocoderError`` when the service gives no definite answer."""
+        text = " ".join(str(query).split())
+        if not text:
+            raise ValueError("an empty query cannot be geocoded")
+        unknown = [name for name in params if not self.accepts(name)]
+        if unknown:
+            raise TypeError(f"{self.service} geocode() takes no {', '.join(unknown)}")
+        params = {**self._defaults, **params, **self._supported({"limit": limit})}
+        key = cache_key(self.service, text, {**params, "exactly_one": False}, domain=self._domain)
+        cached = self.cache.get(key)
+        if cached is MISSING:
+            cached = {"records": self._fetch(text, params, exactly_one=False)}
+            self.cache.put(key, cached)
+        return [(place_from_record(self.service, r), r.get("raw") or {}) for r in cached["records"][:limit]]
 
     def refine(self, mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
         """Re-place resolved mentions through the service; the offline answer stays otherwise.
@@ -333,14 +351,17 @@ class OnlineGeocoder:
         return refined, errors
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _fetch(self, text: str, params: Mapping[str, Any]) -> dict | None:
+    def _fetch(self, text: str, params: Mapping[str, Any], *, exactly_one: bool = True
+               ) -> dict | None | list[dict]:
+        """The service's record for ``text`` (None: not found), or with ``exactly_one=False`` the
+        list of its records (empty: not found)."""
         from geopy import exc
 
         if self.clock() < self._paused_until:
             # No query in the message: every skipped query then reports the same, once.
             raise GeocoderError(f"{self.service}: further queries skipped {self._pause_note}")
         try:
-            location = self.rate_limiter(text, exactly_one=True, **params)
+            location = self.rate_limiter(text, exactly_one=exactly_one, **params)
         except exc.GeopyError as e:
             reason = _describe(e, self.geocoder.timeout)
             if isinstance(e, (exc.GeocoderQuotaExceeded, exc.GeocoderAuthenticationFailure,
@@ -351,6 +372,8 @@ class OnlineGeocoder:
             # geopy's parsers index straight into the reply: JSON of the wrong shape ends here.
             raise GeocoderError(
                 f"{self.service}: {text!r}: unexpected reply ({type(e).__name__}: {e})") from e
+        if not exactly_one:
+            return [_record(self.service, text, loc) for loc in location or ()]
         if location is None:
             return None
         return _record(self.service, text, location)
@@ -367,7 +390,7 @@ class OnlineGeocoder:
         self._paused_until = self.clock() + seconds
 
     def _supported(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in params.items() if self._accepts(k)}
+        return {k: v for k, v in params.items() if self.accepts(k)}
 
     def _query_for(self, place: Place) -> tuple[str, dict[str, Any]]:
         """A free-text query for an offline place, and the country hint the service takes."""

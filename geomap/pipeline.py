@@ -653,11 +653,16 @@ class _Stages:
                              executor=executor, scheduler=scheduler)
 
     def refine(self, mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
-        """Mentions refined online when configured, and any geocoder errors."""
+        """Mentions refined online when configured (offline places re-placed, names the gazetteer
+        lacks looked up in the article's context), and any geocoder errors."""
         if self.geocoder is None:
             return mentions, []
+        from geomap.geocode_unplaced import place_unplaced
+
         try:
-            return self.geocoder.refine(mentions)
+            refined, errors = self.geocoder.refine(mentions)
+            placed, missed = place_unplaced(self.geocoder, refined)
+            return placed, errors + [f"{e}; the name stays unplaced" for e in missed]
         except GeocoderError as e:
             return mentions, [f"online geocoder: {e}; kept the offline places"]
 

@@ -308,8 +308,9 @@ def test_open_rejects_a_file_that_is_not_an_index(tmp_path):
         Gazetteer.open(bogus)
 
 
-def test_default_index_is_rebuilt_when_its_inputs_change(index_path, tmp_path, monkeypatch):
-    """A default index built from other inputs (older package or team table) is rebuilt on open."""
+def test_default_index_is_rebuilt_when_its_inputs_change(index_path, tmp_path, monkeypatch, capsys):
+    """A default index built from other inputs (older package or team table) is rebuilt on open
+    when the caller allows a build -- and says so -- and refused with the way out otherwise."""
     import geomap.gazetteer.index as index_module
 
     path = tmp_path / "default.sqlite"
@@ -317,7 +318,10 @@ def test_default_index_is_rebuilt_when_its_inputs_change(index_path, tmp_path, m
     with sqlite3.connect(path) as db:
         db.execute("UPDATE meta SET value = 'from-an-older-build' WHERE key IN ('inputs', 'version')")
     monkeypatch.setattr(index_module, "default_path", lambda: path)
-    gaz = Gazetteer.open()
+    with pytest.raises(GazetteerError, match="out of date.*geomap gazetteer build"):
+        Gazetteer.open()
+    gaz = Gazetteer.open(build=True)
+    assert "building the offline gazetteer index" in capsys.readouterr().err
     assert gaz.version == Gazetteer.open(index_path).version
     assert gaz.info()["inputs"] != "from-an-older-build"
     assert gaz.info()["min_city_population"] == "15000"          # rebuilt with the same threshold

@@ -18,7 +18,7 @@ ARTICLES = Path(__file__).resolve().parent.parent / "articles"
 
 @pytest.fixture(scope="session")
 def parser() -> Geoparser:
-    return Geoparser(Gazetteer.open(), ParseConfig())
+    return Geoparser(Gazetteer.open(build=True), ParseConfig())     # the full default index, built once
 
 
 @pytest.fixture(scope="session")
