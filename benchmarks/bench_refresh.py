@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from benchmarks.synth_articles import place_names, write_articles
 
-    Gazetteer.open(args.gazetteer).close()      # built once, outside the timings
+    Gazetteer.open(args.gazetteer, build=True).close()      # built once, outside the timings
     root, inbox = args.dir, args.dir / "articles"
     if args.fresh and inbox.exists():
         shutil.rmtree(inbox)

@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top", type=int, default=20, help="how many missing/far phrases to list")
     args = ap.parse_args(argv)
     started = time.perf_counter()
-    gaz = Gazetteer.open(args.gazetteer)
+    gaz = Gazetteer.open(args.gazetteer, build=True)
     print(f"gazetteer {gaz.path} version {gaz.version} (open/build {time.perf_counter() - started:.1f}s)")
     for path in sorted(args.corpora.glob("*.xml")):
         r = coverage(gaz, gold_toponyms(path), args.top)
