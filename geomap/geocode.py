@@ -284,8 +284,10 @@ class OnlineGeocoder:
         record = self._lookup(query, params)
         return None if record is None else place_from_record(self.service, record)
 
-    def _lookup(self, query: str, params: Mapping[str, Any]) -> dict | None:
-        """The cached or fetched record for ``query``; fetched answers are cached."""
+    def _lookup(self, query: str, params: Mapping[str, Any], *, exactly_one: bool = True
+                ) -> dict | None:
+        """The cached or fetched record for ``query`` (``exactly_one=False``: ``{"records": [...]}``,
+        the service's list, under a key of its own); fetched answers are cached."""
         text = " ".join(str(query).split())
         if not text:
             raise ValueError("an empty query cannot be geocoded")
@@ -293,11 +295,14 @@ class OnlineGeocoder:
         if unknown:
             raise TypeError(f"{self.service} geocode() takes no {', '.join(unknown)}")
         params = {**self._defaults, **params}
-        key = cache_key(self.service, text, params, domain=self._domain)
+        keyed = params if exactly_one else {**params, "exactly_one": False}
+        key = cache_key(self.service, text, keyed, domain=self._domain)
         cached = self.cache.get(key)
         if cached is not MISSING:
             return cached
-        record = self._fetch(text, params)
+        record = self._fetch(text, params, exactly_one=exactly_one)
+        if not exactly_one:
+            record = {"records": record}
         self.cache.put(key, record)
         return record
 
@@ -305,19 +310,8 @@ class OnlineGeocoder:
         """Up to ``limit`` answers for ``query``, best first, each ``(place, raw reply)`` (the raw
         reply tells the OSM class and type). Cached like ``geocode`` (an empty list is a definite
         "not found"); raises ``GeocoderError`` when the service gives no definite answer."""
-        text = " ".join(str(query).split())
-        if not text:
-            raise ValueError("an empty query cannot be geocoded")
-        unknown = [name for name in params if not self.accepts(name)]
-        if unknown:
-            raise TypeError(f"{self.service} geocode() takes no {', '.join(unknown)}")
-        params = {**self._defaults, **params, **self._supported({"limit": limit})}
-        key = cache_key(self.service, text, {**params, "exactly_one": False}, domain=self._domain)
-        cached = self.cache.get(key)
-        if cached is MISSING:
-            cached = {"records": self._fetch(text, params, exactly_one=False)}
-            self.cache.put(key, cached)
-        return [(place_from_record(self.service, r), r.get("raw") or {}) for r in cached["records"][:limit]]
+        found = self._lookup(query, {**params, **self._supported({"limit": limit})}, exactly_one=False)
+        return [(place_from_record(self.service, r), r.get("raw") or {}) for r in found["records"][:limit]]
 
     def refine(self, mentions: list[Mention]) -> tuple[list[Mention], list[str]]:
         """Re-place resolved mentions through the service; the offline answer stays otherwise.
