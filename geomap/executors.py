@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 EXECUTORS = ("local", "dask")
 CHUNK = 32      # texts per task: big enough to amortise pickling, small enough to stream progress
+IN_FLIGHT = 4   # Dask: chunks submitted per worker ahead of the one being collected
 
 
 class SerialExecutor:
@@ -90,15 +91,27 @@ class DaskExecutor(SerialExecutor):
         self._args = (gazetteer, settings)
 
     def parse_many(self, texts: Sequence[str], explain: bool = False) -> Iterator[list[Mention]]:
-        chunks = [list(texts[i:i + CHUNK]) for i in range(0, len(texts), CHUNK)]
+        """Chunks go out ``IN_FLIGHT`` per worker at a time and come back in order: memory on the
+        client, the scheduler and the workers stays bounded whatever the number of texts."""
+        from collections import deque
+
         gazetteer, settings = self._args
-        futures = self._client.map(_dask_chunk, chunks, gazetteer=gazetteer, settings=settings,
-                                   explain=explain, pure=False)
+        window = IN_FLIGHT * max(1, len(self._client.scheduler_info().get("workers", ())))
+        starts = iter(range(0, len(texts), CHUNK))
+        pending: deque = deque()
         try:
-            for future in futures:
-                yield from future.result()
+            for start in starts:
+                pending.append(self._submit(texts[start:start + CHUNK], gazetteer, settings, explain))
+                if len(pending) >= window:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
         finally:
-            self._client.cancel([f for f in futures if not f.done()])
+            self._client.cancel([f for f in pending if not f.done()])
+
+    def _submit(self, chunk: Sequence[str], gazetteer, settings, explain: bool):
+        return self._client.submit(_dask_chunk, list(chunk), gazetteer=gazetteer, settings=settings,
+                                   explain=explain, pure=False)
 
     def close(self) -> None:
         self._client.close()

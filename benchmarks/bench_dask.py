@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Geoparsing on a Dask cluster versus in this process: throughput, and the same answers.
+
+Generates ``--articles`` synthetic news articles in memory (benchmarks/synth_articles.py, seeded),
+geoparses them serially in this process and on a ``distributed.LocalCluster`` of ``--workers``
+single-threaded worker processes through ``geomap.executors.DaskExecutor`` (what
+``geomap refresh --executor dask --scheduler ADDR`` uses), and checks that every article's mentions
+are identical. Prints one JSON object: articles, seconds and articles/s for each, the ratio, peak RSS of
+this (client) process, and ``equal``. Exit 1 when the answers differ.
+
+Usage (the default gazetteer index must be built: ``geomap gazetteer build``):
+  python benchmarks/bench_dask.py [--articles 100000] [--workers 2] [--serial-sample N]
+
+``--serial-sample N`` parses only the first N articles serially (to save time on big runs): the Dask
+results of those N are compared, and the serial rate is measured on them.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import random
+import resource
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synth_articles import article_text, place_names  # noqa: E402
+
+from geomap.config import ParseConfig  # noqa: E402
+from geomap.executors import DaskExecutor, SerialExecutor  # noqa: E402
+from geomap.gazetteer import Gazetteer  # noqa: E402
+from geomap.resolve import Geoparser  # noqa: E402
+
+
+def texts(count: int, names: list[str], seed: int = 7) -> list[str]:
+    rng = random.Random(seed)
+    cum = list(itertools.accumulate(1.0 / (rank + 1) ** 0.9 for rank in range(len(names))))
+    first = date(2024, 1, 1)
+    return [article_text(rng, names, cum, first + timedelta(days=i % 700)) for i in range(count)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, default=100_000)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--serial-sample", type=int, default=None)
+    a = ap.parse_args()
+    from distributed import LocalCluster
+
+    gazetteer = Gazetteer.open(build=True)
+    path = gazetteer.path
+    corpus = texts(a.articles, place_names(path))
+    sample = corpus if a.serial_sample is None else corpus[: a.serial_sample]
+
+    started = time.perf_counter()
+    parser = Geoparser(gazetteer, ParseConfig())
+    with SerialExecutor(lambda: parser) as serial:
+        expected = list(serial.parse_many(sample))
+    serial_s = time.perf_counter() - started
+
+    with LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, host="127.0.0.1") as cluster:
+        started = time.perf_counter()
+        with DaskExecutor(cluster.scheduler_address, path, ParseConfig()) as dask:
+            got = []
+            for mentions in dask.parse_many(corpus):
+                got.append(mentions if len(got) < len(sample) else len(mentions))
+        dask_s = time.perf_counter() - started
+
+    equal = got[: len(sample)] == expected
+    result = {
+        "articles": a.articles, "workers": a.workers, "serial_articles": len(sample),
+        "serial_s": round(serial_s, 2), "serial_articles_per_s": round(len(sample) / serial_s, 1),
+        "dask_s": round(dask_s, 2), "dask_articles_per_s": round(a.articles / dask_s, 1),
+        "speedup": round((a.articles / dask_s) / (len(sample) / serial_s), 2),
+        "client_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "equal": equal,
+    }
+    print(json.dumps(result, indent=1))
+    return 0 if equal else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
