@@ -263,7 +263,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         summary = refresh(config, progress=bar.update if bar.enabled else None, wait=args.wait,
                           **_executor(args))
     _report(summary, quiet=args.quiet)
-    return 1 if summary.failed else 0
+    return 1 if summary.failed or summary.unavailable else 0
 
 
 def _report(summary, *, quiet: bool) -> None:

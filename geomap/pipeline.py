@@ -34,6 +34,7 @@ from geomap.articles import (HTML_SUFFIXES, decode, discover_ids, folder_files, 
                              read_article, read_stamped)
 from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
 from geomap.model import Article, Mention
+from geomap.sources import held_articles, printable, read_feed_source, utf8_name
 
 if TYPE_CHECKING:
     from geomap.config import Config
@@ -69,6 +70,7 @@ class RefreshSummary:
     reparsed: int = 0           # unchanged articles processed again (gazetteer or settings changed)
     rendered: bool = False      # False: the outputs were already up to date
     duplicates: int = 0         # articles skipped because another source has the same text
+    unavailable: int = 0        # sources missing, unreadable or of the wrong kind (articles kept)
 
     @property
     def nothing_new(self) -> bool:
@@ -83,6 +85,8 @@ class RefreshSummary:
         if self.duplicates:
             parts.append(f"{self.duplicates} duplicates")
         parts.append(f"{self.failed} failed")
+        if self.unavailable:
+            parts.append(f"{self.unavailable} source(s) unavailable")
         tail = "map updated" if self.rendered else "map unchanged"
         return (f"{head}: {', '.join(parts)}; {self.geocoded} geocoded; map has {self.places} places, "
                 f"{self.mentions} mentions; {tail} ({self.seconds:.1f}s)")
@@ -228,6 +232,9 @@ class _Refresh:
     def __init__(self, config: Config, store: Store, progress: Progress | None, run_on: dict):
         self.config, self.store, self.progress, self.run_on = config, store, progress, run_on
         self.errors: list[str] = []
+        self.held: set[str] = set()     # stored articles of unavailable sources: kept, not forgotten
+        self.unavailable = 0            # sources that could not be read
+        self.process_failed: set[str] = set()   # read, but parsing or storing them failed
         self.stamps: dict[str, FileStamp | None] = {}   # files read by this run (None: too fresh)
 
     def run(self, started: float) -> RefreshSummary:
@@ -247,7 +254,7 @@ class _Refresh:
         again = self._reparse(stage, found, parse_fp, names)
         todo = [(a, _why(stored.get(a.id, (None,))[0], a.sha256)) for a in found
                 if a.id in again or stored.get(a.id, (None,))[0] != a.sha256]
-        present = {a.id for a in found} | kept | failed
+        present = {a.id for a in found} | kept | failed | self.held
         gone = {aid for aid, (_, source) in stored.items()
                 if aid not in present and not is_feed_source(source)}
         render_fp = stage.render_fingerprint()
@@ -257,21 +264,25 @@ class _Refresh:
         counts, geocoded = self._process_all(stage, todo)
         self._restamp(stored, found, todo)
         deleted = self.store.delete_articles(sorted(gone)) if gone else 0
-        self._mark_missed(set(stored) if reread is None else reread, todo, gone)
+        done = [(a, why) for a, why in todo if a.id not in self.process_failed]
+        self._mark_missed(set(stored) if reread is None else reread, done, gone)
         self.store.meta_set(_META_PARSE, parse_fp)
         self.store.meta_set(_META_NAMES, names)
         regions_changed = self._update_regions(stage)
-        added = {a.id for a, why in todo if why == "new"}
-        partial = complete and not regions_changed and not deleted and len(added) == len(todo)
+        added = {a.id for a, why in done if why == "new"}
+        partial = complete and not regions_changed and not deleted and len(added) == len(done)
         rendered = self._render(stage, render_fp, force=bool(todo or deleted or regions_changed),
                                 only=added if partial else None)
         totals = self.store.counts()
         return RefreshSummary(
-            new=counts["new"], changed=counts["changed"], deleted=deleted, failed=len(failed),
-            unchanged=len(found) + len(kept) - counts["new"] - counts["changed"],
+            new=counts["new"], changed=counts["changed"], deleted=deleted,
+            failed=len(failed | self.process_failed),
+            unchanged=len(found) + len(kept) - counts["new"] - counts["changed"]
+            - sum(1 for a, why in todo if a.id in self.process_failed and why != "reparsed"),
             reparsed=counts["reparsed"], places=totals["places"], mentions=totals["mentions"],
             geocoded=geocoded, seconds=round(time.monotonic() - started, 3),
-            errors=tuple(self.errors), rendered=rendered, duplicates=duplicates)
+            errors=tuple(self.errors), rendered=rendered, duplicates=duplicates,
+            unavailable=self.unavailable)
 
     def _reread(self, parse_fp: str, names: str) -> set[str] | None:
         """Ids of stored articles whose files must be read even if their stamps match: those
@@ -293,7 +304,16 @@ class _Refresh:
         found: dict[str, Article] = {}
         keys: dict[str, str] = {}       # de-duplication key of every article, in the order found
         failed: set[str] = set()
-        for path, _root, aid in discover_ids(self.config):
+        discovered = discover_ids(self.config)
+        self.held, messages = held_articles(self.config, stored, discovered)
+        self.errors.extend(messages)
+        self.unavailable = len(messages)
+        for path, _root, aid in discovered:
+            if not utf8_name(path):
+                self.errors.append(f"{printable(path)}: the file name is not valid UTF-8; "
+                                   "skipped (rename it)")
+                failed.add(aid)
+                continue
             if aid in keys:
                 first = found[aid].source if aid in found else stored[aid][1]
                 self.errors.append(f"{path}: same id as {first}; skipped")
@@ -309,13 +329,16 @@ class _Refresh:
                 self.errors.append(str(e))
                 failed.add(aid)
                 continue
+            except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
+                self.errors.append(f"{printable(path)}: cannot read ({type(e).__name__}: {e}); "
+                                   "skipped, retried next refresh")
+                failed.add(aid)
+                continue
             found[aid], keys[aid] = article, _text_key(article.text)
             self.stamps[aid] = _stamp(stat, keys[aid], start_ns)
         for source in self.config.sources:
             if source.kind == "feed":
-                from geomap.feeds import read_feed
-
-                entries, errors = read_feed(source.url or str(source.path), timeout=source.timeout)
+                entries, errors = read_feed_source(source, self.config)
                 self.errors.extend(errors)
                 for article in entries:
                     if article.id not in keys:
@@ -381,20 +404,55 @@ class _Refresh:
         batch: list = []
         flushed = time.monotonic()
         with stage.executor(**self.run_on) as pool:
-            results = pool.parse_many([a.text for a, _ in todo])
+            results = _isolated(pool, stage, [a.text for a, _ in todo])
             for done, ((article, why), mentions) in enumerate(zip(todo, results), start=1):
-                batch.append(self._prepare(stage, _parsed(article), mentions))
+                try:
+                    if isinstance(mentions, Exception):
+                        raise mentions
+                    batch.append(self._prepare(stage, _parsed(article), mentions))
+                except Exception as e:      # noqa: BLE001 - one article must not stop the others
+                    self._failed_article(article, e)
+                    continue
                 geocoded += sum(1 for m in mentions if m.place is not None)
                 counts[why] += 1
                 if (len(batch) >= self.BATCH_ARTICLES
                         or time.monotonic() - flushed >= self.BATCH_SECONDS):
-                    self.store.put_articles(batch, self.stamps)
+                    self._store(batch, counts, todo)
                     batch, flushed = [], time.monotonic()
                 if self.progress:
                     self.progress(done, len(todo), article.id)
         if batch:
-            self.store.put_articles(batch, self.stamps)
+            self._store(batch, counts, todo)
         return counts, geocoded
+
+    def _failed_article(self, article: Article, error: Exception) -> None:
+        """Report an article that could not be processed; its stored version (if any) stays and
+        the next refresh tries it again (it gets no stamp, and a ``RETRY`` mark if it was due
+        to be parsed again)."""
+        self.errors.append(f"{printable(article.source)}: could not be processed "
+                           f"({type(error).__name__}: {error}); skipped, retried next refresh")
+        self.process_failed.add(article.id)
+
+    def _store(self, batch: list, counts: dict, todo: list[tuple[Article, str]]) -> None:
+        """Store a batch in one transaction; if it fails for a reason other than the store
+        itself (an article's data SQLite refuses), store its articles one by one so only the bad
+        ones are skipped."""
+        try:
+            self.store.put_articles(batch, self.stamps)
+            return
+        except StoreError:
+            raise
+        except Exception:       # noqa: BLE001 - found out below, article by article
+            pass
+        why = {a.id: w for a, w in todo}
+        for item in batch:
+            try:
+                self.store.put_articles([item], self.stamps)
+            except StoreError:
+                raise
+            except Exception as e:      # noqa: BLE001
+                self._failed_article(item[0], e)
+                counts[why[item[0].id]] -= 1
 
     def _prepare(self, stage: _Stages, article: Article, mentions: list[Mention]):
         """Refine online, find regions: one ``(article, mentions, regions)`` for the store."""
@@ -434,6 +492,26 @@ class _Refresh:
                       only=only if (out_dir / MAP_FILE).is_file() else None)
         self.store.meta_set(_META_RENDER, fingerprint)
         return True
+
+
+def _isolated(pool, stage: _Stages, texts: list[str]) -> Iterator[list[Mention] | Exception]:
+    """``pool.parse_many(texts)``, but an exception is one text's result, not the end: if the
+    pool fails, the texts it had not delivered are parsed here one by one, and a text that fails
+    alone yields its exception (the caller reports that article and goes on)."""
+    done = 0
+    try:
+        for mentions in pool.parse_many(texts):
+            yield mentions
+            done += 1
+        return
+    except Exception:       # noqa: BLE001 - which text failed is found out below
+        pass
+    for text in texts[done:]:
+        try:
+            mentions = stage.geoparser.parse(text)
+        except Exception as e:      # noqa: BLE001
+            mentions = e
+        yield mentions
 
 
 def _parsed(article: Article) -> Article:
