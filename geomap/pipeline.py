@@ -71,6 +71,7 @@ class RefreshSummary:
     rendered: bool = False      # False: the outputs were already up to date
     duplicates: int = 0         # articles skipped because another source has the same text
     unavailable: int = 0        # sources missing, unreadable or of the wrong kind (articles kept)
+    notes: tuple[str, ...] = () # things done besides the refresh (the store moved out of output/)
 
     @property
     def nothing_new(self) -> bool:
@@ -185,12 +186,34 @@ def refresh(config: Config, *, progress: Progress | None = None, workers: int = 
     """
     from geomap.store import Store
 
+    from geomap.store_move import legacy_store, move_store
+
     started = time.monotonic()
     store_path = config.resolve(config.store_path)
+    with _locked(store_path, wait=wait):
+        notes = []
+        if (legacy := legacy_store(config)) is not None:     # output/geomap.sqlite, from before
+            notes.append(move_store(legacy, store_path, _locked))
+        with Store(store_path) as store:
+            run = _Refresh(config, store, progress, dict(workers=workers, executor=executor,
+                                                         scheduler=scheduler))
+            return dataclasses.replace(run.run(started), notes=tuple(notes))
+
+
+def forget(config: Config, target: str, *, wait: float = 0.0) -> int:
+    """Forget the stored articles that came from ``target`` (a file or folder, relative to the
+    project root like the config's paths, or a stored source exactly); returns how many. The
+    map is brought up to date by the next refresh (this marks the outputs stale)."""
+    from geomap.sources import forget_ids
+    from geomap.store import Store
+
+    store_path = config.resolve(config.store_path)
     with _locked(store_path, wait=wait), Store(store_path) as store:
-        run = _Refresh(config, store, progress, dict(workers=workers, executor=executor,
-                                                     scheduler=scheduler))
-        return run.run(started)
+        ids = forget_ids(config, store.article_sources(), target)
+        if not ids:
+            return 0
+        store.meta_set(_META_RENDER, "")
+        return store.delete_articles(sorted(ids))
 
 
 @contextmanager
@@ -592,18 +615,25 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
 
     Files move one by one with ``os.replace`` (atomic), pages first, ``map.html`` last, and
     pages the new render no longer has are removed only after that: at every instant each file
-    is complete and ``map.html`` is the previous or the new map, never a mix. Only the entries
-    the renderer creates are replaced: the store and anything else in ``out_dir`` stay.
+    is complete and ``map.html`` is the previous or the new map, never a mix. Only files geomap
+    wrote are replaced or removed (``render.manifest``: a manifest of its own outputs); an
+    output folder holding other files is refused unless ``map.allow_other_files``, and nothing
+    is written or deleted through a symlink.
 
     ``only``: just these articles are new since the last complete render, so only their pages
     and those of the places they mention are written (``render_outputs(articles=...)``); None:
-    every page, and pages of forgotten articles and places are removed.
+    every output, and the outputs of earlier renders it no longer has are removed.
     """
     import geomap.render
+    from geomap.render.manifest import OutputFolder
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    folder = OutputFolder(out_dir, allow_other=config.map.allow_other_files,
+                          store=config.resolve(config.store_path), config_file=config.file)
+    folder.check()
     for stale in out_dir.glob(".render-*"):     # left by a killed refresh (we hold the lock)
-        shutil.rmtree(stale, ignore_errors=True)
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
         with _collector_paused():
@@ -617,11 +647,14 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                                                     places=places)
             del data                    # freed while paused: the collector never walks it
         rel = [Path(os.path.relpath(p, tmp)) for p in produced]
+        written = {p.as_posix() for p in rel}
+        before = set(folder.owned)
+        folder.save(before | written)       # listed before they appear: a crash leaves no stranger
         for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
-            (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp / path, out_dir / path)
+            folder.place(tmp / path, path)
         if only is None:
-            _remove_unlisted(out_dir, rel)
+            folder.remove(before - written)
+            folder.save(written)
         return [out_dir / p for p in rel]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -640,18 +673,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _remove_unlisted(out_dir: Path, rel: list[Path]) -> None:
-    """In the page folders (``articles/``, ``places/``), remove the files a full render did not
-    write: pages of forgotten articles and places."""
-    from geomap.render.place_page import PLACES_DIR
-
-    listed = {p.as_posix() for p in rel}
-    for folder in ("articles", PLACES_DIR):
-        for f in (out_dir / folder).rglob("*"):
-            if f.is_file() and f.relative_to(out_dir).as_posix() not in listed:
-                f.unlink(missing_ok=True)
 
 
 # --- the stages, created lazily ------------------------------------------------------------------
