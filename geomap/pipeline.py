@@ -280,6 +280,10 @@ class _Refresh:
         present = {a.id for a in found} | kept | failed | self.held
         gone = {aid for aid, (_, source) in stored.items()
                 if aid not in present and not is_feed_source(source)}
+        if gone and self.unavailable:   # a misspelled path in the config: forget nothing until fixed
+            self.errors.append(f"{len(gone)} stored article(s) no source has now are kept while a "
+                               "source is unavailable")
+            gone = set()
         render_fp = stage.render_fingerprint()
         complete = self.store.meta_get(_META_RENDER) == render_fp    # outputs match the store
         if todo or gone:
