@@ -106,27 +106,25 @@ class OutputFolder:
             return None
 
     def _entries(self) -> Iterable[tuple[str, str]]:
-        """``(relative posix path, "file" | "link" | "other")`` of every non-hidden entry under
-        the folder, not following symlinks (a symlinked folder is one ``link`` entry)."""
+        """``(relative posix path, "file" | "link")`` of every non-hidden entry under the folder,
+        not following symlinks (a symlinked folder is one ``link`` entry). ``scandir`` gives
+        each entry's type without a ``stat`` per file: cheap for tens of thousands of pages."""
         if not self.out_dir.is_dir():
             return
-        for folder, dirs, files in os.walk(self.out_dir, followlinks=False):
-            base = Path(folder).relative_to(self.out_dir)
-            keep = []
-            for d in dirs:
-                if d.startswith("."):
-                    continue
-                if os.path.islink(os.path.join(folder, d)):
-                    yield (base / d).as_posix(), "link"
-                else:
-                    keep.append(d)
-            dirs[:] = keep
-            for name in files:
-                if name.startswith("."):
-                    continue
-                full = os.path.join(folder, name)
-                kind = "link" if os.path.islink(full) else "file"
-                yield (base / name).as_posix(), kind
+        pending = [("", str(self.out_dir))]
+        while pending:
+            prefix, folder = pending.pop()
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    rel = prefix + entry.name
+                    if entry.is_symlink():
+                        yield rel, "link"
+                    elif entry.is_dir(follow_symlinks=False):
+                        pending.append((rel + "/", entry.path))
+                    else:
+                        yield rel, "file"
 
     # --- changing it --------------------------------------------------------------------------
 
