@@ -652,6 +652,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
             del data                    # freed while paused: the collector never walks it
         rel = [Path(os.path.relpath(p, tmp)) for p in produced]
         written = {p.as_posix() for p in rel}
+        folder.claim(written)               # never over a user's file of the same name
         before = set(folder.owned)
         folder.save(before | written)       # listed before they appear: a crash leaves no stranger
         for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):

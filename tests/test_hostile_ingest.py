@@ -6,8 +6,8 @@ others. ``docs/benchmarks.md`` ("Hostile inputs: ingest, refresh, outputs") list
 """
 from __future__ import annotations
 
+import dataclasses
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import geomap.feeds
@@ -425,3 +425,63 @@ def test_watch_refreshes_under_a_continuous_stream_of_files(tmp_path):
 def _gazetteer(root: Path) -> Path:
     """The gazetteer path the project's config names (kept when the config is rewritten)."""
     return load_config(None, root).gazetteer.path
+
+
+# --- property: whatever the user keeps in the output folder survives every render ---------------
+
+def _odesa():
+    from geomap.model import Place
+
+    return Place("geonames:698740", "Odesa", 46.47747, 30.73262, "UA", "city", 1015826, "Odessa")
+
+
+USER_NAMES = st.lists(st.tuples(st.sampled_from(["", "articles/", "places/", "assets/", "notes/"]),
+                                st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_ .-]{0,20}", fullmatch=True),
+                                st.sampled_from([".html", ".txt", ".docx", ".js", ""])),
+                      min_size=1, max_size=6, unique=True)
+
+
+@settings(max_examples=10, deadline=None)
+@given(USER_NAMES, st.booleans())
+@example([("", "notes", ".txt")], True)
+@example([("assets/", "leaflet", ".js"), ("articles/", "mine", ".html")], False)
+def test_user_files_in_the_output_folder_always_survive(names, with_geomap_page_name):
+    import tempfile
+
+    from geomap.articles import read_article
+    from geomap.config import default_config
+    from geomap.model import Mention
+    from geomap.pipeline import write_outputs
+    from geomap.render.article_page import page_name
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write(root / "articles" / "odesa.txt", SAVED_PAGE)
+        config = default_config(root)
+        store = Store(config.resolve(config.store_path))
+        article = read_article(root / "articles" / "odesa.txt", root=root / "articles")
+        start = article.text.index("Odesa")
+        store.put_article(article, [Mention(start, start + 5, "Odesa", _odesa(), 0.9)], {})
+        out = config.resolve(config.map.output)
+        user = {f"{folder}{stem}{suffix}" for folder, stem, suffix in names}
+        if with_geomap_page_name:
+            user.add(f"articles/{page_name(article.id)}.html")     # a user file with an output's name
+        for rel in user:
+            write(out / rel, f"user data {rel}")
+        allowed = dataclasses.replace(config, map=dataclasses.replace(config.map,
+                                                                      allow_other_files=True))
+        with store:
+            with pytest.raises(ConfigError) as refused:
+                write_outputs(store, out, config, [])
+            assert "map.output" in str(refused.value)
+            try:
+                write_outputs(store, out, allowed, [])
+                wrote = True
+            except ConfigError as e:                    # only for a clash with an output's name
+                assert "would be overwritten" in str(e) and with_geomap_page_name
+                wrote = False
+            if wrote:
+                store.delete_articles(list(store.article_hashes()))
+                write_outputs(store, out, allowed, [])    # a full render removing the page
+        for rel in user:
+            assert (out / rel).read_text(encoding="utf-8") == f"user data {rel}"

@@ -12,8 +12,9 @@ it wrote (written atomically: temp file, fsync, ``os.replace``), and:
   ``output/articles`` linked to the inbox) is refused whatever the setting, and a listed file
   that became a symlink is left alone;
 * adopts, in an output folder from before the manifest, only files that are recognisably its own
-  (``map.html`` naming geomap, ``places.geojson``, ``regions.csv`` with geomap's header, pages
-  under ``articles/`` and ``places/`` linking back to ``map.html``, ``assets/*.js|css``).
+  (``map.html`` with geomap's data block, ``places.geojson``, ``regions.csv`` with geomap's header,
+  pages under ``articles/`` and ``places/`` with geomap's CSP linking back to ``map.html``, files in
+  ``assets/`` that such a ``map.html`` links to).
 
 Hidden entries (``.gitkeep``, ``.DS_Store``, the manifest, the render's temp folders) and the
 store's files (``geomap.sqlite`` and its ``-wal``/``-shm``/``-journal``/``.lock``, or the
@@ -50,6 +51,7 @@ class OutputFolder:
             except ValueError:
                 pass
         self.owned: set[str] = set()
+        self.foreign: set[str] = set()      # files found that geomap did not write
 
     # --- reading the folder -------------------------------------------------------------------
 
@@ -87,9 +89,20 @@ class OutputFolder:
                 "point map.output at a folder of its own, or set map.allow_other_files: true (or "
                 "pass --allow-other-files) to write beside them (they are never deleted)",
                 file=self._file(), key="map.output")
+        self.foreign = set(foreign)
         if adopted:
             self.owned |= adopted
             self.save(self.owned)
+
+    def claim(self, rels: Iterable[str]) -> None:
+        """Refuse to write over a file geomap did not write (one allowed to stay beside the
+        outputs that happens to have an output's name)."""
+        clash = sorted(set(rels) & self.foreign)
+        if clash:
+            raise ConfigError(f"{self.out_dir}: {_names(clash)} would be overwritten by geomap's "
+                              "output of that name, but geomap did not write it; move it away, or "
+                              "point map.output at a folder of its own", file=self._file(),
+                              key="map.output")
 
     def _file(self) -> str | None:
         return str(self.config_file) if self.config_file else None
@@ -207,17 +220,22 @@ def _recognisable(out_dir: Path, rel: str) -> bool:
     path = out_dir / rel
     parts = rel.split("/")
     if rel == "map.html":
-        return b"geomap" in _head(path, 64 << 20)
+        return _MAP_MARK in _head(path, 64 << 20)
     if rel == "places.geojson":
         return b'"FeatureCollection"' in _head(path, 256)
     if rel == "regions.csv":
         return _head(path, 64).startswith(b"region,label,layer,places,mentions,articles")
     if len(parts) == 2 and parts[0] in ("articles", "places") and parts[1].endswith(".html"):
         head = _head(path, 1 << 20)
-        return head.lstrip().lower().startswith(b"<!doctype html>") and b"map.html" in head
-    if len(parts) == 2 and parts[0] == "assets":
-        return parts[1].endswith((".js", ".css"))
+        return _PAGE_MARK in head and b"map.html" in head
+    if len(parts) == 2 and parts[0] == "assets":       # only the files geomap's map links to
+        head = _head(out_dir / "map.html", 64 << 20)
+        return _MAP_MARK in head and f'"assets/{parts[1]}"'.encode() in head
     return False
+
+
+_MAP_MARK = b'id="geomap-data"'         # the map's embedded data (render/map.py)
+_PAGE_MARK = b"default-src 'none'; style-src 'unsafe-inline'"     # the pages' CSP (_page.html)
 
 
 __all__ = ["OutputFolder", "MANIFEST"]
