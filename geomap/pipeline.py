@@ -137,6 +137,9 @@ def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
 
 def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Iterator[Article]:
     for path, root in found:
+        if not utf8_name(path):     # it could not be printed as the JSONL ``article`` field
+            report(f"{printable(path)}: the file name is not valid UTF-8; skipped (rename it)")
+            continue
         try:
             yield read_article(path, root=root)
         except ArticleError as e:

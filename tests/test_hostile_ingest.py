@@ -485,3 +485,13 @@ def test_user_files_in_the_output_folder_always_survive(names, with_geomap_page_
                 write_outputs(store, out, allowed, [])    # a full render removing the page
         for rel in user:
             assert (out / rel).read_text(encoding="utf-8") == f"user data {rel}"
+
+
+def test_geomap_parse_reports_a_file_name_that_is_not_utf8(mapped_project):
+    bad = os.fsencode(mapped_project / "articles") + b"/\xff.txt"
+    with open(bad, "wb") as f:
+        f.write(b"Shelling near Kharkiv.\n")
+    result = run_process("--root", mapped_project, "parse", mapped_project / "articles")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "\\xff.txt: the file name is not valid UTF-8" in result.stderr
+    assert '"text": "Odesa"' in result.stdout
