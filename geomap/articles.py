@@ -268,7 +268,8 @@ def discover(config: Config) -> list[tuple[Path, Path]]:
 
 def folder_files(root: Path, pattern: str = "**/*") -> Iterator[Path]:
     """The article files ``pattern`` matches under ``root`` that really lie inside it: a file or
-    folder symlinked to elsewhere is skipped, and so are hidden ones. Each folder is resolved
+    folder symlinked to elsewhere is skipped, and so are hidden ones. Entries that are not
+    regular files (a FIFO named ``x.txt``) are yielded too: ``read_regular`` refuses them by name. Each folder is resolved
     once, not once per file. Unsorted. ``discover`` and ``geomap parse DIR`` both use it."""
     if not root.is_dir():
         return
@@ -278,8 +279,9 @@ def folder_files(root: Path, pattern: str = "**/*") -> Iterator[Path]:
         rel = f.relative_to(root)
         if f.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts):
             continue
-        if not f.is_file():
-            continue
+        if f.is_dir() or not f.exists():
+            continue        # a folder named like an article, a dangling symlink; a FIFO, device or
+                            # socket is yielded, so that reading it reports it (never blocking)
         if (folder := f.parent) not in inside:
             inside[folder] = folder.resolve().is_relative_to(real_root)
         if inside[folder] and not (f.is_symlink() and not f.resolve().is_relative_to(real_root)):

@@ -495,3 +495,11 @@ def test_geomap_parse_reports_a_file_name_that_is_not_utf8(mapped_project):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "\\xff.txt: the file name is not valid UTF-8" in result.stderr
     assert '"text": "Odesa"' in result.stdout
+
+
+def test_a_fifo_in_the_inbox_is_reported_and_the_others_proceed(mapped_project):
+    os.mkfifo(mapped_project / "articles" / "pipe.txt")
+    result = run_process("--root", mapped_project, "refresh", timeout=60)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "pipe.txt: not a regular file (a FIFO); skipped" in result.stderr
+    assert "2 new" in result.stdout and "1 failed" in result.stdout
