@@ -144,11 +144,17 @@ def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Itera
             yield read_article(path, root=root)
         except ArticleError as e:
             report(str(e))
+        except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
+            report(f"{path}: cannot read ({type(e).__name__}: {e}); skipped")
 
 
 def _parse_window(stage: _Stages, pool, window: list[Article], explain: bool, report: ErrorHandler):
     parsed = []
-    for article, mentions in zip(window, pool.parse_many([a.text for a in window], explain)):
+    for article, mentions in zip(window, _isolated(pool, stage, [a.text for a in window], explain)):
+        if isinstance(mentions, Exception):
+            report(f"{article.source}: could not be processed ({type(mentions).__name__}: "
+                   f"{mentions}); skipped")
+            continue
         mentions, errors = stage.refine(mentions)
         for message in errors:
             report(f"{article.source}: {message}")
@@ -524,13 +530,14 @@ class _Refresh:
         return True
 
 
-def _isolated(pool, stage: _Stages, texts: list[str]) -> Iterator[list[Mention] | Exception]:
+def _isolated(pool, stage: _Stages, texts: list[str],
+              explain: bool = False) -> Iterator[list[Mention] | Exception]:
     """``pool.parse_many(texts)``, but an exception is one text's result, not the end: if the
     pool fails, the texts it had not delivered are parsed here one by one, and a text that fails
     alone yields its exception (the caller reports that article and goes on)."""
     done = 0
     try:
-        for mentions in pool.parse_many(texts):
+        for mentions in pool.parse_many(texts, explain):
             yield mentions
             done += 1
         return
@@ -538,7 +545,7 @@ def _isolated(pool, stage: _Stages, texts: list[str]) -> Iterator[list[Mention] 
         pass
     for text in texts[done:]:
         try:
-            mentions = stage.geoparser.parse(text)
+            mentions = stage.geoparser.parse(text, explain=explain)
         except Exception as e:      # noqa: BLE001
             mentions = e
         yield mentions

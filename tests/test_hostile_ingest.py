@@ -503,3 +503,23 @@ def test_a_fifo_in_the_inbox_is_reported_and_the_others_proceed(mapped_project):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "pipe.txt: not a regular file (a FIFO); skipped" in result.stderr
     assert "2 new" in result.stdout and "1 failed" in result.stdout
+
+
+def test_geomap_parse_goes_on_past_an_article_that_breaks_the_geoparser(mapped_project, monkeypatch):
+    from geomap.pipeline import parse_paths
+    from geomap.resolve import Geoparser
+
+    write(mapped_project / "articles" / "boom.txt", "BOOM in Kyiv.\n")
+    real = Geoparser.parse
+
+    def fragile(self, text, **kw):
+        if "BOOM" in text:
+            raise IndexError("a bug in the geoparser")
+        return real(self, text, **kw)
+
+    monkeypatch.setattr(Geoparser, "parse", fragile)
+    errors: list[str] = []
+    results = list(parse_paths([mapped_project / "articles"], load_config(None, mapped_project),
+                               on_error=errors.append))
+    assert sorted(Path(a.source).name for a, _m, _r in results) == ["odesa.txt", "valencia.md"]
+    assert len(errors) == 1 and "boom.txt: could not be processed (IndexError" in errors[0]
