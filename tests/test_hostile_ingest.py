@@ -260,10 +260,11 @@ def test_an_exception_inside_feedparser_or_one_entry_is_a_message(monkeypatch):
     assert articles == [] and "malformed feed (UnicodeEncodeError" in errors[0]
 
 
-def test_an_article_that_breaks_the_geoparser_is_skipped_and_retried(mapped_project, monkeypatch):
+def _boom(root: Path, monkeypatch):
+    """``articles/boom.txt``, which the geoparser (patched) raises on; returns the real ``parse``."""
     from geomap.resolve import Geoparser
 
-    write(mapped_project / "articles" / "boom.txt", "BOOM in Kyiv.\n")
+    write(root / "articles" / "boom.txt", "BOOM in Kyiv.\n")
     real = Geoparser.parse
 
     def fragile(self, text, **kw):
@@ -272,6 +273,13 @@ def test_an_article_that_breaks_the_geoparser_is_skipped_and_retried(mapped_proj
         return real(self, text, **kw)
 
     monkeypatch.setattr(Geoparser, "parse", fragile)
+    return real
+
+
+def test_an_article_that_breaks_the_geoparser_is_skipped_and_retried(mapped_project, monkeypatch):
+    from geomap.resolve import Geoparser
+
+    real = _boom(mapped_project, monkeypatch)
     summary = refresh(load_config(None, mapped_project))
     assert (summary.new, summary.failed) == (2, 1)
     assert any("boom.txt: could not be processed (IndexError" in e for e in summary.errors)
@@ -507,17 +515,8 @@ def test_a_fifo_in_the_inbox_is_reported_and_the_others_proceed(mapped_project):
 
 def test_geomap_parse_goes_on_past_an_article_that_breaks_the_geoparser(mapped_project, monkeypatch):
     from geomap.pipeline import parse_paths
-    from geomap.resolve import Geoparser
 
-    write(mapped_project / "articles" / "boom.txt", "BOOM in Kyiv.\n")
-    real = Geoparser.parse
-
-    def fragile(self, text, **kw):
-        if "BOOM" in text:
-            raise IndexError("a bug in the geoparser")
-        return real(self, text, **kw)
-
-    monkeypatch.setattr(Geoparser, "parse", fragile)
+    _boom(mapped_project, monkeypatch)
     errors: list[str] = []
     results = list(parse_paths([mapped_project / "articles"], load_config(None, mapped_project),
                                on_error=errors.append))
