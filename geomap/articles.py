@@ -104,7 +104,7 @@ def read_regular(path: Path | str, limit: int | None = None) -> tuple[bytes, os.
     with os.fdopen(fd, "rb") as f:
         stat = os.fstat(fd)
         if not stat_kind.S_ISREG(stat.st_mode):
-            raise OSError(f"not a regular file ({_file_kind(stat.st_mode)}); skipped")
+            raise OSError(f"not a regular file ({_file_kind(stat.st_mode)})")
         if stat.st_size > limit:
             raise OSError(f"too large ({stat.st_size:,} bytes; the limit is {limit:,})")
         try:

@@ -70,7 +70,8 @@ class RefreshSummary:
     reparsed: int = 0           # unchanged articles processed again (gazetteer or settings changed)
     rendered: bool = False      # False: the outputs were already up to date
     duplicates: int = 0         # articles skipped because another source has the same text
-    unavailable: int = 0        # sources missing, unreadable or of the wrong kind (articles kept)
+    unavailable: int = 0        # sources missing, unreadable or of the wrong kind, feeds not read
+                                # (their stored articles are kept)
     notes: tuple[str, ...] = () # things done besides the refresh (the store moved out of output/)
 
     @property
@@ -265,7 +266,8 @@ class _Refresh:
         self.config, self.store, self.progress, self.run_on = config, store, progress, run_on
         self.errors: list[str] = []
         self.held: set[str] = set()     # stored articles of unavailable sources: kept, not forgotten
-        self.unavailable = 0            # sources that could not be read
+        self.unavailable = 0            # sources (files, folders, feeds) that could not be read
+        self.missing = 0                # of them, file and folder sources
         self.process_failed: set[str] = set()   # read, but parsing or storing them failed
         self.stamps: dict[str, FileStamp | None] = {}   # files read by this run (None: too fresh)
 
@@ -289,7 +291,7 @@ class _Refresh:
         present = {a.id for a in found} | kept | failed | self.held
         gone = {aid for aid, (_, source) in stored.items()
                 if aid not in present and not is_feed_source(source)}
-        if gone and self.unavailable:   # a misspelled path in the config: forget nothing until fixed
+        if gone and self.missing:       # a misspelled path in the config: forget nothing until fixed
             self.errors.append(f"{len(gone)} stored article(s) no source has now are kept while a "
                                "source is unavailable")
             gone = set()
@@ -343,7 +345,7 @@ class _Refresh:
         discovered = discover_ids(self.config)
         self.held, messages = held_articles(self.config, stored, discovered)
         self.errors.extend(messages)
-        self.unavailable = len(messages)
+        self.unavailable = self.missing = len(messages)
         for path, _root, aid in discovered:
             if not utf8_name(path):
                 self.errors.append(f"{printable(path)}: the file name is not valid UTF-8; "
@@ -374,8 +376,9 @@ class _Refresh:
             self.stamps[aid] = _stamp(stat, keys[aid], start_ns)
         for source in self.config.sources:
             if source.kind == "feed":
-                entries, errors = read_feed_source(source, self.config)
+                entries, errors, readable = read_feed_source(source, self.config)
                 self.errors.extend(errors)
+                self.unavailable += not readable
                 for article in entries:
                     if article.id not in keys:
                         found[article.id], keys[article.id] = article, _text_key(article.text)

@@ -91,17 +91,19 @@ def forget_ids(config: Config, stored: Mapping[str, tuple[str, str]], target: st
     return exact | {aid for aid, (_sha, src) in stored.items() if _under(src, path, "folder")}
 
 
-def read_feed_source(source, config: Config) -> tuple[list[Article], list[str]]:
-    """One feed source's entries and messages; never raises (any failure is a message, and the
-    feed's stored entries are kept). A local ``path:`` is relative to the project root."""
+def read_feed_source(source, config: Config) -> tuple[list[Article], list[str], bool]:
+    """One feed source's entries, messages, and whether it could be read (fetched, and either
+    some entry read or none there); never raises (any failure is a message, and the feed's
+    stored entries are kept). A local ``path:`` is relative to the project root."""
     from geomap.feeds import read_feed
 
     location = source.url or str(source.path)
     try:
-        return read_feed(location, timeout=source.timeout, root=config.root)
+        entries, errors = read_feed(location, timeout=source.timeout, root=config.root)
     except Exception as e:      # noqa: BLE001 - one feed must not stop the refresh
         return [], [f"{printable(location)}: feed not read ({type(e).__name__}: {e}); "
-                    "its stored entries are kept"]
+                    "its stored entries are kept"], False
+    return entries, errors, bool(entries) or not errors
 
 
 __all__ = ["held_articles", "forget_ids", "read_feed_source", "printable", "utf8_name"]

@@ -326,6 +326,7 @@ def test_a_feed_path_that_never_ends_is_refused_at_once(mapped_project, path):
     result = run_process("--root", mapped_project, "refresh", timeout=60)
     assert "not a regular file" in result.stderr and path in result.stderr
     assert "2 new" in result.stdout and "Traceback" not in result.stderr
+    assert result.returncode == 1 and "1 source(s) unavailable" in result.stdout
 
 
 def test_a_local_feed_path_is_relative_to_the_root(mapped_project, tmp_path):
@@ -509,7 +510,7 @@ def test_a_fifo_in_the_inbox_is_reported_and_the_others_proceed(mapped_project):
     os.mkfifo(mapped_project / "articles" / "pipe.txt")
     result = run_process("--root", mapped_project, "refresh", timeout=60)
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "pipe.txt: not a regular file (a FIFO); skipped" in result.stderr
+    assert "pipe.txt: not a regular file (a FIFO)" in result.stderr
     assert "2 new" in result.stdout and "1 failed" in result.stdout
 
 
