@@ -293,7 +293,7 @@ class _Refresh:
                 if aid not in present and not is_feed_source(source)}
         if gone and self.missing:       # a misspelled path in the config: forget nothing until fixed
             self.errors.append(f"{len(gone)} stored article(s) no source has now are kept while a "
-                               "source is unavailable")
+                               "source is unavailable (`geomap forget SOURCE` forgets them)")
             gone = set()
         render_fp = stage.render_fingerprint()
         complete = self.store.meta_get(_META_RENDER) == render_fp    # outputs match the store

@@ -2,8 +2,9 @@
 
 * A file/folder source that is missing, unreadable or of the wrong kind (a misspelled folder, an
   unmounted disk) is *unavailable*: it is reported, and the articles stored from it are kept.
-  A folder source that yields no article file at all while the store holds articles from it is
-  treated the same way (an empty mount point looks like that). Forgetting them is explicit:
+  A folder source that yields no article file at all while the store holds articles from it (or
+  articles no configured source covers) is treated the same way: an empty mount point, or a
+  misspelled folder that exists empty, look like that. Forgetting them is explicit:
   ``forget_ids`` (``geomap forget SOURCE``), or removing the source from the config.
 * A file name that is not valid UTF-8 cannot be stored (SQLite text is UTF-8): it is reported,
   with its undecodable bytes shown as ``\\xNN``, and skipped.
@@ -61,16 +62,20 @@ def held_articles(config: Config, stored: Mapping[str, tuple[str, str]],
     roots = {root for _path, root, _aid in discovered}
     held: set[str] = set()
     messages: list[str] = []
-    for i, source in enumerate(config.sources):
-        if source.kind == "feed":
-            continue
-        path = config.resolve(source.path)
+    files = [(i, source, config.resolve(source.path)) for i, source in enumerate(config.sources)
+             if source.kind != "feed"]
+    claims = {i: {aid for aid, (_sha, src) in stored.items()
+                  if _under(src, path, "file" if source.kind == "file" or path.is_file() else "folder")}
+              for i, source, path in files}
+    # Stored file articles no configured source covers: a source removed from the config, or
+    # renamed by mistake to a folder that exists but is empty (``geomap watch`` creates it).
+    orphans = {aid for aid, (_sha, src) in stored.items() if "://" not in src}.difference(*claims.values())
+    for i, source, path in files:
         why = source_problem(source.kind, path)
         single = source.kind == "file" or path.is_file()
-        mine = {aid for aid, (_sha, src) in stored.items()
-                if _under(src, path, "file" if single else "folder")}
-        if why is None and not single and path not in roots and mine:
-            why = "holds no article file now (an unmounted disk or a moved folder?)"
+        mine = claims[i]
+        if why is None and not single and path not in roots and (mine or orphans):
+            why = "holds no article file now (an unmounted disk, a moved or misspelled folder?)"
         if why is None:
             continue
         held |= mine

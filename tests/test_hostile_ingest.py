@@ -523,3 +523,13 @@ def test_geomap_parse_goes_on_past_an_article_that_breaks_the_geoparser(mapped_p
                                on_error=errors.append))
     assert sorted(Path(a.source).name for a, _m, _r in results) == ["odesa.txt", "valencia.md"]
     assert len(errors) == 1 and "boom.txt: could not be processed (IndexError" in errors[0]
+
+
+def test_a_misspelled_folder_that_exists_empty_forgets_nothing(mapped_project, capsys):
+    run(capsys, "--root", mapped_project, "refresh")
+    before = stored(mapped_project)
+    (mapped_project / "artciles").mkdir()       # as `geomap watch` creates a folder source to watch it
+    sources_config(mapped_project, _gazetteer(mapped_project), "  - path: artciles\n")
+    code, out, err = run(capsys, "--root", mapped_project, "refresh")
+    assert code == 1 and "artciles: sources[0] (folder) holds no article file now" in err
+    assert "0 deleted" in out and stored(mapped_project) == before
