@@ -45,11 +45,14 @@ def utf8_name(path: Path) -> bool:
 
 
 def _under(source: str, root: Path, kind: str) -> bool:
-    """True if a stored article's ``source`` (its file path) came from this source."""
+    """True if a stored article's ``source`` (its file path) came from this source. Strings, not
+    ``Path`` objects: this runs for every stored article and source at each refresh."""
     if "://" in source:
         return False
-    path = Path(source)
-    return path == root if kind == "file" else path == root or path.is_relative_to(root)
+    top = str(root)
+    if source == top:
+        return True
+    return kind != "file" and source.startswith(top.rstrip(os.sep) + os.sep)
 
 
 def held_articles(config: Config, stored: Mapping[str, tuple[str, str]],
