@@ -194,20 +194,27 @@ def refresh(config: Config, *, progress: Progress | None = None, workers: int = 
     worker processes are spawned, so a script calling this with ``workers > 1`` needs the usual
     ``if __name__ == "__main__":`` guard.
     """
-    from geomap.store import Store
+    started = time.monotonic()
+    with _open_store(config, wait=wait) as (store, notes):
+        run = _Refresh(config, store, progress, dict(workers=workers, executor=executor,
+                                                     scheduler=scheduler))
+        return dataclasses.replace(run.run(started), notes=tuple(notes))
 
+
+@contextmanager
+def _open_store(config: Config, *, wait: float = 0.0) -> Iterator[tuple[Store, list[str]]]:
+    """The store, locked (``_locked``), after moving an old ``output/geomap.sqlite`` to the
+    default place (``store_move``; the notes say so): never a new empty store beside the old."""
+    from geomap.store import Store
     from geomap.store_move import legacy_store, move_store
 
-    started = time.monotonic()
     store_path = config.resolve(config.store_path)
     with _locked(store_path, wait=wait):
         notes = []
-        if (legacy := legacy_store(config)) is not None:     # output/geomap.sqlite, from before
+        if (legacy := legacy_store(config)) is not None:
             notes.append(move_store(legacy, store_path, _locked))
         with Store(store_path) as store:
-            run = _Refresh(config, store, progress, dict(workers=workers, executor=executor,
-                                                         scheduler=scheduler))
-            return dataclasses.replace(run.run(started), notes=tuple(notes))
+            yield store, notes
 
 
 def forget(config: Config, target: str, *, wait: float = 0.0) -> int:
@@ -215,10 +222,8 @@ def forget(config: Config, target: str, *, wait: float = 0.0) -> int:
     project root like the config's paths, or a stored source exactly); returns how many. The
     map is brought up to date by the next refresh (this marks the outputs stale)."""
     from geomap.sources import forget_ids
-    from geomap.store import Store
 
-    store_path = config.resolve(config.store_path)
-    with _locked(store_path, wait=wait), Store(store_path) as store:
+    with _open_store(config, wait=wait) as (store, _notes):
         ids = forget_ids(config, store.article_sources(), target)
         if not ids:
             return 0

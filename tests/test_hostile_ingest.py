@@ -533,3 +533,14 @@ def test_a_misspelled_folder_that_exists_empty_forgets_nothing(mapped_project, c
     code, out, err = run(capsys, "--root", mapped_project, "refresh")
     assert code == 1 and "artciles: sources[0] (folder) holds no article file now" in err
     assert "0 deleted" in out and stored(mapped_project) == before
+
+
+def test_forget_on_an_old_store_moves_it_first(mapped_project, capsys):
+    legacy = Path("output") / "geomap.sqlite"
+    write_config(mapped_project, _gazetteer(mapped_project), f"store:\n  path: {legacy}\n")
+    run(capsys, "--root", mapped_project, "refresh")
+    write_config(mapped_project, _gazetteer(mapped_project))          # the new default store
+    code, out, _ = run(capsys, "--root", mapped_project, "forget", "articles/valencia.md")
+    assert code == 0 and out.startswith("forgot 1 article(s)")
+    assert not (mapped_project / legacy).exists()
+    assert [Path(src).name for src in stored(mapped_project).values()] == ["odesa.txt"]
