@@ -206,15 +206,21 @@ def _open_store(config: Config, *, wait: float = 0.0) -> Iterator[tuple[Store, l
     """The store, locked (``_locked``), after moving an old ``output/geomap.sqlite`` to the
     default place (``store_move``; the notes say so): never a new empty store beside the old."""
     from geomap.store import Store
-    from geomap.store_move import legacy_store, move_store
 
     store_path = config.resolve(config.store_path)
     with _locked(store_path, wait=wait):
-        notes = []
-        if (legacy := legacy_store(config)) is not None:
-            notes.append(move_store(legacy, store_path, _locked))
+        notes = _move_legacy_store(config)
         with Store(store_path) as store:
             yield store, notes
+
+
+def _move_legacy_store(config: Config) -> list[str]:
+    """Move an old ``output/geomap.sqlite`` to the default store path (caller holds the lock)."""
+    from geomap.store_move import legacy_store, move_store
+
+    if (legacy := legacy_store(config)) is None:
+        return []
+    return [move_store(legacy, config.resolve(config.store_path), _locked)]
 
 
 def forget(config: Config, target: str, *, wait: float = 0.0) -> int:
@@ -749,7 +755,13 @@ class _Stages:
         if self.store is None:
             from geomap.store import Store
 
-            self.store = Store(self.config.resolve(self.config.store_path))
+            path = self.config.resolve(self.config.store_path)
+            try:                    # ``geomap parse`` online: never a new store beside an old one
+                with _locked(path):
+                    _move_legacy_store(self.config)
+            except LockedError:
+                pass                # a refresh is running: it moves the old store itself
+            self.store = Store(path)
             self._own_store = True
         return self.store
 

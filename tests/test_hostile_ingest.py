@@ -544,3 +544,19 @@ def test_forget_on_an_old_store_moves_it_first(mapped_project, capsys):
     assert code == 0 and out.startswith("forgot 1 article(s)")
     assert not (mapped_project / legacy).exists()
     assert [Path(src).name for src in stored(mapped_project).values()] == ["odesa.txt"]
+
+
+def test_the_geocoder_cache_of_geomap_parse_moves_an_old_store_first(mapped_project, capsys):
+    from geomap.pipeline import _Stages
+
+    legacy = Path("output") / "geomap.sqlite"
+    write_config(mapped_project, _gazetteer(mapped_project), f"store:\n  path: {legacy}\n")
+    run(capsys, "--root", mapped_project, "refresh")
+    write_config(mapped_project, _gazetteer(mapped_project))
+    stage = _Stages(load_config(None, mapped_project), store=None)
+    try:
+        cache = stage._cache()                  # what an online geocoder asks for
+    finally:
+        stage.close()
+    assert cache.path == mapped_project / STORE and not (mapped_project / legacy).exists()
+    assert len(stored(mapped_project)) == 2
