@@ -13,8 +13,9 @@ each. Targets (docs/benchmarks.md): cold 10,000 in < 60 s with peak RSS < 600 MB
 or ``--gazetteer INDEX`` as it is (a copy of the default index keeps the timings apart from
 rebuilds of the shared cache while the gazetteer's tables are edited).
 
-``--repeat N`` times the +10 refresh N times, each from a copy of the cold build's outputs
-(store included), and prints every time and the median; then the nothing-new refresh.
+``--repeat N`` times the +10 refresh N times, each from a copy of the cold build's outputs and
+store (``output/`` and ``.geomap/``), and prints every time and the median; then the nothing-new
+refresh.
 """
 from __future__ import annotations
 
@@ -43,6 +44,9 @@ def timed_refresh(root: Path, workers: int) -> dict:
             "peak_rss_mb": round(rss / 1024, 1), "summary": result.stdout.strip()}
 
 
+STATE = ("output", ".geomap")      # what a refresh writes: the outputs and the store
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=10_000)
@@ -69,7 +73,8 @@ def main(argv: list[str] | None = None) -> None:
     if not inbox.exists() or sum(1 for _ in inbox.rglob("*.txt")) != args.articles:
         shutil.rmtree(inbox, ignore_errors=True)
         write_articles(inbox, args.articles, names)
-    shutil.rmtree(root / "output", ignore_errors=True)
+    for folder in STATE:                        # outputs and the store (.geomap/): a cold start
+        shutil.rmtree(root / folder, ignore_errors=True)
 
     config = root / "config" / "geomap.yaml"
     if args.gazetteer:
@@ -81,15 +86,17 @@ def main(argv: list[str] | None = None) -> None:
     cold = timed_refresh(root, args.workers)
     print(f"cold build of {args.articles} articles, --workers {args.workers}: "
           f"{cold['wall_s']:.1f} s, peak RSS {cold['peak_rss_mb']} MB\n  {cold['summary']}")
-    snapshot = root / "output.cold"
+    snapshot = root / "state.cold"
     if args.repeat > 1:
         shutil.rmtree(snapshot, ignore_errors=True)
-        shutil.copytree(root / "output", snapshot)
+        for folder in STATE:
+            shutil.copytree(root / folder, snapshot / folder)
     runs = []
     for run in range(args.repeat):
         if run:
-            shutil.rmtree(root / "output")
-            shutil.copytree(snapshot, root / "output")
+            for folder in STATE:
+                shutil.rmtree(root / folder)
+                shutil.copytree(snapshot / folder, root / folder)
             shutil.rmtree(inbox / "extra-1")
         write_articles(inbox / "extra-1", args.add, names, seed=2)
         runs.append(timed_refresh(root, args.workers))

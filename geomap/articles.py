@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat as stat_kind
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -36,7 +37,8 @@ HEADER_LINES = 12   # the byline and ``Published`` line are looked for among the
 _DATE_LINE = re.compile(r"[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+(\S.*?))?[ \t\r]*", re.I)
 _BYLINE = re.compile(r"[ \t]*By[ \t]+(\S.*?)[ \t\r]*")
 _PUBLISHED = re.compile(r"[ \t]*(?:Published|Updated)[ \t]*:?[ \t]+(\S.*?)[ \t\r]*", re.I)
-_LINE = re.compile(r"[^\n]*\n?")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")     # CRLF, LF and old Mac CR-only line ends
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MONTHS = {m: i for i, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
      ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
@@ -76,21 +78,51 @@ def read_stamped(path: Path) -> tuple[bytes, os.stat_result]:
     Stat first, read second: if the file changes in between, the size and mtime recorded are
     the older ones and the next refresh sees a mismatch and reads it again (never the reverse,
     a new mtime vouching for old bytes). At most ``MAX_BYTES + 1`` bytes are read, so a file
-    that grows past the limit after the size check is refused too, not read whole.
+    that grows past the limit after the size check is refused too, not read whole. Only regular
+    files are read (``read_regular``): a FIFO, device or socket is refused without blocking.
     """
     try:
-        with open(path, "rb") as f:
-            stat = os.fstat(f.fileno())
-            if stat.st_size > MAX_BYTES:
-                raise ArticleError(str(path), f"too large ({stat.st_size:,} bytes; "
-                                              f"the limit is {MAX_BYTES:,})")
-            data = f.read(MAX_BYTES + 1)        # it may have grown since the fstat
-            if len(data) > MAX_BYTES:
-                raise ArticleError(str(path), f"too large (over {MAX_BYTES:,} bytes, growing "
-                                              "while read)")
-            return data, stat
+        return read_regular(path)
     except OSError as e:
-        raise ArticleError(str(path), f"cannot read: {e.strerror or e}") from e
+        raise ArticleError(str(path), e.strerror or str(e)) from e
+
+
+def read_regular(path: Path | str, limit: int | None = None) -> tuple[bytes, os.stat_result]:
+    """At most ``limit`` bytes of a regular file, and its ``fstat``; ``OSError`` (whose
+    ``strerror`` says why) for anything else.
+
+    The file is opened with ``O_NONBLOCK`` and checked with ``fstat`` before any read: opening a
+    FIFO for reading would otherwise wait for a writer, and ``/dev/zero`` or a pipe reports size
+    0 and never ends. A file over ``limit`` bytes (default ``MAX_BYTES``; or growing past it
+    while read) is refused.
+    """
+    limit = MAX_BYTES if limit is None else limit
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise OSError(e.errno, f"cannot read: {e.strerror or e}") from e
+    with os.fdopen(fd, "rb") as f:
+        stat = os.fstat(fd)
+        if not stat_kind.S_ISREG(stat.st_mode):
+            raise OSError(f"not a regular file ({_file_kind(stat.st_mode)})")
+        if stat.st_size > limit:
+            raise OSError(f"too large ({stat.st_size:,} bytes; the limit is {limit:,})")
+        try:
+            data = f.read(limit + 1)        # it may have grown since the fstat
+        except OSError as e:
+            raise OSError(e.errno, f"cannot read: {e.strerror or e}") from e
+        if len(data) > limit:
+            raise OSError(f"too large (over {limit:,} bytes, growing while read)")
+        return data, stat
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat_kind.S_ISDIR, "a folder"), (stat_kind.S_ISFIFO, "a FIFO"),
+                       (stat_kind.S_ISCHR, "a character device"), (stat_kind.S_ISBLK, "a block device"),
+                       (stat_kind.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def decode(data: bytes, path: Path | str = "<text>") -> str:
@@ -190,21 +222,45 @@ def _label(root: Path, project: Path) -> str:
     return root.relative_to(project).as_posix() if root.is_relative_to(project) else root.as_posix()
 
 
+def source_problem(kind: str, path: Path) -> str | None:
+    """Why a ``file``/``folder`` source cannot be read now (None: it can): missing, unreadable,
+    or of the wrong kind (a folder source may also name a single file). A refresh keeps the
+    stored articles of such a source instead of forgetting them."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "does not exist"
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
+    if stat_kind.S_ISREG(mode):
+        return None
+    if kind == "file" or not stat_kind.S_ISDIR(mode):
+        return f"is not a regular file ({_file_kind(mode)})"
+    try:
+        with os.scandir(path) as entries:
+            next(entries, None)
+    except OSError as e:
+        return f"cannot be read ({e.strerror or e})"
+    return None
+
+
 def discover(config: Config) -> list[tuple[Path, Path]]:
     """Every article file of every configured source as ``(file, source root)``, sorted.
 
     Article files are text (``.txt``/``.md``/``.text``) and saved web pages (``.html``/``.htm``/
     ``.xhtml``). Hidden files and folders are skipped, and so are symlinks that lead out of the source root
-    (an inbox must not become a way to read arbitrary files). Missing folders yield nothing.
+    (an inbox must not become a way to read arbitrary files). Sources with a ``source_problem``
+    (missing, unreadable, wrong kind) yield nothing.
     """
     found: set[tuple[Path, Path]] = set()
     for source in config.sources:
         if source.kind == "feed":
             continue    # not files: ``geomap.feeds`` reads them
         path = config.resolve(source.path)
+        if source_problem(source.kind, path) is not None:
+            continue
         if source.kind == "file" or path.is_file():
-            if path.is_file():
-                found.add((path, path.parent))
+            found.add((path, path.parent))
             continue
         found.update((f, path) for f in folder_files(path, source.glob))
     return sorted(found)
@@ -212,7 +268,8 @@ def discover(config: Config) -> list[tuple[Path, Path]]:
 
 def folder_files(root: Path, pattern: str = "**/*") -> Iterator[Path]:
     """The article files ``pattern`` matches under ``root`` that really lie inside it: a file or
-    folder symlinked to elsewhere is skipped, and so are hidden ones. Each folder is resolved
+    folder symlinked to elsewhere is skipped, and so are hidden ones. Entries that are not
+    regular files (a FIFO named ``x.txt``) are yielded too: ``read_regular`` refuses them by name. Each folder is resolved
     once, not once per file. Unsorted. ``discover`` and ``geomap parse DIR`` both use it."""
     if not root.is_dir():
         return
@@ -222,8 +279,9 @@ def folder_files(root: Path, pattern: str = "**/*") -> Iterator[Path]:
         rel = f.relative_to(root)
         if f.suffix.lower() not in SUFFIXES or any(part.startswith(".") for part in rel.parts):
             continue
-        if not f.is_file():
-            continue
+        if f.is_dir() or not f.exists():
+            continue        # a folder named like an article, a dangling symlink; a FIFO, device or
+                            # socket is yielded, so that reading it reports it (never blocking)
         if (folder := f.parent) not in inside:
             inside[folder] = folder.resolve().is_relative_to(real_root)
         if inside[folder] and not (f.is_symlink() and not f.resolve().is_relative_to(real_root)):
@@ -275,7 +333,7 @@ def _looks_like_names(value: str) -> bool:
 
 
 def _title(paragraph: str, *, markdown: bool) -> str:
-    line = paragraph.split("\n", 1)[0].strip()
+    line = _LINE_BREAK.split(paragraph, 1)[0].strip()
     if markdown:
         line = line.lstrip("#").strip() or line
     return line
@@ -294,4 +352,5 @@ def _iso(year: int, month: int, day: int) -> str | None:
 
 
 __all__ = ["MAX_BYTES", "SUFFIXES", "TEXT_SUFFIXES", "HTML_SUFFIXES", "read_article", "from_bytes", "parse_text", "parse_date", "article_id",
-           "discover", "discover_ids", "folder_files", "decode", "read_bytes", "read_stamped"]
+           "discover", "discover_ids", "folder_files", "decode", "read_bytes", "read_stamped",
+           "read_regular", "source_problem"]

@@ -82,8 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="if another refresh is running, wait up to this long for it (default: "
                         "exit at once with code 7)")
+    _add_other_files_option(p)
     _add_executor_options(p)
     p.set_defaults(run=cmd_refresh)
+
+    p = commands.add_parser("forget", help="forget the stored articles of a source (a file, a "
+                                           "folder, or a stored source URL)",
+                            description="Remove from the store every article that came from SOURCE "
+                                        "(a refresh keeps the articles of a missing or unreadable "
+                                        "source; this is how to let them go). The next refresh "
+                                        "updates the map.", epilog=EPILOG,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("source", metavar="SOURCE", help="file or folder (relative to --root), or a "
+                                                     "stored source exactly")
+    p.set_defaults(run=cmd_forget)
 
     p = commands.add_parser("watch", help="refresh whenever an article file is added, changed or "
                                           "removed (Ctrl-C stops)",
@@ -94,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--interval", type=float, default=None, metavar="SECONDS",
                    help="also refresh this often, for feed sources (default: 300 when feeds are "
                         "configured, else never)")
+    _add_other_files_option(p)
     _add_executor_options(p)
     p.set_defaults(run=cmd_watch)
 
@@ -133,6 +146,12 @@ def _add_executor_options(p: argparse.ArgumentParser) -> None:
                    help="the Dask scheduler's address, e.g. tcp://10.0.0.5:8786")
 
 
+def _add_other_files_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-other-files", action="store_true",
+                   help="write into an output folder that holds files geomap did not write (they "
+                        "are left alone; same as map.allow_other_files: true)")
+
+
 def _positive_int(value: str) -> int:
     n = int(value)
     if n < 1:
@@ -147,7 +166,13 @@ def _executor(args: argparse.Namespace) -> dict:
 def load(args: argparse.Namespace) -> Config:
     from geomap.config import load_config
 
-    return load_config(args.config, args.root)
+    config = load_config(args.config, args.root)
+    if getattr(args, "allow_other_files", False):
+        import dataclasses
+
+        config = dataclasses.replace(config, map=dataclasses.replace(config.map,
+                                                                     allow_other_files=True))
+    return config
 
 
 # --- parse ---------------------------------------------------------------------------------------
@@ -263,11 +288,11 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         summary = refresh(config, progress=bar.update if bar.enabled else None, wait=args.wait,
                           **_executor(args))
     _report(summary, quiet=args.quiet)
-    return 1 if summary.failed else 0
+    return 1 if summary.failed or summary.unavailable else 0
 
 
 def _report(summary, *, quiet: bool) -> None:
-    for message in summary.errors:
+    for message in (*summary.notes, *summary.errors):
         print(f"geomap: {message}", file=sys.stderr)
     if not quiet:
         print(summary, flush=True)
@@ -295,6 +320,18 @@ class ProgressBar:
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from geomap.pipeline import forget
+
+    config = load(args)
+    n = forget(config, args.source)
+    if not n:
+        print(f"geomap: no stored article came from {args.source}", file=sys.stderr)
+        return 1
+    print(f"forgot {n} article(s) of {args.source}; `geomap refresh` updates the map")
+    return 0
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

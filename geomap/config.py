@@ -29,6 +29,8 @@ __all__ = ["Config", "GazetteerConfig", "GeocoderConfig", "MapConfig", "ParseCon
            "SourceConfig", "default_config", "load_config"]
 
 ASSET_MODES = ("cdn", "local", "inline")
+DEFAULT_STORE = Path(".geomap") / "geomap.sqlite"
+LEGACY_STORE = Path("output") / "geomap.sqlite"    # the default before 0.x: moved on first run
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class MapConfig:
     attribution: str | None = None
     max_passages: int = 5                       # passages quoted in a pop-up (newest first)
     cluster: bool = True
+    allow_other_files: bool = False             # write into an output folder holding files geomap did not write
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class Config:
     root: Path                                  # project root; every relative path above is resolved against it
     file: Path | None                           # the YAML it came from (None: embedded defaults)
     sources: tuple[SourceConfig, ...] = (SourceConfig(Path("articles")),)
-    store_path: Path = Path("output/geomap.sqlite")
+    store_path: Path = DEFAULT_STORE                # outside the output folder (it is published)
     gazetteer: GazetteerConfig = field(default_factory=GazetteerConfig)
     geocoder: GeocoderConfig = field(default_factory=GeocoderConfig)
     parse: ParseConfig = field(default_factory=ParseConfig)
@@ -112,7 +115,7 @@ class Config:
 
 
 def default_config(root: Path | None = None) -> Config:
-    """The embedded default: offline gazetteer, SQLite in output/, articles/ in, output/map.html out."""
+    """The embedded default: offline gazetteer, SQLite in .geomap/, articles/ in, output/map.html out."""
     return Config(root=(root or Path.cwd()).resolve(), file=None)
 
 
@@ -127,7 +130,8 @@ KEYS = {
     "parse": ("demonyms", "min_score", "pin", "ignore"),
     "parse.pin.*": ("id", "lat", "lon", "kind", "country"),
     "regions": ("file", "tolerance_km"),
-    "map": ("output", "title", "assets", "tiles", "attribution", "max_passages", "cluster"),
+    "map": ("output", "title", "assets", "tiles", "attribution", "max_passages", "cluster",
+            "allow_other_files"),
 }
 SOURCE_KINDS = ("folder", "file", "feed")
 Key = tuple[str | int, ...]
@@ -460,6 +464,7 @@ class _Builder:
             attribution=attribution,
             max_passages=self.get(key, section, d, "max_passages", "int", minimum=1),
             cluster=self.get(key, section, d, "cluster", "bool"),
+            allow_other_files=self.get(key, section, d, "allow_other_files", "bool"),
         )
 
 

@@ -34,6 +34,7 @@ from geomap.articles import (HTML_SUFFIXES, decode, discover_ids, folder_files, 
                              read_article, read_stamped)
 from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
 from geomap.model import Article, Mention
+from geomap.sources import held_articles, printable, read_feed_source, utf8_name
 
 __all__ = ["RefreshSummary", "Progress", "parse_paths", "refresh", "write_outputs"]
 
@@ -71,6 +72,9 @@ class RefreshSummary:
     reparsed: int = 0           # unchanged articles processed again (gazetteer or settings changed)
     rendered: bool = False      # False: the outputs were already up to date
     duplicates: int = 0         # articles skipped because another source has the same text
+    unavailable: int = 0        # sources missing, unreadable or of the wrong kind, feeds not read
+                                # (their stored articles are kept)
+    notes: tuple[str, ...] = () # things done besides the refresh (the store moved out of output/)
 
     @property
     def nothing_new(self) -> bool:
@@ -85,6 +89,8 @@ class RefreshSummary:
         if self.duplicates:
             parts.append(f"{self.duplicates} duplicates")
         parts.append(f"{self.failed} failed")
+        if self.unavailable:
+            parts.append(f"{self.unavailable} source(s) unavailable")
         tail = "map updated" if self.rendered else "map unchanged"
         return (f"{head}: {', '.join(parts)}; {self.geocoded} geocoded; map has {self.places} places, "
                 f"{self.mentions} mentions; {tail} ({self.seconds:.1f}s)")
@@ -134,15 +140,24 @@ def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
 
 def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Iterator[Article]:
     for path, root in found:
+        if not utf8_name(path):     # it could not be printed as the JSONL ``article`` field
+            report(f"{printable(path)}: the file name is not valid UTF-8; skipped (rename it)")
+            continue
         try:
             yield read_article(path, root=root)
         except ArticleError as e:
             report(str(e))
+        except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
+            report(f"{path}: cannot read ({type(e).__name__}: {e}); skipped")
 
 
 def _parse_window(stage: _Stages, pool, window: list[Article], explain: bool, report: ErrorHandler):
     parsed = []
-    for article, mentions in zip(window, pool.parse_many([a.text for a in window], explain)):
+    for article, mentions in zip(window, _isolated(pool, stage, [a.text for a in window], explain)):
+        if isinstance(mentions, Exception):
+            report(f"{article.source}: could not be processed ({type(mentions).__name__}: "
+                   f"{mentions}); skipped")
+            continue
         mentions, errors = stage.refine(mentions)
         for message in errors:
             report(f"{article.source}: {message}")
@@ -181,14 +196,47 @@ def refresh(config: Config, *, progress: Progress | None = None, workers: int = 
     worker processes are spawned, so a script calling this with ``workers > 1`` needs the usual
     ``if __name__ == "__main__":`` guard.
     """
-    from geomap.store import Store
-
     started = time.monotonic()
-    store_path = config.resolve(config.store_path)
-    with _locked(store_path, wait=wait), Store(store_path) as store:
+    with _open_store(config, wait=wait) as (store, notes):
         run = _Refresh(config, store, progress, dict(workers=workers, executor=executor,
                                                      scheduler=scheduler))
-        return run.run(started)
+        return dataclasses.replace(run.run(started), notes=tuple(notes))
+
+
+@contextmanager
+def _open_store(config: Config, *, wait: float = 0.0) -> Iterator[tuple[Store, list[str]]]:
+    """The store, locked (``_locked``), after moving an old ``output/geomap.sqlite`` to the
+    default place (``store_move``; the notes say so): never a new empty store beside the old."""
+    from geomap.store import Store
+
+    store_path = config.resolve(config.store_path)
+    with _locked(store_path, wait=wait):
+        notes = _move_legacy_store(config)
+        with Store(store_path) as store:
+            yield store, notes
+
+
+def _move_legacy_store(config: Config) -> list[str]:
+    """Move an old ``output/geomap.sqlite`` to the default store path (caller holds the lock)."""
+    from geomap.store_move import legacy_store, move_store
+
+    if (legacy := legacy_store(config)) is None:
+        return []
+    return [move_store(legacy, config.resolve(config.store_path), _locked)]
+
+
+def forget(config: Config, target: str, *, wait: float = 0.0) -> int:
+    """Forget the stored articles that came from ``target`` (a file or folder, relative to the
+    project root like the config's paths, or a stored source exactly); returns how many. The
+    map is brought up to date by the next refresh (this marks the outputs stale)."""
+    from geomap.sources import forget_ids
+
+    with _open_store(config, wait=wait) as (store, _notes):
+        ids = forget_ids(config, store.article_sources(), target)
+        if not ids:
+            return 0
+        store.meta_set(_META_RENDER, "")
+        return store.delete_articles(sorted(ids))
 
 
 @contextmanager
@@ -230,6 +278,10 @@ class _Refresh:
     def __init__(self, config: Config, store: Store, progress: Progress | None, run_on: dict):
         self.config, self.store, self.progress, self.run_on = config, store, progress, run_on
         self.errors: list[str] = []
+        self.held: set[str] = set()     # stored articles of unavailable sources: kept, not forgotten
+        self.unavailable = 0            # sources (files, folders, feeds) that could not be read
+        self.missing = 0                # of them, file and folder sources
+        self.process_failed: set[str] = set()   # read, but parsing or storing them failed
         self.stamps: dict[str, FileStamp | None] = {}   # files read by this run (None: too fresh)
 
     def run(self, started: float) -> RefreshSummary:
@@ -249,9 +301,13 @@ class _Refresh:
         again = self._reparse(stage, found, parse_fp, names)
         todo = [(a, _why(stored.get(a.id, (None,))[0], a.sha256)) for a in found
                 if a.id in again or stored.get(a.id, (None,))[0] != a.sha256]
-        present = {a.id for a in found} | kept | failed
+        present = {a.id for a in found} | kept | failed | self.held
         gone = {aid for aid, (_, source) in stored.items()
                 if aid not in present and not is_feed_source(source)}
+        if gone and self.missing:       # a misspelled path in the config: forget nothing until fixed
+            self.errors.append(f"{len(gone)} stored article(s) no source has now are kept while a "
+                               "source is unavailable (`geomap forget SOURCE` forgets them)")
+            gone = set()
         render_fp = stage.render_fingerprint()
         complete = self.store.meta_get(_META_RENDER) == render_fp    # outputs match the store
         if todo or gone:
@@ -259,21 +315,25 @@ class _Refresh:
         counts, geocoded = self._process_all(stage, todo)
         self._restamp(stored, found, todo)
         deleted = self.store.delete_articles(sorted(gone)) if gone else 0
-        self._mark_missed(set(stored) if reread is None else reread, todo, gone)
+        done = [(a, why) for a, why in todo if a.id not in self.process_failed]
+        self._mark_missed(set(stored) if reread is None else reread, done, gone)
         self.store.meta_set(_META_PARSE, parse_fp)
         self.store.meta_set(_META_NAMES, names)
         regions_changed = self._update_regions(stage)
-        added = {a.id for a, why in todo if why == "new"}
-        partial = complete and not regions_changed and not deleted and len(added) == len(todo)
+        added = {a.id for a, why in done if why == "new"}
+        partial = complete and not regions_changed and not deleted and len(added) == len(done)
         rendered = self._render(stage, render_fp, force=bool(todo or deleted or regions_changed),
                                 only=added if partial else None)
         totals = self.store.counts()
         return RefreshSummary(
-            new=counts["new"], changed=counts["changed"], deleted=deleted, failed=len(failed),
-            unchanged=len(found) + len(kept) - counts["new"] - counts["changed"],
+            new=counts["new"], changed=counts["changed"], deleted=deleted,
+            failed=len(failed | self.process_failed),
+            unchanged=len(found) + len(kept) - counts["new"] - counts["changed"]
+            - sum(1 for a, why in todo if a.id in self.process_failed and why != "reparsed"),
             reparsed=counts["reparsed"], places=totals["places"], mentions=totals["mentions"],
             geocoded=geocoded, seconds=round(time.monotonic() - started, 3),
-            errors=tuple(self.errors), rendered=rendered, duplicates=duplicates)
+            errors=tuple(self.errors), rendered=rendered, duplicates=duplicates,
+            unavailable=self.unavailable)
 
     def _reread(self, parse_fp: str, names: str) -> set[str] | None:
         """Ids of stored articles whose files must be read even if their stamps match: those
@@ -295,7 +355,16 @@ class _Refresh:
         found: dict[str, Article] = {}
         keys: dict[str, str] = {}       # de-duplication key of every article, in the order found
         failed: set[str] = set()
-        for path, _root, aid in discover_ids(self.config):
+        discovered = discover_ids(self.config)
+        self.held, messages = held_articles(self.config, stored, discovered)
+        self.errors.extend(messages)
+        self.unavailable = self.missing = len(messages)
+        for path, _root, aid in discovered:
+            if not utf8_name(path):
+                self.errors.append(f"{printable(path)}: the file name is not valid UTF-8; "
+                                   "skipped (rename it)")
+                failed.add(aid)
+                continue
             if aid in keys:
                 first = found[aid].source if aid in found else stored[aid][1]
                 self.errors.append(f"{path}: same id as {first}; skipped")
@@ -311,14 +380,18 @@ class _Refresh:
                 self.errors.append(str(e))
                 failed.add(aid)
                 continue
+            except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
+                self.errors.append(f"{printable(path)}: cannot read ({type(e).__name__}: {e}); "
+                                   "skipped, retried next refresh")
+                failed.add(aid)
+                continue
             found[aid], keys[aid] = article, _text_key(article.text)
             self.stamps[aid] = _stamp(stat, keys[aid], start_ns)
         for source in self.config.sources:
             if source.kind == "feed":
-                from geomap.feeds import read_feed
-
-                entries, errors = read_feed(source.url or str(source.path), timeout=source.timeout)
+                entries, errors, readable = read_feed_source(source, self.config)
                 self.errors.extend(errors)
+                self.unavailable += not readable
                 for article in entries:
                     if article.id not in keys:
                         found[article.id], keys[article.id] = article, _text_key(article.text)
@@ -383,20 +456,55 @@ class _Refresh:
         batch: list = []
         flushed = time.monotonic()
         with stage.executor(**self.run_on) as pool:
-            results = pool.parse_many([a.text for a, _ in todo])
+            results = _isolated(pool, stage, [a.text for a, _ in todo])
             for done, ((article, why), mentions) in enumerate(zip(todo, results), start=1):
-                batch.append(self._prepare(stage, _parsed(article), mentions))
+                try:
+                    if isinstance(mentions, Exception):
+                        raise mentions
+                    batch.append(self._prepare(stage, _parsed(article), mentions))
+                except Exception as e:      # noqa: BLE001 - one article must not stop the others
+                    self._failed_article(article, e)
+                    continue
                 geocoded += sum(1 for m in mentions if m.place is not None)
                 counts[why] += 1
                 if (len(batch) >= self.BATCH_ARTICLES
                         or time.monotonic() - flushed >= self.BATCH_SECONDS):
-                    self.store.put_articles(batch, self.stamps)
+                    self._store(batch, counts, todo)
                     batch, flushed = [], time.monotonic()
                 if self.progress:
                     self.progress(done, len(todo), article.id)
         if batch:
-            self.store.put_articles(batch, self.stamps)
+            self._store(batch, counts, todo)
         return counts, geocoded
+
+    def _failed_article(self, article: Article, error: Exception) -> None:
+        """Report an article that could not be processed; its stored version (if any) stays and
+        the next refresh tries it again (it gets no stamp, and a ``RETRY`` mark if it was due
+        to be parsed again)."""
+        self.errors.append(f"{printable(article.source)}: could not be processed "
+                           f"({type(error).__name__}: {error}); skipped, retried next refresh")
+        self.process_failed.add(article.id)
+
+    def _store(self, batch: list, counts: dict, todo: list[tuple[Article, str]]) -> None:
+        """Store a batch in one transaction; if it fails for a reason other than the store
+        itself (an article's data SQLite refuses), store its articles one by one so only the bad
+        ones are skipped."""
+        try:
+            self.store.put_articles(batch, self.stamps)
+            return
+        except StoreError:
+            raise
+        except Exception:       # noqa: BLE001 - found out below, article by article
+            pass
+        why = {a.id: w for a, w in todo}
+        for item in batch:
+            try:
+                self.store.put_articles([item], self.stamps)
+            except StoreError:
+                raise
+            except Exception as e:      # noqa: BLE001
+                self._failed_article(item[0], e)
+                counts[why[item[0].id]] -= 1
 
     def _prepare(self, stage: _Stages, article: Article, mentions: list[Mention]):
         """Refine online, find regions: one ``(article, mentions, regions)`` for the store."""
@@ -436,6 +544,27 @@ class _Refresh:
                       only=only if (out_dir / MAP_FILE).is_file() else None)
         self.store.meta_set(_META_RENDER, fingerprint)
         return True
+
+
+def _isolated(pool, stage: _Stages, texts: list[str],
+              explain: bool = False) -> Iterator[list[Mention] | Exception]:
+    """``pool.parse_many(texts)``, but an exception is one text's result, not the end: if the
+    pool fails, the texts it had not delivered are parsed here one by one, and a text that fails
+    alone yields its exception (the caller reports that article and goes on)."""
+    done = 0
+    try:
+        for mentions in pool.parse_many(texts, explain):
+            yield mentions
+            done += 1
+        return
+    except Exception:       # noqa: BLE001 - which text failed is found out below
+        pass
+    for text in texts[done:]:
+        try:
+            mentions = stage.geoparser.parse(text, explain=explain)
+        except Exception as e:      # noqa: BLE001
+            mentions = e
+        yield mentions
 
 
 def _parsed(article: Article) -> Article:
@@ -516,18 +645,25 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
 
     Files move one by one with ``os.replace`` (atomic), pages first, ``map.html`` last, and
     pages the new render no longer has are removed only after that: at every instant each file
-    is complete and ``map.html`` is the previous or the new map, never a mix. Only the entries
-    the renderer creates are replaced: the store and anything else in ``out_dir`` stay.
+    is complete and ``map.html`` is the previous or the new map, never a mix. Only files geomap
+    wrote are replaced or removed (``render.manifest``: a manifest of its own outputs); an
+    output folder holding other files is refused unless ``map.allow_other_files``, and nothing
+    is written or deleted through a symlink.
 
     ``only``: just these articles are new since the last complete render, so only their pages
     and those of the places they mention are written (``render_outputs(articles=...)``); None:
-    every page, and pages of forgotten articles and places are removed.
+    every output, and the outputs of earlier renders it no longer has are removed.
     """
     import geomap.render
+    from geomap.render.manifest import OutputFolder
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    folder = OutputFolder(out_dir, allow_other=config.map.allow_other_files,
+                          store=config.resolve(config.store_path), config_file=config.file)
+    folder.check()
     for stale in out_dir.glob(".render-*"):     # left by a killed refresh (we hold the lock)
-        shutil.rmtree(stale, ignore_errors=True)
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
         with _collector_paused():
@@ -541,11 +677,15 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                                                     places=places)
             del data                    # freed while paused: the collector never walks it
         rel = [Path(os.path.relpath(p, tmp)) for p in produced]
+        written = {p.as_posix() for p in rel}
+        folder.claim(written)               # never over a user's file of the same name
+        before = set(folder.owned)
+        folder.save(before | written)       # listed before they appear: a crash leaves no stranger
         for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
-            (out_dir / path).parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp / path, out_dir / path)
+            folder.place(tmp / path, path)
         if only is None:
-            _remove_unlisted(out_dir, rel)
+            folder.remove(before - written)
+            folder.save(written)
         return [out_dir / p for p in rel]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -564,18 +704,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _remove_unlisted(out_dir: Path, rel: list[Path]) -> None:
-    """In the page folders (``articles/``, ``places/``), remove the files a full render did not
-    write: pages of forgotten articles and places."""
-    from geomap.render.place_page import PLACES_DIR
-
-    listed = {p.as_posix() for p in rel}
-    for folder in ("articles", PLACES_DIR):
-        for f in (out_dir / folder).rglob("*"):
-            if f.is_file() and f.relative_to(out_dir).as_posix() not in listed:
-                f.unlink(missing_ok=True)
 
 
 # --- the stages, created lazily ------------------------------------------------------------------
@@ -629,7 +757,13 @@ class _Stages:
         if self.store is None:
             from geomap.store import Store
 
-            self.store = Store(self.config.resolve(self.config.store_path))
+            path = self.config.resolve(self.config.store_path)
+            try:                    # ``geomap parse`` online: never a new store beside an old one
+                with _locked(path):
+                    _move_legacy_store(self.config)
+            except LockedError:
+                pass                # a refresh is running: it moves the old store itself
+            self.store = Store(path)
             self._own_store = True
         return self.store
 

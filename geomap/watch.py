@@ -23,23 +23,35 @@ if TYPE_CHECKING:
     from geomap.pipeline import RefreshSummary
 
 DEBOUNCE = 0.5
+MAX_WAIT = 5.0      # a continuous stream of files still gets a refresh this often (seconds)
 _CHANGES = frozenset({"created", "modified", "moved", "deleted", "closed"})
 
 
 class _Changes:
-    """A watchdog handler that notes the time of the last relevant event."""
+    """A watchdog handler that notes the times of the first and last relevant events since the
+    last refresh began."""
 
     def __init__(self, ignore: list[Path]):
         self.ignore = [p.resolve() for p in ignore]
+        self.first: float | None = None
         self.last: float | None = None
         self.wake = threading.Event()
+
+    def reset(self) -> None:
+        self.first = self.last = None
 
     def dispatch(self, event) -> None:      # watchdog calls this for every event
         if event.event_type not in _CHANGES or (event.is_directory and event.event_type == "modified"):
             return      # reads (our own refresh opens every file) and a folder's mtime bumps
         paths = [event.src_path, getattr(event, "dest_path", "")]
-        if any(self._relevant(p, event.is_directory) for p in paths if p):
+        try:
+            relevant = any(self._relevant(p, event.is_directory) for p in paths if p)
+        except (OSError, RuntimeError, ValueError):
+            relevant = True     # an odd name (symlink loop, bad bytes): let the refresh judge it
+        if relevant:
             self.last = time.monotonic()
+            if self.first is None:
+                self.first = self.last
             self.wake.set()
 
     def _relevant(self, path: str, is_directory: bool) -> bool:
@@ -77,11 +89,13 @@ def watched_folders(config: Config) -> list[Path]:
 def watch(config: Config, *, refresh: Callable[[], RefreshSummary],
           on_summary: Callable[[RefreshSummary], None], on_error: Callable[[str], None],
           debounce: float = DEBOUNCE, interval: float | None = None,
-          stop: threading.Event | None = None) -> None:
+          stop: threading.Event | None = None, max_wait: float = MAX_WAIT) -> None:
     """Refresh now, then after every quiet burst of file events, until ``stop`` or Ctrl-C.
 
-    ``interval``: also refresh this often (seconds; for feed sources). Errors of one refresh
-    (a locked store, a bad config file) are reported through ``on_error`` and the watch goes on.
+    ``interval``: also refresh this often (seconds; for feed sources). ``max_wait``: files that
+    keep arriving faster than ``debounce`` still get a refresh this long after the first of them.
+    Errors of one refresh (a locked store, a bad config file, even a bug: any ``Exception``)
+    are reported through ``on_error`` and the watch goes on.
     """
     from watchdog.observers import Observer
 
@@ -95,12 +109,12 @@ def watch(config: Config, *, refresh: Callable[[], RefreshSummary],
         _run_once(refresh, on_summary, on_error)
         next_timed = time.monotonic() + interval if interval else None
         while not stop.is_set():
-            due = _due(changes, debounce, next_timed)
+            due = _due(changes, debounce, next_timed, max_wait)
             if due > 0:
                 changes.wake.clear()
                 changes.wake.wait(min(due, 0.2))     # short: ``stop`` is looked at 5 times a second
                 continue
-            changes.last = None
+            changes.reset()
             if next_timed is not None:
                 next_timed = time.monotonic() + interval
             _run_once(refresh, on_summary, on_error)
@@ -109,12 +123,14 @@ def watch(config: Config, *, refresh: Callable[[], RefreshSummary],
         observer.join(timeout=5)
 
 
-def _due(changes: _Changes, debounce: float, next_timed: float | None) -> float:
-    """Seconds until the next refresh is due (<= 0: now)."""
+def _due(changes: _Changes, debounce: float, next_timed: float | None,
+         max_wait: float = float("inf")) -> float:
+    """Seconds until the next refresh is due (<= 0: now): ``debounce`` after the last event,
+    but no later than ``max_wait`` after the first one."""
     now = time.monotonic()
     waits = []
     if changes.last is not None:
-        waits.append(changes.last + debounce - now)
+        waits.append(min(changes.last + debounce, (changes.first or changes.last) + max_wait) - now)
     if next_timed is not None:
         waits.append(next_timed - now)
     return min(waits) if waits else 0.2
@@ -127,3 +143,5 @@ def _run_once(refresh, on_summary, on_error) -> None:
         on_error(f"{e}; will refresh at the next change")
     except GeomapError as e:
         on_error(str(e))
+    except Exception as e:      # noqa: BLE001 - a bug in one refresh must not end the watch
+        on_error(f"refresh failed ({type(e).__name__}: {e}); will refresh at the next change")

@@ -217,7 +217,7 @@ def test_refresh_life_cycle(mapped_project, capsys):
     code, out, _ = run(capsys, "--root", root, "refresh")
     fourth = summary_counts(out)
     assert (fourth["deleted"], fourth["unchanged"], fourth["geocoded"]) == (1, 2, 0)
-    with Store(root / "output" / "geomap.sqlite") as store:
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
         assert valencia not in store.article_hashes() and len(store.article_hashes()) == 2
         names = {r.place.name for r in store.map_data().places}
     assert "Valencia" not in names and "Odesa" in names
@@ -295,7 +295,7 @@ def test_gazetteer_info_without_an_index(project, capsys):
 def test_a_concurrent_refresh_exits_7_with_a_clear_message(project):
     import fcntl
 
-    lock = project / "output" / "geomap.sqlite.lock"
+    lock = project / ".geomap" / "geomap.sqlite.lock"
     lock.parent.mkdir()
     with open(lock, "w") as held:
         fcntl.flock(held, fcntl.LOCK_EX)                   # as a running refresh would

@@ -63,7 +63,7 @@ def test_the_shipped_file_spells_out_every_default(tmp_path):
     assert config.parse == defaults.parse
     assert config.gazetteer == defaults.gazetteer
     assert config.map == MapConfig(output=root / "output")
-    assert config.store_path == root / "output" / "geomap.sqlite"
+    assert config.store_path == root / ".geomap" / "geomap.sqlite"
     assert [s.path for s in config.sources] == [root / "articles"]
     assert config.regions.file == root / "config" / "regions.yaml"
     assert config.regions.tolerance_km == 1.0

@@ -83,7 +83,7 @@ def map_payload(root: Path) -> str | None:
 
 def store_content(root: Path) -> str:
     """Everything the map is made of, without timestamps (the root folder's path masked)."""
-    db = sqlite3.connect(root / "output" / "geomap.sqlite")
+    db = sqlite3.connect(root / ".geomap" / "geomap.sqlite")
     try:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
@@ -101,7 +101,7 @@ def store_content(root: Path) -> str:
 
 
 def check_after_kill(root: Path, complete_maps: set[str | None]) -> None:
-    if (root / "output" / "geomap.sqlite").exists():
+    if (root / ".geomap" / "geomap.sqlite").exists():
         store_content(root)                     # integrity and foreign keys
     assert map_payload(root) in complete_maps
     assert not (root / "output" / "articles").exists() or (root / "output" / "articles").is_dir()

@@ -157,7 +157,7 @@ def test_refresh_reads_feeds_keeps_entries_that_roll_off_and_survives_outages(pr
 
         first = refresh(config)
         assert (first.new, first.failed, first.errors) == (4, 0, ())
-        store_path = project / "output" / "geomap.sqlite"
+        store_path = project / ".geomap" / "geomap.sqlite"
         with Store(store_path) as store:
             data = store.map_data()
         names = {r.place.name for r in data.places}
@@ -190,7 +190,7 @@ def test_the_same_text_from_two_sources_is_counted_once(mapped_project):
     summary = refresh(load_config(None, mapped_project))
     assert (summary.new, summary.duplicates) == (2, 1)
     assert "1 duplicates" in str(summary)
-    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         data = store.map_data()
     valencia = next(r for r in data.places if r.place.name == "Valencia")
     assert len({m.article_id for m in valencia.mentions}) == 1
@@ -225,7 +225,7 @@ def test_every_kind_of_bad_input_is_reported_and_skipped_and_nothing_else_is_los
                          ("nothing.html", "no article text")):
         assert f"{name}: {reason}" in reasons
     assert "/rss: malformed feed" in reasons
-    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         assert {r.place.name for r in store.map_data().places} >= {"Odesa", "Valencia"}
     assert (mapped_project / "output" / "map.html").is_file()
 

@@ -74,7 +74,7 @@ def test_write_outputs_moves_every_output_into_place_and_leaves_the_store(projec
     pages = list((out / "articles").glob("*.html"))
     assert len(pages) == 1 and pages[0] in written
     assert all(p.exists() and p.is_relative_to(out) for p in written)
-    assert (out / "geomap.sqlite").is_file()
+    assert (project / ".geomap" / "geomap.sqlite").is_file()
     assert not [p for p in out.iterdir() if p.name.startswith(".render-")]
 
 
@@ -127,7 +127,7 @@ def test_refresh_stores_articles_and_links_each_quote_to_its_passage(mapped_proj
     summary = refresh(_config(mapped_project))
     assert (summary.new, summary.failed, summary.rendered) == (2, 0, True)
     out = mapped_project / "output"
-    with Store(out / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         data = store.map_data()
     odesa = next(r for r in data.places if r.place.name == "Odesa")
     assert len(odesa.mentions) == 3                       # headline, first paragraph, body
@@ -164,7 +164,7 @@ def test_a_changed_pin_or_ignore_reparses_only_the_articles_naming_it(mapped_pro
     write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  ignore: [ODESA]\n")
     summary = refresh(_config(mapped_project))
     assert (summary.new, summary.changed, summary.reparsed, summary.unchanged) == (0, 0, 1, 2)
-    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         names = {r.place.name for r in store.map_data().places}
     assert "Odesa" not in names and "Valencia" in names
     assert refresh(_config(mapped_project)).nothing_new
@@ -173,14 +173,14 @@ def test_a_changed_pin_or_ignore_reparses_only_the_articles_naming_it(mapped_pro
                  "parse:\n  ignore: [Odesa]\n  pin:\n    Seville: {lat: 10.0, lon: 20.0}\n")
     summary = refresh(_config(mapped_project))
     assert summary.reparsed == 1                                   # valencia.md names Seville
-    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         seville = [r.place for r in store.map_data().places if r.place.name == "Seville"]
     assert [(p.lat, p.lon) for p in seville] == [(10.0, 20.0)]
 
     write_config(mapped_project, _gazetteer(mapped_project))     # both gone: both articles again
     summary = refresh(_config(mapped_project))
     assert summary.reparsed == 2
-    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         names = {r.place.name for r in store.map_data().places}
     assert {"Odesa", "Valencia"} <= names
 
@@ -191,7 +191,7 @@ def test_two_sources_with_the_same_file_name_are_both_mapped(mapped_project):
                  "sources:\n  - path: articles\n  - path: inbox\n")
     summary = refresh(_config(mapped_project))
     assert (summary.new, summary.failed, summary.errors) == (3, 0, ())
-    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         sources = {source: aid for aid, (_, source) in store.article_sources().items()}
         names = {r.place.name for r in store.map_data().places}
     first = mapped_project / "articles" / "odesa.txt"
@@ -202,7 +202,7 @@ def test_two_sources_with_the_same_file_name_are_both_mapped(mapped_project):
 
 
 def _mentioned(root: Path, source: Path) -> set[str]:
-    with Store(root / "output" / "geomap.sqlite") as store:
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
         aid = next(aid for aid, (_, s) in store.article_sources().items() if s == str(source))
         article = store.map_data().articles[aid]
     return {article.text[start:end] for start, end, _place in article.mentions}
@@ -249,7 +249,7 @@ def test_an_article_that_turns_unreadable_keeps_its_stored_version(mapped_projec
     summary = refresh(_config(mapped_project))
     assert (summary.failed, summary.deleted, summary.unchanged) == (1, 0, 1)
     assert "odesa.txt: not UTF-8" in summary.errors[0]
-    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         assert len(store.article_hashes()) == 2
 
 
@@ -278,7 +278,7 @@ def test_region_memberships_follow_the_layers(mapped_project):
                    "      - bbox: [29.5, 45.5, 32.5, 47.5]\n")
     write_config(mapped_project, _gazetteer(mapped_project), regions="regions.yaml")
     refresh(_config(mapped_project))
-    store_path = mapped_project / "output" / "geomap.sqlite"
+    store_path = mapped_project / ".geomap" / "geomap.sqlite"
     with Store(store_path) as store:
         regions_of = {r.place.name: r.regions for r in store.map_data().places}
     assert regions_of["Odesa"] == ("black-sea-coast",)
@@ -329,7 +329,7 @@ def test_editing_a_layer_file_named_in_regions_yaml_recomputes_memberships(mappe
           "layers:\n  - name: area\n    sources:\n      - geojson: layers/area.geojson\n")
     write_config(mapped_project, _gazetteer(mapped_project), regions="regions.yaml")
     refresh(_config(mapped_project))
-    store_path = mapped_project / "output" / "geomap.sqlite"
+    store_path = mapped_project / ".geomap" / "geomap.sqlite"
     with Store(store_path) as store:
         assert {r.place.name: r.regions for r in store.map_data().places}["Odesa"] == ("area",)
     assert refresh(_config(mapped_project)).rendered is False      # nothing changed: no render
@@ -388,7 +388,7 @@ def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_
         asked = [r.arg("q") for r in server.requests]
         assert asked and len(asked) == len(set(asked))         # each distinct query once
         assert first.errors == () and first.new == 2
-        with Store(project / "output" / "geomap.sqlite") as store:
+        with Store(project / ".geomap" / "geomap.sqlite") as store:
             odesa = next(r.place for r in store.map_data().places if r.place.name == "Odesa")
         assert odesa.id.startswith("nominatim:") and abs(odesa.lat - 46.4843) < 1e-6
 
@@ -402,7 +402,7 @@ def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_
         assert new_queries and not set(new_queries) & set(asked)  # cached answers are not asked again
         assert third.new == 1
         assert any("Geneva" in e for e in third.errors)         # the outage is reported ...
-        with Store(project / "output" / "geomap.sqlite") as store:
+        with Store(project / ".geomap" / "geomap.sqlite") as store:
             geneva = next(r.place for r in store.map_data().places if r.place.name == "Geneva")
         assert geneva.id.startswith("geonames:")                # ... and the offline place kept
 
@@ -439,7 +439,7 @@ def test_an_incremental_render_equals_a_full_one_and_changes_fall_back_to_full(m
     assert refresh(config).rendered
     assert {p: p.stat().st_mtime_ns for p in pages_before} == pages_before     # not rewritten
     # Only the pages of places the new article mentions are rewritten (or added).
-    with Store(out / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         data = store.map_data()
     geneva_id = next(a for a in data.articles if a.startswith("geneva"))
     named = {r.place.id for r in data.places if any(m.article_id == geneva_id for m in r.mentions)}
@@ -448,7 +448,7 @@ def test_an_incremental_render_equals_a_full_one_and_changes_fall_back_to_full(m
     assert named and {p.stem for p in rewritten} <= {place_page_name(i) for i in named}
     assert len(rewritten) < len(place_pages_before)
     full = mapped_project / "full"
-    with Store(out / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         write_outputs(store, full, config, [])
     assert _outputs(out) == _outputs(full)
 
@@ -456,7 +456,7 @@ def test_an_incremental_render_equals_a_full_one_and_changes_fall_back_to_full(m
     (mapped_project / "articles" / "valencia.md").unlink()
     summary = refresh(config)
     assert (summary.changed, summary.deleted) == (1, 1)
-    with Store(out / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         write_outputs(store, full, config, [])
     assert _outputs(out) == _outputs(full)
 
@@ -491,7 +491,7 @@ def test_a_faulty_geocoder_never_stops_the_refresh_and_its_errors_are_not_cached
         assert first.new == 2 and first.rendered
         assert len(first.errors) >= 2 and all(": nominatim: " in e for e in first.errors)
         assert any("odesa.txt" in e for e in first.errors) and any("429" in e for e in first.errors)
-        with Store(project / "output" / "geomap.sqlite") as store:
+        with Store(project / ".geomap" / "geomap.sqlite") as store:
             names = {r.place.name for r in store.map_data().places}
             assert {"Odesa", "Valencia"} <= names                    # offline answers kept
             hashes = store.article_hashes()
@@ -528,7 +528,7 @@ def _count_reads(monkeypatch) -> list[str]:
 
 
 def _stamps(root: Path) -> dict:
-    with Store(root / "output" / "geomap.sqlite") as store:
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
         return {aid.split("-")[0]: stamp for aid, stamp in store.file_stamps().items()}
 
 
@@ -579,7 +579,7 @@ def test_a_same_size_rewrite_with_the_old_mtime_is_caught_while_the_stamp_is_fre
     assert odesa.stat().st_size == len(before)
     summary = refresh(_config(mapped_project))
     assert (summary.changed, summary.unchanged) == (1, 1)
-    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         assert "Ankara!!" in next(t for _, t in store.article_texts() if "Odesa" in t)
 
 
@@ -620,7 +620,7 @@ def test_a_changed_pin_rereads_only_the_files_naming_it(mapped_project, monkeypa
                  "parse:\n  pin:\n    Seville: {lat: 10.0, lon: 20.0}\n")
     summary = refresh(_config(mapped_project))
     assert read == ["valencia.md"] and summary.reparsed == 1
-    with Store(mapped_project / "output" / "geomap.sqlite") as store:
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         seville = [r.place for r in store.map_data().places if r.place.name == "Seville"]
     assert [(p.lat, p.lon) for p in seville] == [(10.0, 20.0)]
     write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  min_score: 0.01\n")
@@ -631,7 +631,7 @@ def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monke
     articles = mapped_project / "articles"
     _age(articles / "odesa.txt", articles / "valencia.md")
     refresh(_config(mapped_project))
-    db = sqlite3.connect(mapped_project / "output" / "geomap.sqlite")    # back to schema 1
+    db = sqlite3.connect(mapped_project / ".geomap" / "geomap.sqlite")    # back to schema 1
     for column in ("size", "mtime_ns", "text_key"):
         db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
     db.execute("DELETE FROM schema_version WHERE version > 1")
