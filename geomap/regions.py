@@ -856,7 +856,11 @@ class RegionIndex:
             return out
         finite = np.isfinite(lats) & np.isfinite(lons)
         keys = list(zip(lats.tolist(), lons.tolist()))
-        todo = [i for i in np.flatnonzero(finite).tolist() if keys[i] not in self._memo]
+        first: dict[tuple[float, float], int] = {}   # each distinct point once: a name repeated
+        for i in np.flatnonzero(finite).tolist():       # a million times is one query, not a million
+            if keys[i] not in self._memo:
+                first.setdefault(keys[i], i)
+        todo = list(first.values())
         if todo:
             found = self._compute(lats[todo], lons[todo])
             if len(self._memo) > 1_000_000:    # a bound, not a policy: big batches need no memory
