@@ -404,7 +404,7 @@ def _colocate(groups: list[_Group], namesakes: list[list[int]]) -> None:
                     g.support.add(k)
 
 
-HUGE_BLOCK = 4096       # neighbour entries around one place: beyond, _neighbours_bounded
+HUGE_BLOCK = 512        # neighbour entries around one place: beyond, _neighbours_bounded
 
 
 def _shelve(block: list, keys: list[str]) -> dict:

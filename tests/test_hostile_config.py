@@ -326,12 +326,16 @@ def test_next_build_removes_temporary_files_of_a_killed_build(gazetteer_path, tm
     assert not stale.exists() and other.exists()
 
 
-def test_gazetteer_build_force_from_the_command_line(mapped_project, gazetteer_path, tmp_path, capsys):
-    path = tmp_path / "gazetteer.sqlite"
-    shutil.copy(gazetteer_path, path)
-    write_config(mapped_project, path)
-    code, out, _ = run(capsys, "--root", mapped_project, "gazetteer", "build", "--force")
-    assert code == 0 and "built in" in out
+def test_gazetteer_build_force_from_the_command_line(mapped_project, tmp_path, capsys, monkeypatch):
+    from geomap.gazetteer import build
+
+    calls = []                                 # (the rebuild itself is tested above, on a small index)
+    monkeypatch.setattr(build, "build_index", lambda path, **kw: calls.append((path, kw["force"])) or 1.5)
+    write_config(mapped_project, tmp_path / "gazetteer.sqlite")
+    for argv, force in ((["--force"], True), ([], False)):
+        code, out, _ = run(capsys, "--root", mapped_project, "gazetteer", "build", *argv)
+        assert code == 0 and "built in 1.5s" in out
+        assert calls.pop() == (tmp_path / "gazetteer.sqlite", force)
 
 
 def test_help_lists_the_file_system_exit_code(capsys):
@@ -394,3 +398,64 @@ def test_any_geojson_loads_or_raises_a_region_error(tmp_path_factory, doc):
     except (ConfigError, RegionError):
         return
     RegionIndex(layers).regions_for(0.5, 0.5)
+
+
+# --- a huge article: work linear in its mentions ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def geoparser(gazetteer_path):
+    from geomap.config import ParseConfig
+    from geomap.gazetteer import Gazetteer
+    from geomap.resolve import Geoparser
+
+    with Gazetteer.open(gazetteer_path) as gazetteer:
+        yield Geoparser(gazetteer, ParseConfig())
+
+
+def counted(monkeypatch, module, name: str) -> list:
+    calls = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize("unit", ["Poltava ", "Police in Paris, Texas, and Dallas, Texas, said so. "])
+def test_resolving_a_repeated_name_does_work_linear_in_its_repeats(geoparser, monkeypatch, unit):
+    """Distance computations and per-group verdicts grow with the repeats, not with their square
+    (before: every repeat compared with every other, 64 KB of "Poltava " took 5 s)."""
+    from geomap import resolve
+
+    work, verdicts = {}, {}
+    for n in (600, 2400):
+        km = counted(monkeypatch, resolve, "_km")
+        judged = counted(monkeypatch, resolve, "_unsupported_hamlet")    # each walks its group's spans
+        mentions = geoparser.parse(unit * n)
+        assert len(mentions) >= n
+        work[n], verdicts[n] = len(km), len(judged)
+        monkeypatch.undo()
+    assert work[2400] <= 4 * work[600] * 1.5, work        # quadratic would be 16x
+    if unit == "Poltava ":                                 # one name, one group: judged once
+        assert verdicts[600] == verdicts[2400] == 1, verdicts
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="abc ", min_size=1, max_size=4), min_size=1, max_size=12))
+def test_namesakes_are_the_prefix_relation(keys):
+    from types import SimpleNamespace
+
+    from geomap.resolve import _namesakes
+
+    groups = [SimpleNamespace(spans=[SimpleNamespace(key=k)]) for k in keys]
+    expected = [[j for j, kb in enumerate(keys) if j == i or ka.startswith(kb) or kb.startswith(ka)]
+                for i, ka in enumerate(keys)]
+    assert _namesakes(groups) == expected
+
+
+def test_region_membership_asks_each_distinct_point_once(tmp_path, monkeypatch):
+    index = layer_index(tmp_path, SQUARE)
+    sizes = []
+    real = index._compute
+    monkeypatch.setattr(index, "_compute", lambda lats, lons: sizes.append(len(lats)) or real(lats, lons))
+    found = index.regions_for_many([0.5] * 5000 + [5.0] * 5000, [0.5] * 5000 + [5.0] * 5000)
+    assert found == [("a",)] * 5000 + [()] * 5000
+    assert sizes == [2]
