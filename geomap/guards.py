@@ -6,9 +6,11 @@ adds the file, line and key (``config.YamlDoc``) or the regions.yaml source (``r
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import zipfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import yaml
 
@@ -167,3 +169,26 @@ def _unwrap(coords) -> list[tuple[float, float]]:
     if abs(out[-1][0] - out[0][0]) > 1e-9:
         raise ValueError("a ring goes round a pole across the antimeridian; split it at 180° first")
     return out
+
+
+def translate(catch: type[BaseException] | tuple, convert: Callable[[Any, BaseException], Exception]):
+    """Method decorator: an exception of type ``catch`` raised by the method (or while its
+    generator runs) is raised again as ``convert(self, exc)`` (a ``geomap.errors`` error)."""
+    def decorate(method):
+        if inspect.isgeneratorfunction(method):
+            @functools.wraps(method)
+            def rows(self, *args, **kwargs):
+                try:
+                    yield from method(self, *args, **kwargs)
+                except catch as e:
+                    raise convert(self, e) from e
+            return rows
+
+        @functools.wraps(method)
+        def guarded(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except catch as e:
+                raise convert(self, e) from e
+        return guarded
+    return decorate

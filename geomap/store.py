@@ -10,7 +10,6 @@ newer geomap is refused rather than guessed at.
 """
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 import sqlite3
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple
 
 from geomap.errors import StoreError
+from geomap.guards import translate
 from geomap.geocode import MISSING
 from geomap.model import Article, Mention, Passage, Place
 
@@ -405,24 +405,9 @@ def _way_out(path: Path, error: BaseException) -> str:
     return ""
 
 
-def _store_errors(method):
-    """SQLite errors of a store read (outside ``_transaction``) become ``StoreError`` too."""
-    if inspect.isgeneratorfunction(method):
-        @functools.wraps(method)
-        def rows(self, *args, **kwargs):
-            try:
-                yield from method(self, *args, **kwargs)
-            except sqlite3.Error as e:
-                raise StoreError(f"{self.path}: {e}{_way_out(self.path, e)}") from e
-        return rows
-
-    @functools.wraps(method)
-    def guarded(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as e:
-            raise StoreError(f"{self.path}: {e}{_way_out(self.path, e)}") from e
-    return guarded
+# SQLite errors of a store read (outside ``_transaction``) become ``StoreError`` too.
+_store_errors = translate(sqlite3.Error,
+                          lambda self, e: StoreError(f"{self.path}: {e}{_way_out(self.path, e)}"))
 
 
 for _name, _method in list(vars(Store).items()):

