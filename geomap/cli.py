@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from itertools import chain
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence, TextIO
 
 from geomap import __version__
@@ -33,6 +33,7 @@ exit codes:
 """
 
 FORMATS = ("jsonl", "geojson", "table")
+RECORDS_PER_WRITE = 10_000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -189,12 +190,15 @@ def cmd_parse(args: argparse.Namespace) -> int:
     read = 0
 
     def records():
-        """One list of records per article (written at once: stdout may be unbuffered)."""
+        """Lists of records, one per article up to ``RECORDS_PER_WRITE`` (written at once: stdout
+        may be unbuffered; a huge article's records are never all held as dicts together)."""
         nonlocal read
         for article, mentions, regions_list in results:
             read += 1
-            yield [mention_record(article, mention, regions, explain=args.explain)
-                   for mention, regions in zip(mentions, regions_list)]
+            pairs = zip(mentions, regions_list)
+            while batch := [mention_record(article, mention, regions, explain=args.explain)
+                            for mention, regions in islice(pairs, RECORDS_PER_WRITE)]:
+                yield batch
 
     WRITERS[args.format](records(), sys.stdout)
     if errors:

@@ -459,3 +459,22 @@ def test_region_membership_asks_each_distinct_point_once(tmp_path, monkeypatch):
     found = index.regions_for_many([0.5] * 5000 + [5.0] * 5000, [0.5] * 5000 + [5.0] * 5000)
     assert found == [("a",)] * 5000 + [()] * 5000
     assert sizes == [2]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "geojson", "table"])
+def test_a_huge_articles_records_are_written_in_batches_with_the_same_output(mapped_project, capsys,
+                                                                              monkeypatch, fmt):
+    from geomap import cli
+
+    argv = ["--root", mapped_project, "parse", mapped_project / "articles", "--format", fmt]
+    code, whole, _ = run(capsys, *argv)
+    assert code == 0
+    monkeypatch.setattr(cli, "RECORDS_PER_WRITE", 2)
+    writes = []
+    real = cli.write_jsonl
+    monkeypatch.setitem(cli.WRITERS, "jsonl", lambda batches, out: real(
+        (writes.append(len(b)) or b for b in batches), out))
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and out == whole and out.strip()
+    if fmt == "jsonl":
+        assert writes and max(writes) == 2
