@@ -243,22 +243,29 @@ def test_corrupt_store_names_the_path_and_the_way_out(mapped_project, capsys):
     one_line_error(err, "geomap.sqlite", "move it aside", "geomap refresh")
 
 
-def test_store_damaged_after_opening_is_a_store_error(mapped_project, capsys):
+@pytest.mark.parametrize("error, way_out", [
+    (sqlite3.DatabaseError("database disk image is malformed"), "move it aside"),
+    (sqlite3.OperationalError("database or disk is full"), "free space"),
+    (sqlite3.OperationalError("attempt to write a readonly database"), "writable"),
+])
+def test_store_faults_after_opening_are_store_errors_with_the_way_out(tmp_path, error, way_out):
     from geomap.store import Store
 
-    assert run(capsys, "--root", mapped_project, "refresh")[0] == 0
-    path = mapped_project / "output" / "geomap.sqlite"
-    with Store(path) as store:
-        class Broken:                              # what sqlite3 raises on a damaged page
-            def execute(self, *a):
-                raise sqlite3.DatabaseError("database disk image is malformed")
+    with Store(tmp_path / "geomap.sqlite") as store:
+        real = store._db
 
-            close = lambda self: None             # noqa: E731
+        class Broken:                              # what sqlite3 raises on a damaged page, a full disk...
+            def execute(self, *a):
+                raise error
+
+            close = real.close
         store._db = Broken()
-        with pytest.raises(StoreError, match="geomap.sqlite: .*malformed.*move it aside"):
+        with pytest.raises(StoreError, match=f"geomap.sqlite: .*{way_out}"):
             store.article_hashes()
-        with pytest.raises(StoreError, match="malformed"):
+        with pytest.raises(StoreError, match=way_out):
             list(store.article_texts())
+        with pytest.raises(StoreError, match=way_out):
+            store.meta_set("k", "v")               # through the transaction
 
 
 @pytest.mark.parametrize("code, words", [
