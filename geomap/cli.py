@@ -10,11 +10,11 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from itertools import chain
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence, TextIO
 
 from geomap import __version__
-from geomap.errors import ArticleError, GeomapError
+from geomap.errors import ArticleError, FileSystemError, GeomapError
 
 if TYPE_CHECKING:
     from geomap.config import Config
@@ -29,9 +29,11 @@ exit codes:
   5  online geocoder error
   6  store error
   7  another refresh is running (locked)
+  8  file system fault (disk full, read-only or unwritable folder; the message names the path)
 """
 
 FORMATS = ("jsonl", "geojson", "table")
+RECORDS_PER_WRITE = 10_000
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -49,6 +51,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:         # `geomap parse ... | head`: the reader left; not an error
         sys.stderr.close()
         return 0
+    except OSError as e:            # a fault of the machine, not of geomap's input: say where
+        error = file_system_error(e)
+        print(f"geomap: error: {error}", file=sys.stderr)
+        return error.exit_code
+
+
+def file_system_error(e: OSError) -> FileSystemError:
+    """The message for an ``OSError`` that reached the command: the path, and what to do."""
+    import errno
+
+    where = e.filename or "a file"
+    reason = e.strerror or str(e)
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "free space on that disk and run the command again (the previous outputs are kept)"
+    elif e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = "make the folder writable, or set map.output / store.path to a writable place"
+    else:
+        hint = "check the path and the disk, then run the command again"
+    return FileSystemError(f"{where}: {reason}; {hint}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -115,8 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     gaz = commands.add_parser("gazetteer", help="build or inspect the offline gazetteer")
     gsub = gaz.add_subparsers(dest="action", metavar="ACTION", required=True)
-    gsub.add_parser("build", help="(re)build the index from the installed packages").set_defaults(
-        run=cmd_gazetteer_build)
+    p = gsub.add_parser("build", help="(re)build the index from the installed packages (a current, "
+                                      "intact index is kept unless --force)")
+    p.add_argument("--force", action="store_true", help="rebuild even a current index (repairs a damaged one)")
+    p.set_defaults(run=cmd_gazetteer_build)
     gsub.add_parser("info", help="show the index's location, version and size").set_defaults(
         run=cmd_gazetteer_info)
     p = gsub.add_parser("import", help="add a GeoNames dump (allCountries.zip, XX.zip, cities500.zip, "
@@ -192,12 +215,15 @@ def cmd_parse(args: argparse.Namespace) -> int:
     read = 0
 
     def records():
-        """One list of records per article (written at once: stdout may be unbuffered)."""
+        """Lists of records, one per article up to ``RECORDS_PER_WRITE`` (written at once: stdout
+        may be unbuffered; a huge article's records are never all held as dicts together)."""
         nonlocal read
         for article, mentions, regions_list in results:
             read += 1
-            yield [mention_record(article, mention, regions, explain=args.explain)
-                   for mention, regions in zip(mentions, regions_list)]
+            pairs = zip(mentions, regions_list)
+            while batch := [mention_record(article, mention, regions, explain=args.explain)
+                            for mention, regions in islice(pairs, RECORDS_PER_WRITE)]:
+                yield batch
 
     WRITERS[args.format](records(), sys.stdout)
     if errors:
@@ -389,7 +415,7 @@ def cmd_gazetteer_build(args: argparse.Namespace) -> int:
     from geomap.gazetteer.build import build_index
 
     path = _gazetteer_path(load(args))
-    seconds = build_index(path, log=lambda msg: print(msg, file=sys.stderr))
+    seconds = build_index(path, log=lambda msg: print(msg, file=sys.stderr), force=args.force)
     print(f"{path}: built in {seconds:.1f}s" if seconds else f"{path}: already up to date")
     return 0
 

@@ -24,6 +24,7 @@ from typing import Any, Iterable, Literal, Mapping
 import yaml
 
 from geomap.errors import ConfigError
+from geomap.guards import surrogate_paths, yaml_expanded_size
 
 __all__ = ["Config", "GazetteerConfig", "GeocoderConfig", "MapConfig", "ParseConfig", "Pin", "RegionsConfig",
            "SourceConfig", "default_config", "load_config"]
@@ -31,6 +32,7 @@ __all__ = ["Config", "GazetteerConfig", "GeocoderConfig", "MapConfig", "ParseCon
 ASSET_MODES = ("cdn", "local", "inline")
 DEFAULT_STORE = Path(".geomap") / "geomap.sqlite"
 LEGACY_STORE = Path("output") / "geomap.sqlite"    # the default before 0.x: moved on first run
+MAX_PASSAGES = 100                              # quoted per pop-up: more only bloats map.html
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,11 @@ class YamlDoc:
         loader = yaml.SafeLoader(text)
         try:
             node = loader.get_single_node()
+            if node is not None:
+                try:
+                    yaml_expanded_size(node)       # before anything is built from the aliases
+                except ValueError as e:
+                    raise ConfigError(f"invalid YAML: {e}", file=display) from e
             data = loader.construct_document(node) if node is not None else None
         except yaml.MarkedYAMLError as e:
             mark = e.problem_mark or e.context_mark
@@ -193,7 +200,11 @@ class YamlDoc:
         lines: dict[Key, int] = {(): 1}
         if node is not None:
             _record_lines(node, (), lines, display, set())
-        return cls(display, data, lines)
+        doc = cls(display, data, lines)
+        for key in surrogate_paths(data):
+            raise doc.error(key, "holds a lone surrogate (an escape such as \\ud800 that is not a "
+                                 "character); write the character itself")
+        return doc
 
     def line(self, key: Key) -> int | None:
         """The line of ``key``, or of its nearest parent that has one."""
@@ -366,11 +377,22 @@ class _Builder:
                 path = Path(url)
             else:
                 path = self.path(item["path"], key + ("path",))
-            glob = self.doc.check(key + ("glob",), item.get("glob", "**/*"), "str")
+            glob = self.glob(key + ("glob",), item.get("glob", "**/*"))
             timeout = self.doc.check(key + ("timeout",), item.get("timeout", SourceConfig.timeout),
                                      "number", minimum=0.001)
             out.append(SourceConfig(path=path, glob=glob, kind=kind, timeout=timeout, url=url))
         return tuple(out)
+
+    def glob(self, key: Key, value: Any) -> str:
+        """A pattern inside the source folder: not empty, not absolute, no ``..``."""
+        glob = self.doc.check(key, value, "str")
+        if not glob.strip():
+            raise self.doc.error(key, "must not be empty (use **/* for every file)")
+        parts = glob.replace("\\", "/").split("/")
+        if glob.startswith(("/", "~")) or Path(glob).is_absolute() or ".." in parts:
+            raise self.doc.error(key, f"must be a pattern inside the source folder (got {glob!r}); "
+                                      "point the source's path at the folder instead")
+        return glob
 
     def gazetteer(self, value: Any) -> GazetteerConfig:
         section = self.doc.mapping(("gazetteer",), value, KEYS["gazetteer"])
@@ -462,7 +484,7 @@ class _Builder:
             assets=self.get(key, section, d, "assets", "str", choices=ASSET_MODES),
             tiles=tiles,
             attribution=attribution,
-            max_passages=self.get(key, section, d, "max_passages", "int", minimum=1),
+            max_passages=self.get(key, section, d, "max_passages", "int", minimum=1, maximum=MAX_PASSAGES),
             cluster=self.get(key, section, d, "cluster", "bool"),
             allow_other_files=self.get(key, section, d, "allow_other_files", "bool"),
         )

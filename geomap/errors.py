@@ -68,3 +68,10 @@ class LockedError(StoreError):
     """Another refresh holds the store's lock."""
 
     exit_code = 7
+
+
+class FileSystemError(GeomapError, OSError):
+    """A file could not be written or read for a reason outside geomap: the disk is full, the
+    folder is read-only or not ours. The message names the path and what to do."""
+
+    exit_code = 8

@@ -45,6 +45,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from geomap.config import Key, YamlDoc, dotted
 from geomap.errors import ConfigError, RegionError
+from geomap.guards import MAX_PRJ_BYTES, check_finite, has_surrogate, open_zip, read_member, split_antimeridian
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
@@ -531,12 +532,15 @@ def _union(geometries: Sequence[Any]):
 
 def _read_geojson(path: Path, name_property: str, where: str) -> list[_Feature]:
     """Features of a GeoJSON file. A legacy ``crs`` member must name WGS84 (CRS84 or EPSG:4326)."""
+    import shapely
     from shapely.geometry import shape
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        data = json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=_no_constant)
+    except (OSError, UnicodeDecodeError, ValueError) as e:   # JSONDecodeError is a ValueError
         raise RegionError(f"{where}: {path}: not readable GeoJSON: {e}") from e
+    except RecursionError as e:
+        raise RegionError(f"{where}: {path}: not readable GeoJSON: arrays nested too deeply") from e
     if not isinstance(data, dict) or "type" not in data:
         raise RegionError(f"{where}: {path}: not a GeoJSON object (no 'type')")
     _check_crs(data.get("crs"), f"{where}: {path}")
@@ -554,14 +558,16 @@ def _read_geojson(path: Path, name_property: str, where: str) -> list[_Feature]:
         if not isinstance(item, dict) or item.get("type") != "Feature":
             raise RegionError(f"{where}: {path}: item {i} is not a Feature")
         props = item.get("properties") or {}
-        name = _feature_name(props.get(name_property), item.get("id"), i)
+        name = _feature_name(props.get(name_property), item.get("id"), i, f"{where}: {path}")
         _check_crs(item.get("crs"), f"{where}: {path}: feature {name!r}")
         if not item.get("geometry"):
             raise RegionError(f"{where}: {path}: feature {name!r} has no geometry")
         try:
             geometry = shape(item["geometry"])
-        except (ValueError, TypeError, KeyError, AttributeError) as e:
-            raise RegionError(f"{where}: {path}: feature {name!r}: invalid geometry: {e}") from e
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError,
+                shapely.errors.ShapelyError) as e:
+            reason = "nested too deeply" if isinstance(e, RecursionError) else e
+            raise RegionError(f"{where}: {path}: feature {name!r}: invalid geometry: {reason}") from e
         features.append(_Feature(name, name, _check_lonlat(geometry, f"{where}: {path}: feature {name!r}")))
     return features
 
@@ -571,7 +577,11 @@ def _read_shapefile(path: Path, name_property: str, where: str) -> list[_Feature
     import shapefile
     from shapely.geometry import shape
 
-    _check_prj(_prj_text(path), f"{where}: {path}")
+    try:
+        prj = _prj_text(path)
+    except (OSError, ValueError) as e:        # not a zip, a zip bomb, a huge .prj
+        raise RegionError(f"{where}: {path}: {e}") from e
+    _check_prj(prj, f"{where}: {path}")
     try:
         with shapefile.Reader(str(path), encoding="utf-8", encodingErrors="replace") as reader:
             fields = [f[0] for f in reader.fields[1:]]
@@ -579,7 +589,7 @@ def _read_shapefile(path: Path, name_property: str, where: str) -> list[_Feature
                 raise RegionError(f"{where}: {path}: no field {name_property!r} (fields: {', '.join(fields)})")
             features = []
             for i, item in enumerate(reader.iterShapeRecords()):
-                name = _feature_name(item.record.as_dict().get(name_property), None, i)
+                name = _feature_name(item.record.as_dict().get(name_property), None, i, f"{where}: {path}")
                 geo = item.shape.__geo_interface__
                 if not geo.get("coordinates"):
                     raise RegionError(f"{where}: {path}: feature {name!r} has no geometry")
@@ -593,9 +603,9 @@ def _read_shapefile(path: Path, name_property: str, where: str) -> list[_Feature
 def _prj_text(path: Path) -> str | None:
     """The ``.prj`` beside a ``.shp``, or inside a ``.zip``; None when there is none."""
     if path.suffix.lower() == ".zip":
-        with zipfile.ZipFile(path) as z:
+        with open_zip(path) as z:
             names = [n for n in z.namelist() if n.lower().endswith(".prj")]
-            return z.read(names[0]).decode("utf-8", "replace") if names else None
+            return read_member(z, names[0], MAX_PRJ_BYTES).decode("utf-8", "replace") if names else None
     prj = path.with_suffix(".prj")
     return prj.read_text(encoding="utf-8", errors="replace") if prj.is_file() else None
 
@@ -620,17 +630,31 @@ def _check_crs(crs: Any, where: str) -> None:
                           "EPSG:4326 first (e.g. ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson)")
 
 
-def _feature_name(value: Any, fid: Any, index: int) -> str:
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a number GeoJSON allows")
+
+
+def _feature_name(value: Any, fid: Any, index: int, where: str = "") -> str:
     for candidate in (value, fid):
         if candidate is not None and str(candidate).strip():
-            return str(candidate).strip()
+            name = str(candidate).strip()
+            if has_surrogate(name):
+                raise RegionError(f"{where}: feature #{index + 1}: its name {ascii(name)} holds a lone surrogate "
+                                  "(an escape such as \\ud800 that is not a character)")
+            return name
     return f"#{index + 1}"
 
 
 def _check_lonlat(geometry, where: str):
-    """Refuse coordinates outside degree ranges: swapped (lat, lon) pairs or projected metres."""
+    """Refuse coordinates outside degree ranges (swapped (lat, lon) pairs or projected metres) and
+    NaN/infinite ones; cut polygons that cross the antimeridian at ±180° (``guards``)."""
     if geometry.is_empty:
         return geometry
+    try:
+        check_finite(geometry)
+    except ValueError as e:
+        raise RegionError(f"{where}: {e}") from e
+    geometry = _antimeridian(geometry, where)
     west, south, east, north = geometry.bounds
     eps = 1e-9
     if -180 - eps <= west and east <= 180 + eps and -90 - eps <= south and north <= 90 + eps:
@@ -640,6 +664,13 @@ def _check_lonlat(geometry, where: str):
                           "(lon, lat), x first; swap them")
     raise RegionError(f"{where}: coordinates outside longitude/latitude degrees (projected data?); "
                       "reproject to EPSG:4326 (WGS84) first")
+
+
+def _antimeridian(geometry, where: str):
+    try:
+        return split_antimeridian(geometry)
+    except ValueError as e:
+        raise RegionError(f"{where}: {e}") from e
 
 
 def _region_geometry(geometry, where: str, warn: Callable[[str], None]):
@@ -856,7 +887,11 @@ class RegionIndex:
             return out
         finite = np.isfinite(lats) & np.isfinite(lons)
         keys = list(zip(lats.tolist(), lons.tolist()))
-        todo = [i for i in np.flatnonzero(finite).tolist() if keys[i] not in self._memo]
+        first: dict[tuple[float, float], int] = {}   # each distinct point once: a name repeated
+        for i in np.flatnonzero(finite).tolist():       # a million times is one query, not a million
+            if keys[i] not in self._memo:
+                first.setdefault(keys[i], i)
+        todo = list(first.values())
         if todo:
             found = self._compute(lats[todo], lons[todo])
             if len(self._memo) > 1_000_000:    # a bound, not a policy: big batches need no memory

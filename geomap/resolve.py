@@ -38,6 +38,7 @@ The chosen candidate's share of the softmax over all candidates is the mention's
 """
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter, defaultdict
@@ -124,8 +125,12 @@ class Resolver:
         namesakes = _namesakes(groups)
         _colocate(groups, namesakes)
         focus_c, focus_a = _focus(groups)
+        shares: dict[int, tuple] = {}          # groups of one name share one namesakes list
         for g, related in zip(groups, namesakes):
-            _add_focus(g, focus_c, focus_a, [groups[j] for j in related])
+            share = shares.get(id(related))
+            if share is None:
+                share = shares[id(related)] = _focus_share(focus_c, focus_a, [groups[j] for j in related])
+            _add_focus(g, *share)
             _water_over_strays(g)
             _choose(g)
         _add_nearness(groups)
@@ -133,17 +138,21 @@ class Resolver:
             _choose(g)
         out = []
         by_span = {}
-        for g in groups:
+        verdicts = {}                          # per group, computed once: linear in the mentions
+        for gi, g in enumerate(groups):
+            verdicts[gi] = (_unsupported_hamlet(g) or _stray_town(g),
+                            _confidence(g) if g.choice is not None else None)
             for s in g.spans:
-                by_span[id(s)] = g
+                by_span[id(s)] = gi
         for s in spans:
-            g = by_span[id(s)]
-            if s.key not in self.pinned and (_unsupported_hamlet(g) or _stray_town(g)):
+            gi = by_span[id(s)]
+            g, (dropped, confidence) = groups[gi], verdicts[gi]
+            if s.key not in self.pinned and dropped:
                 continue
             if g.choice is None:
                 out.append((s, None, 0.0, ["no gazetteer candidate"] + list(s.reasons), None))
                 continue
-            score, runner = _confidence(g)
+            score, runner = confidence
             runner_up = g.candidates[runner] if runner is not None else _excluded_best(g, s)
             out.append((s, g.candidates[g.choice], score, _explain(g, runner, s) if explain else [],
                         runner_up))
@@ -358,18 +367,29 @@ def _colocate(groups: list[_Group], namesakes: list[list[int]]) -> None:
         return
     near_deg = NEAR_KM / 111.0
     blocks: dict[tuple[int, int], list] = {}   # a cell's 3x3 neighbourhood, gathered once
+    shelves: dict[tuple[int, int], dict] = {}  # the same, by name, for huge blocks only
+    related_sets: dict[int, set] = {}          # groups of one name share one namesakes list
+    keys = [g.spans[0].key for g in groups]
     for gi, g in enumerate(groups):
         if not points[gi]:
             continue
-        related = set(namesakes[gi])
+        related = related_sets.get(id(namesakes[gi]))
+        if related is None:
+            related = related_sets[id(namesakes[gi])] = set(namesakes[gi])
         for k, lat0, lon0, _ in points[gi]:
             cell = int(lat0 // 1), int(lon0 // 1)
             block = blocks.get(cell)
             if block is None:
                 block = blocks[cell] = [entry for dlat in (-1, 0, 1) for dlon in (-1, 0, 1)
                                         for entry in cells.get((cell[0] + dlat, cell[1] + dlon), ())]
-            best: dict[int, tuple[float, str]] = {}
-            for gj, weight, lat, lon, name in block:
+            if len(block) > HUGE_BLOCK:
+                shelf = shelves.get(cell)
+                if shelf is None:
+                    shelf = shelves[cell] = _shelve(block, keys)
+                best = _neighbours_bounded(shelf, keys[gi], lat0, lon0)
+            else:
+                best = {}
+            for gj, weight, lat, lon, name in (block if len(block) <= HUGE_BLOCK else ()):
                 if gj in related or abs(lat - lat0) > near_deg:
                     continue
                 d = _km(lat0, lon0, lat, lon)
@@ -384,6 +404,46 @@ def _colocate(groups: list[_Group], namesakes: list[list[int]]) -> None:
                 g.scores[k] += bonus
                 if bonus >= 0.3:
                     g.support.add(k)
+
+
+HUGE_BLOCK = 512        # neighbour entries around one place: beyond, _neighbours_bounded
+
+
+def _shelve(block: list, keys: list[str]) -> dict:
+    """A huge block by name, then by distinct point: ``{key: {(lat, lon, weight, name): [gj]}}``."""
+    shelf: dict[str, dict] = defaultdict(lambda: defaultdict(list))
+    for gj, weight, lat, lon, name in block:
+        shelf[keys[gj]][lat, lon, weight, name].append(gj)
+    return shelf
+
+
+def _neighbours_bounded(shelf: dict, own: str, lat0: float, lon0: float) -> dict:
+    """``_colocate``'s neighbours of one point in a huge block (a name written thousands of times,
+    each occurrence a group of its own: ``Paris, Texas`` again and again): the names related to
+    the point's own are skipped whole, each distinct point is measured once, and the walk stops
+    once the bonus is certain to be capped (its sum at 1.5 from at least 64 groups). The bonus is
+    then what the full walk gives; the names listed by --explain may differ."""
+    best: dict[int, tuple[float, str]] = {}
+    total = 0.0
+    near_deg = NEAR_KM / 111.0
+    for key, spots in shelf.items():
+        if key.startswith(own) or own.startswith(key):   # its namesakes: no vote
+            continue
+        for (lat, lon, weight, name), members in spots.items():
+            if abs(lat - lat0) > near_deg:
+                continue
+            d = _km(lat0, lon0, lat, lon)
+            if d >= NEAR_KM:
+                continue
+            value = weight * math.exp(-d / NEAR_KM)
+            for gj in members:
+                known = best.get(gj)
+                if known is None or value > known[0]:
+                    total += value - (known[0] if known else 0.0)
+                    best[gj] = (value, name)
+                if total >= 1.5 and len(best) >= 64:
+                    return best
+    return best
 
 
 def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
@@ -414,9 +474,9 @@ def _focus(groups: list[_Group]) -> tuple[Counter, Counter]:
     return countries, admin1
 
 
-def _add_focus(g: _Group, countries: Counter, admin1: Counter, namesakes: list[_Group]) -> None:
-    """Pull candidates towards the article's countries and areas, as voted by the *other* names
-    (a name and its ``namesakes``, "Dublin" and "Dublin City", do not vote for each other)."""
+def _focus_share(countries: Counter, admin1: Counter, namesakes: list[_Group]) -> tuple:
+    """The votes of the names other than ``namesakes`` ("Dublin" and "Dublin City" do not vote for
+    each other), with their totals: the same for every group of one name, so computed once."""
     own = [h.vote for h in namesakes if h.vote]
     if own:                                    # (plain copies: every own vote is counted there)
         countries, admin1 = dict(countries), dict(admin1)
@@ -424,8 +484,12 @@ def _add_focus(g: _Group, countries: Counter, admin1: Counter, namesakes: list[_
             countries[country] -= weight
             if area:
                 admin1[area] -= weight
-    tot_c = sum(countries.values())
-    tot_a = sum(admin1.values())
+    return countries, admin1, sum(countries.values()), sum(admin1.values())
+
+
+def _add_focus(g: _Group, countries: Counter, admin1: Counter, tot_c: float, tot_a: float) -> None:
+    """Pull candidates towards the article's countries and areas, as voted by the other names
+    (``_focus_share``)."""
     g.context = tot_c > 1e-9
     if not g.context:
         return
@@ -448,8 +512,19 @@ def _namesakes(groups: list[_Group]) -> list[list[int]]:
     """Per group, the indexes (in order) of itself and the groups whose name starts its name or
     is started by it ("Dublin", "Dublin City")."""
     keys = [g.spans[0].key for g in groups]
-    return [[j for j, kb in enumerate(keys) if j == i or ka.startswith(kb) or kb.startswith(ka)]
-            for i, ka in enumerate(keys)]
+    by_key: dict[str, list[int]] = defaultdict(list)
+    for j, k in enumerate(keys):
+        by_key[k].append(j)
+    ordered = sorted(by_key)
+    family: dict[str, list[int]] = {}          # per distinct name: a dictionary walk, not a scan
+    for ka in by_key:
+        related = [j for n in range(len(ka) + 1) for j in by_key.get(ka[:n], ())]   # its prefixes
+        for kb in ordered[bisect.bisect_right(ordered, ka):]:                       # it starts them
+            if not kb.startswith(ka):
+                break
+            related += by_key[kb]
+        family[ka] = sorted(related)
+    return [family[ka] for ka in keys]
 
 
 def _choose(g: _Group) -> None:
@@ -516,11 +591,12 @@ def _place_streets(resolved: list) -> list:
     news names its streets without their town. The score says it is a guess."""
     towns = [(s.start, c) for s, c, *_ in resolved
              if c is not None and not s.street and (c.feature.startswith("PPL") or c.feature == "ADM2")]
+    starts = [start for start, _ in towns]     # in span order, so sorted: bisect, not a scan
     out = []
     for s, c, score, why, runner in resolved:
         if s.street and towns:
-            before = [t for t in towns if t[0] < s.start]
-            town = before[-1][1] if before else towns[0][1]
+            k = bisect.bisect_left(starts, s.start)
+            town = towns[k - 1][1] if k else towns[0][1]
             c, score, why = town, STREET_SCORE, [f"a street: placed at {town.place.name}, the town named nearest to it"]
         out.append((s, c, score, why, runner))
     return out

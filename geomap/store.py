@@ -10,6 +10,7 @@ newer geomap is refused rather than guessed at.
 """
 from __future__ import annotations
 
+import inspect
 import json
 import sqlite3
 from collections import defaultdict
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple
 
 from geomap.errors import StoreError
+from geomap.guards import translate
 from geomap.geocode import MISSING
 from geomap.model import Article, Mention, Passage, Place
 
@@ -118,7 +120,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None)
         except (OSError, sqlite3.Error) as e:
-            raise StoreError(f"{self.path}: cannot open the store: {e}") from e
+            raise StoreError(f"{self.path}: cannot open the store: {e}{_way_out(self.path, e)}") from e
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -126,7 +128,7 @@ class Store:
             self._migrate()
         except sqlite3.DatabaseError as e:
             self._db.close()
-            raise StoreError(f"{self.path}: not a usable geomap store ({e})") from e
+            raise StoreError(f"{self.path}: not a usable geomap store ({e}){_way_out(self.path, e)}") from e
 
     def __enter__(self) -> Store:
         return self
@@ -172,7 +174,7 @@ class Store:
                 raise
             self._db.execute("COMMIT")
         except sqlite3.Error as e:
-            raise StoreError(f"{self.path}: {e}") from e
+            raise StoreError(f"{self.path}: {e}{_way_out(self.path, e)}") from e
 
     # --- articles ---------------------------------------------------------------------------
 
@@ -406,3 +408,26 @@ def _passage_index(article: Article, offset: int) -> int | None:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _way_out(path: Path, error: BaseException) -> str:
+    """What the user can do about a store error, by its kind ("" when nothing specific)."""
+    text = str(error).lower()
+    if "full" in text or getattr(error, "errno", None) == 28:
+        return f"; free space on the disk holding {path.parent} and run the command again"
+    if "readonly" in text or "read-only" in text or "permission" in text or "unable to open" in text:
+        return f"; make {path.parent} writable or set store.path to a writable place"
+    if "malformed" in text or "not a database" in text or "corrupt" in text:
+        return ("; the store is damaged: move it aside and run `geomap refresh` to rebuild it from "
+                "the articles (feed entries no longer in their feeds are not recovered)")
+    return ""
+
+
+# SQLite errors of a store read (outside ``_transaction``) become ``StoreError`` too.
+_store_errors = translate(sqlite3.Error,
+                          lambda self, e: StoreError(f"{self.path}: {e}{_way_out(self.path, e)}"))
+
+
+for _name, _method in list(vars(Store).items()):
+    if not _name.startswith("_") and inspect.isfunction(_method) and _name != "close":
+        setattr(Store, _name, _store_errors(_method))

