@@ -43,6 +43,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from geomap import traps
+
 if TYPE_CHECKING:  # the gazetteer is only needed for type hints here
     from geomap.config import ParseConfig
     from geomap.gazetteer import Candidate, Gazetteer
@@ -189,6 +191,7 @@ class Span:
     demonym: bool = False           # "Ukrainian": a demonym, mapped to its country
     reasons: list = field(default_factory=list)      # why it was kept (for --explain)
     street: bool = False            # "Main Street", "Highway 19": placed where the article's town is
+    generic: str = ""               # "water" ("Dnipro river") or "landmark" ("Kakhovka dam"): see traps.py
 
 
 def tokenize(text: str) -> list[Token]:
@@ -468,6 +471,15 @@ class Extractor:
             end += 1                           # "Ga." "Calif."
         reasons: list[str] = []
         admin_hint = ""
+        generic, generic_end = ("", end) if demonym else traps.generic_after(text, end)
+        if generic:
+            full = text[start:generic_end]
+            own = self._lookup({self._key(full)}).get(self._key(full))
+            if own:                            # the feature itself: "Dnipro river", "Kakhovka dam"
+                return Span(start, generic_end, full, self._key(full), own,
+                            reasons=[f"'{full[end - start + 1:]}' names the feature"])
+            return Span(start, generic_end, full, m.key, cands, generic=generic,
+                        reasons=[f"'{full[end - start + 1:]}' names a {generic} feature of that name"])
         follow = _word_after(text, end)
         if follow and not demonym and (m.j == len(run) or run[m.j].start == end + 1) \
                 and not any(c.feature in _COUNTRY_LEVEL for c in cands):
@@ -543,7 +555,9 @@ class Extractor:
                 and not (m.j in matched and _contains(matched[m.j].candidates, cands)):
             _mark_person(run, m.i, persons, person_from, self.normalize)
             return False                       # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
-        return not _named_after(text, run[m.j - 1].end)   # "West Nile virus", "Lassa fever", "US$5"
+        if _named_after(text, run[m.j - 1].end):
+            return False                       # "West Nile virus", "Lassa fever", "US$5"
+        return not traps.not_a_place(text, first.start, run[m.j - 1].end, single and word in self.first_names)
 
     def _word_is_place(self, text: str, run: list[Token], m: _Match, cands: list, major: bool,
                        lowercase_words: _LowercaseWords) -> bool:
@@ -730,9 +744,9 @@ def _company_or_vehicle(text: str, tok: Token, run: list[Token], j: int) -> bool
     or before a possessive and another name ("Hope's Wings")."""
     if text[tok.end:tok.end + 3] == " & " or text[max(0, tok.start - 3):tok.start] == " & ":
         return True
-    if _YEAR_BEFORE.search(text, max(0, tok.start - 5), tok.start):
-        return True
-    return j < len(run) and run[j].joint == "possessive"
+    if _YEAR_BEFORE.search(text, max(0, tok.start - 5), tok.start) and not _dateline(text, tok):
+        return True                            # (not "2009 NEWARK --": a dated dateline)
+    return j < len(run) and run[j].joint == "possessive" and not traps.facility_after_possessive(text, tok.end)
 
 
 def _physical(cands: list) -> bool:
@@ -830,4 +844,5 @@ _DATELINE_REST = re.compile(r"[A-Z .]*(?:,|\s+(?:--|—|–|\(AP\)|\(Reuters\)))
 
 def _dateline(text: str, tok: Token) -> bool:
     """``PARIS, Texas —`` / ``KYIV, Ukraine (AP) —`` / ``OMAHA --``: an upper-case place opening a paragraph."""
-    return tok.upper and tok.sentence_start and _DATELINE_REST.match(text, tok.end, tok.end + 40) is not None
+    return tok.upper and (tok.sentence_start or traps.year_dateline(text, tok.start)) \
+        and _DATELINE_REST.match(text, tok.end, tok.end + 40) is not None

@@ -1,0 +1,101 @@
+"""Article-level checks run after the resolver's scoring (:mod:`geomap.resolve`): size and coherence.
+
+- **coherence**: among namesakes, a candidate within ``NEAR_ANCHOR_KM`` of a place the article names
+  with confidence (another name whose country is not in doubt) gains, when the current choice is far
+  from every such place (``Gaza`` with Israel and Tel Aviv, not Mozambique's province).
+- **size**: a country, a capital or a city many times larger than the chosen namesake wins back
+  when the namesake won only on weak evidence: the kind and population priors and the article's
+  inferred country or state (for a country: nearness to the article's other places too). ``China``
+  in an article about the US stays China, ``Zaporizhzhia`` the city, not a village of 656 people.
+
+Both add a named evidence term, so ``--explain`` shows the rule that decided.
+"""
+from __future__ import annotations
+
+import math
+
+NEAR_ANCHOR_KM = 300.0
+FAR_KM = 1500.0
+COHERENCE_BONUS = 2.0
+SIZE_RATIO = 20                # "many times larger"
+COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
+# Evidence terms that are weak against a much larger namesake (their label templates).
+_WEAK = frozenset({"kind {}", "population", "{} name", "article is about {} ({:.0%})"})
+_WEAK_VS_COUNTRY = _WEAK | {"{:.0f} km from {}", "near a possible {}"}
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6371.0 * math.hypot(x, math.radians(lat2 - lat1))
+
+
+def _template(name) -> str:
+    return name if isinstance(name, str) else name[0]
+
+
+def coherence(groups: list, namesakes: list[list[int]]) -> None:
+    """Reward the namesake near the article's confidently placed places when the best-scored one is
+    far from all of them."""
+    anchors = []
+    for gi, g in enumerate(groups):
+        if g.candidates and g.vote is not None:
+            c = g.candidates[max(range(len(g.candidates)), key=g.scores.__getitem__)] \
+                if g.fixed is None else g.candidates[g.fixed]
+            anchors.append((gi, c.place.lat, c.place.lon, c.place.name))
+    if not anchors:
+        return
+    for gi, g in enumerate(groups):
+        if len(g.candidates) < 2 or g.fixed is not None or g.qualified:
+            continue
+        mine = [a for a in anchors if a[0] not in namesakes[gi]]
+        if not mine:
+            continue
+        best = max(range(len(g.candidates)), key=g.scores.__getitem__)
+
+        def nearest(c):
+            return min((_km(c.place.lat, c.place.lon, lat, lon), name) for _, lat, lon, name in mine)
+
+        if nearest(g.candidates[best])[0] < FAR_KM:
+            continue
+        for k, c in enumerate(g.candidates):
+            d, name = nearest(c)
+            if d < NEAR_ANCHOR_KM:
+                g.reasons[k].append((("coherence: {:.0f} km from {}, placed with confidence", d, name),
+                                     COHERENCE_BONUS))
+                g.scores[k] += COHERENCE_BONUS
+                g.support.add(k)
+
+
+def _dominates(big, small) -> bool:
+    if big.feature in COUNTRY_FEATURES:
+        return small.feature not in COUNTRY_FEATURES and small.feature != "ADM1" \
+            and small.place.kind not in ("water", "region", "continent") and small.population < 100_000
+    if not big.feature.startswith("PPL") or not small.feature.startswith(("PPL", "ADM2", "ADM3")):
+        return False
+    return (big.feature == "PPLC" or big.population >= 100_000) \
+        and big.population >= SIZE_RATIO * max(small.population, 1) and small.population < 100_000
+
+
+def size_guard(g) -> None:
+    """Give the choice back to a much larger namesake that lost only on weak evidence."""
+    if g.choice is None or g.fixed is not None or g.qualified:
+        return
+    chosen = g.candidates[g.choice]
+    rivals = [k for k, c in enumerate(g.candidates) if k != g.choice and _dominates(c, chosen)]
+    if not rivals:
+        return
+    k = max(rivals, key=g.scores.__getitem__)
+    big = g.candidates[k]
+    weak = _WEAK_VS_COUNTRY if big.feature in COUNTRY_FEATURES else _WEAK
+
+    def strong(i):
+        return sum(v for name, v in g.reasons[i] if _template(name) not in weak)
+
+    if strong(g.choice) > strong(k) + 0.25:
+        return                                 # the namesake has real evidence of its own
+    delta = g.scores[g.choice] - g.scores[k] + 0.5
+    label = "country" if big.feature in COUNTRY_FEATURES else "capital" if big.feature == "PPLC" else "city"
+    g.reasons[k].append((("size: a {} {}x larger than {}, which won only on weak evidence", label,
+                          big.population // max(chosen.population, 1), chosen.place.name), delta))
+    g.scores[k] += delta
+    g.choice = k
