@@ -2,10 +2,13 @@
 
 - **coherence**: among namesakes, a candidate within ``NEAR_ANCHOR_KM`` of a place the article names
   with confidence (another name whose country is not in doubt) gains, when the current choice is far
-  from every such place (``Gaza`` with Israel and Tel Aviv, not Mozambique's province).
+  from every such place (``Gaza`` with Israel and Tel Aviv, not Mozambique's province). Only a
+  candidate's primary name counts (an alternate spelling is too loose a match for this).
 - **size**: a country, a capital or a city many times larger than the chosen namesake wins back
   when the namesake won only on weak evidence: the kind and population priors and the article's
-  inferred country or state (for a country: nearness to the article's other places too). ``China``
+  inferred country or state, coherence (for a country: nearness to the article's other places
+  too). Only small namesakes (under ``SMALL_NAMESAKE`` people) yield: in local news a namesake town
+  of some size is meant as often as the country (Lebanon, Indiana; Dublin, Ohio). ``China``
   in an article about the US stays China, ``Zaporizhzhia`` the city, not a village of 656 people.
 
 Both add a named evidence term, so ``--explain`` shows the rule that decided.
@@ -18,9 +21,12 @@ NEAR_ANCHOR_KM = 300.0
 FAR_KM = 1500.0
 COHERENCE_BONUS = 2.0
 SIZE_RATIO = 20                # "many times larger"
+SMALL_NAMESAKE = 5_000         # a village or a small town: in local news a larger namesake town is
+                               # meant as often as the country (Lebanon, Indiana; Dublin, Ohio)
 COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
 # Evidence terms that are weak against a much larger namesake (their label templates).
-_WEAK = frozenset({"kind {}", "population", "{} name", "article is about {} ({:.0%})"})
+_COHERENCE = "coherence: {:.0f} km from {}, placed with confidence"
+_WEAK = frozenset({"kind {}", "population", "{} name", "article is about {} ({:.0%})", _COHERENCE})
 _WEAK_VS_COUNTRY = _WEAK | {"{:.0f} km from {}", "near a possible {}"}
 
 
@@ -59,8 +65,8 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
             continue
         for k, c in enumerate(g.candidates):
             d, name = nearest(c)
-            if d < NEAR_ANCHOR_KM:
-                g.reasons[k].append((("coherence: {:.0f} km from {}, placed with confidence", d, name),
+            if d < NEAR_ANCHOR_KM and c.name_kind == "name":
+                g.reasons[k].append(((_COHERENCE, d, name),
                                      COHERENCE_BONUS))
                 g.scores[k] += COHERENCE_BONUS
                 g.support.add(k)
@@ -69,11 +75,11 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
 def _dominates(big, small) -> bool:
     if big.feature in COUNTRY_FEATURES:
         return small.feature not in COUNTRY_FEATURES and small.feature != "ADM1" \
-            and small.place.kind not in ("water", "region", "continent") and small.population < 100_000
+            and small.place.kind not in ("water", "region", "continent") and small.population < SMALL_NAMESAKE
     if not big.feature.startswith("PPL") or not small.feature.startswith(("PPL", "ADM2", "ADM3")):
         return False
     return (big.feature == "PPLC" or big.population >= 100_000) \
-        and big.population >= SIZE_RATIO * max(small.population, 1) and small.population < 100_000
+        and big.population >= SIZE_RATIO * max(small.population, 1) and small.population < SMALL_NAMESAKE
 
 
 def size_guard(g) -> None:
