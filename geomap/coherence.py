@@ -1,13 +1,13 @@
 """Article-level checks run after the resolver's scoring (:mod:`geomap.resolve`): size and coherence.
 
 - **coherence**: among namesakes, a candidate within ``NEAR_ANCHOR_KM`` of a place the article names
-  with confidence (another name whose country is not in doubt) gains, when the current choice is far
-  from every such place (``Gaza`` with Israel and Tel Aviv, not Mozambique's province). Only a
+  with confidence (another name whose country is not in doubt) gains, when a close contender is far
+  (``FAR_KM``) from every such place and in a country none of them is in (``Gaza`` with Israel and Tel Aviv, not Mozambique's province). Only a
   candidate's primary name counts (an alternate spelling is too loose a match for this).
 - **size**: a country, a capital or a city many times larger than the chosen namesake wins back
   when the namesake won only on weak evidence: the kind and population priors and the article's
-  inferred country or state, coherence (for a country: nearness to the article's other places
-  too). Only small namesakes (under ``SMALL_NAMESAKE`` people) yield: in local news a namesake town
+  inferred country or state, coherence (for a country or a capital: nearness to the article's
+  other places too). Only small namesakes (under ``SMALL_NAMESAKE`` people) yield: in local news a namesake town
   of some size is meant as often as the country (Lebanon, Indiana; Dublin, Ohio). ``China``
   in an article about the US stays China, ``Zaporizhzhia`` the city, not a village of 656 people.
 
@@ -20,6 +20,7 @@ import math
 NEAR_ANCHOR_KM = 300.0
 FAR_KM = 1500.0
 COHERENCE_BONUS = 2.0
+CONTENDER_MARGIN = 1.5         # candidates within this score of the best are still in the running
 SIZE_RATIO = 20                # "many times larger"
 SMALL_NAMESAKE = 5_000         # a village or a small town: in local news a larger namesake town is
                                # meant as often as the country (Lebanon, Indiana; Dublin, Ohio)
@@ -47,7 +48,7 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
         if g.candidates and g.vote is not None:
             c = g.candidates[max(range(len(g.candidates)), key=g.scores.__getitem__)] \
                 if g.fixed is None else g.candidates[g.fixed]
-            anchors.append((gi, c.place.lat, c.place.lon, c.place.name))
+            anchors.append((gi, c.place.lat, c.place.lon, c.place.name, c.place.country))
     if not anchors:
         return
     for gi, g in enumerate(groups):
@@ -59,10 +60,13 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
         best = max(range(len(g.candidates)), key=g.scores.__getitem__)
 
         def nearest(c):
-            return min((_km(c.place.lat, c.place.lon, lat, lon), name) for _, lat, lon, name in mine)
+            return min((_km(c.place.lat, c.place.lon, lat, lon), name) for _, lat, lon, name, _ in mine)
 
-        if nearest(g.candidates[best])[0] < FAR_KM:
-            continue
+        top = g.scores[best]
+        countries = {a[4] for a in mine}
+        if all(nearest(c)[0] < FAR_KM or c.place.country in countries
+               for c, v in zip(g.candidates, g.scores) if v >= top - CONTENDER_MARGIN):
+            continue                           # no close contender is far from the article, abroad
         for k, c in enumerate(g.candidates):
             d, name = nearest(c)
             if d < NEAR_ANCHOR_KM and c.name_kind == "name":
@@ -73,9 +77,14 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
 
 
 def _dominates(big, small) -> bool:
+    if big.feature in COUNTRY_FEATURES or big.feature == "PPLC":
+        if big.name_kind not in ("name", "abbr"):
+            return False                       # "St. George" is only an old name of Freetown
     if big.feature in COUNTRY_FEATURES:
         return small.feature not in COUNTRY_FEATURES and small.feature != "ADM1" \
             and small.place.kind not in ("water", "region", "continent") and small.population < SMALL_NAMESAKE
+    if big.feature == "PPLC" and small.feature == "ADM1" and small.place.country != big.place.country:
+        return big.population >= 2 * small.population     # Sofia the capital, not Madagascar's region
     if not big.feature.startswith("PPL") or not small.feature.startswith(("PPL", "ADM2", "ADM3")):
         return False
     return (big.feature == "PPLC" or big.population >= 100_000) \
@@ -92,7 +101,7 @@ def size_guard(g) -> None:
         return
     k = max(rivals, key=g.scores.__getitem__)
     big = g.candidates[k]
-    weak = _WEAK_VS_COUNTRY if big.feature in COUNTRY_FEATURES else _WEAK
+    weak = _WEAK_VS_COUNTRY if big.feature in COUNTRY_FEATURES or big.feature == "PPLC" else _WEAK
 
     def strong(i):
         return sum(v for name, v in g.reasons[i] if _template(name) not in weak)
