@@ -24,8 +24,8 @@ import re
 WATER_WORDS = frozenset("""river lake reservoir sea spit lagoon estuary canal strait bay gulf
 creek stream delta""".split())
 # Generic words of landmarks named after a place ("Kakhovka dam", "Kerch Bridge").
-LANDMARK_WORDS = frozenset("""dam bridge plant station airport port harbour harbor refinery
-mine steelworks base airbase airfield""".split())
+# (Not "airport", "port", "station": "the Da Nang airport" is written for the city.)
+LANDMARK_WORDS = frozenset("""dam bridge plant refinery steelworks""".split())
 # Words that may sit between the name and the landmark word ("Zaporizhzhia nuclear power plant").
 LANDMARK_MODIFIERS = frozenset("""nuclear power thermal hydroelectric hydro coal steel chemical
 railway rail train bus sea river international military air naval oil gas""".split())
