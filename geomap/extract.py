@@ -192,6 +192,7 @@ class Span:
     reasons: list = field(default_factory=list)      # why it was kept (for --explain)
     street: bool = False            # "Main Street", "Highway 19": placed where the article's town is
     generic: str = ""               # "water" ("Dnipro river") or "landmark" ("Kakhovka dam"): see traps.py
+    unplaced: bool = False          # "near Robotyne": a place-like name the gazetteer lacks
 
 
 def tokenize(text: str) -> list[Token]:
@@ -373,6 +374,8 @@ class Extractor:
                 matches = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end
                                                          for s in named)]
             if not matches:
+                if not named and (span := self._unplaced(text, run, lowercase_words)) is not None:
+                    kept.append((span, False))
                 continue
             matched = {k: m for m in matches for k in range(m.i, m.j)}
             person_from = [None, None]         # token range of a person's name in this run
@@ -390,6 +393,29 @@ class Extractor:
                 continue                       # an "X region" extension reaching the next name
             out.append(span)
         return out
+
+    def _unplaced(self, text: str, run: list[Token], lowercase_words: _LowercaseWords) -> Span | None:
+        """A name the gazetteer lacks, written where only a place fits ("the village of Robotyne",
+        "near Synkivka", "in Klishchiivka"): an unresolved span, reported as a name not placed."""
+        first = run[0]
+        if len(run) > 3 or first.sentence_start or not traps.place_like_before(text, first.start):
+            return None
+        for tok in run:
+            word = tok.lower
+            if tok.upper or (tok.joint not in ("", "space", "hyphen")) or len(word) < 3 \
+                    or word in STOPWORDS or word in MONTHS or word in WEEKDAYS or word in TITLES \
+                    or word in INSTITUTION or word in MEDIA or word in NOT_PLACES or word in DESCRIPTIVE \
+                    or word in STREET_WORDS or word in FEATURE_HEADS or word in lowercase_words \
+                    or not word.isalpha():
+                return None
+        if first.lower in self.first_names or text.startswith(("'s", "’s"), run[-1].end):
+            return None
+        start, end = first.start, run[-1].end
+        name = text[start:end]
+        if self._key(name) in self.ignore:
+            return None
+        return Span(start, end, name, self._key(name), [], unplaced=True,
+                    reasons=["a name in a place-like context that the gazetteer lacks: not placed"])
 
     # -- candidate keys -------------------------------------------------------------------------
     def _key(self, name: str) -> str:

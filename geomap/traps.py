@@ -168,3 +168,14 @@ def not_a_place(text: str, start: int, end: int, given_name: bool) -> str:
     if given_name and person_in_apposition(text, start, end):
         return "a person described in apposition"
     return ""
+
+
+# Words before a capitalised name that say it is a place ("the village of Robotyne", "near Synkivka").
+_PLACE_LIKE_BEFORE = re.compile(
+    r"(?:\b(?:village|villages|town|city|settlement|hamlet|township|suburb|district|municipality|"
+    r"community|outskirts) of|\b(?:near|outside|in|into|toward|towards|around)) $")
+
+
+def place_like_before(text: str, start: int) -> bool:
+    """``the village of X``, ``near X``, ``in X``: the text says X is a place."""
+    return _PLACE_LIKE_BEFORE.search(text, max(0, start - 16), start) is not None
