@@ -193,6 +193,7 @@ class Span:
     street: bool = False            # "Main Street", "Highway 19": placed where the article's town is
     generic: str = ""               # "water" ("Dnipro river") or "landmark" ("Kakhovka dam"): see traps.py
     unplaced: bool = False          # "near Robotyne": a place-like name the gazetteer lacks
+    place_like: bool = False        # "the village of X", "near X": the text itself says it is a place
 
 
 def tokenize(text: str) -> list[Token]:
@@ -373,9 +374,14 @@ class Extractor:
                 kept += [(s, False) for s in named]
                 matches = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end
                                                          for s in named)]
-            if not matches:
-                if not named and (span := self._unplaced(text, run, lowercase_words)) is not None:
+            if not named:                      # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
+                k = matches[0].i if matches else len(run)
+                k = next((x for x in range(1, k) if run[x].joint == "connector"), k if not matches else 0)
+                after_place = bool(kept) and text[kept[-1][0].end:run[0].start] in traps.LIST_GAPS \
+                    and bool(kept[-1][0].candidates)
+                if k and (span := self._unplaced(text, run[:k], lowercase_words, after_place)) is not None:
                     kept.append((span, False))
+            if not matches:
                 continue
             matched = {k: m for m in matches for k in range(m.i, m.j)}
             person_from = [None, None]         # token range of a person's name in this run
@@ -394,12 +400,16 @@ class Extractor:
             out.append(span)
         return out
 
-    def _unplaced(self, text: str, run: list[Token], lowercase_words: _LowercaseWords) -> Span | None:
+    def _unplaced(self, text: str, run: list[Token], lowercase_words: _LowercaseWords,
+                  after_place: bool = False) -> Span | None:
         """A name the gazetteer lacks, written where only a place fits ("the village of Robotyne",
         "near Synkivka", "in Klishchiivka"): an unresolved span, reported as a name not placed."""
         first = run[0]
-        if len(run) > 3 or first.sentence_start or not traps.place_like_before(text, first.start):
+        if len(run) > 3 or first.sentence_start:
             return None
+        if not (traps.place_like_before(text, first.start) or traps.place_like_after(text, first.start, run[-1].end)
+                or (after_place and len(run) == 1)):
+            return None                        # (after_place: "freed Blahodatne, Makarivka and Neskuchne")
         for tok in run:
             word = tok.lower
             if tok.upper or (tok.joint not in ("", "space", "hyphen")) or len(word) < 3 \
@@ -516,7 +526,8 @@ class Extractor:
                 admin_hint = word
                 reasons.append(f"'{follow}' names an administrative area")
         return Span(start, end, text[start:end], m.key, cands, admin_hint=admin_hint,
-                    dateline=_dateline(text, first), demonym=demonym, reasons=reasons)
+                    dateline=_dateline(text, first), demonym=demonym, reasons=reasons,
+                    place_like=traps.place_like_before(text, start, strong=True))
 
     def _traits(self, key: str, cands: list) -> tuple[frozenset[str], bool]:
         """The name kinds of a key's candidates and whether one is a major place (a country, a
@@ -564,7 +575,8 @@ class Extractor:
         if single and not major and (word in INSTITUTION or (len(run) > 1 and (
                 word in MEDIA or word in TITLES or word in FEATURE_HEADS))):
             return False                       # an organisation's word: "Police", "Center", "Chamber of Commerce"
-        if single and first.joint == "possessive" and not _strong(cands):
+        if single and first.joint == "possessive" and not _strong(cands) \
+                and not traps.generic_after(text, first.end)[0]:   # (but "Mariupol's Azovstal steelworks")
             return False                       # "Patrick's Day" (but "the FBI's Atlanta office")
         if word in _SAINT and m.j < len(run) and run[m.j].joint == "possessive":
             return False                       # "St. Patrick's Day", "St. John's School"

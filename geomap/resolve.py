@@ -544,8 +544,8 @@ def _unsupported_hamlet(g: _Group) -> bool:
     is far more often a surname or a brand ("Welch", "Ford", "Belk") than the hamlet."""
     if g.choice is None or g.fixed is not None or g.qualified or g.choice in g.support:
         return False
-    if any(" " in s.text or s.dateline or s.admin_hint for s in g.spans):
-        return False
+    if any(" " in s.text or s.dateline or s.admin_hint or s.place_like for s in g.spans):
+        return False                           # (place_like: "the village of X", "near X")
     return all(_weak(c) for c in g.candidates)
 
 

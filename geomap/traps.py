@@ -49,7 +49,8 @@ system systems vessel boats""".split())
 
 # Team names: "Real Madrid", "Manchester United", "Houston Rockets" (a plural nickname after a
 # city is written in capitals and is not a place word).
-TEAM_BEFORE = frozenset("real atletico atlético inter sporting dynamo dinamo olympique fc".split())
+TEAM_BEFORE = frozenset("""real atletico atlético inter sporting dynamo dinamo olympique fc shakhtar zorya
+spartak lokomotiv cska zenit sparta slavia borussia bayern""".split())
 TEAM_AFTER = frozenset("""united fc city's rovers wanderers athletic hotspur albion rockets
 lakers yankees mets giants jets bears bulls cubs knicks nets celtics raiders rangers eagles
 dolphins patriots cowboys texans packers vikings lions tigers warriors spurs heat magic
@@ -63,7 +64,11 @@ seahawks niners saints falcons panthers buccaneers commanders redskins sounders"
 
 # Facility words after a possessive: "Toronto's Pearson airport", "Kyiv's Boryspil airport".
 FACILITY_WORDS = frozenset("""airport port station harbour harbor bridge dam plant hospital
-university stadium square airfield airbase base cathedral museum mayor governor""".split())
+university stadium square airfield airbase base cathedral museum mayor governor steelworks
+factory refinery district""".split())
+# Words before a name that make it a call sign or a nickname ("the call sign Boston").
+_CALL_SIGN = re.compile(r"(?:call ?sign|callsign|code ?name|codenamed|code-named|nicknamed|nom de guerre) $", re.I)
+_NAMED = re.compile(r"\b(?:named|called) $")
 
 _YEAR_DATELINE = re.compile(r"(?:^|\n)[ \t]*(?:\d{1,2} [A-Z][a-z]+ )?\d{4}[ \t]+$")
 
@@ -160,6 +165,11 @@ def not_a_place(text: str, start: int, end: int, given_name: bool) -> str:
         return "an elided article alone (\"Palme d'Or\")"
     if vessel(text, start):
         return "a ship's name"
+    if _CALL_SIGN.search(text, max(0, start - 16), start):
+        return "a call sign or a nickname"
+    if given_name and (m := _NAMED.search(text, max(0, start - 8), start)) \
+            and word_before(text, m.start()).casefold() not in PLACE_NOUNS:
+        return "a person's name (\"a teacher named Sofia\", not \"a village named Victoria\")"
     if weapon_after(text, end):
         return "a weapon or product named after a place"
     if team(text, start, end) or (text[start:end].casefold() in TEAM_BEFORE
@@ -176,6 +186,21 @@ _PLACE_LIKE_BEFORE = re.compile(
     r"community|outskirts) of|\b(?:near|outside|in|into|toward|towards|around)) $")
 
 
-def place_like_before(text: str, start: int) -> bool:
-    """``the village of X``, ``near X``, ``in X``: the text says X is a place."""
-    return _PLACE_LIKE_BEFORE.search(text, max(0, start - 16), start) is not None
+_STRONG_BEFORE = re.compile(
+    r"(?:\b(?:village|villages|town|city|settlement|hamlet|township|suburb|municipality|outskirts) of"
+    r"|\b(?:near|outside)) $")
+# "the Korabel district", "the Kerem Shalom crossing": a generic word after "the X" says X is a place.
+PLACE_AFTER = frozenset("district neighbourhood neighborhood settlement crossing quarter".split())
+LIST_GAPS = (", ", " and ", ", and ", " or ")
+
+
+def place_like_before(text: str, start: int, *, strong: bool = False) -> bool:
+    """``the village of X``, ``near X``, ``in X``: the text says X is a place (``strong``: only
+    "the village/town/city of X", "near X", "outside X", which even a hamlet's name can rely on)."""
+    pattern = _STRONG_BEFORE if strong else _PLACE_LIKE_BEFORE
+    return pattern.search(text, max(0, start - 16), start) is not None
+
+
+def place_like_after(text: str, start: int, end: int) -> bool:
+    """``the Korabel district``, ``the Kerem Shalom crossing``."""
+    return text[max(0, start - 4):start] in ("the ", "The ") and word_after(text, end) in PLACE_AFTER
