@@ -156,3 +156,38 @@ def test_lyman_with_bakhmut_is_the_donetsk_lyman(gaz):
     spans = [Span(14, 21, "Bakhmut", "bakhmut", [bakhmut]), Span(26, 31, "Lyman", "lyman", [kharkiv, donetsk])]
     resolved = Resolver(gaz, ParseConfig()).resolve(text, spans, explain=True)
     assert resolved[1][1].place.id == "l5"
+
+
+# --- villages imported from a GeoNames country file -----------------------------------------------
+
+def _geonames_line(gid, name, lat, lon, admin1, population, fcode="PPL") -> str:
+    cols = [str(gid), name, name, "", str(lat), str(lon), "P", fcode, "UA", "", admin1, "", "", "",
+            str(population), "", "100", "Europe/Kyiv", "2024-01-01"]
+    return "\t".join(cols) + "\n"
+
+
+def test_imported_villages_are_found_and_coherence_picks_the_right_namesake(gazetteer_path, tmp_path):
+    """``geomap gazetteer import UA.zip`` adds places of any size: front-line villages of a few
+    hundred people are found, and among imported namesakes the one next to the article's other
+    places wins (Makarivka by Velyka Novosilka, not the larger ones in Kherson or Odesa oblast)."""
+    import shutil
+
+    from geomap.gazetteer import import_geonames
+
+    path = tmp_path / "gazetteer.sqlite"
+    shutil.copy(gazetteer_path, path)
+    table = tmp_path / "UA.txt"
+    table.write_text("".join([
+        _geonames_line(9_800_001, "Robotyne", 47.4378, 35.8247, "26", 480),
+        _geonames_line(9_800_002, "Velyka Novosilka", 47.8426, 36.8306, "05", 5_000),
+        _geonames_line(9_800_003, "Makarivka", 47.7893, 36.7260, "05", 210),
+        _geonames_line(9_800_004, "Makarivka", 46.2413, 33.5310, "08", 525),
+        _geonames_line(9_800_005, "Makarivka", 46.5992, 30.0021, "17", 900),
+    ]), encoding="utf-8")
+    assert import_geonames(table, path) == 5
+    gp = Geoparser(Gazetteer.open(path), ParseConfig())
+    got = found(gp, "Ukrainian forces advanced from Velyka Novosilka and retook Makarivka. Fighting "
+                    "continued near Robotyne.")
+    assert got["Robotyne"].id == "geonames:9800001"
+    assert got["Makarivka"].id == "geonames:9800003"
+    assert got["Velyka Novosilka"].id == "geonames:9800002"
