@@ -21,6 +21,7 @@ NEAR_ANCHOR_KM = 300.0
 FAR_KM = 1500.0
 COHERENCE_BONUS = 2.0
 CONTENDER_MARGIN = 1.5         # candidates within this score of the best are still in the running
+MAX_ANCHORS = 20               # the first confidently placed names (the lead, the dateline)
 SIZE_RATIO = 20                # "many times larger"
 SMALL_NAMESAKE = 5_000         # a village or a small town: in local news a larger namesake town is
                                # meant as often as the country (Lebanon, Indiana; Dublin, Ohio)
@@ -51,6 +52,7 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
             anchors.append((gi, c.place.lat, c.place.lon, c.place.name, c.place.country))
     if not anchors:
         return
+    anchors = anchors[:MAX_ANCHORS]            # linear in the article's names, however long it is
     for gi, g in enumerate(groups):
         if len(g.candidates) < 2 or g.fixed is not None or g.qualified:
             continue
