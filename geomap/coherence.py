@@ -59,17 +59,21 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
         mine = [a for a in anchors if a[0] not in namesakes[gi]]
         if not mine:
             continue
-        best = max(range(len(g.candidates)), key=g.scores.__getitem__)
+        countries = {a[4] for a in mine}
+        top = max(g.scores)
+        abroad = [c for c, v in zip(g.candidates, g.scores)
+                  if v >= top - CONTENDER_MARGIN and c.place.country not in countries]
+        if not abroad:
+            continue                           # every close contender is in the article's countries
 
         def nearest(c):
             return min((_km(c.place.lat, c.place.lon, lat, lon), name) for _, lat, lon, name, _ in mine)
 
-        top = g.scores[best]
-        countries = {a[4] for a in mine}
-        if all(nearest(c)[0] < FAR_KM or c.place.country in countries
-               for c, v in zip(g.candidates, g.scores) if v >= top - CONTENDER_MARGIN):
+        if all(nearest(c)[0] < FAR_KM for c in abroad):
             continue                           # no close contender is far from the article, abroad
         for k, c in enumerate(g.candidates):
+            if c.name_kind != "name":
+                continue
             d, name = nearest(c)
             if d < NEAR_ANCHOR_KM and c.name_kind == "name":
                 g.reasons[k].append(((_COHERENCE, d, name),

@@ -108,24 +108,6 @@ def word_after(text: str, end: int) -> str:
     return text[end + 1:k]
 
 
-def vessel(text: str, start: int) -> bool:
-    """``the flagship Moskva``: a ship's name, not the city."""
-    return word_before(text, start).casefold() in VESSEL_WORDS
-
-
-def weapon_after(text: str, end: int) -> bool:
-    """``Magura drones``, ``Neptune missiles``."""
-    return word_after(text, end).casefold() in WEAPON_WORDS
-
-
-def team(text: str, start: int, end: int) -> bool:
-    """``Real Madrid``, ``Manchester United``, ``Houston Rockets``: a capitalised team word next to
-    the name."""
-    before, after = word_before(text, start), word_after(text, end)
-    return (before[:1].isupper() and before.casefold() in TEAM_BEFORE) or (
-        after[:1].isupper() and after.casefold() in TEAM_AFTER) or after == "FC"
-
-
 def facility_after_possessive(text: str, end: int) -> bool:
     """``Toronto's Pearson airport``: within three words after the possessive, a facility word."""
     words = text[end + 3:end + 60].split(None, 3)[:3]
@@ -163,17 +145,20 @@ def not_a_place(text: str, start: int, end: int, given_name: bool) -> str:
     article."""
     if text[start:start + 2] in ("d'", "l'", "d’", "l’"):
         return "an elided article alone (\"Palme d'Or\")"
-    if vessel(text, start):
+    before, after = word_before(text, start), word_after(text, end)   # each read once
+    if not before and not after and text[end:end + 1] != ",":
+        return ""                              # nothing next to the name to go on
+    if before.casefold() in VESSEL_WORDS:
         return "a ship's name"
     if _CALL_SIGN.search(text, max(0, start - 16), start):
         return "a call sign or a nickname"
     if given_name and (m := _NAMED.search(text, max(0, start - 8), start)) \
             and word_before(text, m.start()).casefold() not in PLACE_NOUNS:
         return "a person's name (\"a teacher named Sofia\", not \"a village named Victoria\")"
-    if weapon_after(text, end):
+    if after.casefold() in WEAPON_WORDS:
         return "a weapon or product named after a place"
-    if team(text, start, end) or (text[start:end].casefold() in TEAM_BEFORE
-                                  and word_after(text, end)[:1].isupper()):
+    if (before[:1].isupper() and before.casefold() in TEAM_BEFORE) or after == "FC" \
+            or (after[:1].isupper() and (after.casefold() in TEAM_AFTER or text[start:end].casefold() in TEAM_BEFORE)):
         return "a team"
     if given_name and person_in_apposition(text, start, end):
         return "a person described in apposition"
