@@ -152,6 +152,7 @@ class Resolver:
 
     def _prior(self, g: _Group) -> None:
         hint = any(s.admin_hint for s in g.spans)
+        caps = any(s.text.isupper() and len(s.text.rstrip(".")) <= 5 for s in g.spans)
         towns = [c for c in g.candidates if c.feature.startswith("PPL")]
         for c in g.candidates:
             terms = [(("kind {}", c.feature), FEATURE_PRIOR.get(c.feature, 0.0)),
@@ -159,6 +160,8 @@ class Resolver:
             kind = NAME_KIND_PRIOR.get(c.name_kind, 0.0)
             if kind:
                 terms.append((("{} name", c.name_kind), kind))
+            if caps and c.name_kind == "abbr":
+                terms.append(("written in capitals: its abbreviation (EU, not Eu)", 2.0))
             if c.feature == "ADM2" and c.name_kind == "alt" and not hint:
                 terms.append(("a county named without 'County'", -1.0))
             if hint:

@@ -191,3 +191,16 @@ def test_imported_villages_are_found_and_coherence_picks_the_right_namesake(gaze
     assert got["Robotyne"].id == "geonames:9800001"
     assert got["Makarivka"].id == "geonames:9800003"
     assert got["Velyka Novosilka"].id == "geonames:9800002"
+
+
+def test_an_all_caps_abbreviation_prefers_its_abbreviation_entry(gaz):
+    """A town big enough to beat the union's abbreviation when written "Eu" loses when written "EU"."""
+    eu_town = _cand("eu", "Eu", 50.05, 1.42, 200_000, "FR", "PPL", code="28")
+    union = Candidate(Place("geomap:european-union", "European Union", 49.84, 9.9, "", "region"), "eu",
+                      "abbr", "RGN", "", 0)
+    for word, want in (("EU", "geomap:european-union"), ("Eu", "eu")):
+        spans = [Span(4, 6, word, "eu", [eu_town, union])]
+        ((_, chosen, _, why, _),) = Resolver(gaz, ParseConfig()).resolve(f"The {word} said so.", spans,
+                                                                        explain=True)
+        assert chosen.place.id == want
+        assert any("abbreviation" in line for line in why) == (word == "EU")
