@@ -261,6 +261,7 @@ def runs(text: str, tokens: list[Token]) -> list[list[Token]]:
     return out
 
 
+_ARABIC_ARTICLES = frozenset("al el ad ar as ash at az ed en er es et ez an ul".split())
 _HYPHEN_CONNECTORS = frozenset(f"-{w}-" for w in "au aux de du des en la le les sur sous upon on by the".split())
 
 
@@ -277,6 +278,8 @@ def _joint(text: str, a: Token, b: Token) -> str:
         return "dot"                           # "St. Louis", "Gov. Perry", "John F. Kennedy"
     if gap in ("'s ", "’s "):
         return "possessive"                    # "Martha's Vineyard"; the lookup decides
+    if gap[:1] == " " and gap[-1:] == "-" and gap[1:-1] in _ARABIC_ARTICLES:
+        return "connector"                     # "Bab el-Mandeb", "Deir al-Balah"
     if gap.startswith(" ") and gap.endswith(" ") and "\n" not in gap:
         words = gap.split(None, 2)             # three parts: more than two words
         if 0 < len(words) <= 2 and all(w in CONNECTORS for w in words):
@@ -376,7 +379,8 @@ class Extractor:
                                                          for s in named)]
             if not named:                      # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
                 k = matches[0].i if matches else len(run)
-                k = next((x for x in range(1, k) if run[x].joint == "connector"), k if not matches else 0)
+                k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"
+                          and text[run[x].start - 1] == " "), k if not matches else 0)   # (not "al-")
                 after_place = bool(kept) and text[kept[-1][0].end:run[0].start] in traps.LIST_GAPS \
                     and bool(kept[-1][0].candidates)
                 if k and (span := self._unplaced(text, run[:k], lowercase_words, after_place)) is not None:
@@ -412,7 +416,8 @@ class Extractor:
             return None                        # (after_place: "freed Blahodatne, Makarivka and Neskuchne")
         for tok in run:
             word = tok.lower
-            if tok.upper or (tok.joint not in ("", "space", "hyphen")) or len(word) < 3 \
+            if tok.upper or (tok.joint not in ("", "space", "hyphen")
+                             and not (tok.joint == "connector" and text[tok.start - 1] == "-")) or len(word) < 3 \
                     or word in STOPWORDS or word in MONTHS or word in WEEKDAYS or word in TITLES \
                     or word in INSTITUTION or word in MEDIA or word in NOT_PLACES or word in DESCRIPTIVE \
                     or word in STREET_WORDS or word in FEATURE_HEADS or word in lowercase_words \

@@ -204,3 +204,11 @@ def test_an_all_caps_abbreviation_prefers_its_abbreviation_entry(gaz):
                                                                         explain=True)
         assert chosen.place.id == want
         assert any("abbreviation" in line for line in why) == (word == "EU")
+
+
+def test_arabic_articles_join_a_name_and_rivers_carry_their_bare_names(gp):
+    got = found(gp, "Ships avoided the Bab el-Mandeb strait. Farms are irrigated by water from the "
+                    "Blue Nile. Patients were treated in Deir al-Balah.")
+    assert got["Bab el-Mandeb strait"].id == "geomap:bab-el-mandeb"
+    assert got["Blue Nile"].id == "geomap:blue-nile"
+    assert got["Deir al-Balah"] is None              # known to be a place, not in this gazetteer
