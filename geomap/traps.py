@@ -36,7 +36,8 @@ PLACE_NOUNS = frozenset("""city town village hamlet settlement capital country n
 region oblast district county area port river lake sea island islands peninsula suburb
 neighbourhood neighborhood municipality community resort spa enclave exclave territory republic
 kingdom frontline front-line hub stronghold crossroads junction""".split())
-_APPOSITION = re.compile(r", (?:a|an|the) (?:[a-z\-]+ ){0,3}?([a-z\-]+)(?=[ ,.;:)]|$)")
+_APPOSITION = re.compile(r", (?:a|an|the|his|her|their) (?:[a-z\-'’]+ ){0,3}([a-z\-]+)"
+                         r"(?=[,.;:)]|$| (?:who|whose|said|says|told|was|is|has|had|in|at|from|of|with|for)\b)")
 _SPEECH_BEFORE = re.compile(r"(?:said|says|told|asked|added|recalled|explained) $")
 
 # Words before a name that make it a ship ("the flagship Moskva", "cruiser Moskva").
@@ -85,7 +86,8 @@ def person_in_apposition(text: str, start: int, end: int) -> bool:
         return False
     return bool(_SPEECH_BEFORE.search(text, max(0, start - 12), start)) or noun.endswith(
         ("er", "or", "ist", "ian", "ic", "ant", "ent", "man", "woman", "wife", "mother", "father",
-         "son", "daughter", "student", "teacher", "nurse", "medic", "soldier", "officer"))
+         "son", "daughter", "student", "teacher", "nurse", "medic", "soldier", "officer", "subject",
+         "victim", "child", "girl", "boy", "widow", "friend", "colleague", "neighbour", "neighbor"))
 
 
 def word_before(text: str, start: int) -> str:

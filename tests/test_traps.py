@@ -212,3 +212,8 @@ def test_arabic_articles_join_a_name_and_rivers_carry_their_bare_names(gp):
     assert got["Bab el-Mandeb strait"].id == "geomap:bab-el-mandeb"
     assert got["Blue Nile"].id == "geomap:blue-nile"
     assert got["Deir al-Balah"] is None              # known to be a place, not in this gazetteer
+
+
+def test_apposition_reads_the_last_word_of_the_description():
+    assert person_in_apposition("Victoria, the film's youngest subject, was nine.", 0, 8)
+    assert not person_in_apposition("met in Sofia, the Bulgarian capital.", 7, 12)
