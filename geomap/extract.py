@@ -406,31 +406,14 @@ class Extractor:
 
     def _unplaced(self, text: str, run: list[Token], lowercase_words: _LowercaseWords,
                   after_place: bool = False) -> Span | None:
-        """A name the gazetteer lacks, written where only a place fits ("the village of Robotyne",
-        "near Synkivka", "in Klishchiivka"): an unresolved span, reported as a name not placed."""
-        first = run[0]
-        if len(run) > 3 or first.sentence_start:
+        """A place-like name the gazetteer lacks, as an unresolved span (``geomap.unplaced``)."""
+        from geomap.unplaced import unplaced_span
+
+        span = unplaced_span(text, run, lowercase_words, self.first_names, after_place)
+        if span is None:
             return None
-        if not (traps.place_like_before(text, first.start) or traps.place_like_after(text, first.start, run[-1].end)
-                or (after_place and len(run) == 1)):
-            return None                        # (after_place: "freed Blahodatne, Makarivka and Neskuchne")
-        for tok in run:
-            word = tok.lower
-            if tok.upper or (tok.joint not in ("", "space", "hyphen")
-                             and not (tok.joint == "connector" and text[tok.start - 1] == "-")) or len(word) < 3 \
-                    or word in STOPWORDS or word in MONTHS or word in WEEKDAYS or word in TITLES \
-                    or word in INSTITUTION or word in MEDIA or word in NOT_PLACES or word in DESCRIPTIVE \
-                    or word in STREET_WORDS or word in FEATURE_HEADS or word in lowercase_words \
-                    or not word.isalpha():
-                return None
-        if first.lower in self.first_names or text.startswith(("'s", "’s"), run[-1].end):
-            return None
-        start, end = first.start, run[-1].end
-        name = text[start:end]
-        if self._key(name) in self.ignore:
-            return None
-        return Span(start, end, name, self._key(name), [], unplaced=True,
-                    reasons=["a name in a place-like context that the gazetteer lacks: not placed"])
+        span.key = self._key(span.text)
+        return None if span.key in self.ignore else span
 
     # -- candidate keys -------------------------------------------------------------------------
     def _key(self, name: str) -> str:
