@@ -102,6 +102,8 @@ def size_guard(g) -> None:
     if g.choice is None or g.fixed is not None or g.qualified:
         return
     chosen = g.candidates[g.choice]
+    if chosen.population >= SMALL_NAMESAKE and chosen.feature != "ADM1":
+        return                                 # only small namesakes (or a foreign region) yield
     rivals = [k for k, c in enumerate(g.candidates) if k != g.choice and _dominates(c, chosen)]
     if not rivals:
         return

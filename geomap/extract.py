@@ -363,7 +363,14 @@ class Extractor:
             return []
         groups = runs(text, tokens)
         keys = [self._keys(text, run) for run in groups]
-        found = self._lookup({key for run_keys in keys for ends in run_keys for _, key in ends})
+        wanted = {key for run_keys in keys for ends in run_keys for _, key in ends}
+        for run in groups:                     # "Kakhovka dam": the feature's own name, in the same query
+            end = run[-1].end
+            if end + 1 < len(text) and text[end] == " " and text[end + 1].islower():
+                generic, generic_end = traps.generic_after(text, end)
+                if generic:
+                    wanted.update(self._key(text[tok.start:generic_end]) for tok in run[-self.max_tokens:])
+        found = self._lookup(wanted)
         lowercase_words = _LowercaseWords(text)
         persons: set[str] = set()
         kept: list[tuple[Span, bool]] = []
@@ -407,6 +414,8 @@ class Extractor:
     def _unplaced(self, text: str, run: list[Token], lowercase_words: _LowercaseWords,
                   after_place: bool = False) -> Span | None:
         """A place-like name the gazetteer lacks, as an unresolved span (``geomap.unplaced``)."""
+        if len(run) > 3 or run[0].sentence_start:
+            return None                        # the common case, decided before the import
         from geomap.unplaced import unplaced_span
 
         span = unplaced_span(text, run, lowercase_words, self.first_names, after_place)

@@ -30,6 +30,8 @@ LANDMARK_WORDS = frozenset("""dam bridge plant refinery steelworks""".split())
 LANDMARK_MODIFIERS = frozenset("""nuclear power thermal hydroelectric hydro coal steel chemical
 railway rail train bus sea river international military air naval oil gas""".split())
 
+_GENERIC_FIRST = WATER_WORDS | LANDMARK_WORDS | LANDMARK_MODIFIERS
+
 # Nouns for people: after "X, a|an|the ..." they make X a person ("said Sofia, a medic").
 # Nouns for places after the same pattern ("Sofia, the capital") keep it a place.
 PLACE_NOUNS = frozenset("""city town village hamlet settlement capital country nation state province
@@ -125,6 +127,9 @@ def generic_after(text: str, end: int) -> tuple[str, int]:
     """``(kind, new end)`` when a generic water or landmark word follows the name: ``("water",
     ...)`` for "Dnipro river", ``("landmark", ...)`` for "Kakhovka dam", "Zaporizhzhia nuclear power
     plant"; ``("", end)`` otherwise."""
+    if text[end:end + 1] != " " or text[end + 1:end + 16].split(None, 1)[:1] == [] \
+            or text[end + 1:end + 16].split(None, 1)[0].rstrip(".,;:)").casefold() not in _GENERIC_FIRST:
+        return "", end                         # the common case, decided without word_after
     pos = end
     for _ in range(3):
         word = word_after(text, pos)
@@ -147,9 +152,10 @@ def not_a_place(text: str, start: int, end: int, given_name: bool) -> str:
     article."""
     if text[start:start + 2] in ("d'", "l'", "d’", "l’"):
         return "an elided article alone (\"Palme d'Or\")"
-    before, after = word_before(text, start), word_after(text, end)   # each read once
-    if not before and not after and text[end:end + 1] != ",":
+    next_char = text[end:end + 1]
+    if next_char not in (" ", ",") and text[start - 1:start] != " ":
         return ""                              # nothing next to the name to go on
+    before, after = word_before(text, start), word_after(text, end)   # each read once
     if before.casefold() in VESSEL_WORDS:
         return "a ship's name"
     if _CALL_SIGN.search(text, max(0, start - 16), start):
@@ -177,6 +183,8 @@ _STRONG_BEFORE = re.compile(
     r"(?:\b(?:village|villages|town|city|settlement|hamlet|township|suburb|municipality|outskirts) of"
     r"|\b(?:near|outside)) $")
 # "the Korabel district", "the Kerem Shalom crossing": a generic word after "the X" says X is a place.
+_STRONG_WORDS = frozenset("of near outside".split())
+_PLACE_LIKE_WORDS = frozenset("of near outside in into toward towards around".split())
 PLACE_AFTER = frozenset("district neighbourhood neighborhood settlement crossing quarter".split())
 LIST_GAPS = (", ", " and ", ", and ", " or ")
 
@@ -184,6 +192,8 @@ LIST_GAPS = (", ", " and ", ", and ", " or ")
 def place_like_before(text: str, start: int, *, strong: bool = False) -> bool:
     """``the village of X``, ``near X``, ``in X``: the text says X is a place (``strong``: only
     "the village/town/city of X", "near X", "outside X", which even a hamlet's name can rely on)."""
+    if word_before(text, start) not in (_STRONG_WORDS if strong else _PLACE_LIKE_WORDS):
+        return False                           # the common case, decided without a regex
     pattern = _STRONG_BEFORE if strong else _PLACE_LIKE_BEFORE
     return pattern.search(text, max(0, start - 16), start) is not None
 
