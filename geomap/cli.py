@@ -14,7 +14,7 @@ from itertools import chain, islice
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence, TextIO
 
 from geomap import __version__
-from geomap.errors import ArticleError, FileSystemError, GeomapError
+from geomap.errors import ArticleError, ConfigError, FileSystemError, GeomapError
 
 if TYPE_CHECKING:
     from geomap.config import Config
@@ -94,8 +94,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="jsonl: one JSON object per mention (default); geojson: a FeatureCollection "
                         "of the resolved mentions; table: aligned columns")
     p.add_argument("--explain", action="store_true", help="include why each place was chosen")
+    p.add_argument("--unplaced", action="store_true",
+                   help="print only the names not placed (place-like names the gazetteer lacks, "
+                        "rivers or streets it cannot place): candidates for `geomap pin`")
     _add_executor_options(p)
     p.set_defaults(run=cmd_parse)
+
+    p = commands.add_parser("pin", help="always place a name at coordinates or a gazetteer id "
+                                        "(written into config/geomap.yaml), then refresh",
+                            description="Write a pin into the config file (comments kept) and "
+                                        "refresh: only the articles that contain the name are "
+                                        "parsed again.", epilog=EPILOG,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("name", metavar="NAME", help="the name as articles write it, e.g. Robotyne")
+    p.add_argument("coords", nargs="?", metavar="LAT,LON", help="e.g. 47.4378,35.8247")
+    p.add_argument("--id", dest="place_id", metavar="ID", help="a gazetteer id instead, e.g. geonames:703448")
+    p.add_argument("--article", type=Path, metavar="A",
+                   help="an article file that mentions the name: checked before anything is written, "
+                        "and its placed mentions of the name are printed after the refresh")
+    p.add_argument("--quiet", "-q", action="store_true", help="print errors only, no summary")
+    p.set_defaults(run=cmd_pin, workers=1, executor="local", scheduler=None)
 
     p = commands.add_parser("refresh", help="process new and changed articles and update the map",
                             epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -220,7 +238,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
         nonlocal read
         for article, mentions, regions_list in results:
             read += 1
-            pairs = zip(mentions, regions_list)
+            pairs = ((m, r) for m, r in zip(mentions, regions_list)
+                     if not args.unplaced or m.place is None)
             while batch := [mention_record(article, mention, regions, explain=args.explain)
                             for mention, regions in islice(pairs, RECORDS_PER_WRITE)]:
                 yield batch
@@ -305,6 +324,46 @@ WRITERS: dict[str, Callable] = {"jsonl": write_jsonl, "geojson": write_geojson, 
 
 
 # --- refresh / open ------------------------------------------------------------------------------
+
+def cmd_pin(args: argparse.Namespace) -> int:
+    from geomap.gazetteer import Gazetteer, normalize
+    from geomap.pinning import parse_coordinates, write_pin
+    from geomap.pipeline import parse_paths, refresh
+
+    if (args.coords is None) == (args.place_id is None):
+        raise ConfigError("geomap pin: give either LAT,LON or --id ID")
+    lat = lon = None
+    if args.coords is not None:
+        lat, lon = parse_coordinates(args.coords)
+    config = load(args)
+    if args.place_id is not None:
+        with Gazetteer.open(_gazetteer_path(config)) as gazetteer:
+            if gazetteer.get(args.place_id) is None:
+                raise ConfigError(f"no place {args.place_id!r} in the gazetteer (ids look like "
+                                  "geonames:706448; see geomap parse --explain)")
+    if args.article is not None:
+        from geomap.articles import read_article
+
+        article = read_article(args.article, root=args.article.parent)
+        if normalize(args.name) not in normalize(article.text):
+            raise ConfigError(f"{args.article}: does not mention {args.name!r}; nothing written")
+    root = args.root.expanduser().resolve()
+    path = args.config.expanduser() if args.config else root / "config" / "geomap.yaml"
+    write_pin(path, root, args.name, lat=lat, lon=lon, place_id=args.place_id)
+    if not args.quiet:
+        print(f"pinned {args.name!r} in {path}")
+    config = load(args)
+    summary = refresh(config)
+    _report(summary, quiet=args.quiet)
+    if args.article is not None and not args.quiet:
+        key = normalize(args.name)
+        for article, mentions, _ in parse_paths([args.article], config):
+            for m in mentions:
+                if normalize(m.text) == key and m.place is not None:
+                    print(f"{article.source}:{m.start}-{m.end} {m.text} -> {m.place.name} "
+                          f"({m.place.lat:.4f}, {m.place.lon:.4f})")
+    return 1 if summary.failed else 0
+
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from geomap.pipeline import refresh

@@ -43,6 +43,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from geomap import traps
+
 if TYPE_CHECKING:  # the gazetteer is only needed for type hints here
     from geomap.config import ParseConfig
     from geomap.gazetteer import Candidate, Gazetteer
@@ -189,6 +191,9 @@ class Span:
     demonym: bool = False           # "Ukrainian": a demonym, mapped to its country
     reasons: list = field(default_factory=list)      # why it was kept (for --explain)
     street: bool = False            # "Main Street", "Highway 19": placed where the article's town is
+    generic: str = ""               # "water" ("Dnipro river") or "landmark" ("Kakhovka dam"): see traps.py
+    unplaced: bool = False          # "near Robotyne": a place-like name the gazetteer lacks
+    place_like: bool = False        # "the village of X", "near X": the text itself says it is a place
 
 
 def tokenize(text: str) -> list[Token]:
@@ -256,6 +261,7 @@ def runs(text: str, tokens: list[Token]) -> list[list[Token]]:
     return out
 
 
+_ARABIC_ARTICLES = frozenset("al el ad ar as ash at az ed en er es et ez an ul".split())
 _HYPHEN_CONNECTORS = frozenset(f"-{w}-" for w in "au aux de du des en la le les sur sous upon on by the".split())
 
 
@@ -272,6 +278,8 @@ def _joint(text: str, a: Token, b: Token) -> str:
         return "dot"                           # "St. Louis", "Gov. Perry", "John F. Kennedy"
     if gap in ("'s ", "’s "):
         return "possessive"                    # "Martha's Vineyard"; the lookup decides
+    if gap[:1] == " " and gap[-1:] == "-" and gap[1:-1] in _ARABIC_ARTICLES:
+        return "connector"                     # "Bab el-Mandeb", "Deir al-Balah"
     if gap.startswith(" ") and gap.endswith(" ") and "\n" not in gap:
         words = gap.split(None, 2)             # three parts: more than two words
         if 0 < len(words) <= 2 and all(w in CONNECTORS for w in words):
@@ -355,7 +363,14 @@ class Extractor:
             return []
         groups = runs(text, tokens)
         keys = [self._keys(text, run) for run in groups]
-        found = self._lookup({key for run_keys in keys for ends in run_keys for _, key in ends})
+        wanted = {key for run_keys in keys for ends in run_keys for _, key in ends}
+        for run in groups:                     # "Kakhovka dam": the feature's own name, in the same query
+            end = run[-1].end
+            if end + 1 < len(text) and text[end] == " " and text[end + 1].islower():
+                generic, generic_end = traps.generic_after(text, end)
+                if generic:
+                    wanted.update(self._key(text[tok.start:generic_end]) for tok in run[-self.max_tokens:])
+        found = self._lookup(wanted)
         lowercase_words = _LowercaseWords(text)
         persons: set[str] = set()
         kept: list[tuple[Span, bool]] = []
@@ -369,6 +384,14 @@ class Extractor:
                 kept += [(s, False) for s in named]
                 matches = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end
                                                          for s in named)]
+            if not named:                      # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
+                k = matches[0].i if matches else len(run)
+                k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"
+                          and text[run[x].start - 1] == " "), k if not matches else 0)   # (not "al-")
+                after_place = bool(kept) and text[kept[-1][0].end:run[0].start] in traps.LIST_GAPS \
+                    and bool(kept[-1][0].candidates)
+                if k and (span := self._unplaced(text, run[:k], lowercase_words, after_place)) is not None:
+                    kept.append((span, False))
             if not matches:
                 continue
             matched = {k: m for m in matches for k in range(m.i, m.j)}
@@ -387,6 +410,19 @@ class Extractor:
                 continue                       # an "X region" extension reaching the next name
             out.append(span)
         return out
+
+    def _unplaced(self, text: str, run: list[Token], lowercase_words: _LowercaseWords,
+                  after_place: bool = False) -> Span | None:
+        """A place-like name the gazetteer lacks, as an unresolved span (``geomap.unplaced``)."""
+        if len(run) > 3 or run[0].sentence_start:
+            return None                        # the common case, decided before the import
+        from geomap.unplaced import unplaced_span
+
+        span = unplaced_span(text, run, lowercase_words, self.first_names, after_place)
+        if span is None:
+            return None
+        span.key = self._key(span.text)
+        return None if span.key in self.ignore else span
 
     # -- candidate keys -------------------------------------------------------------------------
     def _key(self, name: str) -> str:
@@ -468,6 +504,15 @@ class Extractor:
             end += 1                           # "Ga." "Calif."
         reasons: list[str] = []
         admin_hint = ""
+        generic, generic_end = ("", end) if demonym else traps.generic_after(text, end)
+        if generic:
+            full = text[start:generic_end]
+            own = self._lookup({self._key(full)}).get(self._key(full))
+            if own:                            # the feature itself: "Dnipro river", "Kakhovka dam"
+                return Span(start, generic_end, full, self._key(full), own,
+                            reasons=[f"'{full[end - start + 1:]}' names the feature"])
+            return Span(start, generic_end, full, m.key, cands, generic=generic,
+                        reasons=[f"'{full[end - start + 1:]}' names a {generic} feature of that name"])
         follow = _word_after(text, end)
         if follow and not demonym and (m.j == len(run) or run[m.j].start == end + 1) \
                 and not any(c.feature in _COUNTRY_LEVEL for c in cands):
@@ -478,7 +523,8 @@ class Extractor:
                 admin_hint = word
                 reasons.append(f"'{follow}' names an administrative area")
         return Span(start, end, text[start:end], m.key, cands, admin_hint=admin_hint,
-                    dateline=_dateline(text, first), demonym=demonym, reasons=reasons)
+                    dateline=_dateline(text, first), demonym=demonym, reasons=reasons,
+                    place_like=traps.place_like_before(text, start, strong=True))
 
     def _traits(self, key: str, cands: list) -> tuple[frozenset[str], bool]:
         """The name kinds of a key's candidates and whether one is a major place (a country, a
@@ -526,7 +572,8 @@ class Extractor:
         if single and not major and (word in INSTITUTION or (len(run) > 1 and (
                 word in MEDIA or word in TITLES or word in FEATURE_HEADS))):
             return False                       # an organisation's word: "Police", "Center", "Chamber of Commerce"
-        if single and first.joint == "possessive" and not _strong(cands):
+        if single and first.joint == "possessive" and not _strong(cands) \
+                and not traps.generic_after(text, first.end)[0]:   # (but "Mariupol's Azovstal steelworks")
             return False                       # "Patrick's Day" (but "the FBI's Atlanta office")
         if word in _SAINT and m.j < len(run) and run[m.j].joint == "possessive":
             return False                       # "St. Patrick's Day", "St. John's School"
@@ -543,7 +590,9 @@ class Extractor:
                 and not (m.j in matched and _contains(matched[m.j].candidates, cands)):
             _mark_person(run, m.i, persons, person_from, self.normalize)
             return False                       # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
-        return not _named_after(text, run[m.j - 1].end)   # "West Nile virus", "Lassa fever", "US$5"
+        if _named_after(text, run[m.j - 1].end):
+            return False                       # "West Nile virus", "Lassa fever", "US$5"
+        return not traps.not_a_place(text, first.start, run[m.j - 1].end, single and word in self.first_names)
 
     def _word_is_place(self, text: str, run: list[Token], m: _Match, cands: list, major: bool,
                        lowercase_words: _LowercaseWords) -> bool:
@@ -730,9 +779,9 @@ def _company_or_vehicle(text: str, tok: Token, run: list[Token], j: int) -> bool
     or before a possessive and another name ("Hope's Wings")."""
     if text[tok.end:tok.end + 3] == " & " or text[max(0, tok.start - 3):tok.start] == " & ":
         return True
-    if _YEAR_BEFORE.search(text, max(0, tok.start - 5), tok.start):
-        return True
-    return j < len(run) and run[j].joint == "possessive"
+    if _YEAR_BEFORE.search(text, max(0, tok.start - 5), tok.start) and not _dateline(text, tok):
+        return True                            # (not "2009 NEWARK --": a dated dateline)
+    return j < len(run) and run[j].joint == "possessive" and not traps.facility_after_possessive(text, tok.end)
 
 
 def _physical(cands: list) -> bool:
@@ -830,4 +879,5 @@ _DATELINE_REST = re.compile(r"[A-Z .]*(?:,|\s+(?:--|—|–|\(AP\)|\(Reuters\)))
 
 def _dateline(text: str, tok: Token) -> bool:
     """``PARIS, Texas —`` / ``KYIV, Ukraine (AP) —`` / ``OMAHA --``: an upper-case place opening a paragraph."""
-    return tok.upper and tok.sentence_start and _DATELINE_REST.match(text, tok.end, tok.end + 40) is not None
+    return tok.upper and (tok.sentence_start or traps.year_dateline(text, tok.start)) \
+        and _DATELINE_REST.match(text, tok.end, tok.end + 40) is not None

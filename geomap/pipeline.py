@@ -675,6 +675,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                 for _start, _end, place_id in data.articles[aid].mentions}
             produced = geomap.render.render_outputs(data, tmp, config, layers, articles=only,
                                                     places=places)
+            produced.append(_write_unplaced(store, tmp))
             del data                    # freed while paused: the collector never walks it
         rel = [Path(os.path.relpath(p, tmp)) for p in produced]
         written = {p.as_posix() for p in rel}
@@ -689,6 +690,15 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
         return [out_dir / p for p in rel]
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _write_unplaced(store: Store, out_dir: Path) -> Path:
+    """``unplaced.csv``: the names not placed (``geomap.unplaced``)."""
+    from geomap.unplaced import unplaced_csv
+
+    path = out_dir / "unplaced.csv"
+    path.write_text(unplaced_csv(store.unplaced_names()), encoding="utf-8")
+    return path
 
 
 @contextmanager

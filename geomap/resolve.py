@@ -45,6 +45,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from geomap.coherence import coherence, size_guard
 from geomap.model import Mention, Place
 
 __all__ = ["Geoparser", "Resolver", "pin_place"]
@@ -134,8 +135,10 @@ class Resolver:
             _water_over_strays(g)
             _choose(g)
         _add_nearness(groups)
+        coherence(groups, namesakes)
         for g in groups:
             _choose(g)
+            size_guard(g)
         out = []
         by_span = {}
         verdicts = {}                          # per group, computed once: linear in the mentions
@@ -160,6 +163,7 @@ class Resolver:
 
     def _prior(self, g: _Group) -> None:
         hint = any(s.admin_hint for s in g.spans)
+        caps = any(s.text.isupper() and len(s.text.rstrip(".")) <= 5 for s in g.spans)
         towns = [c for c in g.candidates if c.feature.startswith("PPL")]
         for c in g.candidates:
             terms = [(("kind {}", c.feature), FEATURE_PRIOR.get(c.feature, 0.0)),
@@ -167,6 +171,8 @@ class Resolver:
             kind = NAME_KIND_PRIOR.get(c.name_kind, 0.0)
             if kind:
                 terms.append((("{} name", c.name_kind), kind))
+            if caps and c.name_kind == "abbr":
+                terms.append(("written in capitals: its abbreviation (EU, not Eu)", 2.0))
             if c.feature == "ADM2" and c.name_kind == "alt" and not hint:
                 terms.append(("a county named without 'County'", -1.0))
             if hint:
@@ -269,16 +275,27 @@ def _group(spans: list, qualified: dict, appositive: dict) -> list[_Group]:
             g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
             groups.append(g)
         else:
-            key = s.key + ("#" + s.admin_hint if s.admin_hint else "")
-            leader = None if s.admin_hint else last_appositive.get(s.key)
+            key = s.key + ("#" + s.admin_hint if s.admin_hint else "") + ("#" + s.generic if s.generic else "")
+            leader = None if s.admin_hint or s.generic else last_appositive.get(s.key)
             if leader is not None:
                 key += f"#after{id(leader)}"
             g = by_key.get(key)
             if g is None:
-                g = by_key[key] = _Group([], _trim(s.candidates), follows=leader)
+                g = by_key[key] = _Group([], _trim(_generic_candidates(s)), follows=leader)
                 groups.append(g)
             g.spans.append(s)
     return groups
+
+
+def _generic_candidates(s: "Span") -> list:
+    """``Oskil river``: only water features (none: the name stays unplaced, never the namesake
+    town); ``Kakhovka dam``: the populated places it may be named after, never an oblast."""
+    if s.generic == "water":
+        return [c for c in s.candidates if c.feature in WATER_FEATURES]
+    if s.generic == "landmark":
+        return [c for c in s.candidates if c.feature.startswith("PPL")] or \
+            [c for c in s.candidates if c.feature not in AREA_FEATURES]
+    return s.candidates
 
 
 def _trim(candidates: list) -> list:
@@ -324,9 +341,9 @@ def _water_context(text: str, g: _Group) -> None:
         return
     for k, c in enumerate(g.candidates):
         if c.feature in WATER_FEATURES or c.place.kind == "region":
-            value = 2.0                        # "the Arctic": a region reads the same way as a sea
-        elif c.feature.startswith("PPL") or c.feature in ("ADM2", "ADM3"):
-            value = -2.0
+            value = 3.0                        # "the Arctic": a region reads the same way as a sea
+        elif c.feature.startswith("PPL") or c.feature in ("ADM1", "ADM2", "ADM3"):
+            value = -3.0                       # "the Dnipro": never the oblast either
         else:
             continue
         g.reasons[k].append((why, value))
@@ -608,8 +625,8 @@ def _unsupported_hamlet(g: _Group) -> bool:
     is far more often a surname or a brand ("Welch", "Ford", "Belk") than the hamlet."""
     if g.choice is None or g.fixed is not None or g.qualified or g.choice in g.support:
         return False
-    if any(" " in s.text or s.dateline or s.admin_hint for s in g.spans):
-        return False
+    if any(" " in s.text or s.dateline or s.admin_hint or s.place_like for s in g.spans):
+        return False                           # (place_like: "the village of X", "near X")
     return all(_weak(c) for c in g.candidates)
 
 
@@ -686,6 +703,16 @@ def _explain(g: _Group, runner: int | None, span: "Span") -> list[str]:
     return lines
 
 
+def landmark_place(place: Place, name: str) -> Place:
+    """``Kakhovka dam`` when the gazetteer lacks the dam: at the place it is named after, with
+    kind ``landmark`` and an id of its own (``<place id>/landmark/kakhovka-dam``)."""
+    from dataclasses import replace
+
+    from geomap._names import slug
+
+    return replace(place, id=f"{place.id}/landmark/{slug(name)}", name=name, kind="landmark", population=0)
+
+
 def pin_place(pin, gazetteer: "Gazetteer") -> Place | None:
     """The place a user pin names: a gazetteer id, or explicit coordinates."""
     if pin.place_id:
@@ -730,6 +757,8 @@ class Geoparser:
         mentions = []
         for span, cand, score, why, runner in self.resolver.resolve(text, spans, explain):
             place = cand.place if cand is not None else None
+            if place is not None and span.generic == "landmark":
+                place = landmark_place(place, span.text)
             if span.key in self.pins:
                 place, score = self.pins[span.key], 1.0
                 why = [f"pinned by the user to {place.name if place else 'nothing'}"]

@@ -363,6 +363,15 @@ class Store:
             LEFT JOIN passages ps ON ps.article_id = m.article_id AND ps.idx = m.passage_index
             ORDER BY coalesce(a.published, ''), m.article_id, m.start""")
 
+    def unplaced_names(self) -> list:
+        """Names not placed (mentions whose place is NULL), grouped by name, most mentioned first:
+        ``geomap.unplaced.UnplacedName`` values with every (article, start, end, passage)."""
+        from geomap.unplaced import group
+
+        return group(self._db.execute("SELECT article_id, start, end, text, passage_index FROM mentions "
+                                      "WHERE place_id IS NULL ORDER BY article_id, start"))
+
+
     def map_data(self) -> MapData:
         """Everything the renderer needs: mentioned places (with regions and mentions), articles."""
         from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord

@@ -1,0 +1,124 @@
+"""Article-level checks run after the resolver's scoring (:mod:`geomap.resolve`): size and coherence.
+
+- **coherence**: among namesakes, a candidate within ``NEAR_ANCHOR_KM`` of a place the article names
+  with confidence (another name whose country is not in doubt) gains, when a close contender is far
+  (``FAR_KM``) from every such place and in a country none of them is in (``Gaza`` with Israel and Tel Aviv, not Mozambique's province). Only a
+  candidate's primary name counts (an alternate spelling is too loose a match for this).
+- **size**: a country, a capital or a city many times larger than the chosen namesake wins back
+  when the namesake won only on weak evidence: the kind and population priors and the article's
+  inferred country or state, coherence (for a country or a capital: nearness to the article's
+  other places too). Only small namesakes (under ``SMALL_NAMESAKE`` people) yield: in local news a namesake town
+  of some size is meant as often as the country (Lebanon, Indiana; Dublin, Ohio). ``China``
+  in an article about the US stays China, ``Zaporizhzhia`` the city, not a village of 656 people.
+
+Both add a named evidence term, so ``--explain`` shows the rule that decided.
+"""
+from __future__ import annotations
+
+import math
+
+NEAR_ANCHOR_KM = 300.0
+FAR_KM = 1500.0
+COHERENCE_BONUS = 2.0
+CONTENDER_MARGIN = 1.5         # candidates within this score of the best are still in the running
+MAX_ANCHORS = 20               # the first confidently placed names (the lead, the dateline)
+SIZE_RATIO = 20                # "many times larger"
+SMALL_NAMESAKE = 5_000         # a village or a small town: in local news a larger namesake town is
+                               # meant as often as the country (Lebanon, Indiana; Dublin, Ohio)
+COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
+# Evidence terms that are weak against a much larger namesake (their label templates).
+_COHERENCE = "coherence: {:.0f} km from {}, placed with confidence"
+_WEAK = frozenset({"kind {}", "population", "{} name", "article is about {} ({:.0%})", _COHERENCE})
+_WEAK_VS_COUNTRY = _WEAK | {"{:.0f} km from {}", "near a possible {}"}
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    return 6371.0 * math.hypot(x, math.radians(lat2 - lat1))
+
+
+def _template(name) -> str:
+    return name if isinstance(name, str) else name[0]
+
+
+def coherence(groups: list, namesakes: list[list[int]]) -> None:
+    """Reward the namesake near the article's confidently placed places when the best-scored one is
+    far from all of them."""
+    anchors = []
+    for gi, g in enumerate(groups):
+        if g.candidates and g.vote is not None:
+            c = g.candidates[max(range(len(g.candidates)), key=g.scores.__getitem__)] \
+                if g.fixed is None else g.candidates[g.fixed]
+            anchors.append((gi, c.place.lat, c.place.lon, c.place.name, c.place.country))
+    if not anchors:
+        return
+    anchors = anchors[:MAX_ANCHORS]            # linear in the article's names, however long it is
+    for gi, g in enumerate(groups):
+        if len(g.candidates) < 2 or g.fixed is not None or g.qualified:
+            continue
+        mine = [a for a in anchors if a[0] not in namesakes[gi]]
+        if not mine:
+            continue
+        countries = {a[4] for a in mine}
+        top = max(g.scores)
+        abroad = [c for c, v in zip(g.candidates, g.scores)
+                  if v >= top - CONTENDER_MARGIN and c.place.country not in countries]
+        if not abroad:
+            continue                           # every close contender is in the article's countries
+
+        def nearest(c):
+            return min((_km(c.place.lat, c.place.lon, lat, lon), name) for _, lat, lon, name, _ in mine)
+
+        if all(nearest(c)[0] < FAR_KM for c in abroad):
+            continue                           # no close contender is far from the article, abroad
+        for k, c in enumerate(g.candidates):
+            if c.name_kind != "name":
+                continue
+            d, name = nearest(c)
+            if d < NEAR_ANCHOR_KM and c.name_kind == "name":
+                g.reasons[k].append(((_COHERENCE, d, name),
+                                     COHERENCE_BONUS))
+                g.scores[k] += COHERENCE_BONUS
+                g.support.add(k)
+
+
+def _dominates(big, small) -> bool:
+    if big.feature in COUNTRY_FEATURES or big.feature == "PPLC":
+        if big.name_kind not in ("name", "abbr"):
+            return False                       # "St. George" is only an old name of Freetown
+    if big.feature in COUNTRY_FEATURES:
+        return small.feature not in COUNTRY_FEATURES and small.feature != "ADM1" \
+            and small.place.kind not in ("water", "region", "continent") and small.population < SMALL_NAMESAKE
+    if big.feature == "PPLC" and small.feature == "ADM1" and small.place.country != big.place.country:
+        return big.population >= 2 * small.population     # Sofia the capital, not Madagascar's region
+    if not big.feature.startswith("PPL") or not small.feature.startswith(("PPL", "ADM2", "ADM3")):
+        return False
+    return (big.feature == "PPLC" or big.population >= 100_000) \
+        and big.population >= SIZE_RATIO * max(small.population, 1) and small.population < SMALL_NAMESAKE
+
+
+def size_guard(g) -> None:
+    """Give the choice back to a much larger namesake that lost only on weak evidence."""
+    if g.choice is None or g.fixed is not None or g.qualified:
+        return
+    chosen = g.candidates[g.choice]
+    if chosen.population >= SMALL_NAMESAKE and chosen.feature != "ADM1":
+        return                                 # only small namesakes (or a foreign region) yield
+    rivals = [k for k, c in enumerate(g.candidates) if k != g.choice and _dominates(c, chosen)]
+    if not rivals:
+        return
+    k = max(rivals, key=g.scores.__getitem__)
+    big = g.candidates[k]
+    weak = _WEAK_VS_COUNTRY if big.feature in COUNTRY_FEATURES or big.feature == "PPLC" else _WEAK
+
+    def strong(i):
+        return sum(v for name, v in g.reasons[i] if _template(name) not in weak)
+
+    if strong(g.choice) > strong(k) + 0.25:
+        return                                 # the namesake has real evidence of its own
+    delta = g.scores[g.choice] - g.scores[k] + 0.5
+    label = "country" if big.feature in COUNTRY_FEATURES else "capital" if big.feature == "PPLC" else "city"
+    g.reasons[k].append((("size: a {} {}x larger than {}, which won only on weak evidence", label,
+                          big.population // max(chosen.population, 1), chosen.place.name), delta))
+    g.scores[k] += delta
+    g.choice = k

@@ -1,0 +1,219 @@
+"""Issue 11's traps: sizes, coherence, water and landmarks, names that are not places, datelines."""
+from __future__ import annotations
+
+import pytest
+
+from geomap.config import ParseConfig
+from geomap.extract import Span
+from geomap.gazetteer import Candidate, Gazetteer, normalize
+from geomap.model import Place
+from geomap.resolve import Geoparser, Resolver
+from geomap.traps import generic_after, person_in_apposition
+
+
+@pytest.fixture(scope="module")
+def gaz(gazetteer_path) -> Gazetteer:
+    return Gazetteer.open(gazetteer_path)
+
+
+@pytest.fixture(scope="module")
+def gp(gaz) -> Geoparser:
+    return Geoparser(gaz, ParseConfig())
+
+
+def found(gp: Geoparser, text: str) -> dict[str, Place | None]:
+    out = {}
+    for m in gp.parse(text):
+        assert text[m.start:m.end] == m.text
+        out[m.text] = m.place
+    return out
+
+
+# --- water and landmarks ---------------------------------------------------------------------------
+
+def test_the_dnipro_and_dnipro_river_are_the_river_not_the_oblast(gp):
+    got = found(gp, "Ukrainian forces crossed the Dnipro near Kherson. Shelling continued along "
+                    "the Dnipro river.")
+    assert got["Dnipro"].id == "geomap:dnipro-river"
+    assert got["Dnipro river"].id == "geomap:dnipro-river"
+
+
+def test_the_oskil_river_is_the_river(gp):
+    got = found(gp, "Russian troops pushed toward the Oskil river east of Kharkiv. Fighting along "
+                    "the Oskil continued.")
+    assert got["Oskil river"].id == got["Oskil"].id == "geomap:oskil-river"
+
+
+def test_named_landmarks_resolve_to_the_feature(gp):
+    got = found(gp, "The Kakhovka dam was destroyed. The Kerch Bridge was hit. The Zaporizhzhia "
+                    "nuclear plant lost power.")
+    assert got["Kakhovka dam"].id == "geomap:kakhovka-dam"
+    assert got["Kerch Bridge"].id == "geomap:kerch-bridge"
+    assert got["Zaporizhzhia nuclear plant"].id == "geomap:zaporizhzhia-npp"
+    assert {p.kind for p in got.values()} == {"landmark"}
+
+
+def test_a_landmark_missing_from_the_data_is_placed_at_its_town_as_a_landmark(gp):
+    got = found(gp, "A missile hit the Mykolaiv bridge overnight; Mykolaiv was without power.")
+    bridge, town = got["Mykolaiv bridge"], got["Mykolaiv"]
+    assert bridge.kind == "landmark" and town.kind == "city"
+    assert (bridge.lat, bridge.lon) == (town.lat, town.lon) and bridge.id != town.id
+
+
+def test_a_river_missing_from_the_data_is_never_the_namesake_town(gp):
+    got = found(gp, "Troops dug in along the Kharkiv river bank.")
+    assert got["Kharkiv river"] is None
+
+
+def test_generic_words_after_a_name():
+    assert generic_after("the Dnipro river", 10) == ("water", 16)
+    assert generic_after("the Zaporizhzhia nuclear power plant.", 16) == ("landmark", 36)
+    assert generic_after("the Dnipro offensive", 10) == ("", 10)
+
+
+# --- names that are not places ---------------------------------------------------------------------
+
+def test_people_in_apposition_or_speech_are_not_places(gp):
+    got = found(gp, '"No supplies," said Sofia, a medic in Kharkiv. "It never stops," said Victoria, '
+                    'a schoolteacher in Kramatorsk.')
+    assert "Sofia" not in got and "Victoria" not in got
+    assert got["Kharkiv"].country == "UA"
+    kept = found(gp, "Delegates met in Sofia, the capital, on Monday.")
+    assert kept["Sofia"].country == "BG"
+
+
+def test_person_in_apposition_rule():
+    text = "said Sofia, a medic"
+    assert person_in_apposition(text, 5, 10)
+    assert not person_in_apposition("in Sofia, a city of two million", 3, 8)
+
+
+def test_ships_weapons_teams_and_awards_are_not_places(gp):
+    got = found(gp, "The film won the Palme d'Or. Ukraine sank the flagship Moskva with Lviv drones. "
+                    "The Houston Rockets and Real Madrid played in Madrid.")
+    assert set(got) == {"Ukraine", "Madrid"}
+    assert got["Madrid"].country == "ES"
+
+
+def test_a_possessive_before_a_facility_keeps_the_place(gp):
+    got = found(gp, "Passengers at Toronto's Pearson airport waited for hours.")
+    assert got["Toronto"].country == "CA"
+
+
+def test_a_dateline_after_a_year_is_a_place(gp):
+    got = found(gp, "2009 NEWARK -- The suspect was arrested on Monday.")
+    assert got["NEWARK"].country == "US"
+
+
+# --- size and coherence ----------------------------------------------------------------------------
+
+def _cand(pid, name, lat, lon, pop, cc, feature="PPL", kind="name", code="", ckind="city") -> Candidate:
+    return Candidate(Place(pid, name, lat, lon, cc, ckind, pop), normalize(name), kind, feature, code, pop)
+
+
+def test_a_city_many_times_larger_beats_a_village_on_weak_evidence(gaz):
+    village = _cand("v", "Zaporizhzhia", 46.96, 35.04, 656, "UA", "PPLA", "name", "26")
+    city = _cand("c", "Zaporizhzhia", 47.85, 35.12, 710_052, "UA", "PPL", "alt", "26")
+    kyiv = _cand("k", "Kyiv", 50.45, 30.52, 2_900_000, "UA", "PPLC", "name", "12")
+    text = "Shelling hit Zaporizhzhia and Kyiv."
+    spans = [Span(13, 25, "Zaporizhzhia", "zaporizhzhia", [village, city]), Span(30, 34, "Kyiv", "kyiv", [kyiv])]
+    (s, chosen, _, why, runner), _ = Resolver(gaz, ParseConfig()).resolve(text, spans)
+    assert chosen.place.id == "c" and runner.place.id == "v"
+    assert any("size:" in line for line in why)
+
+
+def test_a_country_beats_a_small_namesake_in_an_article_about_another_country(gaz):
+    us = _cand("us", "United States", 39.8, -98.6, 330_000_000, "US", "PCLI", ckind="country")
+    texas = _cand("tx", "Houston", 29.76, -95.37, 2_300_000, "US", "PPL", code="TX")
+    china = _cand("cn", "China", 35.0, 105.0, 1_400_000_000, "CN", "PCLI", ckind="country")
+    china_tx = _cand("ctx", "China", 30.05, -94.34, 1_130, "US", "PPL", code="TX")
+    text = "The United States and Houston officials said China objected."
+    spans = [Span(4, 17, "United States", "united states", [us]), Span(22, 29, "Houston", "houston", [texas]),
+             Span(44, 49, "China", "china", [china, china_tx])]
+    resolved = Resolver(gaz, ParseConfig()).resolve(text, spans)
+    assert resolved[2][1].place.id == "cn"
+
+
+def test_a_small_namesake_with_real_evidence_keeps_it(gaz):
+    """Coherence is strong evidence between towns: London next to Ontario towns is London, Ontario."""
+    got = found(Geoparser(gaz, ParseConfig()), "London officials met colleagues from Kitchener, "
+                                               "Windsor and Hamilton.")
+    assert got["London"].country == "CA"
+
+
+def test_coherence_picks_the_namesake_near_the_article_places(gp):
+    got = [m for m in gp.parse("Israel struck targets in Gaza after rockets hit Tel Aviv.", explain=True)
+           if m.text == "Gaza"][0]
+    assert got.place.country == "PS"
+    assert any("coherence" in line for line in got.explain)
+
+
+def test_lyman_with_bakhmut_is_the_donetsk_lyman(gaz):
+    donetsk = _cand("l5", "Lyman", 48.99, 37.81, 20_066, "UA", code="05")
+    kharkiv = _cand("l7", "Lyman", 49.6, 36.5, 24_008, "UA", code="07")
+    bakhmut = _cand("b", "Bakhmut", 48.59, 38.0, 72_000, "UA", code="05")
+    text = "Fighting near Bakhmut and Lyman."
+    spans = [Span(14, 21, "Bakhmut", "bakhmut", [bakhmut]), Span(26, 31, "Lyman", "lyman", [kharkiv, donetsk])]
+    resolved = Resolver(gaz, ParseConfig()).resolve(text, spans, explain=True)
+    assert resolved[1][1].place.id == "l5"
+
+
+# --- villages imported from a GeoNames country file -----------------------------------------------
+
+def _geonames_line(gid, name, lat, lon, admin1, population, fcode="PPL") -> str:
+    cols = [str(gid), name, name, "", str(lat), str(lon), "P", fcode, "UA", "", admin1, "", "", "",
+            str(population), "", "100", "Europe/Kyiv", "2024-01-01"]
+    return "\t".join(cols) + "\n"
+
+
+def test_imported_villages_are_found_and_coherence_picks_the_right_namesake(gazetteer_path, tmp_path):
+    """``geomap gazetteer import UA.zip`` adds places of any size: front-line villages of a few
+    hundred people are found, and among imported namesakes the one next to the article's other
+    places wins (Makarivka by Velyka Novosilka, not the larger ones in Kherson or Odesa oblast)."""
+    import shutil
+
+    from geomap.gazetteer import import_geonames
+
+    path = tmp_path / "gazetteer.sqlite"
+    shutil.copy(gazetteer_path, path)
+    table = tmp_path / "UA.txt"
+    table.write_text("".join([
+        _geonames_line(9_800_001, "Robotyne", 47.4378, 35.8247, "26", 480),
+        _geonames_line(9_800_002, "Velyka Novosilka", 47.8426, 36.8306, "05", 5_000),
+        _geonames_line(9_800_003, "Makarivka", 47.7893, 36.7260, "05", 210),
+        _geonames_line(9_800_004, "Makarivka", 46.2413, 33.5310, "08", 525),
+        _geonames_line(9_800_005, "Makarivka", 46.5992, 30.0021, "17", 900),
+    ]), encoding="utf-8")
+    assert import_geonames(table, path) == 5
+    gp = Geoparser(Gazetteer.open(path), ParseConfig())
+    got = found(gp, "Ukrainian forces advanced from Velyka Novosilka and retook Makarivka. Fighting "
+                    "continued near Robotyne.")
+    assert got["Robotyne"].id == "geonames:9800001"
+    assert got["Makarivka"].id == "geonames:9800003"
+    assert got["Velyka Novosilka"].id == "geonames:9800002"
+
+
+def test_an_all_caps_abbreviation_prefers_its_abbreviation_entry(gaz):
+    """A town big enough to beat the union's abbreviation when written "Eu" loses when written "EU"."""
+    eu_town = _cand("eu", "Eu", 50.05, 1.42, 200_000, "FR", "PPL", code="28")
+    union = Candidate(Place("geomap:european-union", "European Union", 49.84, 9.9, "", "region"), "eu",
+                      "abbr", "RGN", "", 0)
+    for word, want in (("EU", "geomap:european-union"), ("Eu", "eu")):
+        spans = [Span(4, 6, word, "eu", [eu_town, union])]
+        ((_, chosen, _, why, _),) = Resolver(gaz, ParseConfig()).resolve(f"The {word} said so.", spans,
+                                                                        explain=True)
+        assert chosen.place.id == want
+        assert any("abbreviation" in line for line in why) == (word == "EU")
+
+
+def test_arabic_articles_join_a_name_and_rivers_carry_their_bare_names(gp):
+    got = found(gp, "Ships avoided the Bab el-Mandeb strait. Farms are irrigated by water from the "
+                    "Blue Nile. Patients were treated in Deir al-Balah.")
+    assert got["Bab el-Mandeb strait"].id == "geomap:bab-el-mandeb"
+    assert got["Blue Nile"].id == "geomap:blue-nile"
+    assert got["Deir al-Balah"] is None              # known to be a place, not in this gazetteer
+
+
+def test_apposition_reads_the_last_word_of_the_description():
+    assert person_in_apposition("Victoria, the film's youngest subject, was nine.", 0, 8)
+    assert not person_in_apposition("met in Sofia, the Bulgarian capital.", 7, 12)
