@@ -166,7 +166,7 @@ def _write(path: Path, min_city_population: int, log) -> None:
     _add_cities(w, src)
     _add_team_places(w)
     _add_aliases(w, src)
-    add_cyrillic_names(w, src, lambda table: _add_aliases(w, src, table))
+    add_cyrillic_names(w, src, lambda table: _add_aliases(w, src, table, strict=False))
     log(f"{len(w.places)} places, {len(w.names)} names in {time.perf_counter() - t0:.1f}s")
     db = sqlite3.connect(path)
     try:
@@ -552,13 +552,16 @@ def _add_team_places(w: _Writer) -> None:
         w.alts(rowid, (a for a in row["alternates"].split("|") if a))
 
 
-def _add_aliases(w: _Writer, src: _Sources, table: str = "names.tsv") -> None:
+def _add_aliases(w: _Writer, src: _Sources, table: str = "names.tsv", strict: bool = True) -> None:
     """Abbreviations and demonyms from ``data/names.tsv`` (or another table of that shape, such
-    as ``data/cyrillic.tsv``): name → country, state, continent, place."""
+    as ``data/cyrillic.tsv``): name → country, state, continent, place. ``strict=False`` skips
+    targets missing from a reduced index (cities of 15,000+ name fewer areas)."""
     targets = _alias_targets(w, src)
     for row in read_tsv(table):
         rowid = targets.get(row["target"])
         if rowid is None:
+            if not strict:
+                continue
             raise GazetteerError(f"data/{table}: unknown target {row['target']!r} for {row['name']!r}")
         w.name(rowid, row["name"], row["name_kind"])
 

@@ -48,6 +48,7 @@ MAX_KEYS = 24                 # key combinations tried per word sequence
 STRONG_POPULATION = 20_000    # a sentence-start name this big is meant even when said once
 _MAJOR = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR ADM1 CONT RGN SEA OCN GULF STM PEN RSV STRT".split())
 _WATER = frozenset("OCN SEA GULF BAY STRT STM LK RSV CNL SD".split())
+_NATURAL = _MAJOR | _WATER | frozenset("MTS ISL ISLS SPIT".split())
 _COUNTRY = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR".split())
 
 # Lowercase head nouns that end a name of several words, by lemma (uk and ru): "Чорне море",
@@ -80,6 +81,9 @@ NAMED_THINGS = frozenset("""газета газети газеті газету 
 вулиця вулиці вулицю вул улица улицы улице улицу ул проспект проспекту проспекті проспекта
 проспекте просп провулок провулку переулок переулка пер бульвар бульвару бульварі бульваре
 площа площі площу площадь площади пл набережна набережной шосе шоссе операція операции""".split())
+
+# Prepositions of place: a surname-like word after them is a place ("у Рені", "в Кобрині").
+LOCATIVE = frozenset("в у во на під под біля возле около поблизу неподалік навпроти напротив".split())
 
 # Words before a name that say which kind of place it is.
 TOWN_WORDS = frozenset("""місто міста місті містом місту м город города городе городом городу г
@@ -135,7 +139,10 @@ class CyrillicExtractor:
                     mid_keys.add(key)
         persons: set[str] = set()
         out: list[Span] = []
+        header = _DATE_LINE.match(text)
         for run, i, j, key, cands in matches:
+            if header and run[i].start < header.end():
+                continue                          # the section label of a "date YYYY-MM-DD Section" line
             matched = {k for r, a, b, _, _ in matches if r is run for k in range(a, b)}
             span = self._judge(text, lang, run, i, j, key, cands, quotes, mid_keys, persons, lowercase, matched)
             if span is not None and not (out and span.start < out[-1].end):
@@ -180,28 +187,31 @@ class CyrillicExtractor:
                 persons.add(self._key(last.text))
                 return None                       # президент Зеленський (not "голови Мелітополя")
             prev = run[i - 1] if i > 0 else None
-            if prev is not None and prev.cap and not prev.head and (i - 1) not in matched:
+            if prev is not None and prev.cap and not prev.head:
                 if _initial(text, prev) or morph.is_first_name(prev.text, lang):
                     persons.add(self._key(last.text))
                     for form in last.forms:
                         persons.add(self._key(form))
-                    return None                   # Володимир Зеленський, В. Кличко
-                if not prev.sentence_start and not _major(cands):
+                    return None                   # Володимир Зеленський, Богдана Хмельницького
+                if (i - 1) not in matched and not prev.sentence_start and not _major(cands):
                     return None                   # half of a longer name: "Вечерняя Москва"
             nxt = run[j] if j < len(run) else None
-            if single and nxt is not None and nxt.cap and not nxt.head \
-                    and morph.is_first_name(first.text, lang) and morph.is_person_word(nxt.text, lang):
+            if single and nxt is not None and nxt.cap and not nxt.head and j not in matched \
+                    and morph.may_be_surname(nxt.text, lang):
                 persons.add(self._key(nxt.text))
-                return None                       # Софія Андрухович: a first name, not Sofia
-            if single and morph.is_person_word(first.text, lang) and not _strong(cands, 100_000):
-                return None                       # a surname that is also a village's name
+                return None                       # Софія Андрухович, Володимир Зеленський: a person
+            if single and morph.is_person_word(first.text, lang) and not _strong(cands, 100_000) \
+                    and before not in LOCATIVE:
+                return None                       # a surname that is also a village's name (not "у Рені")
             if first.upper and len(first.text) <= 3 and not any(c.name_kind == "abbr" or c.feature in _COUNTRY
                                                                 for c in cands):
                 return None                       # acronyms: "ЗСУ", "ООН" (not "США")
-            if single and key != self._key(first.text) \
-                    and not any(self._key(n) == key for n in morph.noun_lemmas(first.text, lang)) \
-                    and _lowercase_after(text, last.end):
-                return None                       # an adjective before its noun: "Черноморского флота"
+            as_written = key == self._key(first.text)
+            if single and (_lowercase_after(text, last.end) or j < len(run)) and (
+                    morph.is_adjective(first.text, lang) if as_written
+                    else not any(self._key(n) == key for n in morph.noun_lemmas(first.text, lang))):
+                return None                       # an adjective before its noun: "Черноморского флота",
+                #                                   "Восточной Сибирью" (a town named "Vostochnyy")
             if single and first.sentence_start and not _sentence_start_place(first, key, cands, lang,
                                                                              mid_keys, lowercase):
                 return None
@@ -254,6 +264,7 @@ def _starts_sentence(text: str, start: int, previous: list[_Word]) -> bool:
     return True
 
 
+_DATE_LINE = re.compile(r"[ \t]*date[ \t]+\d{4}-\d{2}-\d{2}[^\n]*", re.I)
 _ABBREVIATIONS = frozenset("м г р вул ул просп пл обл с смт пос".split())
 
 
@@ -275,7 +286,8 @@ def _runs(text: str, words: list[_Word], lang: str) -> list[list[_Word]]:
     k = 0
     while k < len(words):
         w = words[k]
-        if w.cap and not _initial(text, w) and len(w.text) > 1:
+        if w.cap and not _initial(text, w) and len(w.text) > 1 \
+                and not (w.sentence_start and morph.is_function_word(w.text, lang)):
             if current and not _joined(text, current[-1], w):
                 out.append(current)
                 current = []
@@ -384,7 +396,7 @@ def _lowercase_after(text: str, end: int) -> bool:
 def _without_small_namesakes(cands: list) -> list:
     """A sea, river, region or country keeps its name from villages named after it: "Крим",
     "Дон" are not hamlets of Rostov Oblast (towns of 50,000 or more stay in the running)."""
-    if not any(c.feature in _MAJOR and not c.feature.startswith("PPL") for c in cands):
+    if not any(c.feature in _NATURAL for c in cands):
         return cands
     return [c for c in cands if not (c.feature.startswith("PPL") and c.population < 50_000)]
 

@@ -95,12 +95,20 @@ def noun_lemmas(word: str, lang: str) -> frozenset[str]:
     return frozenset(lemma for lemma, tags in found if "NOUN" in tags)
 
 
+_FUNCTION_TAGS = frozenset({"NPRO", "PREP", "CONJ", "PRCL", "INTJ", "Apro", "Anum"})
+
+
 def is_function_word(word: str, lang: str) -> bool:
-    """The most likely reading is a preposition, conjunction, particle, pronoun, adverb or verb:
-    a capitalised sentence start such as "Того", "В", "Але" is never a place."""
+    """Some reading is a pronoun, preposition, conjunction or particle: a capitalised sentence
+    start such as "Того" (not Togo), "Вона", "Між" is not a name (the Ukrainian dictionary
+    orders readings arbitrarily, so any reading counts)."""
+    return any(tags & _FUNCTION_TAGS for _, tags in parses(word, lang))
+
+
+def is_adjective(word: str, lang: str) -> bool:
+    """The most likely reading is an adjective ("Черноморского", "Восточной")."""
     found = parses(word, lang)
-    return bool(found) and not found[0][1] & {"NOUN", "ADJF", "UNKN"} \
-        or bool(found) and bool(found[0][1] & {"Apro", "Anum"})
+    return bool(found) and "ADJF" in found[0][1]
 
 
 def is_person_word(word: str, lang: str) -> bool:
@@ -117,9 +125,19 @@ def may_be_person(word: str, lang: str) -> bool:
 
 
 def is_first_name(word: str, lang: str) -> bool:
-    """The most likely reading of ``word`` is a first name (``Володимир``, ``Владимир``)."""
-    found = parses(word, lang)
-    return bool(found) and ("Name" in found[0][1] or "Patr" in found[0][1])
+    """Some reading of ``word`` is a first name (``Владимир``, ``Віталій``)."""
+    return any("Name" in tags for _, tags in parses(word, lang))
+
+
+# Endings of Ukrainian and Russian surnames and patronymics (for words the dictionaries lack).
+SURNAME_ENDINGS = ("енко", "ський", "цький", "ська", "цька", "ский", "цкий", "ская", "цкая", "ович",
+                   "евич", "івна", "ївна", "овна", "евна", "чук", "щук", "юк", "ук")
+
+
+def may_be_surname(word: str, lang: str) -> bool:
+    """``word`` reads as a surname or a patronymic (``Зеленський``, ``Андрухович``)."""
+    return word.lower().endswith(SURNAME_ENDINGS) or any(
+        tags & {"Surn", "Patr"} for _, tags in parses(word, lang))
 
 
 def is_place_word(word: str, lang: str) -> bool:
