@@ -261,15 +261,22 @@ function geomapInit(map, layerControl, data, tileLayer) {
     });
     list.appendChild(options);
   }
+  /* Search keys: lowercase, diacritics and the breve/diaeresis of й ї ё dropped (as the
+   * gazetteer's normalize() does), so "Киів", "київ" and "Київ" are one query. */
+  function fold(text) {
+    return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  }
   function findPlace(query) {
     query = query.trim();
     if (!query) return null;
     if (labels.has(query)) return labels.get(query);
-    var q = query.toLowerCase(), best = null, prefix = null;
-    places.forEach(function (row) {
-      var name = row[1].toLowerCase();
-      if (name === q && (!best || row[7] > best[7])) best = row;
-      if (!best && name.lastIndexOf(q, 0) === 0 && (!prefix || row[7] > prefix[7])) prefix = row;
+    var q = fold(query), best = null, prefix = null;
+    places.forEach(function (row) {   // its name, then every form the articles write it in
+      [row[1]].concat(row[13] || []).forEach(function (written) {
+        var name = fold(written);
+        if (name === q && (!best || row[7] > best[7])) best = row;
+        if (!best && name.lastIndexOf(q, 0) === 0 && (!prefix || row[7] > prefix[7])) prefix = row;
+      });
     });
     return best || prefix;
   }
