@@ -2,9 +2,10 @@
  * base map and #place=<id> links for map.html.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
- *                    quotes, passages, place page (0: placePage(id)), dates];
+ *                    quotes, passages, place page (0: placePage(id)), dates, written names];
  * dates: the distinct article dates, the first in days since 1970-01-01, each next one as days
- *        after the previous;
+ *        after the previous; written names: how the articles write the place (other than its
+ *        name: "Херсоні", "Kiev"), for the search;
  * quotes: [article#, passage anchor (-1: none), text#, offset, length, cut flags (1: start,
  *          2: end), [start, end, ...] highlights relative to the quote];
  * data.articles rows: [page, title, date]; data.texts: quoted passage text, shared by quotes;
