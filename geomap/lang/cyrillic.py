@@ -188,11 +188,13 @@ class CyrillicExtractor:
                 return None                       # президент Зеленський (not "голови Мелітополя")
             prev = run[i - 1] if i > 0 else None
             if prev is not None and prev.cap and not prev.head:
-                if _initial(text, prev) or morph.is_first_name(prev.text, lang):
+                if _initial(text, prev) or morph.is_first_name(prev.text, lang) and not (
+                        _major(cands) and not morph.may_be_surname(first.text, lang)):
                     persons.add(self._key(last.text))
                     for form in last.forms:
                         persons.add(self._key(form))
                     return None                   # Володимир Зеленський, Богдана Хмельницького
+                #                                   (not "Слава Україні": a country after a name)
                 if (i - 1) not in matched and not prev.sentence_start and not _major(cands):
                     return None                   # half of a longer name: "Вечерняя Москва"
             nxt = run[j] if j < len(run) else None
