@@ -182,3 +182,15 @@ def test_every_row_of_the_cyrillic_table_names_a_known_target():
             or target in areas or target in slugs, row
         assert row["name_kind"] in ("alt", "abbr"), row
     assert countries
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Експерти називають Лиман наступною ціллю.", [("Лиман", "Lyman")]),       # also a surname and a noun
+    ("Родичі живуть у Пінську та Кобрині.", [("Пінську", "Pinsk"), ("Кобрині", "Kobryn")]),  # a locative
+    ("Миколаїв уперше отримав питну воду.", [("Миколаїв", "Mykolayiv")]),     # read first as an adjective
+    ("Слава Україні, сказав він.", [("Україні", "Ukraine")]),                  # a name before a country
+    ("ЧЕРНІВЦІ — Між Чернівцями та Сучавою ходить потяг.",
+     [("ЧЕРНІВЦІ", "Chernivtsi"), ("Чернівцями", "Chernivtsi"), ("Сучавою", "Suceava")]),
+])
+def test_places_that_look_like_persons_adjectives_or_follow_a_capitalised_word(gp, text, expected):
+    assert found(gp, text) == expected

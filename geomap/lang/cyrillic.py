@@ -210,7 +210,7 @@ class CyrillicExtractor:
                 return None                       # acronyms: "ЗСУ", "ООН" (not "США")
             as_written = key == self._key(first.text)
             if single and (_lowercase_after(text, last.end) or j < len(run)) and (
-                    morph.is_adjective(first.text, lang) if as_written
+                    morph.is_adjective(first.text, lang) and not _strong(cands, 100_000) if as_written
                     else not any(self._key(n) == key for n in morph.noun_lemmas(first.text, lang))):
                 return None                       # an adjective before its noun: "Черноморского флота",
                 #                                   "Восточной Сибирью" (a town named "Vostochnyy")
@@ -289,7 +289,8 @@ def _runs(text: str, words: list[_Word], lang: str) -> list[list[_Word]]:
     while k < len(words):
         w = words[k]
         if w.cap and not _initial(text, w) and len(w.text) > 1 \
-                and not (w.sentence_start and morph.is_function_word(w.text, lang)):
+                and not (w.sentence_start and morph.is_function_word(w.text, lang)) \
+                and not morph.is_preposition(w.text, lang):
             if current and not _joined(text, current[-1], w):
                 out.append(current)
                 current = []

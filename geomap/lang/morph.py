@@ -105,6 +105,12 @@ def is_function_word(word: str, lang: str) -> bool:
     return any(tags & _FUNCTION_TAGS for _, tags in parses(word, lang))
 
 
+def is_preposition(word: str, lang: str) -> bool:
+    """The most likely reading is a preposition, conjunction or particle ("Між" after a dash)."""
+    found = parses(word, lang)
+    return bool(found) and bool(found[0][1] & {"PREP", "CONJ", "PRCL"})
+
+
 def is_adjective(word: str, lang: str) -> bool:
     """The most likely reading is an adjective ("Черноморского", "Восточной")."""
     found = parses(word, lang)
@@ -113,10 +119,11 @@ def is_adjective(word: str, lang: str) -> bool:
 
 def is_person_word(word: str, lang: str) -> bool:
     """pymorphy3 reads ``word`` as a person's name (first name, surname or patronymic) before
-    anything else, and never as a place ("Шевченко", "Путин"; not "Покровська", an adjective
-    first)."""
+    anything else, never as a place, a thing or in the locative case ("Шевченко", "Путин"; not
+    "Покровська", an adjective first, nor "Лиман", also a common noun, nor "Кобрині", a locative)."""
     found = parses(word, lang)
-    return bool(found) and bool(found[0][1] & PERSON_TAGS) and not any(PLACE_TAG in tags for _, tags in found)
+    return bool(found) and bool(found[0][1] & PERSON_TAGS) and not any(
+        PLACE_TAG in tags or "inan" in tags or "loct" in tags or "loc2" in tags for _, tags in found)
 
 
 def may_be_person(word: str, lang: str) -> bool:
