@@ -89,8 +89,7 @@ def nominative_lemma(word: str, lang: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def noun_lemmas(word: str, lang: str) -> frozenset[str]:
-    """The lemmas of ``word``'s noun readings (lowercase), and the word itself when the
-    dictionary has no reading of it."""
+    """The lemmas of ``word``'s noun readings (lowercase)."""
     found = parses(word, lang)
     return frozenset(lemma for lemma, tags in found if "NOUN" in tags)
 
