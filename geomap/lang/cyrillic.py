@@ -85,6 +85,10 @@ NAMED_THINGS = frozenset("""газета газети газеті газету 
 # Prepositions of place: a surname-like word after them is a place ("у Рені", "в Кобрині").
 LOCATIVE = frozenset("в у во на під под біля возле около поблизу неподалік навпроти напротив".split())
 
+# Capitalised first words of media and club names that go on with a place: "Эхо Москвы",
+# "Голос Америки", "Динамо Київ" (at a sentence start too).
+NAME_HEADS = frozenset("""эхо голос радио радіо вести вісті новости новини известия динамо""".split())
+
 # Words before a name that say which kind of place it is.
 TOWN_WORDS = frozenset("""місто міста місті містом місту м город города городе городом городу г
 селище селища селищі село села селі селом смт поселок поселка поселке посёлок посёлка посёлке
@@ -187,6 +191,8 @@ class CyrillicExtractor:
                 persons.add(self._key(last.text))
                 return None                       # президент Зеленський (not "голови Мелітополя")
             prev = run[i - 1] if i > 0 else None
+            if prev is not None and prev.text.lower() in NAME_HEADS:
+                return None                       # "Эхо Москвы", "Голос Америки", "Динамо Київ"
             if prev is not None and prev.cap and not prev.head:
                 if _initial(text, prev) or morph.is_first_name(prev.text, lang) and not (
                         _major(cands) and not morph.may_be_surname(first.text, lang)):
