@@ -3,10 +3,12 @@ language detection and dates (the team's own sentences, on the reduced test gaze
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from geomap.articles import parse_date, parse_text
 from geomap.config import ParseConfig, Pin
 from geomap.gazetteer import Gazetteer, normalize
+from geomap.lang import language_spans
 from geomap.lang.detect import detect_language
 from geomap.resolve import Geoparser
 
@@ -197,3 +199,20 @@ def test_every_row_of_the_cyrillic_table_names_a_known_target():
 ])
 def test_places_that_look_like_persons_adjectives_or_follow_a_capitalised_word(gp, text, expected):
     assert found(gp, text) == expected
+
+
+_ALPHABET = "АБВГДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЮЯЁЫЭабвгдеєжзиіїйклмнопрстуфхцчшщьюяёыэъʼ'’-—«»\". ,\n"
+_WORDS = ["Херсон", "Херсоні", "Києва", "Чорне", "море", "області", "Херсонській", "у", "в", "Ростов", "на",
+          "Дону", "«Москва»", "В.", "Кличко", "Софія", "—", "і", "та", "Калужской", "областями", "date"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(_ALPHABET, max_size=12)), max_size=40))
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_cyrillic_spans_are_exact_sorted_and_disjoint_on_any_text(gp, parts):
+    text = " ".join(parts)
+    spans = language_spans(gp.extractor, text)
+    for s in spans:
+        assert text[s.start:s.end] == s.text and s.start < s.end
+    assert all(a.end <= b.start for a, b in zip(spans, spans[1:]))
+    for m in gp.parse(text):
+        assert text[m.start:m.end] == m.text
