@@ -44,7 +44,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from geomap.lang import language_spans
 from geomap.model import Mention, Place
 
 if TYPE_CHECKING:
@@ -644,7 +643,9 @@ class Geoparser:
     def parse(self, text: str, explain: bool = False) -> list[Mention]:
         """Mentions sorted by start, non-overlapping, each ``text[start:end] == mention.text``;
         ``explain`` fills ``Mention.explain`` with the chosen place, the runner-up and why."""
-        spans = language_spans(self.extractor, text)      # English rules, or Ukrainian/Russian ones
+        from geomap.lang import language_spans     # English rules, or Ukrainian/Russian ones
+
+        spans = language_spans(self.extractor, text)
         mentions = []
         for span, cand, score, why, runner in self.resolver.resolve(text, spans, explain):
             place = cand.place if cand is not None else None
