@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from geomap._names import short_hash, slug
 from geomap.errors import ArticleError
+from geomap.lang import dates as cyrillic_dates
 from geomap.model import Article, Passage
 
 if TYPE_CHECKING:
@@ -35,8 +36,9 @@ SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 HEADER_LINES = 12   # the byline and ``Published`` line are looked for among the first lines only
 
 _DATE_LINE = re.compile(r"[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+(\S.*?))?[ \t\r]*", re.I)
-_BYLINE = re.compile(r"[ \t]*By[ \t]+(\S.*?)[ \t\r]*")
-_PUBLISHED = re.compile(r"[ \t]*(?:Published|Updated)[ \t]*:?[ \t]+(\S.*?)[ \t\r]*", re.I)
+_BYLINE = re.compile(rf"[ \t]*(?:By|{cyrillic_dates.BYLINE_WORDS})[ \t]+(\S.*?)[ \t\r]*")
+_PUBLISHED = re.compile(rf"[ \t]*(?:Published|Updated|{cyrillic_dates.PUBLISHED_WORDS})[ \t]*:?[ \t]+(\S.*?)[ \t\r]*",
+                        re.I)
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")     # CRLF, LF and old Mac CR-only line ends
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MONTHS = {m: i for i, names in enumerate(
@@ -163,7 +165,8 @@ def parse_text(text: str, *, source: str, article_id: str, sha256: str) -> Artic
 
 
 def parse_date(value: str) -> str | None:
-    """ISO ``YYYY-MM-DD`` from ``18th Apr 2023, 13:31 BST``, ``April 18, 2023`` or ISO; else None."""
+    """ISO ``YYYY-MM-DD`` from ``18th Apr 2023, 13:31 BST``, ``April 18, 2023``, ISO, or Ukrainian
+    and Russian ``18 квітня 2023``/``18 апреля 2023``; else None."""
     if m := _ISO_DATE.search(value):
         y, mo, d = m.groups()
         return _iso(int(y), int(mo), int(d))
@@ -172,7 +175,8 @@ def parse_date(value: str) -> str | None:
             day, month, year = (m.group(i) for i in order)
             if (mo := _MONTHS.get(month.lower())) and (iso := _iso(int(year), mo, int(day))):
                 return iso
-    return None
+    ymd = cyrillic_dates.day_month_year(value)          # "18 квітня 2023", "18 апреля 2023"
+    return _iso(*ymd) if ymd else None
 
 
 def article_id(path: Path, root: Path, *, source: str | None = None) -> str:

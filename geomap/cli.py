@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("open", help="open the map in the web browser")
     p.set_defaults(run=cmd_open)
 
+    p = commands.add_parser("search", help="find a place on the map by any of its names or forms",
+                            description="List the mapped places a name means: their name, any form "
+                                        "the articles write them in (Києва, Kiev), an inflected form, "
+                                        "another gazetteer name, or a prefix. Exit 1 when none.")
+    p.add_argument("query", help="a place name in any language or form")
+    p.set_defaults(run=cmd_search)
+
     gaz = commands.add_parser("gazetteer", help="build or inspect the offline gazetteer")
     gsub = gaz.add_subparsers(dest="action", metavar="ACTION", required=True)
     p = gsub.add_parser("build", help="(re)build the index from the installed packages (a current, "
@@ -458,6 +465,28 @@ def cmd_open(args: argparse.Namespace) -> int:
         print(f"geomap: no web browser found; open {path} yourself", file=sys.stderr)
         return 1
     print(path)
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from geomap.gazetteer import Gazetteer
+    from geomap.search import search
+    from geomap.store import Store
+
+    config = load(args)
+    path = config.resolve(config.store_path)
+    if not path.is_file():
+        raise GeomapError(f"{path} does not exist yet; run `geomap refresh` first")
+    with Store(path) as store, Gazetteer.open(_gazetteer_path(config)) as gazetteer:
+        hits = search(store, args.query, gazetteer)
+    for h in hits:
+        p = h.place
+        written = ", ".join(h.written[:8])
+        print(f"{p.name}\t{p.kind}\t{p.country}\t{p.id}\t{h.mentions} mentions in {h.articles} articles"
+              f"{'' if h.exact else ' (prefix)'}\t{written}")
+    if not hits:
+        print(f"geomap: no place on the map matches {args.query!r}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -753,7 +753,9 @@ class Geoparser:
     def parse(self, text: str, explain: bool = False) -> list[Mention]:
         """Mentions sorted by start, non-overlapping, each ``text[start:end] == mention.text``;
         ``explain`` fills ``Mention.explain`` with the chosen place, the runner-up and why."""
-        spans = self.extractor.spans(text)
+        from geomap.lang import language_spans     # English rules, or Ukrainian/Russian ones
+
+        spans = language_spans(self.extractor, text)
         mentions = []
         for span, cand, score, why, runner in self.resolver.resolve(text, spans, explain):
             place = cand.place if cand is not None else None

@@ -17,7 +17,7 @@ from browser_support import launch, missing_tools, route_offline
 from geomap.config import MapConfig, default_config
 from geomap.model import Place
 from geomap.render import PlaceRecord, render_outputs
-from test_render import HOSTILE, KHERSON, KYIV, MARIUPOL, make_data
+from test_render import HOSTILE, KHERSON, KYIV, MARIUPOL, cyrillic_data, make_data
 
 pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=missing_tools() or "")
 
@@ -209,6 +209,21 @@ def test_search_finds_a_place_by_name_and_opens_it(site, browser_page):
     box.fill("")
     box.focus()                            # the names list is made on first focus
     assert page.locator("#gm-place-names option").count() == 3
+    assert page.problems == []
+
+
+def test_search_finds_a_place_by_any_form_the_articles_write_it_in(tmp_path, browser_page):
+    render_outputs(cyrillic_data(), tmp_path, offline_config(tmp_path), [])
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    wait_ready(page)
+    box = page.locator(".gm-search input")
+    for query, place in (("Києва", KYIV), ("Херсон", KHERSON), ("киеве", KYIV), ("Херсон", KHERSON),
+                         ("КИЄВА", KYIV)):
+        box.fill(query)                    # inflected, either language, a prefix, any case
+        box.press("Enter")
+        page.wait_for_function(f"decodeURIComponent(location.hash) === '#place={place.id}'",
+                               timeout=10_000, polling=50)
     assert page.problems == []
 
 

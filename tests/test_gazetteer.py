@@ -504,7 +504,7 @@ def test_import_geonames_over_loopback(index_path, served, tmp_path):
     assert after.version != before.version
     [village] = pick(after, "Chornobaivka")
     assert village.place.id == "geonames:9900001" and village.place.admin1 == "Kherson Oblast"
-    assert pick(after, "Chernobaevka", kind="city") and not cands(after, "Чорнобаївка")
+    assert pick(after, "Chernobaevka", kind="city") and pick(after, "Чорнобаївка", kind="city")  # Cyrillic kept
     assert pick(after, "Ingulets", kind="water", feature="STM")
     assert not cands(after, "Nameless Creek")
     [ua_after] = pick(after, "Ukraine", feature="PCLI")

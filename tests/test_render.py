@@ -701,3 +701,32 @@ def test_a_tampered_world_outline_cache_cannot_inject_script(config, news, tmp_p
         assert "alert(2)" not in cache.read_text(encoding="utf-8")                  # rebuilt
     finally:
         world.world_outlines.cache_clear()
+
+
+def cyrillic_data() -> MapData:
+    """A Ukrainian and a Russian article naming Kherson and Kyiv in inflected forms."""
+    uk, uk_mentions = make_article("uk-kherson-00000001", ["Вибухи у Херсоні", "До Києва вирушив потяг <b>."],
+                                   title="Вибухи у Херсоні", published="2023-04-18",
+                                   places={"Херсоні": KHERSON, "Києва": KYIV})
+    ru, ru_mentions = make_article("ru-kiev-000000002", ["В Киеве тихо."], title="В Киеве тихо",
+                                   published="2023-04-19", places={"Киеве": KYIV})
+    places = [PlaceRecord(KHERSON, (), uk_mentions[KHERSON.id]),
+              PlaceRecord(KYIV, (), uk_mentions[KYIV.id] + ru_mentions[KYIV.id])]
+    return MapData(places, {uk.id: uk, ru.id: ru})
+
+
+def test_map_search_data_carries_the_names_as_written_in_cyrillic(tmp_path):
+    data = payload(render_map(cyrillic_data(), default_config(tmp_path), []))
+    assert row_for(data, KYIV.id)[13] == ["Киеве", "Києва"]       # both languages, one marker
+    assert row_for(data, KHERSON.id)[13] == ["Херсоні"]
+    text, marks = quoted(data, row_for(data, KHERSON.id)[9][0])
+    assert marks == ["Херсоні"] and "Вибухи у Херсоні" in text
+
+
+def test_article_and_place_pages_show_cyrillic_text_escaped(tmp_path):
+    render_outputs(cyrillic_data(), tmp_path, default_config(tmp_path), [])
+    page = (tmp_path / "articles" / f"{page_name('uk-kherson-00000001')}.html").read_text(encoding="utf-8")
+    assert re.search(r"<mark[^>]*>(?:<a[^>]*>)?Херсоні<", page)
+    assert "потяг &lt;b&gt;." in page and "<b>." not in page
+    place = (tmp_path / "places" / f"{place_page_name(KYIV.id)}.html").read_text(encoding="utf-8")
+    assert "Києва" in place and "Киеве" in place

@@ -36,6 +36,7 @@ from typing import Iterable, Iterator
 
 from geomap.errors import GazetteerError
 from geomap.gazetteer import ATTRIBUTION
+from geomap.gazetteer.cyrillic import add_cyrillic_names
 from geomap.gazetteer.index import DDL, SCHEMA
 from geomap.gazetteer.inputs import DATA_DIR, inputs_hash
 from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_latin, is_useful_key, normalize
@@ -199,6 +200,7 @@ def _write(path: Path, min_city_population: int, log) -> None:
     _add_cities(w, src)
     _add_team_places(w)
     _add_aliases(w, src)
+    add_cyrillic_names(w, src, lambda table: _add_aliases(w, src, table, strict=False))
     log(f"{len(w.places)} places, {len(w.names)} names in {time.perf_counter() - t0:.1f}s")
     db = sqlite3.connect(path)
     try:
@@ -584,13 +586,17 @@ def _add_team_places(w: _Writer) -> None:
         w.alts(rowid, (a for a in row["alternates"].split("|") if a))
 
 
-def _add_aliases(w: _Writer, src: _Sources) -> None:
-    """Abbreviations and demonyms from ``data/names.tsv``: name → country, state, continent, place."""
+def _add_aliases(w: _Writer, src: _Sources, table: str = "names.tsv", strict: bool = True) -> None:
+    """Abbreviations and demonyms from ``data/names.tsv`` (or another table of that shape, such
+    as ``data/cyrillic.tsv``): name → country, state, continent, place. ``strict=False`` skips
+    targets missing from a reduced index (cities of 15,000+ name fewer areas)."""
     targets = _alias_targets(w, src)
-    for row in read_tsv("names.tsv"):
+    for row in read_tsv(table):
         rowid = targets.get(row["target"])
         if rowid is None:
-            raise GazetteerError(f"data/names.tsv: unknown target {row['target']!r} for {row['name']!r}")
+            if not strict:
+                continue
+            raise GazetteerError(f"data/{table}: unknown target {row['target']!r} for {row['name']!r}")
         w.name(rowid, row["name"], row["name_kind"])
 
 

@@ -57,7 +57,14 @@ def is_latin(name: str) -> bool:
 
 
 def is_good_alternate(name: str, primary: str) -> bool:
-    """Latin-script alternates, minus airport/station codes ("KBP", "LAX") and links."""
-    if not is_latin(name) or "http" in name or "/" in name:
+    """Latin-script alternates and Cyrillic ones (Ukrainian and Russian articles: ``Київ``,
+    ``Киев``), minus airport/station codes ("KBP", "LAX") and links."""
+    if not (is_latin(name) or is_cyrillic(name)) or "http" in name or "/" in name:
         return False
     return not (len(name) <= 4 and name.isupper() and name != primary)
+
+
+def is_cyrillic(name: str) -> bool:
+    """True when ``name`` has letters and every one is Cyrillic (Ukrainian, Russian ... names)."""
+    letters = [ch for ch in name if ch.isalpha()]
+    return bool(letters) and all("\u0400" <= ch <= "\u04ff" or "\u0500" <= ch <= "\u052f" for ch in letters)

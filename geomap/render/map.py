@@ -277,13 +277,23 @@ class _Payload:
             places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
                            [self._region(r) for r in record.regions], len(record.mentions),
                            len(article_ids), rows, n_passages, _page_field(p.id),
-                           self._dates(article_ids)])
+                           self._dates(article_ids), _written_names(record)])
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
                 "bounds": _bounds(self.data), "articles": self.articles,
                 "regions": self.regions, "texts": self.texts, "places": places,
                 "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
                 "tiles": not _no_tiles(self.settings),
                 "attribution": _ATTRIBUTION + "".join(f" · {c}" for c in credits)}
+
+
+MAX_SEARCH_NAMES = 20
+
+
+def _written_names(record: PlaceRecord) -> list[str]:
+    """How the articles write the place's name, other than its gazetteer name (``Херсоні``,
+    ``Kiev``, ``Киеве``): the map's search finds the place by any of them."""
+    names = sorted({m.text for m in record.mentions} - {record.place.name})
+    return names[:MAX_SEARCH_NAMES]
 
 
 def _page_field(place_id: str) -> str | int:

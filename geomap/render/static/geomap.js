@@ -2,9 +2,10 @@
  * base map and #place=<id> links for map.html.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
- *                    quotes, passages, place page (0: placePage(id)), dates];
+ *                    quotes, passages, place page (0: placePage(id)), dates, written names];
  * dates: the distinct article dates, the first in days since 1970-01-01, each next one as days
- *        after the previous;
+ *        after the previous; written names: how the articles write the place (other than its
+ *        name: "Херсоні", "Kiev"), for the search;
  * quotes: [article#, passage anchor (-1: none), text#, offset, length, cut flags (1: start,
  *          2: end), [start, end, ...] highlights relative to the quote];
  * data.articles rows: [page, title, date]; data.texts: quoted passage text, shared by quotes;
@@ -261,15 +262,22 @@ function geomapInit(map, layerControl, data, tileLayer) {
     });
     list.appendChild(options);
   }
+  /* Search keys: lowercase, diacritics and the breve/diaeresis of й ї ё dropped (as the
+   * gazetteer's normalize() does), so "Киів", "київ" and "Київ" are one query. */
+  function fold(text) {
+    return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
+  }
   function findPlace(query) {
     query = query.trim();
     if (!query) return null;
     if (labels.has(query)) return labels.get(query);
-    var q = query.toLowerCase(), best = null, prefix = null;
-    places.forEach(function (row) {
-      var name = row[1].toLowerCase();
-      if (name === q && (!best || row[7] > best[7])) best = row;
-      if (!best && name.lastIndexOf(q, 0) === 0 && (!prefix || row[7] > prefix[7])) prefix = row;
+    var q = fold(query), best = null, prefix = null;
+    places.forEach(function (row) {   // its name, then every form the articles write it in
+      [row[1]].concat(row[13] || []).forEach(function (written) {
+        var name = fold(written);
+        if (name === q && (!best || row[7] > best[7])) best = row;
+        if (!best && name.lastIndexOf(q, 0) === 0 && (!prefix || row[7] > prefix[7])) prefix = row;
+      });
     });
     return best || prefix;
   }

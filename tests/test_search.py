@@ -1,0 +1,57 @@
+"""``geomap search``: a mapped place found by any of its names and inflected forms."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import write
+from geomap.cli import main
+from geomap.gazetteer import Gazetteer
+from geomap.search import name_keys, search
+from geomap.store import Store
+
+UK = "Вибухи у Херсоні\n\nУ Херсоні знову вибухи, повідомили з Києва.\n"
+RU = "Тихо в Киеве\n\nВ Киеве сегодня тихо, сообщили власти.\n"
+
+
+@pytest.fixture
+def searchable(mapped_project):
+    write(mapped_project / "articles" / "kherson-uk.txt", UK)
+    write(mapped_project / "articles" / "kiev-ru.txt", RU)
+    assert main(["--root", str(mapped_project), "refresh", "--quiet"]) == 0
+    return mapped_project
+
+
+def names(store, query, gazetteer=None):
+    return [(h.place.name, h.exact) for h in search(store, query, gazetteer)]
+
+
+def test_any_written_form_an_inflected_form_or_another_name_finds_the_place(searchable, gazetteer_path):
+    with Store(searchable / "output" / "geomap.sqlite") as store, Gazetteer.open(gazetteer_path) as gaz:
+        assert names(store, "Херсоні") == [("Kherson", True)]          # as written
+        assert names(store, "Херсоном") == [("Kherson", True)]         # a form no article wrote
+        assert names(store, "kherson") == [("Kherson", True)]          # its name, any case
+        assert names(store, "Киев") == [("Kyiv", True)]                # Russian, lemma of "Киеве"
+        assert names(store, "Київ") == [("Kyiv", True)]                # Ukrainian lemma of "Києва"
+        assert names(store, "Kiev", gaz) == [("Kyiv", True)]           # a gazetteer name no article used
+        assert names(store, "Kiev") == []
+        assert names(store, "Херс") == [("Kherson", False)]            # a prefix
+        hit = search(store, "Kyiv")[0]
+        assert set(hit.written) == {"Києва", "Киеве"} and hit.articles == 2
+
+
+def test_name_keys_reach_the_nominative_of_a_multi_word_name():
+    assert "чорне море" in name_keys("Чорному морі")
+    assert name_keys("Kyiv") == {"kyiv"}
+
+
+def test_the_cli_prints_the_places_and_exits_1_when_none(searchable, capsys):
+    assert main(["--root", str(searchable), "search", "Києві"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Kyiv\tcity\tUA\t") and "3 mentions in 2 articles\tКиеве, Києва" in out
+    assert main(["--root", str(searchable), "search", "Атлантида"]) == 1
+    assert "no place on the map matches" in capsys.readouterr().err
+
+
+def test_the_cli_without_a_store_says_to_refresh(mapped_project, capsys):
+    assert main(["--root", str(mapped_project), "search", "Kyiv"]) == 1
+    assert "run `geomap refresh` first" in capsys.readouterr().err
