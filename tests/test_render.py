@@ -5,6 +5,7 @@ Inputs are MapData built directly from real places (no gazetteer needed).
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
 from datetime import date, timedelta
@@ -307,9 +308,32 @@ LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 
 
 def test_cdn_assets_link_leaflet_and_plugins(config, news):
-    map_html = render_map(news, config, [])
+    map_html = render_map(news, dataclasses.replace(config, map=MapConfig(assets="cdn")), [])
     assert f'<script src="{LEAFLET_JS}"></script>' in map_html
     assert "leaflet.fullscreen@3.0.0/Control.FullScreen.css" in map_html
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', map_html)
+    assert "script-src 'unsafe-inline' https://cdn.jsdelivr.net" in html.unescape(csp.group(1))
+
+
+def test_the_default_map_needs_no_network_and_has_a_strict_csp(config, news):
+    map_html = render_map(news, config, [])           # the embedded default config
+    assert config.map.assets == "inline"
+    assert not re.search(r'<(script|link)[^>]+(src|href)=', map_html)
+    csp = html.unescape(re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"',
+                                  map_html).group(1))
+    rules = dict(rule.strip().split(" ", 1) for rule in csp.split(";"))
+    assert rules["default-src"] == "'none'" and rules["connect-src"] == "'none'"
+    assert rules["script-src"] == "'unsafe-inline'"           # inline only: no host at all
+    assert rules["img-src"] == "data: https://tile.openstreetmap.org"
+    assert map_html.index("Content-Security-Policy") < map_html.index("<script")
+    # a page whose scripts fail says why and what to set, visibly
+    assert 'id="gm-failed"' in map_html and "map.assets: inline" in map_html
+
+
+def test_tiles_none_allows_no_image_host(config, news):
+    map_html = render_map(news, dataclasses.replace(config, map=MapConfig(tiles="none")), [])
+    csp = html.unescape(re.search(r'content="(default-src[^"]+)"', map_html).group(1))
+    assert "img-src data:;" in csp and "tile" not in csp
 
 
 def test_inline_assets_embed_folium_offline_copies_and_need_no_network(config, news):
@@ -371,8 +395,9 @@ def test_tiles_none_uses_the_offline_outlines_as_base_map(config, news):
 
 
 def test_markercluster_is_loaded_only_when_clustering(config, news):
-    assert "leaflet.markercluster" in render_map(news, config, [])
-    plain = dataclasses.replace(config, map=MapConfig(cluster=False))
+    cdn = dataclasses.replace(config, map=MapConfig(assets="cdn"))
+    assert "leaflet.markercluster" in render_map(news, cdn, [])
+    plain = dataclasses.replace(config, map=MapConfig(cluster=False, assets="cdn"))
     map_html = render_map(news, plain, [])
     assert "leaflet.markercluster" not in map_html and payload(map_html)["cluster"] is False
 
@@ -538,14 +563,44 @@ def test_place_page_lists_every_mention_with_passage_links_and_escapes(tmp_path)
         assert f'id="{anchor}"' in article_page
 
 
-def test_popup_row_names_the_place_page_and_article_dates(config, news):
+def test_popup_row_names_the_place_page_and_the_articles_of_each_place(config, news):
     data = payload(render_map(news, config, []))
     row = row_for(data, KHERSON.id)
     assert row[11] == 0                  # geomap.js derives the page name from the id
-    first, step = row[12]                # days since 1970, then days after the previous date
-    assert str(date(1970, 1, 1) + timedelta(first)) == "2023-11-20"
-    assert str(date(2023, 11, 20) + timedelta(step)) == "2024-03-02"
-    assert row_for(data, KYIV.id)[12] == [(date(2024, 3, 2) - date(1970, 1, 1)).days]
+    # every article, numbered newest first: [page, title, date, source (a file name, no path)]
+    assert [a[:3] for a in data["articles"]] == [
+        ["kherson-strike-1a2b3c4d", "Strikes hit Kherson", "2024-03-02"],
+        ["mariupol-port-5e6f7a8b", "Port of Mariupol reopens", "2023-11-20"]]
+    # Kherson: twice in two passages of article 0, once in article 1 (the step from 0)
+    assert row[12] == [[0, 2, 2], 1]
+    assert row_for(data, KYIV.id)[12] == [0]
+    assert row_for(data, MARIUPOL.id)[12] == [[1, 2, 2]]
+
+
+def test_article_source_shows_a_host_or_a_file_name_never_a_path():
+    from geomap.render.payload import source_label
+
+    assert source_label("/home/ana/news/inbox/kyiv.txt") == "kyiv.txt"
+    assert source_label("C:\\Users\\ana\\kyiv.md") == "kyiv.md"
+    assert source_label("https://www.example.org/feed.xml") == "www.example.org"
+    assert source_label("") == ""
+
+
+def test_names_not_placed_reach_the_map_grouped_by_name(config, news):
+    from geomap.render import MentionRecord
+    from geomap.render.data import unplaced_records
+
+    art = news.articles["mariupol-port-5e6f7a8b"]
+    news.unplaced = unplaced_records([
+        MentionRecord("mariupol-port-5e6f7a8b", 0, 4, "Port", 0),
+        MentionRecord("kherson-strike-1a2b3c4d", 5, 9, "port", None),
+        MentionRecord("kherson-strike-1a2b3c4d", 9, 13, "PORT", 1),
+        MentionRecord("mariupol-port-5e6f7a8b", 4, 8, "Azovstal", 1)])
+    assert [(u.name, len(u.mentions)) for u in news.unplaced] == [("PORT", 3), ("Azovstal", 1)]
+    assert art.id
+    rows = payload(render_map(news, config, []))["unplaced"]
+    # [name, [article#, mentions, first passage anchor, ...]]: article 0 is the newest
+    assert rows == [["PORT", [0, 2, 1, 1, 1, 0]], ["Azovstal", [1, 1, 1]]]
 
 
 def test_place_page_names_are_safe_distinct_and_long_ids_are_carried(config, news):
@@ -561,10 +616,13 @@ def test_place_page_names_are_safe_distinct_and_long_ids_are_carried(config, new
     assert row_for(payload(render_map(news, config, [])), long_id)[11] == place_page_name(long_id)
 
 
-def test_undated_articles_give_no_dates_to_filter_on(config):
+def test_undated_articles_come_last_with_no_date(config):
     data = make_data([("a-00000001", ["Kherson today"], "T", None),
-                      ("b-00000002", ["Kherson again"], "T", "not a date")])
-    assert row_for(payload(render_map(data, config, [])), KHERSON.id)[12] == []
+                      ("b-00000002", ["Kherson again"], "T", "2021-05-01"),
+                      ("c-00000003", ["Kherson again"], "T", "2020-05-01")])
+    articles = payload(render_map(data, config, []))["articles"]
+    assert [(a[0], a[2]) for a in articles] == [
+        ("b-00000002", "2021-05-01"), ("c-00000003", "2020-05-01"), ("a-00000001", "")]
 
 
 def two_layers():

@@ -1,24 +1,36 @@
-/* geomap: place markers, on-demand pop-ups, filters, search, legend, region table, offline
- * base map and #place=<id> links for map.html.
+/* geomap: the analyst's map. Markers, pop-ups, search, filters, timeline, article list, region
+ * table, names not placed, legend, offline base map and the view in the URL hash, for map.html.
+ *
+ * ONE filter state (dates, undated, region or layer, hidden kinds, text, place) selects a subset
+ * of mentions; every view (markers, pop-up passages and counts, region table, timeline, article
+ * list, names not placed) shows that subset. A mention of place p in article a is in it when
+ * p's kind is shown, p is in the chosen region/layer (if any), p is the chosen place (if any),
+ * a's date is in the range (undated: when "include undated" is on), and the text (if any) is
+ * in p's name or in a's title or quoted passages.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
- *                    quotes, passages, place page (0: placePage(id)), dates];
- * dates: the distinct article dates, the first in days since 1970-01-01, each next one as days
- *        after the previous;
+ *                    quotes, passages, place page (0: placePage(id)), links];
+ * links: the place's articles by number, ascending, each the step from the previous number, or
+ *        [step, mentions, passages] when the article names it more than once;
  * quotes: [article#, passage anchor (-1: none), text#, offset, length, cut flags (1: start,
  *          2: end), [start, end, ...] highlights relative to the quote];
- * data.articles rows: [page, title, date]; data.texts: quoted passage text, shared by quotes;
- * data.regions: region labels (configured regions first); data.regionCounts: per configured
- * region [layer label, places, mentions, articles]; data.legend: [label, outline, fill,
- * opacity(, choropleth colours, most mentions)]; data.tiles: false when there is no tile layer.
+ * data.articles rows: [page, title, date, source], numbered newest first (undated last);
+ * data.texts: quoted passage text, shared by quotes; data.regions: region labels (configured
+ * regions first); data.regionNames, regionLayer, regionBounds: per configured region;
+ * data.layers: [name, label] per configured layer; data.regionCounts: per configured region
+ * [layer label, places, mentions, articles] (all articles); data.legend: per layer [label,
+ * outline, fill, opacity(, choropleth colours, most mentions)]; data.unplaced: [name,
+ * [article#, mentions, anchor, ...]]; data.tiles: false when there is no tile layer.
  * The element #geomap-world holds GeoJSON country outlines, parsed only when they are shown.
  * Every string from the data is untrusted: it only ever goes into textContent, a text node or an
  * attribute set through the DOM, and links are made from our own page names.
  */
-function geomapInit(map, layerControl, data, tileLayer) {
+function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   "use strict";
   var places = data.places, articles = data.articles, regions = data.regions, texts = data.texts;
-  var DAY = 86400000;
+  var DAY = 86400000, NP = places.length, NA = articles.length;
+  var NR = (data.regionNames || []).length, layers = data.layers || [];
+  regionLayers = regionLayers || [];
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -26,14 +38,19 @@ function geomapInit(map, layerControl, data, tileLayer) {
     if (text !== undefined) node.textContent = text;
     return node;
   }
-
   function escapeHtml(text) {       // for the few Leaflet APIs that take HTML (layer names)
     var span = document.createElement("span");
     span.textContent = text;
     return span.innerHTML;
   }
-
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  function button(text, title, onClick) {
+    var b = el("button", "gm-btn", text);
+    b.type = "button";
+    if (title) b.title = title;
+    b.addEventListener("click", onClick);
+    return b;
+  }
 
   /* The place page's file stem, as render.place_page.escaped_name makes it. */
   function placePage(row) {
@@ -44,11 +61,178 @@ function geomapInit(map, layerControl, data, tileLayer) {
         : "_" + ("0" + c.charCodeAt(0).toString(16).toUpperCase()).slice(-2);
     });
   }
-
   function articleHref(page, anchor) {
     return "articles/" + encodeURIComponent(page) + ".html" + (anchor >= 0 ? "#p" + anchor : "");
   }
+  function isoDay(days) { return new Date(days * DAY).toISOString().slice(0, 10); }
+  function dayOf(value) {
+    var t = value ? Date.parse(String(value).slice(0, 10)) : NaN;
+    return isNaN(t) ? null : Math.floor(t / DAY);
+  }
 
+  /* ---- decoded tables ------------------------------------------------------------------ */
+  var artDay = new Float64Array(NA), firstDay = Infinity, lastDay = -Infinity;
+  for (var a = 0; a < NA; a++) {
+    var d = dayOf(articles[a][2]);
+    artDay[a] = d === null ? NaN : d;
+    if (d !== null) { firstDay = Math.min(firstDay, d); lastDay = Math.max(lastDay, d); }
+  }
+  // place -> (article, mentions, passages) pairs, flat; article -> places, flat.
+  var pairStart = new Int32Array(NP + 1), total = 0;
+  places.forEach(function (row, p) { pairStart[p] = total; total += row[12].length; });
+  pairStart[NP] = total;
+  var pairArt = new Int32Array(total), pairMen = new Int32Array(total);
+  var pairPas = new Int32Array(total), perArt = new Int32Array(NA + 1);
+  places.forEach(function (row, p) {
+    var k = pairStart[p], number = 0;
+    row[12].forEach(function (link) {
+      var multi = typeof link !== "number";
+      number += multi ? link[0] : link;
+      pairArt[k] = number;
+      pairMen[k] = multi ? link[1] : 1;
+      pairPas[k] = multi ? link[2] : 1;
+      perArt[number + 1]++;
+      k++;
+    });
+  });
+  for (a = 0; a < NA; a++) perArt[a + 1] += perArt[a];
+  var artPlaces = new Int32Array(total), fill = perArt.slice(0, NA);
+  for (var p = 0; p < NP; p++) {
+    for (var k = pairStart[p]; k < pairStart[p + 1]; k++) artPlaces[fill[pairArt[k]]++] = p;
+  }
+  var layerOf = data.regionLayer || [], regionIndex = new Map(), layerIndex = new Map();
+  (data.regionNames || []).forEach(function (name, r) { regionIndex.set(name, r); });
+  layers.forEach(function (l, i) { layerIndex.set(l[0], i); });
+  function regionLabel(r) {        // a region's label with its layer's unless they are the same
+    var layer = r < NR && layers[layerOf[r]] ? layers[layerOf[r]][1] : "";
+    return layer && layer !== regions[r] ? regions[r] + " (" + layer + ")" : regions[r];
+  }
+
+  /* Timeline bins: days, weeks or months, chosen by the span of the article dates. */
+  var dated = firstDay <= lastDay, span = dated ? lastDay - firstDay + 1 : 0;
+  var unit = span <= 120 ? "day" : span <= 3 * 366 ? "week" : "month";
+  var first = dated ? new Date(firstDay * DAY) : null;
+  var month0 = first ? first.getUTCFullYear() * 12 + first.getUTCMonth() : 0;
+  function binOf(day) {
+    if (unit === "day") return day - firstDay;
+    if (unit === "week") return Math.floor((day - firstDay) / 7);
+    var t = new Date(day * DAY);
+    return t.getUTCFullYear() * 12 + t.getUTCMonth() - month0;
+  }
+  function binStart(b) {
+    if (unit === "day") return firstDay + b;
+    if (unit === "week") return firstDay + 7 * b;
+    var m = month0 + b;
+    return Math.floor(Date.UTC(Math.floor(m / 12), m % 12, 1) / DAY);
+  }
+  function binEnd(b) { return binStart(b + 1) - 1; }
+  var NB = dated ? binOf(lastDay) + 1 : 0, artBin = new Int32Array(NA);
+  for (a = 0; a < NA; a++) artBin[a] = isNaN(artDay[a]) ? -1 : binOf(artDay[a]);
+
+  /* ---- the filter state and the subset it selects ------------------------------------- */
+  var state = emptyState();
+  function emptyState() {
+    return {from: null, to: null, undated: true, region: -1, layer: -1, hidden: {}, q: "",
+            place: -1, sort: "new"};
+  }
+  var placeIndex = new Map();
+  places.forEach(function (row, i) { placeIndex.set(row[0], i); });
+
+  var artBlob = null;               // lower-cased title + quoted passages, built on first search
+  function blobs() {
+    if (artBlob) return artBlob;
+    artBlob = articles.map(function (row) { return [row[1]]; });
+    places.forEach(function (row) {
+      row[9].forEach(function (q) { artBlob[q[0]].push(texts[q[2]]); });
+    });
+    artBlob = artBlob.map(function (parts) { return parts.join("\n").toLowerCase(); });
+    return artBlob;
+  }
+
+  var S = {                          // the current subset (compute() fills it)
+    artOk: new Uint8Array(NA), qArt: null, nameHit: null, placeOk: new Uint8Array(NP),
+    plMen: new Int32Array(NP), plArt: new Int32Array(NP), plPas: new Int32Array(NP),
+    artMen: new Int32Array(NA), bins: new Float64Array(NB), allBins: new Float64Array(NB),
+    regPl: new Int32Array(NR), regMen: new Int32Array(NR), regArt: new Int32Array(NR),
+    regBins: [], places: 0, mentions: 0, articles: 0
+  };
+  for (var r = 0; r < NR; r++) S.regBins.push(new Float64Array(NB));
+  for (k = 0; k < total; k++) if (artBin[pairArt[k]] >= 0) S.allBins[artBin[pairArt[k]]] += pairMen[k];
+
+  function placeAllowed(p) {
+    var row = places[p];
+    if (state.hidden[row[2]]) return false;
+    if (state.place >= 0 && state.place !== p) return false;
+    if (state.region >= 0) return row[6].indexOf(state.region) >= 0;
+    if (state.layer >= 0) {
+      for (var i = 0; i < row[6].length; i++) if (layerOf[row[6][i]] === state.layer) return true;
+      return false;
+    }
+    return true;
+  }
+  function pairOk(p, a) {
+    return S.artOk[a] && (!S.qArt || S.nameHit[p] || S.qArt[a]);
+  }
+
+  function compute() {
+    var from = state.from, to = state.to, i, k2, r2;
+    for (i = 0; i < NA; i++) {
+      var day = artDay[i];
+      S.artOk[i] = isNaN(day) ? (state.undated ? 1 : 0)
+        : (from === null || day >= from) && (to === null || day <= to) ? 1 : 0;
+    }
+    var q = state.q.trim().toLowerCase();
+    if (q) {
+      var b = blobs();
+      S.qArt = new Uint8Array(NA);
+      S.nameHit = new Uint8Array(NP);
+      for (i = 0; i < NA; i++) S.qArt[i] = b[i].indexOf(q) >= 0 ? 1 : 0;
+      for (i = 0; i < NP; i++) S.nameHit[i] = places[i][1].toLowerCase().indexOf(q) >= 0 ? 1 : 0;
+    } else {
+      S.qArt = S.nameHit = null;
+    }
+    S.artMen.fill(0); S.bins.fill(0); S.regPl.fill(0); S.regMen.fill(0); S.regArt.fill(0);
+    S.regBins.forEach(function (bins) { bins.fill(0); });
+    var regSeen = [];
+    for (r2 = 0; r2 < NR; r2++) regSeen.push(new Set());
+    S.places = S.mentions = 0;
+    for (i = 0; i < NP; i++) {
+      var men = 0, arts = 0, pas = 0, ok = placeAllowed(i);
+      S.placeOk[i] = ok ? 1 : 0;
+      if (ok) {
+        var regs = places[i][6].filter(function (x) { return x < NR; });
+        for (k2 = pairStart[i]; k2 < pairStart[i + 1]; k2++) {
+          var art = pairArt[k2];
+          if (!pairOk(i, art)) continue;
+          men += pairMen[k2]; pas += pairPas[k2]; arts++;
+          S.artMen[art] += pairMen[k2];
+          var bin = artBin[art];
+          if (bin >= 0) S.bins[bin] += pairMen[k2];
+          for (r2 = 0; r2 < regs.length; r2++) {
+            S.regMen[regs[r2]] += pairMen[k2];
+            regSeen[regs[r2]].add(art);
+            if (bin >= 0) S.regBins[regs[r2]][bin] += pairMen[k2];
+          }
+        }
+        if (men) {
+          S.places++;
+          for (r2 = 0; r2 < regs.length; r2++) S.regPl[regs[r2]]++;
+        }
+      }
+      S.plMen[i] = men; S.plArt[i] = arts; S.plPas[i] = pas;
+      S.mentions += men;
+    }
+    for (r2 = 0; r2 < NR; r2++) S.regArt[r2] = regSeen[r2].size;
+    S.articles = 0;
+    for (i = 0; i < NA; i++) if (S.artMen[i]) S.articles++;
+  }
+  function filtered() {
+    return state.from !== null || state.to !== null || !state.undated || state.region >= 0 ||
+      state.layer >= 0 || state.place >= 0 || !!state.q.trim() ||
+      Object.keys(state.hidden).some(function (kind) { return state.hidden[kind]; });
+  }
+
+  /* ---- pop-ups -------------------------------------------------------------------------- */
   function quoteNode(quote) {
     var text = texts[quote[2]].substr(quote[3], quote[4]), marks = quote[6];
     var q = el("blockquote"), pos = 0;
@@ -64,49 +248,58 @@ function geomapInit(map, layerControl, data, tileLayer) {
   }
 
   function popupFor(row) {
-    var box = el("div", "gm-pop");
+    var p = placeIndex.get(row[0]), box = el("div", "gm-pop");
     box.appendChild(el("h3", null, row[1]));
     box.appendChild(el("p", "gm-facts", [row[2], row[3]].filter(Boolean).join(" \u00b7 ")));
-    if (row[6].length) {   // a region's label with its layer's: "Donetsk" alone is ambiguous
-      box.appendChild(el("p", "gm-in", "In: " + row[6].map(function (r) {
-        var layer = data.regionCounts[r] && data.regionCounts[r][0];
-        return layer && layer !== regions[r] ? regions[r] + " (" + layer + ")" : regions[r];
-      }).join("; ")));
+    if (row[6].length) {
+      box.appendChild(el("p", "gm-in", "In: " + row[6].map(regionLabel).join("; ")));
     }
-    var count = el("p", "gm-count",
-      plural(row[7], "mention") + " in " + plural(row[8], "article") + " \u00b7 ");
+    var narrowed = S.plMen[p] !== row[7];
+    var count = el("p", "gm-count", plural(S.plMen[p], "mention") + " in " +
+      plural(S.plArt[p], "article") + (narrowed ? " matching the filters" : "") + " \u00b7 ");
     var all = el("a", "gm-all", "all " + plural(row[7], "mention"));
     all.href = "places/" + encodeURIComponent(placePage(row)) + ".html";
     count.appendChild(all);
     box.appendChild(count);
-    var list = el("ol", "gm-quotes"), item = null, previous = -1;
+    var list = el("ol", "gm-quotes"), item = null, previous = -1, shownQuotes = 0;
     row[9].forEach(function (q) {      // quotes of one article are adjacent: one title for them
-      var a = articles[q[0]];
+      if (!pairOk(p, q[0])) return;
+      var a2 = articles[q[0]];
+      shownQuotes++;
       if (q[0] !== previous) {
         item = el("li");
-        var title = el("a", "gm-title", a[1]);
-        title.href = articleHref(a[0], q[1]);
+        var title = el("a", "gm-title", a2[1]);
+        title.href = articleHref(a2[0], q[1]);
         item.appendChild(title);
-        if (a[2]) item.appendChild(el("span", "gm-date", " " + a[2]));
+        if (a2[2]) item.appendChild(el("span", "gm-date", " " + a2[2]));
         list.appendChild(item);
         previous = q[0];
       }
       var quote = quoteNode(q), link = el("a", "gm-passage", "\u00b6");
-      link.href = articleHref(a[0], q[1]);
+      link.href = articleHref(a2[0], q[1]);
       link.title = "read this passage in the article";
       quote.appendChild(document.createTextNode(" "));
       quote.appendChild(link);
       item.appendChild(quote);
     });
     box.appendChild(list);
-    if (row[10] > row[9].length) {
-      box.appendChild(el("p", "gm-more", "\u2026 and " +
-        plural(row[10] - row[9].length, "more passage") + " (newest shown)"));
+    var more = S.plPas[p] - shownQuotes;
+    if (more > 0) {
+      var note = el("p", "gm-more", "\u2026 and " + plural(more, "more passage") +
+        (shownQuotes ? " (newest shown) " : " ") + "on ");
+      var page = el("a", null, "its page");
+      page.href = all.href;
+      note.appendChild(page);
+      box.appendChild(note);
     }
+    var actions = el("p", "gm-actions");
+    actions.appendChild(button("List its articles", "show only the articles naming " + row[1],
+      function () { setFilter({place: p}); }));
+    box.appendChild(actions);
     return box;
   }
 
-  // Size and colour by mention count: 1-2, 3-19, 20 or more.
+  /* ---- markers -------------------------------------------------------------------------- */
   var BUCKETS = ["1\u20132 mentions", "3\u201319 mentions", "20+ mentions"];
   var icons = [10, 14, 18].map(function (size, i) {
     return L.divIcon({className: "gm-pin gm-pin" + i, iconSize: [size, size]});
@@ -114,25 +307,30 @@ function geomapInit(map, layerControl, data, tileLayer) {
   function bucket(mentions) { return mentions < 3 ? 0 : mentions < 20 ? 1 : 2; }
 
   var group = data.cluster
-    ? L.markerClusterGroup({chunkedLoading: true, chunkInterval: 300, chunkDelay: 5,
+    ? L.markerClusterGroup({chunkedLoading: true, chunkInterval: 200, chunkDelay: 5,
                             showCoverageOnHover: false, maxClusterRadius: 50,
                             chunkProgress: progress})
     : L.featureGroup();
-  var markers = new Array(places.length), byId = new Map(), shown = new Set();
-  for (var i = 0; i < places.length; i++) {
-    var row = places[i];
+  var markers = new Array(NP), byId = new Map(), shown = new Set();
+  for (p = 0; p < NP; p++) {
+    var row = places[p];
     var marker = L.marker([row[4], row[5]], {icon: icons[bucket(row[7])], title: row[1],
                                              alt: row[1]});
     marker.geomapRow = row;
+    marker.geomapIndex = p;
     marker.bindPopup(function (layer) { return popupFor(layer.geomapRow); },
                      {maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]});
-    markers[i] = marker;
+    markers[p] = marker;
     byId.set(row[0], marker);
   }
 
-  var api = window.geomap = {ready: false, places: places.length, shown: 0, map: map,
-                             group: group, open: openPlace, filter: filter,
-                             isShown: function (id) { return shown.has(byId.get(id)); }};
+  var api = window.geomap = {
+    ready: false, places: NP, shown: 0, map: map, group: group, open: openPlace,
+    filter: setFilter, isShown: function (id) { return shown.has(byId.get(id)); },
+    state: function () { return JSON.parse(JSON.stringify(state)); },
+    timeline: function () { return Array.prototype.slice.call(S.bins); },
+    subset: function () { return {places: S.places, mentions: S.mentions, articles: S.articles}; }
+  };
   var whenReady = [];
 
   // markercluster reports the last chunk before it puts the markers on the map: wait a tick.
@@ -140,8 +338,8 @@ function geomapInit(map, layerControl, data, tileLayer) {
   // "load" of its own (0 of 0), which once made the map ready with most markers still pending.
   // A filter changed meanwhile is applied only now (markercluster cannot stop a chunked load).
   var loading = false, reloadWanted = false;
-  function progress(done, total) {
-    if (done === total && loading) {
+  function progress(done, count) {
+    if (done === count && loading) {
       loading = false;
       window.setTimeout(function () {
         if (reloadWanted) { reloadWanted = false; reload(); return; }
@@ -153,81 +351,531 @@ function geomapInit(map, layerControl, data, tileLayer) {
     }
   }
 
-  /* Filters: kinds (layer control), region (select), article dates (two date inputs). */
-  var state = {kinds: {}, region: -1, from: null, to: null};
-  places.forEach(function (row) { state.kinds[row[2]] = true; });
-
-  function inDates(steps) {
-    if (state.from === null && state.to === null) return true;
-    for (var i = 0, day = 0; i < steps.length; i++) {
-      day += steps[i];
-      if (state.to !== null && day > state.to) return false;
-      if (state.from === null || day >= state.from) return true;
-    }
-    return false;
-  }
-
-  function passes(row) {
-    return state.kinds[row[2]] && (state.region < 0 || row[6].indexOf(state.region) >= 0) &&
-      inDates(row[12]);
-  }
-
-  function load(list) {
+  /* Only the markers that change move: a filter that keeps most places is cheap. */
+  function reload() {
     api.ready = false;
     loading = true;
-    shown = new Set(list);
-    api.shown = list.length;
-    group.clearLayers();
-    if (group.addLayers) group.addLayers(list);
-    else list.forEach(function (m) { group.addLayer(m); });
-    if (!data.cluster || list.length === 0) progress(1, 1);
-    if (status) status.textContent = "(" + list.length + " of " + places.length + ")";
+    var next = new Set(), add = [], drop = [];
+    for (var i = 0; i < NP; i++) if (S.plMen[i] > 0) next.add(markers[i]);
+    shown.forEach(function (m) { if (!next.has(m)) drop.push(m); });
+    next.forEach(function (m) { if (!shown.has(m)) add.push(m); });
+    shown = next;
+    api.shown = next.size;
+    if (drop.length) {
+      if (drop.length === group.getLayers().length) group.clearLayers();
+      else if (group.removeLayers) group.removeLayers(drop);
+      else drop.forEach(function (m) { group.removeLayer(m); });
+    }
+    if (group.addLayers && add.length) group.addLayers(add);
+    else add.forEach(function (m) { group.addLayer(m); });
+    if (!data.cluster || add.length === 0) progress(1, 1);
   }
-
-  /* Re-filter; ``changes`` may set kinds, region, from, to (days since 1970, or null). */
-  function filter(changes) {
-    Object.keys(changes || {}).forEach(function (k) { state[k] = changes[k]; });
-    map.closePopup();
-    if (api.ready) reload();
-    else reloadWanted = true;
-  }
-
-  function reload() { load(markers.filter(function (m) { return passes(m.geomapRow); })); }
 
   function openPlace(id) {
-    var marker = byId.get(id);
-    if (!marker) return false;
+    var marker2 = byId.get(id);
+    if (!marker2) return false;
     if (!api.ready) {                  // still loading: open it once every marker is placed
       whenReady.push(function () { openPlace(id); });
       return true;
     }
-    if (!shown.has(marker)) {          // hidden by a filter: show everything again, then open
-      resetFilters();
+    if (!shown.has(marker2)) {         // hidden by a filter: show everything again, then open
+      applyState(emptyState(), false);
       whenReady.push(function () { openPlace(id); });
       return true;
     }
     if (group.zoomToShowLayer) {
-      group.zoomToShowLayer(marker, function () { marker.openPopup(); });
+      group.zoomToShowLayer(marker2, function () { marker2.openPopup(); });
     } else {
-      map.setView(marker.getLatLng(), Math.max(map.getZoom(), 8));
-      marker.openPopup();
+      map.setView(marker2.getLatLng(), Math.max(map.getZoom(), 8));
+      marker2.openPopup();
     }
     return true;
   }
 
-  function openFromHash() {
-    var match = /^#place=(.+)$/.exec(window.location.hash);
-    if (!match) return;
-    try { openPlace(decodeURIComponent(match[1])); } catch (e) { /* malformed: ignore */ }
+  /* ---- the view in the URL hash --------------------------------------------------------- */
+  var openId = null;
+  function hashOf(st, place) {
+    var parts = [];
+    function put(key, value) { parts.push(key + "=" + encodeURIComponent(value)); }
+    if (st.from !== null) put("from", isoDay(st.from));
+    if (st.to !== null) put("to", isoDay(st.to));
+    if (!st.undated) put("undated", "0");
+    if (st.region >= 0) put("region", data.regionNames[st.region]);
+    if (st.layer >= 0) put("layer", layers[st.layer][0]);
+    var hidden = Object.keys(st.hidden).filter(function (kind) { return st.hidden[kind]; });
+    if (hidden.length) put("hide", hidden.sort().join(","));
+    if (st.q.trim()) put("q", st.q.trim());
+    if (st.place >= 0) put("about", places[st.place][0]);
+    if (st.sort !== "new") put("sort", st.sort);
+    if (place) put("place", place);
+    return parts.length ? "#" + parts.join("&") : "";
   }
+  function parseHash(hash) {
+    var st = emptyState(), place = null;
+    hash.replace(/^#/, "").split("&").forEach(function (part) {
+      var eq = part.indexOf("=");
+      if (eq < 0) return;
+      var key = part.slice(0, eq), value;
+      try { value = decodeURIComponent(part.slice(eq + 1)); } catch (e) { return; }
+      if (key === "from" || key === "to") st[key] = dayOf(value);
+      else if (key === "undated") st.undated = value !== "0";
+      else if (key === "region" && regionIndex.has(value)) st.region = regionIndex.get(value);
+      else if (key === "layer" && layerIndex.has(value)) st.layer = layerIndex.get(value);
+      else if (key === "hide") value.split(",").forEach(function (kind) { st.hidden[kind] = true; });
+      else if (key === "q") st.q = value;
+      else if (key === "about" && placeIndex.has(value)) st.place = placeIndex.get(value);
+      else if (key === "sort" && value === "old") st.sort = "old";
+      else if (key === "place") place = value;
+    });
+    return {state: st, place: place};
+  }
+  function writeHash(push) {
+    var hash = hashOf(state, openId);
+    if (hash === window.location.hash || (!hash && !window.location.hash)) return;
+    var url = hash || window.location.pathname + window.location.search;
+    if (push) window.history.pushState(null, "", url);
+    else window.history.replaceState(null, "", url);
+  }
+  function sameState(a2, b2) { return hashOf(a2, null) === hashOf(b2, null); }
+  function fromHash() {
+    var parsed = parseHash(window.location.hash);
+    if (!sameState(parsed.state, state)) applyState(parsed.state, false);
+    if (parsed.place && parsed.place !== openId) openPlace(parsed.place);
+  }
+  window.addEventListener("hashchange", fromHash);
+  window.addEventListener("popstate", fromHash);
 
   map.on("popupopen", function (e) {
-    var row = e.popup._source && e.popup._source.geomapRow;
-    if (row && window.history.replaceState) {
-      window.history.replaceState(null, "", "#place=" + encodeURIComponent(row[0]));
-    }
+    var row2 = e.popup._source && e.popup._source.geomapRow;
+    if (row2) { openId = row2[0]; writeHash(false); }
   });
-  window.addEventListener("hashchange", openFromHash);
+  map.on("popupclose", function (e) {
+    var row2 = e.popup._source && e.popup._source.geomapRow;
+    if (row2 && openId === row2[0]) { openId = null; writeHash(false); }
+  });
+
+  /* ---- applying a change ---------------------------------------------------------------- */
+  var views = [];                     // functions that redraw a view from S
+  function applyState(next, push) {
+    var zoom = (next.region !== state.region || next.layer !== state.layer) &&
+      (next.region >= 0 || next.layer >= 0);
+    state = next;
+    compute();
+    views.forEach(function (v) { v(); });
+    var popup = map._popup, source = popup && popup._source;
+    if (source && source.geomapIndex !== undefined && map.hasLayer(popup)) {
+      if (S.plMen[source.geomapIndex] > 0) popup.update();
+      else map.closePopup();
+    }
+    writeHash(push);
+    if (zoom) zoomToChoice();
+    if (api.ready) reload();
+    else reloadWanted = true;
+  }
+  /* Change part of the state (a new history entry: Back undoes it). */
+  function setFilter(changes) {
+    var next = JSON.parse(JSON.stringify(state));
+    Object.keys(changes || {}).forEach(function (key) { next[key] = changes[key]; });
+    if (changes && "region" in changes && changes.region >= 0) next.layer = -1;
+    if (changes && "layer" in changes && changes.layer >= 0) next.region = -1;
+    applyState(next, true);
+  }
+  function zoomToChoice() {
+    var box = null;
+    function extend(b) {
+      if (!b) return;
+      box = box ? box.extend(L.latLngBounds(b)) : L.latLngBounds(b);
+    }
+    if (state.region >= 0) extend((data.regionBounds || [])[state.region]);
+    for (var i = 0; i < NR; i++) if (state.layer >= 0 && layerOf[i] === state.layer) extend(data.regionBounds[i]);
+    var li = state.region >= 0 ? layerOf[state.region] : state.layer;
+    if (regionLayers[li] && !map.hasLayer(regionLayers[li])) map.addLayer(regionLayers[li]);
+    if (box && box.isValid()) map.fitBounds(box, {maxZoom: 10, animate: false});
+  }
+
+  /* ---- page layout: map, side panel (search, filters, articles), timeline ---------------- */
+  document.body.classList.add("gm-app");
+  var side = el("aside", "gm-side"), timelineBox = el("div", "gm-timeline");
+  side.id = "gm-side";
+  timelineBox.id = "gm-timeline";
+  document.body.appendChild(side);
+  document.body.appendChild(timelineBox);
+  map.invalidateSize();
+
+  /* Search: places by name (a list to pick from) and words in titles and quoted passages. */
+  var labels = null, searchInput = el("input"), searchNote = el("span", "gm-note");
+  function searchLabel(row2) {
+    return row2[1] + " (" + [row2[2], row2[3]].filter(Boolean).join(", ") + ")";
+  }
+  function buildLabels(list) {
+    labels = new Map();
+    var order = places.slice().sort(function (x, y) { return y[7] - x[7]; });
+    var options = document.createDocumentFragment();
+    order.forEach(function (row2) {
+      var label = searchLabel(row2);
+      if (labels.has(label)) return;
+      labels.set(label, row2);
+      var option = document.createElement("option");
+      option.value = label;
+      options.appendChild(option);
+    });
+    list.appendChild(options);
+  }
+  function findPlace(query) {
+    query = query.trim();
+    if (!query) return null;
+    if (labels.has(query)) return labels.get(query);
+    var q = query.toLowerCase(), best = null, prefix = null;
+    places.forEach(function (row2, i) {
+      if (!S.plMen[i]) return;
+      var name = row2[1].toLowerCase();
+      if (name === q && (!best || row2[7] > best[7])) best = row2;
+      if (!best && name.lastIndexOf(q, 0) === 0 && (!prefix || row2[7] > prefix[7])) prefix = row2;
+    });
+    return best || prefix;
+  }
+  (function () {
+    var box = el("div", "gm-search"), list = el("datalist");
+    list.id = "gm-place-names";
+    searchInput.type = "search";
+    searchInput.placeholder = "Search places, titles, passages\u2026";
+    searchInput.setAttribute("list", list.id);
+    searchInput.setAttribute("aria-label", "search places by name and articles by words");
+    var timer = null;
+    function go(open) {
+      window.clearTimeout(timer);
+      if (!labels) buildLabels(list);
+      var value = searchInput.value, picked = labels.has(value.trim()) ? labels.get(value.trim()) : null;
+      if (picked) {                         // a name from the list: that place, no text filter
+        if (state.q) setFilter({q: ""});
+        searchNote.textContent = "";
+        openPlace(picked[0]);
+        return;
+      }
+      if (value.trim() !== state.q.trim()) setFilter({q: value});
+      var row2 = open ? findPlace(value) : null;
+      searchNote.textContent = !value.trim() ? "" : S.mentions ? plural(S.articles, "article") +
+        ", " + plural(S.places, "place") : "nothing found";
+      if (row2) openPlace(row2[0]);
+    }
+    searchInput.addEventListener("focus", function () { if (!labels) buildLabels(list); });
+    searchInput.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { go(false); }, 250);
+    });
+    searchInput.addEventListener("keydown", function (e) { if (e.key === "Enter") go(true); });
+    searchInput.addEventListener("change", function () { go(false); });
+    box.appendChild(searchInput);
+    box.appendChild(list);
+    box.appendChild(searchNote);
+    side.appendChild(box);
+  })();
+
+  /* Filters: dates, undated, region or whole layer, the chosen place; a reset. */
+  var fromInput = el("input"), toInput = el("input"), undatedBox = el("input");
+  var regionSelect = el("select"), status = el("p", "gm-status"), chip = el("p", "gm-chip");
+  (function () {
+    var box = el("div", "gm-filters"), dates = el("div", "gm-dates");
+    [fromInput, toInput].forEach(function (input, i) {
+      input.type = "date";
+      input.setAttribute("aria-label", i ? "articles up to" : "articles from");
+      if (dated) { input.min = isoDay(firstDay); input.max = isoDay(lastDay); }
+      input.addEventListener("change", function () {
+        setFilter({from: dayOf(fromInput.value), to: dayOf(toInput.value)});
+      });
+    });
+    dates.appendChild(el("span", null, "Articles from "));
+    dates.appendChild(fromInput);
+    dates.appendChild(el("span", null, " to "));
+    dates.appendChild(toInput);
+    box.appendChild(dates);
+    var undated = el("label", "gm-undated");
+    undatedBox.type = "checkbox";
+    undatedBox.checked = true;
+    undatedBox.addEventListener("change", function () { setFilter({undated: undatedBox.checked}); });
+    undated.appendChild(undatedBox);
+    undated.appendChild(document.createTextNode(" include undated articles"));
+    box.appendChild(undated);
+    if (NR) {
+      regionSelect.setAttribute("aria-label", "only places in this region or layer");
+      regionSelect.appendChild(new Option("In any region", ""));
+      layers.forEach(function (l, li) {
+        var optgroup = el("optgroup");
+        optgroup.label = l[1];
+        optgroup.appendChild(new Option("All of: " + l[1], "L" + li));
+        for (var i = 0; i < NR; i++) {
+          if (layerOf[i] === li && regions[i] !== l[1]) optgroup.appendChild(new Option(regions[i], "R" + i));
+        }
+        regionSelect.appendChild(optgroup);
+      });
+      regionSelect.addEventListener("change", function () {
+        var v = regionSelect.value;
+        setFilter({region: v[0] === "R" ? Number(v.slice(1)) : -1,
+                   layer: v[0] === "L" ? Number(v.slice(1)) : -1});
+      });
+      box.appendChild(regionSelect);
+    }
+    box.appendChild(chip);
+    box.appendChild(status);
+    side.appendChild(box);
+  })();
+  views.push(function () {           // controls follow the state (Back, a link, a reset)
+    fromInput.value = state.from === null ? "" : isoDay(state.from);
+    toInput.value = state.to === null ? "" : isoDay(state.to);
+    undatedBox.checked = state.undated;
+    regionSelect.value = state.region >= 0 ? "R" + state.region : state.layer >= 0 ? "L" + state.layer : "";
+    if (document.activeElement !== searchInput) searchInput.value = state.q;
+    chip.textContent = "";
+    if (state.place >= 0) {
+      chip.appendChild(document.createTextNode("Only articles naming " + places[state.place][1] + " "));
+      chip.appendChild(button("\u00d7", "show articles about every place",
+        function () { setFilter({place: -1}); }));
+    }
+    status.textContent = plural(S.articles, "article") + ", " + plural(S.places, "place") +
+      " of " + NP + ", " + plural(S.mentions, "mention") + " ";
+    if (filtered()) {
+      status.appendChild(button("Clear filters", "show everything", function () {
+        var next = emptyState();
+        next.sort = state.sort;
+        applyState(next, true);
+      }));
+    }
+    syncKinds();
+  });
+
+  /* Articles panel: the matching articles, newest or oldest first, a page at a time. */
+  var PAGE = 100;
+  (function () {
+    var box = el("section", "gm-articles"), head = el("div", "gm-articles-head");
+    var title = el("h2", null, "Articles"), sortButton = el("button", "gm-btn gm-sort");
+    var list = el("ol", "gm-article-list"), more = el("p", "gm-more-articles"), limit = PAGE;
+    sortButton.type = "button";
+    sortButton.addEventListener("click", function () {
+      setFilter({sort: state.sort === "new" ? "old" : "new"});
+    });
+    head.appendChild(title);
+    head.appendChild(sortButton);
+    box.appendChild(head);
+    box.appendChild(list);
+    box.appendChild(more);
+    side.appendChild(box);
+    function ordered() {
+      var out = [], undated = [], i;
+      for (i = 0; i < NA; i++) {
+        if (!S.artMen[i]) continue;
+        (isNaN(artDay[i]) ? undated : out).push(i);
+      }
+      if (state.sort === "old") out.reverse();
+      return out.concat(undated);
+    }
+    function item(i) {
+      var row2 = articles[i], li = el("li", "gm-article"), link = el("a", "gm-article-title", row2[1]);
+      link.href = articleHref(row2[0], -1);
+      li.appendChild(link);
+      li.appendChild(el("div", "gm-article-meta",
+        [row2[2] || "undated", row2[3]].filter(Boolean).join(" \u00b7 ")));
+      var names = el("div", "gm-article-places"), seen = 0, extra = 0;
+      for (var k2 = perArt[i]; k2 < perArt[i + 1]; k2++) {
+        var p2 = artPlaces[k2];
+        if (!S.placeOk[p2] || !pairOk(p2, i)) continue;
+        if (seen++ >= 8) { extra++; continue; }
+        var b = button(places[p2][1], "show it on the map", openPlace.bind(null, places[p2][0]));
+        b.className = "gm-place-link";
+        names.appendChild(b);
+      }
+      if (extra) names.appendChild(el("span", "gm-note", " +" + extra + " more"));
+      li.appendChild(names);
+      return li;
+    }
+    function draw() {
+      var order = ordered(), frag = document.createDocumentFragment();
+      title.textContent = "Articles (" + order.length + ")";
+      sortButton.textContent = state.sort === "new" ? "Newest first \u2193" : "Oldest first \u2191";
+      sortButton.title = "sort by date the other way";
+      order.slice(0, limit).forEach(function (i) { frag.appendChild(item(i)); });
+      list.textContent = "";
+      list.appendChild(frag);
+      more.textContent = "";
+      if (order.length > limit) {
+        more.appendChild(button("Show " + Math.min(PAGE, order.length - limit) + " more of " +
+          (order.length - limit), null, function () { limit += PAGE; draw(); }));
+      }
+    }
+    views.push(function () { limit = PAGE; draw(); });
+  })();
+
+  /* Names not placed: names the gazetteer could not place, with links to their passages. */
+  var unplaced = data.unplaced || [];
+  if (unplaced.length) {
+    (function () {
+      var details = el("details", "gm-unplaced"), summary = el("summary"), list = el("ol");
+      details.appendChild(summary);
+      details.appendChild(el("p", "gm-note", "Names found in the articles that no place was found for."));
+      details.appendChild(list);
+      side.appendChild(details);
+      views.push(function () {
+        var rows = [], q = state.q.trim().toLowerCase();
+        unplaced.forEach(function (u) {
+          var hits = [], count = 0, nameHit = q && u[0].toLowerCase().indexOf(q) >= 0;
+          for (var i = 0; i + 2 < u[1].length; i += 3) {
+            var a2 = u[1][i];
+            if (!S.artOk[a2] || (S.qArt && !nameHit && !S.qArt[a2])) continue;
+            count += u[1][i + 1];
+            hits.push(i);
+          }
+          if (count && state.place < 0 && state.region < 0 && state.layer < 0) rows.push([u, count, hits]);
+        });
+        summary.textContent = "Names not placed (" + rows.length + ")";
+        list.textContent = "";
+        rows.slice(0, 200).forEach(function (x) {
+          var li = el("li"), u = x[0];
+          li.appendChild(el("strong", null, u[0]));
+          li.appendChild(document.createTextNode(" \u00b7 " + plural(x[1], "mention") + ": "));
+          x[2].slice(0, 5).forEach(function (i, n) {
+            var a2 = articles[u[1][i]], link = el("a", null, a2[1]);
+            link.href = articleHref(a2[0], u[1][i + 2]);
+            if (n) li.appendChild(document.createTextNode("; "));
+            li.appendChild(link);
+          });
+          if (x[2].length > 5) li.appendChild(el("span", "gm-note", " +" + (x[2].length - 5) + " more"));
+          list.appendChild(li);
+        });
+      });
+    })();
+  }
+
+  /* Timeline: mentions over time (grey: all, colour: the subset); drag to set the dates. */
+  var SVG = "http://www.w3.org/2000/svg";
+  function svgEl(tag, attrs) {
+    var node = document.createElementNS(SVG, tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    return node;
+  }
+  (function () {
+    var head = el("div", "gm-timeline-head");
+    var caption = el("span", null, dated ? "Mentions per " + unit : "No dated articles");
+    head.appendChild(caption);
+    var clear = button("All dates", "clear the date range", function () { setFilter({from: null, to: null}); });
+    head.appendChild(clear);
+    timelineBox.appendChild(head);
+    if (!dated) return;
+    var W = 1000, H = 60, bw = W / NB;
+    var svg = svgEl("svg", {viewBox: "0 0 " + W + " " + (H + 14), preserveAspectRatio: "none",
+                            "class": "gm-timeline-svg", role: "img"});
+    svg.setAttribute("aria-label", "mentions over time; drag to choose a date range");
+    var range = svgEl("rect", {y: 0, height: H, "class": "gm-range"});
+    var back = svgEl("g", {"class": "gm-bars-all"}), front = svgEl("g", {"class": "gm-bars"});
+    svg.appendChild(range);
+    svg.appendChild(back);
+    svg.appendChild(front);
+    [0, Math.floor((NB - 1) / 2), NB - 1].forEach(function (b, i) {
+      var t = svgEl("text", {x: i === 0 ? 0 : i === 1 ? W / 2 : W, y: H + 12,
+                             "text-anchor": ["start", "middle", "end"][i], "class": "gm-axis"});
+      t.textContent = isoDay(binStart(b));
+      svg.appendChild(t);
+    });
+    timelineBox.appendChild(svg);
+    var most = 1;
+    for (var b = 0; b < NB; b++) most = Math.max(most, S.allBins[b]);
+    function bars(g, values, cls) {
+      g.textContent = "";
+      for (var i = 0; i < NB; i++) {
+        if (!values[i]) continue;
+        var h = Math.max(1, values[i] / most * H);
+        var rect = svgEl("rect", {x: i * bw, y: H - h, width: Math.max(bw - 0.5, 0.5), height: h,
+                                  "class": cls});
+        var tip = svgEl("title");
+        tip.textContent = isoDay(binStart(i)) + ": " + plural(values[i], "mention");
+        rect.appendChild(tip);
+        g.appendChild(rect);
+      }
+    }
+    bars(back, S.allBins, "gm-bar-all");
+    function binAt(event) {
+      var box = svg.getBoundingClientRect();
+      var x = (event.clientX - box.left) / Math.max(1, box.width);
+      return Math.max(0, Math.min(NB - 1, Math.floor(x * NB)));
+    }
+    function showRange(b0, b1) {
+      if (b0 === null) { range.setAttribute("width", 0); return; }
+      range.setAttribute("x", Math.min(b0, b1) * bw);
+      range.setAttribute("width", (Math.abs(b1 - b0) + 1) * bw);
+    }
+    var dragFrom = null;
+    svg.addEventListener("pointerdown", function (e) {
+      dragFrom = binAt(e);
+      showRange(dragFrom, dragFrom);
+      if (svg.setPointerCapture) svg.setPointerCapture(e.pointerId);
+      e.preventDefault();
+    });
+    svg.addEventListener("pointermove", function (e) {
+      if (dragFrom !== null) showRange(dragFrom, binAt(e));
+    });
+    svg.addEventListener("pointerup", function (e) {
+      if (dragFrom === null) return;
+      var b1 = binAt(e), lo = Math.min(dragFrom, b1), hi = Math.max(dragFrom, b1);
+      dragFrom = null;
+      setFilter({from: Math.max(firstDay, binStart(lo)), to: Math.min(lastDay, binEnd(hi))});
+    });
+    views.push(function () {
+      bars(front, S.bins, "gm-bar");
+      if (state.from === null && state.to === null) showRange(null);
+      else {
+        showRange(binOf(Math.max(firstDay, Math.min(lastDay, state.from === null ? firstDay : state.from))),
+                  binOf(Math.max(firstDay, Math.min(lastDay, state.to === null ? lastDay : state.to))));
+      }
+    });
+  })();
+
+  /* Region table: the subset's counts per configured region, each with its time series. */
+  function sparkline(values) {
+    var svg = svgEl("svg", {viewBox: "0 0 " + Math.max(1, NB) + " 10", preserveAspectRatio: "none",
+                            "class": "gm-spark"});
+    var most2 = 0, i;
+    for (i = 0; i < NB; i++) most2 = Math.max(most2, values[i]);
+    if (!most2) return svg;
+    var path = "";
+    for (i = 0; i < NB; i++) {
+      if (values[i]) path += "M" + (i + 0.5) + " 10V" + (10 - values[i] / most2 * 10).toFixed(2);
+    }
+    svg.appendChild(svgEl("path", {d: path, "class": "gm-spark-bars"}));
+    return svg;
+  }
+  if (NR) {
+    control("bottomleft", "gm-regions", function (box) {
+      var details = el("details"), summary = el("summary", null, "Regions (" + NR + ")");
+      var table = el("table"), head = el("tr"), body = el("tbody");
+      details.appendChild(summary);
+      ["region", "layer", "places", "mentions", "articles", "over time"].forEach(function (h) {
+        head.appendChild(el("th", null, h));
+      });
+      var thead = el("thead");
+      thead.appendChild(head);
+      table.appendChild(thead);
+      table.appendChild(body);
+      details.appendChild(table);
+      box.appendChild(details);
+      views.push(function () {
+        body.textContent = "";
+        for (var i = 0; i < NR; i++) {
+          var tr = el("tr");
+          if (i === state.region) tr.className = "gm-chosen";
+          var name = el("td"), pick = button(regions[i], "only this region", setFilter.bind(null, {region: i}));
+          pick.className = "gm-region-pick";
+          name.appendChild(pick);
+          tr.appendChild(name);
+          tr.appendChild(el("td", null, layers[layerOf[i]] ? layers[layerOf[i]][1] : ""));
+          [S.regPl[i], S.regMen[i], S.regArt[i]].forEach(function (n) {
+            tr.appendChild(el("td", "gm-num", String(n)));
+          });
+          var spark = el("td", "gm-spark-cell");
+          spark.appendChild(sparkline(S.regBins[i]));
+          tr.appendChild(spark);
+          body.appendChild(tr);
+        }
+      });
+    });
+  }
 
   function control(position, className, build) {
     var c = L.control({position: position});
@@ -242,126 +890,11 @@ function geomapInit(map, layerControl, data, tileLayer) {
     return c;
   }
 
-  /* Search by place name: a text input with a datalist built on first focus. */
-  var labels = null;
-  function searchLabel(row) {
-    return row[1] + " (" + [row[2], row[3]].filter(Boolean).join(", ") + ")";
-  }
-  function buildLabels(list) {
-    labels = new Map();
-    var order = places.slice().sort(function (a, b) { return b[7] - a[7]; });
-    var options = document.createDocumentFragment();
-    order.forEach(function (row) {
-      var label = searchLabel(row);
-      if (labels.has(label)) return;
-      labels.set(label, row);
-      var option = document.createElement("option");
-      option.value = label;
-      options.appendChild(option);
-    });
-    list.appendChild(options);
-  }
-  function findPlace(query) {
-    query = query.trim();
-    if (!query) return null;
-    if (labels.has(query)) return labels.get(query);
-    var q = query.toLowerCase(), best = null, prefix = null;
-    places.forEach(function (row) {
-      var name = row[1].toLowerCase();
-      if (name === q && (!best || row[7] > best[7])) best = row;
-      if (!best && name.lastIndexOf(q, 0) === 0 && (!prefix || row[7] > prefix[7])) prefix = row;
-    });
-    return best || prefix;
-  }
-  control("topleft", "gm-search", function (box) {
-    var list = el("datalist"), input = el("input"), note = el("span", "gm-note");
-    list.id = "gm-place-names";
-    input.type = "search";
-    input.placeholder = "Find a place\u2026";
-    input.setAttribute("list", list.id);
-    input.setAttribute("aria-label", "find a place by name");
-    function go() {
-      if (!labels) buildLabels(list);
-      var row = findPlace(input.value);
-      note.textContent = row || !input.value.trim() ? "" : "not on the map";
-      if (row) openPlace(row[0]);
-    }
-    input.addEventListener("focus", function () { if (!labels) buildLabels(list); });
-    input.addEventListener("change", go);
-    input.addEventListener("keydown", function (e) { if (e.key === "Enter") go(); });
-    box.appendChild(input);
-    box.appendChild(list);
-    box.appendChild(note);
-  });
-
-  /* Filters: region select and article date range. */
-  var status = null, fromInput = null, toInput = null, regionSelect = null;
-  var firstDay = Infinity, lastDay = -Infinity;
-  places.forEach(function (row) {
-    var steps = row[12], day = 0;
-    for (var i = 0; i < steps.length; i++) day += steps[i];
-    if (steps.length) {
-      firstDay = Math.min(firstDay, steps[0]);
-      lastDay = Math.max(lastDay, day);
-    }
-  });
-  function isoDay(days) { return new Date(days * DAY).toISOString().slice(0, 10); }
-  function dayOf(value) { return value ? Math.floor(Date.parse(value) / DAY) : null; }
-
-  control("topleft", "gm-filters", function (outer) {   // collapsed until needed
-    var box = el("details"), summary = el("summary", null, "Filter places ");
-    status = el("span", "gm-note");
-    summary.appendChild(status);
-    box.appendChild(summary);
-    outer.appendChild(box);
-    if (data.regionCounts.length) {
-      regionSelect = el("select");
-      regionSelect.setAttribute("aria-label", "only places in this region");
-      regionSelect.appendChild(new Option("in any region", "-1"));
-      data.regionCounts.forEach(function (c, r) {
-        regionSelect.appendChild(new Option(regions[r] + " (" + c[0] + ")", String(r)));
-      });
-      regionSelect.addEventListener("change", function () {
-        filter({region: Number(regionSelect.value)});
-      });
-      box.appendChild(regionSelect);
-    }
-    var dates = el("div", "gm-dates");
-    fromInput = el("input");
-    toInput = el("input");
-    [fromInput, toInput].forEach(function (input, k) {
-      input.type = "date";
-      input.setAttribute("aria-label", k ? "articles up to" : "articles from");
-      if (firstDay <= lastDay) {
-        input.min = isoDay(firstDay);
-        input.max = isoDay(lastDay);
-      }
-      input.addEventListener("change", function () {
-        filter({from: dayOf(fromInput.value), to: dayOf(toInput.value)});
-      });
-    });
-    dates.appendChild(el("span", null, "articles from "));
-    dates.appendChild(fromInput);
-    dates.appendChild(el("span", null, " to "));
-    dates.appendChild(toInput);
-    box.appendChild(dates);
-  });
-
-  var kindLayers = {};
-  function resetFilters() {
-    if (fromInput) fromInput.value = toInput.value = "";
-    if (regionSelect) regionSelect.value = "-1";
-    Object.keys(kindLayers).forEach(function (k) {
-      state.kinds[k] = true;             // first, so that the overlayadd below changes nothing
-      if (!map.hasLayer(kindLayers[k])) map.addLayer(kindLayers[k]);
-    });
-    filter({region: -1, from: null, to: null});
-  }
-
   /* Kinds: one (empty) overlay per kind in the layer control toggles its markers. */
-  var kinds = Object.keys(state.kinds).sort();
+  var kindLayers = {}, syncing = false;
+  var kinds = Array.from(new Set(places.map(function (row2) { return row2[2]; }))).sort();
   kinds.forEach(function (kind) {
-    var n = places.filter(function (row) { return row[2] === kind; }).length;
+    var n = places.filter(function (row2) { return row2[2] === kind; }).length;
     kindLayers[kind] = L.layerGroup().addTo(map);
     kindLayers[kind].geomapKind = kind;
     if (layerControl) {
@@ -369,17 +902,29 @@ function geomapInit(map, layerControl, data, tileLayer) {
         escapeHtml("Places: " + (kind || "unknown kind") + " (" + n + ")"));
     }
   });
-  function toggleKind(e, on) {
-    if (e.layer.geomapKind === undefined || state.kinds[e.layer.geomapKind] === on) return;
-    var next = Object.assign({}, state.kinds);
-    next[e.layer.geomapKind] = on;
-    filter({kinds: next});
+  function syncKinds() {             // the layer control's boxes follow state.hidden
+    syncing = true;
+    kinds.forEach(function (kind) {
+      var on = !state.hidden[kind];
+      if (on !== map.hasLayer(kindLayers[kind])) {
+        if (on) map.addLayer(kindLayers[kind]); else map.removeLayer(kindLayers[kind]);
+      }
+    });
+    syncing = false;
   }
-  map.on("overlayadd", function (e) { toggleKind(e, true); });
-  map.on("overlayremove", function (e) { toggleKind(e, false); });
+  function toggleKind(e, on) {
+    if (syncing || e.layer.geomapKind === undefined) return;
+    if (!state.hidden[e.layer.geomapKind] === on) return;
+    var hidden = Object.assign({}, state.hidden);
+    if (on) delete hidden[e.layer.geomapKind]; else hidden[e.layer.geomapKind] = true;
+    setFilter({hidden: hidden});
+  }
+  map.on("overlayadd", function (e) { toggleKind(e, true); drawLegend(); });
+  map.on("overlayremove", function (e) { toggleKind(e, false); drawLegend(); });
   api.kinds = kindLayers;
 
-  /* Offline base map: country outlines when there are no tiles or they fail to load. */
+  /* Offline base map: country outlines when there are no tiles or they fail to load. The tile
+   * credit shows only while tiles do show. */
   var outlines = null;
   function showOutlines() {
     if (outlines) return;
@@ -395,58 +940,40 @@ function geomapInit(map, layerControl, data, tileLayer) {
     api.outlines = outlines.getLayers().length;        // countries drawn
   }
   if (!data.tiles || !tileLayer) showOutlines();
-  else tileLayer.once("tileerror", showOutlines);
-
-  if (map.getMaxZoom() === Infinity) map.setMaxZoom(18);   // no tile layer to set it
-  if (data.bounds) map.fitBounds(data.bounds, {maxZoom: 8, animate: false});
-  group.addTo(map);   // before adding markers: markercluster reports chunkProgress only on a map
-  if (layerControl) layerControl.addOverlay(group, "Places");
-  whenReady.push(openFromHash);
-  load(markers);
-
-  map.attributionControl.addAttribution(data.attribution);
-
-  /* Region table: counts per configured region, collapsed by default. */
-  if (data.regionCounts.length) {
-    control("bottomleft", "gm-regions", function (box) {
-      var details = el("details"), table = el("table"), head = el("tr");
-      details.appendChild(el("summary", null, "Regions (" + data.regionCounts.length + ")"));
-      ["region", "layer", "places", "mentions", "articles"].forEach(function (h) {
-        head.appendChild(el("th", null, h));
-      });
-      table.appendChild(head);
-      data.regionCounts.forEach(function (c, r) {
-        var tr = el("tr");
-        tr.appendChild(el("td", null, regions[r]));
-        tr.appendChild(el("td", null, c[0]));
-        for (var k = 1; k < 4; k++) tr.appendChild(el("td", "gm-num", String(c[k])));
-        table.appendChild(tr);
-      });
-      details.appendChild(table);
-      box.appendChild(details);
+  else {
+    var credit = tileLayer.getAttribution && tileLayer.getAttribution(), credited = false;
+    if (credit) map.attributionControl.removeAttribution(credit);
+    tileLayer.on("tileload", function () {
+      if (!credited && credit) { credited = true; map.attributionControl.addAttribution(credit); }
     });
+    tileLayer.once("tileerror", showOutlines);
   }
 
-  control("bottomright", "gm-legend", function (box) {
-    box.appendChild(el("strong", null, data.title));
+  /* Legend: marker sizes, then the region layers that are on the map. */
+  var legendBox = null;
+  function drawLegend() {
+    if (!legendBox) return;
+    legendBox.textContent = "";
+    legendBox.appendChild(el("strong", null, data.title));
     BUCKETS.forEach(function (text, b) {
       var pin = el("div", "gm-entry");
       pin.appendChild(el("span", "gm-pin gm-pin" + b + " gm-swatch-pin"));
       pin.appendChild(document.createTextNode(" " + text));
-      box.appendChild(pin);
+      legendBox.appendChild(pin);
     });
-    box.appendChild(el("div", "gm-entry", "numbers: clustered places"));
-    data.legend.forEach(function (entry) {   // [label, outline, fill, opacity(, shades, most)]
-      var line = el("div", "gm-entry"), sw = el("span", "gm-swatch"), fill = el("span");
+    if (data.cluster) legendBox.appendChild(el("div", "gm-entry", "numbers: clustered places"));
+    data.legend.forEach(function (entry, i) { // [label, outline, fill, opacity(, shades, most)]
+      if (regionLayers[i] && !map.hasLayer(regionLayers[i])) return;
+      var line = el("div", "gm-entry"), sw = el("span", "gm-swatch"), swatchFill = el("span");
       sw.style.borderColor = entry[1];
       if (entry[2] && !entry[4]) {
-        fill.style.backgroundColor = entry[2];
-        fill.style.opacity = Math.max(0.25, Math.min(1, entry[3] * 2));
-        sw.appendChild(fill);
+        swatchFill.style.backgroundColor = entry[2];
+        swatchFill.style.opacity = Math.max(0.25, Math.min(1, entry[3] * 2));
+        sw.appendChild(swatchFill);
       }
       line.appendChild(sw);
       line.appendChild(document.createTextNode(" " + entry[0]));
-      box.appendChild(line);
+      legendBox.appendChild(line);
       if (entry[4]) {
         var scale = el("div", "gm-entry gm-shades");
         entry[4].forEach(function (colour) {
@@ -455,8 +982,24 @@ function geomapInit(map, layerControl, data, tileLayer) {
           scale.appendChild(s);
         });
         scale.appendChild(document.createTextNode(" mentions 1\u2013" + entry[5]));
-        box.appendChild(scale);
+        legendBox.appendChild(scale);
       }
     });
-  });
+  }
+  control("bottomright", "gm-legend", function (box) { legendBox = box; });
+  drawLegend();
+
+  if (map.getMaxZoom() === Infinity) map.setMaxZoom(18);   // no tile layer to set it
+  if (data.bounds) map.fitBounds(data.bounds, {maxZoom: 8, animate: false});
+  group.addTo(map);   // before adding markers: markercluster reports chunkProgress only on a map
+  if (layerControl) layerControl.addOverlay(group, "Places");
+  map.attributionControl.addAttribution(data.attribution);
+
+  var initial = parseHash(window.location.hash);
+  state = initial.state;
+  compute();
+  views.forEach(function (v) { v(); });
+  if (state.region >= 0 || state.layer >= 0) zoomToChoice();
+  if (initial.place) whenReady.push(function () { openPlace(initial.place); });
+  reload();
 }
