@@ -759,3 +759,29 @@ def test_a_tampered_world_outline_cache_cannot_inject_script(config, news, tmp_p
         assert "alert(2)" not in cache.read_text(encoding="utf-8")                  # rebuilt
     finally:
         world.world_outlines.cache_clear()
+
+
+def test_place_page_names_the_place_once_with_its_hierarchy_and_regions():
+    from geomap.regions import Layer, Region
+    from geomap.render.place_page import render_place
+    from geomap.render.region_counts import region_labels, region_layer_labels
+
+    donetsk = Place("geonames:709717", "Donetsk", 48.0, 37.8, "UA", "city", 1, "Donetsk Oblast")
+    shape = box(37, 47, 39, 49)
+    layers = [Layer("ua-oblasts", "Ukraine, first-level regions", "", {}, False,
+                    (Region("ua-oblasts/Donetsk", "Donetsk", "ua-oblasts", shape),)),
+              Layer("claimed", "Oblasts Russia claimed", "", {}, True,
+                    (Region("claimed/Donetsk", "Donetsk", "claimed", shape),)),
+              Layer("countries", "Country outlines", "", {}, False,
+                    (Region("countries/UA", "Ukraine", "countries", shape),)),
+              Layer("ua-rest", "Ukraine outside the claimed oblasts", "", {}, False,
+                    (Region("ua-rest", "", "ua-rest", shape),))]
+    record = PlaceRecord(donetsk, ("ua-oblasts/Donetsk", "countries/UA", "claimed/Donetsk",
+                                   "ua-rest"), [])
+    page = render_place(record, {}, map_title="m", region_labels=region_labels(layers),
+                        region_layers=region_layer_labels(layers))
+    metas = re.findall(r'<p class="meta">(.*?)</p>', page)
+    assert metas[0] == "city in Donetsk Oblast, Ukraine"
+    assert metas[1] == ("Regions: Donetsk (Ukraine, first-level regions; Oblasts Russia claimed)"
+                        " · Ukraine (Country outlines) · Ukraine outside the claimed oblasts")
+    assert "ua-rest" not in page                   # a layer-wide region takes its layer's label

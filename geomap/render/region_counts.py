@@ -43,6 +43,11 @@ def region_labels(layers: Iterable) -> dict[str, str]:
     return {r.name: region_label(r, layer) for layer in layers for r in layer.regions}
 
 
+def region_layer_labels(layers: Iterable) -> dict[str, str]:
+    """``{region name: its layer's label}`` for every configured region."""
+    return {r.name: layer.label or layer.name for layer in layers for r in layer.regions}
+
+
 def region_counts(data: MapData, layers: Iterable) -> list[RegionCount]:
     """A row per configured region (``geomap.regions.Layer`` values), in layer order."""
     places: dict[str, int] = {}

@@ -103,10 +103,6 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   var layerOf = data.regionLayer || [], regionIndex = new Map(), layerIndex = new Map();
   (data.regionNames || []).forEach(function (name, r) { regionIndex.set(name, r); });
   layers.forEach(function (l, i) { layerIndex.set(l[0], i); });
-  function regionLabel(r) {        // a region's label with its layer's unless they are the same
-    var layer = r < NR && layers[layerOf[r]] ? layers[layerOf[r]][1] : "";
-    return layer && layer !== regions[r] ? regions[r] + " (" + layer + ")" : regions[r];
-  }
 
   /* Timeline bins: days, weeks or months, chosen by the span of the article dates. */
   var dated = firstDay <= lastDay, span = dated ? lastDay - firstDay + 1 : 0;
@@ -251,8 +247,20 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     var p = placeIndex.get(row[0]), box = el("div", "gm-pop");
     box.appendChild(el("h3", null, row[1]));
     box.appendChild(el("p", "gm-facts", [row[2], row[3]].filter(Boolean).join(" \u00b7 ")));
-    if (row[6].length) {
-      box.appendChild(el("p", "gm-in", "In: " + row[6].map(regionLabel).join("; ")));
+    if (row[6].length) {   // each region label once, with the layers having it (as place pages)
+      var byLabel = new Map();
+      row[6].forEach(function (r) {
+        var layer = r < NR && layers[layerOf[r]] ? layers[layerOf[r]][1] : "";
+        if (!byLabel.has(regions[r])) byLabel.set(regions[r], []);
+        if (layer && layer !== regions[r] && byLabel.get(regions[r]).indexOf(layer) < 0) {
+          byLabel.get(regions[r]).push(layer);
+        }
+      });
+      var parts = [];
+      byLabel.forEach(function (ls, label) {
+        parts.push(ls.length ? label + " (" + ls.join("; ") + ")" : label);
+      });
+      box.appendChild(el("p", "gm-in", "In: " + parts.join(" \u00b7 ")));
     }
     var narrowed = S.plMen[p] !== row[7];
     var count = el("p", "gm-count", plural(S.plMen[p], "mention") + " in " +
