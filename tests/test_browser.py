@@ -104,7 +104,7 @@ def test_markers_popup_passage_link_and_back_to_the_map(site, browser_page):
 
 @pytest.mark.parametrize("cluster", [True, False])
 def test_place_link_opens_that_places_popup(site, browser_page, cluster):
-    if not cluster:                                  # plain markers, no markercluster script
+    if not cluster:                                  # plain markers, every one on the map
         config = offline_config(site, cluster=False)
         render_outputs(make_data([("a-00000001", ["Mariupol and Kyiv"], "T", None)]),
                        site, config, [])
@@ -120,7 +120,7 @@ def test_place_link_opens_that_places_popup(site, browser_page, cluster):
 
 def test_place_link_opens_a_popup_of_a_place_clustered_at_load(tmp_path, browser_page):
     # Kherson among ten nearby towns and one far-away place: at the opening zoom it is in a
-    # cluster, so following its link must zoom in (or spiderfy) before the pop-up opens.
+    # cluster, so following its link must zoom in until it is alone before the pop-up opens.
     data = make_data([("kherson-strike-1a2b3c4d", ["Strikes hit Kherson overnight"], "S",
                        "2024-03-02")])
     article = data.articles["kherson-strike-1a2b3c4d"]
@@ -133,7 +133,14 @@ def test_place_link_opens_a_popup_of_a_place_clustered_at_load(tmp_path, browser
     assert article.mentions
     render_outputs(data, tmp_path, offline_config(tmp_path), [])
     page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    wait_ready(page)                        # the whole world in view: Kherson and its towns as one
+    assert page.locator(".gm-cluster").all_inner_texts() == ["11"]
+    assert page.locator(".leaflet-marker-pane .gm-pin").count() == 1    # Vladivostok alone
+    page.locator(".gm-cluster").click()     # zooms in: the cluster splits
+    wait_js(page, "document.querySelectorAll('.leaflet-marker-pane .gm-pin').length > 1")
     page.goto((tmp_path / "map.html").as_uri() + "#place=geonames%3A706448")
+    page.reload()
     wait_ready(page)
     assert popup_title(page) == "Kherson"
     assert page.evaluate("window.geomap.map.getZoom()") >= 8
@@ -235,8 +242,7 @@ def article_pages(page) -> list[str]:
 
 
 def shown_ids(page) -> set[str]:
-    return set(page.evaluate(
-        "window.geomap.group.getLayers().map(function (m) { return m.geomapRow[0]; })"))
+    return set(page.evaluate("window.geomap.shownIds()"))
 
 
 def test_date_filter_hides_places_not_mentioned_in_the_range(site, browser_page):

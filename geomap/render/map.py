@@ -324,7 +324,6 @@ def _place_layer_class():
     """Our folium element, defined on first use so that importing geomap loads no folium."""
     from branca.element import MacroElement
     from folium.elements import JSCSSMixin
-    from folium.plugins import MarkerCluster
     from folium.template import Template
 
     Raw = _raw_class()
@@ -349,8 +348,8 @@ def _place_layer_class():
             self.js = _static("geomap.js")
             self.control = control.get_name()
             self.tiles = tiles.get_name() if tiles is not None else "null"
-            self.default_js = MarkerCluster.default_js if cluster else []
-            self.default_css = MarkerCluster.default_css if cluster else []
+            # geomap.js clusters by itself (a grid over the view): no markercluster plugin
+            self.default_js, self.default_css = [], []
 
         def render(self, **kwargs):
             figure = self.get_root()

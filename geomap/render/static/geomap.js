@@ -314,89 +314,130 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   });
   function bucket(mentions) { return mentions < 3 ? 0 : mentions < 20 ? 1 : 2; }
 
-  var group = data.cluster
-    ? L.markerClusterGroup({chunkedLoading: true, chunkInterval: 200, chunkDelay: 5,
-                            showCoverageOnHover: false, maxClusterRadius: 50,
-                            chunkProgress: progress})
-    : L.featureGroup();
-  var markers = new Array(NP), byId = new Map(), shown = new Set();
-  for (p = 0; p < NP; p++) {
-    var row = places[p];
-    var marker = L.marker([row[4], row[5]], {icon: icons[bucket(row[7])], title: row[1],
-                                             alt: row[1]});
-    marker.geomapRow = row;
-    marker.geomapIndex = p;
-    marker.bindPopup(function (layer) { return popupFor(layer.geomapRow); },
-                     {maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]});
-    markers[p] = marker;
-    byId.set(row[0], marker);
+  /* Clustering: on every move, zoom and filter change the places that pass the filters and lie
+   * in (or near) the view are binned into a grid of CELL pixels; a cell holding one place shows
+   * its marker, a cell holding more a numbered cluster (a click zooms to its places). Only what
+   * the view holds is ever in the DOM, so a filter change costs a pass over the places, not a
+   * re-clustering of tens of thousands of markers. Markers are made on first use. */
+  var CELL = 56;
+  var group = L.layerGroup(), markers = new Array(NP), byId = new Map(), onMap = new Map();
+  places.forEach(function (row2, i) { byId.set(row2[0], i); });
+  function markerOf(i) {
+    var m = markers[i];
+    if (m) return m;
+    var row2 = places[i];
+    m = markers[i] = L.marker([row2[4], row2[5]], {icon: icons[bucket(row2[7])], title: row2[1],
+                                                   alt: row2[1]});
+    m.geomapRow = row2;
+    m.geomapIndex = i;
+    m.bindPopup(function (layer) { return popupFor(layer.geomapRow); },
+                {maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]});
+    return m;
+  }
+  function clusterIcon(n) {
+    var size = n < 10 ? 26 : n < 100 ? 32 : n < 1000 ? 38 : 44;
+    return L.divIcon({className: "gm-cluster gm-cluster" + (n < 10 ? 0 : n < 100 ? 1 : 2),
+                      iconSize: [size, size], html: "<span>" + Number(n) + "</span>"});
+  }
+  function redraw() {
+    var zoom = map.getZoom(), view = map.getBounds().pad(0.25), keep = map._popup && map._popup._source;
+    var south = view.getSouth(), north = view.getNorth(), west = view.getWest(), east = view.getEast();
+    var cluster = data.cluster && zoom < map.getMaxZoom(), cells = new Map(), next = new Map(), i;
+    for (i = 0; i < NP; i++) {
+      if (!S.plMen[i]) continue;
+      var row2 = places[i], lat = row2[4], lon = row2[5];
+      if (data.cluster && (lat < south || lat > north || lon < west || lon > east)) continue;
+      if (!cluster || (keep && keep.geomapIndex === i)) { next.set(i, null); continue; }
+      var pt = map.project([lat, lon], zoom), key = Math.floor(pt.x / CELL) + "," + Math.floor(pt.y / CELL);
+      var cell = cells.get(key);
+      if (cell) cell.push(i); else cells.set(key, [i]);
+    }
+    var clusters = [];
+    cells.forEach(function (members) {
+      if (members.length === 1) { next.set(members[0], null); return; }
+      var lat2 = 0, lon2 = 0;
+      members.forEach(function (j) { lat2 += places[j][4]; lon2 += places[j][5]; });
+      var c = L.marker([lat2 / members.length, lon2 / members.length],
+                       {icon: clusterIcon(members.length), keyboard: true,
+                        title: members.length + " places"});
+      c.geomapMembers = members;
+      c.on("click", function () { zoomToMembers(members); });
+      clusters.push(c);
+    });
+    onMap.forEach(function (m, j) { if (!next.has(j)) group.removeLayer(m); });
+    next.forEach(function (_none, j) {
+      var m = onMap.get(j) || markerOf(j);
+      if (!onMap.has(j)) group.addLayer(m);
+      next.set(j, m);
+    });
+    (api.clusters || []).forEach(function (c) { group.removeLayer(c); });
+    clusters.forEach(function (c) { group.addLayer(c); });
+    api.clusters = clusters;
+    onMap = next;
+  }
+  function zoomToMembers(members) {
+    var box = L.latLngBounds(members.map(function (j) { return [places[j][4], places[j][5]]; }));
+    var zoom = Math.min(map.getMaxZoom(), Math.max(map.getZoom() + 1, map.getBoundsZoom(box)));
+    if (box.getNorthEast().equals(box.getSouthWest())) zoom = map.getMaxZoom();
+    map.setView(box.getCenter(), zoom, {animate: false});
+  }
+  /* The zoom at which place i has a cell of its own (the max zoom when others share its point). */
+  function ownZoom(i) {
+    var lat = places[i][4], lon = places[i][5];
+    for (var z = Math.max(map.getZoom(), 3); z < map.getMaxZoom(); z++) {
+      var pt = map.project([lat, lon], z), alone = true;
+      for (var j = 0; j < NP && alone; j++) {
+        if (j === i || !S.plMen[j] || Math.abs(places[j][4] - lat) > 5) continue;
+        var q = map.project([places[j][4], places[j][5]], z);
+        alone = Math.abs(q.x - pt.x) >= CELL * 1.5 || Math.abs(q.y - pt.y) >= CELL * 1.5;
+      }
+      if (alone) return z;
+    }
+    return map.getMaxZoom();
   }
 
   var api = window.geomap = {
     ready: false, places: NP, shown: 0, map: map, group: group, open: openPlace,
-    filter: setFilter, isShown: function (id) { return shown.has(byId.get(id)); },
+    filter: setFilter, isShown: function (id) { return S.plMen[byId.get(id)] > 0; },
+    shownIds: function () {
+      var out = [];
+      for (var i = 0; i < NP; i++) if (S.plMen[i]) out.push(places[i][0]);
+      return out;
+    },
     state: function () { return JSON.parse(JSON.stringify(state)); },
     timeline: function () { return Array.prototype.slice.call(S.bins); },
     subset: function () { return {places: S.places, mentions: S.mentions, articles: S.articles}; }
   };
   var whenReady = [];
 
-  // markercluster reports the last chunk before it puts the markers on the map: wait a tick.
-  // Only reports during our own load() count: adding the group to the map reports an empty
-  // "load" of its own (0 of 0), which once made the map ready with most markers still pending.
-  // A filter changed meanwhile is applied only now (markercluster cannot stop a chunked load).
-  var loading = false, reloadWanted = false;
-  function progress(done, count) {
-    if (done === count && loading) {
-      loading = false;
-      window.setTimeout(function () {
-        if (reloadWanted) { reloadWanted = false; reload(); return; }
-        api.ready = true;
-        var queued = whenReady;
-        whenReady = [];
-        queued.forEach(function (f) { f(); });
-      }, 0);
-    }
-  }
-
-  /* Only the markers that change move: a filter that keeps most places is cheap. */
+  /* Markers follow the subset; then whatever waited for the map to be ready runs. */
   function reload() {
-    api.ready = false;
-    loading = true;
-    var next = new Set(), add = [], drop = [];
-    for (var i = 0; i < NP; i++) if (S.plMen[i] > 0) next.add(markers[i]);
-    shown.forEach(function (m) { if (!next.has(m)) drop.push(m); });
-    next.forEach(function (m) { if (!shown.has(m)) add.push(m); });
-    shown = next;
-    api.shown = next.size;
-    if (drop.length) {
-      if (drop.length === group.getLayers().length) group.clearLayers();
-      else if (group.removeLayers) group.removeLayers(drop);
-      else drop.forEach(function (m) { group.removeLayer(m); });
-    }
-    if (group.addLayers && add.length) group.addLayers(add);
-    else add.forEach(function (m) { group.addLayer(m); });
-    if (!data.cluster || add.length === 0) progress(1, 1);
+    var n = 0;
+    for (var i = 0; i < NP; i++) if (S.plMen[i]) n++;
+    api.shown = n;
+    redraw();
+    api.ready = true;
+    var queued = whenReady;
+    whenReady = [];
+    queued.forEach(function (f) { f(); });
   }
 
   function openPlace(id) {
-    var marker2 = byId.get(id);
-    if (!marker2) return false;
+    var i = byId.get(id);
+    if (i === undefined) return false;
     if (!api.ready) {                  // still loading: open it once every marker is placed
       whenReady.push(function () { openPlace(id); });
       return true;
     }
-    if (!shown.has(marker2)) {         // hidden by a filter: show everything again, then open
-      applyState(emptyState(), false);
+    if (!S.plMen[i]) {                 // hidden by a filter: show everything again, then open
       whenReady.push(function () { openPlace(id); });
+      applyState(emptyState(), false);
       return true;
     }
-    if (group.zoomToShowLayer) {
-      group.zoomToShowLayer(marker2, function () { marker2.openPopup(); });
-    } else {
-      map.setView(marker2.getLatLng(), Math.max(map.getZoom(), 8));
-      marker2.openPopup();
-    }
+    var zoom = data.cluster ? ownZoom(i) : Math.max(map.getZoom(), 8);
+    map.setView([places[i][4], places[i][5]], Math.max(zoom, map.getZoom()), {animate: false});
+    redraw();
+    markerOf(i).openPopup();
     return true;
   }
 
@@ -477,8 +518,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     }
     writeHash(push);
     if (zoom) zoomToChoice();
-    if (api.ready) reload();
-    else reloadWanted = true;
+    reload();
   }
   /* Change part of the state (a new history entry: Back undoes it). */
   function setFilter(changes) {
@@ -999,8 +1039,9 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
 
   if (map.getMaxZoom() === Infinity) map.setMaxZoom(18);   // no tile layer to set it
   if (data.bounds) map.fitBounds(data.bounds, {maxZoom: 8, animate: false});
-  group.addTo(map);   // before adding markers: markercluster reports chunkProgress only on a map
+  group.addTo(map);
   if (layerControl) layerControl.addOverlay(group, "Places");
+  map.on("moveend", function () { if (api.ready) redraw(); });
   map.attributionControl.addAttribution(data.attribution);
 
   var initial = parseHash(window.location.hash);
