@@ -1,16 +1,17 @@
 #!/usr/bin/env python3
 """Render a synthetic map at production scale and report size and time.
 
-Targets: map.html < 20 MB; opening it in headless Chromium (markers clustered, ready for a
-``#place=`` link) < 3 s; any filter change (dates, layer, region, kind, place; every view
-redrawn and the markers re-clustered) < 300 ms; a search < 200 ms. The map is rendered with ``map.assets: inline`` (default; Leaflet and
-its plugins from the folium-offline package, so the size includes them) or ``local``, and
-``map.tiles: none``; every network request is blocked while it opens. The open time needs Debian's
-``chromium`` and the ``playwright`` package.
+Targets: map.html < 20 MB; opening it in headless Chromium (every view drawn, ready for a
+``#place=`` link) < 3 s; any filter change (dates, layer, region, kind, undated; every view
+redrawn, the markers re-clustered) < 300 ms; a search < 200 ms. Synthetic data
+(``synth.py``) with one layer of 25 regions. The map is rendered with ``map.assets: inline``
+(default; Leaflet and its plugins from the folium-offline package, so the size includes them) or
+``local``, and ``map.tiles: none``; every network request is blocked while it opens. The browser
+figures need Debian's ``chromium`` and the ``playwright`` package.
 
 Usage:
   python benchmarks/bench_map.py [--articles 10000] [--places 30000] [--mentions 200000]
-                                 [--out DIR] [--browser] [--assets inline|local]
+                                 [--out DIR] [--browser] [--assets inline|local] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ MB = 1024 * 1024
 
 
 # In the page: apply a filter change, resolve with the milliseconds until geomap.js is ready
-# again (every view redrawn, the markers re-clustered).
+# again (every view redrawn, the markers in view re-clustered).
 _TIMED_FILTER = """async (changes) => {
   const started = performance.now();
   window.geomap.filter(changes);
@@ -73,9 +74,8 @@ def browser_times(map_html: Path, repeat: int) -> dict[str, list[float]]:
             page.goto(map_html.as_uri())
             wait_js(page, "window.geomap && window.geomap.ready", timeout=60, interval=0.02)
             times.setdefault("open (s)", []).append(time.perf_counter() - started)
-            held, places = page.evaluate(
-                "[window.geomap.group.getLayers().length, window.geomap.places]")
-            times.setdefault("markers clustered when ready", []).append(held / places)
+            times.setdefault("markers and clusters in the DOM when ready", []).append(
+                page.evaluate("window.geomap.group.getLayers().length"))
             for name, change in CHANGES + SEARCHES:
                 times.setdefault(name, []).append(page.evaluate(_TIMED_FILTER, change))
             page.close()
@@ -134,7 +134,7 @@ def main() -> int:
             times = browser_times(map_html, a.repeat)
             print(f"chromium, medians of {a.repeat} page loads:")
             for name, values in times.items():
-                target = (3 if name.startswith("open") else 1 if "clustered" in name
+                target = (3 if name.startswith("open") else "-" if "DOM" in name
                           else 200 if name.startswith("search") else 300)
                 worst = max(values)
                 print(f"  {name}: median {statistics.median(values):.2f}, worst {worst:.2f} "

@@ -517,6 +517,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
       else map.closePopup();
     }
     writeHash(push);
+    api.ready = false;                 // one redraw below, not one more for the zoom's moveend
     if (zoom) zoomToChoice();
     reload();
   }
