@@ -9,6 +9,7 @@ date, kind and region filters work, and hostile article text executes nothing.
 from __future__ import annotations
 
 import dataclasses
+import html
 from urllib.parse import unquote
 
 import pytest
@@ -500,6 +501,20 @@ def test_the_default_config_makes_a_map_that_works_offline(tmp_path, browser_pag
     attribution = page.locator(".leaflet-control-attribution").inner_text()
     assert "OpenStreetMap" not in attribution and "GeoNames" in attribution
     assert page.problems == []
+
+
+def test_a_local_assets_map_loads_its_files_under_its_csp(tmp_path, browser_page):
+    data = make_data([("a-00000001", ["Kherson"], "T", "2024-01-01")])
+    config = dataclasses.replace(default_config(tmp_path),
+                                 map=MapConfig(assets="local", tiles="none"))
+    render_outputs(data, tmp_path, config, [])
+    page_text = html.unescape((tmp_path / "map.html").read_text("utf-8"))
+    assert "script-src 'unsafe-inline' 'self';" in page_text
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    wait_ready(page)
+    assert page.evaluate("window.geomap.places") == 1
+    assert page.problems == [] and page.aborted == []
 
 
 def test_a_cdn_map_opened_offline_says_why_it_is_blank(tmp_path, browser_page):
