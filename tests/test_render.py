@@ -343,7 +343,7 @@ def test_inline_assets_embed_folium_offline_copies_and_need_no_network(config, n
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', map_html)
     assert "://cdn" not in "".join(re.findall(r"<(?:script|link)[^>]*>", map_html))
     assert _res[LEAFLET_JS][:2000] in map_html                     # the library itself
-    assert "markerClusterGroup" in map_html and "leaflet.fullscreen" in map_html.lower()
+    assert "Control.FullScreen" in map_html and "leaflet.fullscreen" in map_html.lower()
     # every <script> ends where it should: as many openings as closings, JSON still parses
     assert map_html.count("<script") == map_html.count("</script>")
     assert payload(map_html)["places"]
@@ -364,7 +364,7 @@ def test_local_assets_are_written_next_to_the_map_and_linked_relatively(tmp_path
     assets = sorted(p for p in written if p.parent == tmp_path / "assets")
     names = [p.name for p in assets]
     assert "npm-leaflet-1.9.3-dist-leaflet.js" in names
-    assert "leaflet.markercluster-1.1.0-MarkerCluster.Default.css" in names
+    assert "npm-leaflet.fullscreen-3.0.0-Control.FullScreen.min.js" in names
     map_html = (tmp_path / "map.html").read_text(encoding="utf-8")
     for name in names:
         assert re.fullmatch(r"[A-Za-z0-9._-]+", name)
@@ -378,7 +378,7 @@ def test_offline_assets_without_folium_offline_say_how_to_install(config, news, 
     import sys
 
     monkeypatch.setitem(sys.modules, "offlinefolium.elements", None)   # import fails
-    with pytest.raises(ConfigError, match=r"pip install 'geomap\[offline\]'"):
+    with pytest.raises(ConfigError, match=r"pip install folium-offline"):
         render_map(news, dataclasses.replace(config, map=MapConfig(assets="inline")), [])
 
 
