@@ -906,7 +906,10 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
       box.appendChild(details);
       views.push(function () {
         body.textContent = "";
+        var only = state.region >= 0 ? layerOf[state.region] : state.layer;
+        summary.textContent = only >= 0 ? "Regions of " + layers[only][1] : "Regions (" + NR + ")";
         for (var i = 0; i < NR; i++) {
+          if (only >= 0 && layerOf[i] !== only) continue;   // a chosen layer: its regions only
           var tr = el("tr");
           if (i === state.region) tr.className = "gm-chosen";
           var name = el("td"), pick = button(regions[i], "only this region", setFilter.bind(null, {region: i}));
