@@ -449,6 +449,15 @@ def test_the_view_lives_in_the_url_hash(regional, browser_page):
     assert other.locator(".gm-dates input").first.input_value() == "2023-12-01"
     assert other.locator(".gm-filters select").input_value() == "L0"
     assert shown_ids(other) == {KHERSON.id, MARIUPOL.id}
+    # kinds with commas and a query with spaces and '&' survive the round trip
+    other.evaluate("window.geomap.filter({hidden: {'a,b': true, city: true}, q: 'x & y=z'})")
+    wait_ready(other)
+    third = page.context.browser.new_page()
+    route_offline(third)
+    third.goto(regional.as_uri() + other.evaluate("window.location.hash"))
+    wait_ready(third)
+    state = third.evaluate("window.geomap.state()")
+    assert state["hidden"] == {"a,b": True, "city": True} and state["q"] == "x & y=z"
     assert page.problems == []
 
 

@@ -452,7 +452,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     if (st.region >= 0) put("region", data.regionNames[st.region]);
     if (st.layer >= 0) put("layer", layers[st.layer][0]);
     var hidden = Object.keys(st.hidden).filter(function (kind) { return st.hidden[kind]; });
-    if (hidden.length) put("hide", hidden.sort().join(","));
+    if (hidden.length) parts.push("hide=" + hidden.sort().map(encodeURIComponent).join(","));
     if (st.q.trim()) put("q", st.q.trim());
     if (st.place >= 0) put("about", places[st.place][0]);
     if (st.sort !== "new") put("sort", st.sort);
@@ -465,12 +465,15 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
       var eq = part.indexOf("=");
       if (eq < 0) return;
       var key = part.slice(0, eq), value;
-      try { value = decodeURIComponent(part.slice(eq + 1)); } catch (e) { return; }
+      try {
+        value = key === "hide" ? part.slice(eq + 1).split(",").map(decodeURIComponent)
+          : decodeURIComponent(part.slice(eq + 1));
+      } catch (e) { return; }
       if (key === "from" || key === "to") st[key] = dayOf(value);
       else if (key === "undated") st.undated = value !== "0";
       else if (key === "region" && regionIndex.has(value)) st.region = regionIndex.get(value);
       else if (key === "layer" && layerIndex.has(value)) st.layer = layerIndex.get(value);
-      else if (key === "hide") value.split(",").forEach(function (kind) { st.hidden[kind] = true; });
+      else if (key === "hide") value.forEach(function (kind) { st.hidden[kind] = true; });
       else if (key === "q") st.q = value;
       else if (key === "about" && placeIndex.has(value)) st.place = placeIndex.get(value);
       else if (key === "sort" && value === "old") st.sort = "old";
