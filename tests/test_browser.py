@@ -333,7 +333,9 @@ def test_a_date_range_removes_an_article_from_every_view(regional, browser_page)
     assert region_rows(page)[:2] == [["Kherson <b>oblast</b>", "South", "1", "2", "2"],
                                      ["Donetsk oblast", "South", "1", "2", "2"]]
     assert page.locator(".gm-regions b").count() == 0
-    assert timeline_total(page) == 5       # the undated article's mention is in no bin
+    assert timeline_total(page) == 5       # the undated article's mention is in no bin ...
+    assert page.locator(".gm-timeline-head span").inner_text() == (
+        "Mentions per week (and 1 mention in undated articles)")      # ... but said
     page.evaluate(f"window.geomap.open({KHERSON.id!r})")
     popup = page.locator(".leaflet-popup-content .gm-pop")
     assert popup.locator(".gm-count").inner_text().startswith("2 mentions in 2 articles")
@@ -355,6 +357,7 @@ def test_a_date_range_removes_an_article_from_every_view(regional, browser_page)
     page.locator(".gm-undated input").uncheck()
     wait_ready(page)
     assert article_pages(page) == ["k-00000001"]
+    assert page.locator(".gm-timeline-head span").inner_text() == "Mentions per week"
     assert shown_ids(page) == {KHERSON.id, MARIUPOL.id, KYIV.id}   # Kyiv is in k-00000001 too
     assert page.problems == [] and page.aborted == []
 

@@ -191,7 +191,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     S.regBins.forEach(function (bins) { bins.fill(0); });
     var regSeen = [];
     for (r2 = 0; r2 < NR; r2++) regSeen.push(new Set());
-    S.places = S.mentions = 0;
+    S.places = S.mentions = S.undated = 0;
     for (i = 0; i < NP; i++) {
       var men = 0, arts = 0, pas = 0, ok = placeAllowed(i);
       S.placeOk[i] = ok ? 1 : 0;
@@ -204,6 +204,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
           S.artMen[art] += pairMen[k2];
           var bin = artBin[art];
           if (bin >= 0) S.bins[bin] += pairMen[k2];
+          else S.undated += pairMen[k2];
           for (r2 = 0; r2 < regs.length; r2++) {
             S.regMen[regs[r2]] += pairMen[k2];
             regSeen[regs[r2]].add(art);
@@ -524,13 +525,13 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     if (zoom) zoomToChoice();
     reload();
   }
-  /* Change part of the state (a new history entry: Back undoes it). */
-  function setFilter(changes) {
+  /* Change part of the state (a new history entry, so Back undoes it, unless ``replace``). */
+  function setFilter(changes, replace) {
     var next = JSON.parse(JSON.stringify(state));
     Object.keys(changes || {}).forEach(function (key) { next[key] = changes[key]; });
     if (changes && "region" in changes && changes.region >= 0) next.layer = -1;
     if (changes && "layer" in changes && changes.layer >= 0) next.region = -1;
-    applyState(next, true);
+    applyState(next, !replace);
   }
   function zoomToChoice() {
     var box = null;
@@ -604,7 +605,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
         openPlace(picked[0]);
         return;
       }
-      if (value.trim() !== state.q.trim()) setFilter({q: value});
+      if (value.trim() !== state.q.trim()) setFilter({q: value}, !open);
       var row2 = open ? findPlace(value) : null;
       searchNote.textContent = !value.trim() ? "" : S.mentions ? plural(S.articles, "article") +
         ", " + plural(S.places, "place") : "nothing found";
@@ -870,6 +871,8 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
       setFilter({from: Math.max(firstDay, binStart(lo)), to: Math.min(lastDay, binEnd(hi))});
     });
     views.push(function () {
+      caption.textContent = "Mentions per " + unit +
+        (S.undated ? " (and " + plural(S.undated, "mention") + " in undated articles)" : "");
       bars(front, S.bins, "gm-bar");
       if (state.from === null && state.to === null) showRange(null);
       else {
