@@ -287,7 +287,7 @@ def _region_layer(layer, counts: Mapping[str, RegionCount]) -> Any:
     )
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def _static(name: str) -> str:
     from importlib.resources import files
 
@@ -345,7 +345,7 @@ def _place_layer_class():
             self.csp = csp
             self._name = "GeomapPlaces"
             self.payload_json, self.world_json, self.title = payload_json, world_json, title
-            self.js = _static("geomap.js")
+            self.js = _static("geomap-views.js") + "\n" + _static("geomap.js")
             self.control = control.get_name()
             self.tiles = tiles.get_name() if tiles is not None else "null"
             # geomap.js clusters by itself (a grid over the view): no markercluster plugin
