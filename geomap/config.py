@@ -91,7 +91,7 @@ class RegionsConfig:
 class MapConfig:
     output: Path = Path("output")
     title: str = "geomap"
-    assets: Literal["cdn", "local", "inline"] = "cdn"
+    assets: Literal["cdn", "local", "inline"] = "inline"
     tiles: str = "OpenStreetMap"                # an xyzservices name, or a URL template (then attribution is required)
     attribution: str | None = None
     max_passages: int = 5                       # passages quoted in a pop-up (newest first)

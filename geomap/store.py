@@ -374,7 +374,8 @@ class Store:
 
     def map_data(self) -> MapData:
         """Everything the renderer needs: mentioned places (with regions and mentions), articles."""
-        from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord
+        from geomap.render.data import (ArticleRecord, MapData, MentionRecord, PlaceRecord,
+                                        unplaced_records)
 
         db = self._db
         passages: dict[str, list[Passage]] = defaultdict(list)
@@ -407,7 +408,12 @@ class Store:
         places = [PlaceRecord(Place(*row), tuple(regions[row[0]]), by_place[row[0]])
                   for row in db.execute(f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")
                   if row[0] in by_place]
-        return MapData(places=places, articles=articles)
+        unplaced = unplaced_records(
+            MentionRecord(aid, start, end, text, pidx, score)
+            for aid, start, end, text, score, pidx in db.execute(
+                "SELECT article_id, start, end, text, score, passage_index FROM mentions "
+                "WHERE place_id IS NULL ORDER BY article_id, start"))
+        return MapData(places=places, articles=articles, unplaced=unplaced)
 
 
 def _passage_index(article: Article, offset: int) -> int | None:

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Screenshots of the map and of an article page for the README (``docs/screenshots/``:
-``map.png``, ``map-popup.png``, ``article.png``).
+``map.png``, ``map-popup.png``, ``map-layer.png``, ``article.png``).
 
 Runs the real pipeline (``geomap.pipeline.refresh``) on the repository's ``articles/`` with the
 repository's ``config/geomap.yaml`` and region layers, into a temporary store and output folder,
 with ``map.assets: inline`` and ``map.tiles: none`` so that nothing needs the network; then opens
 the map in headless Debian Chromium (every network request blocked), opens the pop-up of the most
-mentioned city (or place), follows its newest passage link to the article page, and shoots both.
+mentioned city (or place), chooses the first shown layer (the oblasts Russia claimed to annex, with
+the shipped config) so that the article list answers "which articles mention places in it?",
+follows the pop-up's newest passage link to the article page, and shoots each.
 
 Usage:  .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--place ID]
 """
@@ -39,17 +41,18 @@ def render_site(out: Path) -> Path:
 
 
 def shoot(map_html: Path, dest: Path, place: str | None) -> list[Path]:
-    """The whole map, the map with a pop-up open, and the article page its first passage
-    link leads to."""
-    from browser_support import launch, route_offline
+    """The whole map, the map with a pop-up open, the map filtered to a layer, and the article
+    page the pop-up's first passage link leads to."""
+    from browser_support import launch, route_offline, wait_js
 
     dest.mkdir(parents=True, exist_ok=True)
-    shots = [dest / "map.png", dest / "map-popup.png", dest / "article.png"]
+    shots = [dest / "map.png", dest / "map-popup.png", dest / "map-layer.png",
+             dest / "article.png"]
     with launch() as browser:
         page = browser.new_page(viewport=VIEWPORT)
         route_offline(page)
         page.goto(map_html.as_uri())
-        page.wait_for_function("window.geomap && window.geomap.ready", timeout=30_000, polling=50)
+        wait_js(page, "window.geomap && window.geomap.ready", timeout=30)
         page.screenshot(path=str(shots[0]))
         place = place or page.evaluate(
             "JSON.parse(document.getElementById('geomap-data').textContent).places"
@@ -58,11 +61,23 @@ def shoot(map_html: Path, dest: Path, place: str | None) -> list[Path]:
             "  return (city || b[7] - a[7]) > 0 ? b : a; })[0]")
         page.evaluate("id => window.geomap.open(id)", place)
         page.wait_for_selector(".leaflet-popup-content .gm-pop", timeout=10_000)
-        page.wait_for_timeout(800)               # let the zoom and pop-up animations end
+        page.wait_for_timeout(500)
         page.screenshot(path=str(shots[1]))
-        page.locator(".gm-pop a.gm-passage").first.click()
-        page.wait_for_url("**/articles/*.html#p*")
+        passage = page.locator(".gm-pop a.gm-passage").first.get_attribute("href")
+        page.evaluate("void window.geomap.map.closePopup()")
+        layer = page.evaluate(
+            "(function () { var d = JSON.parse(document.getElementById('geomap-data').textContent);"
+            " var i = d.layers.findIndex(function (l) { return /annex/i.test(l[0]); });"
+            " return i >= 0 ? i : 0; })()")
+        page.locator(".gm-filters select").select_option(value=f"L{layer}")
+        wait_js(page, "window.geomap.ready")
+        page.locator(".gm-regions summary").click()
+        page.wait_for_timeout(300)
         page.screenshot(path=str(shots[2]))
+        page.goto(map_html.parent.joinpath(passage.split("#")[0]).as_uri() + "#"
+                  + passage.split("#", 1)[1] if "#" in passage else
+                  map_html.parent.joinpath(passage).as_uri())
+        page.screenshot(path=str(shots[3]))
     return shots
 
 

@@ -60,3 +60,21 @@ def launch():
             yield browser
         finally:
             browser.close()
+
+
+def wait_js(page, expression: str, timeout: float = 20.0, interval: float = 0.05):
+    """Poll ``expression`` with ``page.evaluate`` until it is truthy; returns its value.
+
+    Not ``page.wait_for_function``: that polls by ``eval`` inside the page, which map.html's
+    Content-Security-Policy (no ``'unsafe-eval'``) rightly refuses.
+    """
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(interval * 1000)

@@ -9,11 +9,12 @@ date, kind and region filters work, and hostile article text executes nothing.
 from __future__ import annotations
 
 import dataclasses
+import html
 from urllib.parse import unquote
 
 import pytest
 
-from browser_support import launch, missing_tools, route_offline
+from browser_support import launch, missing_tools, route_offline, wait_js
 from geomap.config import MapConfig, default_config
 from geomap.model import Place
 from geomap.render import PlaceRecord, render_outputs
@@ -60,7 +61,7 @@ def browser_page():
 
 def wait_ready(page):
     # polling by timer: the default (requestAnimationFrame) can stall in a background page
-    page.wait_for_function("window.geomap && window.geomap.ready", timeout=20_000, polling=50)
+    wait_js(page, "window.geomap && window.geomap.ready")
 
 
 def popup_title(page) -> str:
@@ -104,7 +105,7 @@ def test_markers_popup_passage_link_and_back_to_the_map(site, browser_page):
 
 @pytest.mark.parametrize("cluster", [True, False])
 def test_place_link_opens_that_places_popup(site, browser_page, cluster):
-    if not cluster:                                  # plain markers, no markercluster script
+    if not cluster:                                  # plain markers, every one on the map
         config = offline_config(site, cluster=False)
         render_outputs(make_data([("a-00000001", ["Mariupol and Kyiv"], "T", None)]),
                        site, config, [])
@@ -113,14 +114,14 @@ def test_place_link_opens_that_places_popup(site, browser_page, cluster):
     wait_ready(page)
     assert popup_title(page) == "Mariupol"
     page.evaluate(f"window.location.hash = 'place=' + encodeURIComponent({KYIV.id!r})")
-    page.wait_for_function("document.querySelector('.gm-pop h3')"
-                           " && document.querySelector('.gm-pop h3').textContent === 'Kyiv'")
+    wait_js(page, "document.querySelector('.gm-pop h3')"
+                  " && document.querySelector('.gm-pop h3').textContent === 'Kyiv'")
     assert page.problems == []
 
 
 def test_place_link_opens_a_popup_of_a_place_clustered_at_load(tmp_path, browser_page):
     # Kherson among ten nearby towns and one far-away place: at the opening zoom it is in a
-    # cluster, so following its link must zoom in (or spiderfy) before the pop-up opens.
+    # cluster, so following its link must zoom in until it is alone before the pop-up opens.
     data = make_data([("kherson-strike-1a2b3c4d", ["Strikes hit Kherson overnight"], "S",
                        "2024-03-02")])
     article = data.articles["kherson-strike-1a2b3c4d"]
@@ -133,7 +134,14 @@ def test_place_link_opens_a_popup_of_a_place_clustered_at_load(tmp_path, browser
     assert article.mentions
     render_outputs(data, tmp_path, offline_config(tmp_path), [])
     page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    wait_ready(page)                        # the whole world in view: Kherson and its towns as one
+    assert page.locator(".gm-cluster").all_inner_texts() == ["11"]
+    assert page.locator(".leaflet-marker-pane .gm-pin").count() == 1    # Vladivostok alone
+    page.locator(".gm-cluster").click()     # zooms in: the cluster splits
+    wait_js(page, "document.querySelectorAll('.leaflet-marker-pane .gm-pin').length > 1")
     page.goto((tmp_path / "map.html").as_uri() + "#place=geonames%3A706448")
+    page.reload()
     wait_ready(page)
     assert popup_title(page) == "Kherson"
     assert page.evaluate("window.geomap.map.getZoom()") >= 8
@@ -189,61 +197,66 @@ def test_place_page_names_made_in_the_browser_match_the_files(tmp_path, browser_
     wait_ready(page)
     for i, place_id in enumerate(odd):
         page.evaluate(f"window.geomap.open({place_id!r})")
-        page.wait_for_function(f"document.querySelector('.gm-pop h3').textContent === 'Odd {i}'")
+        wait_js(page, f"document.querySelector('.gm-pop h3').textContent === 'Odd {i}'")
         href = page.locator(".gm-pop a.gm-all").get_attribute("href")
         assert (tmp_path / unquote(href)).is_file(), (place_id, href)
     assert page.problems == []
 
 
-def test_search_finds_a_place_by_name_and_opens_it(site, browser_page):
+def test_search_finds_places_and_words_in_titles_and_passages(site, browser_page):
     page = browser_page
     page.goto((site / "map.html").as_uri())
     wait_ready(page)
     box = page.locator(".gm-search input")
-    box.fill("mariu")                      # a prefix, any case
+    box.fill("mariu")                      # a prefix of a place name, any case
     box.press("Enter")
     assert popup_title(page) == "Mariupol"
+    assert article_pages(page) == ["mariupol-port-5e6f7a8b"]
+    box.fill("convoys")                    # a word of a quoted passage (the Kyiv one)
+    box.press("Enter")
+    wait_ready(page)
+    assert article_pages(page) == ["kherson-strike-1a2b3c4d"]
+    assert shown_ids(page) == {KHERSON.id, KYIV.id}     # the places that article names
+    box.fill("REOPENS")                    # a word of a title
+    box.press("Enter")
+    wait_ready(page)
+    assert article_pages(page) == ["mariupol-port-5e6f7a8b"]
     box.fill("Atlantis")
     box.press("Enter")
-    assert page.locator(".gm-search .gm-note").inner_text() == "not on the map"
+    wait_ready(page)
+    assert page.locator(".gm-search .gm-note").inner_text() == "nothing found"
+    assert shown_ids(page) == set() and article_pages(page) == []
     box.fill("")
+    box.press("Enter")
+    wait_ready(page)
+    assert len(shown_ids(page)) == 3
     box.focus()                            # the names list is made on first focus
     assert page.locator("#gm-place-names option").count() == 3
     assert page.problems == []
 
 
-def test_search_finds_a_place_by_any_form_the_articles_write_it_in(tmp_path, browser_page):
-    render_outputs(cyrillic_data(), tmp_path, offline_config(tmp_path), [])
-    page = browser_page
-    page.goto((tmp_path / "map.html").as_uri())
-    wait_ready(page)
-    box = page.locator(".gm-search input")
-    for query, place in (("Києва", KYIV), ("Херсон", KHERSON), ("киеве", KYIV), ("Херсон", KHERSON),
-                         ("КИЄВА", KYIV)):
-        box.fill(query)                    # inflected, either language, a prefix, any case
-        box.press("Enter")
-        page.wait_for_function(f"decodeURIComponent(location.hash) === '#place={place.id}'",
-                               timeout=10_000, polling=50)
-    assert page.problems == []
+def article_pages(page) -> list[str]:
+    """The article list's entries, in order, as the article pages they link to."""
+    hrefs = page.locator(".gm-article-list a.gm-article-title").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")
+    return [unquote(h).removeprefix("articles/").removesuffix(".html") for h in hrefs]
 
 
 def shown_ids(page) -> set[str]:
-    return set(page.evaluate(
-        "window.geomap.group.getLayers().map(function (m) { return m.geomapRow[0]; })"))
+    return set(page.evaluate("window.geomap.shownIds()"))
 
 
 def test_date_filter_hides_places_not_mentioned_in_the_range(site, browser_page):
     page = browser_page
     page.goto((site / "map.html").as_uri())
     wait_ready(page)
-    page.locator(".gm-filters summary").click()
     dates = page.locator(".gm-dates input")
     assert dates.first.get_attribute("min") == "2023-11-20"
     assert dates.first.get_attribute("max") == "2024-03-02"
     dates.first.fill("2024-01-01")         # Mariupol is only in the 2023-11-20 article
     wait_ready(page)
     assert shown_ids(page) == {KHERSON.id, KYIV.id}
-    assert page.locator(".gm-filters .gm-note").inner_text() == "(2 of 3)"
+    assert page.locator(".gm-status").inner_text().startswith("1 article, 2 places of 3")
     dates.nth(1).fill("2023-12-31")        # from 2024-01-01 to 2023-12-31: nothing
     wait_ready(page)
     assert shown_ids(page) == set() and page.evaluate("window.geomap.shown") == 0
@@ -251,7 +264,7 @@ def test_date_filter_hides_places_not_mentioned_in_the_range(site, browser_page)
     wait_ready(page)
     assert shown_ids(page) == {KHERSON.id, MARIUPOL.id}   # Kyiv: only in 2024-03-02
     page.evaluate(f"window.location.hash = 'place=' + encodeURIComponent({KYIV.id!r})")
-    assert popup_title(page) == "Kyiv"     # a link to a hidden place clears the filters
+    assert popup_title(page) == "Kyiv"     # a link to a view without filters clears them
     assert dates.nth(1).input_value() == "" and len(shown_ids(page)) == 3
     assert page.problems == []
 
@@ -274,38 +287,259 @@ def test_kind_overlays_toggle_markers_and_show_hostile_kinds_as_text(site, brows
     assert page.problems == []
 
 
-def test_region_select_and_table(tmp_path, browser_page):
+@pytest.fixture
+def regional(tmp_path):
+    """Three articles (one undated) over two layers: "South" (shown, two oblasts and an empty
+    region) and "Capital city" (hidden at first, one region named after its layer)."""
     from shapely.geometry import box
     from geomap.regions import Layer, Region
+    from geomap.render import MentionRecord
+    from geomap.render.data import unplaced_records
 
-    data = make_data([("k-00000001", ["Kherson and Mariupol", "Kyiv"], "T", "2024-01-01")],
-                     regions={KHERSON.id: ("south/kherson",), MARIUPOL.id: ("south/donetsk",)})
-    layer = Layer("south", "South", "", {"color": "#ff7800", "choropleth": True}, True,
+    data = make_data([("k-00000001", ["Kherson and Mariupol", "Kyiv"], "Front line", "2024-01-01"),
+                      ("m-00000002", ["Mariupol port", "Kherson too"], "Port news", "2023-06-01"),
+                      ("u-00000003", ["Kyiv undated"], "Undated note", None)],
+                     regions={KHERSON.id: ("south/kherson",), MARIUPOL.id: ("south/donetsk",),
+                              KYIV.id: ("capital",)})
+    data.unplaced = unplaced_records([MentionRecord("k-00000001", 0, 7, "Kherson", 0),
+                                      MentionRecord("m-00000002", 0, 8, "Mariupol", 0)])
+    data.unplaced[0] = dataclasses.replace(data.unplaced[0], name="Atlantis <b>")
+    data.unplaced[1:] = []
+    data.unplaced[0].mentions.append(MentionRecord("m-00000002", 0, 8, "Mariupol", 0))
+    south = Layer("south", "South", "", {"color": "#ff7800", "choropleth": True}, True,
                   (Region("south/kherson", "Kherson <b>oblast</b>", "south", box(32, 46, 34, 47.5)),
                    Region("south/donetsk", "Donetsk oblast", "south", box(37, 46.9, 38.5, 48)),
                    Region("south/empty", "Empty", "south", box(20, 40, 21, 41))))
-    render_outputs(data, tmp_path, offline_config(tmp_path), [layer])
+    capital = Layer("capital", "Capital city", "", {"color": "#2980b9"}, False,
+                    (Region("capital", "", "capital", box(30, 50, 31, 51)),))
+    render_outputs(data, tmp_path, offline_config(tmp_path), [south, capital])
+    return tmp_path / "map.html"
+
+
+def region_rows(page) -> list[list[str]]:
+    page.locator(".gm-regions details").evaluate("d => { d.open = true; }")
+    return [row.split("\t")[:5] for row in page.locator(".gm-regions tbody tr").all_inner_texts()]
+
+
+def timeline_total(page) -> int:
+    return page.evaluate("window.geomap.timeline().reduce(function (a, b) { return a + b; }, 0)")
+
+
+def test_a_date_range_removes_an_article_from_every_view(regional, browser_page):
+    page = browser_page
+    page.goto(regional.as_uri())
+    wait_ready(page)
+    assert article_pages(page) == ["k-00000001", "m-00000002", "u-00000003"]   # undated last
+    assert region_rows(page)[:2] == [["Kherson <b>oblast</b>", "South", "1", "2", "2"],
+                                     ["Donetsk oblast", "South", "1", "2", "2"]]
+    assert page.locator(".gm-regions b").count() == 0
+    assert timeline_total(page) == 5       # the undated article's mention is in no bin ...
+    assert page.locator(".gm-timeline-head span").inner_text() == (
+        "Mentions per week (and 1 mention in undated articles)")      # ... but said
+    page.evaluate(f"window.geomap.open({KHERSON.id!r})")
+    popup = page.locator(".leaflet-popup-content .gm-pop")
+    assert popup.locator(".gm-count").inner_text().startswith("2 mentions in 2 articles")
+    assert popup.locator("a.gm-title").all_inner_texts() == ["Front line", "Port news"]
+
+    page.locator(".gm-dates input").first.fill("2023-12-01")    # drops "Port news"
+    wait_ready(page)
+    assert popup.locator("a.gm-title").all_inner_texts() == ["Front line"]   # same pop-up
+    assert popup.locator(".gm-count").inner_text().startswith(
+        "1 mention in 1 article matching the filters")
+    assert popup.locator("blockquote").count() == 1
+    assert region_rows(page)[:2] == [["Kherson <b>oblast</b>", "South", "1", "1", "1"],
+                                     ["Donetsk oblast", "South", "1", "1", "1"]]
+    assert timeline_total(page) == 3
+    assert article_pages(page) == ["k-00000001", "u-00000003"]
+    assert page.locator(".gm-unplaced summary").inner_text() == "Names not placed (1)"
+    page.locator(".gm-unplaced summary").click()
+    assert "1 mention:" in page.locator(".gm-unplaced li").inner_text()
+    page.locator(".gm-undated input").uncheck()
+    wait_ready(page)
+    assert article_pages(page) == ["k-00000001"]
+    assert page.locator(".gm-timeline-head span").inner_text() == "Mentions per week"
+    assert shown_ids(page) == {KHERSON.id, MARIUPOL.id, KYIV.id}   # Kyiv is in k-00000001 too
+    assert page.problems == [] and page.aborted == []
+
+
+def test_choosing_a_layer_or_region_filters_articles_zooms_and_shows_it(regional, browser_page):
+    page = browser_page
+    page.goto(regional.as_uri())
+    wait_ready(page)
+    legend = page.locator(".gm-legend")
+    assert "South" in legend.inner_text() and "Capital city" not in legend.inner_text()
+    select = page.locator(".gm-filters select")
+    select.select_option(label="All of: South")
+    wait_ready(page)
+    assert shown_ids(page) == {KHERSON.id, MARIUPOL.id}
+    assert article_pages(page) == ["k-00000001", "m-00000002"]
+    assert "layer=south" in page.evaluate("window.location.hash")
+    view = page.evaluate("window.geomap.map.getBounds().toBBoxString()").split(",")
+    west, south, east, north = map(float, view)
+    assert west <= 32 and east >= 38.5 and south <= 46 and north >= 48 and east - west < 40
+
+    select.select_option(label="Kherson <b>oblast</b>")
+    wait_ready(page)
+    assert shown_ids(page) == {KHERSON.id}
+    assert region_rows(page)[0] == ["Kherson <b>oblast</b>", "South", "1", "2", "2"]
+    assert page.locator(".gm-regions tr.gm-chosen").inner_text().startswith("Kherson <b>oblast</b>")
+
+    select.select_option(label="All of: Capital city")    # a hidden layer: choosing shows it
+    wait_ready(page)
+    assert shown_ids(page) == {KYIV.id}
+    assert article_pages(page) == ["k-00000001", "u-00000003"]
+    assert "Capital city" in legend.inner_text()
+    assert region_rows(page) == [["Capital city", "Capital city", "1", "2", "2"]]   # its rows only
+    page.evaluate(f"window.geomap.open({KYIV.id!r})")
+    assert page.locator(".gm-pop .gm-in").inner_text() == "In: Capital city"
+    assert page.problems == []
+
+
+def test_article_list_sorts_both_ways_and_lists_a_places_articles(regional, browser_page):
+    page = browser_page
+    page.goto(regional.as_uri())
+    wait_ready(page)
+    sort = page.locator(".gm-sort")
+    assert sort.inner_text().startswith("Newest first")
+    sort.click()
+    wait_ready(page)
+    assert article_pages(page) == ["m-00000002", "k-00000001", "u-00000003"]
+    assert sort.inner_text().startswith("Oldest first")
+    first = page.locator(".gm-article").first
+    assert first.locator(".gm-article-meta").inner_text() == "2023-06-01 \u00b7 m-00000002.txt"
+    assert first.locator(".gm-place-link").all_inner_texts() == ["Kherson", "Mariupol"]
+    # "what was said about Kyiv, oldest first?": its pop-up's button, the list already sorted
+    page.evaluate(f"window.geomap.open({KYIV.id!r})")
+    page.locator(".gm-pop .gm-actions button").click()
+    wait_ready(page)
+    assert article_pages(page) == ["k-00000001", "u-00000003"]
+    assert "Only articles naming Kyiv" in page.locator(".gm-chip").inner_text()
+    page.locator(".gm-article-title").first.click()
+    page.wait_for_url("**/articles/k-00000001.html")
+    assert page.problems == []
+
+
+def test_the_view_lives_in_the_url_hash(regional, browser_page):
+    page = browser_page
+    page.goto(regional.as_uri())
+    wait_ready(page)
+    page.locator(".gm-dates input").first.fill("2023-12-01")
+    wait_ready(page)
+    page.locator(".gm-filters select").select_option(label="All of: South")
+    wait_ready(page)
+    page.locator(".gm-sort").click()
+    wait_ready(page)
+    hash_ = page.evaluate("window.location.hash")
+    assert hash_ == "#from=2023-12-01&layer=south&sort=old"
+    expected = article_pages(page)
+    assert expected == ["k-00000001"]
+
+    page.go_back()                          # undo the sort, then the layer
+    wait_js(page, "window.location.hash === '#from=2023-12-01&layer=south'")
+    wait_ready(page)
+    assert page.locator(".gm-sort").inner_text().startswith("Newest first")
+    page.go_back()
+    wait_js(page, "window.location.hash === '#from=2023-12-01'")
+    wait_ready(page)
+    assert page.locator(".gm-filters select").input_value() == ""
+    assert shown_ids(page) == {KHERSON.id, MARIUPOL.id, KYIV.id}
+
+    other = page.context.browser.new_page()         # the link reproduces the view
+    route_offline(other)
+    other.goto(regional.as_uri() + hash_)
+    wait_ready(other)
+    assert article_pages(other) == expected
+    assert other.locator(".gm-dates input").first.input_value() == "2023-12-01"
+    assert other.locator(".gm-filters select").input_value() == "L0"
+    assert shown_ids(other) == {KHERSON.id, MARIUPOL.id}
+    # kinds with commas and a query with spaces and '&' survive the round trip
+    other.evaluate("window.geomap.filter({hidden: {'a,b': true, city: true}, q: 'x & y=z'})")
+    wait_ready(other)
+    third = page.context.browser.new_page()
+    route_offline(third)
+    third.goto(regional.as_uri() + other.evaluate("window.location.hash"))
+    wait_ready(third)
+    state = third.evaluate("window.geomap.state()")
+    assert state["hidden"] == {"a,b": True, "city": True} and state["q"] == "x & y=z"
+    assert page.problems == []
+
+
+def test_dragging_on_the_timeline_sets_the_dates(regional, browser_page):
+    page = browser_page
+    page.goto(regional.as_uri())
+    wait_ready(page)
+    assert page.locator(".gm-timeline-head").inner_text().startswith("Mentions per week")
+    svg = page.locator(".gm-timeline-svg").bounding_box()
+    y = svg["y"] + svg["height"] / 2
+    page.mouse.move(svg["x"] + 1, y)        # from the first week ...
+    page.mouse.down()
+    page.mouse.move(svg["x"] + svg["width"] * 0.5, y, steps=5)
+    page.mouse.up()                         # ... to the middle of the span: 2023-06 to 2023-09
+    wait_ready(page)
+    assert page.locator(".gm-dates input").first.input_value() == "2023-06-01"
+    assert "2023-09" in page.locator(".gm-dates input").nth(1).input_value()
+    assert article_pages(page) == ["m-00000002", "u-00000003"]
+    assert timeline_total(page) == 2
+    page.locator(".gm-timeline-head button").click()        # all dates again
+    wait_ready(page)
+    assert timeline_total(page) == 5
+    assert page.problems == []
+
+
+def test_names_not_placed_are_listed_with_links_to_their_passages(regional, browser_page):
+    page = browser_page
+    page.goto(regional.as_uri())
+    wait_ready(page)
+    names = page.locator(".gm-unplaced")
+    names.locator("summary").click()
+    item = names.locator("li")
+    assert item.count() == 1 and item.locator("b").count() == 0     # text, never markup
+    assert item.inner_text().startswith("Atlantis <b> \u00b7 2 mentions: Front line; Port news")
+    assert item.locator("a").first.get_attribute("href") == "articles/k-00000001.html#p0"
+    assert page.problems == []
+
+
+def test_the_default_config_makes_a_map_that_works_offline(tmp_path, browser_page):
+    data = make_data([("a-00000001", ["Kherson"], "T", "2024-01-01")])
+    render_outputs(data, tmp_path, default_config(tmp_path), [])    # nothing set: the default
     page = browser_page
     page.goto((tmp_path / "map.html").as_uri())
     wait_ready(page)
-    page.locator(".gm-filters summary").click()
-    page.locator(".gm-filters select").select_option(label="Kherson <b>oblast</b> (South)")
-    wait_ready(page)
-    assert shown_ids(page) == {KHERSON.id}
-    page.locator(".gm-filters select").select_option(label="Empty (South)")
-    wait_ready(page)
-    assert shown_ids(page) == set()
-    page.locator(".gm-regions summary").click()
-    rows = page.locator(".gm-regions tr")
-    assert rows.count() == 4
-    assert rows.nth(1).inner_text().split("\t") == ["Kherson <b>oblast</b>", "South", "1", "1", "1"]
-    assert rows.nth(3).inner_text().split("\t") == ["Empty", "South", "0", "0", "0"]
-    assert page.locator(".gm-regions b").count() == 0
-    assert page.locator(".gm-legend .gm-shade").count() == 5
-    page.evaluate(f"window.geomap.open({KHERSON.id!r})")
-    page.wait_for_selector(".gm-pop .gm-in")
-    assert page.locator(".gm-pop .gm-in").inner_text() == "In: Kherson <b>oblast</b> (South)"
+    assert page.evaluate("window.geomap.places") == 1
+    assert page.locator("#gm-failed").is_hidden()
+    assert all("tile.openstreetmap.org" in url for url in page.aborted)   # only tiles asked
+    wait_js(page, "window.geomap.outlines > 150", timeout=10)
+    # the tiles failed: their credit is not shown, ours is
+    attribution = page.locator(".leaflet-control-attribution").inner_text()
+    assert "OpenStreetMap" not in attribution and "GeoNames" in attribution
     assert page.problems == []
+
+
+def test_a_local_assets_map_loads_its_files_under_its_csp(tmp_path, browser_page):
+    data = make_data([("a-00000001", ["Kherson"], "T", "2024-01-01")])
+    config = dataclasses.replace(default_config(tmp_path),
+                                 map=MapConfig(assets="local", tiles="none"))
+    render_outputs(data, tmp_path, config, [])
+    page_text = html.unescape((tmp_path / "map.html").read_text("utf-8"))
+    assert "script-src 'unsafe-inline' 'self';" in page_text
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    wait_ready(page)
+    assert page.evaluate("window.geomap.places") == 1
+    assert page.problems == [] and page.aborted == []
+
+
+def test_a_cdn_map_opened_offline_says_why_it_is_blank(tmp_path, browser_page):
+    data = make_data([("a-00000001", ["Kherson"], "T", "2024-01-01")])
+    config = dataclasses.replace(default_config(tmp_path), map=MapConfig(assets="cdn"))
+    render_outputs(data, tmp_path, config, [])
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    failed = page.locator("#gm-failed")
+    failed.wait_for(state="visible", timeout=10_000)
+    assert "Leaflet, the map library, did not load." in failed.inner_text()
+    assert "map.assets: inline" in failed.inner_text()
+    assert any("cdn" in url for url in page.aborted)
 
 
 def test_offline_outlines_replace_tiles_that_cannot_load(tmp_path, browser_page):
@@ -316,7 +550,7 @@ def test_offline_outlines_replace_tiles_that_cannot_load(tmp_path, browser_page)
     page = browser_page
     page.goto((tmp_path / "map.html").as_uri())
     wait_ready(page)
-    page.wait_for_function("window.geomap.outlines > 150", timeout=10_000, polling=50)
+    wait_js(page, "window.geomap.outlines > 150", timeout=10)
     assert any("tile.openstreetmap.org" in url for url in page.aborted)
     assert page.locator(".leaflet-gm-base-pane canvas").count() == 1
     assert page.problems == []
@@ -333,4 +567,18 @@ def test_filters_changed_while_markers_load_end_in_the_last_state(site, browser_
     page.evaluate("window.geomap.filter({to: null}); window.geomap.filter({from: null});")
     wait_ready(page)
     assert len(shown_ids(page)) == 3
+    assert page.problems == []
+
+
+def test_search_finds_a_place_by_any_form_the_articles_write_it_in(tmp_path, browser_page):
+    render_outputs(cyrillic_data(), tmp_path, offline_config(tmp_path), [])
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    wait_ready(page)
+    box = page.locator(".gm-search input")
+    for query, place in (("Києва", KYIV), ("Херсон", KHERSON), ("киеве", KYIV), ("Херсон", KHERSON),
+                         ("КИЄВА", KYIV)):
+        box.fill(query)                    # inflected, either language, a prefix, any case
+        box.press("Enter")
+        wait_js(page, f"decodeURIComponent(location.hash).indexOf('place={place.id}') >= 0")
     assert page.problems == []

@@ -5,6 +5,7 @@ Inputs are MapData built directly from real places (no gazetteer needed).
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import re
 from datetime import date, timedelta
@@ -307,9 +308,32 @@ LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 
 
 def test_cdn_assets_link_leaflet_and_plugins(config, news):
-    map_html = render_map(news, config, [])
+    map_html = render_map(news, dataclasses.replace(config, map=MapConfig(assets="cdn")), [])
     assert f'<script src="{LEAFLET_JS}"></script>' in map_html
     assert "leaflet.fullscreen@3.0.0/Control.FullScreen.css" in map_html
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', map_html)
+    assert "script-src 'unsafe-inline' https://cdn.jsdelivr.net" in html.unescape(csp.group(1))
+
+
+def test_the_default_map_needs_no_network_and_has_a_strict_csp(config, news):
+    map_html = render_map(news, config, [])           # the embedded default config
+    assert config.map.assets == "inline"
+    assert not re.search(r'<(script|link)[^>]+(src|href)=', map_html)
+    csp = html.unescape(re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)"',
+                                  map_html).group(1))
+    rules = dict(rule.strip().split(" ", 1) for rule in csp.split(";"))
+    assert rules["default-src"] == "'none'" and rules["connect-src"] == "'none'"
+    assert rules["script-src"] == "'unsafe-inline'"           # inline only: no host at all
+    assert rules["img-src"] == "data: https://tile.openstreetmap.org"
+    assert map_html.index("Content-Security-Policy") < map_html.index("<script")
+    # a page whose scripts fail says why and what to set, visibly
+    assert 'id="gm-failed"' in map_html and "map.assets: inline" in map_html
+
+
+def test_tiles_none_allows_no_image_host(config, news):
+    map_html = render_map(news, dataclasses.replace(config, map=MapConfig(tiles="none")), [])
+    csp = html.unescape(re.search(r'content="(default-src[^"]+)"', map_html).group(1))
+    assert "img-src data:;" in csp and "tile" not in csp
 
 
 def test_inline_assets_embed_folium_offline_copies_and_need_no_network(config, news):
@@ -319,7 +343,7 @@ def test_inline_assets_embed_folium_offline_copies_and_need_no_network(config, n
     assert not re.search(r'<(script|link)[^>]+(src|href)="(https?:)?//', map_html)
     assert "://cdn" not in "".join(re.findall(r"<(?:script|link)[^>]*>", map_html))
     assert _res[LEAFLET_JS][:2000] in map_html                     # the library itself
-    assert "markerClusterGroup" in map_html and "leaflet.fullscreen" in map_html.lower()
+    assert "Control.FullScreen" in map_html and "leaflet.fullscreen" in map_html.lower()
     # every <script> ends where it should: as many openings as closings, JSON still parses
     assert map_html.count("<script") == map_html.count("</script>")
     assert payload(map_html)["places"]
@@ -340,7 +364,7 @@ def test_local_assets_are_written_next_to_the_map_and_linked_relatively(tmp_path
     assets = sorted(p for p in written if p.parent == tmp_path / "assets")
     names = [p.name for p in assets]
     assert "npm-leaflet-1.9.3-dist-leaflet.js" in names
-    assert "leaflet.markercluster-1.1.0-MarkerCluster.Default.css" in names
+    assert "npm-leaflet.fullscreen-3.0.0-Control.FullScreen.min.js" in names
     map_html = (tmp_path / "map.html").read_text(encoding="utf-8")
     for name in names:
         assert re.fullmatch(r"[A-Za-z0-9._-]+", name)
@@ -354,7 +378,7 @@ def test_offline_assets_without_folium_offline_say_how_to_install(config, news, 
     import sys
 
     monkeypatch.setitem(sys.modules, "offlinefolium.elements", None)   # import fails
-    with pytest.raises(ConfigError, match=r"pip install 'geomap\[offline\]'"):
+    with pytest.raises(ConfigError, match=r"pip install folium-offline"):
         render_map(news, dataclasses.replace(config, map=MapConfig(assets="inline")), [])
 
 
@@ -370,11 +394,11 @@ def test_tiles_none_uses_the_offline_outlines_as_base_map(config, news):
     assert payload(with_tiles)["tiles"] is True and 'id="geomap-world"' in with_tiles
 
 
-def test_markercluster_is_loaded_only_when_clustering(config, news):
-    assert "leaflet.markercluster" in render_map(news, config, [])
-    plain = dataclasses.replace(config, map=MapConfig(cluster=False))
-    map_html = render_map(news, plain, [])
-    assert "leaflet.markercluster" not in map_html and payload(map_html)["cluster"] is False
+def test_no_markercluster_plugin_is_loaded_geomap_js_clusters(config, news):
+    cdn = dataclasses.replace(config, map=MapConfig(assets="cdn"))
+    assert "markercluster" not in render_map(news, cdn, []).lower()
+    plain = dataclasses.replace(config, map=MapConfig(cluster=False, assets="cdn"))
+    assert payload(render_map(news, plain, []))["cluster"] is False
 
 
 def test_unknown_tile_provider_is_a_config_error(config, news):
@@ -538,14 +562,44 @@ def test_place_page_lists_every_mention_with_passage_links_and_escapes(tmp_path)
         assert f'id="{anchor}"' in article_page
 
 
-def test_popup_row_names_the_place_page_and_article_dates(config, news):
+def test_popup_row_names_the_place_page_and_the_articles_of_each_place(config, news):
     data = payload(render_map(news, config, []))
     row = row_for(data, KHERSON.id)
     assert row[11] == 0                  # geomap.js derives the page name from the id
-    first, step = row[12]                # days since 1970, then days after the previous date
-    assert str(date(1970, 1, 1) + timedelta(first)) == "2023-11-20"
-    assert str(date(2023, 11, 20) + timedelta(step)) == "2024-03-02"
-    assert row_for(data, KYIV.id)[12] == [(date(2024, 3, 2) - date(1970, 1, 1)).days]
+    # every article, numbered newest first: [page, title, date, source (a file name, no path)]
+    assert [a[:3] for a in data["articles"]] == [
+        ["kherson-strike-1a2b3c4d", "Strikes hit Kherson", "2024-03-02"],
+        ["mariupol-port-5e6f7a8b", "Port of Mariupol reopens", "2023-11-20"]]
+    # Kherson: twice in two passages of article 0, once in article 1 (the step from 0)
+    assert row[12] == [[0, 2, 2], 1]
+    assert row_for(data, KYIV.id)[12] == [0]
+    assert row_for(data, MARIUPOL.id)[12] == [[1, 2, 2]]
+
+
+def test_article_source_shows_a_host_or_a_file_name_never_a_path():
+    from geomap.render.payload import source_label
+
+    assert source_label("/home/ana/news/inbox/kyiv.txt") == "kyiv.txt"
+    assert source_label("C:\\Users\\ana\\kyiv.md") == "kyiv.md"
+    assert source_label("https://www.example.org/feed.xml") == "www.example.org"
+    assert source_label("") == ""
+
+
+def test_names_not_placed_reach_the_map_grouped_by_name(config, news):
+    from geomap.render import MentionRecord
+    from geomap.render.data import unplaced_records
+
+    art = news.articles["mariupol-port-5e6f7a8b"]
+    news.unplaced = unplaced_records([
+        MentionRecord("mariupol-port-5e6f7a8b", 0, 4, "Port", 0),
+        MentionRecord("kherson-strike-1a2b3c4d", 5, 9, "port", None),
+        MentionRecord("kherson-strike-1a2b3c4d", 9, 13, "PORT", 1),
+        MentionRecord("mariupol-port-5e6f7a8b", 4, 8, "Azovstal", 1)])
+    assert [(u.name, len(u.mentions)) for u in news.unplaced] == [("PORT", 3), ("Azovstal", 1)]
+    assert art.id
+    rows = payload(render_map(news, config, []))["unplaced"]
+    # [name, [article#, mentions, first passage anchor, ...]]: article 0 is the newest
+    assert rows == [["PORT", [0, 2, 1, 1, 1, 0]], ["Azovstal", [1, 1, 1]]]
 
 
 def test_place_page_names_are_safe_distinct_and_long_ids_are_carried(config, news):
@@ -561,10 +615,13 @@ def test_place_page_names_are_safe_distinct_and_long_ids_are_carried(config, new
     assert row_for(payload(render_map(news, config, [])), long_id)[11] == place_page_name(long_id)
 
 
-def test_undated_articles_give_no_dates_to_filter_on(config):
+def test_undated_articles_come_last_with_no_date(config):
     data = make_data([("a-00000001", ["Kherson today"], "T", None),
-                      ("b-00000002", ["Kherson again"], "T", "not a date")])
-    assert row_for(payload(render_map(data, config, [])), KHERSON.id)[12] == []
+                      ("b-00000002", ["Kherson again"], "T", "2021-05-01"),
+                      ("c-00000003", ["Kherson again"], "T", "2020-05-01")])
+    articles = payload(render_map(data, config, []))["articles"]
+    assert [(a[0], a[2]) for a in articles] == [
+        ("b-00000002", "2021-05-01"), ("c-00000003", "2020-05-01"), ("a-00000001", "")]
 
 
 def two_layers():
@@ -701,6 +758,32 @@ def test_a_tampered_world_outline_cache_cannot_inject_script(config, news, tmp_p
         assert "alert(2)" not in cache.read_text(encoding="utf-8")                  # rebuilt
     finally:
         world.world_outlines.cache_clear()
+
+
+def test_place_page_names_the_place_once_with_its_hierarchy_and_regions():
+    from geomap.regions import Layer, Region
+    from geomap.render.place_page import render_place
+    from geomap.render.region_counts import region_labels, region_layer_labels
+
+    donetsk = Place("geonames:709717", "Donetsk", 48.0, 37.8, "UA", "city", 1, "Donetsk Oblast")
+    shape = box(37, 47, 39, 49)
+    layers = [Layer("ua-oblasts", "Ukraine, first-level regions", "", {}, False,
+                    (Region("ua-oblasts/Donetsk", "Donetsk", "ua-oblasts", shape),)),
+              Layer("claimed", "Oblasts Russia claimed", "", {}, True,
+                    (Region("claimed/Donetsk", "Donetsk", "claimed", shape),)),
+              Layer("countries", "Country outlines", "", {}, False,
+                    (Region("countries/UA", "Ukraine", "countries", shape),)),
+              Layer("ua-rest", "Ukraine outside the claimed oblasts", "", {}, False,
+                    (Region("ua-rest", "", "ua-rest", shape),))]
+    record = PlaceRecord(donetsk, ("ua-oblasts/Donetsk", "countries/UA", "claimed/Donetsk",
+                                   "ua-rest"), [])
+    page = render_place(record, {}, map_title="m", region_labels=region_labels(layers),
+                        region_layers=region_layer_labels(layers))
+    metas = re.findall(r'<p class="meta">(.*?)</p>', page)
+    assert metas[0] == "city in Donetsk Oblast, Ukraine"
+    assert metas[1] == ("Regions: Donetsk (Ukraine, first-level regions; Oblasts Russia claimed)"
+                        " · Ukraine (Country outlines) · Ukraine outside the claimed oblasts")
+    assert "ua-rest" not in page                   # a layer-wide region takes its layer's label
 
 
 def cyrillic_data() -> MapData:

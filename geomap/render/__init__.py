@@ -37,7 +37,8 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     from geomap.render.geojson import places_geojson
     from geomap.render.map import article_ranks, build_map
     from geomap.render.place_page import PLACES_DIR, place_page_name, render_place
-    from geomap.render.region_counts import region_counts, regions_csv
+    from geomap.render.region_counts import (region_counts, region_labels,
+                                              region_layer_labels, regions_csv)
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -56,7 +57,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
         html = render_article(data.articles[article_id], by_id, map_title=config.map.title)
         written.append(_write(out_dir / "articles" / f"{page_name(article_id)}.html", html))
 
-    labels = {r.name: r.label or r.name for layer in layers for r in layer.regions}
+    labels, layer_labels = region_labels(layers), region_layer_labels(layers)
     wanted = None if places is None else set(places)
     records = [r for r in data.places if wanted is None or r.place.id in wanted]
     if records:
@@ -64,7 +65,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
         ranks = article_ranks(data.articles, data.articles)
     for record in records:
         html = render_place(record, data.articles, map_title=config.map.title,
-                            region_labels=labels, ranks=ranks)
+                            region_labels=labels, ranks=ranks, region_layers=layer_labels)
         written.append(_write(out_dir / PLACES_DIR / f"{place_page_name(record.place.id)}.html",
                               html))
 

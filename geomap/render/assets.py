@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from geomap.errors import ConfigError
 
 ASSETS_DIR = "assets"
-_INSTALL = "pip install 'geomap[offline]'"
+_INSTALL = "pip install folium-offline (a geomap dependency: reinstall geomap)"
 
 
 @dataclass(frozen=True, slots=True)

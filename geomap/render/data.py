@@ -7,8 +7,9 @@ them without touching the renderer. Offsets are 0-based, end-exclusive indexes i
 from __future__ import annotations
 
 import operator
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 from geomap.model import Passage, Place
 
@@ -60,9 +61,35 @@ class ArticleRecord:
     mentions: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class UnplacedRecord:
+    """A name the extractor found but the gazetteer could not place, with every mention of it
+    (``place_id`` NULL in the store's mentions today; ``unplaced_records`` groups them)."""
+
+    name: str
+    mentions: list[MentionRecord] = field(default_factory=list)
+
+
+def unplaced_records(mentions: Iterable[MentionRecord]) -> list[UnplacedRecord]:
+    """Mentions of no place grouped by name (case and spacing ignored; the most frequent
+    spelling names the group), most mentioned first."""
+    groups: dict[str, list[MentionRecord]] = {}
+    for m in mentions:
+        groups.setdefault(" ".join(m.text.casefold().split()), []).append(m)
+    records = []
+    for group in groups.values():
+        spellings = Counter(m.text for m in group)
+        name = min(spellings, key=lambda s: (-spellings[s], s))
+        records.append(UnplacedRecord(name, group))
+    records.sort(key=lambda r: (-len(r.mentions), r.name))
+    return records
+
+
 @dataclass(slots=True)
 class MapData:
-    """Everything one render needs: the places to plot and the articles they link to (by id)."""
+    """Everything one render needs: the places to plot and the articles they link to (by id),
+    and the names no place was found for."""
 
     places: list[PlaceRecord] = field(default_factory=list)
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
+    unplaced: list[UnplacedRecord] = field(default_factory=list)

@@ -18,24 +18,21 @@ carry (layer labels, styles, attribution) have their braces made inert (``_inert
 """
 from __future__ import annotations
 
-import heapq
+import dataclasses
+
 import html
 import itertools
 import json
 import math
-import operator
 import re
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from geomap.config import Config, MapConfig
 from geomap.errors import ConfigError
-from geomap.render.article_page import page_name
 from geomap.render.assets import Asset, inline_tag, link_tag, offline_assets
-from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord, article_ids
-from geomap.render.place_page import escaped_name, place_page_name
+from geomap.render.data import ArticleRecord, MapData, MentionRecord, article_ids
 from geomap.render.region_counts import RegionCount, region_counts
 
 QUOTE_WIDTH = 240              # characters of passage quoted around a mention in a pop-up
@@ -160,160 +157,6 @@ class _Quote:
     spans: list[tuple[int, int]]
 
 
-_MERGE_GAP = 40   # windows of one passage closer than this share one stored text
-_ARTICLE_PASSAGE = operator.attrgetter("article_id", "passage_index")
-
-
-class _Payload:
-    """Builds the compact JSON the map's script reads.
-
-    Tables keep it small: articles, region labels and quoted texts are stored once and referred to
-    by number. Windows quoted from the same passage for different places are merged into one
-    stored text (a passage naming three places is stored once, not three times).
-    """
-
-    def __init__(self, data: MapData, settings: MapConfig, region_labels: Mapping[str, str]):
-        self.data, self.settings = data, settings
-        self.region_labels = region_labels
-        self.article_index: dict[str, int] = {}
-        self.articles: list[list[Any]] = []
-        self.region_index: dict[str, int] = {}
-        self.regions: list[str] = []
-        self.texts: list[str] = []
-        for name in region_labels:       # configured regions first, in layer order
-            self._region(name)
-        self.days = {aid: _day(a.published) for aid, a in data.articles.items()}
-        self.ranks = article_ranks(data.articles, data.articles)
-
-    def _article(self, record: ArticleRecord) -> int:
-        i = self.article_index.get(record.id)
-        if i is None:
-            i = self.article_index[record.id] = len(self.articles)
-            self.articles.append([page_name(record.id), record.title or record.id,
-                                  record.published or ""])
-        return i
-
-    def _region(self, name: str) -> int:
-        i = self.region_index.get(name)
-        if i is None:
-            i = self.region_index[name] = len(self.regions)
-            self.regions.append(self.region_labels.get(name, name))
-        return i
-
-    def _quotes(self, record: PlaceRecord) -> tuple[list[_Quote], int, set[str]]:
-        """The newest ``max_passages`` windows to quote, how many passages there are, and the
-        ids of the articles that mention the place.
-
-        Only the newest articles' mentions are grouped: a place named in thousands of articles
-        is counted with sets, not grouped passage by passage.
-        """
-        limit, ranks = self.settings.max_passages, self.ranks
-        mentions = record.mentions
-        keys = set(map(_ARTICLE_PASSAGE, mentions))
-        ids = article_ids(mentions)
-        newest = set(heapq.nsmallest(limit, ids & ranks.keys(), key=ranks.__getitem__))
-        if len(newest) < len(ids):
-            mentions = [m for m in mentions if m.article_id in newest]
-        groups, _n = _groups(mentions, self.data.articles, limit, ranks)
-        quotes = []
-        for g in groups:
-            lo, hi = _passage_bounds(g.article, g.passage_index)
-            a, b = quote_bounds(g.article.text, lo, hi, g.spans[0])
-            anchor = -1 if g.passage_index is None else g.passage_index
-            quotes.append(_Quote(g.article, anchor, a, b, lo, hi, g.spans))
-        return quotes, len(keys), ids
-
-    def _store_texts(self, quotes: Iterable[_Quote]
-                     ) -> dict[tuple[str, int, int, int], tuple[int, int]]:
-        """Store merged windows per passage; map each window to (text#, offset in that text)."""
-        windows: dict[tuple[str, int, int], set[tuple[int, int]]] = {}
-        for q in quotes:
-            windows.setdefault((q.article.id, q.lo, q.hi), set()).add((q.a, q.b))
-        where: dict[tuple[str, int, int, int], tuple[int, int]] = {}
-        for (article_id, lo, _hi), spans in windows.items():
-            text = self.data.articles[article_id].text
-            ordered = sorted(spans)
-            merged: list[list[int]] = []
-            for a, b in ordered:
-                if merged and a <= merged[-1][1] + _MERGE_GAP:
-                    merged[-1][1] = max(merged[-1][1], b)
-                else:
-                    merged.append([a, b])
-            for seg_a, seg_b in merged:
-                index = len(self.texts)
-                self.texts.append(text[seg_a:seg_b].replace("\n", " ").replace("\r", " "))
-                for a, b in ordered:
-                    if seg_a <= a and b <= seg_b:
-                        where[(article_id, a, b, lo)] = (index, a - seg_a)
-        return where
-
-    @staticmethod
-    def _quote_row(q: _Quote, article_no: int, text_no: int, offset: int) -> list[Any]:
-        """``[article#, anchor, text#, offset, length, cut flags (1 start, 2 end), marks]``."""
-        flags = (1 if q.a > q.lo else 0) | (2 if q.b < q.hi else 0)
-        marks: list[int] = []
-        for start, end in q.spans:
-            if q.a <= start and end <= q.b:
-                marks += [start - q.a, end - q.a]
-        return [article_no, q.anchor, text_no, offset, q.b - q.a, flags, marks]
-
-    def _dates(self, article_ids: Iterable[str]) -> list[int]:
-        """The distinct dates of a place's articles: the first as days since 1970-01-01, each
-        next one as days after the previous (small numbers keep the page small)."""
-        days = {self.days.get(aid) for aid in article_ids}
-        days.discard(None)
-        ordered = sorted(days)
-        return ordered[:1] + [b - a for a, b in zip(ordered, ordered[1:])]
-
-    def build(self, legend: list[list[Any]], credits: list[str], title: str,
-              counts: list[RegionCount]) -> dict[str, Any]:
-        chosen = [self._quotes(r) for r in self.data.places]
-        where = self._store_texts(q for quotes, _n, _ids in chosen for q in quotes)
-        places = []
-        for record, (quotes, n_passages, article_ids) in zip(self.data.places, chosen):
-            p = record.place
-            rows = [self._quote_row(q, self._article(q.article),
-                                    *where[(q.article.id, q.a, q.b, q.lo)]) for q in quotes]
-            places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
-                           [self._region(r) for r in record.regions], len(record.mentions),
-                           len(article_ids), rows, n_passages, _page_field(p.id),
-                           self._dates(article_ids), _written_names(record)])
-        return {"title": title, "cluster": self.settings.cluster, "legend": legend,
-                "bounds": _bounds(self.data), "articles": self.articles,
-                "regions": self.regions, "texts": self.texts, "places": places,
-                "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
-                "tiles": not _no_tiles(self.settings),
-                "attribution": _ATTRIBUTION + "".join(f" · {c}" for c in credits)}
-
-
-MAX_SEARCH_NAMES = 20
-
-
-def _written_names(record: PlaceRecord) -> list[str]:
-    """How the articles write the place's name, other than its gazetteer name (``Херсоні``,
-    ``Kiev``, ``Киеве``): the map's search finds the place by any of them."""
-    names = sorted({m.text for m in record.mentions} - {record.place.name})
-    return names[:MAX_SEARCH_NAMES]
-
-
-def _page_field(place_id: str) -> str | int:
-    """The place page's name for the map's data: 0 when geomap.js can derive it from the id."""
-    page = place_page_name(place_id)
-    try:
-        return 0 if page == escaped_name(place_id) else page
-    except UnicodeEncodeError:
-        return page
-
-
-def _day(published: str | None) -> int | None:
-    """An ISO date as days since 1970-01-01 (what the date filter compares), None if unknown."""
-    try:
-        return date.fromisoformat((published or "")[:10]).toordinal() - _EPOCH
-    except ValueError:
-        return None
-
-
-_EPOCH = date(1970, 1, 1).toordinal()
 _STYLE_VALUE = re.compile(r"[#\w .,()%-]{0,64}")
 
 
@@ -446,7 +289,7 @@ def _region_layer(layer, counts: Mapping[str, RegionCount]) -> Any:
     )
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=8)
 def _static(name: str) -> str:
     from importlib.resources import files
 
@@ -483,7 +326,6 @@ def _place_layer_class():
     """Our folium element, defined on first use so that importing geomap loads no folium."""
     from branca.element import MacroElement
     from folium.elements import JSCSSMixin
-    from folium.plugins import MarkerCluster
     from folium.template import Template
 
     Raw = _raw_class()
@@ -495,22 +337,31 @@ def _place_layer_class():
             {% macro script(this, kwargs) %}{{ this.js }}
             geomapInit({{ this._parent.get_name() }}, {{ this.control }},
                 JSON.parse(document.getElementById("geomap-data").textContent),
-                {{ this.tiles }});
+                {{ this.tiles }}, [{{ this.region_layers }}]);
             {% endmacro %}""")
 
         def __init__(self, payload_json: str, world_json: str, title: str, control, tiles,
-                     cluster: bool):
+                     cluster: bool, region_layers: list, csp: str):
             super().__init__()
+            self.region_layers = ", ".join(layer.get_name() for layer in region_layers)
+            self.csp = csp
             self._name = "GeomapPlaces"
             self.payload_json, self.world_json, self.title = payload_json, world_json, title
-            self.js = _static("geomap.js")
+            self.js = _static("geomap-views.js") + "\n" + _static("geomap.js")
             self.control = control.get_name()
             self.tiles = tiles.get_name() if tiles is not None else "null"
-            self.default_js = MarkerCluster.default_js if cluster else []
-            self.default_css = MarkerCluster.default_css if cluster else []
+            # geomap.js clusters by itself (a grid over the view): no markercluster plugin
+            self.default_js, self.default_css = [], []
 
         def render(self, **kwargs):
             figure = self.get_root()
+            figure.header.add_child(Raw('<meta http-equiv="Content-Security-Policy" content="'
+                                        f'{html.escape(self.csp)}">\n'
+                                        '<meta name="referrer" content="no-referrer">'),
+                                    name=self.get_name() + "_csp", index=0)
+            figure.header.add_child(Raw(f"<script>{_FAILED_CHECK}</script>"),
+                                    name=self.get_name() + "_check")
+            figure.html.add_child(Raw(_FAILED_HTML), name=self.get_name() + "_failed")
             figure.header.add_child(Raw(f"<title>{html.escape(self.title)}</title>\n"
                                         f"<style>{_static('geomap.css')}</style>"),
                                     name=self.get_name() + "_head")
@@ -522,6 +373,57 @@ def _place_layer_class():
             super().render(**kwargs)
 
     return PlaceLayer
+
+
+# Shown when the map cannot start (no network for a ``map.assets: cdn`` map, scripts blocked):
+# a blank page must say why and what to do. Static text: no data reaches it.
+_FAILED_HTML = (
+    '<div id="gm-failed" class="gm-failed" hidden><h1>This map could not start</h1>'
+    '<p id="gm-failed-why">Its scripts did not run.</p>'
+    "<p>A map made with <code>map.assets: cdn</code> loads Leaflet from the internet when it is "
+    "opened. For a map that works with no network, set <code>map.assets: inline</code> (the "
+    "default) or <code>local</code> in <code>config/geomap.yaml</code> and run "
+    "<code>geomap refresh</code> again.</p></div>\n"
+    '<noscript><div class="gm-failed"><h1>This map needs JavaScript</h1><p>Allow scripts for '
+    "this file to see the map; the article pages work without them.</p></div></noscript>")
+_FAILED_CHECK = (
+    'window.addEventListener("load", function () {'
+    ' if (window.geomap) return;'
+    ' var box = document.getElementById("gm-failed"); if (!box) return;'
+    ' document.getElementById("gm-failed-why").textContent = typeof L === "undefined"'
+    ' ? "Leaflet, the map library, did not load." : "The map\u2019s script failed.";'
+    ' box.hidden = false; });')
+
+
+def _csp_sources(urls: Iterable[str]) -> list[str]:
+    """CSP host sources for these URLs (``{s}.tile...`` → ``*.tile...``; a host with other
+    placeholders → its scheme only)."""
+    out: list[str] = []
+    for url in urls:
+        scheme, _sep, rest = url.partition("://")
+        host = rest.split("/", 1)[0]
+        if host.startswith("{s}."):
+            host = "*." + host[4:]
+        source = f"{scheme}:" if "{" in host or not host else f"{scheme}://{host}"
+        if source not in out:
+            out.append(source)
+    return out
+
+
+def content_security_policy(settings: MapConfig, tiles, cdn_urls: Iterable[str]) -> str:
+    """map.html's Content-Security-Policy: inline scripts and styles (folium writes its code
+    inline), the library files' own origin (``local``: this folder; ``cdn``: the CDN hosts),
+    images from ``data:`` and the tile server only; no fetches, frames, forms or plugins."""
+    libs = (["'self'"] if settings.assets == "local"
+            else _csp_sources(cdn_urls) if settings.assets == "cdn" else [])
+    tile_hosts = _csp_sources([tiles.tiles]) if tiles is not None else []
+    return "; ".join([
+        "default-src 'none'",
+        " ".join(["script-src 'unsafe-inline'", *libs]),
+        " ".join(["style-src 'unsafe-inline'", *libs]),
+        " ".join(["img-src data:", *tile_hosts]),
+        "font-src data:", "connect-src 'none'", "base-uri 'none'", "form-action 'none'",
+        "object-src 'none'", "frame-src 'none'"])
 
 
 def _elements(root) -> Iterable[Any]:
@@ -575,20 +477,27 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
 
     counts = region_counts(data, layers) if counts is None else counts
     by_name = {c.region: c for c in counts}
-    for layer in layers:
-        _region_layer(layer, by_name).add_to(fmap)
+    region_layers = [_region_layer(layer, by_name).add_to(fmap) for layer in layers]
     control = folium.LayerControl(collapsed=True)
     control.add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
 
-    labels = {r.name: (r.label or r.name) for layer in layers for r in layer.regions}
-    payload = _Payload(data, settings, labels).build(
+    from geomap.render.payload import Payload
+    from geomap.render.region_counts import region_labels
+
+    payload = Payload(data, settings, region_labels(layers)).build(
         [_legend_entry(layer, by_name) for layer in layers], _credits(layers), settings.title,
-        counts)
+        counts, layers)
     place_layer = _place_layer_class()
-    place_layer(script_json(payload), script_text(world_outlines()), settings.title, control, tiles,
-                settings.cluster).add_to(fmap)
+    cdn_urls = [url for element in _elements(fmap)
+                for _name, url in [*(getattr(element, "default_js", None) or ()),
+                                   *(getattr(element, "default_css", None) or ())]]
+    layer = place_layer(script_json(payload), script_text(world_outlines()), settings.title,
+                        control, tiles, settings.cluster, region_layers, "")
+    layer.add_to(fmap)
+    cdn_urls += [url for _name, url in [*layer.default_js, *layer.default_css]]
     mode = assets or settings.assets
+    layer.csp = content_security_policy(dataclasses.replace(settings, assets=mode), tiles, cdn_urls)
     return fmap, ([] if mode == "cdn" else _use_offline_assets(fmap, mode))
 
 

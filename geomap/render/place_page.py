@@ -116,20 +116,47 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def hierarchy(place) -> str:
+    """``city in Donetsk Oblast, Ukraine``: the kind, then each level above the place once."""
+    from geomap.geocode import _country_name
+
+    above: list[str] = []
+    for level in (place.admin2, place.admin1, _country_name(place.country) or place.country):
+        if level and level.casefold() not in {x.casefold() for x in (place.name, *above)}:
+            above.append(level)
+    kind = place.kind or "place"
+    return f"{kind} in {', '.join(above)}" if above else kind
+
+
+def regions_line(regions: list[str], region_labels: Mapping[str, str],
+                 region_layers: Mapping[str, str]) -> str:
+    """``Regions: Donetsk (layer A; layer B) · Ukraine (layer C)``: each region label once,
+    with the layers that have a region of that label."""
+    layers_of: dict[str, list[str]] = {}
+    for r in regions:
+        layers = layers_of.setdefault(region_labels.get(r, r), [])
+        layer = region_layers.get(r, "")
+        if layer and layer not in layers and layer != region_labels.get(r, r):
+            layers.append(layer)
+    parts = [f"{label} ({'; '.join(layers)})" if layers else label
+             for label, layers in layers_of.items()]
+    return "Regions: " + " · ".join(parts) if parts else ""
+
+
 def render_place(record: PlaceRecord, articles: Mapping[str, ArticleRecord], *, map_title: str,
-                 region_labels: Mapping[str, str], ranks: Mapping[str, int] | None = None
-                 ) -> str:
+                 region_labels: Mapping[str, str], ranks: Mapping[str, int] | None = None,
+                 region_layers: Mapping[str, str] | None = None) -> str:
     """The place page's HTML. ``ranks``: ``map.article_ranks`` of all articles (saves sorting
-    them again for every page of a render)."""
+    them again for every page of a render). ``region_layers``: each region's layer label."""
     from markupsafe import Markup
 
     p = record.place
-    regions = [region_labels.get(r, r) for r in record.regions]
-    facts = " · ".join(x for x in (p.kind, p.admin1, p.country, *regions) if x)
+    facts = hierarchy(p)
+    regions = regions_line(list(record.regions), region_labels, region_layers or {})
     n_articles = len(article_ids(record.mentions))
     counts = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
     return _environment().get_template("place.html").render(
-        place=p, facts=facts, counts=counts, mentions=Markup(_mentions_html(record, articles, ranks)),
+        place=p, facts=facts, regions=regions, counts=counts, mentions=Markup(_mentions_html(record, articles, ranks)),
         css=Markup(_css()), map_title=map_title, map_href="../map.html",
         place_href=place_href(p.id),
     )

@@ -27,6 +27,27 @@ class RegionCount:
     articles: int
 
 
+def region_label(region, layer) -> str:
+    """A region's label as the config gives it: its own label, else its layer's label when the
+    region is the whole layer (a ``difference``/``union`` layer's single region is named after the
+    layer: ``ua-rest``), else its name. The map, the place pages and ``regions.csv`` all use it."""
+    if region.label:
+        return region.label
+    if region.name == layer.name:
+        return layer.label or layer.name
+    return region.name
+
+
+def region_labels(layers: Iterable) -> dict[str, str]:
+    """``{region name: region_label}`` for every configured region, in layer order."""
+    return {r.name: region_label(r, layer) for layer in layers for r in layer.regions}
+
+
+def region_layer_labels(layers: Iterable) -> dict[str, str]:
+    """``{region name: its layer's label}`` for every configured region."""
+    return {r.name: layer.label or layer.name for layer in layers for r in layer.regions}
+
+
 def region_counts(data: MapData, layers: Iterable) -> list[RegionCount]:
     """A row per configured region (``geomap.regions.Layer`` values), in layer order."""
     places: dict[str, int] = {}
@@ -38,7 +59,7 @@ def region_counts(data: MapData, layers: Iterable) -> list[RegionCount]:
             places[name] = places.get(name, 0) + 1
             mentions[name] = mentions.get(name, 0) + len(record.mentions)
             articles.setdefault(name, set()).update(ids)
-    return [RegionCount(r.name, r.label or r.name, layer.label or layer.name,
+    return [RegionCount(r.name, region_label(r, layer), layer.label or layer.name,
                         places.get(r.name, 0), mentions.get(r.name, 0),
                         len(articles.get(r.name, ())))
             for layer in layers for r in layer.regions]

@@ -1,25 +1,37 @@
-/* geomap: place markers, on-demand pop-ups, filters, search, legend, region table, offline
- * base map and #place=<id> links for map.html.
+/* geomap: the analyst's map. Markers, pop-ups, search, filters, legend, offline base map and the
+ * view in the URL hash, for map.html; the timeline, article list, region table and names not
+ * placed are in geomap-views.js (loaded first, called with this file's shared state).
+ *
+ * ONE filter state (dates, undated, region or layer, hidden kinds, text, place) selects a subset
+ * of mentions; every view (markers, pop-up passages and counts, region table, timeline, article
+ * list, names not placed) shows that subset. A mention of place p in article a is in it when
+ * p's kind is shown, p is in the chosen region/layer (if any), p is the chosen place (if any),
+ * a's date is in the range (undated: when "include undated" is on), and the text (if any) is
+ * in p's name or in a's title or quoted passages.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
- *                    quotes, passages, place page (0: placePage(id)), dates, written names];
- * dates: the distinct article dates, the first in days since 1970-01-01, each next one as days
- *        after the previous; written names: how the articles write the place (other than its
- *        name: "Херсоні", "Kiev"), for the search;
+ *                    quotes, passages, place page (0: placePage(id)), links];
+ * links: the place's articles by number, ascending, each the step from the previous number, or
+ *        [step, mentions, passages] when the article names it more than once;
  * quotes: [article#, passage anchor (-1: none), text#, offset, length, cut flags (1: start,
  *          2: end), [start, end, ...] highlights relative to the quote];
- * data.articles rows: [page, title, date]; data.texts: quoted passage text, shared by quotes;
- * data.regions: region labels (configured regions first); data.regionCounts: per configured
- * region [layer label, places, mentions, articles]; data.legend: [label, outline, fill,
- * opacity(, choropleth colours, most mentions)]; data.tiles: false when there is no tile layer.
+ * data.articles rows: [page, title, date, source], numbered newest first (undated last);
+ * data.texts: quoted passage text, shared by quotes; data.regions: region labels (configured
+ * regions first); data.regionNames, regionLayer, regionBounds: per configured region;
+ * data.layers: [name, label] per configured layer; data.regionCounts: per configured region
+ * [layer label, places, mentions, articles] (all articles); data.legend: per layer [label,
+ * outline, fill, opacity(, choropleth colours, most mentions)]; data.unplaced: [name,
+ * [article#, mentions, anchor, ...]]; data.tiles: false when there is no tile layer.
  * The element #geomap-world holds GeoJSON country outlines, parsed only when they are shown.
  * Every string from the data is untrusted: it only ever goes into textContent, a text node or an
  * attribute set through the DOM, and links are made from our own page names.
  */
-function geomapInit(map, layerControl, data, tileLayer) {
+function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   "use strict";
   var places = data.places, articles = data.articles, regions = data.regions, texts = data.texts;
-  var DAY = 86400000;
+  var DAY = 86400000, NP = places.length, NA = articles.length;
+  var NR = (data.regionNames || []).length, layers = data.layers || [];
+  regionLayers = regionLayers || [];
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -27,14 +39,19 @@ function geomapInit(map, layerControl, data, tileLayer) {
     if (text !== undefined) node.textContent = text;
     return node;
   }
-
   function escapeHtml(text) {       // for the few Leaflet APIs that take HTML (layer names)
     var span = document.createElement("span");
     span.textContent = text;
     return span.innerHTML;
   }
-
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  function button(text, title, onClick) {
+    var b = el("button", "gm-btn", text);
+    b.type = "button";
+    if (title) b.title = title;
+    b.addEventListener("click", onClick);
+    return b;
+  }
 
   /* The place page's file stem, as render.place_page.escaped_name makes it. */
   function placePage(row) {
@@ -45,11 +62,175 @@ function geomapInit(map, layerControl, data, tileLayer) {
         : "_" + ("0" + c.charCodeAt(0).toString(16).toUpperCase()).slice(-2);
     });
   }
-
   function articleHref(page, anchor) {
     return "articles/" + encodeURIComponent(page) + ".html" + (anchor >= 0 ? "#p" + anchor : "");
   }
+  function isoDay(days) { return new Date(days * DAY).toISOString().slice(0, 10); }
+  function dayOf(value) {
+    var t = value ? Date.parse(String(value).slice(0, 10)) : NaN;
+    return isNaN(t) ? null : Math.floor(t / DAY);
+  }
 
+  /* ---- decoded tables ------------------------------------------------------------------ */
+  var artDay = new Float64Array(NA), firstDay = Infinity, lastDay = -Infinity;
+  for (var a = 0; a < NA; a++) {
+    var d = dayOf(articles[a][2]);
+    artDay[a] = d === null ? NaN : d;
+    if (d !== null) { firstDay = Math.min(firstDay, d); lastDay = Math.max(lastDay, d); }
+  }
+  // place -> (article, mentions, passages) pairs, flat; article -> places, flat.
+  var pairStart = new Int32Array(NP + 1), total = 0;
+  places.forEach(function (row, p) { pairStart[p] = total; total += row[12].length; });
+  pairStart[NP] = total;
+  var pairArt = new Int32Array(total), pairMen = new Int32Array(total);
+  var pairPas = new Int32Array(total), perArt = new Int32Array(NA + 1);
+  places.forEach(function (row, p) {
+    var k = pairStart[p], number = 0;
+    row[12].forEach(function (link) {
+      var multi = typeof link !== "number";
+      number += multi ? link[0] : link;
+      pairArt[k] = number;
+      pairMen[k] = multi ? link[1] : 1;
+      pairPas[k] = multi ? link[2] : 1;
+      perArt[number + 1]++;
+      k++;
+    });
+  });
+  for (a = 0; a < NA; a++) perArt[a + 1] += perArt[a];
+  var artPlaces = new Int32Array(total), fill = perArt.slice(0, NA);
+  for (var p = 0; p < NP; p++) {
+    for (var k = pairStart[p]; k < pairStart[p + 1]; k++) artPlaces[fill[pairArt[k]]++] = p;
+  }
+  var layerOf = data.regionLayer || [], regionIndex = new Map(), layerIndex = new Map();
+  (data.regionNames || []).forEach(function (name, r) { regionIndex.set(name, r); });
+  layers.forEach(function (l, i) { layerIndex.set(l[0], i); });
+
+  /* Timeline bins: days, weeks or months, chosen by the span of the article dates. */
+  var dated = firstDay <= lastDay, span = dated ? lastDay - firstDay + 1 : 0;
+  var unit = span <= 120 ? "day" : span <= 3 * 366 ? "week" : "month";
+  var first = dated ? new Date(firstDay * DAY) : null;
+  var month0 = first ? first.getUTCFullYear() * 12 + first.getUTCMonth() : 0;
+  function binOf(day) {
+    if (unit === "day") return day - firstDay;
+    if (unit === "week") return Math.floor((day - firstDay) / 7);
+    var t = new Date(day * DAY);
+    return t.getUTCFullYear() * 12 + t.getUTCMonth() - month0;
+  }
+  function binStart(b) {
+    if (unit === "day") return firstDay + b;
+    if (unit === "week") return firstDay + 7 * b;
+    var m = month0 + b;
+    return Math.floor(Date.UTC(Math.floor(m / 12), m % 12, 1) / DAY);
+  }
+  function binEnd(b) { return binStart(b + 1) - 1; }
+  var NB = dated ? binOf(lastDay) + 1 : 0, artBin = new Int32Array(NA);
+  for (a = 0; a < NA; a++) artBin[a] = isNaN(artDay[a]) ? -1 : binOf(artDay[a]);
+
+  /* ---- the filter state and the subset it selects ------------------------------------- */
+  var state = emptyState();
+  function emptyState() {
+    return {from: null, to: null, undated: true, region: -1, layer: -1, hidden: {}, q: "",
+            place: -1, sort: "new"};
+  }
+  var placeIndex = new Map();
+  places.forEach(function (row, i) { placeIndex.set(row[0], i); });
+
+  var artBlob = null;               // lower-cased title + quoted passages, built on first search
+  function blobs() {
+    if (artBlob) return artBlob;
+    artBlob = articles.map(function (row) { return [row[1]]; });
+    places.forEach(function (row) {
+      row[9].forEach(function (q) { artBlob[q[0]].push(texts[q[2]]); });
+    });
+    artBlob = artBlob.map(function (parts) { return parts.join("\n").toLowerCase(); });
+    return artBlob;
+  }
+
+  var S = {                          // the current subset (compute() fills it)
+    artOk: new Uint8Array(NA), qArt: null, nameHit: null, placeOk: new Uint8Array(NP),
+    plMen: new Int32Array(NP), plArt: new Int32Array(NP), plPas: new Int32Array(NP),
+    artMen: new Int32Array(NA), bins: new Float64Array(NB), allBins: new Float64Array(NB),
+    regPl: new Int32Array(NR), regMen: new Int32Array(NR), regArt: new Int32Array(NR),
+    regBins: [], places: 0, mentions: 0, articles: 0
+  };
+  for (var r = 0; r < NR; r++) S.regBins.push(new Float64Array(NB));
+  for (k = 0; k < total; k++) if (artBin[pairArt[k]] >= 0) S.allBins[artBin[pairArt[k]]] += pairMen[k];
+
+  function placeAllowed(p) {
+    var row = places[p];
+    if (state.hidden[row[2]]) return false;
+    if (state.place >= 0 && state.place !== p) return false;
+    if (state.region >= 0) return row[6].indexOf(state.region) >= 0;
+    if (state.layer >= 0) {
+      for (var i = 0; i < row[6].length; i++) if (layerOf[row[6][i]] === state.layer) return true;
+      return false;
+    }
+    return true;
+  }
+  function pairOk(p, a) {
+    return S.artOk[a] && (!S.qArt || S.nameHit[p] || S.qArt[a]);
+  }
+
+  function compute() {
+    var from = state.from, to = state.to, i, k2, r2;
+    for (i = 0; i < NA; i++) {
+      var day = artDay[i];
+      S.artOk[i] = isNaN(day) ? (state.undated ? 1 : 0)
+        : (from === null || day >= from) && (to === null || day <= to) ? 1 : 0;
+    }
+    var q = state.q.trim().toLowerCase();
+    if (q) {
+      var b = blobs();
+      S.qArt = new Uint8Array(NA);
+      S.nameHit = new Uint8Array(NP);
+      for (i = 0; i < NA; i++) S.qArt[i] = b[i].indexOf(q) >= 0 ? 1 : 0;
+      for (i = 0; i < NP; i++) S.nameHit[i] = places[i][1].toLowerCase().indexOf(q) >= 0 ? 1 : 0;
+    } else {
+      S.qArt = S.nameHit = null;
+    }
+    S.artMen.fill(0); S.bins.fill(0); S.regPl.fill(0); S.regMen.fill(0); S.regArt.fill(0);
+    S.regBins.forEach(function (bins) { bins.fill(0); });
+    var regSeen = [];
+    for (r2 = 0; r2 < NR; r2++) regSeen.push(new Set());
+    S.places = S.mentions = S.undated = 0;
+    for (i = 0; i < NP; i++) {
+      var men = 0, arts = 0, pas = 0, ok = placeAllowed(i);
+      S.placeOk[i] = ok ? 1 : 0;
+      if (ok) {
+        var regs = places[i][6].filter(function (x) { return x < NR; });
+        for (k2 = pairStart[i]; k2 < pairStart[i + 1]; k2++) {
+          var art = pairArt[k2];
+          if (!pairOk(i, art)) continue;
+          men += pairMen[k2]; pas += pairPas[k2]; arts++;
+          S.artMen[art] += pairMen[k2];
+          var bin = artBin[art];
+          if (bin >= 0) S.bins[bin] += pairMen[k2];
+          else S.undated += pairMen[k2];
+          for (r2 = 0; r2 < regs.length; r2++) {
+            S.regMen[regs[r2]] += pairMen[k2];
+            regSeen[regs[r2]].add(art);
+            if (bin >= 0) S.regBins[regs[r2]][bin] += pairMen[k2];
+          }
+        }
+        if (men) {
+          S.places++;
+          for (r2 = 0; r2 < regs.length; r2++) S.regPl[regs[r2]]++;
+        }
+      }
+      S.plMen[i] = men; S.plArt[i] = arts; S.plPas[i] = pas;
+      S.mentions += men;
+    }
+    for (r2 = 0; r2 < NR; r2++) S.regArt[r2] = regSeen[r2].size;
+    S.articles = 0;
+    for (i = 0; i < NA; i++) if (S.artMen[i]) S.articles++;
+  }
+  function filtered() {
+    return state.from !== null || state.to !== null || !state.undated || state.region >= 0 ||
+      state.layer >= 0 || state.place >= 0 || !!state.q.trim() ||
+      Object.keys(state.hidden).some(function (kind) { return state.hidden[kind]; });
+  }
+
+  /* ---- pop-ups -------------------------------------------------------------------------- */
   function quoteNode(quote) {
     var text = texts[quote[2]].substr(quote[3], quote[4]), marks = quote[6];
     var q = el("blockquote"), pos = 0;
@@ -65,170 +246,474 @@ function geomapInit(map, layerControl, data, tileLayer) {
   }
 
   function popupFor(row) {
-    var box = el("div", "gm-pop");
+    var p = placeIndex.get(row[0]), box = el("div", "gm-pop");
     box.appendChild(el("h3", null, row[1]));
     box.appendChild(el("p", "gm-facts", [row[2], row[3]].filter(Boolean).join(" \u00b7 ")));
-    if (row[6].length) {   // a region's label with its layer's: "Donetsk" alone is ambiguous
-      box.appendChild(el("p", "gm-in", "In: " + row[6].map(function (r) {
-        var layer = data.regionCounts[r] && data.regionCounts[r][0];
-        return layer && layer !== regions[r] ? regions[r] + " (" + layer + ")" : regions[r];
-      }).join("; ")));
+    if (row[6].length) {   // each region label once, with the layers having it (as place pages)
+      var byLabel = new Map();
+      row[6].forEach(function (r) {
+        var layer = r < NR && layers[layerOf[r]] ? layers[layerOf[r]][1] : "";
+        if (!byLabel.has(regions[r])) byLabel.set(regions[r], []);
+        if (layer && layer !== regions[r] && byLabel.get(regions[r]).indexOf(layer) < 0) {
+          byLabel.get(regions[r]).push(layer);
+        }
+      });
+      var parts = [];
+      byLabel.forEach(function (ls, label) {
+        parts.push(ls.length ? label + " (" + ls.join("; ") + ")" : label);
+      });
+      box.appendChild(el("p", "gm-in", "In: " + parts.join(" \u00b7 ")));
     }
-    var count = el("p", "gm-count",
-      plural(row[7], "mention") + " in " + plural(row[8], "article") + " \u00b7 ");
+    var narrowed = S.plMen[p] !== row[7];
+    var count = el("p", "gm-count", plural(S.plMen[p], "mention") + " in " +
+      plural(S.plArt[p], "article") + (narrowed ? " matching the filters" : "") + " \u00b7 ");
     var all = el("a", "gm-all", "all " + plural(row[7], "mention"));
     all.href = "places/" + encodeURIComponent(placePage(row)) + ".html";
     count.appendChild(all);
     box.appendChild(count);
-    var list = el("ol", "gm-quotes"), item = null, previous = -1;
+    var list = el("ol", "gm-quotes"), item = null, previous = -1, shownQuotes = 0;
     row[9].forEach(function (q) {      // quotes of one article are adjacent: one title for them
-      var a = articles[q[0]];
+      if (!pairOk(p, q[0])) return;
+      var a2 = articles[q[0]];
+      shownQuotes++;
       if (q[0] !== previous) {
         item = el("li");
-        var title = el("a", "gm-title", a[1]);
-        title.href = articleHref(a[0], q[1]);
+        var title = el("a", "gm-title", a2[1]);
+        title.href = articleHref(a2[0], q[1]);
         item.appendChild(title);
-        if (a[2]) item.appendChild(el("span", "gm-date", " " + a[2]));
+        if (a2[2]) item.appendChild(el("span", "gm-date", " " + a2[2]));
         list.appendChild(item);
         previous = q[0];
       }
       var quote = quoteNode(q), link = el("a", "gm-passage", "\u00b6");
-      link.href = articleHref(a[0], q[1]);
+      link.href = articleHref(a2[0], q[1]);
       link.title = "read this passage in the article";
       quote.appendChild(document.createTextNode(" "));
       quote.appendChild(link);
       item.appendChild(quote);
     });
     box.appendChild(list);
-    if (row[10] > row[9].length) {
-      box.appendChild(el("p", "gm-more", "\u2026 and " +
-        plural(row[10] - row[9].length, "more passage") + " (newest shown)"));
+    var more = S.plPas[p] - shownQuotes;
+    if (more > 0) {
+      var note = el("p", "gm-more", "\u2026 and " + plural(more, "more passage") +
+        (shownQuotes ? " (newest shown) " : " ") + "on ");
+      var page = el("a", null, "its page");
+      page.href = all.href;
+      note.appendChild(page);
+      box.appendChild(note);
     }
+    var actions = el("p", "gm-actions");
+    actions.appendChild(button("List its articles", "show only the articles naming " + row[1],
+      function () { setFilter({place: p}); }));
+    box.appendChild(actions);
     return box;
   }
 
-  // Size and colour by mention count: 1-2, 3-19, 20 or more.
+  /* ---- markers -------------------------------------------------------------------------- */
   var BUCKETS = ["1\u20132 mentions", "3\u201319 mentions", "20+ mentions"];
   var icons = [10, 14, 18].map(function (size, i) {
     return L.divIcon({className: "gm-pin gm-pin" + i, iconSize: [size, size]});
   });
   function bucket(mentions) { return mentions < 3 ? 0 : mentions < 20 ? 1 : 2; }
 
-  var group = data.cluster
-    ? L.markerClusterGroup({chunkedLoading: true, chunkInterval: 300, chunkDelay: 5,
-                            showCoverageOnHover: false, maxClusterRadius: 50,
-                            chunkProgress: progress})
-    : L.featureGroup();
-  var markers = new Array(places.length), byId = new Map(), shown = new Set();
-  for (var i = 0; i < places.length; i++) {
-    var row = places[i];
-    var marker = L.marker([row[4], row[5]], {icon: icons[bucket(row[7])], title: row[1],
-                                             alt: row[1]});
-    marker.geomapRow = row;
-    marker.bindPopup(function (layer) { return popupFor(layer.geomapRow); },
-                     {maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]});
-    markers[i] = marker;
-    byId.set(row[0], marker);
+  /* Clustering: on every move, zoom and filter change the places that pass the filters and lie
+   * in (or near) the view are binned into a grid of CELL pixels; a cell holding one place shows
+   * its marker, a cell holding more a numbered cluster (a click zooms to its places). Only what
+   * the view holds is ever in the DOM, so a filter change costs a pass over the places, not a
+   * re-clustering of tens of thousands of markers. Markers are made on first use. */
+  var CELL = 56;
+  var group = L.layerGroup(), markers = new Array(NP), byId = new Map(), onMap = new Map();
+  places.forEach(function (row2, i) { byId.set(row2[0], i); });
+  function markerOf(i) {
+    var m = markers[i];
+    if (m) return m;
+    var row2 = places[i];
+    m = markers[i] = L.marker([row2[4], row2[5]], {icon: icons[bucket(row2[7])], title: row2[1],
+                                                   alt: row2[1]});
+    m.geomapRow = row2;
+    m.geomapIndex = i;
+    m.bindPopup(function (layer) { return popupFor(layer.geomapRow); },
+                {maxWidth: 380, minWidth: 240, autoPanPadding: [30, 30]});
+    return m;
+  }
+  function clusterIcon(n) {
+    var size = n < 10 ? 26 : n < 100 ? 32 : n < 1000 ? 38 : 44;
+    return L.divIcon({className: "gm-cluster gm-cluster" + (n < 10 ? 0 : n < 100 ? 1 : 2),
+                      iconSize: [size, size], html: "<span>" + Number(n) + "</span>"});
+  }
+  function redraw() {
+    var zoom = map.getZoom(), view = map.getBounds().pad(0.25), keep = map._popup && map._popup._source;
+    var south = view.getSouth(), north = view.getNorth(), west = view.getWest(), east = view.getEast();
+    var cluster = data.cluster && zoom < map.getMaxZoom(), cells = new Map(), next = new Map(), i;
+    for (i = 0; i < NP; i++) {
+      if (!S.plMen[i]) continue;
+      var row2 = places[i], lat = row2[4], lon = row2[5];
+      if (data.cluster && (lat < south || lat > north || lon < west || lon > east)) continue;
+      if (!cluster || (keep && keep.geomapIndex === i)) { next.set(i, null); continue; }
+      var pt = map.project([lat, lon], zoom), key = Math.floor(pt.x / CELL) + "," + Math.floor(pt.y / CELL);
+      var cell = cells.get(key);
+      if (cell) cell.push(i); else cells.set(key, [i]);
+    }
+    var clusters = [];
+    cells.forEach(function (members) {
+      if (members.length === 1) { next.set(members[0], null); return; }
+      var lat2 = 0, lon2 = 0;
+      members.forEach(function (j) { lat2 += places[j][4]; lon2 += places[j][5]; });
+      var c = L.marker([lat2 / members.length, lon2 / members.length],
+                       {icon: clusterIcon(members.length), keyboard: true,
+                        title: members.length + " places"});
+      c.geomapMembers = members;
+      c.on("click", function () { zoomToMembers(members); });
+      clusters.push(c);
+    });
+    onMap.forEach(function (m, j) { if (!next.has(j)) group.removeLayer(m); });
+    next.forEach(function (_none, j) {
+      var m = onMap.get(j) || markerOf(j);
+      if (!onMap.has(j)) group.addLayer(m);
+      next.set(j, m);
+    });
+    (api.clusters || []).forEach(function (c) { group.removeLayer(c); });
+    clusters.forEach(function (c) { group.addLayer(c); });
+    api.clusters = clusters;
+    onMap = next;
+  }
+  function zoomToMembers(members) {
+    var box = L.latLngBounds(members.map(function (j) { return [places[j][4], places[j][5]]; }));
+    var zoom = Math.min(map.getMaxZoom(), Math.max(map.getZoom() + 1, map.getBoundsZoom(box)));
+    if (box.getNorthEast().equals(box.getSouthWest())) zoom = map.getMaxZoom();
+    map.setView(box.getCenter(), zoom, {animate: false});
+  }
+  /* The zoom at which place i has a cell of its own (the max zoom when others share its point). */
+  function ownZoom(i) {
+    var lat = places[i][4], lon = places[i][5];
+    for (var z = Math.max(map.getZoom(), 3); z < map.getMaxZoom(); z++) {
+      var pt = map.project([lat, lon], z), alone = true;
+      for (var j = 0; j < NP && alone; j++) {
+        if (j === i || !S.plMen[j] || Math.abs(places[j][4] - lat) > 5) continue;
+        var q = map.project([places[j][4], places[j][5]], z);
+        alone = Math.abs(q.x - pt.x) >= CELL * 1.5 || Math.abs(q.y - pt.y) >= CELL * 1.5;
+      }
+      if (alone) return z;
+    }
+    return map.getMaxZoom();
   }
 
-  var api = window.geomap = {ready: false, places: places.length, shown: 0, map: map,
-                             group: group, open: openPlace, filter: filter,
-                             isShown: function (id) { return shown.has(byId.get(id)); }};
+  var api = window.geomap = {
+    ready: false, places: NP, shown: 0, map: map, group: group, open: openPlace,
+    filter: setFilter, isShown: function (id) { return S.plMen[byId.get(id)] > 0; },
+    shownIds: function () {
+      var out = [];
+      for (var i = 0; i < NP; i++) if (S.plMen[i]) out.push(places[i][0]);
+      return out;
+    },
+    state: function () { return JSON.parse(JSON.stringify(state)); },
+    timeline: function () { return Array.prototype.slice.call(S.bins); },
+    subset: function () { return {places: S.places, mentions: S.mentions, articles: S.articles}; }
+  };
   var whenReady = [];
 
-  // markercluster reports the last chunk before it puts the markers on the map: wait a tick.
-  // Only reports during our own load() count: adding the group to the map reports an empty
-  // "load" of its own (0 of 0), which once made the map ready with most markers still pending.
-  // A filter changed meanwhile is applied only now (markercluster cannot stop a chunked load).
-  var loading = false, reloadWanted = false;
-  function progress(done, total) {
-    if (done === total && loading) {
-      loading = false;
-      window.setTimeout(function () {
-        if (reloadWanted) { reloadWanted = false; reload(); return; }
-        api.ready = true;
-        var queued = whenReady;
-        whenReady = [];
-        queued.forEach(function (f) { f(); });
-      }, 0);
-    }
+  /* Markers follow the subset; then whatever waited for the map to be ready runs. */
+  function reload() {
+    var n = 0;
+    for (var i = 0; i < NP; i++) if (S.plMen[i]) n++;
+    api.shown = n;
+    redraw();
+    api.ready = true;
+    var queued = whenReady;
+    whenReady = [];
+    queued.forEach(function (f) { f(); });
   }
-
-  /* Filters: kinds (layer control), region (select), article dates (two date inputs). */
-  var state = {kinds: {}, region: -1, from: null, to: null};
-  places.forEach(function (row) { state.kinds[row[2]] = true; });
-
-  function inDates(steps) {
-    if (state.from === null && state.to === null) return true;
-    for (var i = 0, day = 0; i < steps.length; i++) {
-      day += steps[i];
-      if (state.to !== null && day > state.to) return false;
-      if (state.from === null || day >= state.from) return true;
-    }
-    return false;
-  }
-
-  function passes(row) {
-    return state.kinds[row[2]] && (state.region < 0 || row[6].indexOf(state.region) >= 0) &&
-      inDates(row[12]);
-  }
-
-  function load(list) {
-    api.ready = false;
-    loading = true;
-    shown = new Set(list);
-    api.shown = list.length;
-    group.clearLayers();
-    if (group.addLayers) group.addLayers(list);
-    else list.forEach(function (m) { group.addLayer(m); });
-    if (!data.cluster || list.length === 0) progress(1, 1);
-    if (status) status.textContent = "(" + list.length + " of " + places.length + ")";
-  }
-
-  /* Re-filter; ``changes`` may set kinds, region, from, to (days since 1970, or null). */
-  function filter(changes) {
-    Object.keys(changes || {}).forEach(function (k) { state[k] = changes[k]; });
-    map.closePopup();
-    if (api.ready) reload();
-    else reloadWanted = true;
-  }
-
-  function reload() { load(markers.filter(function (m) { return passes(m.geomapRow); })); }
 
   function openPlace(id) {
-    var marker = byId.get(id);
-    if (!marker) return false;
+    var i = byId.get(id);
+    if (i === undefined) return false;
     if (!api.ready) {                  // still loading: open it once every marker is placed
       whenReady.push(function () { openPlace(id); });
       return true;
     }
-    if (!shown.has(marker)) {          // hidden by a filter: show everything again, then open
-      resetFilters();
+    if (!S.plMen[i]) {                 // hidden by a filter: show everything again, then open
       whenReady.push(function () { openPlace(id); });
+      applyState(emptyState(), false);
       return true;
     }
-    if (group.zoomToShowLayer) {
-      group.zoomToShowLayer(marker, function () { marker.openPopup(); });
-    } else {
-      map.setView(marker.getLatLng(), Math.max(map.getZoom(), 8));
-      marker.openPopup();
-    }
+    var zoom = data.cluster ? ownZoom(i) : Math.max(map.getZoom(), 8);
+    map.setView([places[i][4], places[i][5]], Math.max(zoom, map.getZoom()), {animate: false});
+    redraw();
+    markerOf(i).openPopup();
     return true;
   }
 
-  function openFromHash() {
-    var match = /^#place=(.+)$/.exec(window.location.hash);
-    if (!match) return;
-    try { openPlace(decodeURIComponent(match[1])); } catch (e) { /* malformed: ignore */ }
+  /* ---- the view in the URL hash --------------------------------------------------------- */
+  var openId = null;
+  function hashOf(st, place) {
+    var parts = [];
+    function put(key, value) { parts.push(key + "=" + encodeURIComponent(value)); }
+    if (st.from !== null) put("from", isoDay(st.from));
+    if (st.to !== null) put("to", isoDay(st.to));
+    if (!st.undated) put("undated", "0");
+    if (st.region >= 0) put("region", data.regionNames[st.region]);
+    if (st.layer >= 0) put("layer", layers[st.layer][0]);
+    var hidden = Object.keys(st.hidden).filter(function (kind) { return st.hidden[kind]; });
+    if (hidden.length) parts.push("hide=" + hidden.sort().map(encodeURIComponent).join(","));
+    if (st.q.trim()) put("q", st.q.trim());
+    if (st.place >= 0) put("about", places[st.place][0]);
+    if (st.sort !== "new") put("sort", st.sort);
+    if (place) put("place", place);
+    return parts.length ? "#" + parts.join("&") : "";
   }
+  function parseHash(hash) {
+    var st = emptyState(), place = null;
+    hash.replace(/^#/, "").split("&").forEach(function (part) {
+      var eq = part.indexOf("=");
+      if (eq < 0) return;
+      var key = part.slice(0, eq), value;
+      try {
+        value = key === "hide" ? part.slice(eq + 1).split(",").map(decodeURIComponent)
+          : decodeURIComponent(part.slice(eq + 1));
+      } catch (e) { return; }
+      if (key === "from" || key === "to") st[key] = dayOf(value);
+      else if (key === "undated") st.undated = value !== "0";
+      else if (key === "region" && regionIndex.has(value)) st.region = regionIndex.get(value);
+      else if (key === "layer" && layerIndex.has(value)) st.layer = layerIndex.get(value);
+      else if (key === "hide") value.forEach(function (kind) { st.hidden[kind] = true; });
+      else if (key === "q") st.q = value;
+      else if (key === "about" && placeIndex.has(value)) st.place = placeIndex.get(value);
+      else if (key === "sort" && value === "old") st.sort = "old";
+      else if (key === "place") place = value;
+    });
+    return {state: st, place: place};
+  }
+  function writeHash(push) {
+    var hash = hashOf(state, openId);
+    if (hash === window.location.hash || (!hash && !window.location.hash)) return;
+    var url = hash || window.location.pathname + window.location.search;
+    if (push) window.history.pushState(null, "", url);
+    else window.history.replaceState(null, "", url);
+  }
+  function sameState(a2, b2) { return hashOf(a2, null) === hashOf(b2, null); }
+  function fromHash() {
+    var parsed = parseHash(window.location.hash);
+    if (!sameState(parsed.state, state)) applyState(parsed.state, false);
+    if (parsed.place && parsed.place !== openId) openPlace(parsed.place);
+  }
+  window.addEventListener("hashchange", fromHash);
+  window.addEventListener("popstate", fromHash);
 
   map.on("popupopen", function (e) {
-    var row = e.popup._source && e.popup._source.geomapRow;
-    if (row && window.history.replaceState) {
-      window.history.replaceState(null, "", "#place=" + encodeURIComponent(row[0]));
-    }
+    var row2 = e.popup._source && e.popup._source.geomapRow;
+    if (row2) { openId = row2[0]; writeHash(false); }
   });
-  window.addEventListener("hashchange", openFromHash);
+  map.on("popupclose", function (e) {
+    var row2 = e.popup._source && e.popup._source.geomapRow;
+    if (row2 && openId === row2[0]) { openId = null; writeHash(false); }
+  });
+
+  /* ---- applying a change ---------------------------------------------------------------- */
+  var views = [];                     // functions that redraw a view from S
+  function applyState(next, push) {
+    var zoom = (next.region !== state.region || next.layer !== state.layer) &&
+      (next.region >= 0 || next.layer >= 0);
+    state = next;
+    compute();
+    views.forEach(function (v) { v(); });
+    var popup = map._popup, source = popup && popup._source;
+    if (source && source.geomapIndex !== undefined && map.hasLayer(popup)) {
+      if (S.plMen[source.geomapIndex] > 0) popup.update();
+      else map.closePopup();
+    }
+    writeHash(push);
+    api.ready = false;                 // one redraw below, not one more for the zoom's moveend
+    if (zoom) zoomToChoice();
+    reload();
+  }
+  /* Change part of the state (a new history entry, so Back undoes it, unless ``replace``). */
+  function setFilter(changes, replace) {
+    var next = JSON.parse(JSON.stringify(state));
+    Object.keys(changes || {}).forEach(function (key) { next[key] = changes[key]; });
+    if (changes && "region" in changes && changes.region >= 0) next.layer = -1;
+    if (changes && "layer" in changes && changes.layer >= 0) next.region = -1;
+    applyState(next, !replace);
+  }
+  function zoomToChoice() {
+    var box = null;
+    function extend(b) {
+      if (!b) return;
+      box = box ? box.extend(L.latLngBounds(b)) : L.latLngBounds(b);
+    }
+    if (state.region >= 0) extend((data.regionBounds || [])[state.region]);
+    for (var i = 0; i < NR; i++) if (state.layer >= 0 && layerOf[i] === state.layer) extend(data.regionBounds[i]);
+    var li = state.region >= 0 ? layerOf[state.region] : state.layer;
+    if (regionLayers[li] && !map.hasLayer(regionLayers[li])) map.addLayer(regionLayers[li]);
+    if (box && box.isValid()) map.fitBounds(box, {maxZoom: 10, animate: false});
+  }
+
+  /* ---- page layout: map, side panel (search, filters, articles), timeline ---------------- */
+  document.body.classList.add("gm-app");
+  var side = el("aside", "gm-side"), timelineBox = el("div", "gm-timeline");
+  side.id = "gm-side";
+  timelineBox.id = "gm-timeline";
+  document.body.appendChild(side);
+  document.body.appendChild(timelineBox);
+  map.invalidateSize();
+
+  /* Search: places by name (a list to pick from) and words in titles and quoted passages. */
+  var labels = null, searchInput = el("input"), searchNote = el("span", "gm-note");
+  function searchLabel(row2) {
+    return row2[1] + " (" + [row2[2], row2[3]].filter(Boolean).join(", ") + ")";
+  }
+  function buildLabels(list) {
+    labels = new Map();
+    var order = places.slice().sort(function (x, y) { return y[7] - x[7]; });
+    var options = document.createDocumentFragment();
+    order.forEach(function (row2) {
+      var label = searchLabel(row2);
+      if (labels.has(label)) return;
+      labels.set(label, row2);
+      var option = document.createElement("option");
+      option.value = label;
+      options.appendChild(option);
+    });
+    list.appendChild(options);
+  }
+  function fold(text) {             // case- and accent-insensitive (й stays й: NFC after stripping)
+    return text.normalize("NFD").replace(/[\u0300-\u0305\u0307-\u036f]/g, "")
+      .normalize("NFC").toLowerCase();
+  }
+  function findPlace(query) {
+    query = query.trim();
+    if (!query) return null;
+    if (labels.has(query)) return labels.get(query);
+    var q = fold(query), best = null, prefix = null;
+    places.forEach(function (row2, i) {
+      if (!S.plMen[i]) return;
+      /* its gazetteer name and every form the articles wrote it in (Києва, Kiev, Киеве) */
+      [row2[1]].concat(row2[13] || []).forEach(function (written) {
+        var name = fold(written);
+        if (name === q && (!best || row2[7] > best[7])) best = row2;
+        if (!best && name.lastIndexOf(q, 0) === 0 && (!prefix || row2[7] > prefix[7])) prefix = row2;
+      });
+    });
+    return best || prefix;
+  }
+  (function () {
+    var box = el("div", "gm-search"), list = el("datalist");
+    list.id = "gm-place-names";
+    searchInput.type = "search";
+    searchInput.placeholder = "Search places, titles, passages\u2026";
+    searchInput.setAttribute("list", list.id);
+    searchInput.setAttribute("aria-label", "search places by name and articles by words");
+    var timer = null;
+    function go(open) {
+      window.clearTimeout(timer);
+      if (!labels) buildLabels(list);
+      var value = searchInput.value, picked = labels.has(value.trim()) ? labels.get(value.trim()) : null;
+      if (picked) {                         // a name from the list: that place, no text filter
+        if (state.q) setFilter({q: ""});
+        searchNote.textContent = "";
+        openPlace(picked[0]);
+        return;
+      }
+      if (value.trim() !== state.q.trim()) setFilter({q: value}, !open);
+      var row2 = open ? findPlace(value) : null;
+      searchNote.textContent = !value.trim() ? "" : S.mentions ? plural(S.articles, "article") +
+        ", " + plural(S.places, "place") : "nothing found";
+      if (row2) openPlace(row2[0]);
+    }
+    searchInput.addEventListener("focus", function () { if (!labels) buildLabels(list); });
+    searchInput.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { go(false); }, 250);
+    });
+    searchInput.addEventListener("keydown", function (e) { if (e.key === "Enter") go(true); });
+    searchInput.addEventListener("change", function () { go(false); });
+    box.appendChild(searchInput);
+    box.appendChild(list);
+    box.appendChild(searchNote);
+    side.appendChild(box);
+  })();
+
+  /* Filters: dates, undated, region or whole layer, the chosen place; a reset. */
+  var fromInput = el("input"), toInput = el("input"), undatedBox = el("input");
+  var regionSelect = el("select"), status = el("p", "gm-status"), chip = el("p", "gm-chip");
+  (function () {
+    var box = el("div", "gm-filters"), dates = el("div", "gm-dates");
+    [fromInput, toInput].forEach(function (input, i) {
+      input.type = "date";
+      input.setAttribute("aria-label", i ? "articles up to" : "articles from");
+      if (dated) { input.min = isoDay(firstDay); input.max = isoDay(lastDay); }
+      input.addEventListener("change", function () {
+        setFilter({from: dayOf(fromInput.value), to: dayOf(toInput.value)});
+      });
+    });
+    dates.appendChild(el("span", null, "Articles from "));
+    dates.appendChild(fromInput);
+    dates.appendChild(el("span", null, " to "));
+    dates.appendChild(toInput);
+    box.appendChild(dates);
+    var undated = el("label", "gm-undated");
+    undatedBox.type = "checkbox";
+    undatedBox.checked = true;
+    undatedBox.addEventListener("change", function () { setFilter({undated: undatedBox.checked}); });
+    undated.appendChild(undatedBox);
+    undated.appendChild(document.createTextNode(" include undated articles"));
+    box.appendChild(undated);
+    if (NR) {
+      regionSelect.setAttribute("aria-label", "only places in this region or layer");
+      regionSelect.appendChild(new Option("In any region", ""));
+      layers.forEach(function (l, li) {
+        var optgroup = el("optgroup");
+        optgroup.label = l[1];
+        optgroup.appendChild(new Option("All of: " + l[1], "L" + li));
+        for (var i = 0; i < NR; i++) {
+          if (layerOf[i] === li && regions[i] !== l[1]) optgroup.appendChild(new Option(regions[i], "R" + i));
+        }
+        regionSelect.appendChild(optgroup);
+      });
+      regionSelect.addEventListener("change", function () {
+        var v = regionSelect.value;
+        setFilter({region: v[0] === "R" ? Number(v.slice(1)) : -1,
+                   layer: v[0] === "L" ? Number(v.slice(1)) : -1});
+      });
+      box.appendChild(regionSelect);
+    }
+    box.appendChild(chip);
+    box.appendChild(status);
+    side.appendChild(box);
+  })();
+  views.push(function () {           // controls follow the state (Back, a link, a reset)
+    fromInput.value = state.from === null ? "" : isoDay(state.from);
+    toInput.value = state.to === null ? "" : isoDay(state.to);
+    undatedBox.checked = state.undated;
+    regionSelect.value = state.region >= 0 ? "R" + state.region : state.layer >= 0 ? "L" + state.layer : "";
+    if (document.activeElement !== searchInput) searchInput.value = state.q;
+    chip.textContent = "";
+    if (state.place >= 0) {
+      chip.appendChild(document.createTextNode("Only articles naming " + places[state.place][1] + " "));
+      chip.appendChild(button("\u00d7", "show articles about every place",
+        function () { setFilter({place: -1}); }));
+    }
+    status.textContent = plural(S.articles, "article") + ", " + plural(S.places, "place") +
+      " of " + NP + ", " + plural(S.mentions, "mention") + " ";
+    if (filtered()) {
+      status.appendChild(button("Clear filters", "show everything", function () {
+        var next = emptyState();
+        next.sort = state.sort;
+        applyState(next, true);
+      }));
+    }
+    syncKinds();
+  });
+
+  geomapViews({
+    el: el, button: button, plural: plural, isoDay: isoDay, articleHref: articleHref,
+    control: control, setFilter: setFilter, openPlace: openPlace, pairOk: pairOk,
+    state: function () { return state; }, S: S, data: data, places: places, articles: articles,
+    regions: regions, layers: layers, layerOf: layerOf, NA: NA, NR: NR, artDay: artDay,
+    perArt: perArt, artPlaces: artPlaces, side: side, timelineBox: timelineBox, views: views,
+    time: {NB: NB, unit: unit, dated: dated, firstDay: firstDay, lastDay: lastDay,
+           binOf: binOf, binStart: binStart, binEnd: binEnd}
+  });
+
 
   function control(position, className, build) {
     var c = L.control({position: position});
@@ -243,133 +728,11 @@ function geomapInit(map, layerControl, data, tileLayer) {
     return c;
   }
 
-  /* Search by place name: a text input with a datalist built on first focus. */
-  var labels = null;
-  function searchLabel(row) {
-    return row[1] + " (" + [row[2], row[3]].filter(Boolean).join(", ") + ")";
-  }
-  function buildLabels(list) {
-    labels = new Map();
-    var order = places.slice().sort(function (a, b) { return b[7] - a[7]; });
-    var options = document.createDocumentFragment();
-    order.forEach(function (row) {
-      var label = searchLabel(row);
-      if (labels.has(label)) return;
-      labels.set(label, row);
-      var option = document.createElement("option");
-      option.value = label;
-      options.appendChild(option);
-    });
-    list.appendChild(options);
-  }
-  /* Search keys: lowercase, diacritics and the breve/diaeresis of й ї ё dropped (as the
-   * gazetteer's normalize() does), so "Киів", "київ" and "Київ" are one query. */
-  function fold(text) {
-    return text.toLowerCase().normalize("NFKD").replace(/[\u0300-\u036f]/g, "");
-  }
-  function findPlace(query) {
-    query = query.trim();
-    if (!query) return null;
-    if (labels.has(query)) return labels.get(query);
-    var q = fold(query), best = null, prefix = null;
-    places.forEach(function (row) {   // its name, then every form the articles write it in
-      [row[1]].concat(row[13] || []).forEach(function (written) {
-        var name = fold(written);
-        if (name === q && (!best || row[7] > best[7])) best = row;
-        if (!best && name.lastIndexOf(q, 0) === 0 && (!prefix || row[7] > prefix[7])) prefix = row;
-      });
-    });
-    return best || prefix;
-  }
-  control("topleft", "gm-search", function (box) {
-    var list = el("datalist"), input = el("input"), note = el("span", "gm-note");
-    list.id = "gm-place-names";
-    input.type = "search";
-    input.placeholder = "Find a place\u2026";
-    input.setAttribute("list", list.id);
-    input.setAttribute("aria-label", "find a place by name");
-    function go() {
-      if (!labels) buildLabels(list);
-      var row = findPlace(input.value);
-      note.textContent = row || !input.value.trim() ? "" : "not on the map";
-      if (row) openPlace(row[0]);
-    }
-    input.addEventListener("focus", function () { if (!labels) buildLabels(list); });
-    input.addEventListener("change", go);
-    input.addEventListener("keydown", function (e) { if (e.key === "Enter") go(); });
-    box.appendChild(input);
-    box.appendChild(list);
-    box.appendChild(note);
-  });
-
-  /* Filters: region select and article date range. */
-  var status = null, fromInput = null, toInput = null, regionSelect = null;
-  var firstDay = Infinity, lastDay = -Infinity;
-  places.forEach(function (row) {
-    var steps = row[12], day = 0;
-    for (var i = 0; i < steps.length; i++) day += steps[i];
-    if (steps.length) {
-      firstDay = Math.min(firstDay, steps[0]);
-      lastDay = Math.max(lastDay, day);
-    }
-  });
-  function isoDay(days) { return new Date(days * DAY).toISOString().slice(0, 10); }
-  function dayOf(value) { return value ? Math.floor(Date.parse(value) / DAY) : null; }
-
-  control("topleft", "gm-filters", function (outer) {   // collapsed until needed
-    var box = el("details"), summary = el("summary", null, "Filter places ");
-    status = el("span", "gm-note");
-    summary.appendChild(status);
-    box.appendChild(summary);
-    outer.appendChild(box);
-    if (data.regionCounts.length) {
-      regionSelect = el("select");
-      regionSelect.setAttribute("aria-label", "only places in this region");
-      regionSelect.appendChild(new Option("in any region", "-1"));
-      data.regionCounts.forEach(function (c, r) {
-        regionSelect.appendChild(new Option(regions[r] + " (" + c[0] + ")", String(r)));
-      });
-      regionSelect.addEventListener("change", function () {
-        filter({region: Number(regionSelect.value)});
-      });
-      box.appendChild(regionSelect);
-    }
-    var dates = el("div", "gm-dates");
-    fromInput = el("input");
-    toInput = el("input");
-    [fromInput, toInput].forEach(function (input, k) {
-      input.type = "date";
-      input.setAttribute("aria-label", k ? "articles up to" : "articles from");
-      if (firstDay <= lastDay) {
-        input.min = isoDay(firstDay);
-        input.max = isoDay(lastDay);
-      }
-      input.addEventListener("change", function () {
-        filter({from: dayOf(fromInput.value), to: dayOf(toInput.value)});
-      });
-    });
-    dates.appendChild(el("span", null, "articles from "));
-    dates.appendChild(fromInput);
-    dates.appendChild(el("span", null, " to "));
-    dates.appendChild(toInput);
-    box.appendChild(dates);
-  });
-
-  var kindLayers = {};
-  function resetFilters() {
-    if (fromInput) fromInput.value = toInput.value = "";
-    if (regionSelect) regionSelect.value = "-1";
-    Object.keys(kindLayers).forEach(function (k) {
-      state.kinds[k] = true;             // first, so that the overlayadd below changes nothing
-      if (!map.hasLayer(kindLayers[k])) map.addLayer(kindLayers[k]);
-    });
-    filter({region: -1, from: null, to: null});
-  }
-
   /* Kinds: one (empty) overlay per kind in the layer control toggles its markers. */
-  var kinds = Object.keys(state.kinds).sort();
+  var kindLayers = {}, syncing = false;
+  var kinds = Array.from(new Set(places.map(function (row2) { return row2[2]; }))).sort();
   kinds.forEach(function (kind) {
-    var n = places.filter(function (row) { return row[2] === kind; }).length;
+    var n = places.filter(function (row2) { return row2[2] === kind; }).length;
     kindLayers[kind] = L.layerGroup().addTo(map);
     kindLayers[kind].geomapKind = kind;
     if (layerControl) {
@@ -377,17 +740,29 @@ function geomapInit(map, layerControl, data, tileLayer) {
         escapeHtml("Places: " + (kind || "unknown kind") + " (" + n + ")"));
     }
   });
-  function toggleKind(e, on) {
-    if (e.layer.geomapKind === undefined || state.kinds[e.layer.geomapKind] === on) return;
-    var next = Object.assign({}, state.kinds);
-    next[e.layer.geomapKind] = on;
-    filter({kinds: next});
+  function syncKinds() {             // the layer control's boxes follow state.hidden
+    syncing = true;
+    kinds.forEach(function (kind) {
+      var on = !state.hidden[kind];
+      if (on !== map.hasLayer(kindLayers[kind])) {
+        if (on) map.addLayer(kindLayers[kind]); else map.removeLayer(kindLayers[kind]);
+      }
+    });
+    syncing = false;
   }
-  map.on("overlayadd", function (e) { toggleKind(e, true); });
-  map.on("overlayremove", function (e) { toggleKind(e, false); });
+  function toggleKind(e, on) {
+    if (syncing || e.layer.geomapKind === undefined) return;
+    if (!state.hidden[e.layer.geomapKind] === on) return;
+    var hidden = Object.assign({}, state.hidden);
+    if (on) delete hidden[e.layer.geomapKind]; else hidden[e.layer.geomapKind] = true;
+    setFilter({hidden: hidden});
+  }
+  map.on("overlayadd", function (e) { toggleKind(e, true); drawLegend(); });
+  map.on("overlayremove", function (e) { toggleKind(e, false); drawLegend(); });
   api.kinds = kindLayers;
 
-  /* Offline base map: country outlines when there are no tiles or they fail to load. */
+  /* Offline base map: country outlines when there are no tiles or they fail to load. The tile
+   * credit shows only while tiles do show. */
   var outlines = null;
   function showOutlines() {
     if (outlines) return;
@@ -403,58 +778,40 @@ function geomapInit(map, layerControl, data, tileLayer) {
     api.outlines = outlines.getLayers().length;        // countries drawn
   }
   if (!data.tiles || !tileLayer) showOutlines();
-  else tileLayer.once("tileerror", showOutlines);
-
-  if (map.getMaxZoom() === Infinity) map.setMaxZoom(18);   // no tile layer to set it
-  if (data.bounds) map.fitBounds(data.bounds, {maxZoom: 8, animate: false});
-  group.addTo(map);   // before adding markers: markercluster reports chunkProgress only on a map
-  if (layerControl) layerControl.addOverlay(group, "Places");
-  whenReady.push(openFromHash);
-  load(markers);
-
-  map.attributionControl.addAttribution(data.attribution);
-
-  /* Region table: counts per configured region, collapsed by default. */
-  if (data.regionCounts.length) {
-    control("bottomleft", "gm-regions", function (box) {
-      var details = el("details"), table = el("table"), head = el("tr");
-      details.appendChild(el("summary", null, "Regions (" + data.regionCounts.length + ")"));
-      ["region", "layer", "places", "mentions", "articles"].forEach(function (h) {
-        head.appendChild(el("th", null, h));
-      });
-      table.appendChild(head);
-      data.regionCounts.forEach(function (c, r) {
-        var tr = el("tr");
-        tr.appendChild(el("td", null, regions[r]));
-        tr.appendChild(el("td", null, c[0]));
-        for (var k = 1; k < 4; k++) tr.appendChild(el("td", "gm-num", String(c[k])));
-        table.appendChild(tr);
-      });
-      details.appendChild(table);
-      box.appendChild(details);
+  else {
+    var credit = tileLayer.getAttribution && tileLayer.getAttribution(), credited = false;
+    if (credit) map.attributionControl.removeAttribution(credit);
+    tileLayer.on("tileload", function () {
+      if (!credited && credit) { credited = true; map.attributionControl.addAttribution(credit); }
     });
+    tileLayer.once("tileerror", showOutlines);
   }
 
-  control("bottomright", "gm-legend", function (box) {
-    box.appendChild(el("strong", null, data.title));
+  /* Legend: marker sizes, then the region layers that are on the map. */
+  var legendBox = null;
+  function drawLegend() {
+    if (!legendBox) return;
+    legendBox.textContent = "";
+    legendBox.appendChild(el("strong", null, data.title));
     BUCKETS.forEach(function (text, b) {
       var pin = el("div", "gm-entry");
       pin.appendChild(el("span", "gm-pin gm-pin" + b + " gm-swatch-pin"));
       pin.appendChild(document.createTextNode(" " + text));
-      box.appendChild(pin);
+      legendBox.appendChild(pin);
     });
-    box.appendChild(el("div", "gm-entry", "numbers: clustered places"));
-    data.legend.forEach(function (entry) {   // [label, outline, fill, opacity(, shades, most)]
-      var line = el("div", "gm-entry"), sw = el("span", "gm-swatch"), fill = el("span");
+    if (data.cluster) legendBox.appendChild(el("div", "gm-entry", "numbers: clustered places"));
+    data.legend.forEach(function (entry, i) { // [label, outline, fill, opacity(, shades, most)]
+      if (regionLayers[i] && !map.hasLayer(regionLayers[i])) return;
+      var line = el("div", "gm-entry"), sw = el("span", "gm-swatch"), swatchFill = el("span");
       sw.style.borderColor = entry[1];
       if (entry[2] && !entry[4]) {
-        fill.style.backgroundColor = entry[2];
-        fill.style.opacity = Math.max(0.25, Math.min(1, entry[3] * 2));
-        sw.appendChild(fill);
+        swatchFill.style.backgroundColor = entry[2];
+        swatchFill.style.opacity = Math.max(0.25, Math.min(1, entry[3] * 2));
+        sw.appendChild(swatchFill);
       }
       line.appendChild(sw);
       line.appendChild(document.createTextNode(" " + entry[0]));
-      box.appendChild(line);
+      legendBox.appendChild(line);
       if (entry[4]) {
         var scale = el("div", "gm-entry gm-shades");
         entry[4].forEach(function (colour) {
@@ -463,8 +820,25 @@ function geomapInit(map, layerControl, data, tileLayer) {
           scale.appendChild(s);
         });
         scale.appendChild(document.createTextNode(" mentions 1\u2013" + entry[5]));
-        box.appendChild(scale);
+        legendBox.appendChild(scale);
       }
     });
-  });
+  }
+  control("bottomright", "gm-legend", function (box) { legendBox = box; });
+  drawLegend();
+
+  if (map.getMaxZoom() === Infinity) map.setMaxZoom(18);   // no tile layer to set it
+  if (data.bounds) map.fitBounds(data.bounds, {maxZoom: 8, animate: false});
+  group.addTo(map);
+  if (layerControl) layerControl.addOverlay(group, "Places");
+  map.on("moveend", function () { if (api.ready) redraw(); });
+  map.attributionControl.addAttribution(data.attribution);
+
+  var initial = parseHash(window.location.hash);
+  state = initial.state;
+  compute();
+  views.forEach(function (v) { v(); });
+  if (state.region >= 0 || state.layer >= 0) zoomToChoice();
+  if (initial.place) whenReady.push(function () { openPlace(initial.place); });
+  reload();
 }

@@ -1,0 +1,218 @@
+"""The JSON that ``map.html``'s script (``static/geomap.js``) reads: places, articles, regions.
+
+Split from ``map.py`` (which makes the folium page around it). The browser filters everything by
+one state (dates, region or layer, kind, text, place), so the payload carries what every view
+needs to count a subset: for each place, the articles that mention it with their mention and
+passage counts; every article (page, title, date, source); each configured region's layer and
+bounds; the names the gazetteer could not place. Tables keep it small: articles, region labels
+and quoted texts are stored once and referred to by number.
+"""
+from __future__ import annotations
+
+import heapq
+import operator
+from collections import Counter
+from pathlib import PurePath
+from typing import Any, Iterable, Mapping
+from urllib.parse import urlsplit
+
+from geomap.config import MapConfig
+from geomap.render.article_page import page_name
+from geomap.render.data import MapData, PlaceRecord, UnplacedRecord, article_ids
+from geomap.render.map import _Quote, _groups, _passage_bounds, article_ranks, quote_bounds
+from geomap.render.place_page import escaped_name, place_page_name
+
+_MERGE_GAP = 40   # windows of one passage closer than this share one stored text
+_ARTICLE_PASSAGE = operator.attrgetter("article_id", "passage_index")
+UNPLACED_LINKS = 20   # passages linked per name the gazetteer could not place
+
+
+def source_label(source: str) -> str:
+    """What the articles panel shows as an article's source: a feed's or page's host name, or a
+    file's name (never a full local path: pages must not leak where the user keeps files)."""
+    parts = urlsplit(source)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        return parts.hostname
+    return PurePath(source.replace("\\", "/")).name if source else ""
+
+
+class Payload:
+    """Builds the compact JSON the map's script reads.
+
+    Articles are numbered newest first (undated last), so an article's number is its rank and the
+    articles panel sorts by number. Windows quoted from the same passage for different places are
+    merged into one stored text (a passage naming three places is stored once, not three times).
+    """
+
+    def __init__(self, data: MapData, settings: MapConfig, region_labels: Mapping[str, str]):
+        self.data, self.settings = data, settings
+        self.region_labels = region_labels
+        self.region_index: dict[str, int] = {}
+        self.regions: list[str] = []
+        self.texts: list[str] = []
+        for name in region_labels:       # configured regions first, in layer order
+            self._region(name)
+        self.ranks = article_ranks(data.articles, data.articles)
+        self.article_index = self.ranks  # every article, numbered by rank
+        self.articles = [[page_name(a.id), a.title or a.id, a.published or "", source_label(a.source)]
+                         for a in sorted(data.articles.values(), key=lambda a: self.ranks[a.id])]
+
+    def _region(self, name: str) -> int:
+        i = self.region_index.get(name)
+        if i is None:
+            i = self.region_index[name] = len(self.regions)
+            self.regions.append(self.region_labels.get(name, name))
+        return i
+
+    def _quotes(self, record: PlaceRecord) -> tuple[list[_Quote], int, set[str]]:
+        """The newest ``max_passages`` windows to quote, how many passages there are, and the
+        ids of the articles that mention the place.
+
+        Only the newest articles' mentions are grouped: a place named in thousands of articles
+        is counted with sets, not grouped passage by passage.
+        """
+        limit, ranks = self.settings.max_passages, self.ranks
+        mentions = record.mentions
+        keys = set(map(_ARTICLE_PASSAGE, mentions))
+        ids = article_ids(mentions)
+        newest = set(heapq.nsmallest(limit, ids & ranks.keys(), key=ranks.__getitem__))
+        if len(newest) < len(ids):
+            mentions = [m for m in mentions if m.article_id in newest]
+        groups, _n = _groups(mentions, self.data.articles, limit, ranks)
+        quotes = []
+        for g in groups:
+            lo, hi = _passage_bounds(g.article, g.passage_index)
+            a, b = quote_bounds(g.article.text, lo, hi, g.spans[0])
+            anchor = -1 if g.passage_index is None else g.passage_index
+            quotes.append(_Quote(g.article, anchor, a, b, lo, hi, g.spans))
+        return quotes, len(keys), ids
+
+    def _store_texts(self, quotes: Iterable[_Quote]
+                     ) -> dict[tuple[str, int, int, int], tuple[int, int]]:
+        """Store merged windows per passage; map each window to (text#, offset in that text)."""
+        windows: dict[tuple[str, int, int], set[tuple[int, int]]] = {}
+        for q in quotes:
+            windows.setdefault((q.article.id, q.lo, q.hi), set()).add((q.a, q.b))
+        where: dict[tuple[str, int, int, int], tuple[int, int]] = {}
+        for (article_id, lo, _hi), spans in windows.items():
+            text = self.data.articles[article_id].text
+            ordered = sorted(spans)
+            merged: list[list[int]] = []
+            for a, b in ordered:
+                if merged and a <= merged[-1][1] + _MERGE_GAP:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            for seg_a, seg_b in merged:
+                index = len(self.texts)
+                self.texts.append(text[seg_a:seg_b].replace("\n", " ").replace("\r", " "))
+                for a, b in ordered:
+                    if seg_a <= a and b <= seg_b:
+                        where[(article_id, a, b, lo)] = (index, a - seg_a)
+        return where
+
+    @staticmethod
+    def _quote_row(q: _Quote, article_no: int, text_no: int, offset: int) -> list[Any]:
+        """``[article#, anchor, text#, offset, length, cut flags (1 start, 2 end), marks]``."""
+        flags = (1 if q.a > q.lo else 0) | (2 if q.b < q.hi else 0)
+        marks: list[int] = []
+        for start, end in q.spans:
+            if q.a <= start and end <= q.b:
+                marks += [start - q.a, end - q.a]
+        return [article_no, q.anchor, text_no, offset, q.b - q.a, flags, marks]
+
+    def _links(self, record: PlaceRecord) -> list[Any]:
+        """The place's articles by number, ascending, each as the step from the previous number;
+        ``[step, mentions, passages]`` instead when the article names it more than once."""
+        index = self.article_index
+        mentions = Counter(m.article_id for m in record.mentions if m.article_id in index)
+        passages = Counter(aid for aid, _p in set(map(_ARTICLE_PASSAGE, record.mentions))
+                           if aid in index)
+        out: list[Any] = []
+        previous = 0
+        for number, aid in sorted((index[aid], aid) for aid in mentions):
+            step, previous = number - previous, number
+            m, p = mentions[aid], passages[aid]
+            out.append(step if m == 1 and p == 1 else [step, m, p])
+        return out
+
+    def _unplaced(self, records: Iterable[UnplacedRecord]) -> list[list[Any]]:
+        """``[name, [article#, mentions, anchor, ...]]`` per name, most mentioned first: each
+        article once with its mention count and the first passage naming it (-1: none)."""
+        rows = []
+        index = self.article_index
+        for record in sorted(records, key=lambda r: (-len(r.mentions), r.name)):
+            per_article: dict[int, list[int]] = {}
+            for m in record.mentions:
+                number = index.get(m.article_id)
+                if number is None:
+                    continue
+                entry = per_article.setdefault(number, [number, 0, -1 if m.passage_index is None
+                                                        else m.passage_index])
+                entry[1] += 1
+                if entry[2] < 0 and m.passage_index is not None:
+                    entry[2] = m.passage_index
+            if per_article:
+                rows.append([record.name, [x for k in sorted(per_article)
+                                           for x in per_article[k]]])
+        return rows
+
+    def build(self, legend: list[list[Any]], credits: list[str], title: str,
+              counts: list, layers: list) -> dict[str, Any]:
+        from geomap.render.map import _ATTRIBUTION, _bounds, _no_tiles
+
+        chosen = [self._quotes(r) for r in self.data.places]
+        where = self._store_texts(q for quotes, _n, _ids in chosen for q in quotes)
+        places = []
+        for record, (quotes, n_passages, article_ids_) in zip(self.data.places, chosen):
+            p = record.place
+            rows = [self._quote_row(q, self.article_index[q.article.id],
+                                    *where[(q.article.id, q.a, q.b, q.lo)]) for q in quotes]
+            places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
+                           [self._region(r) for r in record.regions], len(record.mentions),
+                           len(article_ids_), rows, n_passages, _page_field(p.id),
+                           self._links(record), written_names(record)])
+        layer_rows, region_layer, region_names, region_bounds = [], [], [], []
+        for i, layer in enumerate(layers):
+            layer_rows.append([layer.name, layer.label or layer.name])
+            for r in layer.regions:
+                region_layer.append(i)
+                region_names.append(r.name)
+                region_bounds.append(_region_bounds(r.geometry))
+        return {"title": title, "cluster": self.settings.cluster, "legend": legend,
+                "bounds": _bounds(self.data), "articles": self.articles,
+                "regions": self.regions, "texts": self.texts, "places": places,
+                "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
+                "layers": layer_rows, "regionLayer": region_layer, "regionNames": region_names,
+                "regionBounds": region_bounds,
+                "unplaced": self._unplaced(getattr(self.data, "unplaced", ())),
+                "tiles": not _no_tiles(self.settings),
+                "attribution": _ATTRIBUTION + "".join(f" · {c}" for c in credits)}
+
+
+def _region_bounds(geometry) -> list[list[float]] | None:
+    """``[[south, west], [north, east]]`` of a region (what choosing it zooms to)."""
+    if geometry is None or geometry.is_empty:
+        return None
+    west, south, east, north = geometry.bounds
+    return [[round(south, 3), round(west, 3)], [round(north, 3), round(east, 3)]]
+
+
+def _page_field(place_id: str) -> str | int:
+    """The place page's name for the map's data: 0 when geomap.js can derive it from the id."""
+    page = place_page_name(place_id)
+    try:
+        return 0 if page == escaped_name(place_id) else page
+    except UnicodeEncodeError:
+        return page
+
+
+
+MAX_SEARCH_NAMES = 20
+
+
+def written_names(record: PlaceRecord) -> list[str]:
+    """How the articles write the place's name, other than its gazetteer name (``Херсоні``,
+    ``Kiev``, ``Киеве``): the map's search finds the place by any of them."""
+    names = sorted({m.text for m in record.mentions} - {record.place.name})
+    return names[:MAX_SEARCH_NAMES]
