@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 import geomap
 from geomap.articles import (HTML_SUFFIXES, decode, discover_ids, folder_files, from_bytes, parse_text,
                              read_article, read_stamped)
-from geomap.errors import ArticleError, GeocoderError, LockedError, StoreError
+from geomap.errors import ArticleError, ConfigError, GazetteerError, GeocoderError, LockedError, StoreError
 from geomap.model import Article, Mention
 from geomap.sources import held_articles, printable, read_feed_source, utf8_name
 
@@ -557,14 +557,22 @@ def _isolated(pool, stage: _Stages, texts: list[str],
             yield mentions
             done += 1
         return
+    except _FATAL:
+        raise
     except Exception:       # noqa: BLE001 - which text failed is found out below
         pass
     for text in texts[done:]:
         try:
             mentions = stage.geoparser.parse(text, explain=explain)
+        except _FATAL:
+            raise
         except Exception as e:      # noqa: BLE001
             mentions = e
         yield mentions
+
+
+# Faults of the setup, not of one article: a broken gazetteer or config stops the run with its message.
+_FATAL = (GazetteerError, ConfigError)
 
 
 def _parsed(article: Article) -> Article:

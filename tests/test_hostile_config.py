@@ -237,7 +237,7 @@ def test_polygons_that_do_not_cross_are_unchanged():
 # --- store, output folder and gazetteer faults ----------------------------------------------------
 
 def test_corrupt_store_names_the_path_and_the_way_out(mapped_project, capsys):
-    write(mapped_project / "output" / "geomap.sqlite", b"this is not a database " * 100)
+    write(mapped_project / ".geomap" / "geomap.sqlite", b"this is not a database " * 100)
     code, _, err = run(capsys, "--root", mapped_project, "refresh")
     assert code == StoreError.exit_code == 6
     one_line_error(err, "geomap.sqlite", "move it aside", "geomap refresh")
