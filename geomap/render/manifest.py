@@ -186,7 +186,7 @@ class OutputFolder:
 
 
 _WRITTEN_FOLDERS = ("articles", "places", "assets")
-_TOP_FILES = ("map.html", "places.geojson", "regions.csv")
+_TOP_FILES = ("map.html", "places.geojson", "regions.csv", "unplaced.csv")
 
 
 def _plain_path(root: Path, rel: Path) -> bool:
@@ -225,6 +225,8 @@ def _recognisable(out_dir: Path, rel: str) -> bool:
         return b'"FeatureCollection"' in _head(path, 256)
     if rel == "regions.csv":
         return _head(path, 64).startswith(b"region,label,layer,places,mentions,articles")
+    if rel == "unplaced.csv":
+        return _head(path, 64).startswith(b"name,mentions,articles,first_article,first_passage")
     if len(parts) == 2 and parts[0] in ("articles", "places") and parts[1].endswith(".html"):
         head = _head(path, 1 << 20)
         return _PAGE_MARK in head and b"map.html" in head
