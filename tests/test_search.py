@@ -26,7 +26,7 @@ def names(store, query, gazetteer=None):
 
 
 def test_any_written_form_an_inflected_form_or_another_name_finds_the_place(searchable, gazetteer_path):
-    with Store(searchable / "output" / "geomap.sqlite") as store, Gazetteer.open(gazetteer_path) as gaz:
+    with Store(searchable / ".geomap" / "geomap.sqlite") as store, Gazetteer.open(gazetteer_path) as gaz:
         assert names(store, "Херсоні") == [("Kherson", True)]          # as written
         assert names(store, "Херсоном") == [("Kherson", True)]         # a form no article wrote
         assert names(store, "kherson") == [("Kherson", True)]          # its name, any case
