@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_samples import SHARED_SAMPLES, shingles
+from tests.test_samples import shared_reference, shingles
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "benchmarks" / "corpora"
@@ -68,11 +68,7 @@ def test_markup_errors_are_refused():
 
 
 def test_corpora_share_no_long_run_with_the_real_article():
-    if not SHARED_SAMPLES.is_dir():
-        pytest.skip(f"{SHARED_SAMPLES} is absent, so there is nothing to compare originality against")
-    reference = set()
-    for path in sorted(SHARED_SAMPLES.glob("*.txt")):
-        reference |= shingles(path.read_text(encoding="utf-8", errors="replace"))
+    reference = shared_reference()
     for name in SETS:
         for record in _records(name):
             assert not (shingles(re.sub(r"\s+", " ", record["text"])) & reference), record["id"]

@@ -202,13 +202,19 @@ def test_samples_do_not_reuse_each_other():
             assert seen.setdefault(shingle, path.name) == path.name, (shingle, seen[shingle])
 
 
-def test_samples_share_no_long_run_with_the_real_article():
+def shared_reference() -> set[tuple[str, ...]]:
+    """The word runs of the real article in the shared samples (skips when that folder is absent)."""
     if not SHARED_SAMPLES.is_dir():
         pytest.skip(f"{SHARED_SAMPLES} is absent, so there is nothing to compare originality against")
     reference = set()
     for path in sorted(SHARED_SAMPLES.glob("*.txt")):
         reference |= shingles(path.read_text(encoding="utf-8", errors="replace"))
     assert reference, "the shared samples folder holds no text to compare against"
+    return reference
+
+
+def test_samples_share_no_long_run_with_the_real_article():
+    reference = shared_reference()
     for path in SAMPLES:
         overlap = shingles(read(path)) & reference
         assert not overlap, (path.name, sorted(overlap)[:3])
