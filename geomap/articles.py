@@ -75,7 +75,7 @@ def from_bytes(data: bytes, path: Path, aid: str) -> Article:
     else:
         article = parse_text(decode(data, path), source=str(path), article_id=aid, sha256=sha256)
     if article.published is None and (dated := file_name_date(path.name)):
-        article = replace(article, published=dated)
+        article = replace(article, published=dated)     # a web page without a date of its own
     return article
 
 
@@ -127,7 +127,11 @@ def decode(data: bytes, path: Path | str = "<text>") -> str:
 
 
 def parse_text(text: str, *, source: str, article_id: str, sha256: str) -> Article:
-    """Split ``text`` into header fields and passages. Pure: never fails on any string."""
+    """Split ``text`` into header fields and passages. Pure: never fails on any string.
+
+    The date, first found wins: the saved-page ``date`` line, YAML front matter ``date:`` (or
+    ``published:``), a ``Published``/``Updated``/``Date:`` line among the first lines, an ISO date
+    starting the file name of ``source`` (not for URLs); else None (undated)."""
     lines = _lines(text)
     first = next(((s, e) for s, e in lines if s != e), None)
     header = _DATE_LINE.fullmatch(text, *first) if first else None
@@ -150,6 +154,8 @@ def parse_text(text: str, *, source: str, article_id: str, sha256: str) -> Artic
             published_line = parse_date(m.group(1))     # the first such line with a real date
     if published is None:
         published = published_line
+    if published is None and "://" not in source:
+        published = file_name_date(source.replace("\\", "/").rsplit("/", 1)[-1])
     return Article(id=article_id, source=source, text=text, sha256=sha256, title=title,
                    published=published, byline=byline, section=section, passages=tuple(passages))
 

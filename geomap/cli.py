@@ -97,6 +97,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_options(p)
     p.set_defaults(run=cmd_watch)
 
+    p = commands.add_parser("search", help="full-text search of every stored article",
+                            description="Search the title and text of every article the last "
+                                        "refresh stored. Words must all occur (case and accents "
+                                        "ignored); \"a phrase\" in quotes; word* for a prefix.")
+    p.add_argument("query", nargs="+", metavar="QUERY", help="words, \"phrases\", prefix*")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--layer", metavar="L", help="only articles naming a place in layer L")
+    where.add_argument("--region", metavar="R", help="only articles naming a place in region R "
+                                                    "(a layer or layer/feature name)")
+    p.add_argument("--since", metavar="D", help="only articles dated D (YYYY-MM-DD) or later")
+    p.add_argument("--until", metavar="D", help="only articles dated D or earlier")
+    p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table",
+                   help="table (default), jsonl (one object per article) or csv")
+    p.add_argument("--limit", type=int, default=50, metavar="N",
+                   help="show the N best articles (default: 50; 0: all)")
+    p.set_defaults(run=cmd_search)
+
     p = commands.add_parser("open", help="open the map in the web browser")
     p.set_defaults(run=cmd_open)
 
@@ -295,6 +312,15 @@ class ProgressBar:
     def __exit__(self, *exc) -> None:
         if self._bar is not None:
             self._bar.close()
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from geomap.search import FORMATTERS, search
+
+    results = search(load(args), " ".join(args.query), layer=args.layer, region=args.region,
+                     since=args.since, until=args.until, limit=args.limit or None)
+    sys.stdout.write(FORMATTERS[args.format](results))
+    return 0
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

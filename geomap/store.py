@@ -92,6 +92,36 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE articles ADD COLUMN mtime_ns INTEGER;
         ALTER TABLE articles ADD COLUMN text_key TEXT;
     """),
+    # Full-text search (``geomap search``): an FTS5 index of every article's title and text, kept
+    # current by triggers, so every writer (put, delete, cascade) updates it in its own
+    # transaction. FTS rows are keyed through ``fts_rows`` (an INTEGER PRIMARY KEY, which VACUUM
+    # never renumbers, unlike the implicit rowid of ``articles``). Existing stores get every
+    # stored article indexed here, nothing else changes.
+    ("fulltext", """
+        CREATE TABLE fts_rows (
+            rowid INTEGER PRIMARY KEY,
+            article_id TEXT NOT NULL UNIQUE
+        );
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            article_id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO fts_rows (article_id) VALUES (new.id);
+            INSERT INTO articles_fts (rowid, article_id, title, text)
+                VALUES ((SELECT rowid FROM fts_rows WHERE article_id = new.id), new.id, new.title, new.text);
+        END;
+        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            DELETE FROM articles_fts WHERE rowid = (SELECT rowid FROM fts_rows WHERE article_id = old.id);
+            DELETE FROM fts_rows WHERE article_id = old.id;
+        END;
+        CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+            UPDATE articles_fts SET title = new.title, text = new.text
+                WHERE rowid = (SELECT rowid FROM fts_rows WHERE article_id = new.id);
+        END;
+        INSERT INTO fts_rows (article_id) SELECT id FROM articles ORDER BY id;
+        INSERT INTO articles_fts (rowid, article_id, title, text)
+            SELECT r.rowid, a.id, a.title, a.text FROM articles a JOIN fts_rows r ON r.article_id = a.id;
+    """),
 )
 
 _PLACE_COLUMNS = "id, name, lat, lon, country, kind, population, admin1, admin2"
@@ -105,6 +135,19 @@ class FileStamp(NamedTuple):
     size: int
     mtime_ns: int
     text_key: str
+
+
+class SearchHit(NamedTuple):
+    """An article ``Store.search`` found, with its passages and ``(passage index, place name,
+    place id)`` per resolved mention, in text order."""
+
+    article_id: str
+    title: str
+    published: str | None
+    source: str
+    text: str
+    passages: list[Passage]
+    places: list[tuple[int | None, str, str]]
 
 
 class Store:
@@ -151,7 +194,7 @@ class Store:
                              f"understands ({len(MIGRATIONS)}); upgrade geomap")
         for version, (name, sql) in enumerate(MIGRATIONS[current:], start=current + 1):
             with self._transaction():
-                for statement in filter(str.strip, sql.split(";")):
+                for statement in _statements(sql):
                     self._db.execute(statement)
                 self._db.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (version, name, _now()))
 
@@ -315,6 +358,58 @@ class Store:
                 "places": one("SELECT count(*) FROM places"),
                 "mentions": one("SELECT count(*) FROM mentions WHERE place_id IS NOT NULL")}
 
+    # --- full-text search -------------------------------------------------------------------
+
+    def search(self, match: str, *, region: str | None = None, layer: str | None = None,
+               since: str | None = None, until: str | None = None,
+               limit: int | None = None) -> list[SearchHit]:
+        """Articles matching the FTS5 query ``match``, best first (bm25, then newest).
+
+        ``region``: only articles mentioning a place in that region; ``layer``: in any region of
+        that layer (region names are ``layer`` or ``layer/feature``). ``since``/``until``: ISO
+        dates, inclusive; undated articles are left out when either is given. An FTS5 syntax
+        error raises ``sqlite3.OperationalError`` (``geomap.search`` builds safe queries).
+        """
+        where, params = ["articles_fts MATCH ?"], [match]
+        if region is not None or layer is not None:
+            test, params_r = ("pr.region = ?", [region]) if region is not None else (
+                "(pr.region = ? OR substr(pr.region, 1, ?) = ?)", [layer, len(layer) + 1, layer + "/"])
+            where.append("f.article_id IN (SELECT m.article_id FROM mentions m JOIN place_regions pr "
+                         f"ON pr.place_id = m.place_id WHERE {test})")
+            params += params_r
+        if since is not None:
+            where.append("a.published >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("a.published <= ?")
+            params.append(until)
+        sql = ("SELECT a.id, a.title, a.published, a.source, a.text FROM articles_fts f "
+               "JOIN articles a ON a.id = f.article_id WHERE " + " AND ".join(where) +
+               " ORDER BY f.rank, coalesce(a.published, '') DESC, a.id")
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        hits = [SearchHit(*row, [], []) for row in self._db.execute(sql, params)]
+        if not hits:
+            return hits
+        marks = ",".join("?" * len(hits))
+        ids = [h.article_id for h in hits]
+        by_id = {h.article_id: h for h in hits}
+        for aid, idx, start, end in self._db.execute(
+                f"SELECT article_id, idx, start, end FROM passages WHERE article_id IN ({marks}) "
+                "ORDER BY article_id, idx", ids):
+            by_id[aid].passages.append(Passage(idx, start, end))
+        for aid, pidx, name, pid in self._db.execute(
+                "SELECT m.article_id, m.passage_index, p.name, p.id FROM mentions m "
+                f"JOIN places p ON p.id = m.place_id WHERE m.article_id IN ({marks}) "
+                "ORDER BY m.article_id, m.start", ids):
+            by_id[aid].places.append((pidx, name, pid))
+        return hits
+
+    def region_names(self) -> set[str]:
+        """Every region name some stored place is in."""
+        return {r for (r,) in self._db.execute("SELECT DISTINCT region FROM place_regions")}
+
     # --- meta -------------------------------------------------------------------------------
 
     def meta_get(self, key: str, default: str | None = None) -> str | None:
@@ -379,6 +474,18 @@ class Store:
                   for row in db.execute(f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")
                   if row[0] in by_place]
         return MapData(places=places, articles=articles)
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """The SQL statements of a migration, split at the ``;`` that end one (not those inside a
+    trigger's body): ``sqlite3.complete_statement`` decides."""
+    pending = ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n\t;"):
+                yield pending
+            pending = ""
 
 
 def _passage_index(article: Article, offset: int) -> int | None:

@@ -4,15 +4,13 @@ Every configured region gets a row, those nothing falls in included (zero counts
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Iterable
 
+from geomap._csv import csv_text
 from geomap.render.data import MapData, article_ids
 
 CSV_COLUMNS = ("region", "label", "layer", "places", "mentions", "articles")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,18 +42,7 @@ def region_counts(data: MapData, layers: Iterable) -> list[RegionCount]:
             for layer in layers for r in layer.regions]
 
 
-def _cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def regions_csv(counts: Iterable[RegionCount]) -> str:
     """``regions.csv`` text: header ``region,label,layer,places,mentions,articles``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for c in counts:
-        writer.writerow([_cell(c.region), _cell(c.label), _cell(c.layer),
-                         c.places, c.mentions, c.articles])
-    return out.getvalue()
+    return csv_text(CSV_COLUMNS, ((c.region, c.label, c.layer, c.places, c.mentions, c.articles)
+                                  for c in counts))

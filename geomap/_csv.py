@@ -1,0 +1,29 @@
+"""CSV written for people who open it in a spreadsheet: text cells that cannot run as formulas.
+
+Every CSV geomap writes (``regions.csv``, ``mentions.csv``, ``geomap search --format csv``)
+passes its text cells through ``safe_cell``; numbers are written as numbers.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Iterable, Sequence
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection): one that
+    starts with ``= + - @``, a tab or a CR gets a leading ``'``."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
+    """CSV text (``\\n`` line ends): ``str`` cells made safe, numbers as they are, None empty."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([safe_cell(v) if isinstance(v, str) or v is None else v for v in row])
+    return out.getvalue()
