@@ -593,13 +593,30 @@ def test_regions_csv_counts_every_configured_region_and_defuses_formulas(tmp_pat
     render_outputs(regional, tmp_path, config, two_layers())
     text = (tmp_path / "regions.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(text.splitlines()))
-    assert rows[0] == ["region", "label", "layer", "places", "mentions", "articles"]
-    assert rows[1:] == [
-        ["south/kherson", "Kherson oblast", "South", "1", "3", "2"],
-        ["south/donetsk", "Donetsk oblast", "South", "1", "1", "1"],
-        ["south/empty", "Empty", "South", "0", "0", "0"],            # zero rows kept
-        ["capital", "'@SUM(1+1)", "'=cmd|' /C calc'!A0", "1", "1", "1"],
+    assert rows[0] == ["region", "label", "layer", "places", "mentions", "articles", "scope"]
+    assert rows[1:5] == [
+        ["south/kherson", "Kherson oblast", "South", "1", "3", "2", "region"],
+        ["south/donetsk", "Donetsk oblast", "South", "1", "1", "1", "region"],
+        ["south/empty", "Empty", "South", "0", "0", "0", "region"],            # zero rows kept
+        ["capital", "'@SUM(1+1)", "'=cmd|' /C calc'!A0", "1", "1", "1", "region"],
     ]
+    assert [row[0] for row in rows[5:]] == ["south", "capital"]
+    assert {row[-1] for row in rows[5:]} == {"layer"}
+
+
+def test_layer_totals_count_each_place_mention_and_article_once(tmp_path, config):
+    from geomap.render.region_counts import layer_counts, region_counts
+
+    data = make_data([("a-00000001", ["Kherson and Mariupol", "Kherson again"], "T", "2024-01-01"),
+                      ("b-00000002", ["Mariupol"], "T", "2024-01-02")],
+                     regions={KHERSON.id: ("south/kherson", "south/donetsk"),   # on a border
+                              MARIUPOL.id: ("south/donetsk",)})
+    by_region = {c.region: (c.places, c.mentions, c.articles) for c in region_counts(data, two_layers())}
+    assert by_region["south/donetsk"] == (2, 4, 2)
+    south, capital = layer_counts(data, two_layers())
+    assert (south.region, south.places, south.mentions, south.articles) == ("south", 2, 4, 2)
+    assert sum(c for r, (_, c, _) in by_region.items() if r.startswith("south/")) == 6  # regions overlap
+    assert (capital.places, capital.mentions, capital.articles) == (0, 0, 0)
 
 
 def test_map_has_region_table_select_data_and_choropleth_shades(config, regional):

@@ -37,7 +37,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     from geomap.render.geojson import places_geojson
     from geomap.render.map import article_ranks, build_map
     from geomap.render.place_page import PLACES_DIR, place_page_name, render_place
-    from geomap.render.region_counts import region_counts, regions_csv
+    from geomap.render.region_counts import layer_counts, region_counts, regions_csv
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
                               html))
 
     written.append(_write(out_dir / "places.geojson", places_geojson(data)))
-    written.append(_write(out_dir / "regions.csv", regions_csv(counts)))
+    written.append(_write(out_dir / "regions.csv", regions_csv(counts, layer_counts(data, layers))))
     return written
 
 
