@@ -198,10 +198,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def mention_record(article, mention, regions, *, explain: bool = False) -> dict:
-    """One mention as the JSONL contract spells it (``article`` is the path as given)."""
+    """One mention as the JSONL contract spells it (``article`` is the path as given, ``date``
+    the article's ISO date or None when undated)."""
     place = mention.place
     record = {
-        "article": article.source, "start": mention.start, "end": mention.end, "text": mention.text,
+        "article": article.source, "date": article.published, "start": mention.start, "end": mention.end, "text": mention.text,
         "name": place.name if place else None,
         "lat": place.lat if place else None, "lon": place.lon if place else None,
         "country": place.country if place else "", "kind": place.kind if place else None,
