@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple
 
 from geomap.errors import StoreError
-from geomap.geocode import MISSING
 from geomap.model import Article, Mention, Passage, Place
 
 if TYPE_CHECKING:
@@ -92,35 +91,45 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE articles ADD COLUMN mtime_ns INTEGER;
         ALTER TABLE articles ADD COLUMN text_key TEXT;
     """),
-    # Full-text search (``geomap search``): an FTS5 index of every article's title and text, kept
-    # current by triggers, so every writer (put, delete, cascade) updates it in its own
-    # transaction. FTS rows are keyed through ``fts_rows`` (an INTEGER PRIMARY KEY, which VACUUM
-    # never renumbers, unlike the implicit rowid of ``articles``). Existing stores get every
-    # stored article indexed here, nothing else changes.
+    # Full-text search (``geomap search``): a contentless FTS5 index of every article's title
+    # and text (the text itself stays in ``articles``), kept current by triggers, so every writer
+    # (put, delete, cascade) updates it in its own transaction. FTS rows are keyed through
+    # ``fts_rows`` (an INTEGER PRIMARY KEY, which VACUUM never renumbers, unlike the implicit
+    # rowid of ``articles``), which also carries the date, so ranking and date filters never
+    # read the big ``articles`` rows. Existing stores get every stored article indexed here.
     ("fulltext", """
         CREATE TABLE fts_rows (
             rowid INTEGER PRIMARY KEY,
-            article_id TEXT NOT NULL UNIQUE
+            article_id TEXT NOT NULL UNIQUE,
+            published TEXT
         );
         CREATE VIRTUAL TABLE articles_fts USING fts5(
-            article_id UNINDEXED, title, text, tokenize = 'unicode61 remove_diacritics 2'
+            title, text, content = '', tokenize = 'unicode61 remove_diacritics 2'
         );
         CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
-            INSERT INTO fts_rows (article_id) VALUES (new.id);
-            INSERT INTO articles_fts (rowid, article_id, title, text)
-                VALUES ((SELECT rowid FROM fts_rows WHERE article_id = new.id), new.id, new.title, new.text);
+            INSERT INTO fts_rows (article_id, published) VALUES (new.id, new.published);
+            INSERT INTO articles_fts (rowid, title, text)
+                VALUES ((SELECT rowid FROM fts_rows WHERE article_id = new.id), new.title, new.text);
         END;
         CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-            DELETE FROM articles_fts WHERE rowid = (SELECT rowid FROM fts_rows WHERE article_id = old.id);
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+                VALUES ('delete', (SELECT rowid FROM fts_rows WHERE article_id = old.id),
+                        old.title, old.text);
             DELETE FROM fts_rows WHERE article_id = old.id;
         END;
         CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
-            UPDATE articles_fts SET title = new.title, text = new.text
-                WHERE rowid = (SELECT rowid FROM fts_rows WHERE article_id = new.id);
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+                VALUES ('delete', (SELECT rowid FROM fts_rows WHERE article_id = old.id),
+                        old.title, old.text);
+            INSERT INTO articles_fts (rowid, title, text)
+                VALUES ((SELECT rowid FROM fts_rows WHERE article_id = new.id), new.title, new.text);
         END;
-        INSERT INTO fts_rows (article_id) SELECT id FROM articles ORDER BY id;
-        INSERT INTO articles_fts (rowid, article_id, title, text)
-            SELECT r.rowid, a.id, a.title, a.text FROM articles a JOIN fts_rows r ON r.article_id = a.id;
+        CREATE TRIGGER articles_fts_dated AFTER UPDATE OF published ON articles BEGIN
+            UPDATE fts_rows SET published = new.published WHERE article_id = new.id;
+        END;
+        INSERT INTO fts_rows (article_id, published) SELECT id, published FROM articles ORDER BY id;
+        INSERT INTO articles_fts (rowid, title, text)
+            SELECT r.rowid, a.title, a.text FROM articles a JOIN fts_rows r ON r.article_id = a.id;
     """),
 )
 
@@ -369,32 +378,49 @@ class Store:
         that layer (region names are ``layer`` or ``layer/feature``). ``since``/``until``: ISO
         dates, inclusive; undated articles are left out when either is given. An FTS5 syntax
         error raises ``sqlite3.OperationalError`` (``geomap.search`` builds safe queries).
+        Ranking and dates use only the index and ``fts_rows``; the region test runs on the
+        ranked candidates a chunk at a time until ``limit`` are found.
         """
         where, params = ["articles_fts MATCH ?"], [match]
-        if region is not None or layer is not None:
-            test, params_r = ("pr.region = ?", [region]) if region is not None else (
-                "(pr.region = ? OR substr(pr.region, 1, ?) = ?)", [layer, len(layer) + 1, layer + "/"])
-            where.append("f.article_id IN (SELECT m.article_id FROM mentions m JOIN place_regions pr "
-                         f"ON pr.place_id = m.place_id WHERE {test})")
-            params += params_r
         if since is not None:
-            where.append("a.published >= ?")
+            where.append("r.published >= ?")
             params.append(since)
         if until is not None:
-            where.append("a.published <= ?")
+            where.append("r.published <= ?")
             params.append(until)
-        sql = ("SELECT a.id, a.title, a.published, a.source, a.text FROM articles_fts f "
-               "JOIN articles a ON a.id = f.article_id WHERE " + " AND ".join(where) +
-               " ORDER BY f.rank, coalesce(a.published, '') DESC, a.id")
-        if limit is not None:
-            sql += " LIMIT ?"
-            params.append(limit)
-        hits = [SearchHit(*row, [], []) for row in self._db.execute(sql, params)]
-        if not hits:
-            return hits
-        marks = ",".join("?" * len(hits))
-        ids = [h.article_id for h in hits]
-        by_id = {h.article_id: h for h in hits}
+        ranked = self._db.execute(
+            "SELECT r.article_id FROM articles_fts JOIN fts_rows r ON r.rowid = articles_fts.rowid "
+            f"WHERE {' AND '.join(where)} "
+            "ORDER BY bm25(articles_fts), coalesce(r.published, '') DESC, r.article_id", params)
+        ids = [aid for (aid,) in ranked]
+        if region is not None or layer is not None:
+            ids = self._in_region(ids, region, layer, limit)
+        return self._hits(ids[:limit] if limit is not None else ids)
+
+    def _in_region(self, ids: list[str], region: str | None, layer: str | None,
+                   limit: int | None, chunk: int = 500) -> list[str]:
+        """The ``ids`` (in order) of articles mentioning a place in ``region`` / ``layer``."""
+        test, extra = ("pr.region = ?", [region]) if region is not None else (
+            "(pr.region = ? OR substr(pr.region, 1, ?) = ?)", [layer, len(layer) + 1, layer + "/"])
+        kept: list[str] = []
+        for i in range(0, len(ids), chunk):
+            part = ids[i:i + chunk]
+            found = {aid for (aid,) in self._db.execute(
+                "SELECT DISTINCT m.article_id FROM mentions m JOIN place_regions pr "
+                f"ON pr.place_id = m.place_id WHERE m.article_id IN ({','.join('?' * len(part))}) "
+                f"AND {test}", part + extra)}
+            kept += [aid for aid in part if aid in found]
+            if limit is not None and len(kept) >= limit:
+                break
+        return kept
+
+    def _hits(self, ids: list[str]) -> list[SearchHit]:
+        """``SearchHit``s of these articles, in this order, with passages and places."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        by_id = {row[0]: SearchHit(*row, [], []) for row in self._db.execute(
+            f"SELECT id, title, published, source, text FROM articles WHERE id IN ({marks})", ids)}
         for aid, idx, start, end in self._db.execute(
                 f"SELECT article_id, idx, start, end FROM passages WHERE article_id IN ({marks}) "
                 "ORDER BY article_id, idx", ids):
@@ -404,7 +430,7 @@ class Store:
                 f"JOIN places p ON p.id = m.place_id WHERE m.article_id IN ({marks}) "
                 "ORDER BY m.article_id, m.start", ids):
             by_id[aid].places.append((pidx, name, pid))
-        return hits
+        return [by_id[aid] for aid in ids if aid in by_id]
 
     def region_names(self) -> set[str]:
         """Every region name some stored place is in."""
@@ -425,6 +451,8 @@ class Store:
     def get(self, key: str) -> dict | None | object:
         """The cached answer for ``key``: a dict (found), None (definitely not found) or
         ``geocode.MISSING`` (never asked)."""
+        from geomap.geocode import MISSING     # not at import: geopy is not needed to search
+
         row = self._db.execute("SELECT value FROM geocode_cache WHERE key = ?", (key,)).fetchone()
         if row is None:
             return MISSING
@@ -495,3 +523,13 @@ def _passage_index(article: Article, offset: int) -> int | None:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def __getattr__(name: str):
+    """``store.MISSING`` (``geocode.MISSING``), imported on first use: opening a store for a
+    search must not import the geocoders (geopy)."""
+    if name == "MISSING":
+        from geomap.geocode import MISSING
+
+        return MISSING
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
