@@ -24,6 +24,6 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(v) if isinstance(v, str) or v is None else v for v in row])
+    writer.writerows(["'" + v if v.__class__ is str and v.startswith(FORMULA_START) else v
+                      for v in row] for row in rows)       # None is written as an empty cell
     return out.getvalue()

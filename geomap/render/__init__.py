@@ -34,7 +34,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     """
     from geomap.render.article_page import page_name, render_article
     from geomap.render.assets import ASSETS_DIR
-    from geomap.render.exports import mentions_csv, mentions_jsonl
+    from geomap.render.exports import mentions_exports
     from geomap.render.geojson import places_geojson
     from geomap.render.map import article_ranks, build_map
     from geomap.render.place_page import PLACES_DIR, place_page_name, render_place
@@ -72,8 +72,9 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
 
     written.append(_write(out_dir / "places.geojson", places_geojson(data)))
     written.append(_write(out_dir / "regions.csv", regions_csv(counts, layer_counts(data, layers))))
-    written.append(_write(out_dir / "mentions.csv", mentions_csv(data, config.root)))
-    written.append(_write(out_dir / "mentions.jsonl", mentions_jsonl(data, config.root)))
+    mentions_csv, mentions_jsonl = mentions_exports(data, config.root)
+    written.append(_write(out_dir / "mentions.csv", mentions_csv))
+    written.append(_write(out_dir / "mentions.jsonl", mentions_jsonl))
     return written
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterator
 
 from geomap._csv import csv_text
 from geomap.render.data import MapData
@@ -33,39 +32,39 @@ COLUMNS = ("article_id", "title", "date", "source", "text", "start", "end", "pla
            "kind", "lat", "lon", "regions", "passage")
 
 
-def mention_rows(data: MapData, root: Path | None = None) -> Iterator[dict]:
-    """One dict per resolved mention (``COLUMNS``; ``regions`` a list), in the documented order."""
-    rows = []
-    for record in data.places:
-        for m in record.mentions:
-            rows.append((m.article_id, m.start, m.end, m.text, m.passage_index, record))
-    rows.sort(key=lambda r: (r[0], r[1]))
-    passages: dict[str, dict[int, tuple[int, int]]] = {}
-    sources: dict[str, str] = {}
-    for aid, start, end, text, pidx, record in rows:
-        article = data.articles.get(aid)
-        if article is None:
+def mention_rows(data: MapData, root: Path | None = None) -> list[tuple]:
+    """One tuple per resolved mention (``COLUMNS``; ``regions`` a tuple), in the documented order."""
+    refs = sorted(((m.article_id, m.start, m.end, m.text, m.passage_index, n)
+                   for n, record in enumerate(data.places) for m in record.mentions),
+                  key=lambda r: (r[0], r[1], r[5]))
+    out = []
+    articles = data.articles
+    current = None
+    for aid, start, end, text, pidx, n in refs:
+        if aid != current:
+            current = aid
+            article = articles.get(aid)
+            if article is None:
+                continue
+            head = (aid, article.title, article.published, display_source(article.source, root))
+            spans = {p.index: (p.start, p.end) for p in article.passages}
+            body = article.text
+        elif article is None:
             continue
-        if aid not in passages:
-            passages[aid] = {p.index: (p.start, p.end) for p in article.passages}
-            sources[aid] = display_source(article.source, root)
-        span = passages[aid].get(pidx) if pidx is not None else None
-        place = record.place
-        yield {"article_id": aid, "title": article.title, "date": article.published,
-               "source": sources[aid], "text": text, "start": start, "end": end,
-               "place_id": place.id, "name": place.name, "kind": place.kind,
-               "lat": place.lat, "lon": place.lon, "regions": list(record.regions),
-               "passage": article.text[span[0]:span[1]] if span else ""}
+        place = data.places[n].place
+        span = spans.get(pidx) if pidx is not None else None
+        out.append((*head, text, start, end, place.id, place.name, place.kind, place.lat, place.lon,
+                    data.places[n].regions, body[span[0]:span[1]] if span else ""))
+    return out
 
 
-def mentions_csv(data: MapData, root: Path | None = None) -> str:
-    return csv_text(COLUMNS, ([";".join(v) if k == "regions" else v for k, v in row.items()]
-                              for row in mention_rows(data, root)))
-
-
-def mentions_jsonl(data: MapData, root: Path | None = None) -> str:
+def mentions_exports(data: MapData, root: Path | None = None) -> tuple[str, str]:
+    """(``mentions.csv`` text, ``mentions.jsonl`` text), from one pass over the mentions."""
+    rows = mention_rows(data, root)
+    csv_rows = (row[:12] + (";".join(row[12]), row[13]) for row in rows)
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    return "".join(encode(row) + "\n" for row in mention_rows(data, root))
+    jsonl = "".join([encode(dict(zip(COLUMNS, row))) + "\n" for row in rows])
+    return csv_text(COLUMNS, csv_rows), jsonl
 
 
-__all__ = ["COLUMNS", "mention_rows", "mentions_csv", "mentions_jsonl"]
+__all__ = ["COLUMNS", "mention_rows", "mentions_exports"]

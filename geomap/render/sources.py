@@ -8,7 +8,7 @@ addresses (feed entries, saved pages' canonical URLs) as they are.
 from __future__ import annotations
 
 import os
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 
@@ -22,12 +22,12 @@ def display_source(source: str, root: Path | str | None = None) -> str:
     else:
         path = source
     if not os.path.isabs(path):
-        return PurePosixPath(Path(path).as_posix()).as_posix()
+        return path.replace(os.sep, "/")
     if root is not None:
-        absolute, base = Path(os.path.abspath(path)), Path(os.path.abspath(root))
-        if absolute.is_relative_to(base):
-            return absolute.relative_to(base).as_posix()
-    return Path(path).name
+        absolute, base = os.path.abspath(path), os.path.abspath(root)
+        if absolute.startswith(base.rstrip(os.sep) + os.sep):
+            return absolute[len(base.rstrip(os.sep)) + 1:].replace(os.sep, "/")
+    return os.path.basename(path)
 
 
 __all__ = ["display_source"]
