@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Iterable, Sequence
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -17,6 +18,23 @@ def safe_cell(value) -> str:
     starts with ``= + - @``, a tab or a CR gets a leading ``'``."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
+
+
+_NEEDS_QUOTES = re.compile(r'[,"\r\n]')
+
+
+def csv_field(value) -> str:
+    """One CSV field as ``csv_text`` writes it (text made safe, quoted when it holds ``, " CR
+    LF``; None empty; numbers as ``str``): for writers that assemble rows from cached pieces."""
+    if value is None:
+        return ""
+    if value.__class__ is not str:
+        return str(value)
+    if value.startswith(FORMULA_START):
+        value = "'" + value
+    if _NEEDS_QUOTES.search(value):
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
