@@ -66,8 +66,19 @@ def _outline_coverage(index: RegionIndex, code: str) -> dict[int, float]:
         region = _equal_area(index.regions[r].geometry)
         if region.area < COVERAGE * total:
             continue                    # too small to cover it, whatever the overlap
-        shares[r] = region.intersection(outline).area / total
+        shares[r] = _simple(region).intersection(_simple(outline)).area / total
     return shares
+
+
+def _simple(geometry):
+    """A coarser copy for the overlap (~1 km, far below what a 10 % margin needs): outlines of
+    big countries have ~10^5 vertices, and their exact intersection takes seconds."""
+    import shapely
+
+    return shapely.make_valid(geometry.simplify(SIMPLIFY, preserve_topology=True))
+
+
+SIMPLIFY = 2e-4      # in the equal-area plane: radians of longitude / sin(lat), about 1 km
 
 
 def _member_coverage(index: RegionIndex, points: Sequence[tuple[float, float]]) -> dict[int, float]:
