@@ -632,7 +632,7 @@ def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monke
     _age(articles / "odesa.txt", articles / "valencia.md")
     refresh(_config(mapped_project))
     db = sqlite3.connect(mapped_project / "output" / "geomap.sqlite")    # back to schema 1
-    for trigger in ("insert", "delete", "update"):                      # (undo "fulltext")
+    for trigger in ("insert", "delete", "update", "dated"):             # (undo "fulltext")
         db.execute(f"DROP TRIGGER articles_fts_{trigger}")
     db.execute("DROP TABLE articles_fts")
     db.execute("DROP TABLE fts_rows")
