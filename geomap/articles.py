@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import stat as stat_kind
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -37,8 +38,12 @@ HEADER_LINES = 12   # the byline and ``Published`` line are looked for among the
 
 _DATE_LINE = re.compile(r"[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?:[ \t]+(\S.*?))?[ \t\r]*", re.I)
 _BYLINE = re.compile(rf"[ \t]*(?:By|{cyrillic_dates.BYLINE_WORDS})[ \t]+(\S.*?)[ \t\r]*")
-_PUBLISHED = re.compile(rf"[ \t]*(?:Published|Updated|{cyrillic_dates.PUBLISHED_WORDS})[ \t]*:?[ \t]+(\S.*?)[ \t\r]*",
-                        re.I)
+_PUBLISHED = re.compile(rf"[ \t]*(?:(?:Published|Updated|{cyrillic_dates.PUBLISHED_WORDS})[ \t]*:?[ \t]+"
+                        r"|Date[ \t]*:[ \t]*)(\S.*?)[ \t\r]*", re.I)
+# YAML front matter: a first line ``---``, ``key: value`` lines, a closing ``---`` (or ``...``).
+_FRONT_MATTER = re.compile(r"\ufeff?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*\r?$", re.S | re.M)
+_FRONT_KEY = re.compile(r"^(date|published|title)[ \t]*:[ \t]*(.*?)[ \t]*\r?$", re.M | re.I)
+_NAME_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")     # CRLF, LF and old Mac CR-only line ends
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _MONTHS = {m: i for i, names in enumerate(
@@ -56,7 +61,11 @@ def read_article(path: Path, *, root: Path) -> Article:
 
 
 def from_bytes(data: bytes, path: Path, aid: str) -> Article:
-    """An ``Article`` from a file's bytes: a saved web page by its suffix, else text."""
+    """An ``Article`` from a file's bytes: a saved web page by its suffix, else text.
+
+    An article whose text carries no date takes the ISO date its file name starts with
+    (``2024-02-12-kyiv.md``); otherwise it stays undated (``published`` None).
+    """
     sha256 = hashlib.sha256(data).hexdigest()
     if path.suffix.lower() in HTML_SUFFIXES:
         if b"\0" in data:
@@ -65,8 +74,18 @@ def from_bytes(data: bytes, path: Path, aid: str) -> Article:
             raise ArticleError(str(path), "empty article (no text)")
         from geomap.htmltext import page_article
 
-        return page_article(data, source=str(path), article_id=aid, sha256=sha256)
-    return parse_text(decode(data, path), source=str(path), article_id=aid, sha256=sha256)
+        article = page_article(data, source=str(path), article_id=aid, sha256=sha256)
+    else:
+        article = parse_text(decode(data, path), source=str(path), article_id=aid, sha256=sha256)
+    if article.published is None and (dated := file_name_date(path.name)):
+        article = replace(article, published=dated)     # a web page without a date of its own
+    return article
+
+
+def file_name_date(name: str) -> str | None:
+    """The valid ISO date a file name starts with (``2024-02-12-kyiv.md`` → ``2024-02-12``)."""
+    m = _NAME_DATE.match(name)
+    return _iso(*map(int, m.groups())) if m else None
 
 
 def read_bytes(path: Path) -> bytes:
@@ -141,27 +160,59 @@ def decode(data: bytes, path: Path | str = "<text>") -> str:
 
 
 def parse_text(text: str, *, source: str, article_id: str, sha256: str) -> Article:
-    """Split ``text`` into header fields and passages. Pure: never fails on any string."""
+    """Split ``text`` into header fields and passages. Pure: never fails on any string.
+
+    The date, first found wins: the saved-page ``date`` line, YAML front matter ``date:`` (or
+    ``published:``), a ``Published``/``Updated``/``Date:`` line among the first lines, an ISO date
+    starting the file name of ``source`` (not for URLs); else None (undated)."""
     lines = _lines(text)
     first = next(((s, e) for s, e in lines if s != e), None)
     header = _DATE_LINE.fullmatch(text, *first) if first else None
     passages = _line_passages(lines) if header else _paragraph_passages(lines)
     spans = [text[p.start:p.end] for p in passages]
+    front = {} if header else _front_matter(text)
 
     published = header.group(1) if header and _valid_iso(header.group(1)) else None
     section = header.group(2) if header else None
     body = spans[1:] if header else spans
     title = _title(body[0], markdown=not header) if body else ""
+    if front:
+        published = parse_date(front.get("date") or front.get("published") or "")
+        title = front.get("title") or _front_title(text, lines, front["end"]) or title
     byline = published_line = None
     for line in _header_lines(text, lines):
         if byline is None and (m := _BYLINE.fullmatch(line)) and _looks_like_names(m.group(1)):
             byline = m.group(1)
         elif published_line is None and (m := _PUBLISHED.fullmatch(line)):
-            published_line = m.group(1)
-    if published is None and published_line:
-        published = parse_date(published_line)
+            published_line = parse_date(m.group(1))     # the first such line with a real date
+    if published is None:
+        published = published_line
+    if published is None and "://" not in source:
+        published = file_name_date(source.replace("\\", "/").rsplit("/", 1)[-1])
     return Article(id=article_id, source=source, text=text, sha256=sha256, title=title,
                    published=published, byline=byline, section=section, passages=tuple(passages))
+
+
+def _front_matter(text: str) -> dict[str, str]:
+    """The ``date``/``published``/``title`` values of a YAML front matter block (quotes
+    stripped, lowercase keys), with ``end``: the offset after the block; {} when there is none.
+    Read line by line, not by a YAML parser: only these scalars matter, and no value can run code."""
+    m = _FRONT_MATTER.match(text)
+    if not m:
+        return {}
+    found = {"end": m.end()}
+    for key in _FRONT_KEY.finditer(m.group(1)):
+        value = key.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        found.setdefault(key.group(1).lower(), value)
+    return found
+
+
+def _front_title(text: str, lines: list[tuple[int, int]], end: int) -> str:
+    """The first non-empty line after the front matter (a Markdown heading's ``#`` stripped)."""
+    after = next((text[s:e] for s, e in lines if s != e and s >= end), "")
+    return _title(after, markdown=True) if after else ""
 
 
 def parse_date(value: str) -> str | None:
@@ -355,6 +406,6 @@ def _iso(year: int, month: int, day: int) -> str | None:
         return None
 
 
-__all__ = ["MAX_BYTES", "SUFFIXES", "TEXT_SUFFIXES", "HTML_SUFFIXES", "read_article", "from_bytes", "parse_text", "parse_date", "article_id",
-           "discover", "discover_ids", "folder_files", "decode", "read_bytes", "read_stamped",
-           "read_regular", "source_problem"]
+__all__ = ["MAX_BYTES", "SUFFIXES", "TEXT_SUFFIXES", "HTML_SUFFIXES", "read_article", "from_bytes",
+           "parse_text", "parse_date", "file_name_date", "article_id", "discover", "discover_ids",
+           "folder_files", "decode", "read_bytes", "read_stamped", "read_regular", "source_problem"]

@@ -149,15 +149,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_options(p)
     p.set_defaults(run=cmd_watch)
 
+    p = commands.add_parser("search", help="full-text search of every stored article",
+                            description="Search the title and text of every article the last "
+                                        "refresh stored. Words must all occur (case and accents "
+                                        "ignored); \"a phrase\" in quotes; word* for a prefix. "
+                                        "A query naming a mapped place (any form or language: "
+                                        "Херсоном, Kiev) lists the place and also finds the "
+                                        "articles mentioning it. Exit 1 when nothing matches.")
+    p.add_argument("query", nargs="+", metavar="QUERY", help="words, \"phrases\", prefix*")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--layer", metavar="L", help="only articles naming a place in layer L")
+    where.add_argument("--region", metavar="R", help="only articles naming a place in region R "
+                                                    "(a layer or layer/feature name)")
+    p.add_argument("--since", metavar="D", help="only articles dated D (YYYY-MM-DD) or later")
+    p.add_argument("--until", metavar="D", help="only articles dated D or earlier")
+    p.add_argument("--format", choices=("table", "jsonl", "csv"), default="table",
+                   help="table (default), jsonl (one object per article) or csv")
+    p.add_argument("--limit", type=int, default=50, metavar="N",
+                   help="show the N best articles (default: 50; 0: all)")
+    p.set_defaults(run=cmd_search)
+
     p = commands.add_parser("open", help="open the map in the web browser")
     p.set_defaults(run=cmd_open)
 
-    p = commands.add_parser("search", help="find a place on the map by any of its names or forms",
-                            description="List the mapped places a name means: their name, any form "
-                                        "the articles write them in (Києва, Kiev), an inflected form, "
-                                        "another gazetteer name, or a prefix. Exit 1 when none.")
-    p.add_argument("query", help="a place name in any language or form")
-    p.set_defaults(run=cmd_search)
 
     gaz = commands.add_parser("gazetteer", help="build or inspect the offline gazetteer")
     gsub = gaz.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -258,10 +272,11 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def mention_record(article, mention, regions, *, explain: bool = False) -> dict:
-    """One mention as the JSONL contract spells it (``article`` is the path as given)."""
+    """One mention as the JSONL contract spells it (``article`` is the path as given, ``date``
+    the article's ISO date or None when undated)."""
     place = mention.place
     record = {
-        "article": article.source, "start": mention.start, "end": mention.end, "text": mention.text,
+        "article": article.source, "date": article.published, "start": mention.start, "end": mention.end, "text": mention.text,
         "name": place.name if place else None,
         "lat": place.lat if place else None, "lon": place.lon if place else None,
         "country": place.country if place else "", "kind": place.kind if place else None,
@@ -426,6 +441,21 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    from geomap.search import FORMATTERS, find, format_places
+
+    query = " ".join(args.query)
+    places, results = find(load(args), query, layer=args.layer, region=args.region,
+                           since=args.since, until=args.until, limit=args.limit or None)
+    if args.format == "table":
+        sys.stdout.write(format_places(places))
+    sys.stdout.write(FORMATTERS[args.format](results))
+    if not places and not results:
+        print(f"geomap: nothing matches {query!r}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def cmd_watch(args: argparse.Namespace) -> int:
     from geomap.pipeline import refresh
     from geomap.watch import watch
@@ -465,28 +495,6 @@ def cmd_open(args: argparse.Namespace) -> int:
         print(f"geomap: no web browser found; open {path} yourself", file=sys.stderr)
         return 1
     print(path)
-    return 0
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    from geomap.gazetteer import Gazetteer
-    from geomap.search import search
-    from geomap.store import Store
-
-    config = load(args)
-    path = config.resolve(config.store_path)
-    if not path.is_file():
-        raise GeomapError(f"{path} does not exist yet; run `geomap refresh` first")
-    with Store(path) as store, Gazetteer.open(_gazetteer_path(config)) as gazetteer:
-        hits = search(store, args.query, gazetteer)
-    for h in hits:
-        p = h.place
-        written = ", ".join(h.written[:8])
-        print(f"{p.name}\t{p.kind}\t{p.country}\t{p.id}\t{h.mentions} mentions in {h.articles} articles"
-              f"{'' if h.exact else ' (prefix)'}\t{written}")
-    if not hits:
-        print(f"geomap: no place on the map matches {args.query!r}", file=sys.stderr)
-        return 1
     return 0
 
 

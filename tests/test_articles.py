@@ -286,3 +286,48 @@ def test_discover_single_file_source_and_missing_folder(tmp_path):
     cfg = replace(cfg, sources=(SourceConfig(Path("one.txt"), kind="file"),
                                 SourceConfig(Path("nowhere"))))
     assert discover(cfg) == [(f, tmp_path)]
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+def test_front_matter_date_and_title():
+    a = parse('---\ntitle: "Kyiv under fire"\ndate: 2024-02-12T08:00:00Z\ntags: [war]\n---\n\n'
+              "# Heading\n\nBody about Kyiv.\n")
+    assert a.published == "2024-02-12"
+    assert a.title == "Kyiv under fire"
+    assert spans(a)[-1] == "Body about Kyiv."          # offsets still index the whole text
+
+
+def test_front_matter_without_title_takes_the_first_line_after_it():
+    a = parse("---\ndate: '2023-01-05'\n---\n# Odesa port\n\nText.\n")
+    assert (a.published, a.title) == ("2023-01-05", "Odesa port")
+
+
+def test_date_colon_line_dates_a_plain_article():
+    a = parse("Shelling in Kharkiv\n\nDate: 12 February 2024\n\nText.\n")
+    assert a.published == "2024-02-12"
+
+
+def test_a_date_line_without_a_date_does_not_hide_a_later_published_line():
+    a = parse("Title\n\nDate: unknown\n\nPublished 18th Apr 2023, 13:31 BST\n\nText.\n")
+    assert a.published == "2023-04-18"
+
+
+def test_a_sentence_starting_with_date_is_not_a_date_line():
+    assert parse("Title\n\nDate night in Lviv on 2020-01-01 was quiet.\n").published is None
+
+
+def test_file_name_date_dates_an_undated_markdown_file(tmp_path):
+    path = write(tmp_path / "2024-02-12-kyiv-shelling.md", "# Kyiv\n\nText about Kyiv.\n")
+    assert read_article(path, root=tmp_path).published == "2024-02-12"
+
+
+def test_text_date_wins_over_the_file_name(tmp_path):
+    path = write(tmp_path / "2024-02-12-kyiv.md", "---\ndate: 2024-03-01\n---\nKyiv\n")
+    assert read_article(path, root=tmp_path).published == "2024-03-01"
+
+
+@pytest.mark.parametrize("name", ["kyiv.md", "2024-13-40-kyiv.md", "x-2024-02-12.md", "20240212.md"])
+def test_no_date_anywhere_is_undated(tmp_path, name):
+    path = write(tmp_path / name, "# Kyiv\n\nText about Kyiv.\n")
+    assert read_article(path, root=tmp_path).published is None

@@ -111,11 +111,12 @@ def test_parse_jsonl_follows_the_contract(mapped_project, capsys, monkeypatch):
     records = [json.loads(line) for line in out.splitlines()]
     assert records
     text = (mapped_project / "articles" / "odesa.txt").read_text(encoding="utf-8")
-    keys = {"article", "start", "end", "text", "name", "lat", "lon", "country", "kind", "id",
+    keys = {"article", "date", "start", "end", "text", "name", "lat", "lon", "country", "kind", "id",
             "score", "regions"}
     for r in records:
         assert set(r) == keys
         assert r["article"] == "articles/odesa.txt"          # the path as given
+        assert r["date"] == "2024-02-03"                     # the article's date line
         assert text[r["start"]:r["end"]] == r["text"]
         assert r["regions"] == []
         if r["id"] is None:

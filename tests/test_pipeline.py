@@ -632,6 +632,10 @@ def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monke
     _age(articles / "odesa.txt", articles / "valencia.md")
     refresh(_config(mapped_project))
     db = sqlite3.connect(mapped_project / ".geomap" / "geomap.sqlite")    # back to schema 1
+    for trigger in ("insert", "delete", "update", "dated"):             # (undo "fulltext")
+        db.execute(f"DROP TRIGGER articles_fts_{trigger}")
+    db.execute("DROP TABLE articles_fts")
+    db.execute("DROP TABLE fts_rows")
     for column in ("size", "mtime_ns", "text_key"):
         db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
     db.execute("DELETE FROM schema_version WHERE version > 1")

@@ -132,6 +132,7 @@ def test_render_outputs_writes_map_pages_and_geojson_only_into_out_dir(tmp_path,
     out = tmp_path / "out"
     written = render_outputs(news, out, config, [])
     expected = {out / "map.html", out / "places.geojson", out / "regions.csv",
+                out / "mentions.csv", out / "mentions.jsonl",
                 out / "articles" / "kherson-strike-1a2b3c4d.html",
                 out / "articles" / "mariupol-port-5e6f7a8b.html",
                 *(out / "places" / f"{place_page_name(p.id)}.html"
@@ -155,6 +156,45 @@ def test_places_geojson_has_one_point_per_place_with_counts(tmp_path, config, ne
     assert (props["mentions"], props["articles"]) == (3, 2)
     assert (features[KYIV.id]["properties"]["mentions"],
             features[KYIV.id]["properties"]["articles"]) == (1, 1)
+    assert (props["first_date"], props["last_date"]) == ("2023-11-20", "2024-03-02")
+    assert features[KYIV.id]["properties"]["first_date"] == "2024-03-02"
+
+
+def test_undated_places_have_no_first_or_last_date(tmp_path, config):
+    data = make_data([("a-00000001", ["Kherson today"], "T", None)])
+    render_outputs(data, tmp_path, config, [])
+    (feature,) = json.loads((tmp_path / "places.geojson").read_text(encoding="utf-8"))["features"]
+    assert feature["properties"]["first_date"] is None is feature["properties"]["last_date"]
+
+
+def test_mentions_exports_one_row_per_mention_formula_safe(tmp_path, config):
+    import csv
+
+    data = make_data([("a-00000001", ["=HYPERLINK(\"x\") Strikes hit Kherson", "Kherson, Kyiv"],
+                       "@title", "2024-03-02"),
+                      ("b-00000002", ["Mariupol"], "T", None)],
+                     regions={KHERSON.id: ("ua-south",)})
+    for aid, record in data.articles.items():
+        data.articles[aid] = dataclasses.replace(record, source=str(tmp_path / "articles" / f"{aid}.txt"))
+    config = dataclasses.replace(config, root=tmp_path)
+    render_outputs(data, tmp_path / "out", config, [])
+    rows = list(csv.DictReader((tmp_path / "out" / "mentions.csv").read_text(encoding="utf-8")
+                               .splitlines()))
+    lines = (tmp_path / "out" / "mentions.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines]
+    assert len(rows) == len(records) == 4
+    assert list(rows[0]) == list(records[0]) == ["article_id", "title", "date", "source", "text",
+                                                 "start", "end", "place_id", "name", "kind", "lat",
+                                                 "lon", "regions", "passage"]
+    first = records[0]
+    assert (first["article_id"], first["text"], first["place_id"]) == ("a-00000001", "Kherson", KHERSON.id)
+    text = data.articles["a-00000001"].text
+    assert text[first["start"]:first["end"]] == "Kherson"
+    assert first["passage"].startswith("=HYPERLINK") and first["regions"] == ["ua-south"]
+    assert first["source"] == "articles/a-00000001.txt"                 # relative to the project
+    assert rows[0]["passage"] == "'" + first["passage"] and rows[0]["title"] == "'@title"
+    assert rows[0]["regions"] == "ua-south" and float(rows[0]["lat"]) == KHERSON.lat
+    assert records[-1]["date"] is None and rows[-1]["date"] == ""
 
 
 def test_popup_quotes_link_to_the_passage_that_contains_the_mention(config, news):
@@ -470,7 +510,8 @@ def test_quote_bounds_always_contain_the_mention(text, at, length):
 
 def test_empty_map_data_renders(tmp_path, config):
     written = render_outputs(MapData(), tmp_path, config, [])
-    assert [p.name for p in written] == ["map.html", "places.geojson", "regions.csv"]
+    assert [p.name for p in written] == ["map.html", "places.geojson", "regions.csv",
+                                         "mentions.csv", "mentions.jsonl"]
     assert payload(written[0].read_text(encoding="utf-8"))["places"] == []
 
 
@@ -650,13 +691,30 @@ def test_regions_csv_counts_every_configured_region_and_defuses_formulas(tmp_pat
     render_outputs(regional, tmp_path, config, two_layers())
     text = (tmp_path / "regions.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(text.splitlines()))
-    assert rows[0] == ["region", "label", "layer", "places", "mentions", "articles"]
-    assert rows[1:] == [
-        ["south/kherson", "Kherson oblast", "South", "1", "3", "2"],
-        ["south/donetsk", "Donetsk oblast", "South", "1", "1", "1"],
-        ["south/empty", "Empty", "South", "0", "0", "0"],            # zero rows kept
-        ["capital", "'@SUM(1+1)", "'=cmd|' /C calc'!A0", "1", "1", "1"],
+    assert rows[0] == ["region", "label", "layer", "places", "mentions", "articles", "scope"]
+    assert rows[1:5] == [
+        ["south/kherson", "Kherson oblast", "South", "1", "3", "2", "region"],
+        ["south/donetsk", "Donetsk oblast", "South", "1", "1", "1", "region"],
+        ["south/empty", "Empty", "South", "0", "0", "0", "region"],            # zero rows kept
+        ["capital", "'@SUM(1+1)", "'=cmd|' /C calc'!A0", "1", "1", "1", "region"],
     ]
+    assert [row[0] for row in rows[5:]] == ["south", "capital"]
+    assert {row[-1] for row in rows[5:]} == {"layer"}
+
+
+def test_layer_totals_count_each_place_mention_and_article_once(tmp_path, config):
+    from geomap.render.region_counts import layer_counts, region_counts
+
+    data = make_data([("a-00000001", ["Kherson and Mariupol", "Kherson again"], "T", "2024-01-01"),
+                      ("b-00000002", ["Mariupol"], "T", "2024-01-02")],
+                     regions={KHERSON.id: ("south/kherson", "south/donetsk"),   # on a border
+                              MARIUPOL.id: ("south/donetsk",)})
+    by_region = {c.region: (c.places, c.mentions, c.articles) for c in region_counts(data, two_layers())}
+    assert by_region["south/donetsk"] == (2, 4, 2)
+    south, capital = layer_counts(data, two_layers())
+    assert (south.region, south.places, south.mentions, south.articles) == ("south", 2, 4, 2)
+    assert sum(c for r, (_, c, _) in by_region.items() if r.startswith("south/")) == 6  # regions overlap
+    assert (capital.places, capital.mentions, capital.articles) == (0, 0, 0)
 
 
 def test_map_has_region_table_select_data_and_choropleth_shades(config, regional):
@@ -683,7 +741,7 @@ def test_render_outputs_can_redo_only_some_pages(tmp_path, config, news):
     written = render_outputs(news, tmp_path, config, [], articles={"mariupol-port-5e6f7a8b"},
                              places={MARIUPOL.id, "gone:1"})
     names = {p.relative_to(tmp_path).as_posix() for p in written}
-    assert names == {"map.html", "places.geojson", "regions.csv",
+    assert names == {"map.html", "places.geojson", "regions.csv", "mentions.csv", "mentions.jsonl",
                      "articles/mariupol-port-5e6f7a8b.html",
                      f"places/{place_page_name(MARIUPOL.id)}.html"}
 

@@ -177,6 +177,21 @@ class Gazetteer:
         return record
 
     @_damage_is_an_error
+    def members(self, place_id: str) -> list[tuple[float, float]]:
+        """(lat, lon) of the settlements (``city`` places) inside a first- or second-level area:
+        same country and admin-1 code (and admin-2 name for ``admin2``); [] for any other place.
+        The footprint ``geomap.areas`` judges an admin area's region membership by."""
+        record = self.record(place_id)
+        if record is None or record["kind"] not in ("admin1", "admin2") or not record["admin1_code"]:
+            return []
+        sql = "SELECT lat, lon FROM places WHERE kind = 'city' AND country = ? AND admin1_code = ?"
+        params = [record["country"], record["admin1_code"]]
+        if record["kind"] == "admin2":
+            sql += " AND admin2 = ?"
+            params.append(record["admin2"])
+        return [tuple(row) for row in self._db.execute(sql, params)]
+
+    @_damage_is_an_error
     def info(self) -> dict[str, str]:
         """Build metadata and row counts (for ``geomap gazetteer info``)."""
         meta = dict(self._db.execute("SELECT key, value FROM meta"))

@@ -1,5 +1,5 @@
-"""The outputs: ``map.html``, ``articles/<id>.html``, ``places/<id>.html``, ``places.geojson``
-and ``regions.csv`` (plus ``assets/`` with ``map.assets: local``).
+"""The outputs: ``map.html``, ``articles/<id>.html``, ``places/<id>.html``, ``places.geojson``,
+``regions.csv``, ``mentions.csv`` and ``mentions.jsonl`` (plus ``assets/`` with ``map.assets: local``).
 
 ``render_outputs`` writes only inside ``out_dir`` (the pipeline's temporary folder, moved into
 place afterwards), so a failed render never leaves a half-written map where the old one was.
@@ -34,10 +34,11 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     """
     from geomap.render.article_page import page_name, render_article
     from geomap.render.assets import ASSETS_DIR
+    from geomap.render.exports import mentions_exports
     from geomap.render.geojson import places_geojson
     from geomap.render.map import article_ranks, build_map
     from geomap.render.place_page import PLACES_DIR, place_page_name, render_place
-    from geomap.render.region_counts import (region_counts, region_labels,
+    from geomap.render.region_counts import (layer_counts, region_counts, region_labels,
                                               region_layer_labels, regions_csv)
 
     out_dir = Path(out_dir)
@@ -54,7 +55,8 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     if chosen:
         (out_dir / "articles").mkdir(parents=True, exist_ok=True)
     for article_id in sorted(chosen):
-        html = render_article(data.articles[article_id], by_id, map_title=config.map.title)
+        html = render_article(data.articles[article_id], by_id, map_title=config.map.title,
+                              root=config.root)
         written.append(_write(out_dir / "articles" / f"{page_name(article_id)}.html", html))
 
     labels, layer_labels = region_labels(layers), region_layer_labels(layers)
@@ -70,7 +72,10 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
                               html))
 
     written.append(_write(out_dir / "places.geojson", places_geojson(data)))
-    written.append(_write(out_dir / "regions.csv", regions_csv(counts)))
+    written.append(_write(out_dir / "regions.csv", regions_csv(counts, layer_counts(data, layers))))
+    mentions_csv, mentions_jsonl = mentions_exports(data, config.root)
+    written.append(_write(out_dir / "mentions.csv", mentions_csv))
+    written.append(_write(out_dir / "mentions.jsonl", mentions_jsonl))
     return written
 
 

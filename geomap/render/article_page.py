@@ -8,11 +8,13 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import quote
 
 from geomap._names import short_hash, slug
 from geomap.model import Place
 from geomap.render.data import ArticleRecord
+from geomap.render.sources import display_source
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 
@@ -124,8 +126,11 @@ def _css() -> str:
     return files("geomap.render").joinpath("static/article.css").read_text(encoding="utf-8")
 
 
-def render_article(article: ArticleRecord, places: dict[str, Place], *, map_title: str) -> str:
-    """The article page's HTML. ``places`` (id → Place) names the places in link titles."""
+def render_article(article: ArticleRecord, places: dict[str, Place], *, map_title: str,
+                   root: Path | str | None = None) -> str:
+    """The article page's HTML. ``places`` (id → Place) names the places in link titles; the
+    source is shown relative to the project ``root`` (``render.sources.display_source``): no
+    page prints an absolute local path."""
     from markupsafe import Markup
 
     title = None
@@ -137,5 +142,5 @@ def render_article(article: ArticleRecord, places: dict[str, Place], *, map_titl
             paragraphs.append((anchor, Markup(body), role))
     return _environment().get_template("article.html").render(
         article=article, title=title, paragraphs=paragraphs, css=Markup(_css()), map_title=map_title,
-        map_href="../map.html",
+        map_href="../map.html", source=display_source(article.source, root),
     )

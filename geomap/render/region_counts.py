@@ -1,18 +1,20 @@
 """Per-region counts of places, mentions and articles: the map's region table and ``regions.csv``.
 
 Every configured region gets a row, those nothing falls in included (zero counts), in layer order.
+Layers are counted too (``layer_counts``): a layer's totals count each place, mention and article
+once, however many of its regions hold the place (a border town within the tolerance of two
+oblasts is one place of the layer, not two). ``regions.csv`` lists the region rows
+(``scope`` = ``region``), then one row per layer (``scope`` = ``layer``, ``region`` = the layer's name).
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Iterable
 
+from geomap._csv import csv_text
 from geomap.render.data import MapData, article_ids
 
-CSV_COLUMNS = ("region", "label", "layer", "places", "mentions", "articles")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = ("region", "label", "layer", "places", "mentions", "articles", "scope")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,18 +67,25 @@ def region_counts(data: MapData, layers: Iterable) -> list[RegionCount]:
             for layer in layers for r in layer.regions]
 
 
-def _cell(value) -> str:
-    """A CSV cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def layer_counts(data: MapData, layers: Iterable) -> list[RegionCount]:
+    """A row per layer (``region`` = the layer's name): places in any of its regions, their
+    mentions and articles, each counted once."""
+    layers = list(layers)
+    names = [{r.name for r in layer.regions} for layer in layers]
+    out = []
+    for layer, mine in zip(layers, names):
+        places = [record for record in data.places if mine.intersection(record.regions)]
+        articles: set[str] = set()
+        for record in places:
+            articles |= article_ids(record.mentions)
+        out.append(RegionCount(layer.name, layer.label or layer.name, layer.label or layer.name,
+                               len(places), sum(len(r.mentions) for r in places), len(articles)))
+    return out
 
 
-def regions_csv(counts: Iterable[RegionCount]) -> str:
-    """``regions.csv`` text: header ``region,label,layer,places,mentions,articles``."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for c in counts:
-        writer.writerow([_cell(c.region), _cell(c.label), _cell(c.layer),
-                         c.places, c.mentions, c.articles])
-    return out.getvalue()
+def regions_csv(counts: Iterable[RegionCount], totals: Iterable[RegionCount] = ()) -> str:
+    """``regions.csv`` text: header ``region,label,layer,places,mentions,articles,scope``; the
+    region rows (``counts``), then the layer rows (``totals``, from ``layer_counts``)."""
+    rows = [(c, "region") for c in counts] + [(c, "layer") for c in totals]
+    return csv_text(CSV_COLUMNS, ((c.region, c.label, c.layer, c.places, c.mentions, c.articles,
+                                   scope) for c, scope in rows))
