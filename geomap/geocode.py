@@ -430,6 +430,7 @@ def _describe(error: Exception, timeout: float) -> str:
     """One short line for the summary; the server's body can be long or hostile, so it is cut."""
     from geopy import exc
 
+    status = getattr(error.__cause__, "status_code", None)     # geopy's AdapterHTTPError
     if isinstance(error, exc.GeocoderRateLimited):
         wait = f", retry after {error.retry_after}s" if error.retry_after else ""
         text = f"rate limited by the service (HTTP 429{wait})"
@@ -439,10 +440,11 @@ def _describe(error: Exception, timeout: float) -> str:
         text = "authentication failed: check the key in geocoder.options"
     elif isinstance(error, exc.GeocoderInsufficientPrivileges):
         text = "access refused (HTTP 403): check geocoder.options (Nominatim: user_agent)"
-    elif isinstance(error, exc.GeocoderTimedOut):
+    elif isinstance(error, exc.GeocoderTimedOut) and status is None:
         text = f"no reply within {timeout:g} s"
-    elif isinstance(error, exc.GeocoderUnavailable):
-        text = f"service unavailable ({error})"
+    elif isinstance(error, (exc.GeocoderUnavailable, exc.GeocoderTimedOut)):
+        # geopy raises GeocoderTimedOut for an HTTP 503/504 reply too: say what came back
+        text = f"service unavailable ({f'HTTP {status}' if status else error})"
     elif isinstance(error, exc.GeocoderParseError):
         text = "unreadable reply (not JSON)"
     elif type(error) is exc.GeocoderServiceError:

@@ -415,6 +415,61 @@ def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_
         assert refresh(_config(project)).nothing_new
 
 
+FRONT = ("Fighting near Bakhmut\n\nUkrainian troops advanced near the village of Klishchiivka, south of "
+         "Bakhmut in Donetsk Oblast, Ukraine.\n")
+
+
+def _village_reply(request, down: list[bool]):
+    from tests.loopback import Reply
+
+    query = request.arg("q") or ""
+    if not query.startswith("Klishchiivka"):
+        return Reply.json([])                                   # nothing else is refined here
+    if down[0]:
+        return Reply(status=503, body="down for maintenance")
+    return Reply.json([{
+        "place_id": 7, "osm_type": "node", "osm_id": 337733, "lat": "48.5336", "lon": "37.9697",
+        "class": "place", "type": "village", "addresstype": "village", "name": "Klishchiivka",
+        "display_name": "Klishchiivka, Bakhmut Raion, Donetsk Oblast, Ukraine", "importance": 0.3,
+        "address": {"village": "Klishchiivka", "state": "Donetsk Oblast", "country": "Ukraine",
+                    "country_code": "ua"},
+    }])
+
+
+def test_after_an_outage_only_the_articles_with_names_left_unplaced_are_parsed_again(
+        project, gazetteer_path):
+    """Issue 15: a name the gazetteer lacks goes online; while the service is down it stays
+    unplaced (reported, never cached as "not found"), and the next refresh parses that article
+    again, and only it, asking only for that name."""
+    from tests.loopback import LoopbackServer
+
+    down = [True]
+    write(project / "articles" / "front.txt", FRONT)
+    with LoopbackServer() as server:
+        server.add("/search", lambda request: _village_reply(request, down))
+        write_config(project, gazetteer_path, (
+            "geocoder:\n  service: nominatim\n"
+            f"  options: {{user_agent: 'geomap-tests/1.0 (tests@example.org)', domain: '{server.netloc}',"
+            " scheme: http}\n"
+            "  min_delay_seconds: 0.0\n  error_wait_seconds: 0.0\n  max_retries: 0\n"))
+        first = refresh(_config(project))
+        assert first.new == 3 and any("front.txt" in e and "503" in e for e in first.errors)
+        with Store(project / ".geomap" / "geomap.sqlite") as store:
+            assert "Klishchiivka" in {u.name for u in store.unplaced_names()}
+        asked = len(server.requests)
+
+        down[0] = False
+        second = refresh(_config(project))
+        assert (second.new, second.changed, second.reparsed, second.errors) == (0, 0, 1, ())
+        again = [r.arg("q") for r in server.requests[asked:]]
+        assert again and all(q.startswith("Klishchiivka") for q in again)   # only that name
+        with Store(project / ".geomap" / "geomap.sqlite") as store:
+            village = next(r.place for r in store.map_data().places if r.place.name == "Klishchiivka")
+            assert "Klishchiivka" not in {u.name for u in store.unplaced_names()}
+        assert village.id == "nominatim:node/337733" and village.kind == "city"
+        assert refresh(_config(project)).nothing_new                        # settled
+
+
 # --- incremental outputs ---------------------------------------------------------------------
 
 def _outputs(out: Path) -> dict[str, bytes]:

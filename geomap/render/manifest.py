@@ -186,7 +186,8 @@ class OutputFolder:
 
 
 _WRITTEN_FOLDERS = ("articles", "places", "assets")
-_TOP_FILES = ("map.html", "places.geojson", "regions.csv", "unplaced.csv")
+_TOP_FILES = ("map.html", "places.geojson", "regions.csv", "unplaced.csv", "mentions.csv",
+              "mentions.jsonl")
 
 
 def _plain_path(root: Path, rel: Path) -> bool:
@@ -227,6 +228,11 @@ def _recognisable(out_dir: Path, rel: str) -> bool:
         return _head(path, 64).startswith(b"region,label,layer,places,mentions,articles")
     if rel == "unplaced.csv":
         return _head(path, 64).startswith(b"name,mentions,articles,first_article,first_passage")
+    if rel == "mentions.csv":
+        return _head(path, 64).startswith(b"article_id,title,date,source,text,start,end,place_id")
+    if rel == "mentions.jsonl":         # empty when no article mentions a place
+        head = _head(path, 64)
+        return head == b"" or head.startswith(b'{"article_id":')
     if len(parts) == 2 and parts[0] in ("articles", "places") and parts[1].endswith(".html"):
         head = _head(path, 1 << 20)
         return _PAGE_MARK in head and b"map.html" in head

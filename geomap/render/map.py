@@ -33,6 +33,7 @@ from geomap.config import Config, MapConfig
 from geomap.errors import ConfigError
 from geomap.render.assets import Asset, inline_tag, link_tag, offline_assets
 from geomap.render.data import ArticleRecord, MapData, MentionRecord, article_ids
+from geomap.credits import map_credits
 from geomap.render.region_counts import RegionCount, region_counts
 
 QUOTE_WIDTH = 240              # characters of passage quoted around a mention in a pop-up
@@ -486,7 +487,8 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     from geomap.render.region_counts import region_labels
 
     payload = Payload(data, settings, region_labels(layers)).build(
-        [_legend_entry(layer, by_name) for layer in layers], _credits(layers), settings.title,
+        [_legend_entry(layer, by_name) for layer in layers],
+        _credits(layers) + map_credits([r.place for r in data.places]), settings.title,
         counts, layers)
     place_layer = _place_layer_class()
     cdn_urls = [url for element in _elements(fmap)

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from geomap.config import MapConfig
+from geomap.credits import origin_note
 from geomap.render.article_page import page_name
 from geomap.render.data import MapData, PlaceRecord, UnplacedRecord, article_ids
 from geomap.render.map import _Quote, _groups, _passage_bounds, article_ranks, quote_bounds
@@ -171,7 +172,7 @@ class Payload:
             places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
                            [self._region(r) for r in record.regions], len(record.mentions),
                            len(article_ids_), rows, n_passages, _page_field(p.id),
-                           self._links(record), written_names(record)])
+                           self._links(record), written_names(record), origin_note(p) or 0])
         layer_rows, region_layer, region_names, region_bounds = [], [], [], []
         for i, layer in enumerate(layers):
             layer_rows.append([layer.name, layer.label or layer.name])

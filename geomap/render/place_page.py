@@ -13,6 +13,7 @@ from typing import Mapping
 from urllib.parse import quote
 
 from geomap._names import short_hash, slug
+from geomap.credits import origin_note
 from geomap.render.article_page import _css, _environment, page_name, place_href
 from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 
@@ -156,7 +157,7 @@ def render_place(record: PlaceRecord, articles: Mapping[str, ArticleRecord], *, 
     n_articles = len(article_ids(record.mentions))
     counts = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
     return _environment().get_template("place.html").render(
-        place=p, facts=facts, regions=regions, counts=counts, mentions=Markup(_mentions_html(record, articles, ranks)),
+        place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts, mentions=Markup(_mentions_html(record, articles, ranks)),
         css=Markup(_css()), map_title=map_title, map_href="../map.html",
         place_href=place_href(p.id),
     )

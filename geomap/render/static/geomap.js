@@ -10,7 +10,8 @@
  * in p's name or in a's title or quoted passages.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
- *                    quotes, passages, place page (0: placePage(id)), links];
+ *                    quotes, passages, place page (0: placePage(id)), links, written names,
+ *                    origin (0: offline; else who placed it online, with its data credit)];
  * links: the place's articles by number, ascending, each the step from the previous number, or
  *        [step, mentions, passages] when the article names it more than once;
  * quotes: [article#, passage anchor (-1: none), text#, offset, length, cut flags (1: start,
@@ -264,6 +265,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
       });
       box.appendChild(el("p", "gm-in", "In: " + parts.join(" \u00b7 ")));
     }
+    if (row[14]) box.appendChild(el("p", "gm-origin", row[14]));
     var narrowed = S.plMen[p] !== row[7];
     var count = el("p", "gm-count", plural(S.plMen[p], "mention") + " in " +
       plural(S.plArt[p], "article") + (narrowed ? " matching the filters" : "") + " \u00b7 ");
