@@ -373,17 +373,22 @@ def _nominatim_reply(request, outage: set[str]):
     }])
 
 
+def _use_nominatim(project, gazetteer_path, server) -> None:
+    """The project's config: Nominatim on the loopback ``server``, no waiting, no retries."""
+    write_config(project, gazetteer_path, (
+        "geocoder:\n  service: nominatim\n"
+        f"  options: {{user_agent: 'geomap-tests/1.0 (tests@example.org)', domain: '{server.netloc}',"
+        " scheme: http}\n"
+        "  min_delay_seconds: 0.0\n  error_wait_seconds: 0.0\n  max_retries: 0\n"))
+
+
 def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_path):
     from tests.loopback import LoopbackServer
 
     outage = {"Geneva"}
     with LoopbackServer() as server:
         server.add("/search", lambda request: _nominatim_reply(request, outage))
-        write_config(project, gazetteer_path, (
-            "geocoder:\n  service: nominatim\n"
-            f"  options: {{user_agent: 'geomap-tests/1.0 (tests@example.org)', domain: '{server.netloc}',"
-            " scheme: http}\n"
-            "  min_delay_seconds: 0.0\n  error_wait_seconds: 0.0\n  max_retries: 0\n"))
+        _use_nominatim(project, gazetteer_path, server)
         first = refresh(_config(project))
         asked = [r.arg("q") for r in server.requests]
         assert asked and len(asked) == len(set(asked))         # each distinct query once
@@ -447,11 +452,7 @@ def test_after_an_outage_only_the_articles_with_names_left_unplaced_are_parsed_a
     write(project / "articles" / "front.txt", FRONT)
     with LoopbackServer() as server:
         server.add("/search", lambda request: _village_reply(request, down))
-        write_config(project, gazetteer_path, (
-            "geocoder:\n  service: nominatim\n"
-            f"  options: {{user_agent: 'geomap-tests/1.0 (tests@example.org)', domain: '{server.netloc}',"
-            " scheme: http}\n"
-            "  min_delay_seconds: 0.0\n  error_wait_seconds: 0.0\n  max_retries: 0\n"))
+        _use_nominatim(project, gazetteer_path, server)
         first = refresh(_config(project))
         assert first.new == 3 and any("front.txt" in e and "503" in e for e in first.errors)
         with Store(project / ".geomap" / "geomap.sqlite") as store:
