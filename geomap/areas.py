@@ -22,6 +22,8 @@ does not hold "Ukraine".
 """
 from __future__ import annotations
 
+import weakref
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Sequence
 
 if TYPE_CHECKING:
@@ -30,19 +32,23 @@ if TYPE_CHECKING:
 
 AREA_KINDS = frozenset({"country", "admin1", "admin2", "continent", "region", "water"})
 COVERAGE = 0.9
-RULES = "areas-1: country outline area, admin member settlements, others none; coverage 0.9"
+RULES = "areas-2: country outline area (~6 km generalised), admin member settlements, others none; coverage 0.9"
 
 Members = Callable[["Place"], Sequence[tuple[float, float]]]
+Outlines = Callable[[str], "tuple[tuple[float, float, float, float], object] | None"]
 
 
 def is_area(place: Place) -> bool:
     return place.kind in AREA_KINDS
 
 
-def covering_regions(index: RegionIndex, place: Place, members: Members | None) -> tuple[str, ...]:
-    """Names of the regions of ``index`` that cover the area ``place``, in layer order."""
+def covering_regions(index: RegionIndex, place: Place, members: Members | None,
+                     outlines: Outlines | None = None) -> tuple[str, ...]:
+    """Names of the regions of ``index`` that cover the area ``place``, in layer order.
+    ``outlines(code)``: a country's stored outline (``Gazetteer.outline``); without it, or for an
+    index that predates stored outlines, Natural Earth is read."""
     if place.kind == "country":
-        found = _outline_coverage(index, place.country)
+        found = _outline_coverage(index, place.country.strip().upper(), outlines)
     elif place.kind in ("admin1", "admin2") and members is not None:
         found = _member_coverage(index, members(place))
     else:
@@ -50,35 +56,79 @@ def covering_regions(index: RegionIndex, place: Place, members: Members | None) 
     return tuple(index.names[i] for i in sorted(r for r, share in found.items() if share >= COVERAGE))
 
 
-def _outline_coverage(index: RegionIndex, code: str) -> dict[int, float]:
+def _outline_coverage(index: RegionIndex, code: str, outlines: Outlines | None) -> dict[int, float]:
     """{region index: share of the country's outline inside it}."""
-    from geomap.regions import country_outline
+    import shapely
 
-    found = country_outline(code) if code else None
+    found = None
+    if code and outlines is not None:
+        try:
+            found = outlines(code)
+        except LookupError:
+            outlines = None
+    if code and outlines is None:
+        found = _outline(code)
     if found is None:
         return {}
-    outline = _equal_area(found[1])
+    bounds, outline = found
     total = outline.area
     if total <= 0:
         return {}
     shares = {}
-    for r in index.candidates(found[1]):
-        region = _equal_area(index.regions[r].geometry)
+    for r in index.candidates(shapely.box(*bounds)):
+        region = _region_plane(index, r)
         if region.area < COVERAGE * total:
             continue                    # too small to cover it, whatever the overlap
-        shares[r] = _simple(region).intersection(_simple(outline)).area / total
+        if _box_overlap(region, outline) < COVERAGE * total:
+            continue                    # their bounding boxes already share too little
+        shares[r] = region.intersection(outline).area / total
     return shares
 
 
+@lru_cache(maxsize=64)
+def _outline(code: str):
+    """(bounds, coarse equal-area copy) of a country's Natural Earth outline, once per process."""
+    from geomap.regions import country_outline
+
+    found = country_outline(code)
+    return None if found is None else (found[1].bounds, area_plane(found[1]))
+
+
+def area_plane(geometry):
+    """``geometry`` in the equal-area plane, generalised to ~6 km (``SIMPLIFY``): what coverage
+    is measured on (also stored per country by the gazetteer build)."""
+    return _simple(_equal_area(geometry))
+
+
+def _region_plane(index: RegionIndex, r: int):
+    """Region ``r`` of ``index`` as a coarse equal-area copy, made once per index."""
+    planes = _PLANES.setdefault(index, {})
+    if r not in planes:
+        planes[r] = area_plane(index.regions[r].geometry)
+    return planes[r]
+
+
+_PLANES: "weakref.WeakKeyDictionary[RegionIndex, dict]" = weakref.WeakKeyDictionary()
+
+
+def _box_overlap(a, b) -> float:
+    """The area two geometries' bounding boxes share (an upper bound of their overlap)."""
+    ax0, ay0, ax1, ay1 = a.bounds
+    bx0, by0, bx1, by1 = b.bounds
+    return max(0.0, min(ax1, bx1) - max(ax0, bx0)) * max(0.0, min(ay1, by1) - max(ay0, by0))
+
+
 def _simple(geometry):
-    """A coarser copy for the overlap (~1 km, far below what a 10 % margin needs): outlines of
-    big countries have ~10^5 vertices, and their exact intersection takes seconds."""
+    """A coarser copy for the overlap (~6 km, far below what a 10 % margin needs; the areas of
+    big countries change by < 1.5 %): outlines of big countries have ~10^5 vertices, and their
+    exact intersection takes seconds. Douglas-Peucker without topology is ~10x faster than with,
+    and ``make_valid`` repairs what it may break."""
     import shapely
 
-    return shapely.make_valid(geometry.simplify(SIMPLIFY, preserve_topology=True))
+    return shapely.make_valid(geometry.simplify(SIMPLIFY, preserve_topology=False))
 
 
-SIMPLIFY = 2e-4      # in the equal-area plane: radians of longitude / sin(lat), about 1 km
+SIMPLIFY = 1e-3      # in the equal-area plane: radians of longitude / sin(lat), about 6 km
 
 
 def _member_coverage(index: RegionIndex, points: Sequence[tuple[float, float]]) -> dict[int, float]:
@@ -86,6 +136,10 @@ def _member_coverage(index: RegionIndex, points: Sequence[tuple[float, float]]) 
     if not points:
         return {}
     lats, lons = zip(*points)
+    import shapely
+
+    if not index.candidates(shapely.box(min(lons), min(lats), max(lons), max(lats))):
+        return {}                       # no region near any member: nothing to test point by point
     counts: dict[str, int] = {}
     for names in index.regions_for_many(lats, lons):
         for name in names:
@@ -104,4 +158,4 @@ def _equal_area(geometry):
         [np.radians(c[:, 0]), np.sin(np.radians(c[:, 1]))]))
 
 
-__all__ = ["AREA_KINDS", "COVERAGE", "RULES", "is_area", "covering_regions"]
+__all__ = ["AREA_KINDS", "COVERAGE", "RULES", "is_area", "covering_regions", "area_plane"]

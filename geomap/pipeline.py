@@ -832,7 +832,8 @@ class _Stages:
             from geomap.regions import RegionIndex
 
             self._index = RegionIndex(self.layers, tolerance_km=self.config.regions.tolerance_km)
-        return self._index.regions_for_places(places, members=self._members)
+        return self._index.regions_for_places(places, members=self._members,
+                                              outlines=self.gazetteer.outline)
 
     def _members(self, place) -> list[tuple[float, float]]:
         """An admin area's member settlements (its footprint for region membership)."""

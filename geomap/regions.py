@@ -743,6 +743,21 @@ def _natural_earth_index() -> dict[str, tuple[str, int]]:
     return out
 
 
+def country_outlines():
+    """``(ISO alpha-2 code, English name, outline)`` of every Natural Earth 10m country with an
+    alpha-2 code, read in one pass (the first record of a code wins, as in ``country_outline``)."""
+    from shapely.geometry import shape
+
+    seen = set()
+    with _natural_earth_reader() as reader:
+        fields = ["ISO_A2_EH", "NAME_EN"]
+        for rec, geometry in zip(reader.iterRecords(fields=fields), reader.iterShapes()):
+            code = rec["ISO_A2_EH"]
+            if code and code != "-99" and code not in seen:
+                seen.add(code)
+                yield code, rec["NAME_EN"], shape(geometry.__geo_interface__)
+
+
 @lru_cache(maxsize=64)
 def _natural_earth_shape(index: int):
     from shapely.geometry import shape
@@ -876,11 +891,13 @@ class RegionIndex:
     def regions_for(self, lat: float, lon: float) -> tuple[str, ...]:
         return self.regions_for_many([lat], [lon])[0]
 
-    def regions_for_places(self, places: Sequence[Any], members=None) -> list[tuple[str, ...]]:
+    def regions_for_places(self, places: Sequence[Any], members=None,
+                           outlines=None) -> list[tuple[str, ...]]:
         """Region names per ``Place``: by its point for a point place (a city), by coverage for
         an area (``geomap.areas``: a country, admin area, sea, river ... belongs to a region only
         when the region covers it, never because its label point falls inside). ``members(place)``
-        gives an admin area's member settlements as (lat, lon) pairs (the gazetteer's)."""
+        gives an admin area's member settlements as (lat, lon) pairs (the gazetteer's);
+        ``outlines(code)`` a country's stored outline (``Gazetteer.outline``)."""
         from geomap.areas import covering_regions, is_area
 
         out: list[tuple[str, ...]] = [()] * len(places)
@@ -892,7 +909,7 @@ class RegionIndex:
             if is_area(place) and len(self._geoms):
                 key = (place.id, place.kind, place.country)
                 if key not in self._area_memo:
-                    self._area_memo[key] = covering_regions(self, place, members)
+                    self._area_memo[key] = covering_regions(self, place, members, outlines)
                 out[i] = self._area_memo[key]
         return out
 

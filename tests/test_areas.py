@@ -28,16 +28,20 @@ def _layer(name: str, **regions) -> Layer:
                  tuple(Region(f"{name}/{k}", k, name, g) for k, g in regions.items()))
 
 
-@pytest.fixture(scope="module")
-def index():
+def _layers():
     outline = country_outline("UA")[1]
     west, south, east, north = outline.bounds
     most = outline.intersection(box(west, south, west + 0.8 * (east - west), north))   # most, not all
-    return RegionIndex([
+    return [
         _layer("countries", UA=outline),
         _layer("boxes", around_point=box(31.5, 48.5, 32.5, 49.5),   # holds Ukraine's label point
                most=most, sea=box(34.5, 45.0, 39.5, 47.5), everything=box(20, 40, 45, 55)),
-    ])
+    ]
+
+
+@pytest.fixture(scope="module")
+def index():
+    return RegionIndex(_layers())
 
 
 def test_a_country_is_in_the_regions_covering_it_not_where_its_point_lies(index):
@@ -94,3 +98,28 @@ def test_shipped_layers_oblasts_by_their_gazetteer_settlements(shipped, gazettee
         (found,) = shipped.regions_for_places([kherson], members=lambda p: gazetteer.members(p.id))
     assert "annexation-claimed-2022/Kherson" in found and "ua-oblasts/Kherson" in found
     assert "kherson-20km" not in found and "ua-rest" not in found   # its point may lie in them
+
+
+def test_the_index_stores_country_outlines_that_give_the_same_coverage(index, gazetteer_path):
+    """The build stores each country's outline (bounds and coarse equal-area copy), so a parse
+    never reads Natural Earth: same memberships as from Natural Earth itself."""
+    from geomap.gazetteer.outlines import read_outline
+
+    with Gazetteer.open(gazetteer_path) as gaz:
+        bounds, plane = gaz.outline("UA")
+        assert bounds == pytest.approx(country_outline("UA")[1].bounds)
+        assert gaz.outline("XX") is None
+        fresh = RegionIndex(_layers())
+        assert fresh.regions_for_places([UKRAINE], outlines=gaz.outline) == [
+            ("countries/UA", "boxes/everything")]
+    import sqlite3
+
+    with pytest.raises(LookupError):                 # an index from before the table
+        read_outline(sqlite3.connect(":memory:"), "UA")
+    fresh = RegionIndex(_layers())
+
+    def old_index(code):
+        raise LookupError(code)
+
+    assert fresh.regions_for_places([UKRAINE], outlines=old_index) == [
+        ("countries/UA", "boxes/everything")]

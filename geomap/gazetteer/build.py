@@ -38,6 +38,7 @@ from geomap.errors import GazetteerError
 from geomap.gazetteer import ATTRIBUTION
 from geomap.gazetteer.cyrillic import add_cyrillic_names
 from geomap.gazetteer.index import DDL, SCHEMA
+from geomap.gazetteer.outlines import add_outlines
 from geomap.gazetteer.inputs import DATA_DIR, inputs_hash
 from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_latin, is_useful_key, normalize
 
@@ -210,6 +211,7 @@ def _write(path: Path, min_city_population: int, log) -> None:
         # Settlements by area: ``Gazetteer.members`` (an admin area's footprint, geomap.areas).
         db.execute("CREATE INDEX places_members ON places(country, admin1_code, admin2) "
                    "WHERE kind = 'city'")
+        add_outlines(db)                # country outlines (geomap.areas), ~1 s
         inputs = inputs_hash(min_city_population)
         meta = {
             "schema": str(SCHEMA), "inputs": inputs, "version": inputs, "imports": "",

