@@ -45,7 +45,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from geomap.coherence import coherence, size_guard
+from geomap.coherence import coherence, enumeration, size_guard
 from geomap.model import Mention, Place
 
 __all__ = ["Geoparser", "Resolver", "pin_place"]
@@ -138,6 +138,9 @@ class Resolver:
         coherence(groups, namesakes)
         for g in groups:
             _choose(g)
+        enumeration(text, groups)
+        for g in groups:
+            _choose(g)
             size_guard(g)
         out = []
         by_span = {}
@@ -207,8 +210,10 @@ def _has_namesake_seat(area: "Candidate", towns: list) -> bool:
 
 
 def _qualifiers(text: str, spans: list) -> dict[int, tuple[int, "Candidate"]]:
-    """``{index of A: (index of B, B's area)}`` for every ``A, B`` where area B contains a candidate of A."""
+    """``{index of A: (index of B, B's area)}`` for every ``A, B`` where area B contains a candidate
+    of A, unless ``A, B`` are two items of a list of areas (``Mexico, China, Japan``)."""
     out = {}
+    qualifiers = set()
     for k in range(len(spans) - 1):
         a, b = spans[k], spans[k + 1]
         gap = text[a.end:b.start]
@@ -218,9 +223,26 @@ def _qualifiers(text: str, spans: list) -> dict[int, tuple[int, "Candidate"]]:
             if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
                 continue
             if any(_inside(c, area) for c in a.candidates if c is not area):
+                if gap != " (" and _listed_after_area(text, spans, k, area, qualifiers):
+                    break
                 out[k] = (k + 1, area)
+                qualifiers.add(k + 1)
                 break
     return out
+
+
+def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", qualifiers: set) -> bool:
+    """``Mexico, China, Japan``; ``Virginia, Washington, West Virginia``: name ``k`` follows, after
+    a comma, a name that may be an area of the same kind as ``area`` and is not itself a qualifier
+    (``Springfield, Illinois, and Columbus, Ohio`` keeps both qualifiers; so does the last item of
+    ``Texas and Washington, D.C.``)."""
+    if k == 0 or k - 1 in qualifiers:
+        return False
+    prev = spans[k - 1]
+    if text[prev.end:spans[k].start] != ", ":
+        return False                           # "Texas and Washington, D.C.": the last item, qualified
+    country = area.feature in COUNTRY_FEATURES
+    return any((c.feature in COUNTRY_FEATURES) if country else c.feature == "ADM1" for c in prev.candidates)
 
 
 def _inside(c: "Candidate", area: "Candidate") -> bool:
