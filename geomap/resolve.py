@@ -13,7 +13,8 @@ Every candidate place of a span gets a score, the sum of named evidence terms (k
   ``Georgia (the country)``: the text says which kind of place the name is; only candidates of that
   kind stay, and the bare repeats after it (up to the next such qualifier) lean to its sense.
 - **water**: ``the Atlantic``, ``after the Volga``, ``where the Sava flows``: a name with a sea,
-  river or lake among its candidates, written after "the" or before a flow verb, means the water
+  river or lake (or a region: ``the Middle East``) among its candidates, written after "the" or
+  before a flow verb, means the water
   (news rarely writes "the" before a town's one-word name; a region, "the Arctic", gains as much as
   the water); a town or county of that name loses.
   Nor does a small town or area in a country the article never names beat a water feature.
@@ -349,8 +350,9 @@ def _water_context(text: str, g: _Group) -> None:
     """``the Atlantic``, ``after the Volga``, ``the Sava flows``: a water feature, not the town
     or county of that name ("the" is rarely written before a town's name in news; "The Hague"
     is a name of its own and never reaches here as a bare name)."""
-    if g.qualified or g.fixed is not None or not any(c.feature in WATER_FEATURES for c in g.candidates):
-        return
+    if g.qualified or g.fixed is not None \
+            or not any(c.feature in WATER_FEATURES or c.place.kind == "region" for c in g.candidates):
+        return                                 # ("the Middle East": a region reads the same way)
     why = None
     for s in g.spans:
         if text[max(0, s.start - 4):s.start] in ("the ", "The "):

@@ -293,3 +293,18 @@ def test_an_area_is_not_named_by_a_neighbouring_area_s_name(gaz):
     dc = {c.place.id for c in gaz.lookup(["district of columbia"])["district of columbia"] if c.feature == "ADM1"}
     assert dc and not dc & ids
     assert any(c.feature == "ADM1" and c.place.name == "Virginia" for c in gaz.lookup(["virginia"])["virginia"])
+
+
+def test_the_before_a_region_s_name_means_the_region_not_a_namesake_town(gaz):
+    """``tensions in the Middle East``: 'the' before a name reads as a region (as it does for
+    a sea or a river), not as the Maryland village of that name near the article's town."""
+    got = _resolve(gaz, "Farmers in Hagerstown said tensions in the Middle East, from Egypt to Iran, "
+                        "raised fuel prices.", {
+        "Hagerstown": [_cand("hag", "Hagerstown", 39.64, -77.72, 40_000, "US", code="MD")],
+        "Middle East": [_cand("me-md", "Middle East", 39.30, -76.58, 1_872, "US", code="MD"),
+                        _cand("me", "Middle East", 29.0, 41.0, 0, "", "RGN", ckind="region")],
+        "Egypt": [_cand("eg", "Egypt", 27.0, 30.0, 100_000_000, "EG", "PCLI", ckind="country")],
+        "Iran": [_cand("ir", "Iran", 32.0, 53.0, 85_000_000, "IR", "PCLI", ckind="country")]})
+    chosen, why = got["Middle East"]
+    assert chosen.place.id == "me"
+    assert any("'the' before the name" in line for line in why)
