@@ -105,6 +105,12 @@ def test_a_dateline_after_a_year_is_a_place(gp):
     assert got["NEWARK"].country == "US"
 
 
+def test_a_dateline_after_a_full_date_in_a_byline_is_a_place(gp):
+    """Bylines run into the text: ``By A Reporter March 15, 2009 NEWARK -- ...``."""
+    got = found(gp, "By Jane Doe Staff Writer March 15, 2009 NEWARK -- The suspect was arrested on Monday.")
+    assert got["NEWARK"].country == "US"
+
+
 # --- size and coherence ----------------------------------------------------------------------------
 
 def _cand(pid, name, lat, lon, pop, cc, feature="PPL", kind="name", code="", ckind="city") -> Candidate:
