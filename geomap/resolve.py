@@ -350,9 +350,10 @@ def _water_context(text: str, g: _Group) -> None:
     """``the Atlantic``, ``after the Volga``, ``the Sava flows``: a water feature, not the town
     or county of that name ("the" is rarely written before a town's name in news; "The Hague"
     is a name of its own and never reaches here as a bare name)."""
-    if g.qualified or g.fixed is not None \
-            or not any(c.feature in WATER_FEATURES or c.place.kind == "region" for c in g.candidates):
-        return                                 # ("the Middle East": a region reads the same way)
+    if g.qualified or g.fixed is not None or not any(
+            c.feature in WATER_FEATURES or (c.place.kind == "region" and c.name_kind != "abbr") for c in g.candidates):
+        return                                 # ("the Middle East": a region reads the same way; "the Eu"
+                                               # is no abbreviation: capitals decide that)
     why = None
     for s in g.spans:
         if text[max(0, s.start - 4):s.start] in ("the ", "The "):
