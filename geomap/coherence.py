@@ -10,10 +10,10 @@
   other places too). Only small namesakes (under ``SMALL_NAMESAKE`` people) yield: in local news a namesake town
   of some size is meant as often as the country (Lebanon, Indiana; Dublin, Ohio). ``China``
   in an article about the US stays China, ``Zaporizhzhia`` the city, not a village of 656 people.
-- **enumeration**: the items of a list of three or more (``Mexico, China, Japan and Brazil``;
-  ``Oregon, Idaho and Washington``) are places of one kind: a name whose fellow items are all
+- **enumeration**: the items of a list (``Mexico, China, Japan and Brazil``; ``Oregon and
+  Washington``) are places of one kind: a name whose fellow items are all
   countries, or all first-level areas of one country, leans to its candidate of that kind
-  (Washington the state, not the capital, next to Oregon and Idaho).
+  (Washington the state, not the capital, next to Oregon).
 
 All three add a named evidence term, so ``--explain`` shows the rule that decided.
 """
@@ -112,8 +112,8 @@ def enumeration(text: str, groups: list) -> None:
     lists.append(run)
     bonus: dict[int, tuple] = {}               # group -> (class, country or None, fellow names)
     for members in lists:
-        if len(members) < 3:
-            continue                           # "Texas and Washington, D.C.": two names are no list yet
+        if len(members) < 2:
+            continue                           # ("Texas and Washington, D.C.": D.C. qualifies Washington, which stays out)
         for _, _, gi in members:
             g = groups[gi]
             if g.fixed is not None or g.qualified or len(g.candidates) < 2 or gi in bonus:

@@ -280,6 +280,10 @@ def test_a_name_in_a_list_of_states_is_the_state(gaz):
     assert any("in a list of first-level areas" in line for line in why)
     chosen, _ = _resolve(gaz, "Wildfires burned in Oregon. Idaho sent crews to Washington.", _states_and_washington())["Washington"]
     assert chosen.place.id == "dc-city"        # no list: the capital, as before
+    names = _states_and_washington()
+    del names["Idaho"]
+    chosen, _ = _resolve(gaz, "He backed the Oregon and Washington laws.", names)["Washington"]
+    assert chosen.place.id == "wa"             # two items are a list too
 
 
 def test_a_city_in_a_list_of_its_own_country_s_provinces_stays_the_city(gaz):
