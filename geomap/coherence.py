@@ -10,8 +10,12 @@
   other places too). Only small namesakes (under ``SMALL_NAMESAKE`` people) yield: in local news a namesake town
   of some size is meant as often as the country (Lebanon, Indiana; Dublin, Ohio). ``China``
   in an article about the US stays China, ``Zaporizhzhia`` the city, not a village of 656 people.
+- **enumeration**: the items of a list (``Mexico, China, Japan and Brazil``; ``Oregon and
+  Washington``) are places of one kind: a name whose fellow items are all
+  countries, or all first-level areas of one country, leans to its candidate of that kind
+  (Washington the state, not the capital, next to Oregon).
 
-Both add a named evidence term, so ``--explain`` shows the rule that decided.
+All three add a named evidence term, so ``--explain`` shows the rule that decided.
 """
 from __future__ import annotations
 
@@ -80,6 +84,71 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
                                      COHERENCE_BONUS))
                 g.scores[k] += COHERENCE_BONUS
                 g.support.add(k)
+
+
+ENUMERATION_BONUS = 3.0
+LIST_GAPS = (", ", " and ", ", and ", " or ", ", or ")   # between two items of a list
+_ENUMERATION = "in a list of {}: {}"
+
+
+def _class(c) -> str | None:
+    """The kind a list's items share: ``countries`` or ``first-level areas``, else None."""
+    if c.feature in COUNTRY_FEATURES:
+        return "countries"
+    return "first-level areas" if c.feature == "ADM1" else None
+
+
+def enumeration(text: str, groups: list) -> None:
+    """Give a list item the kind its fellow items all have (countries, or first-level areas of one
+    country); each group's current choice is the evidence, so run it after a ``_choose`` pass."""
+    items = sorted((s.start, s.end, gi) for gi, g in enumerate(groups) for s in g.spans)
+    lists, run = [], items[:1]
+    for prev, cur in zip(items, items[1:]):
+        if text[prev[1]:cur[0]] in LIST_GAPS:
+            run.append(cur)
+        else:
+            lists.append(run)
+            run = [cur]
+    lists.append(run)
+    bonus: dict[int, tuple] = {}               # group -> (class, country or None, fellow names)
+    for members in lists:
+        if len(members) < 2:
+            continue                           # ("Texas and Washington, D.C.": D.C. qualifies Washington, which stays out)
+        for _, _, gi in members:
+            g = groups[gi]
+            if g.fixed is not None or g.qualified or len(g.candidates) < 2 or gi in bonus:
+                continue
+            fellows = [groups[gj] for _, _, gj in members if gj != gi]
+            chosen = [f.candidates[f.choice] for f in fellows if f.choice is not None]
+            if len(chosen) < len(fellows):
+                continue                       # a fellow item is not placed: no evidence of the kind
+            kinds = {_class(c) for c in chosen}
+            if len(kinds) != 1 or None in kinds:
+                continue
+            kind = kinds.pop()
+            countries = {c.place.country for c in chosen}
+            if kind == "first-level areas" and len(countries) != 1:
+                continue
+            bonus[gi] = (kind, countries.pop() if kind != "countries" else None,
+                         tuple(c.place.name for c in chosen))
+    for gi, (kind, country, names) in bonus.items():
+        g = groups[gi]
+        chosen = g.candidates[g.choice]
+        if _class(chosen) == kind and country in (None, chosen.place.country):
+            continue                           # already of the list's kind
+        for k, c in enumerate(g.candidates):
+            if _class(c) == kind and country in (None, c.place.country) and c.name_kind != "demonym" \
+                    and not _within(chosen, c):
+                g.reasons[k].append(((_ENUMERATION, kind, names), ENUMERATION_BONUS))
+                g.scores[k] += ENUMERATION_BONUS
+
+
+def _within(place, area) -> bool:
+    """``place`` lies in ``area`` (a country, or a first-level area by its code): Beijing the city
+    in a list of Chinese provinces stays the city, which the area is named after."""
+    if place.place.country != area.place.country:
+        return False
+    return area.feature in COUNTRY_FEATURES or (place.admin1_code == area.admin1_code != "")
 
 
 def _dominates(big, small) -> bool:

