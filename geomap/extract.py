@@ -67,6 +67,7 @@ MAX_NAME_TOKENS = 5          # "Saint Vincent and the Grenadines" is 3 tokens: c
 _CACHE_LIMIT = 200_000     # memoised names/lookups per process before starting afresh
 WINDOW_TOKENS = 20_000     # tokens whose candidate keys are computed and looked up together
 _DEMONYM_ONLY = frozenset({"demonym"})
+_NO_REASONS = ()           # shared by the spans that need no reason (most): one empty list per span adds up
 
 
 def _longest_matches(keys: list[list[tuple[int, str]]], found: dict[str, list], i: int = 0,
@@ -121,7 +122,7 @@ class ArticleState:
     persons' surnames seen so far, the spans kept, and where it is (the run, its matches, the match
     being judged and the token range of a person's name found in the run)."""
 
-    __slots__ = ("text", "lowercase_words", "persons", "kept", "run", "matches", "index", "person")
+    __slots__ = ("text", "lowercase_words", "persons", "kept", "run", "matches", "index", "person", "names")
 
     def __init__(self, text: str):
         self.text = text
@@ -132,6 +133,11 @@ class ArticleState:
         self.matches: list[Match] = []
         self.index = 0                              # of the match being judged in ``matches``
         self.person: tuple[int, int] | None = None  # tokens [i, k) of the run: a person's name
+        self.names: dict[str, str] = {}             # one string per distinct span text
+
+    def shared(self, name: str) -> str:
+        """``name``, as the one string every span of the article written the same way shares."""
+        return self.names.setdefault(name, name)
 
     def start_run(self, run: list[Token], matches: list[Match]) -> None:
         self.run, self.matches, self.index, self.person = run, matches, 0, None
@@ -383,8 +389,8 @@ class Extractor:
                 end += 1 + len(follow)
                 admin_hint = word
                 reasons.append(f"'{follow}' names an administrative area")
-        return Span(start, end, text[start:end], m.key, cands, admin_hint=admin_hint,
-                    dateline=dateline(text, first), demonym=demonym, reasons=reasons,
+        return Span(start, end, state.shared(text[start:end]), m.key, cands, admin_hint=admin_hint,
+                    dateline=dateline(text, first), demonym=demonym, reasons=reasons or _NO_REASONS,
                     place_like=traps.place_like_before(text, start, strong=True))
 
     def _traits(self, key: str, cands: list) -> tuple[frozenset[str], bool]:

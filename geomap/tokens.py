@@ -53,7 +53,7 @@ class Span:
     admin_hint: str = ""            # "region"/"county"... when the text named an administrative unit
     dateline: bool = False          # "PARIS, Texas —" at the start of a paragraph
     demonym: bool = False           # "Ukrainian": a demonym, mapped to its country
-    reasons: list = field(default_factory=list)      # why it was kept (for --explain)
+    reasons: list | tuple = field(default_factory=list)   # why it was kept (for --explain); read-only
     street: bool = False            # "Main Street", "Highway 19": placed where the article's town is
     generic: str = ""               # "water" ("Dnipro river") or "landmark" ("Kakhovka dam"): see traps.py
     unplaced: bool = False          # "near Robotyne": a place-like name the gazetteer lacks
@@ -61,9 +61,11 @@ class Span:
 
 
 def tokenize(text: str) -> list[Token]:
-    """Capitalised tokens of ``text`` with their exact offsets and sentence position."""
+    """Capitalised tokens of ``text`` with their exact offsets and sentence position (every
+    occurrence of a word shares one string for the word and one for its casefolded form)."""
     tokens: list[Token] = []
     size = len(text)
+    words: dict[str, tuple[str, str, bool]] = {}   # one (word, lower, upper) per distinct word
     for m in TOKEN.finditer(text):
         start, end = m.span()
         if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
@@ -77,8 +79,10 @@ def tokenize(text: str) -> list[Token]:
             sentence_start = False             # the common case, "in Kherson", decided inline
         else:
             sentence_start = _starts_sentence(text, start, tokens)
-        tokens.append(Token(start, end, word, word.casefold().rstrip("."), sentence_start,
-                            word.isupper() and len(word) > 1, dot_after))
+        shared = words.get(word)
+        if shared is None:
+            shared = words[word] = (word, word.casefold().rstrip("."), word.isupper() and len(word) > 1)
+        tokens.append(Token(start, end, shared[0], shared[1], sentence_start, shared[2], dot_after))
     return tokens
 
 
