@@ -13,7 +13,9 @@ Each size is written as one ``.txt`` file per kind of text, then parsed by a fre
 - ``varied``: news-like sentences naming places drawn from a fixed list of ~60 real names
   (cities, countries, regions, a river), so many names and many groups;
 - ``qualified``: ``Paris, Texas`` and ``Athens, Ga.`` repeated: each qualified occurrence is a
-  group of its own.
+  group of its own;
+- ``streets``: ``Main Street Hudson River ...``: one huge run of streets and natural features, whose
+  overlap with the gazetteer matches the extractor tests (quadratic before 2026-12-01: 256 KB 50 s).
 
 Target (docs/benchmarks.md): 20 MB (the article size limit) in < 20 s and < 500 MB, and time
 growing no faster than n log n (compare the ratios between sizes).
@@ -47,6 +49,9 @@ def article(kind: str, size: int) -> str:
     """A text of ``size`` characters (ASCII, so also bytes) of the given kind."""
     if kind == "repeated":
         unit = "Poltava "
+        return "Title\n\n" + unit * ((size - 7) // len(unit))
+    if kind == "streets":
+        unit = "Main Street Hudson River "
         return "Title\n\n" + unit * ((size - 7) // len(unit))
     if kind == "qualified":
         unit = "Police in Paris, Texas, and Athens, Ga., said so. "

@@ -89,6 +89,25 @@ def _longest_matches(keys: list[list[tuple[int, str]]], found: dict[str, list], 
     return out, i
 
 
+def _outside(matches: list[Match], run: list[Token], named: list[Span]) -> list[Match]:
+    """The matches (sorted, disjoint) overlapping none of the ``named`` spans: one walk over the
+    union of the spans, linear however many streets or features the run holds."""
+    cover: list[list[int]] = []
+    for s in sorted(named, key=lambda s: s.start):
+        if cover and s.start <= cover[-1][1]:
+            cover[-1][1] = max(cover[-1][1], s.end)
+        else:
+            cover.append([s.start, s.end])
+    out, k = [], 0
+    for m in matches:
+        start, end = run[m.i].start, run[m.j - 1].end
+        while k < len(cover) and cover[k][1] <= start:
+            k += 1
+        if k == len(cover) or cover[k][0] >= end:
+            out.append(m)
+    return out
+
+
 class LowercaseWords:
     """The words an article also writes in lowercase ("mobile", "hope"): ``word in words`` asks
     whether ``word`` occurs between non-word characters, searched on demand and remembered, as
@@ -263,8 +282,7 @@ class Extractor:
             named = streets(text, run) if run[0].lower in STREET_WORDS else []
         if named:
             kept += [(s, False) for s in named]
-            matches = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end
-                                                     for s in named)]
+            matches = _outside(matches, run, named)
         else:                                  # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
             k = matches[0].i if matches else len(run)
             k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"

@@ -38,7 +38,8 @@ def features(text: str, run: list[Token], matches: list[Match]) -> list[Span]:
     """Natural features and forts the gazetteer lacks, as unresolved spans, so that the town
     inside ("Hudson" in "Hudson River", "Azov" in "Sea of Azov") is never taken instead. A feature
     the gazetteer knows is a longer match and wins over this."""
-    whole = [(m.i, m.j) for m in matches if m.j - m.i > 1]
+    whole = [(m.i, m.j) for m in matches if m.j - m.i > 1]    # sorted and disjoint, like the matches
+    w = 0                                      # the first of them that may still overlap: one walk
     out = []
     for k, tok in enumerate(run):
         word = tok.lower
@@ -50,7 +51,11 @@ def features(text: str, run: list[Token], matches: list[Match]) -> list[Span]:
                 (word in FEATURE_PREFIXES and nxt.joint in ("space", "dot"))
                 or (word in FEATURE_OF and text[tok.end:nxt.start] == " of ")):
             i, j = k, k + 2
-        if i is None or any(a < j and i < b for a, b in whole) or (out and run[i].start < out[-1].end):
+        if i is None:
+            continue
+        while w < len(whole) and whole[w][1] <= i:
+            w += 1
+        if (w < len(whole) and whole[w][0] < j) or (out and run[i].start < out[-1].end):
             continue                           # a longer gazetteer name ("Black Sea Fleet") wins
         start, end = run[i].start, run[j - 1].end
         out.append(Span(start, end, text[start:end], text[start:end].casefold(), [],

@@ -3,6 +3,7 @@ memo and shared token strings. The rules themselves are tested in test_extract.p
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from geomap import extract
 from geomap._memo import BoundedCache
@@ -105,3 +106,26 @@ def test_every_occurrence_of_a_word_shares_its_strings():
     toks = tokenize("Poltava and " + "Poltava " * 3)
     assert len(toks) == 4 and all(t.text is toks[0].text and t.lower is toks[0].lower for t in toks)
     assert toks[0].lower == "poltava"
+
+
+_INTERVALS = st.lists(st.tuples(st.integers(0, 40), st.integers(1, 6)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_INTERVALS, _INTERVALS)
+def test_matches_outside_the_named_spans_are_those_overlapping_none(match_cuts, named_cuts):
+    """The linear walk keeps exactly the matches the pairwise overlap test keeps."""
+    from geomap.extract import _outside
+    from geomap.tokens import Span, Token
+
+    run = [Token(2 * k, 2 * k + 1, "X", "x", False, False, False) for k in range(60)]   # token k: [2k, 2k+1)
+    matches, k = [], 0
+    for gap, size in match_cuts:               # sorted, disjoint token ranges, as the matcher gives them
+        i = k + gap % 4
+        if i + size > len(run):
+            break
+        matches.append(Match(i, i + size, "x", []))
+        k = i + size
+    named = [Span(a, a + size, "", "") for a, size in named_cuts]      # any character ranges, overlapping too
+    expected = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end for s in named)]
+    assert _outside(matches, run, named) == expected
