@@ -68,8 +68,9 @@ def article(kind: str, size: int) -> str:
     return "".join(parts)[:size]
 
 
-def timed_parse(path: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS MB and mentions of one ``geomap parse`` of ``path``."""
+def timed_parse(path: Path) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (user + system: what to compare on a shared machine), peak RSS MB
+    and mentions of one ``geomap parse`` of ``path``."""
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "geomap", "parse", str(path), "--format", "jsonl"]
     result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if result.returncode != 0:
@@ -78,7 +79,9 @@ def timed_parse(path: Path) -> tuple[float, float, int]:
     hours, minutes, seconds = wall.groups()
     seconds = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
-    return seconds, rss, result.stdout.count("\n")
+    cpu = sum(float(re.search(rf"{what} time \(seconds\): ([\d.]+)", result.stderr).group(1))
+              for what in ("User", "System"))
+    return seconds, cpu, rss, result.stdout.count("\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,15 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/geomap-bench-large"))
     args = ap.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
-    print(f"{'kind':<10} {'size':>6} {'mentions':>9} {'wall s':>8} {'peak MB':>8} {'s/MB':>7}")
+    print(f"{'kind':<10} {'size':>6} {'mentions':>9} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'cpu s/MB':>8}")
     for kind in args.kinds.split(","):
         for label in args.sizes.split(","):
             size = parse_size(label)
             path = args.dir / f"{kind}-{label}.txt"
             path.write_text(article(kind, size), encoding="utf-8")
-            seconds, rss, mentions = timed_parse(path)
-            print(f"{kind:<10} {label:>6} {mentions:>9} {seconds:>8.2f} {rss:>8.0f} "
-                  f"{seconds / (size / 2 ** 20):>7.2f}", flush=True)
+            seconds, cpu, rss, mentions = timed_parse(path)
+            print(f"{kind:<10} {label:>6} {mentions:>9} {seconds:>8.2f} {cpu:>8.2f} {rss:>8.0f} "
+                  f"{cpu / (size / 2 ** 20):>8.2f}", flush=True)
     return 0
 
 
