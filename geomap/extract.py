@@ -48,9 +48,9 @@ from typing import TYPE_CHECKING
 from geomap import traps
 from geomap._memo import BoundedCache
 from geomap.extract_rules import (and_before, company_or_vehicle, contains, dateline, features, media_after,
-                                  named_after, never_starts, physical, said, streets, strong, the_town,
-                                  word_after)
-from geomap.tokens import Match, Span, Token, runs, tokenize
+                                  named_after, never_starts, outside, physical, said, streets, strong,
+                                  the_town, word_after)
+from geomap.tokens import LowercaseWords, Match, Span, Token, runs, tokenize
 from geomap.unplaced import unplaced_span
 from geomap.wordlists import (ADMIN_WORDS, COMMON_OPENERS, COUNTRY_LEVEL, DESCRIPTIVE, DOT_JOINERS,
                               FEATURE_HEADS, INSTITUTION, MAJOR_FEATURES, MEDIA, MONTHS, NAME_SUFFIXES,
@@ -61,7 +61,7 @@ if TYPE_CHECKING:  # the gazetteer is only needed for type hints here
     from geomap.config import ParseConfig
     from geomap.gazetteer import Gazetteer
 
-__all__ = ["ArticleState", "Extractor", "Span", "Token", "runs", "tokenize"]
+__all__ = ["ArticleState", "Extractor", "LowercaseWords", "Span", "Token", "runs", "tokenize"]
 
 MAX_NAME_TOKENS = 5          # "Saint Vincent and the Grenadines" is 3 tokens: connectors do not count
 _CACHE_LIMIT = 200_000     # memoised names/lookups per process before starting afresh
@@ -87,53 +87,6 @@ def _longest_matches(keys: list[list[tuple[int, str]]], found: dict[str, list], 
         else:
             i += 1
     return out, i
-
-
-def _outside(matches: list[Match], run: list[Token], named: list[Span]) -> list[Match]:
-    """The matches (sorted, disjoint) overlapping none of the ``named`` spans: one walk over the
-    union of the spans, linear however many streets or features the run holds."""
-    cover: list[list[int]] = []
-    for s in sorted(named, key=lambda s: s.start):
-        if cover and s.start <= cover[-1][1]:
-            cover[-1][1] = max(cover[-1][1], s.end)
-        else:
-            cover.append([s.start, s.end])
-    out, k = [], 0
-    for m in matches:
-        start, end = run[m.i].start, run[m.j - 1].end
-        while k < len(cover) and cover[k][1] <= start:
-            k += 1
-        if k == len(cover) or cover[k][0] >= end:
-            out.append(m)
-    return out
-
-
-class LowercaseWords:
-    """The words an article also writes in lowercase ("mobile", "hope"): ``word in words`` asks
-    whether ``word`` occurs between non-word characters, searched on demand and remembered, as
-    only a few words of an article are ever asked about."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self._known: dict[str, bool] = {}
-
-    def __contains__(self, word: str) -> bool:
-        known = self._known.get(word)
-        if known is None:
-            known = self._known[word] = word.isascii() and word.isalpha() and word.islower() \
-                and self._occurs(word)
-        return known
-
-    def _occurs(self, word: str) -> bool:
-        text, size = self.text, len(word)
-        at = text.find(word)
-        while at >= 0:
-            before, after = text[at - 1:at], text[at + size:at + size + 1]
-            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
-                return True
-            at = text.find(word, at + 1)
-        return False
-
 
 
 class ArticleState:
@@ -282,7 +235,7 @@ class Extractor:
             named = streets(text, run) if run[0].lower in STREET_WORDS else []
         if named:
             kept += [(s, False) for s in named]
-            matches = _outside(matches, run, named)
+            matches = outside(matches, run, named)
         else:                                  # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
             k = matches[0].i if matches else len(run)
             k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"

@@ -193,3 +193,22 @@ def dateline(text: str, tok: Token) -> bool:
     """``PARIS, Texas —`` / ``KYIV, Ukraine (AP) —`` / ``OMAHA --``: an upper-case place opening a paragraph."""
     return tok.upper and (tok.sentence_start or traps.year_dateline(text, tok.start)) \
         and _DATELINE_REST.match(text, tok.end, tok.end + 40) is not None
+
+
+def outside(matches: list[Match], run: list[Token], named: list[Span]) -> list[Match]:
+    """The matches (sorted, disjoint) overlapping none of the ``named`` spans: one walk over the
+    union of the spans, linear however many streets or features the run holds."""
+    cover: list[list[int]] = []
+    for s in sorted(named, key=lambda s: s.start):
+        if cover and s.start <= cover[-1][1]:
+            cover[-1][1] = max(cover[-1][1], s.end)
+        else:
+            cover.append([s.start, s.end])
+    out, k = [], 0
+    for m in matches:
+        start, end = run[m.i].start, run[m.j - 1].end
+        while k < len(cover) and cover[k][1] <= start:
+            k += 1
+        if k == len(cover) or cover[k][0] >= end:
+            out.append(m)
+    return out

@@ -4,7 +4,8 @@
 ``O'Keeffe``; a possessive ``'s`` is left out, hyphens split words); *runs* are the stretches of
 neighbouring tokens a multi-word proper name can occupy (joined by a space, a hyphen, a lowercase
 connector or an abbreviation dot; never across a line break or sentence punctuation). A :class:`Span`
-is a recognised name, a :class:`Match` a gazetteer key found over tokens ``i:j`` of a run.
+is a recognised name, a :class:`Match` a gazetteer key found over tokens ``i:j`` of a run;
+:class:`LowercaseWords` answers which words the text also writes in lowercase.
 """
 from __future__ import annotations
 
@@ -157,3 +158,30 @@ class Match:
     j: int                          # one past the last token index
     key: str
     candidates: list
+
+
+class LowercaseWords:
+    """The words an article also writes in lowercase ("mobile", "hope"): ``word in words`` asks
+    whether ``word`` occurs between non-word characters, searched on demand and remembered, as
+    only a few words of an article are ever asked about."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, word: str) -> bool:
+        known = self._known.get(word)
+        if known is None:
+            known = self._known[word] = word.isascii() and word.isalpha() and word.islower() \
+                and self._occurs(word)
+        return known
+
+    def _occurs(self, word: str) -> bool:
+        text, size = self.text, len(word)
+        at = text.find(word)
+        while at >= 0:
+            before, after = text[at - 1:at], text[at + size:at + size + 1]
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                return True
+            at = text.find(word, at + 1)
+        return False

@@ -290,7 +290,7 @@ def test_token_pattern_matches_its_plain_three_branch_form(text):
 def test_lowercase_words_are_the_whole_lowercase_words_of_the_text(text, word):
     import re
 
-    from geomap.extract import LowercaseWords as _LowercaseWords
+    from geomap.tokens import LowercaseWords as _LowercaseWords
 
     words = _LowercaseWords(text + " mobile hopes")
     assert (word in words) == (word in set(re.findall(r"\b[a-z]+\b", text + " mobile hopes")))

@@ -115,7 +115,7 @@ _INTERVALS = st.lists(st.tuples(st.integers(0, 40), st.integers(1, 6)), max_size
 @given(_INTERVALS, _INTERVALS)
 def test_matches_outside_the_named_spans_are_those_overlapping_none(match_cuts, named_cuts):
     """The linear walk keeps exactly the matches the pairwise overlap test keeps."""
-    from geomap.extract import _outside
+    from geomap.extract_rules import outside as _outside
     from geomap.tokens import Span, Token
 
     run = [Token(2 * k, 2 * k + 1, "X", "x", False, False, False) for k in range(60)]   # token k: [2k, 2k+1)
