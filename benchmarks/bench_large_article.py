@@ -13,7 +13,9 @@ Each size is written as one ``.txt`` file per kind of text, then parsed by a fre
 - ``varied``: news-like sentences naming places drawn from a fixed list of ~60 real names
   (cities, countries, regions, a river), so many names and many groups;
 - ``qualified``: ``Paris, Texas`` and ``Athens, Ga.`` repeated: each qualified occurrence is a
-  group of its own.
+  group of its own;
+- ``streets``: ``Main Street Hudson River ...``: one huge run of streets and natural features, whose
+  overlap with the gazetteer matches the extractor tests (quadratic before 2026-12-01: 256 KB 50 s).
 
 Target (docs/benchmarks.md): 20 MB (the article size limit) in < 20 s and < 500 MB, and time
 growing no faster than n log n (compare the ratios between sizes).
@@ -48,6 +50,9 @@ def article(kind: str, size: int) -> str:
     if kind == "repeated":
         unit = "Poltava "
         return "Title\n\n" + unit * ((size - 7) // len(unit))
+    if kind == "streets":
+        unit = "Main Street Hudson River "
+        return "Title\n\n" + unit * ((size - 7) // len(unit))
     if kind == "qualified":
         unit = "Police in Paris, Texas, and Athens, Ga., said so. "
         return "Title\n\n" + unit * ((size - 7) // len(unit))
@@ -63,8 +68,9 @@ def article(kind: str, size: int) -> str:
     return "".join(parts)[:size]
 
 
-def timed_parse(path: Path) -> tuple[float, float, int]:
-    """Wall seconds, peak RSS MB and mentions of one ``geomap parse`` of ``path``."""
+def timed_parse(path: Path) -> tuple[float, float, float, int]:
+    """Wall seconds, CPU seconds (user + system: what to compare on a shared machine), peak RSS MB
+    and mentions of one ``geomap parse`` of ``path``."""
     cmd = ["/usr/bin/time", "-v", sys.executable, "-m", "geomap", "parse", str(path), "--format", "jsonl"]
     result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
     if result.returncode != 0:
@@ -73,7 +79,9 @@ def timed_parse(path: Path) -> tuple[float, float, int]:
     hours, minutes, seconds = wall.groups()
     seconds = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1)) / 1024
-    return seconds, rss, result.stdout.count("\n")
+    cpu = sum(float(re.search(rf"{what} time \(seconds\): ([\d.]+)", result.stderr).group(1))
+              for what in ("User", "System"))
+    return seconds, cpu, rss, result.stdout.count("\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,15 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/geomap-bench-large"))
     args = ap.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
-    print(f"{'kind':<10} {'size':>6} {'mentions':>9} {'wall s':>8} {'peak MB':>8} {'s/MB':>7}")
+    print(f"{'kind':<10} {'size':>6} {'mentions':>9} {'wall s':>8} {'cpu s':>8} {'peak MB':>8} {'cpu s/MB':>8}")
     for kind in args.kinds.split(","):
         for label in args.sizes.split(","):
             size = parse_size(label)
             path = args.dir / f"{kind}-{label}.txt"
             path.write_text(article(kind, size), encoding="utf-8")
-            seconds, rss, mentions = timed_parse(path)
-            print(f"{kind:<10} {label:>6} {mentions:>9} {seconds:>8.2f} {rss:>8.0f} "
-                  f"{seconds / (size / 2 ** 20):>7.2f}", flush=True)
+            seconds, cpu, rss, mentions = timed_parse(path)
+            print(f"{kind:<10} {label:>6} {mentions:>9} {seconds:>8.2f} {cpu:>8.2f} {rss:>8.0f} "
+                  f"{cpu / (size / 2 ** 20):>8.2f}", flush=True)
     return 0
 
 

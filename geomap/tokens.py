@@ -1,0 +1,187 @@
+"""Tokens, runs and spans: the first two steps of :mod:`geomap.extract` and its data types.
+
+*Tokens* are the capitalised words of a text with their exact offsets (``Kherson``, ``U.S.``,
+``O'Keeffe``; a possessive ``'s`` is left out, hyphens split words); *runs* are the stretches of
+neighbouring tokens a multi-word proper name can occupy (joined by a space, a hyphen, a lowercase
+connector or an abbreviation dot; never across a line break or sentence punctuation). A :class:`Span`
+is a recognised name, a :class:`Match` a gazetteer key found over tokens ``i:j`` of a run;
+:class:`LowercaseWords` answers which words the text also writes in lowercase.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from geomap.wordlists import ARABIC_ARTICLES, CONNECTORS, DOT_JOINERS, HYPHEN_CONNECTORS
+
+
+# Upper-case letters of the scripts news text uses (Latin, Greek, Cyrillic), for the token regex.
+UPPER = "".join(sorted({ch for rng in ((0x41, 0x250), (0x370, 0x530), (0x1E00, 0x1F00))
+                         for ch in map(chr, range(*rng)) if ch.isupper()}))
+# Every token starts with a capital (or "d'"/"l'"): the pattern opens with that one character
+# class, which lets the regex engine skip the rest of the text quickly; lookbehinds then pick the branch.
+TOKEN = re.compile(
+    rf"[{UPPER}dl](?:(?<=[{UPPER}])(?:"
+    rf"[^\W\d_]{{0,2}}\.(?:[{UPPER}][^\W\d_]{{0,2}}\.)+"   # U.S.  D.C.  W.Va.
+    rf"|[^\W_]*(?:['’][^\W\d_]+)*)"                          # Kherson  O'Keeffe  McAllen  Ukraine's
+    rf"|(?<=[dl])['’][{UPPER}][^\W_]*)"                       # elided articles: Côte d'Ivoire
+)
+_POSSESSIVE = ("'s", "’s", "'S", "’S")
+_SENTENCE_END = ".!?:;\n"
+
+
+@dataclass(slots=True)
+class Token:
+    start: int
+    end: int
+    text: str
+    lower: str                      # casefolded, trailing dots removed
+    sentence_start: bool            # first word of a sentence, a line or the text
+    upper: bool                     # written in capitals only ("PARIS", "US")
+    dot_after: bool                 # followed directly by "." (a possible abbreviation)
+    joint: str = ""                 # how it joins the previous token of its run: space|hyphen|dot|connector|possessive
+
+
+@dataclass(slots=True)
+class Span:
+    """A recognised place name: ``text[start:end]`` with its gazetteer candidates."""
+
+    start: int
+    end: int
+    text: str
+    key: str                        # the normalized gazetteer key
+    candidates: list = field(default_factory=list)   # list[Candidate]; empty when unresolvable
+    admin_hint: str = ""            # "region"/"county"... when the text named an administrative unit
+    dateline: bool = False          # "PARIS, Texas —" at the start of a paragraph
+    demonym: bool = False           # "Ukrainian": a demonym, mapped to its country
+    reasons: list | tuple = field(default_factory=list)   # why it was kept (for --explain); read-only
+    street: bool = False            # "Main Street", "Highway 19": placed where the article's town is
+    generic: str = ""               # "water" ("Dnipro river") or "landmark" ("Kakhovka dam"): see traps.py
+    unplaced: bool = False          # "near Robotyne": a place-like name the gazetteer lacks
+    place_like: bool = False        # "the village of X", "near X": the text itself says it is a place
+
+
+def tokenize(text: str) -> list[Token]:
+    """Capitalised tokens of ``text`` with their exact offsets and sentence position (every
+    occurrence of a word shares one string for the word and one for its casefolded form)."""
+    tokens: list[Token] = []
+    size = len(text)
+    words: dict[str, tuple[str, str, bool]] = {}   # one (word, lower, upper) per distinct word
+    for m in TOKEN.finditer(text):
+        start, end = m.span()
+        if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
+            continue                           # inside a word ("iPhone", "o'Neill" handled as one)
+        word = m.group()
+        if word.endswith(_POSSESSIVE) and len(word) > 3:
+            end -= 2
+            word = word[:-2]
+        dot_after = end < size and text[end] == "." and not word.endswith(".")
+        if start > 1 and text[start - 1] == " " and text[start - 2].isalnum():
+            sentence_start = False             # the common case, "in Kherson", decided inline
+        else:
+            sentence_start = _starts_sentence(text, start, tokens)
+        shared = words.get(word)
+        if shared is None:
+            shared = words[word] = (word, word.casefold().rstrip("."), word.isupper() and len(word) > 1)
+        tokens.append(Token(start, end, shared[0], shared[1], sentence_start, shared[2], dot_after))
+    return tokens
+
+
+def _starts_sentence(text: str, start: int, previous: list[Token]) -> bool:
+    """True when only quotes/brackets separate ``start`` from the text start or a sentence end."""
+    if start > 1 and text[start - 1] == " " and text[start - 2].isalnum():
+        return False                           # the common case: "in Kherson"
+    i = start - 1
+    while i >= 0 and text[i] in " \t\r\"'“”‘’([{«—–-*#>•":
+        if text[i] in "—–-" and i > 0 and text[i - 1] not in " \n":
+            break
+        i -= 1
+    if i < 0 or text[i] == "\n":
+        return True
+    if text[i] not in _SENTENCE_END:
+        return False
+    if text[i] == "." and previous and previous[-1].end in (i, i + 1):
+        prev = previous[-1]
+        if prev.lower in DOT_JOINERS or prev.text.endswith(".") or len(prev.lower) == 1:
+            return False                       # "Gov. Perry", "U.S. Army", "John F. Kennedy"
+    return True
+
+
+def runs(text: str, tokens: list[Token]) -> list[list[Token]]:
+    """Group tokens into runs: the stretches a multi-word proper name can occupy."""
+    out: list[list[Token]] = []
+    current: list[Token] = []
+    for tok in tokens:
+        if not current:
+            joint = ""
+        elif tok.start == current[-1].end + 1 and text[tok.start - 1] == " ":
+            joint = "space"                    # the common case, decided inline
+        else:
+            joint = _joint(text, current[-1], tok)
+        if joint:
+            tok.joint = joint
+            current.append(tok)
+        else:
+            if current:
+                out.append(current)
+            current = [tok]
+    if current:
+        out.append(current)
+    return out
+
+
+def _joint(text: str, a: Token, b: Token) -> str:
+    """How token ``b`` continues the run that ends with ``a``; '' when it does not."""
+    gap = text[a.end:b.start]
+    if gap == " ":
+        return "space"
+    if gap in ("-", "‐", "‑"):
+        return "hyphen"
+    if gap in HYPHEN_CONNECTORS:
+        return "connector"                     # "Port-au-Prince", "Stratford-upon-Avon"
+    if gap == ". " and (a.lower in DOT_JOINERS or len(a.lower) == 1):
+        return "dot"                           # "St. Louis", "Gov. Perry", "John F. Kennedy"
+    if gap in ("'s ", "’s "):
+        return "possessive"                    # "Martha's Vineyard"; the lookup decides
+    if gap[:1] == " " and gap[-1:] == "-" and gap[1:-1] in ARABIC_ARTICLES:
+        return "connector"                     # "Bab el-Mandeb", "Deir al-Balah"
+    if gap.startswith(" ") and gap.endswith(" ") and "\n" not in gap:
+        words = gap.split(None, 2)             # three parts: more than two words
+        if 0 < len(words) <= 2 and all(w in CONNECTORS for w in words):
+            return "connector"                 # "Sea of Azov", "Bosnia and Herzegovina"
+    return ""
+
+
+@dataclass(slots=True)
+class Match:
+    i: int                          # first token index in the run
+    j: int                          # one past the last token index
+    key: str
+    candidates: list
+
+
+class LowercaseWords:
+    """The words an article also writes in lowercase ("mobile", "hope"): ``word in words`` asks
+    whether ``word`` occurs between non-word characters, searched on demand and remembered, as
+    only a few words of an article are ever asked about."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, word: str) -> bool:
+        known = self._known.get(word)
+        if known is None:
+            known = self._known[word] = word.isascii() and word.isalpha() and word.islower() \
+                and self._occurs(word)
+        return known
+
+    def _occurs(self, word: str) -> bool:
+        text, size = self.text, len(word)
+        at = text.find(word)
+        while at >= 0:
+            before, after = text[at - 1:at], text[at + size:at + size + 1]
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                return True
+            at = text.find(word, at + 1)
+        return False
