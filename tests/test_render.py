@@ -22,9 +22,10 @@ from geomap.regions import Layer, Region
 from geomap.render import (ArticleRecord, MapData, MentionRecord, PlaceRecord, render_outputs,
                            stale_pages)
 from geomap.render.article_page import page_name, render_article
-from geomap.render.map import (CHOROPLETH, QUOTE_WIDTH, _groups, article_ranks, quote_bounds,
+from geomap.render.map import (CHOROPLETH, QUOTE_WIDTH, article_ranks, quote_bounds,
                                render_map, script_json, shade)
 from geomap.render.place_page import place_page_name
+from geomap.render.quotes import groups
 
 KHERSON = Place("geonames:706448", "Kherson", 46.6354, 32.6169, "UA", "city", 279131, "Kherson")
 MARIUPOL = Place("geonames:701822", "Mariupol", 47.0958, 37.5494, "UA", "city", 481626, "Donetsk")
@@ -539,12 +540,12 @@ def test_passage_groups_are_newest_first_whatever_the_mention_order(crowded):
     ranks = article_ranks(crowded.articles, crowded.articles)     # lacks the forgotten one
     for ordered in (mentions, mentions[::-1]):
         for given_ranks in (None, ranks):
-            groups, count = _groups(ordered, crowded.articles, ranks=given_ranks)
-            assert [(g.article_id, g.passage_index) for g in groups] == NEWEST_FIRST
+            found, count = groups(ordered, crowded.articles, ranks=given_ranks)
+            assert [(g.article_id, g.passage_index) for g in found] == NEWEST_FIRST
             assert count == 6
-            assert [g.article is None for g in groups] == [False] * 4 + [True, False]
-            assert groups[2].spans == sorted(groups[2].spans) and len(groups[2].spans) == 2
-        newest, count = _groups(ordered, crowded.articles, 5, ranks)
+            assert [g.article is None for g in found] == [False] * 4 + [True, False]
+            assert found[2].spans == sorted(found[2].spans) and len(found[2].spans) == 2
+        newest, count = groups(ordered, crowded.articles, 5, ranks)
         present = [k for k in NEWEST_FIRST if k[0] != "a-gone-0000000"]
         assert [(g.article_id, g.passage_index) for g in newest] == present[:5] and count == 6
 

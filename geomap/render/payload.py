@@ -20,7 +20,7 @@ from geomap.config import MapConfig
 from geomap.credits import origin_note
 from geomap.render.article_page import page_name
 from geomap.render.data import MapData, PlaceRecord, UnplacedRecord, article_ids
-from geomap.render.map import _Quote, _groups, _passage_bounds, article_ranks, quote_bounds
+from geomap.render.quotes import Quote, article_ranks, groups, passage_bounds, quote_bounds
 from geomap.render.place_page import escaped_name, place_page_name
 
 _MERGE_GAP = 40   # windows of one passage closer than this share one stored text
@@ -65,7 +65,7 @@ class Payload:
             self.regions.append(self.region_labels.get(name, name))
         return i
 
-    def _quotes(self, record: PlaceRecord) -> tuple[list[_Quote], int, set[str]]:
+    def _quotes(self, record: PlaceRecord) -> tuple[list[Quote], int, set[str]]:
         """The newest ``max_passages`` windows to quote, how many passages there are, and the
         ids of the articles that mention the place.
 
@@ -79,16 +79,16 @@ class Payload:
         newest = set(heapq.nsmallest(limit, ids & ranks.keys(), key=ranks.__getitem__))
         if len(newest) < len(ids):
             mentions = [m for m in mentions if m.article_id in newest]
-        groups, _n = _groups(mentions, self.data.articles, limit, ranks)
+        chosen, _n = groups(mentions, self.data.articles, limit, ranks)
         quotes = []
-        for g in groups:
-            lo, hi = _passage_bounds(g.article, g.passage_index)
+        for g in chosen:
+            lo, hi = passage_bounds(g.article, g.passage_index)
             a, b = quote_bounds(g.article.text, lo, hi, g.spans[0])
             anchor = -1 if g.passage_index is None else g.passage_index
-            quotes.append(_Quote(g.article, anchor, a, b, lo, hi, g.spans))
+            quotes.append(Quote(g.article, anchor, a, b, lo, hi, g.spans))
         return quotes, len(keys), ids
 
-    def _store_texts(self, quotes: Iterable[_Quote]
+    def _store_texts(self, quotes: Iterable[Quote]
                      ) -> dict[tuple[str, int, int, int], tuple[int, int]]:
         """Store merged windows per passage; map each window to (text#, offset in that text)."""
         windows: dict[tuple[str, int, int], set[tuple[int, int]]] = {}
@@ -113,7 +113,7 @@ class Payload:
         return where
 
     @staticmethod
-    def _quote_row(q: _Quote, article_no: int, text_no: int, offset: int) -> list[Any]:
+    def _quote_row(q: Quote, article_no: int, text_no: int, offset: int) -> list[Any]:
         """``[article#, anchor, text#, offset, length, cut flags (1 start, 2 end), marks]``."""
         flags = (1 if q.a > q.lo else 0) | (2 if q.b < q.hi else 0)
         marks: list[int] = []
@@ -158,10 +158,9 @@ class Payload:
                                            for x in per_article[k]]])
         return rows
 
-    def build(self, legend: list[list[Any]], credits: list[str], title: str,
-              counts: list, layers: list) -> dict[str, Any]:
-        from geomap.render.map import _ATTRIBUTION, _bounds, _no_tiles
-
+    def build(self, legend: list[list[Any]], title: str, counts: list, layers: list
+              ) -> dict[str, Any]:
+        """The payload, but for what ``map.py`` adds (bounds, tiles, attribution)."""
         chosen = [self._quotes(r) for r in self.data.places]
         where = self._store_texts(q for quotes, _n, _ids in chosen for q in quotes)
         places = []
@@ -181,14 +180,12 @@ class Payload:
                 region_names.append(r.name)
                 region_bounds.append(_region_bounds(r.geometry))
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
-                "bounds": _bounds(self.data), "articles": self.articles,
+                "articles": self.articles,
                 "regions": self.regions, "texts": self.texts, "places": places,
                 "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
                 "layers": layer_rows, "regionLayer": region_layer, "regionNames": region_names,
                 "regionBounds": region_bounds,
-                "unplaced": self._unplaced(getattr(self.data, "unplaced", ())),
-                "tiles": not _no_tiles(self.settings),
-                "attribution": _ATTRIBUTION + "".join(f" · {c}" for c in credits)}
+                "unplaced": self._unplaced(getattr(self.data, "unplaced", ()))}
 
 
 def _region_bounds(geometry) -> list[list[float]] | None:
