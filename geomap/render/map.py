@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 
 import html
-import json
 import math
 import re
 from functools import lru_cache
@@ -31,26 +30,16 @@ from geomap.config import Config, MapConfig
 from geomap.errors import ConfigError
 from geomap.render.assets import Asset, inline_tag, link_tag, offline_assets
 from geomap.render.data import MapData
+from geomap.render.script_json import script_json, script_text  # noqa: F401  (public API of map)
 from geomap.render.quotes import QUOTE_WIDTH, article_ranks, quote_bounds  # noqa: F401  (public API of map)
 from geomap.credits import map_credits
+from geomap.render.passages import Chunk
 from geomap.render.payload import Payload
 from geomap.render.region_counts import RegionCount, region_counts, region_labels
 
 ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0) · '
                 'Regions: <a href="https://www.naturalearthdata.com/">Natural Earth</a>')
 _CREDITED = ("geonames", "natural earth")   # already in ATTRIBUTION
-
-
-def script_json(value: Any) -> str:
-    """JSON that is safe inside an HTML ``<script>`` element (and as a JS literal)."""
-    return script_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
-
-
-def script_text(json_text: str) -> str:
-    """Already-serialised JSON made safe inside a ``<script>`` element, like ``script_json``:
-    for JSON read from a cache file, which is not trusted to be what we wrote."""
-    return (json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
 
 
 def _inert(label: str) -> str:
@@ -311,16 +300,19 @@ def _csp_sources(urls: Iterable[str]) -> list[str]:
     return out
 
 
-def content_security_policy(settings: MapConfig, tiles, cdn_urls: Iterable[str]) -> str:
+def content_security_policy(settings: MapConfig, tiles, cdn_urls: Iterable[str], *,
+                            passage_files: bool = False) -> str:
     """map.html's Content-Security-Policy: inline scripts and styles (folium writes its code
     inline), the library files' own origin (``local``: this folder; ``cdn``: the CDN hosts),
-    images from ``data:`` and the tile server only; no fetches, frames, forms or plugins."""
+    images from ``data:`` and the tile server only; no fetches, frames, forms or plugins.
+    ``passage_files``: scripts from the map's own folder too (the pop-ups' passage chunks)."""
     libs = (["'self'"] if settings.assets == "local"
             else _csp_sources(cdn_urls) if settings.assets == "cdn" else [])
+    scripts = libs if "'self'" in libs or not passage_files else ["'self'", *libs]
     tile_hosts = _csp_sources([tiles.tiles]) if tiles is not None else []
     return "; ".join([
         "default-src 'none'",
-        " ".join(["script-src 'unsafe-inline'", *libs]),
+        " ".join(["script-src 'unsafe-inline'", *scripts]),
         " ".join(["style-src 'unsafe-inline'", *libs]),
         " ".join(["img-src data:", *tile_hosts]),
         "font-src data:", "connect-src 'none'", "base-uri 'none'", "form-action 'none'",
@@ -356,11 +348,15 @@ def _use_offline_assets(fmap, mode: str) -> list[Asset]:
 
 
 def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionCount] | None = None,
-               *, assets: str | None = None) -> tuple[Any, list[Asset]]:
+               *, assets: str | None = None, chunks: list[Chunk] | None = None
+               ) -> tuple[Any, list[Asset]]:
     """The map as a ``folium.Map`` (displays in Jupyter) and the asset files it needs beside it.
 
     ``assets``: ``cdn``, ``local`` or ``inline``, default ``config.map.assets``; only ``local``
-    returns files to write. ``counts``: ``region_counts(data, layers)`` when the caller has them."""
+    returns files to write. ``counts``: ``region_counts(data, layers)`` when the caller has them.
+    ``chunks``: a list to receive the pop-ups' passage chunks, to be written beside the page
+    (``passages.write_chunks``); None: the passages are embedded in the page (a ``folium.Map``
+    shown in Jupyter or saved alone has no folder beside it)."""
     import folium
     from folium.plugins import Fullscreen
 
@@ -383,8 +379,13 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     control.add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
 
-    payload = Payload(data, settings, region_labels(layers)).build(
-        [_legend_entry(layer, by_name) for layer in layers], settings.title, counts, layers)
+    builder = Payload(data, settings, region_labels(layers))
+    payload = builder.build([_legend_entry(layer, by_name) for layer in layers], settings.title,
+                            counts, layers)
+    if chunks is None:
+        payload["passages"] = {c.number: c.value for c in builder.chunks}
+    else:
+        chunks += builder.chunks
     credits = _credits(layers) + map_credits([r.place for r in data.places])
     payload.update(bounds=map_bounds(data), tiles=not no_tiles(settings),
                    attribution=ATTRIBUTION + "".join(f" · {c}" for c in credits))
@@ -397,19 +398,25 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     layer.add_to(fmap)
     cdn_urls += [url for _name, url in [*layer.default_js, *layer.default_css]]
     mode = assets or settings.assets
-    layer.csp = content_security_policy(dataclasses.replace(settings, assets=mode), tiles, cdn_urls)
+    layer.csp = content_security_policy(dataclasses.replace(settings, assets=mode), tiles, cdn_urls,
+                                        passage_files=chunks is not None)
     return fmap, ([] if mode == "cdn" else _use_offline_assets(fmap, mode))
 
 
 def build_map(data: MapData, config: Config, layers: list,
-              counts: list[RegionCount] | None = None) -> tuple[str, list[Asset]]:
-    """``map.html``'s text and the asset files it needs next to it (``map.assets: local``).
+              counts: list[RegionCount] | None = None
+              ) -> tuple[str, list[Asset], list[Chunk]]:
+    """``map.html``'s text, the asset files it needs next to it (``map.assets: local``) and the
+    pop-ups' passage chunks (``passages/<n>.js``, loaded on demand).
 
     ``counts``: ``region_counts(data, layers)`` when the caller has them already."""
-    fmap, assets = folium_map(data, config, layers, counts)
-    return fmap.get_root().render(), assets
+    chunks: list[Chunk] = []
+    fmap, assets = folium_map(data, config, layers, counts, chunks=chunks)
+    return fmap.get_root().render(), assets, chunks
 
 
 def render_map(data: MapData, config: Config, layers: list) -> str:
-    """The complete ``map.html`` text (with ``map.assets: local``, see ``build_map``)."""
-    return build_map(data, config, layers)[0]
+    """A complete ``map.html`` text on its own: the passages embedded, not in chunk files
+    (with ``map.assets: local`` it needs its asset files, see ``build_map``)."""
+    fmap, _assets = folium_map(data, config, layers)
+    return fmap.get_root().render()
