@@ -15,6 +15,10 @@ figures need Debian's ``chromium`` and the ``playwright`` package.
 Usage:
   python benchmarks/bench_map.py [--articles 10000] [--places 30000] [--mentions 200000]
                                  [--out DIR] [--browser] [--assets inline|local] [--repeat 3]
+                                 [--map-only]
+
+``--map-only`` writes only ``map.html`` and its passage chunks (not the article and place pages,
+which a map of 100,000 articles would take long to write here): the map figures are the same.
 """
 from __future__ import annotations
 
@@ -130,6 +134,17 @@ def synth_layers() -> list:
     return [Layer("layer", "Synthetic regions", "", {"color": "#c0392b"}, True, regions)]
 
 
+def write_map_only(data, out: Path, config) -> list[Path]:
+    """``map.html`` and its passage chunks, as ``render_outputs`` writes them."""
+    from geomap.render.map import build_map
+    from geomap.render.passages import write_chunks
+
+    map_html, _assets, chunks = build_map(data, config, synth_layers())
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "map.html").write_text(map_html, encoding="utf-8", newline="\n")
+    return [out / "map.html", *write_chunks(out, chunks)]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -141,6 +156,8 @@ def main() -> int:
     ap.add_argument("--assets", choices=("inline", "local"), default="inline",
                     help="map.assets mode (default: inline)")
     ap.add_argument("--repeat", type=int, default=3, help="page loads measured (default 3)")
+    ap.add_argument("--map-only", action="store_true",
+                    help="write only map.html and passages/ (no article or place pages)")
     a = ap.parse_args()
 
     started = time.perf_counter()
@@ -155,7 +172,10 @@ def main() -> int:
         config = default_config(out)
         config = dataclasses.replace(config, map=dataclasses.replace(
             config.map, assets=a.assets, tiles="none"))
-        written = render_outputs(data, out, config, synth_layers())
+        if a.map_only:
+            written = write_map_only(data, out, config)
+        else:
+            written = render_outputs(data, out, config, synth_layers())
         render_s = time.perf_counter() - started
         map_html = out / "map.html"
         size = map_html.stat().st_size

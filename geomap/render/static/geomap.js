@@ -185,7 +185,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     document.head.appendChild(script);
   }
   var loadingAll = false;
-  function loadAll(done) {           // every chunk, four at a time
+  function loadAll(done) {           // every chunk, sixteen at a time
     if (loadedChunks >= NC) { done(); return; }
     if (loadingAll) return;
     loadingAll = true;
@@ -194,7 +194,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
       if (loadedChunks >= NC) { loadingAll = false; done(); return; }
       if (next < NC) loadChunk(next++, more);
     }
-    for (var i = 0; i < 4; i++) more();
+    for (var i = 0; i < 16; i++) more();
   }
   function quotesOf(p) {             // the place's quotes, or null while its chunk loads
     var chunk = chunks[places[p][9]];
