@@ -187,9 +187,10 @@ def main() -> int:
               f"{size / max(1, len(data.articles)):.0f} bytes per article")
         print(f"passages/: {len(chunks)} chunks, {sum(chunks) / MB:.1f} MB, "
               f"largest {max(chunks, default=0) / 1024:.0f} kB")
-        print(f"articles/: {pages / MB:.1f} MB; places/: {place_pages / MB:.1f} MB; "
-              f"places.geojson: "
-              f"{(out / 'places.geojson').stat().st_size / MB:.2f} MB")
+        if not a.map_only:
+            print(f"articles/: {pages / MB:.1f} MB; places/: {place_pages / MB:.1f} MB; "
+                  f"places.geojson: "
+                  f"{(out / 'places.geojson').stat().st_size / MB:.2f} MB")
         if a.browser:
             popular = max(data.places, key=lambda r: len(r.mentions)).place.id
             times = browser_times(map_html, a.repeat, popular)

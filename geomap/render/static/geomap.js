@@ -147,22 +147,16 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   /* ---- passage chunks, loaded on demand -------------------------------------------------- */
   var NC = data.chunks || 0, chunks = new Array(NC), chunkWait = new Array(NC), loadedChunks = 0;
   var pageNumber = null;             // article page -> article number, made on the first chunk
-  function received(n, chunk) {       // a chunk's quotes, their article pages made numbers
+  function articleOf(quote) {         // undefined: an article gone since the chunk was written
+    return pageNumber.get(quote[0]);
+  }
+  function received(n, chunk) {       // kept as it came: no work per quote until it is shown
     if (!(n >= 0 && n < NC) || chunks[n] || !chunk || typeof chunk.places !== "object") return;
     if (!pageNumber) {
       pageNumber = new Map();
       articles.forEach(function (row, i) { pageNumber.set(row[0], i); });
     }
-    var byPlace = new Map();
-    Object.keys(chunk.places).forEach(function (id) {
-      var quotes = [];
-      chunk.places[id].forEach(function (q) {
-        var number = pageNumber.get(q[0]);   // an article gone since the chunk was written: skip
-        if (number !== undefined) quotes.push([number].concat(q.slice(1)));
-      });
-      byPlace.set(id, quotes);
-    });
-    chunks[n] = {places: byPlace, texts: chunk.texts || [], failed: !!chunk.failed};
+    chunks[n] = {places: chunk.places, texts: chunk.texts || [], failed: !!chunk.failed};
     loadedChunks++;
     artBlob = null;
     var waiting = chunkWait[n] || [];
@@ -197,8 +191,9 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     for (var i = 0; i < 16; i++) more();
   }
   function quotesOf(p) {             // the place's quotes, or null while its chunk loads
-    var chunk = chunks[places[p][9]];
-    return chunk ? chunk.places.get(places[p][0]) || [] : null;
+    var chunk = chunks[places[p][9]], id = places[p][0];
+    if (!chunk) return null;
+    return Object.prototype.hasOwnProperty.call(chunk.places, id) ? chunk.places[id] : [];
   }
 
   var artBlob = null;               // lower-cased title + loaded quoted passages, per article
@@ -207,8 +202,11 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     artBlob = articles.map(function (row) { return [row[1]]; });
     chunks.forEach(function (chunk) {
       if (!chunk) return;
-      chunk.places.forEach(function (quotes) {
-        quotes.forEach(function (q) { artBlob[q[0]].push(chunk.texts[q[2]]); });
+      Object.keys(chunk.places).forEach(function (id) {
+        chunk.places[id].forEach(function (q) {
+          var a = articleOf(q);
+          if (a !== undefined) artBlob[a].push(chunk.texts[q[2]]);
+        });
       });
     });
     artBlob = artBlob.map(function (parts) { return parts.join("\n").toLowerCase(); });
@@ -359,17 +357,18 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
         row[9] + ".js is missing beside map.html); its page has them all."));
     }
     quotes.forEach(function (q) {      // quotes of one article are adjacent: one title for them
-      if (!pairOk(p, q[0])) return;
-      var a2 = articles[q[0]];
+      var number = articleOf(q);
+      if (number === undefined || !pairOk(p, number)) return;
+      var a2 = articles[number];
       shownQuotes++;
-      if (q[0] !== previous) {
+      if (number !== previous) {
         item = el("li");
         var title = el("a", "gm-title", a2[1]);
         title.href = articleHref(a2[0], q[1]);
         item.appendChild(title);
         if (a2[2]) item.appendChild(el("span", "gm-date", " " + a2[2]));
         list.appendChild(item);
-        previous = q[0];
+        previous = number;
       }
       var quote = quoteNode(q, chunk.texts), link = el("a", "gm-passage", "\u00b6");
       link.href = articleHref(a2[0], q[1]);
