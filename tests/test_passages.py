@@ -4,11 +4,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 import geomap.render.passages
 from geomap.config import default_config, load_config
+from geomap.errors import ConfigError
 from geomap.model import Place
 from geomap.pipeline import refresh
 from geomap.render import MapData, PlaceRecord, render_outputs
+from geomap.render.manifest import OutputFolder
 from geomap.render.passages import chunk_count, chunk_of, chunk_rel, unchanged
 from geomap.store import Store
 
@@ -131,3 +135,16 @@ def test_a_refresh_replaces_only_the_chunks_whose_places_changed(mapped_project,
 
 def _config(root: Path):
     return load_config(None, root)
+
+
+def test_chunks_beside_a_map_from_before_the_manifest_are_adopted_and_others_are_not(tmp_path):
+    render_outputs(town_data(specs()), tmp_path, default_config(tmp_path), [])
+    assert len(chunks(tmp_path)) == 4                           # no manifest written by render
+    OutputFolder(tmp_path).check()                              # every chunk recognised
+    write(tmp_path / "passages" / "notes.js", "alert(1);")
+    write(tmp_path / "passages" / "9.js", "geomapPassages(1,{});")   # not what its name says
+    (tmp_path / ".geomap-outputs.json").unlink()
+    with pytest.raises(ConfigError) as error:
+        OutputFolder(tmp_path).check()
+    assert "passages/9.js" in str(error.value) and "passages/notes.js" in str(error.value)
+    assert "passages/0.js" not in str(error.value)
