@@ -393,7 +393,7 @@ class OnlineGeocoder:
                 place.admin1.casefold() != place.name.casefold():
             parts.append(place.admin1)
         if place.country and place.kind != "country":
-            country = _country_name(place.country)
+            country = country_name(place.country)
             if country and country.casefold() != place.name.casefold():
                 parts.append(country)
         hints = {"country_codes": place.country.lower()} if place.country else {}
@@ -455,7 +455,7 @@ def _describe(error: Exception, timeout: float) -> str:
     return text if len(text) <= 200 else text[:199] + "…"
 
 
-def _country_name(code: str) -> str:
+def country_name(code: str) -> str:
     """An English country name for the query ("" if the code is not ISO 3166-1)."""
     import pycountry
 

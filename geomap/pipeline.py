@@ -665,6 +665,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     """
     import geomap.render
     from geomap.render.manifest import OutputFolder
+    from geomap.render.passages import is_chunk, unchanged
 
     out_dir.mkdir(parents=True, exist_ok=True)
     folder = OutputFolder(out_dir, allow_other=config.map.allow_other_files,
@@ -692,6 +693,8 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
         before = set(folder.owned)
         folder.save(before | written)       # listed before they appear: a crash leaves no stranger
         for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
+            if is_chunk(path) and unchanged(tmp / path, out_dir / path):
+                continue                    # a passage chunk whose places did not change
             folder.place(tmp / path, path)
         if only is None:
             folder.remove(before - written)

@@ -341,6 +341,7 @@ def test_a_date_range_removes_an_article_from_every_view(regional, browser_page)
     page.evaluate(f"window.geomap.open({KHERSON.id!r})")
     popup = page.locator(".leaflet-popup-content .gm-pop")
     assert popup.locator(".gm-count").inner_text().startswith("2 mentions in 2 articles")
+    popup.locator("ol.gm-quotes").wait_for()                    # its chunk of passages is in
     assert popup.locator("a.gm-title").all_inner_texts() == ["Front line", "Port news"]
 
     page.locator(".gm-dates input").first.fill("2023-12-01")    # drops "Port news"
@@ -583,4 +584,80 @@ def test_search_finds_a_place_by_any_form_the_articles_write_it_in(tmp_path, bro
         box.fill(query)                    # inflected, either language, a prefix, any case
         box.press("Enter")
         wait_js(page, f"decodeURIComponent(location.hash).indexOf('place={place.id}') >= 0")
+    assert page.problems == []
+
+
+# --- passages in chunk files beside map.html, loaded when a pop-up opens ----------------------
+
+def chunk_scripts(page) -> list[str]:
+    return page.evaluate("Array.from(document.querySelectorAll('script[src]'), s => "
+                         "s.getAttribute('src')).filter(s => s.startsWith('passages/'))")
+
+
+def test_popup_passages_load_from_their_chunk_once(site, browser_page):
+    page = browser_page
+    held, asked = [], []
+
+    def hold(route):                       # keep the chunk waiting until the test lets it go
+        asked.append(route.request.url)
+        held.append(route)
+
+    page.route("**/passages/*.js", hold)
+    page.goto((site / "map.html").as_uri())
+    wait_ready(page)
+    assert chunk_scripts(page) == []       # nothing of the passages loads with the map
+    page.evaluate(f"window.geomap.open({KHERSON.id!r})")
+    popup = page.locator(".leaflet-popup-content .gm-pop")
+    assert popup.locator(".gm-loading").inner_text() == "loading\u2026"
+    assert popup.locator("blockquote").count() == 0
+    while not held:
+        page.wait_for_timeout(20)
+    held.pop().continue_()
+    popup.locator("ol.gm-quotes").wait_for()
+    assert popup.locator(".gm-loading").count() == 0
+    assert popup.locator("mark").first.inner_text() == "Kherson"
+    assert popup.locator("a.gm-title").count() == 2
+    assert chunk_scripts(page) == ["passages/0.js"]
+
+    for place in (MARIUPOL, KYIV, KHERSON):     # the same chunk: never asked for again
+        page.evaluate(f"window.geomap.open({place.id!r})")
+        shown = page.locator(".leaflet-popup-content .gm-pop",
+                             has=page.locator("h3", has_text=place.name))
+        shown.wait_for()                   # (the previous pop-up may still be fading out)
+        assert shown.locator(".gm-loading").count() == 0
+        assert shown.locator("mark").first.inner_text() == place.name
+    assert len(asked) == 1 and chunk_scripts(page) == ["passages/0.js"]
+    assert page.problems == [] and page.aborted == []
+
+
+def test_a_date_filter_removes_an_articles_passages_from_a_chunk_loaded_popup(regional,
+                                                                               browser_page):
+    page = browser_page
+    page.goto(regional.as_uri())
+    wait_ready(page)
+    page.evaluate(f"window.geomap.open({KHERSON.id!r})")
+    popup = page.locator(".leaflet-popup-content .gm-pop")
+    popup.locator("ol.gm-quotes").wait_for()
+    assert popup.locator("blockquote").all_inner_texts() == [
+        "Kherson and Mariupol \u00b6", "Kherson too \u00b6"]
+    page.evaluate("window.geomap.filter({to: 19700})")        # 2023-12-09: only "Port news"
+    wait_ready(page)
+    assert popup.locator("a.gm-title").all_inner_texts() == ["Port news"]
+    assert popup.locator("blockquote").all_inner_texts() == ["Kherson too \u00b6"]
+    page.evaluate("window.geomap.filter({to: null})")
+    wait_ready(page)
+    assert popup.locator("a.gm-title").all_inner_texts() == ["Front line", "Port news"]
+    assert chunk_scripts(page) == ["passages/0.js"]            # loaded once for all of it
+    assert page.problems == [] and page.aborted == []
+
+
+def test_a_missing_chunk_says_so_in_the_popup(site, browser_page):
+    (site / "passages" / "0.js").unlink()
+    page = browser_page
+    page.goto((site / "map.html").as_uri())
+    wait_ready(page)
+    page.evaluate(f"window.geomap.open({MARIUPOL.id!r})")
+    popup = page.locator(".leaflet-popup-content .gm-pop")
+    assert "passages/0.js is missing" in popup.locator(".gm-loading").inner_text()
+    assert popup.locator("a.gm-all").count() == 1             # its page is still linked
     assert page.problems == []

@@ -141,8 +141,10 @@ def test_refresh_stores_articles_and_links_each_quote_to_its_passage(mapped_proj
     payload = json.loads(re.search(r'<script type="application/json" id="geomap-data">(.*?)</script>',
                                    html, re.S).group(1))
     row = next(p for p in payload["places"] if p[1] == "Odesa")
-    article_no, anchor = row[9][0][:2]                    # quote: [article#, passage anchor, ...]
-    page = payload["articles"][article_no][0]
+    # the pop-up's quotes are in the place's passage chunk beside map.html
+    chunk = (out / "passages" / f"{row[9]}.js").read_text(encoding="utf-8")
+    quotes = json.loads(chunk[chunk.index(",") + 1:-3])["places"][row[0]]
+    page, anchor = quotes[0][:2]                          # quote: [article page, passage anchor, ...]
     page_html = (out / "articles" / f"{page}.html").read_text(encoding="utf-8")
     assert f'id="p{anchor}"' in page_html
     stored = data.articles[page]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+from pathlib import Path
 import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
@@ -22,9 +23,10 @@ from geomap.regions import Layer, Region
 from geomap.render import (ArticleRecord, MapData, MentionRecord, PlaceRecord, render_outputs,
                            stale_pages)
 from geomap.render.article_page import page_name, render_article
-from geomap.render.map import (CHOROPLETH, QUOTE_WIDTH, _groups, article_ranks, quote_bounds,
+from geomap.render.map import (CHOROPLETH, QUOTE_WIDTH, article_ranks, quote_bounds,
                                render_map, script_json, shade)
 from geomap.render.place_page import place_page_name
+from geomap.render.quotes import groups
 
 KHERSON = Place("geonames:706448", "Kherson", 46.6354, 32.6169, "UA", "city", 279131, "Kherson")
 MARIUPOL = Place("geonames:701822", "Mariupol", 47.0958, 37.5494, "UA", "city", 481626, "Donetsk")
@@ -82,10 +84,31 @@ def row_for(data: dict, place_id: str) -> list:
     return next(row for row in data["places"] if row[0] == place_id)
 
 
+def chunk_for(data: dict, place_id: str, folder: Path | None = None) -> dict:
+    """The passage chunk of a place: embedded in the data (``render_map``), or the chunk file
+    ``passages/<n>.js`` beside ``map.html`` in ``folder`` (``render_outputs``)."""
+    number = row_for(data, place_id)[9]
+    if folder is None:
+        return data["passages"][str(number)]
+    script = (folder / "passages" / f"{number}.js").read_text(encoding="utf-8")
+    prefix = f"geomapPassages({number},"
+    assert script.startswith(prefix) and script.endswith(");\n")
+    return json.loads(script[len(prefix):-3])
+
+
+def quotes(data: dict, place_id: str, folder: Path | None = None) -> list[list]:
+    """A place's pop-up quotes as geomap.js reads them: the article page made the article's
+    number, the text number made the chunk's text."""
+    chunk = chunk_for(data, place_id, folder)
+    number = {row[0]: i for i, row in enumerate(data["articles"])}
+    return [[number[q[0]], q[1], chunk["texts"][q[2]], *q[3:]]
+            for q in chunk["places"][place_id]]
+
+
 def quoted(data: dict, quote: list) -> tuple[str, list[str]]:
     """A pop-up quote's text (no cut marks) and its highlighted parts, as geomap.js reads them."""
-    _article, _anchor, text_no, offset, length, _flags, marks = quote
-    text = data["texts"][text_no][offset:offset + length]
+    _article, _anchor, full_text, offset, length, _flags, marks = quote
+    text = full_text[offset:offset + length]
     return text, [text[marks[i]:marks[i + 1]] for i in range(0, len(marks), 2)]
 
 
@@ -132,7 +155,7 @@ def test_render_outputs_writes_map_pages_and_geojson_only_into_out_dir(tmp_path,
     out = tmp_path / "out"
     written = render_outputs(news, out, config, [])
     expected = {out / "map.html", out / "places.geojson", out / "regions.csv",
-                out / "mentions.csv", out / "mentions.jsonl",
+                out / "mentions.csv", out / "mentions.jsonl", out / "passages" / "0.js",
                 out / "articles" / "kherson-strike-1a2b3c4d.html",
                 out / "articles" / "mariupol-port-5e6f7a8b.html",
                 *(out / "places" / f"{place_page_name(p.id)}.html"
@@ -200,9 +223,8 @@ def test_mentions_exports_one_row_per_mention_formula_safe(tmp_path, config):
 def test_popup_quotes_link_to_the_passage_that_contains_the_mention(config, news):
     data = payload(render_map(news, config, []))
     for place in (KHERSON, MARIUPOL, KYIV):
-        row = row_for(data, place.id)
-        assert row[9], f"no quotes for {place.name}"
-        for quote in row[9]:
+        assert quotes(data, place.id), f"no quotes for {place.name}"
+        for quote in quotes(data, place.id):
             article_no, anchor = quote[:2]
             page = data["articles"][article_no][0]
             article = news.articles[page]
@@ -217,7 +239,7 @@ def test_popup_quotes_link_to_the_passage_that_contains_the_mention(config, news
 def test_popup_article_anchor_exists_on_the_article_page(tmp_path, config, news):
     render_outputs(news, tmp_path, config, [])
     data = payload((tmp_path / "map.html").read_text(encoding="utf-8"))
-    article_no, anchor = row_for(data, MARIUPOL.id)[9][0][:2]
+    article_no, anchor = quotes(data, MARIUPOL.id, tmp_path)[0][:2]
     page = tmp_path / "articles" / f"{data['articles'][article_no][0]}.html"
     html_text = page.read_text(encoding="utf-8")
     # The headline passage is the page's h1 (still anchored); every other passage is a <p>.
@@ -227,17 +249,19 @@ def test_popup_article_anchor_exists_on_the_article_page(tmp_path, config, news)
 
 def test_popup_lists_newest_passages_first_and_at_most_max_passages(tmp_path, config, news):
     settings = dataclasses.replace(config, map=MapConfig(max_passages=2))
-    row = row_for(payload(render_map(news, settings, [])), KHERSON.id)
+    data = payload(render_map(news, settings, []))
+    row = row_for(data, KHERSON.id)
     name, kind, country = row[1:4]
     assert (name, kind, country) == ("Kherson", "city", "UA")
     assert (row[7], row[8], row[10]) == (3, 2, 3)       # mentions, articles, passages
-    assert len(row[9]) == 2
-    data = payload(render_map(news, settings, []))
-    dates = [data["articles"][q[0]][2] for q in row[9]]
+    shown = quotes(data, KHERSON.id)
+    assert len(shown) == 2
+    dates = [data["articles"][q[0]][2] for q in shown]
     assert dates == ["2024-03-02", "2024-03-02"]
-    assert [q[1] for q in row[9]] == [0, 1]               # same article: text order
-    oldest = row_for(payload(render_map(news, config, [])), KHERSON.id)[9][-1]
-    assert data["articles"][oldest[0]][2] == "2023-11-20"
+    assert [q[1] for q in shown] == [0, 1]               # same article: text order
+    every = payload(render_map(news, config, []))
+    oldest = quotes(every, KHERSON.id)[-1]
+    assert every["articles"][oldest[0]][2] == "2023-11-20"
 
 
 def test_hostile_text_is_escaped_in_map_and_article_pages(tmp_path, news):
@@ -288,7 +312,7 @@ def test_template_syntax_in_untrusted_text_is_never_evaluated(tmp_path):
     assert "[0, 1, 2" not in map_html
     embedded = payload(map_html)
     assert embedded["articles"][0][1] == f"T {jinja}"
-    assert f"Kherson {jinja}" in embedded["texts"]
+    assert f"Kherson {jinja}" in chunk_for(embedded, KHERSON.id)["texts"]
     inert = "&#123;&#123; range(3)|list &#125;&#125; &#123;% raw %&#125; &#123;# x"
     in_js = map_html.replace("\\u0026", "&")            # folium's tojson escapes "&"
     for label in ("Layer", "Region", "A"):
@@ -490,12 +514,14 @@ def test_windows_of_one_passage_are_stored_once_and_cut_marks_are_flagged(config
     long_para = ("Kherson " + "filler words " * 15 + "Kyiv " + "more text " * 15 + "Mariupol.")
     data = make_data([("long-00000001", ["Title", long_para], "Long", "2024-05-05")])
     embedded = payload(render_map(data, config, []))
-    rows = {p.name: row_for(embedded, p.id)[9][0] for p in (KHERSON, KYIV, MARIUPOL)}
+    rows = {p.name: quotes(embedded, p.id)[0] for p in (KHERSON, KYIV, MARIUPOL)}
     assert quoted(embedded, rows["Kherson"])[1] == ["Kherson"]
     assert quoted(embedded, rows["Kyiv"])[1] == ["Kyiv"]
     assert quoted(embedded, rows["Mariupol"])[1] == ["Mariupol"]
     assert rows["Kherson"][5] == 2 and rows["Mariupol"][5] == 1 and rows["Kyiv"][5] == 3
-    assert embedded["texts"] == [long_para]             # overlapping windows share their text
+    # overlapping windows share their text (within a chunk: the three places share one here)
+    assert {row_for(embedded, p.id)[9] for p in (KHERSON, KYIV, MARIUPOL)} == {0}
+    assert chunk_for(embedded, KHERSON.id)["texts"] == [long_para]
 
 
 @given(st.text(alphabet="ab \n", min_size=0, max_size=600), st.integers(0, 600),
@@ -539,12 +565,12 @@ def test_passage_groups_are_newest_first_whatever_the_mention_order(crowded):
     ranks = article_ranks(crowded.articles, crowded.articles)     # lacks the forgotten one
     for ordered in (mentions, mentions[::-1]):
         for given_ranks in (None, ranks):
-            groups, count = _groups(ordered, crowded.articles, ranks=given_ranks)
-            assert [(g.article_id, g.passage_index) for g in groups] == NEWEST_FIRST
+            found, count = groups(ordered, crowded.articles, ranks=given_ranks)
+            assert [(g.article_id, g.passage_index) for g in found] == NEWEST_FIRST
             assert count == 6
-            assert [g.article is None for g in groups] == [False] * 4 + [True, False]
-            assert groups[2].spans == sorted(groups[2].spans) and len(groups[2].spans) == 2
-        newest, count = _groups(ordered, crowded.articles, 5, ranks)
+            assert [g.article is None for g in found] == [False] * 4 + [True, False]
+            assert found[2].spans == sorted(found[2].spans) and len(found[2].spans) == 2
+        newest, count = groups(ordered, crowded.articles, 5, ranks)
         present = [k for k in NEWEST_FIRST if k[0] != "a-gone-0000000"]
         assert [(g.article_id, g.passage_index) for g in newest] == present[:5] and count == 6
 
@@ -554,11 +580,11 @@ def test_popup_quotes_the_newest_passages_and_counts_them_all(config, crowded):
     data = payload(render_map(crowded, settings, []))
     row = row_for(data, KHERSON.id)
     assert (row[7], row[8], row[10]) == (7, 4, 6)       # mentions, articles, passages
-    assert [(data["articles"][q[0]][0], q[1]) for q in row[9]] == [("b-new-00000002", -1),
-                                                                  ("b-new-00000002", 0)]
-    everything = row_for(payload(render_map(crowded, dataclasses.replace(
-        config, map=MapConfig(max_passages=10)), [])), KHERSON.id)
-    assert [q[1] for q in everything[9]] == [-1, 0, 1, 0, 0]   # the forgotten one is not quoted
+    assert [(data["articles"][q[0]][0], q[1]) for q in quotes(data, KHERSON.id)] == [
+        ("b-new-00000002", -1), ("b-new-00000002", 0)]
+    everything = payload(render_map(crowded, dataclasses.replace(
+        config, map=MapConfig(max_passages=10)), []))
+    assert [q[1] for q in quotes(everything, KHERSON.id)] == [-1, 0, 1, 0, 0]   # the forgotten one is not quoted
 
 
 def test_place_page_quotes_every_passage_newest_first(tmp_path, config, crowded):
@@ -742,7 +768,7 @@ def test_render_outputs_can_redo_only_some_pages(tmp_path, config, news):
                              places={MARIUPOL.id, "gone:1"})
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert names == {"map.html", "places.geojson", "regions.csv", "mentions.csv", "mentions.jsonl",
-                     "articles/mariupol-port-5e6f7a8b.html",
+                     "passages/0.js", "articles/mariupol-port-5e6f7a8b.html",
                      f"places/{place_page_name(MARIUPOL.id)}.html"}
 
 
@@ -860,7 +886,7 @@ def test_map_search_data_carries_the_names_as_written_in_cyrillic(tmp_path):
     data = payload(render_map(cyrillic_data(), default_config(tmp_path), []))
     assert row_for(data, KYIV.id)[13] == ["Киеве", "Києва"]       # both languages, one marker
     assert row_for(data, KHERSON.id)[13] == ["Херсоні"]
-    text, marks = quoted(data, row_for(data, KHERSON.id)[9][0])
+    text, marks = quoted(data, quotes(data, KHERSON.id)[0])
     assert marks == ["Херсоні"] and "Вибухи у Херсоні" in text
 
 

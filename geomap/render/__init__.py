@@ -1,5 +1,6 @@
 """The outputs: ``map.html``, ``articles/<id>.html``, ``places/<id>.html``, ``places.geojson``,
-``regions.csv``, ``mentions.csv`` and ``mentions.jsonl`` (plus ``assets/`` with ``map.assets: local``).
+``regions.csv``, ``mentions.csv`` and ``mentions.jsonl``, the pop-ups' passages in ``passages/<n>.js``
+(plus ``assets/`` with ``map.assets: local``).
 
 ``render_outputs`` writes only inside ``out_dir`` (the pipeline's temporary folder, moved into
 place afterwards), so a failed render never leaves a half-written map where the old one was.
@@ -37,6 +38,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     from geomap.render.exports import mentions_exports
     from geomap.render.geojson import places_geojson
     from geomap.render.map import article_ranks, build_map
+    from geomap.render.passages import write_chunks
     from geomap.render.place_page import PLACES_DIR, place_page_name, render_place
     from geomap.render.region_counts import (layer_counts, region_counts, region_labels,
                                               region_layer_labels, regions_csv)
@@ -44,11 +46,12 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     counts = region_counts(data, layers)
-    map_html, assets = build_map(data, config, layers, counts)
+    map_html, assets, chunks = build_map(data, config, layers, counts)
     written = [_write(out_dir / "map.html", map_html)]
     if assets:
         (out_dir / ASSETS_DIR).mkdir(parents=True, exist_ok=True)
         written += [_write(out_dir / ASSETS_DIR / a.file_name, a.text) for a in assets]
+    written += write_chunks(out_dir, chunks)
 
     chosen = data.articles.keys() if articles is None else set(articles) & data.articles.keys()
     by_id = {r.place.id: r.place for r in data.places}

@@ -14,6 +14,7 @@ from urllib.parse import quote
 from geomap._names import short_hash, slug
 from geomap.model import Place
 from geomap.render.data import ArticleRecord
+from geomap.render.jinja import environment, page_css
 from geomap.render.sources import display_source
 
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
@@ -108,24 +109,6 @@ def _role(article: ArticleRecord, text: str, title_seen: bool) -> str:
     return "body"
 
 
-@lru_cache(maxsize=1)
-def _environment():
-    """The Jinja environment (autoescaping on), built on first use, not at import."""
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("geomap.render", "templates"),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-    )
-
-
-@lru_cache(maxsize=1)
-def _css() -> str:
-    from importlib.resources import files
-
-    return files("geomap.render").joinpath("static/article.css").read_text(encoding="utf-8")
-
-
 def render_article(article: ArticleRecord, places: dict[str, Place], *, map_title: str,
                    root: Path | str | None = None) -> str:
     """The article page's HTML. ``places`` (id → Place) names the places in link titles; the
@@ -140,7 +123,7 @@ def render_article(article: ArticleRecord, places: dict[str, Place], *, map_titl
             title = (anchor, Markup(body))
         elif role == "body" or mentioned:
             paragraphs.append((anchor, Markup(body), role))
-    return _environment().get_template("article.html").render(
-        article=article, title=title, paragraphs=paragraphs, css=Markup(_css()), map_title=map_title,
+    return environment().get_template("article.html").render(
+        article=article, title=title, paragraphs=paragraphs, css=Markup(page_css()), map_title=map_title,
         map_href="../map.html", source=display_source(article.source, root),
     )

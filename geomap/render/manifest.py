@@ -14,7 +14,8 @@ it wrote (written atomically: temp file, fsync, ``os.replace``), and:
 * adopts, in an output folder from before the manifest, only files that are recognisably its own
   (``map.html`` with geomap's data block, ``places.geojson``, ``regions.csv`` with geomap's header,
   pages under ``articles/`` and ``places/`` with geomap's CSP linking back to ``map.html``, files in
-  ``assets/`` that such a ``map.html`` links to).
+  ``assets/`` that such a ``map.html`` links to, ``passages/<n>.js`` chunks calling
+  ``geomapPassages(<n>,`` beside such a ``map.html``).
 
 Hidden entries (``.gitkeep``, ``.DS_Store``, the manifest, the render's temp folders) and the
 store's files (``geomap.sqlite`` and its ``-wal``/``-shm``/``-journal``/``.lock``, or the
@@ -185,7 +186,7 @@ class OutputFolder:
                 pass
 
 
-_WRITTEN_FOLDERS = ("articles", "places", "assets")
+_WRITTEN_FOLDERS = ("articles", "places", "assets", "passages")
 _TOP_FILES = ("map.html", "places.geojson", "regions.csv", "unplaced.csv", "mentions.csv",
               "mentions.jsonl")
 
@@ -236,6 +237,10 @@ def _recognisable(out_dir: Path, rel: str) -> bool:
     if len(parts) == 2 and parts[0] in ("articles", "places") and parts[1].endswith(".html"):
         head = _head(path, 1 << 20)
         return _PAGE_MARK in head and b"map.html" in head
+    if len(parts) == 2 and parts[0] == "passages" and parts[1].endswith(".js"):
+        number = parts[1][:-3]                          # a chunk of the map's pop-up passages
+        return (number.isdigit() and _head(path, 32).startswith(f"geomapPassages({number},".encode())
+                and _MAP_MARK in _head(out_dir / "map.html", 64 << 20))
     if len(parts) == 2 and parts[0] == "assets":       # only the files geomap's map links to
         head = _head(out_dir / "map.html", 64 << 20)
         return _MAP_MARK in head and f'"assets/{parts[1]}"'.encode() in head

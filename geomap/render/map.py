@@ -21,141 +21,30 @@ from __future__ import annotations
 import dataclasses
 
 import html
-import itertools
-import json
 import math
 import re
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Iterable, Mapping
 
 from geomap.config import Config, MapConfig
 from geomap.errors import ConfigError
 from geomap.render.assets import Asset, inline_tag, link_tag, offline_assets
-from geomap.render.data import ArticleRecord, MapData, MentionRecord, article_ids
+from geomap.render.data import MapData
+from geomap.render.script_json import script_json, script_text  # noqa: F401  (public API of map)
+from geomap.render.quotes import QUOTE_WIDTH, article_ranks, quote_bounds  # noqa: F401  (public API of map)
 from geomap.credits import map_credits
-from geomap.render.region_counts import RegionCount, region_counts
+from geomap.render.passages import Chunk
+from geomap.render.payload import Payload
+from geomap.render.region_counts import RegionCount, region_counts, region_labels
 
-QUOTE_WIDTH = 240              # characters of passage quoted around a mention in a pop-up
-
-_ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0) · '
+ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0) · '
                 'Regions: <a href="https://www.naturalearthdata.com/">Natural Earth</a>')
-_CREDITED = ("geonames", "natural earth")   # already in _ATTRIBUTION
-
-
-def script_json(value: Any) -> str:
-    """JSON that is safe inside an HTML ``<script>`` element (and as a JS literal)."""
-    return script_text(json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False))
-
-
-def script_text(json_text: str) -> str:
-    """Already-serialised JSON made safe inside a ``<script>`` element, like ``script_json``:
-    for JSON read from a cache file, which is not trusted to be what we wrote."""
-    return (json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+_CREDITED = ("geonames", "natural earth")   # already in ATTRIBUTION
 
 
 def _inert(label: str) -> str:
     """HTML-escaped text with ``{``/``}`` as entities: safe where folium re-reads it as Jinja."""
     return html.escape(label).replace("{", "&#123;").replace("}", "&#125;")
-
-
-def quote_bounds(text: str, lo: int, hi: int, span: tuple[int, int],
-                 width: int = QUOTE_WIDTH) -> tuple[int, int]:
-    """The part ``[a, b)`` of the passage ``text[lo:hi]`` to quote around ``span``.
-
-    At most ``width`` characters (or the span itself, when longer), roughly centred on the span
-    and cut at spaces so that no word is quoted in part.
-    """
-    if hi - lo <= width:
-        return lo, hi
-    first_start, first_end = span
-    room = max(0, width - (first_end - first_start))
-    a = max(lo, first_start - room // 2)
-    b = min(hi, max(a + width, first_end))
-    a = max(lo, min(a, b - width))
-    if a > lo:                           # start at a word: skip the partial one
-        space = text.find(" ", a, first_start)
-        a = space + 1 if space != -1 and space - a < 24 else a
-    if b < hi:                           # end at a word
-        space = text.rfind(" ", first_end, b)
-        b = space if space != -1 and b - space < 24 else b
-    return a, b
-
-
-class _Group(NamedTuple):
-    """The mentions of one place in one passage of one article (quoted once). A tuple: a
-    popular place's page makes tens of thousands of them."""
-
-    article: ArticleRecord | None
-    article_id: str
-    passage_index: int | None
-    spans: list[tuple[int, int]]
-
-
-def article_ranks(ids: Iterable[str], articles: Mapping[str, ArticleRecord]) -> dict[str, int]:
-    """Each article's place in the order pages and pop-ups list them: newest first (undated,
-    and articles ``articles`` lacks, last), then by id."""
-    ordered = sorted(ids)
-    ordered.sort(key=lambda aid: getattr(articles.get(aid), "published", None) or "",
-                 reverse=True)
-    return {aid: i for i, aid in enumerate(ordered)}
-
-
-def _groups(mentions: list[MentionRecord], articles: Mapping[str, ArticleRecord],
-            limit: int | None = None, ranks: Mapping[str, int] | None = None
-            ) -> tuple[list[_Group], int]:
-    """Mentions grouped by passage, newest article first (undated last), then text order.
-
-    Returns the first ``limit`` groups whose article exists (all groups when None) and how many
-    groups there are in all: the map quotes only the newest few passages of a place named
-    thousands of times, so only those become ``_Group`` objects. ``ranks``
-    (``article_ranks`` of every article, computed once per render) make the order a sort of
-    integer pairs; without them, or when they lack an article, they are computed here.
-    """
-    ids = article_ids(mentions)
-    if ranks is None or not ranks.keys() >= ids:
-        ranks = article_ranks(ids, articles)
-    by_key: dict[tuple[int, int], tuple[str, int | None, list[tuple[int, int]]]] = {}
-    for m in mentions:
-        pidx = m.passage_index
-        key = (ranks[m.article_id], -1 if pidx is None else pidx)
-        group = by_key.get(key)
-        if group is None:
-            by_key[key] = (m.article_id, pidx, [(m.start, m.end)])
-        else:
-            group[2].append((m.start, m.end))
-    order = sorted(by_key)
-    if limit is not None:            # groups of a gone article are counted but never quoted
-        present = (key for key in order if by_key[key][0] in articles)
-        order = list(itertools.islice(present, limit))
-    groups = []
-    for aid, pidx, spans in map(by_key.__getitem__, order):
-        if len(spans) > 1:
-            spans.sort()
-        groups.append(_Group(articles.get(aid), aid, pidx, spans))
-    return groups, len(by_key)
-
-
-def _passage_bounds(article: ArticleRecord, passage_index: int | None) -> tuple[int, int]:
-    if passage_index is not None:
-        for p in article.passages[passage_index:passage_index + 1] or article.passages:
-            if p.index == passage_index:
-                return p.start, p.end
-    return 0, len(article.text)
-
-
-@dataclass(slots=True)
-class _Quote:
-    """A quoted window ``[a, b)`` of passage ``[lo, hi)`` highlighting ``spans``."""
-
-    article: ArticleRecord
-    anchor: int                          # passage index, -1 when the mention is in no passage
-    a: int
-    b: int
-    lo: int
-    hi: int
-    spans: list[tuple[int, int]]
 
 
 _STYLE_VALUE = re.compile(r"[#\w .,()%-]{0,64}")
@@ -229,7 +118,7 @@ def _credits(layers: Iterable) -> list[str]:
     return [html.escape(c) for c in seen]
 
 
-def _no_tiles(settings: MapConfig) -> bool:
+def no_tiles(settings: MapConfig) -> bool:
     """``map.tiles: none``: no tile server at all, the offline outlines are the base map."""
     return settings.tiles.strip().lower() == "none"
 
@@ -297,7 +186,7 @@ def _static(name: str) -> str:
     return files("geomap.render").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def _bounds(data: MapData) -> list[list[float]] | None:
+def map_bounds(data: MapData) -> list[list[float]] | None:
     if not data.places:
         return None
     lats = [r.place.lat for r in data.places]
@@ -411,16 +300,19 @@ def _csp_sources(urls: Iterable[str]) -> list[str]:
     return out
 
 
-def content_security_policy(settings: MapConfig, tiles, cdn_urls: Iterable[str]) -> str:
+def content_security_policy(settings: MapConfig, tiles, cdn_urls: Iterable[str], *,
+                            passage_files: bool = False) -> str:
     """map.html's Content-Security-Policy: inline scripts and styles (folium writes its code
     inline), the library files' own origin (``local``: this folder; ``cdn``: the CDN hosts),
-    images from ``data:`` and the tile server only; no fetches, frames, forms or plugins."""
+    images from ``data:`` and the tile server only; no fetches, frames, forms or plugins.
+    ``passage_files``: scripts from the map's own folder too (the pop-ups' passage chunks)."""
     libs = (["'self'"] if settings.assets == "local"
             else _csp_sources(cdn_urls) if settings.assets == "cdn" else [])
+    scripts = libs if "'self'" in libs or not passage_files else ["'self'", *libs]
     tile_hosts = _csp_sources([tiles.tiles]) if tiles is not None else []
     return "; ".join([
         "default-src 'none'",
-        " ".join(["script-src 'unsafe-inline'", *libs]),
+        " ".join(["script-src 'unsafe-inline'", *scripts]),
         " ".join(["style-src 'unsafe-inline'", *libs]),
         " ".join(["img-src data:", *tile_hosts]),
         "font-src data:", "connect-src 'none'", "base-uri 'none'", "form-action 'none'",
@@ -456,11 +348,15 @@ def _use_offline_assets(fmap, mode: str) -> list[Asset]:
 
 
 def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionCount] | None = None,
-               *, assets: str | None = None) -> tuple[Any, list[Asset]]:
+               *, assets: str | None = None, chunks: list[Chunk] | None = None
+               ) -> tuple[Any, list[Asset]]:
     """The map as a ``folium.Map`` (displays in Jupyter) and the asset files it needs beside it.
 
     ``assets``: ``cdn``, ``local`` or ``inline``, default ``config.map.assets``; only ``local``
-    returns files to write. ``counts``: ``region_counts(data, layers)`` when the caller has them."""
+    returns files to write. ``counts``: ``region_counts(data, layers)`` when the caller has them.
+    ``chunks``: a list to receive the pop-ups' passage chunks, to be written beside the page
+    (``passages.write_chunks``); None: the passages are embedded in the page (a ``folium.Map``
+    shown in Jupyter or saved alone has no folder beside it)."""
     import folium
     from folium.plugins import Fullscreen
 
@@ -472,7 +368,7 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     # Only Leaflet itself: folium's default jQuery/Bootstrap/awesome-markers are unused here.
     fmap.default_js = [(k, u) for k, u in fmap.default_js if k == "leaflet"]
     fmap.default_css = [(k, u) for k, u in fmap.default_css if k == "leaflet_css"]
-    tiles = None if _no_tiles(settings) else _tile_layer(settings)
+    tiles = None if no_tiles(settings) else _tile_layer(settings)
     if tiles is not None:
         tiles.add_to(fmap)
 
@@ -483,13 +379,16 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     control.add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
 
-    from geomap.render.payload import Payload
-    from geomap.render.region_counts import region_labels
-
-    payload = Payload(data, settings, region_labels(layers)).build(
-        [_legend_entry(layer, by_name) for layer in layers],
-        _credits(layers) + map_credits([r.place for r in data.places]), settings.title,
-        counts, layers)
+    builder = Payload(data, settings, region_labels(layers))
+    payload = builder.build([_legend_entry(layer, by_name) for layer in layers], settings.title,
+                            counts, layers)
+    if chunks is None:
+        payload["passages"] = {c.number: c.value for c in builder.chunks}
+    else:
+        chunks += builder.chunks
+    credits = _credits(layers) + map_credits([r.place for r in data.places])
+    payload.update(bounds=map_bounds(data), tiles=not no_tiles(settings),
+                   attribution=ATTRIBUTION + "".join(f" · {c}" for c in credits))
     place_layer = _place_layer_class()
     cdn_urls = [url for element in _elements(fmap)
                 for _name, url in [*(getattr(element, "default_js", None) or ()),
@@ -499,19 +398,25 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     layer.add_to(fmap)
     cdn_urls += [url for _name, url in [*layer.default_js, *layer.default_css]]
     mode = assets or settings.assets
-    layer.csp = content_security_policy(dataclasses.replace(settings, assets=mode), tiles, cdn_urls)
+    layer.csp = content_security_policy(dataclasses.replace(settings, assets=mode), tiles, cdn_urls,
+                                        passage_files=chunks is not None)
     return fmap, ([] if mode == "cdn" else _use_offline_assets(fmap, mode))
 
 
 def build_map(data: MapData, config: Config, layers: list,
-              counts: list[RegionCount] | None = None) -> tuple[str, list[Asset]]:
-    """``map.html``'s text and the asset files it needs next to it (``map.assets: local``).
+              counts: list[RegionCount] | None = None
+              ) -> tuple[str, list[Asset], list[Chunk]]:
+    """``map.html``'s text, the asset files it needs next to it (``map.assets: local``) and the
+    pop-ups' passage chunks (``passages/<n>.js``, loaded on demand).
 
     ``counts``: ``region_counts(data, layers)`` when the caller has them already."""
-    fmap, assets = folium_map(data, config, layers, counts)
-    return fmap.get_root().render(), assets
+    chunks: list[Chunk] = []
+    fmap, assets = folium_map(data, config, layers, counts, chunks=chunks)
+    return fmap.get_root().render(), assets, chunks
 
 
 def render_map(data: MapData, config: Config, layers: list) -> str:
-    """The complete ``map.html`` text (with ``map.assets: local``, see ``build_map``)."""
-    return build_map(data, config, layers)[0]
+    """A complete ``map.html`` text on its own: the passages embedded, not in chunk files
+    (with ``map.assets: local`` it needs its asset files, see ``build_map``)."""
+    fmap, _assets = folium_map(data, config, layers)
+    return fmap.get_root().render()

@@ -4,8 +4,9 @@ Split from ``map.py`` (which makes the folium page around it). The browser filte
 one state (dates, region or layer, kind, text, place), so the payload carries what every view
 needs to count a subset: for each place, the articles that mention it with their mention and
 passage counts; every article (page, title, date, source); each configured region's layer and
-bounds; the names the gazetteer could not place. Tables keep it small: articles, region labels
-and quoted texts are stored once and referred to by number.
+bounds; the names the gazetteer could not place. Tables keep it small: articles and region
+labels are stored once and referred to by number. The quoted passages are not in it: they go to
+chunk files that a pop-up loads when it opens (``passages.py``; each place row names its chunk).
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from geomap.config import MapConfig
 from geomap.credits import origin_note
 from geomap.render.article_page import page_name
 from geomap.render.data import MapData, PlaceRecord, UnplacedRecord, article_ids
-from geomap.render.map import _Quote, _groups, _passage_bounds, article_ranks, quote_bounds
+from geomap.render.passages import Chunk, chunk_count, chunk_of
+from geomap.render.quotes import Quote, article_ranks, groups, passage_bounds, quote_bounds
 from geomap.render.place_page import escaped_name, place_page_name
 
 _MERGE_GAP = 40   # windows of one passage closer than this share one stored text
@@ -50,7 +52,7 @@ class Payload:
         self.region_labels = region_labels
         self.region_index: dict[str, int] = {}
         self.regions: list[str] = []
-        self.texts: list[str] = []
+        self.chunks: list[Chunk] = []     # the passage chunk files (``build`` fills them)
         for name in region_labels:       # configured regions first, in layer order
             self._region(name)
         self.ranks = article_ranks(data.articles, data.articles)
@@ -65,7 +67,7 @@ class Payload:
             self.regions.append(self.region_labels.get(name, name))
         return i
 
-    def _quotes(self, record: PlaceRecord) -> tuple[list[_Quote], int, set[str]]:
+    def _quotes(self, record: PlaceRecord) -> tuple[list[Quote], int, set[str]]:
         """The newest ``max_passages`` windows to quote, how many passages there are, and the
         ids of the articles that mention the place.
 
@@ -79,18 +81,19 @@ class Payload:
         newest = set(heapq.nsmallest(limit, ids & ranks.keys(), key=ranks.__getitem__))
         if len(newest) < len(ids):
             mentions = [m for m in mentions if m.article_id in newest]
-        groups, _n = _groups(mentions, self.data.articles, limit, ranks)
+        chosen, _n = groups(mentions, self.data.articles, limit, ranks)
         quotes = []
-        for g in groups:
-            lo, hi = _passage_bounds(g.article, g.passage_index)
+        for g in chosen:
+            lo, hi = passage_bounds(g.article, g.passage_index)
             a, b = quote_bounds(g.article.text, lo, hi, g.spans[0])
             anchor = -1 if g.passage_index is None else g.passage_index
-            quotes.append(_Quote(g.article, anchor, a, b, lo, hi, g.spans))
+            quotes.append(Quote(g.article, anchor, a, b, lo, hi, g.spans))
         return quotes, len(keys), ids
 
-    def _store_texts(self, quotes: Iterable[_Quote]
+    def _store_texts(self, quotes: Iterable[Quote], texts: list[str]
                      ) -> dict[tuple[str, int, int, int], tuple[int, int]]:
-        """Store merged windows per passage; map each window to (text#, offset in that text)."""
+        """Store merged windows per passage in ``texts``; map each window to (text#, offset in
+        that text)."""
         windows: dict[tuple[str, int, int], set[tuple[int, int]]] = {}
         for q in quotes:
             windows.setdefault((q.article.id, q.lo, q.hi), set()).add((q.a, q.b))
@@ -105,22 +108,22 @@ class Payload:
                 else:
                     merged.append([a, b])
             for seg_a, seg_b in merged:
-                index = len(self.texts)
-                self.texts.append(text[seg_a:seg_b].replace("\n", " ").replace("\r", " "))
+                index = len(texts)
+                texts.append(text[seg_a:seg_b].replace("\n", " ").replace("\r", " "))
                 for a, b in ordered:
                     if seg_a <= a and b <= seg_b:
                         where[(article_id, a, b, lo)] = (index, a - seg_a)
         return where
 
     @staticmethod
-    def _quote_row(q: _Quote, article_no: int, text_no: int, offset: int) -> list[Any]:
-        """``[article#, anchor, text#, offset, length, cut flags (1 start, 2 end), marks]``."""
+    def _quote_row(q: Quote, article_page: str, text_no: int, offset: int) -> list[Any]:
+        """``[article page, anchor, text#, offset, length, cut flags (1 start, 2 end), marks]``."""
         flags = (1 if q.a > q.lo else 0) | (2 if q.b < q.hi else 0)
         marks: list[int] = []
         for start, end in q.spans:
             if q.a <= start and end <= q.b:
                 marks += [start - q.a, end - q.a]
-        return [article_no, q.anchor, text_no, offset, q.b - q.a, flags, marks]
+        return [article_page, q.anchor, text_no, offset, q.b - q.a, flags, marks]
 
     def _links(self, record: PlaceRecord) -> list[Any]:
         """The place's articles by number, ascending, each as the step from the previous number;
@@ -158,21 +161,33 @@ class Payload:
                                            for x in per_article[k]]])
         return rows
 
-    def build(self, legend: list[list[Any]], credits: list[str], title: str,
-              counts: list, layers: list) -> dict[str, Any]:
-        from geomap.render.map import _ATTRIBUTION, _bounds, _no_tiles
+    def _chunk(self, number: int, quoted: list[tuple[str, list[Quote]]]) -> Chunk:
+        """The chunk file of these places' quotes, with its own table of merged texts."""
+        texts: list[str] = []
+        where = self._store_texts((q for _id, quotes in quoted for q in quotes), texts)
+        rows = {place_id: [self._quote_row(q, page_name(q.article.id),
+                                           *where[(q.article.id, q.a, q.b, q.lo)])
+                           for q in quotes]
+                for place_id, quotes in quoted}
+        return Chunk(number, {"places": rows, "texts": texts})
 
+    def build(self, legend: list[list[Any]], title: str, counts: list, layers: list
+              ) -> dict[str, Any]:
+        """The payload, but for what ``map.py`` adds (bounds, tiles, attribution)."""
         chosen = [self._quotes(r) for r in self.data.places]
-        where = self._store_texts(q for quotes, _n, _ids in chosen for q in quotes)
+        count = chunk_count(len(self.data.places))
+        by_chunk: dict[int, list[tuple[str, list[Quote]]]] = {}
         places = []
         for record, (quotes, n_passages, article_ids_) in zip(self.data.places, chosen):
             p = record.place
-            rows = [self._quote_row(q, self.article_index[q.article.id],
-                                    *where[(q.article.id, q.a, q.b, q.lo)]) for q in quotes]
+            number = chunk_of(p.id, count)
+            by_chunk.setdefault(number, []).append((p.id, quotes))
             places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
                            [self._region(r) for r in record.regions], len(record.mentions),
-                           len(article_ids_), rows, n_passages, _page_field(p.id),
+                           len(article_ids_), number, n_passages, _page_field(p.id),
                            self._links(record), written_names(record), origin_note(p) or 0])
+        del chosen
+        self.chunks = [self._chunk(number, by_chunk[number]) for number in sorted(by_chunk)]
         layer_rows, region_layer, region_names, region_bounds = [], [], [], []
         for i, layer in enumerate(layers):
             layer_rows.append([layer.name, layer.label or layer.name])
@@ -181,14 +196,12 @@ class Payload:
                 region_names.append(r.name)
                 region_bounds.append(_region_bounds(r.geometry))
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
-                "bounds": _bounds(self.data), "articles": self.articles,
-                "regions": self.regions, "texts": self.texts, "places": places,
+                "articles": self.articles,
+                "regions": self.regions, "places": places, "chunks": count,
                 "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
                 "layers": layer_rows, "regionLayer": region_layer, "regionNames": region_names,
                 "regionBounds": region_bounds,
-                "unplaced": self._unplaced(getattr(self.data, "unplaced", ())),
-                "tiles": not _no_tiles(self.settings),
-                "attribution": _ATTRIBUTION + "".join(f" · {c}" for c in credits)}
+                "unplaced": self._unplaced(getattr(self.data, "unplaced", ()))}
 
 
 def _region_bounds(geometry) -> list[list[float]] | None:

@@ -14,7 +14,9 @@ from urllib.parse import quote
 
 from geomap._names import short_hash, slug
 from geomap.credits import origin_note
-from geomap.render.article_page import _css, _environment, page_name, place_href
+from geomap.render.article_page import page_name, place_href
+from geomap.render.jinja import environment, page_css
+from geomap.render.quotes import groups, passage_bounds, quote_bounds
 from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 
 PLACES_DIR = "places"
@@ -89,11 +91,10 @@ def _mentions_html(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
     thousands of articles holds tens of thousands of quotes, and is rewritten whenever a new
     article names it.
     """
-    from geomap.render.map import _groups, _passage_bounds, quote_bounds
 
     out: list[str] = []
     current = base = None
-    for group in _groups(record.mentions, articles, ranks=ranks)[0]:
+    for group in groups(record.mentions, articles, ranks=ranks)[0]:
         article = group.article
         if article is None:
             continue                      # the article is gone; its mention still counts
@@ -103,7 +104,7 @@ def _mentions_html(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
             head, base = _section_head(article.id, article.title, article.published or "")
             current = article.id
             out.append(head)
-        lo, hi = _passage_bounds(article, group.passage_index)
+        lo, hi = passage_bounds(article, group.passage_index)
         a, b = quote_bounds(article.text, lo, hi, group.spans[0])
         body = _quote_html(article.text, a, b, group.spans, (a > lo, b < hi))
         href = base if group.passage_index is None else f"{base}#p{group.passage_index}"
@@ -119,10 +120,10 @@ def plural(n: int, word: str) -> str:
 
 def hierarchy(place) -> str:
     """``city in Donetsk Oblast, Ukraine``: the kind, then each level above the place once."""
-    from geomap.geocode import _country_name
+    from geomap.geocode import country_name
 
     above: list[str] = []
-    for level in (place.admin2, place.admin1, _country_name(place.country) or place.country):
+    for level in (place.admin2, place.admin1, country_name(place.country) or place.country):
         if level and level.casefold() not in {x.casefold() for x in (place.name, *above)}:
             above.append(level)
     kind = place.kind or "place"
@@ -156,8 +157,8 @@ def render_place(record: PlaceRecord, articles: Mapping[str, ArticleRecord], *, 
     regions = regions_line(list(record.regions), region_labels, region_layers or {})
     n_articles = len(article_ids(record.mentions))
     counts = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
-    return _environment().get_template("place.html").render(
+    return environment().get_template("place.html").render(
         place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts, mentions=Markup(_mentions_html(record, articles, ranks)),
-        css=Markup(_css()), map_title=map_title, map_href="../map.html",
+        css=Markup(page_css()), map_title=map_title, map_href="../map.html",
         place_href=place_href(p.id),
     )

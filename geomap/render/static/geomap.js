@@ -9,15 +9,23 @@
  * a's date is in the range (undated: when "include undated" is on), and the text (if any) is
  * in p's name or in a's title or quoted passages.
  *
+ * Quoted passages are not in the data: they load on demand from chunk files beside map.html
+ * (passages/<n>.js, each a script calling window.geomapPassages; render/passages.py), a pop-up
+ * showing "loading…" until its place's chunk is in. Each chunk loads once. A text query needs
+ * every passage: it matches titles and place names at once and loads every chunk (a few at a
+ * time) to match the passages, the views updating when they are all in (geomap.ready is false
+ * meanwhile). A map saved without a folder (the Python API) embeds the chunks (data.passages).
+ *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
- *                    quotes, passages, place page (0: placePage(id)), links, written names,
+ *                    chunk#, passages, place page (0: placePage(id)), links, written names,
  *                    origin (0: offline; else who placed it online, with its data credit)];
  * links: the place's articles by number, ascending, each the step from the previous number, or
  *        [step, mentions, passages] when the article names it more than once;
- * quotes: [article#, passage anchor (-1: none), text#, offset, length, cut flags (1: start,
- *          2: end), [start, end, ...] highlights relative to the quote];
+ * a chunk: {places: {place id: quotes}, texts: [quoted passage text]}; a quote: [article page,
+ *          passage anchor (-1: none), text#, offset, length, cut flags (1: start, 2: end),
+ *          [start, end, ...] highlights relative to the quote], newest article first;
  * data.articles rows: [page, title, date, source], numbered newest first (undated last);
- * data.texts: quoted passage text, shared by quotes; data.regions: region labels (configured
+ * data.chunks: how many chunk files; data.regions: region labels (configured
  * regions first); data.regionNames, regionLayer, regionBounds: per configured region;
  * data.layers: [name, label] per configured layer; data.regionCounts: per configured region
  * [layer label, places, mentions, articles] (all articles); data.legend: per layer [label,
@@ -29,7 +37,7 @@
  */
 function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   "use strict";
-  var places = data.places, articles = data.articles, regions = data.regions, texts = data.texts;
+  var places = data.places, articles = data.articles, regions = data.regions;
   var DAY = 86400000, NP = places.length, NA = articles.length;
   var NR = (data.regionNames || []).length, layers = data.layers || [];
   regionLayers = regionLayers || [];
@@ -136,12 +144,70 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   var placeIndex = new Map();
   places.forEach(function (row, i) { placeIndex.set(row[0], i); });
 
-  var artBlob = null;               // lower-cased title + quoted passages, built on first search
+  /* ---- passage chunks, loaded on demand -------------------------------------------------- */
+  var NC = data.chunks || 0, chunks = new Array(NC), chunkWait = new Array(NC), loadedChunks = 0;
+  var pageNumber = null;             // article page -> article number, made on the first chunk
+  function articleOf(quote) {         // undefined: an article gone since the chunk was written
+    return pageNumber.get(quote[0]);
+  }
+  function received(n, chunk) {       // kept as it came: no work per quote until it is shown
+    if (!(n >= 0 && n < NC) || chunks[n] || !chunk || typeof chunk.places !== "object") return;
+    if (!pageNumber) {
+      pageNumber = new Map();
+      articles.forEach(function (row, i) { pageNumber.set(row[0], i); });
+    }
+    chunks[n] = {places: chunk.places, texts: chunk.texts || [], failed: !!chunk.failed};
+    loadedChunks++;
+    artBlob = null;
+    var waiting = chunkWait[n] || [];
+    chunkWait[n] = null;
+    waiting.forEach(function (f) { f(); });
+  }
+  window.geomapPassages = received;
+  if (data.passages) Object.keys(data.passages).forEach(function (n) { received(+n, data.passages[n]); });
+  /* Run done() once chunk n is in (at once if it is); its script is added to the page once. */
+  function loadChunk(n, done) {
+    if (chunks[n] || !(n >= 0 && n < NC)) { done(); return; }
+    if (chunkWait[n]) { chunkWait[n].push(done); return; }
+    chunkWait[n] = [done];
+    var script = document.createElement("script");
+    script.src = "passages/" + n + ".js";
+    script.async = true;
+    script.onerror = function () {     // missing or blocked: say so rather than load forever
+      if (!chunks[n]) received(n, {places: {}, texts: [], failed: true});
+    };
+    document.head.appendChild(script);
+  }
+  var loadingAll = false;
+  function loadAll(done) {           // every chunk, sixteen at a time
+    if (loadedChunks >= NC) { done(); return; }
+    if (loadingAll) return;
+    loadingAll = true;
+    var next = 0;
+    function more() {
+      if (loadedChunks >= NC) { loadingAll = false; done(); return; }
+      if (next < NC) loadChunk(next++, more);
+    }
+    for (var i = 0; i < 16; i++) more();
+  }
+  function quotesOf(p) {             // the place's quotes, or null while its chunk loads
+    var chunk = chunks[places[p][9]], id = places[p][0];
+    if (!chunk) return null;
+    return Object.prototype.hasOwnProperty.call(chunk.places, id) ? chunk.places[id] : [];
+  }
+
+  var artBlob = null;               // lower-cased title + loaded quoted passages, per article
   function blobs() {
     if (artBlob) return artBlob;
     artBlob = articles.map(function (row) { return [row[1]]; });
-    places.forEach(function (row) {
-      row[9].forEach(function (q) { artBlob[q[0]].push(texts[q[2]]); });
+    chunks.forEach(function (chunk) {
+      if (!chunk) return;
+      Object.keys(chunk.places).forEach(function (id) {
+        chunk.places[id].forEach(function (q) {
+          var a = articleOf(q);
+          if (a !== undefined) artBlob[a].push(chunk.texts[q[2]]);
+        });
+      });
     });
     artBlob = artBlob.map(function (parts) { return parts.join("\n").toLowerCase(); });
     return artBlob;
@@ -181,6 +247,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     }
     var q = state.q.trim().toLowerCase();
     if (q) {
+      if (loadedChunks < NC) loadAll(passagesIn);
       var b = blobs();
       S.qArt = new Uint8Array(NA);
       S.nameHit = new Uint8Array(NP);
@@ -232,8 +299,8 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   }
 
   /* ---- pop-ups -------------------------------------------------------------------------- */
-  function quoteNode(quote) {
-    var text = texts[quote[2]].substr(quote[3], quote[4]), marks = quote[6];
+  function quoteNode(quote, texts) {
+    var text = String(texts[quote[2]] || "").substr(quote[3], quote[4]), marks = quote[6];
     var q = el("blockquote"), pos = 0;
     if (quote[5] & 1) q.appendChild(document.createTextNode("\u2026"));
     for (var i = 0; i + 1 < marks.length; i += 2) {
@@ -274,20 +341,36 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     count.appendChild(all);
     box.appendChild(count);
     var list = el("ol", "gm-quotes"), item = null, previous = -1, shownQuotes = 0;
-    row[9].forEach(function (q) {      // quotes of one article are adjacent: one title for them
-      if (!pairOk(p, q[0])) return;
-      var a2 = articles[q[0]];
+    var quotes = quotesOf(p), chunk = chunks[row[9]];
+    if (!quotes) {                     // its chunk is not in yet: the pop-up redraws when it is
+      box.appendChild(el("p", "gm-loading", "loading\u2026"));
+      loadChunk(row[9], function () {
+        var popup = map._popup;
+        if (popup && popup._source && popup._source.geomapRow === row && map.hasLayer(popup)) {
+          popup.update();
+        }
+      });
+      return box;
+    }
+    if (chunk.failed) {
+      box.appendChild(el("p", "gm-loading", "The quoted passages could not be loaded (passages/" +
+        row[9] + ".js is missing beside map.html); its page has them all."));
+    }
+    quotes.forEach(function (q) {      // quotes of one article are adjacent: one title for them
+      var number = articleOf(q);
+      if (number === undefined || !pairOk(p, number)) return;
+      var a2 = articles[number];
       shownQuotes++;
-      if (q[0] !== previous) {
+      if (number !== previous) {
         item = el("li");
         var title = el("a", "gm-title", a2[1]);
         title.href = articleHref(a2[0], q[1]);
         item.appendChild(title);
         if (a2[2]) item.appendChild(el("span", "gm-date", " " + a2[2]));
         list.appendChild(item);
-        previous = q[0];
+        previous = number;
       }
-      var quote = quoteNode(q), link = el("a", "gm-passage", "\u00b6");
+      var quote = quoteNode(q, chunk.texts), link = el("a", "gm-passage", "\u00b6");
       link.href = articleHref(a2[0], q[1]);
       link.title = "read this passage in the article";
       quote.appendChild(document.createTextNode(" "));
@@ -420,7 +503,8 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     for (var i = 0; i < NP; i++) if (S.plMen[i]) n++;
     api.shown = n;
     redraw();
-    api.ready = true;
+    api.ready = !(state.q.trim() && loadedChunks < NC);   // a query waits for every passage
+    if (!api.ready) return;
     var queued = whenReady;
     whenReady = [];
     queued.forEach(function (f) { f(); });
@@ -528,6 +612,10 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     if (zoom) zoomToChoice();
     reload();
   }
+  /* Every chunk is in (a text query asked for them): match the query in their passages too. */
+  function passagesIn() {
+    if (state.q.trim()) applyState(JSON.parse(JSON.stringify(state)), false);
+  }
   /* Change part of the state (a new history entry, so Back undoes it, unless ``replace``). */
   function setFilter(changes, replace) {
     var next = JSON.parse(JSON.stringify(state));
@@ -616,10 +704,17 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
         return;
       }
       if (value.trim() !== state.q.trim()) setFilter({q: value}, !open);
-      var row2 = open ? findPlace(value) : null;
-      searchNote.textContent = !value.trim() ? "" : S.mentions ? plural(S.articles, "article") +
-        ", " + plural(S.places, "place") : "nothing found";
-      if (row2) openPlace(row2[0]);
+      function found() {
+        var row2 = open ? findPlace(value) : null;
+        searchNote.textContent = !value.trim() ? "" : S.mentions ? plural(S.articles, "article") +
+          ", " + plural(S.places, "place") : "nothing found";
+        if (row2) openPlace(row2[0]);
+      }
+      if (api.ready) found();
+      else {                                // the query waits for every chunk of passages
+        searchNote.textContent = "searching the passages\u2026";
+        whenReady.push(found);
+      }
     }
     searchInput.addEventListener("focus", function () { if (!labels) buildLabels(list); });
     searchInput.addEventListener("input", function () {
@@ -833,7 +928,9 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   if (data.bounds) map.fitBounds(data.bounds, {maxZoom: 8, animate: false});
   group.addTo(map);
   if (layerControl) layerControl.addOverlay(group, "Places");
-  map.on("moveend", function () { if (api.ready) redraw(); });
+  map.on("moveend", function () {      // (or while a query waits for its passages)
+    if (api.ready || (state.q.trim() && loadedChunks < NC)) redraw();
+  });
   map.attributionControl.addAttribution(data.attribution);
 
   var initial = parseHash(window.location.hash);
