@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from geomap.render.passages import INLINE_PASSAGE_CHARS as DEFAULT_INLINE_PASSAGE_CHARS
+
 SAVED_PAGE = textwrap.dedent("""\
      date 2024-02-03 World
     Grain ships leave Odesa as Black Sea corridor holds
@@ -57,6 +59,14 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _passages_in_chunk_files(monkeypatch):
+    """Tests' maps are small, and a small map keeps its pop-ups' passages in map.html
+    (``passages.INLINE_PASSAGE_CHARS``); tests see the chunk files big maps get, except those
+    that restore ``DEFAULT_INLINE_PASSAGE_CHARS`` to check the embedded case."""
+    monkeypatch.setattr("geomap.render.passages.INLINE_PASSAGE_CHARS", -1)
 
 
 @pytest.fixture

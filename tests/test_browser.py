@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from conftest import DEFAULT_INLINE_PASSAGE_CHARS
 from browser_support import launch, missing_tools, route_offline, wait_js
 from geomap.config import MapConfig, default_config
 from geomap.model import Place
@@ -205,10 +206,21 @@ def test_place_page_names_made_in_the_browser_match_the_files(tmp_path, browser_
     assert page.problems == []
 
 
-def test_search_finds_places_and_words_in_titles_and_passages(site, browser_page):
+@pytest.fixture(params=["chunk files", "embedded"])
+def passage_mode(request, monkeypatch):
+    """Passages in chunk files beside map.html (big maps), or in map.html (small maps, the
+    default for the sample): set before ``site`` renders."""
+    if request.param == "embedded":
+        monkeypatch.setattr("geomap.render.passages.INLINE_PASSAGE_CHARS",
+                            DEFAULT_INLINE_PASSAGE_CHARS)
+    return request.param
+
+
+def test_search_finds_places_and_words_in_titles_and_passages(passage_mode, site, browser_page):
     page = browser_page
     page.goto((site / "map.html").as_uri())
     wait_ready(page)
+    assert (site / "passages").is_dir() == (passage_mode == "chunk files")
     box = page.locator(".gm-search input")
     box.fill("mariu")                      # a prefix of a place name, any case
     box.press("Enter")
@@ -235,6 +247,8 @@ def test_search_finds_places_and_words_in_titles_and_passages(site, browser_page
     box.focus()                            # the names list is made on first focus
     assert page.locator("#gm-place-names option").count() == 3
     assert page.problems == []
+    if passage_mode == "embedded":
+        assert chunk_scripts(page) == []            # nothing loaded: the passages were there
 
 
 def article_pages(page) -> list[str]:

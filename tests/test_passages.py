@@ -16,8 +16,8 @@ from geomap.render.manifest import OutputFolder
 from geomap.render.passages import chunk_count, chunk_of, chunk_rel, unchanged
 from geomap.store import Store
 
-from conftest import write
-from test_render import chunk_for, make_article, payload, quotes
+from conftest import DEFAULT_INLINE_PASSAGE_CHARS, write
+from test_render import chunk_for, make_article, make_data, payload, quotes
 
 TOWNS = {f"Town{i:03d}": Place(f"test:town-{i:03d}", f"Town{i:03d}", 40 + i / 50, 20 + i / 50,
                                "UA", "city", 1000 + i, "") for i in range(100)}
@@ -148,3 +148,23 @@ def test_chunks_beside_a_map_from_before_the_manifest_are_adopted_and_others_are
         OutputFolder(tmp_path).check()
     assert "passages/9.js" in str(error.value) and "passages/notes.js" in str(error.value)
     assert "passages/0.js" not in str(error.value)
+
+
+def test_a_small_map_keeps_its_passages_and_a_big_one_writes_chunks(tmp_path, monkeypatch):
+    """Up to ``INLINE_PASSAGE_CHARS`` quoted characters the passages stay in map.html (no
+    chunk file, no 'self' script in the CSP: the map's passage search needs nothing more);
+    above, they go to chunk files."""
+    import geomap.render.passages as passages
+
+    data = make_data([("a-00000001", ["Shelling in Kherson and Kyiv."], "Kherson", "2024-01-02")])
+    monkeypatch.setattr(passages, "INLINE_PASSAGE_CHARS", DEFAULT_INLINE_PASSAGE_CHARS)
+    small = tmp_path / "small"
+    render_outputs(data, small, default_config(small), [])
+    page = (small / "map.html").read_text(encoding="utf-8")
+    assert not (small / "passages").exists() and "passages" in payload(page)
+    assert "script-src 'self'" not in page and "'self'" not in page.split("script-src", 1)[1].split(";")[0]
+    monkeypatch.setattr(passages, "INLINE_PASSAGE_CHARS", 10)     # "big": over the limit
+    big = tmp_path / "big"
+    render_outputs(data, big, default_config(big), [])
+    assert list((big / "passages").glob("*.js")) and "passages" not in payload(
+        (big / "map.html").read_text(encoding="utf-8"))

@@ -33,7 +33,7 @@ from geomap.render.data import MapData
 from geomap.render.script_json import script_json, script_text  # noqa: F401  (public API of map)
 from geomap.render.quotes import QUOTE_WIDTH, article_ranks, quote_bounds  # noqa: F401  (public API of map)
 from geomap.credits import map_credits
-from geomap.render.passages import Chunk
+from geomap.render.passages import Chunk, embedded
 from geomap.render.payload import Payload
 from geomap.render.region_counts import RegionCount, region_counts, region_labels
 
@@ -355,8 +355,9 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     ``assets``: ``cdn``, ``local`` or ``inline``, default ``config.map.assets``; only ``local``
     returns files to write. ``counts``: ``region_counts(data, layers)`` when the caller has them.
     ``chunks``: a list to receive the pop-ups' passage chunks, to be written beside the page
-    (``passages.write_chunks``); None: the passages are embedded in the page (a ``folium.Map``
-    shown in Jupyter or saved alone has no folder beside it)."""
+    (``passages.write_chunks``), when they are too big to embed (``passages.embedded``); None:
+    the passages are embedded in the page (a ``folium.Map`` shown in Jupyter or saved alone has
+    no folder beside it)."""
     import folium
     from folium.plugins import Fullscreen
 
@@ -382,6 +383,8 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     builder = Payload(data, settings, region_labels(layers))
     payload = builder.build([_legend_entry(layer, by_name) for layer in layers], settings.title,
                             counts, layers)
+    if chunks is not None and embedded(builder.chunks):
+        chunks = None                   # a small map keeps its passages (instant passage search)
     if chunks is None:
         payload["passages"] = {c.number: c.value for c in builder.chunks}
     else:

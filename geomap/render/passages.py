@@ -30,6 +30,20 @@ from geomap.render.script_json import script_json
 
 PASSAGES_DIR = "passages"
 PLACES_PER_CHUNK = 32        # about 32 x 5 quotes x ~300 bytes: chunks of some 50 kB
+# Up to this many quoted characters the passages stay embedded in map.html (no chunk files): the
+# map's text search then matches passages at once. Above it (~2,000+ articles) they go to chunk
+# files, so map.html stays small, and a search of passages loads every chunk first.
+INLINE_PASSAGE_CHARS = 3_000_000
+
+
+def embedded(chunks: "list[Chunk]") -> bool:
+    """True when these chunks are small enough to stay in map.html (``INLINE_PASSAGE_CHARS``)."""
+    total = 0
+    for chunk in chunks:
+        total += sum(map(len, chunk.value.get("texts", ())))
+        if total > INLINE_PASSAGE_CHARS:
+            return False
+    return True
 
 
 class Chunk(NamedTuple):
