@@ -1,4 +1,5 @@
-"""The outputs: ``map.html``, ``articles/<id>.html``, ``places/<id>.html``, ``places.geojson``,
+"""The outputs: ``map.html``, ``articles/<id>.html``, ``places/<id>.html`` (and the place's
+older pages, ``places/<id>_p<k>.html``), ``places.geojson``,
 ``regions.csv``, ``mentions.csv`` and ``mentions.jsonl`` (plus ``assets/`` with ``map.assets: local``).
 
 ``render_outputs`` writes only inside ``out_dir`` (the pipeline's temporary folder, moved into
@@ -30,14 +31,16 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     ``regions.csv``). For an incremental refresh, ``articles`` and ``places`` (ids) limit the
     article and place pages written to those (the others being current); None: all of them.
     A place's page changes whenever a mention of it is added or removed, so ``places`` must
-    cover the places of every new, changed and deleted article, before and after.
+    cover the places of every new, changed and deleted article, before and after. When
+    ``articles`` are the only change since the last render (all new), only the pages of those
+    places that changed are written (``place_page.render_place_pages(new=...)``).
     """
     from geomap.render.article_page import page_name, render_article
     from geomap.render.assets import ASSETS_DIR
     from geomap.render.exports import mentions_exports
     from geomap.render.geojson import places_geojson
     from geomap.render.map import article_ranks, build_map
-    from geomap.render.place_page import PLACES_DIR, place_page_name, render_place
+    from geomap.render.place_page import PLACES_DIR, render_place_pages
     from geomap.render.region_counts import (layer_counts, region_counts, region_labels,
                                               region_layer_labels, regions_csv)
 
@@ -65,11 +68,11 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     if records:
         (out_dir / PLACES_DIR).mkdir(parents=True, exist_ok=True)
         ranks = article_ranks(data.articles, data.articles)
-    for record in records:
-        html = render_place(record, data.articles, map_title=config.map.title,
-                            region_labels=labels, ranks=ranks, region_layers=layer_labels)
-        written.append(_write(out_dir / PLACES_DIR / f"{place_page_name(record.place.id)}.html",
-                              html))
+    for record in records:      # only the changed pages of a place when only articles are new
+        for name, html in render_place_pages(record, data.articles, map_title=config.map.title,
+                                             region_labels=labels, ranks=ranks,
+                                             region_layers=layer_labels, new=articles):
+            written.append(_write(out_dir / PLACES_DIR / name, html))
 
     written.append(_write(out_dir / "places.geojson", places_geojson(data)))
     written.append(_write(out_dir / "regions.csv", regions_csv(counts, layer_counts(data, layers))))
@@ -83,9 +86,9 @@ def stale_pages(out_dir: Path, data: MapData) -> list[Path]:
     """Pages in ``out_dir`` (``articles/``, ``places/``) of articles and places ``data`` no
     longer has: what a refresh removes after moving the new outputs into place."""
     from geomap.render.article_page import page_name
-    from geomap.render.place_page import PLACES_DIR, place_page_name
+    from geomap.render.place_page import PLACES_DIR, place_page_files
 
     keep = {"articles": {f"{page_name(a)}.html" for a in data.articles},
-            PLACES_DIR: {f"{place_page_name(r.place.id)}.html" for r in data.places}}
+            PLACES_DIR: {name for r in data.places for name in place_page_files(r, data.articles)}}
     return [page for folder, names in keep.items()
             for page in sorted((Path(out_dir) / folder).glob("*.html")) if page.name not in names]

@@ -1,15 +1,23 @@
-"""One page per place (``places/<name>.html``): every mention of it, newest article first.
+"""A place's pages (``places/<name>.html``, then ``places/<name>_p<k>.html``): every mention of
+it, newest article first, a bounded number of quotes per page.
 
-The pop-up on the map quotes only the newest few passages; its "all N mentions" link leads here.
-Each passage is quoted around the mention (the name highlighted) with a link to its anchor in the
-article page. Like the article pages: no script, a CSP that forbids every request, all text escaped.
+The pop-up on the map quotes only the newest few passages; its "all N mentions" link leads to the
+first page, ``<name>.html``, which holds the newest quotes. Each passage is quoted around the
+mention (the name highlighted) with a link to its anchor in the article page. Like the article
+pages: no script, a CSP that forbids every request, all text escaped.
+
+Pagination is stable from the oldest end, so that new articles rewrite few pages: the quotes,
+oldest first, are cut into chunks of ``PER_PAGE``; chunk ``k`` (1-based) is ``<name>_p<k>.html``,
+except the newest chunk (``PER_PAGE`` to ``2 * PER_PAGE - 1`` quotes, or all of them when there
+are fewer), which is ``<name>.html``. A new article's quotes land in the newest chunk, so only
+that page (and, once per ``PER_PAGE`` quotes, the few pages whose navigation names it) change.
 """
 from __future__ import annotations
 
 import html
 import string
 from functools import lru_cache
-from typing import Mapping
+from typing import Collection, Iterator, Mapping
 from urllib.parse import quote
 
 from geomap._names import short_hash, slug
@@ -18,6 +26,8 @@ from geomap.render.article_page import _css, _environment, page_name, place_href
 from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 
 PLACES_DIR = "places"
+PER_PAGE = 150          # quotes per page (the newest page: up to twice as many)
+_WINDOW = 2             # page numbers shown on either side of the current page
 
 
 _KEEP = frozenset(string.ascii_letters + string.digits + "-")
@@ -81,22 +91,19 @@ def _section_head(article_id: str, title: str, published: str) -> tuple[str, str
     return head, base
 
 
-def _mentions_html(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
-                   ranks: Mapping[str, int] | None = None) -> str:
-    """A section per article (newest first: title, date, link) quoting each passage.
+def _mentions_html(groups) -> str:
+    """A section per article (newest first: title, date, link) quoting each passage of
+    ``groups`` (``map._groups``, newest first).
 
-    Built as one string rather than through a template loop: the page of a place named in
-    thousands of articles holds tens of thousands of quotes, and is rewritten whenever a new
-    article names it.
+    Built as one string rather than through a template loop: a page holds hundreds of quotes,
+    and a refresh writes the newest page of every place a new article names.
     """
-    from geomap.render.map import _groups, _passage_bounds, quote_bounds
+    from geomap.render.map import _passage_bounds, quote_bounds
 
     out: list[str] = []
     current = base = None
-    for group in _groups(record.mentions, articles, ranks=ranks)[0]:
+    for group in groups:
         article = group.article
-        if article is None:
-            continue                      # the article is gone; its mention still counts
         if article.id != current:
             if current is not None:
                 out.append("</section>\n")
@@ -111,6 +118,72 @@ def _mentions_html(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
     if current is not None:
         out.append("</section>\n")
     return "".join(out)
+
+
+def _quoted_groups(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
+                   ranks: Mapping[str, int] | None = None) -> list:
+    """The place's quotes (``map._groups``) whose article exists, oldest first."""
+    from geomap.render.map import _groups
+
+    groups = [g for g in _groups(record.mentions, articles, ranks=ranks)[0] if g.article is not None]
+    groups.reverse()
+    return groups
+
+
+def page_count(n_quotes: int) -> int:
+    """How many pages ``n_quotes`` quotes fill: the newest holds the remainder (≥ ``PER_PAGE``)."""
+    return max(1, n_quotes // PER_PAGE)
+
+
+def _chunk(k: int, pages: int, n_quotes: int) -> tuple[int, int]:
+    """Chunk ``k``'s (0-based, from the oldest) quotes ``[lo, hi)`` in oldest-first order."""
+    return k * PER_PAGE, (n_quotes if k == pages - 1 else (k + 1) * PER_PAGE)
+
+
+def place_page_file(place_id: str, k: int, pages: int) -> str:
+    """The file name of chunk ``k`` (0-based from the oldest) of a place with ``pages`` pages:
+    the newest is ``<name>.html`` (what the map links to), the others ``<name>_p<k+1>.html``
+    (never another place's name: ``escaped_name`` writes ``_`` only before two hex digits and
+    the long form never has one)."""
+    stem = place_page_name(place_id)
+    return f"{stem}.html" if k == pages - 1 else f"{stem}_p{k + 1}.html"
+
+
+def place_page_files(record: PlaceRecord, articles: Mapping[str, ArticleRecord]) -> list[str]:
+    """The file names of every page of the place (newest first)."""
+    pages = page_count(len(_quoted_groups(record, articles)))
+    return [place_page_file(record.place.id, k, pages) for k in reversed(range(pages))]
+
+
+def _page_nav(place_id: str, k: int, pages: int) -> str:
+    """Newest / newer / numbered window / older / oldest links, the current page unlinked.
+    Numbers count from the oldest page (1), so that a page's links stay put as pages are
+    added at the newest end; the newest page is "newest"."""
+    if pages == 1:
+        return ""
+
+    def link(j: int, label: str, rel: str = "") -> str:
+        if j == k:
+            return f'<strong aria-current="page">{label}</strong>'
+        href = html.escape(quote(place_page_file(place_id, j, pages), safe=""))
+        attr = f' rel="{rel}"' if rel else ""
+        return f'<a href="{href}"{attr}>{label}</a>'
+
+    def label(j: int) -> str:
+        return "newest" if j == pages - 1 else str(j + 1)
+
+    parts = []
+    if k < pages - 1:
+        parts.append(link(k + 1, "&lsaquo; newer", "prev"))
+    window = range(max(0, k - _WINDOW), min(pages, k + _WINDOW + 1))
+    if window[0] > 0:
+        parts.append(link(0, label(0)) + (" &hellip;" if window[0] > 1 else ""))
+    parts += [link(j, label(j)) for j in window]
+    if window[-1] < pages - 1:
+        parts.append(("&hellip; " if window[-1] < pages - 2 else "") + link(pages - 1, "newest"))
+    if k > 0:
+        parts.append(link(k - 1, "older &rsaquo;", "next"))
+    return f'<nav class="pages" aria-label="pages">Pages: {" · ".join(parts)}</nav>\n'
 
 
 def plural(n: int, word: str) -> str:
@@ -147,17 +220,50 @@ def regions_line(regions: list[str], region_labels: Mapping[str, str],
 def render_place(record: PlaceRecord, articles: Mapping[str, ArticleRecord], *, map_title: str,
                  region_labels: Mapping[str, str], ranks: Mapping[str, int] | None = None,
                  region_layers: Mapping[str, str] | None = None) -> str:
-    """The place page's HTML. ``ranks``: ``map.article_ranks`` of all articles (saves sorting
-    them again for every page of a render). ``region_layers``: each region's layer label."""
+    """The place's first page (the newest quotes): ``render_place_pages``' first."""
+    return next(iter(render_place_pages(record, articles, map_title=map_title,
+                                        region_labels=region_labels, ranks=ranks,
+                                        region_layers=region_layers)))[1]
+
+
+def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord], *,
+                       map_title: str, region_labels: Mapping[str, str],
+                       ranks: Mapping[str, int] | None = None,
+                       region_layers: Mapping[str, str] | None = None,
+                       new: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
+    """``(file name, HTML)`` of the place's pages, newest first.
+
+    ``ranks``: ``map.article_ranks`` of all articles (saves sorting them again for every place).
+    ``region_layers``: each region's layer label. ``new``: ids of the only articles added since
+    the pages were last written (None: write them all): then only the pages that changed are
+    made, those holding the new quotes and those whose navigation changed with the page count.
+    """
     from markupsafe import Markup
 
     p = record.place
+    groups = _quoted_groups(record, articles, ranks)
+    n = len(groups)
+    pages = page_count(n)
+    first = 0
+    if new is not None:
+        new = set(new)
+        fresh = [i for i, g in enumerate(groups) if g.article.id in new]
+        before = page_count(n - len(fresh))
+        first = min(fresh[0] // PER_PAGE, pages - 1) if fresh else pages - 1
+        if pages != before:     # the old newest page got a number: the pages linking to it change
+            first = max(0, min(first, before - 1) - _WINDOW - 1)
     facts = hierarchy(p)
     regions = regions_line(list(record.regions), region_labels, region_layers or {})
     n_articles = len(article_ids(record.mentions))
-    counts = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
-    return _environment().get_template("place.html").render(
-        place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts, mentions=Markup(_mentions_html(record, articles, ranks)),
-        css=Markup(_css()), map_title=map_title, map_href="../map.html",
-        place_href=place_href(p.id),
-    )
+    total = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
+    template = _environment().get_template("place.html")
+    for k in reversed(range(first, pages)):
+        lo, hi = _chunk(k, pages, n)
+        counts = total if k == pages - 1 else f"page {k + 1}: quotes {lo + 1}\u2013{hi} counted from the oldest"
+        yield place_page_file(p.id, k, pages), template.render(
+            place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts,
+            mentions=Markup(_mentions_html(reversed(groups[lo:hi]))),
+            pages=Markup(_page_nav(p.id, k, pages)),
+            css=Markup(_css()), map_title=map_title, map_href="../map.html",
+            place_href=place_href(p.id),
+        )
