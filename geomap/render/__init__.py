@@ -13,7 +13,7 @@ from typing import Collection
 from geomap.config import Config
 from geomap.render.data import ArticleRecord, MapData, MentionRecord, PlaceRecord
 
-__all__ = ["render_outputs", "stale_pages", "MapData", "PlaceRecord", "MentionRecord",
+__all__ = ["render_outputs", "render_map_only", "stale_pages", "MapData", "PlaceRecord", "MentionRecord",
            "ArticleRecord"]
 
 
@@ -36,22 +36,16 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     places that changed are written (``place_page.render_place_pages(new=...)``).
     """
     from geomap.render.article_page import page_name, render_article
-    from geomap.render.assets import ASSETS_DIR
     from geomap.render.exports import mentions_exports
     from geomap.render.geojson import places_geojson
-    from geomap.render.map import article_ranks, build_map
+    from geomap.render.map import article_ranks
     from geomap.render.place_page import PLACES_DIR, render_place_pages
     from geomap.render.region_counts import (layer_counts, region_counts, region_labels,
                                               region_layer_labels, regions_csv)
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     counts = region_counts(data, layers)
-    map_html, assets = build_map(data, config, layers, counts)
-    written = [_write(out_dir / "map.html", map_html)]
-    if assets:
-        (out_dir / ASSETS_DIR).mkdir(parents=True, exist_ok=True)
-        written += [_write(out_dir / ASSETS_DIR / a.file_name, a.text) for a in assets]
+    written = _write_map(data, out_dir, config, layers, counts)
 
     chosen = data.articles.keys() if articles is None else set(articles) & data.articles.keys()
     by_id = {r.place.id: r.place for r in data.places}
@@ -79,6 +73,28 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     mentions_csv, mentions_jsonl = mentions_exports(data, config.root)
     written.append(_write(out_dir / "mentions.csv", mentions_csv))
     written.append(_write(out_dir / "mentions.jsonl", mentions_jsonl))
+    return written
+
+
+def render_map_only(data: MapData, out_dir: Path, config: Config, layers: list) -> list[Path]:
+    """Write ``map.html`` and its assets only: what a change of map settings alone (assets,
+    tiles, colours, pop-up passages...) changes; the pages and exports stay as they are."""
+    from geomap.render.region_counts import region_counts
+
+    return _write_map(data, Path(out_dir), config, layers, region_counts(data, layers))
+
+
+def _write_map(data: MapData, out_dir: Path, config: Config, layers: list, counts) -> list[Path]:
+    """``map.html`` and the assets it links to (``map.assets: local``), map first."""
+    from geomap.render.assets import ASSETS_DIR
+    from geomap.render.map import build_map
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    map_html, assets = build_map(data, config, layers, counts)
+    written = [_write(out_dir / "map.html", map_html)]
+    if assets:
+        (out_dir / ASSETS_DIR).mkdir(parents=True, exist_ok=True)
+        written += [_write(out_dir / ASSETS_DIR / a.file_name, a.text) for a in assets]
     return written
 
 
