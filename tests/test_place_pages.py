@@ -96,3 +96,14 @@ def test_a_render_after_new_articles_writes_only_the_pages_that_changed(tmp_path
     if first_day.year == 2030:
         assert len(kherson) <= (1 if added < PER_PAGE // 2 else 5)
         assert len(kherson) < len(_place_pages(tmp_path / "full", KHERSON.id))
+
+
+def test_exports_written_line_by_line_equal_the_whole_text(tmp_path):
+    from geomap.render.exports import mentions_exports, write_mentions_exports
+
+    data = make_data(_specs(40))
+    write_mentions_exports(data, tmp_path / "m.csv", tmp_path / "m.jsonl", tmp_path)
+    csv_text, jsonl_text = mentions_exports(data, tmp_path)
+    assert csv_text.count("\n") == 1 + sum(len(r.mentions) for r in data.places)
+    assert (tmp_path / "m.csv").read_bytes() == csv_text.encode("utf-8")
+    assert (tmp_path / "m.jsonl").read_bytes() == jsonl_text.encode("utf-8")

@@ -36,7 +36,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     places that changed are written (``place_page.render_place_pages(new=...)``).
     """
     from geomap.render.article_page import page_name, render_article
-    from geomap.render.exports import mentions_exports
+    from geomap.render.exports import write_mentions_exports
     from geomap.render.geojson import places_geojson
     from geomap.render.map import article_ranks
     from geomap.render.place_page import PLACES_DIR, render_place_pages
@@ -70,9 +70,8 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
 
     written.append(_write(out_dir / "places.geojson", places_geojson(data)))
     written.append(_write(out_dir / "regions.csv", regions_csv(counts, layer_counts(data, layers))))
-    mentions_csv, mentions_jsonl = mentions_exports(data, config.root)
-    written.append(_write(out_dir / "mentions.csv", mentions_csv))
-    written.append(_write(out_dir / "mentions.jsonl", mentions_jsonl))
+    write_mentions_exports(data, out_dir / "mentions.csv", out_dir / "mentions.jsonl", config.root)
+    written += [out_dir / "mentions.csv", out_dir / "mentions.jsonl"]
     return written
 
 
