@@ -1,23 +1,25 @@
-"""A place's pages (``places/<name>.html``, then ``places/<name>_p<k>.html``): every mention of
-it, newest article first, a bounded number of quotes per page.
+"""A place's pages (``places/<name>.html``, then ``places/<name>_p<month>-<part>.html``): every
+mention of it, newest article first, a bounded number of quotes per page.
 
 The pop-up on the map quotes only the newest few passages; its "all N mentions" link leads to the
 first page, ``<name>.html``, which holds the newest quotes. Each passage is quoted around the
 mention (the name highlighted) with a link to its anchor in the article page. Like the article
 pages: no script, a CSP that forbids every request, all text escaped.
 
-Pagination is stable from the oldest end, so that new articles rewrite few pages: the quotes,
-oldest first, are cut into chunks of ``PER_PAGE``; chunk ``k`` (1-based) is ``<name>_p<k>.html``,
-except the newest chunk (``PER_PAGE`` to ``2 * PER_PAGE - 1`` quotes, or all of them when there
-are fewer), which is ``<name>.html``. A new article's quotes land in the newest chunk, so only
-that page (and, once per ``PER_PAGE`` quotes, the few pages whose navigation names it) change.
+Pages follow the calendar, so that new articles rewrite few pages: a place quoted fewer than
+``2 * PER_PAGE`` times has one page; else a page per year of the articles' dates (undated ones
+last), a busy year a page per month, a busy month pages of ``PER_PAGE`` quotes from its oldest
+(its newest page holding up to ``2 * PER_PAGE - 1``); the newest page is ``<name>.html``.
+Navigation links the newer and older page, the newest and the oldest and a few pages around. A render after new articles writes only the pages whose quotes, file name, heading
+or navigation changed (``render_place_pages(new=...)``): the pages of the new articles' months,
+the newest page (its totals) and the neighbours of a page that appeared.
 """
 from __future__ import annotations
 
 import html
 import string
 from functools import lru_cache
-from typing import Collection, Iterator, Mapping
+from typing import Collection, Iterator, Mapping, NamedTuple
 from urllib.parse import quote
 
 from geomap._names import short_hash, slug
@@ -26,8 +28,8 @@ from geomap.render.article_page import _css, _environment, page_name, place_href
 from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 
 PLACES_DIR = "places"
-PER_PAGE = 150          # quotes per page (the newest page: up to twice as many)
-_WINDOW = 2             # page numbers shown on either side of the current page
+PER_PAGE = 150          # quotes per page of a month cut into pages (a page: up to twice as many)
+_WINDOW = 2             # pages shown on either side of the current page
 
 
 _KEEP = frozenset(string.ascii_letters + string.digits + "-")
@@ -130,59 +132,105 @@ def _quoted_groups(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
     return groups
 
 
-def page_count(n_quotes: int) -> int:
-    """How many pages ``n_quotes`` quotes fill: the newest holds the remainder (≥ ``PER_PAGE``)."""
-    return max(1, n_quotes // PER_PAGE)
+class _Page(NamedTuple):
+    """One page of a place: quotes ``[lo, hi)`` (oldest-first order) of ``month`` (``YYYY``,
+    ``YYYY-MM``, "" undated or all), its ``part`` (1-based) of ``parts`` pages of that period,
+    and its file name."""
+
+    month: str
+    part: int
+    parts: int
+    lo: int
+    hi: int
+    file: str
+
+    @property
+    def label(self) -> str:
+        month = self.month or "undated"
+        return month if self.parts == 1 else f"{month} ({self.part})"
 
 
-def _chunk(k: int, pages: int, n_quotes: int) -> tuple[int, int]:
-    """Chunk ``k``'s (0-based, from the oldest) quotes ``[lo, hi)`` in oldest-first order."""
-    return k * PER_PAGE, (n_quotes if k == pages - 1 else (k + 1) * PER_PAGE)
+def _paginate(place_id: str, groups: list) -> list[_Page]:
+    """The pages of quotes ``groups`` (oldest first), oldest first.
 
-
-def place_page_file(place_id: str, k: int, pages: int) -> str:
-    """The file name of chunk ``k`` (0-based from the oldest) of a place with ``pages`` pages:
-    the newest is ``<name>.html`` (what the map links to), the others ``<name>_p<k+1>.html``
-    (never another place's name: ``escaped_name`` writes ``_`` only before two hex digits and
-    the long form never has one)."""
+    Fewer than ``2 * PER_PAGE`` quotes: one page. Else a page per year, a busy year (that many
+    quotes or more) a page per month, a busy month cut into pages of ``PER_PAGE`` from its oldest
+    (its newest page holding the rest). The newest page is ``<name>.html`` (what the map links
+    to), the others ``<name>_p<year or month>-<part>.html``: never another place's page, as
+    ``escaped_name`` writes ``_`` only before two hex digits and the long form never has one."""
     stem = place_page_name(place_id)
-    return f"{stem}.html" if k == pages - 1 else f"{stem}_p{k + 1}.html"
+    pages: list[_Page] = []
+
+    def runs(lo: int, hi: int, width: int) -> Iterator[tuple[int, int, str]]:
+        """Runs of quotes whose articles' dates share their first ``width`` characters."""
+        start = lo
+        for i in range(lo + 1, hi + 1):
+            key = (groups[start].article.published or "")[:width]
+            if i == hi or (groups[i].article.published or "")[:width] != key:
+                yield start, i, key
+                start = i
+
+    def add(lo: int, hi: int, key: str) -> None:
+        parts = max(1, (hi - lo) // PER_PAGE)
+        for k in range(parts):
+            end = hi if k == parts - 1 else lo + (k + 1) * PER_PAGE
+            pages.append(_Page(key, k + 1, parts, lo + k * PER_PAGE, end,
+                               f"{stem}_p{key or 'undated'}-{k + 1}.html"))
+
+    if len(groups) < 2 * PER_PAGE:
+        add(0, len(groups), "")
+    else:
+        for year_lo, year_hi, year in runs(0, len(groups), 4):
+            if year and year_hi - year_lo >= 2 * PER_PAGE:
+                for month_lo, month_hi, month in runs(year_lo, year_hi, 7):
+                    add(month_lo, month_hi, month)
+            else:
+                add(year_lo, year_hi, year)
+    pages[-1] = pages[-1]._replace(file=f"{stem}.html")
+    return pages
 
 
 def place_page_files(record: PlaceRecord, articles: Mapping[str, ArticleRecord]) -> list[str]:
     """The file names of every page of the place (newest first)."""
-    pages = page_count(len(_quoted_groups(record, articles)))
-    return [place_page_file(record.place.id, k, pages) for k in reversed(range(pages))]
+    return [page.file for page in reversed(_paginate(record.place.id,
+                                                     _quoted_groups(record, articles)))]
 
 
-def _page_nav(place_id: str, k: int, pages: int) -> str:
-    """Newest / newer / numbered window / older / oldest links, the current page unlinked.
-    Numbers count from the oldest page (1), so that a page's links stay put as pages are
-    added at the newest end; the newest page is "newest"."""
-    if pages == 1:
-        return ""
+def _nav_links(pages: list[_Page], k: int) -> tuple[tuple[str, str, str], ...]:
+    """(label, file, rel) of page ``k``'s navigation, the current page with file "": newer,
+    the newest, a window of months around it, the oldest, older. A page's links depend only on
+    its neighbours, so a new page changes the navigation of the few pages near it."""
+    if len(pages) == 1:
+        return ()
+    last = len(pages) - 1
 
-    def link(j: int, label: str, rel: str = "") -> str:
-        if j == k:
-            return f'<strong aria-current="page">{label}</strong>'
-        href = html.escape(quote(place_page_file(place_id, j, pages), safe=""))
-        attr = f' rel="{rel}"' if rel else ""
-        return f'<a href="{href}"{attr}>{label}</a>'
+    def link(j: int, label: str, rel: str = "") -> tuple[str, str, str]:
+        return (label, "" if j == k else pages[j].file, rel)
 
-    def label(j: int) -> str:
-        return "newest" if j == pages - 1 else str(j + 1)
-
-    parts = []
-    if k < pages - 1:
-        parts.append(link(k + 1, "&lsaquo; newer", "prev"))
-    window = range(max(0, k - _WINDOW), min(pages, k + _WINDOW + 1))
+    window = range(max(0, k - _WINDOW), min(len(pages), k + _WINDOW + 1))
+    links = []
+    if k < last:
+        links.append(link(k + 1, "\u2039 newer", "prev"))
+    if window[-1] < last:
+        links.append(link(last, "newest"))
+    links += [link(j, pages[j].label) for j in reversed(window)]
     if window[0] > 0:
-        parts.append(link(0, label(0)) + (" &hellip;" if window[0] > 1 else ""))
-    parts += [link(j, label(j)) for j in window]
-    if window[-1] < pages - 1:
-        parts.append(("&hellip; " if window[-1] < pages - 2 else "") + link(pages - 1, "newest"))
+        links.append(link(0, "oldest"))
     if k > 0:
-        parts.append(link(k - 1, "older &rsaquo;", "next"))
+        links.append(link(k - 1, "older \u203a", "next"))
+    return tuple(links)
+
+
+def _page_nav(links: tuple[tuple[str, str, str], ...]) -> str:
+    if not links:
+        return ""
+    parts = []
+    for label, file, rel in links:
+        if not file:
+            parts.append(f'<strong aria-current="page">{html.escape(label)}</strong>')
+            continue
+        attr = f' rel="{rel}"' if rel else ""
+        parts.append(f'<a href="{html.escape(quote(file, safe=""))}"{attr}>{html.escape(label)}</a>')
     return f'<nav class="pages" aria-label="pages">Pages: {" · ".join(parts)}</nav>\n'
 
 
@@ -242,28 +290,41 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
 
     p = record.place
     groups = _quoted_groups(record, articles, ranks)
-    n = len(groups)
-    pages = page_count(n)
-    first = 0
-    if new is not None:
-        new = set(new)
-        fresh = [i for i, g in enumerate(groups) if g.article.id in new]
-        before = page_count(n - len(fresh))
-        first = min(fresh[0] // PER_PAGE, pages - 1) if fresh else pages - 1
-        if pages != before:     # the old newest page got a number: the pages linking to it change
-            first = max(0, min(first, before - 1) - _WINDOW - 1)
+    pages = _paginate(p.id, groups)
     facts = hierarchy(p)
     regions = regions_line(list(record.regions), region_labels, region_layers or {})
     n_articles = len(article_ids(record.mentions))
     total = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
+
+    def counts(k: int, page: _Page, of: list[_Page]) -> str:
+        if k == len(of) - 1:
+            return total
+        return f"{plural(page.hi - page.lo, 'quote')} of {page.label}"
+
+    def signature(k: int, page: _Page, quotes: list) -> tuple:
+        """What page ``k``'s HTML depends on besides the place: a page with the same
+        signature before the new articles is current."""
+        of = pages_of[id(quotes)]
+        return (page.file, counts(k, page, of), _nav_links(of, k),
+                tuple((g.article_id, g.passage_index) for g in quotes[page.lo:page.hi]))
+
+    pages_of = {id(groups): pages}
+    current: set[tuple] = set()
+    if new is not None:     # the pages as they were: the same quotes without the new articles'
+        new = set(new)
+        old = [g for g in groups if g.article_id not in new]
+        pages_of[id(old)] = _paginate(p.id, old)
+        current = {signature(k, page, old) for k, page in enumerate(pages_of[id(old)])
+                   if k != len(pages_of[id(old)]) - 1}      # totals on the newest page changed
     template = _environment().get_template("place.html")
-    for k in reversed(range(first, pages)):
-        lo, hi = _chunk(k, pages, n)
-        counts = total if k == pages - 1 else f"page {k + 1}: quotes {lo + 1}\u2013{hi} counted from the oldest"
-        yield place_page_file(p.id, k, pages), template.render(
-            place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts,
-            mentions=Markup(_mentions_html(reversed(groups[lo:hi]))),
-            pages=Markup(_page_nav(p.id, k, pages)),
+    for k in reversed(range(len(pages))):
+        page = pages[k]
+        if current and signature(k, page, groups) in current:
+            continue
+        yield page.file, template.render(
+            place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts(k, page, pages),
+            mentions=Markup(_mentions_html(reversed(groups[page.lo:page.hi]))),
+            pages=Markup(_page_nav(_nav_links(pages, k))),
             css=Markup(_css()), map_title=map_title, map_href="../map.html",
             place_href=place_href(p.id),
         )
