@@ -33,13 +33,13 @@ def _place_pages(out, place_id: str) -> dict[str, str]:
 
 
 def test_a_place_with_many_mentions_gets_bounded_pages_with_every_quote_once(tmp_path):
-    n = 5 * PER_PAGE // 2 + 7          # two quotes per article, 10 a day: a busy January
-    data = make_data(_specs(n, per_day=10))
+    n = 460                             # two quotes per article, 12 a day: a busy January
+    data = make_data(_specs(n, per_day=12))
     out = tmp_path / "out"
     render_outputs(data, out, default_config(tmp_path), [])
     pages = _place_pages(out, KHERSON.id)
     january = {n for n in pages if "_p2020-01-" in n}
-    assert len(january) == 310 * 2 // PER_PAGE and len(pages) == len(january) + 1   # + February
+    assert len(january) == 372 * 2 // PER_PAGE and len(pages) == len(january) + 1   # + February
     quoted: list[str] = []
     order: list[str] = []
     page = f"{place_page_name(KHERSON.id)}.html"            # the map's link: the newest quotes

@@ -7,9 +7,10 @@ mention (the name highlighted) with a link to its anchor in the article page. Li
 pages: no script, a CSP that forbids every request, all text escaped.
 
 Pages follow the calendar, so that new articles rewrite few pages: a place quoted fewer than
-``2 * PER_PAGE`` times has one page; else a page per year of the articles' dates (undated ones
-last), a busy year a page per month, a busy month pages of ``PER_PAGE`` quotes from its oldest
-(its newest page holding up to ``2 * PER_PAGE - 1``); the newest page is ``<name>.html``.
+``2 * PER_PAGE`` times has one page; else each year of the articles' dates (undated ones last)
+is cut into pages of ``PER_PAGE`` quotes from its oldest (its newest page holding up to
+``2 * PER_PAGE - 1``), a busy year first into months and a busy month likewise; the newest page
+is ``<name>.html``.
 Navigation links the newer and older page, the newest and the oldest and a few pages around. A render after new articles writes only the pages whose quotes, file name, heading
 or navigation changed (``render_place_pages(new=...)``): the pages of the new articles' months,
 the newest page (its totals) and the neighbours of a page that appeared.
@@ -30,6 +31,7 @@ from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 PLACES_DIR = "places"
 PER_PAGE = 150          # quotes per page of a month cut into pages (a page: up to twice as many)
 _WINDOW = 2             # pages shown on either side of the current page
+_MONTHLY = 6 * PER_PAGE     # quotes of a year paginated by month (fewer: by PER_PAGE)
 
 
 _KEEP = frozenset(string.ascii_letters + string.digits + "-")
@@ -153,9 +155,9 @@ class _Page(NamedTuple):
 def _paginate(place_id: str, groups: list) -> list[_Page]:
     """The pages of quotes ``groups`` (oldest first), oldest first.
 
-    Fewer than ``2 * PER_PAGE`` quotes: one page. Else a page per year, a busy year (that many
-    quotes or more) a page per month, a busy month cut into pages of ``PER_PAGE`` from its oldest
-    (its newest page holding the rest). The newest page is ``<name>.html`` (what the map links
+    Fewer than ``2 * PER_PAGE`` quotes: one page. Else each year cut into pages of ``PER_PAGE``
+    from its oldest (its newest page holding the rest), but a busy year (``_MONTHLY`` quotes or
+    more) by month first, and a busy month into pages of ``PER_PAGE`` likewise. The newest page is ``<name>.html`` (what the map links
     to), the others ``<name>_p<year or month>-<part>.html``: never another place's page, as
     ``escaped_name`` writes ``_`` only before two hex digits and the long form never has one."""
     stem = place_page_name(place_id)
@@ -181,7 +183,7 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
         add(0, len(groups), "")
     else:
         for year_lo, year_hi, year in runs(0, len(groups), 4):
-            if year and year_hi - year_lo >= 2 * PER_PAGE:
+            if year and year_hi - year_lo >= _MONTHLY:
                 for month_lo, month_hi, month in runs(year_lo, year_hi, 7):
                     add(month_lo, month_hi, month)
             else:
