@@ -51,6 +51,7 @@ _META_PARSE = "parse_fingerprint"
 _META_REGIONS = "regions_fingerprint"
 _META_RENDER = "render_fingerprint"
 _META_PAGES = "pages_fingerprint"       # what the article and place pages depend on (issue 13)
+_META_EXPORTS = "exports_sizes"         # mentions.csv/jsonl sizes as last written (issue 13)
 _META_NAMES = "parse_names"     # pins and ignored names, so a change re-parses only where they occur
 RETRY = "retry:"    # stored hash prefix: process the article again when next seen (online geocoding
                     # failed, or it was not seen while a settings change made its places stale)
@@ -689,17 +690,25 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                 produced = geomap.render.render_map_only(store.map_data(), tmp, config, layers)
                 return _place_outputs(folder, out_dir, tmp, produced, only=set(),
                                       drop=lambda rel: rel.startswith("assets/"))
+            from geomap.render.exports import append_mentions_exports, export_sizes
+
             data = store.map_data()
             # New articles change only their own pages and those of the places they mention: the
             # other place pages (some quote thousands of passages) are current and are not rewritten.
             places = None if only is None else {
                 place_id for aid in only if aid in data.articles
                 for _start, _end, place_id in data.articles[aid].mentions}
+            # ... and their rows are appended to the exports, if these are as last written.
+            append = only is not None and (store.meta_get(_META_EXPORTS) or "-") == export_sizes(out_dir)
             produced = geomap.render.render_outputs(data, tmp, config, layers, articles=only,
-                                                    places=places)
+                                                    places=places, exports=not append)
             produced.append(_write_unplaced(store, tmp))
+            placed = _place_outputs(folder, out_dir, tmp, produced, only=only)
+            if append and only:
+                append_mentions_exports(data, out_dir, only, config.root)
             del data                    # freed while paused: the collector never walks it
-        return _place_outputs(folder, out_dir, tmp, produced, only=only)
+        store.meta_set(_META_EXPORTS, export_sizes(out_dir))
+        return placed
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -480,6 +480,10 @@ def _outputs(out: Path) -> dict[str, bytes]:
             data = p.read_bytes()
             if p.name == "map.html":
                 data = re.search(rb'id="geomap-data">(.*?)</script>', data, re.S).group(1)
+            if p.name in ("mentions.csv", "mentions.jsonl"):   # appended rows come last
+                lines = data.splitlines(keepends=True)
+                head = lines[:1] if p.name.endswith(".csv") else []
+                data = b"".join(head + sorted(lines[len(head):]))
             files[p.relative_to(out).as_posix()] = data
     return files
 
@@ -490,9 +494,12 @@ def test_an_incremental_render_equals_a_full_one_and_changes_fall_back_to_full(m
     out = mapped_project / "output"
     pages_before = {p: p.stat().st_mtime_ns for p in (out / "articles").glob("*.html")}
     place_pages_before = {p: p.stat().st_mtime_ns for p in (out / "places").glob("*.html")}
+    exports_before = (out / "mentions.csv").read_bytes()
     write(mapped_project / "articles" / "geneva.txt", THIRD)
     assert refresh(config).rendered
     assert {p: p.stat().st_mtime_ns for p in pages_before} == pages_before     # not rewritten
+    exports_after = (out / "mentions.csv").read_bytes()         # the new rows appended
+    assert exports_after.startswith(exports_before) and b"\ngeneva-" in exports_after[len(exports_before) - 1:]
     # Only the pages of places the new article mentions are rewritten (or added).
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         data = store.map_data()
@@ -732,3 +739,20 @@ def test_changed_map_settings_rewrite_the_map_not_the_pages(mapped_project, gaze
     write_config(mapped_project, gazetteer_path, "map:\n  title: Elsewhere\n  tiles: none\n")
     assert refresh(_config(mapped_project)).rendered
     assert all("Elsewhere" in p.read_text("utf-8") for p in pages)
+
+
+def test_exports_changed_behind_geomaps_back_are_rewritten_not_appended_to(mapped_project):
+    config = _config(mapped_project)
+    refresh(config)
+    out = mapped_project / "output"
+    with open(out / "mentions.csv", "a", encoding="utf-8") as f:
+        f.write("half a row")                       # a crash mid-append, or an edit
+    write(mapped_project / "articles" / "geneva.txt", THIRD)
+    assert refresh(config).rendered
+    text = (out / "mentions.csv").read_text("utf-8")
+    assert "half a row" not in text
+    import csv
+    import io
+
+    ids = [row[0] for row in list(csv.reader(io.StringIO(text)))[1:]]
+    assert ids == sorted(ids) and any(i.startswith("geneva-") for i in ids)     # a full rewrite

@@ -24,7 +24,7 @@ def _write(path: Path, text: str) -> Path:
 
 def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *,
                    articles: Collection[str] | None = None,
-                   places: Collection[str] | None = None) -> list[Path]:
+                   places: Collection[str] | None = None, exports: bool = True) -> list[Path]:
     """Write every output file into ``out_dir`` and return their paths (map first).
 
     ``layers`` are ``geomap.regions.Layer`` values (drawn as toggleable overlays, counted in
@@ -70,8 +70,10 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
 
     written.append(_write(out_dir / "places.geojson", places_geojson(data)))
     written.append(_write(out_dir / "regions.csv", regions_csv(counts, layer_counts(data, layers))))
-    write_mentions_exports(data, out_dir / "mentions.csv", out_dir / "mentions.jsonl", config.root)
-    written += [out_dir / "mentions.csv", out_dir / "mentions.jsonl"]
+    if exports:             # False: the caller appends the new articles' rows to the current ones
+        write_mentions_exports(data, out_dir / "mentions.csv", out_dir / "mentions.jsonl",
+                               config.root)
+        written += [out_dir / "mentions.csv", out_dir / "mentions.jsonl"]
     return written
 
 

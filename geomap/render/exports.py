@@ -17,18 +17,23 @@ regions        the configured regions holding the place (CSV: ``;``-separated; J
 passage        the paragraph that contains the mention (empty when it lies outside every one)
 =============  ==============================================================================
 
-Rows are in article id order, then by offset. Only resolved mentions (those on the map) appear.
+A full render writes the rows in article id order, then by offset; a refresh that only adds
+articles appends theirs (in that order) to the end instead of rewriting files of hundreds of MB
+(``append_mentions_exports``). Only resolved mentions (those on the map) appear.
 """
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
-from typing import Iterator
+from typing import Collection, Iterator
 
 from geomap._csv import csv_field
 from geomap.render.data import MapData
 from geomap.render.sources import display_source
 
+EXPORTS = ("mentions.csv", "mentions.jsonl")
 COLUMNS = ("article_id", "title", "date", "source", "text", "start", "end", "place_id", "name",
            "kind", "lat", "lon", "regions", "passage")
 
@@ -46,11 +51,12 @@ def mention_rows(data: MapData, root: Path | None = None) -> list[tuple]:
     return out
 
 
-def _mentions(data: MapData):
+def _mentions(data: MapData, only: Collection[str] | None = None):
     """(article, passage index, place index, start, end, text, passage span or None) per mention
-    whose article is known, in article id then offset order."""
+    whose article is known (and in ``only`` unless None), in article id then offset order."""
     refs = sorted(((m.article_id, m.start, n, m.end, m.text, m.passage_index)
-                   for n, record in enumerate(data.places) for m in record.mentions),
+                   for n, record in enumerate(data.places) for m in record.mentions
+                   if only is None or m.article_id in only),
                   key=lambda r: (r[0], r[1], r[2]))
     current, article, spans = None, None, {}
     for aid, start, n, end, text, pidx in refs:
@@ -83,7 +89,41 @@ def write_mentions_exports(data: MapData, csv_path: Path, jsonl_path: Path,
             json_file.write(json_line)
 
 
-def export_lines(data: MapData, root: Path | None = None) -> Iterator[tuple[str, str]]:
+def export_sizes(out_dir: Path) -> str:
+    """``"<csv bytes>,<jsonl bytes>"`` of the exports in ``out_dir`` ("" when either is not a
+    regular file): recorded after each write, so an append goes only onto the files as written."""
+    sizes = []
+    for name in EXPORTS:
+        try:
+            st = os.lstat(Path(out_dir) / name)
+        except OSError:
+            return ""
+        if not stat.S_ISREG(st.st_mode):
+            return ""
+        sizes.append(str(st.st_size))
+    return ",".join(sizes)
+
+
+def append_mentions_exports(data: MapData, out_dir: Path, articles: Collection[str],
+                            root: Path | None = None) -> None:
+    """Append the rows of ``articles`` (new since the files were written) to the exports in
+    ``out_dir``, never through a symlink, and fsync them. A crash midway leaves sizes that no
+    longer match the recorded ``export_sizes``: the next render then rewrites both files."""
+    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    with open(os.open(Path(out_dir) / EXPORTS[0], flags), "w", encoding="utf-8",
+              newline="\n") as csv_file, \
+            open(os.open(Path(out_dir) / EXPORTS[1], flags), "w", encoding="utf-8",
+                 newline="\n") as json_file:
+        for csv_line, json_line in export_lines(data, root, only=set(articles)):
+            csv_file.write(csv_line)
+            json_file.write(json_line)
+        for f in (csv_file, json_file):
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def export_lines(data: MapData, root: Path | None = None, *,
+                 only: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
     """(CSV line, JSON line) per mention, from one pass over the mentions.
 
     Rows are assembled from pieces encoded once: per article (id, title, date, source), per place
@@ -95,7 +135,7 @@ def export_lines(data: MapData, root: Path | None = None) -> Iterator[tuple[str,
     current = None
     passages_csv: dict[int | None, str] = {}
     passages_json: dict[int | None, str] = {}
-    for article, pidx, n, start, end, text, span in _mentions(data):
+    for article, pidx, n, start, end, text, span in _mentions(data, only):
         if article.id != current:
             current = article.id
             head = (article.id, article.title, article.published, display_source(article.source, root))
@@ -119,4 +159,4 @@ def export_lines(data: MapData, root: Path | None = None) -> Iterator[tuple[str,
                f'{places_json[n]}, "passage": {passages_json[pidx]}}}\n')
 
 
-__all__ = ["COLUMNS", "export_lines", "mention_rows", "mentions_exports", "write_mentions_exports"]
+__all__ = ["COLUMNS", "EXPORTS", "append_mentions_exports", "export_lines", "export_sizes", "mention_rows", "mentions_exports", "write_mentions_exports"]
