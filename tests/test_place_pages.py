@@ -108,3 +108,16 @@ def test_exports_written_line_by_line_equal_the_whole_text(tmp_path):
     assert csv_text.count("\n") == 1 + sum(len(r.mentions) for r in data.places)
     assert (tmp_path / "m.csv").read_bytes() == csv_text.encode("utf-8")
     assert (tmp_path / "m.jsonl").read_bytes() == jsonl_text.encode("utf-8")
+
+
+def test_odd_dates_make_undated_pages_never_odd_file_names(tmp_path):
+    specs = _specs(2 * PER_PAGE, per_day=1)
+    specs = [(aid, paras, title, "../../x" if i % 2 else day) for i, (aid, paras, title, day)
+             in enumerate(specs)]
+    data = make_data(specs)
+    written = render_outputs(data, tmp_path / "out", default_config(tmp_path), [])
+    names = [p.name for p in written if p.parent.name == "places"]
+    assert any("_pundated-" in n for n in names)
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+\.html", n) for n in names)
+    assert {p.resolve().parent for p in written if "places" in p.parts} == {
+        (tmp_path / "out" / "places").resolve()}

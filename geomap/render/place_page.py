@@ -18,6 +18,7 @@ the newest page (its totals) and the neighbours of a page that appeared.
 from __future__ import annotations
 
 import html
+import re
 import string
 from functools import lru_cache
 from typing import Collection, Iterator, Mapping, NamedTuple
@@ -157,18 +158,18 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
 
     Fewer than ``2 * PER_PAGE`` quotes: one page. Else each year cut into pages of ``PER_PAGE``
     from its oldest (its newest page holding the rest), but a busy year (``_MONTHLY`` quotes or
-    more) by month first, and a busy month into pages of ``PER_PAGE`` likewise. The newest page is ``<name>.html`` (what the map links
-    to), the others ``<name>_p<year or month>-<part>.html``: never another place's page, as
+    more) by month first, and a busy month into pages of ``PER_PAGE`` likewise. The newest page
+    is ``<name>.html`` (what the map links to), the others ``<name>_p<year or month>-<part>.html``: never another place's page, as
     ``escaped_name`` writes ``_`` only before two hex digits and the long form never has one."""
     stem = place_page_name(place_id)
     pages: list[_Page] = []
 
     def runs(lo: int, hi: int, width: int) -> Iterator[tuple[int, int, str]]:
-        """Runs of quotes whose articles' dates share their first ``width`` characters."""
+        """Runs of quotes whose articles' dates share their year (``width`` 4) or month (7)."""
         start = lo
         for i in range(lo + 1, hi + 1):
-            key = (groups[start].article.published or "")[:width]
-            if i == hi or (groups[i].article.published or "")[:width] != key:
+            key = _period(groups[start].article.published, width)
+            if i == hi or _period(groups[i].article.published, width) != key:
                 yield start, i, key
                 start = i
 
@@ -190,6 +191,15 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
                 add(year_lo, year_hi, year)
     pages[-1] = pages[-1]._replace(file=f"{stem}.html")
     return pages
+
+
+_PERIOD = re.compile(r"\d{4}-\d{2}")
+
+
+def _period(published: str | None, width: int) -> str:
+    """The year (``width`` 4) or month (7) of an article's date; "" (undated) for anything but
+    ``YYYY-MM…`` digits, so a page's file name never carries other characters."""
+    return published[:width] if published and _PERIOD.match(published) else ""
 
 
 def place_page_files(record: PlaceRecord, articles: Mapping[str, ArticleRecord]) -> list[str]:
