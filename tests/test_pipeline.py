@@ -483,6 +483,10 @@ def _outputs(out: Path) -> dict[str, bytes]:
             data = p.read_bytes()
             if p.name == "map.html":
                 data = re.search(rb'id="geomap-data">(.*?)</script>', data, re.S).group(1)
+            if p.name in ("mentions.csv", "mentions.jsonl"):   # appended rows come last
+                lines = data.splitlines(keepends=True)
+                head = lines[:1] if p.name.endswith(".csv") else []
+                data = b"".join(head + sorted(lines[len(head):]))
             files[p.relative_to(out).as_posix()] = data
     return files
 
@@ -493,9 +497,12 @@ def test_an_incremental_render_equals_a_full_one_and_changes_fall_back_to_full(m
     out = mapped_project / "output"
     pages_before = {p: p.stat().st_mtime_ns for p in (out / "articles").glob("*.html")}
     place_pages_before = {p: p.stat().st_mtime_ns for p in (out / "places").glob("*.html")}
+    exports_before = (out / "mentions.csv").read_bytes()
     write(mapped_project / "articles" / "geneva.txt", THIRD)
     assert refresh(config).rendered
     assert {p: p.stat().st_mtime_ns for p in pages_before} == pages_before     # not rewritten
+    exports_after = (out / "mentions.csv").read_bytes()         # the new rows appended
+    assert exports_after.startswith(exports_before) and b"\ngeneva-" in exports_after[len(exports_before) - 1:]
     # Only the pages of places the new article mentions are rewritten (or added).
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         data = store.map_data()
@@ -704,3 +711,51 @@ def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monke
     assert sorted(read) == ["odesa.txt", "valencia.md"] and summary.nothing_new
     assert set(_stamps(mapped_project)) == {"odesa", "valencia"}
     assert refresh(_config(mapped_project)).nothing_new and len(read) == 2
+
+
+def test_changed_map_settings_rewrite_the_map_not_the_pages(mapped_project, gazetteer_path):
+    """map.assets, tiles, pop-up passages: only map.html (and its assets) change (issue 13)."""
+    refresh(_config(mapped_project))
+    out = mapped_project / "output"
+    pages = sorted(p for folder in ("articles", "places") for p in (out / folder).glob("*.html"))
+    exports = [out / "mentions.csv", out / "mentions.jsonl", out / "places.geojson"]
+    stamps = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in pages + exports}
+    map_before = (out / "map.html").read_bytes()
+    write_config(mapped_project, gazetteer_path,
+                 "map:\n  assets: local\n  tiles: none\n  max_passages: 2\n")
+    summary = refresh(_config(mapped_project))
+    assert summary.rendered and summary.nothing_new
+    assert pages and {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in stamps} == stamps
+    assert (out / "map.html").read_bytes() != map_before
+    assets = sorted((out / "assets").iterdir())
+    assert assets and all(f'"assets/{a.name}"' in (out / "map.html").read_text("utf-8")
+                          for a in assets)
+    write_config(mapped_project, gazetteer_path, "map:\n  assets: inline\n  tiles: none\n")
+    assert refresh(_config(mapped_project)).rendered
+    assert not any((out / "assets").glob("*"))             # the assets it no longer links to
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in stamps} == stamps
+    full = mapped_project / "full"
+    with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
+        write_outputs(store, full, _config(mapped_project), [])
+    assert _outputs(out) == _outputs(full)          # the same outputs as a render from scratch
+    # The title is on every page: changing it rewrites them.
+    write_config(mapped_project, gazetteer_path, "map:\n  title: Elsewhere\n  tiles: none\n")
+    assert refresh(_config(mapped_project)).rendered
+    assert all("Elsewhere" in p.read_text("utf-8") for p in pages)
+
+
+def test_exports_changed_behind_geomaps_back_are_rewritten_not_appended_to(mapped_project):
+    config = _config(mapped_project)
+    refresh(config)
+    out = mapped_project / "output"
+    with open(out / "mentions.csv", "a", encoding="utf-8") as f:
+        f.write("half a row")                       # a crash mid-append, or an edit
+    write(mapped_project / "articles" / "geneva.txt", THIRD)
+    assert refresh(config).rendered
+    text = (out / "mentions.csv").read_text("utf-8")
+    assert "half a row" not in text
+    import csv
+    import io
+
+    ids = [row[0] for row in list(csv.reader(io.StringIO(text)))[1:]]
+    assert ids == sorted(ids) and any(i.startswith("geneva-") for i in ids)     # a full rewrite

@@ -17,17 +17,23 @@ regions        the configured regions holding the place (CSV: ``;``-separated; J
 passage        the paragraph that contains the mention (empty when it lies outside every one)
 =============  ==============================================================================
 
-Rows are in article id order, then by offset. Only resolved mentions (those on the map) appear.
+A full render writes the rows in article id order, then by offset; a refresh that only adds
+articles appends theirs (in that order) to the end instead of rewriting files of hundreds of MB
+(``append_mentions_exports``). Only resolved mentions (those on the map) appear.
 """
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
+from typing import Collection, Iterator
 
 from geomap._csv import csv_field
 from geomap.render.data import MapData
 from geomap.render.sources import display_source
 
+EXPORTS = ("mentions.csv", "mentions.jsonl")
 COLUMNS = ("article_id", "title", "date", "source", "text", "start", "end", "place_id", "name",
            "kind", "lat", "lon", "regions", "passage")
 
@@ -45,11 +51,12 @@ def mention_rows(data: MapData, root: Path | None = None) -> list[tuple]:
     return out
 
 
-def _mentions(data: MapData):
+def _mentions(data: MapData, only: Collection[str] | None = None):
     """(article, passage index, place index, start, end, text, passage span or None) per mention
-    whose article is known, in article id then offset order."""
+    whose article is known (and in ``only`` unless None), in article id then offset order."""
     refs = sorted(((m.article_id, m.start, n, m.end, m.text, m.passage_index)
-                   for n, record in enumerate(data.places) for m in record.mentions),
+                   for n, record in enumerate(data.places) for m in record.mentions
+                   if only is None or m.article_id in only),
                   key=lambda r: (r[0], r[1], r[2]))
     current, article, spans = None, None, {}
     for aid, start, n, end, text, pidx in refs:
@@ -62,20 +69,73 @@ def _mentions(data: MapData):
 
 
 def mentions_exports(data: MapData, root: Path | None = None) -> tuple[str, str]:
-    """(``mentions.csv`` text, ``mentions.jsonl`` text), from one pass over the mentions.
+    """(``mentions.csv`` text, ``mentions.jsonl`` text): ``export_lines`` joined."""
+    csv_lines, json_lines = [",".join(COLUMNS) + "\n"], []
+    for csv_line, json_line in export_lines(data, root):
+        csv_lines.append(csv_line)
+        json_lines.append(json_line)
+    return "".join(csv_lines), "".join(json_lines)
+
+
+def write_mentions_exports(data: MapData, csv_path: Path, jsonl_path: Path,
+                           root: Path | None = None) -> None:
+    """Write ``mentions.csv`` and ``mentions.jsonl`` line by line: the two files hold a row per
+    mention with its passage (hundreds of MB at 10,000 articles), never held in memory whole."""
+    with open(csv_path, "w", encoding="utf-8", newline="\n") as csv_file, \
+            open(jsonl_path, "w", encoding="utf-8", newline="\n") as json_file:
+        csv_file.write(",".join(COLUMNS) + "\n")
+        for csv_line, json_line in export_lines(data, root):
+            csv_file.write(csv_line)
+            json_file.write(json_line)
+
+
+def export_sizes(out_dir: Path) -> str:
+    """``"<csv bytes>,<jsonl bytes>"`` of the exports in ``out_dir`` ("" when either is not a
+    regular file): recorded after each write, so an append goes only onto the files as written."""
+    sizes = []
+    for name in EXPORTS:
+        try:
+            st = os.lstat(Path(out_dir) / name)
+        except OSError:
+            return ""
+        if not stat.S_ISREG(st.st_mode):
+            return ""
+        sizes.append(str(st.st_size))
+    return ",".join(sizes)
+
+
+def append_mentions_exports(data: MapData, out_dir: Path, articles: Collection[str],
+                            root: Path | None = None) -> None:
+    """Append the rows of ``articles`` (new since the files were written) to the exports in
+    ``out_dir``, never through a symlink, and fsync them. A crash midway leaves sizes that no
+    longer match the recorded ``export_sizes``: the next render then rewrites both files."""
+    flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+    with open(os.open(Path(out_dir) / EXPORTS[0], flags), "w", encoding="utf-8",
+              newline="\n") as csv_file, \
+            open(os.open(Path(out_dir) / EXPORTS[1], flags), "w", encoding="utf-8",
+                 newline="\n") as json_file:
+        for csv_line, json_line in export_lines(data, root, only=set(articles)):
+            csv_file.write(csv_line)
+            json_file.write(json_line)
+        for f in (csv_file, json_file):
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def export_lines(data: MapData, root: Path | None = None, *,
+                 only: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
+    """(CSV line, JSON line) per mention, from one pass over the mentions.
 
     Rows are assembled from pieces encoded once: per article (id, title, date, source), per place
     (id, name, kind, point, regions) and per passage; only the mention's own text and offsets are
-    encoded per row (a store of 10,000 articles has some 200,000 mentions)."""
+    encoded per row (a store of 10,000 articles has some 300,000 mentions)."""
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    csv_lines = [",".join(COLUMNS) + "\n"]
-    json_lines = []
     places_csv: dict[int, str] = {}
     places_json: dict[int, str] = {}
     current = None
     passages_csv: dict[int | None, str] = {}
     passages_json: dict[int | None, str] = {}
-    for article, pidx, n, start, end, text, span in _mentions(data):
+    for article, pidx, n, start, end, text, span in _mentions(data, only):
         if article.id != current:
             current = article.id
             head = (article.id, article.title, article.published, display_source(article.source, root))
@@ -94,11 +154,9 @@ def mentions_exports(data: MapData, root: Path | None = None) -> tuple[str, str]
             passage = article.text[span[0]:span[1]] if span else ""
             passages_csv[pidx] = csv_field(passage)
             passages_json[pidx] = encode(passage)
-        csv_lines.append(f"{head_csv},{csv_field(text)},{start},{end},{places_csv[n]},"
-                         f"{passages_csv[pidx]}\n")
-        json_lines.append(f'{head_json}, "text": {encode(text)}, "start": {start}, "end": {end}, '
-                          f'{places_json[n]}, "passage": {passages_json[pidx]}}}\n')
-    return "".join(csv_lines), "".join(json_lines)
+        yield (f"{head_csv},{csv_field(text)},{start},{end},{places_csv[n]},{passages_csv[pidx]}\n",
+               f'{head_json}, "text": {encode(text)}, "start": {start}, "end": {end}, '
+               f'{places_json[n]}, "passage": {passages_json[pidx]}}}\n')
 
 
-__all__ = ["COLUMNS", "mention_rows", "mentions_exports"]
+__all__ = ["COLUMNS", "EXPORTS", "append_mentions_exports", "export_lines", "export_sizes", "mention_rows", "mentions_exports", "write_mentions_exports"]

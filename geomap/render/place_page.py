@@ -1,25 +1,40 @@
-"""One page per place (``places/<name>.html``): every mention of it, newest article first.
+"""A place's pages (``places/<name>.html``, then ``places/<name>_p<month>-<part>.html``): every
+mention of it, newest article first, a bounded number of quotes per page.
 
-The pop-up on the map quotes only the newest few passages; its "all N mentions" link leads here.
-Each passage is quoted around the mention (the name highlighted) with a link to its anchor in the
-article page. Like the article pages: no script, a CSP that forbids every request, all text escaped.
+The pop-up on the map quotes only the newest few passages; its "all N mentions" link leads to the
+first page, ``<name>.html``, which holds the newest quotes. Each passage is quoted around the
+mention (the name highlighted) with a link to its anchor in the article page. Like the article
+pages: no script, a CSP that forbids every request, all text escaped.
+
+Pages follow the calendar, so that new articles rewrite few pages: a place quoted fewer than
+``2 * PER_PAGE`` times has one page; else each year of the articles' dates (undated ones last)
+is cut into pages of ``PER_PAGE`` quotes from its oldest (its newest page holding up to
+``2 * PER_PAGE - 1``), a busy year first into months and a busy month likewise; the newest page
+is ``<name>.html``.
+Navigation links the newer and older page, the newest and the oldest and a few pages around. A render after new articles writes only the pages whose quotes, file name, heading
+or navigation changed (``render_place_pages(new=...)``): the pages of the new articles' months,
+the newest page (its totals) and the neighbours of a page that appeared.
 """
 from __future__ import annotations
 
 import html
+import re
 import string
 from functools import lru_cache
-from typing import Mapping
+from typing import Collection, Iterator, Mapping, NamedTuple
 from urllib.parse import quote
 
 from geomap._names import short_hash, slug
 from geomap.credits import origin_note
 from geomap.render.article_page import page_name, place_href
 from geomap.render.jinja import environment, page_css
-from geomap.render.quotes import groups, passage_bounds, quote_bounds
+from geomap.render.quotes import groups as quote_groups, passage_bounds, quote_bounds
 from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 
 PLACES_DIR = "places"
+PER_PAGE = 150          # quotes per page of a month cut into pages (a page: up to twice as many)
+_WINDOW = 2             # pages shown on either side of the current page
+_MONTHLY = 6 * PER_PAGE     # quotes of a year paginated by month (fewer: by PER_PAGE)
 
 
 _KEEP = frozenset(string.ascii_letters + string.digits + "-")
@@ -83,21 +98,17 @@ def _section_head(article_id: str, title: str, published: str) -> tuple[str, str
     return head, base
 
 
-def _mentions_html(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
-                   ranks: Mapping[str, int] | None = None) -> str:
-    """A section per article (newest first: title, date, link) quoting each passage.
+def _mentions_html(groups) -> str:
+    """A section per article (newest first: title, date, link) quoting each passage of
+    ``groups`` (``quotes.groups``, newest first).
 
-    Built as one string rather than through a template loop: the page of a place named in
-    thousands of articles holds tens of thousands of quotes, and is rewritten whenever a new
-    article names it.
+    Built as one string rather than through a template loop: a page holds hundreds of quotes,
+    and a refresh writes the newest page of every place a new article names.
     """
-
     out: list[str] = []
     current = base = None
-    for group in groups(record.mentions, articles, ranks=ranks)[0]:
+    for group in groups:
         article = group.article
-        if article is None:
-            continue                      # the article is gone; its mention still counts
         if article.id != current:
             if current is not None:
                 out.append("</section>\n")
@@ -112,6 +123,126 @@ def _mentions_html(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
     if current is not None:
         out.append("</section>\n")
     return "".join(out)
+
+
+def _quoted_groups(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
+                   ranks: Mapping[str, int] | None = None) -> list:
+    """The place's quotes (``quotes.groups``) whose article exists, oldest first."""
+
+    groups = [g for g in quote_groups(record.mentions, articles, ranks=ranks)[0] if g.article is not None]
+    groups.reverse()
+    return groups
+
+
+class _Page(NamedTuple):
+    """One page of a place: quotes ``[lo, hi)`` (oldest-first order) of ``month`` (``YYYY``,
+    ``YYYY-MM``, "" undated or all), its ``part`` (1-based) of ``parts`` pages of that period,
+    and its file name."""
+
+    month: str
+    part: int
+    parts: int
+    lo: int
+    hi: int
+    file: str
+
+    @property
+    def label(self) -> str:
+        month = self.month or "undated"
+        return month if self.parts == 1 else f"{month} ({self.part})"
+
+
+def _paginate(place_id: str, groups: list) -> list[_Page]:
+    """The pages of quotes ``groups`` (oldest first), oldest first.
+
+    Fewer than ``2 * PER_PAGE`` quotes: one page. Else each year cut into pages of ``PER_PAGE``
+    from its oldest (its newest page holding the rest), but a busy year (``_MONTHLY`` quotes or
+    more) by month first, and a busy month into pages of ``PER_PAGE`` likewise. The newest page
+    is ``<name>.html`` (what the map links to), the others ``<name>_p<year or month>-<part>.html``: never another place's page, as
+    ``escaped_name`` writes ``_`` only before two hex digits and the long form never has one."""
+    stem = place_page_name(place_id)
+    pages: list[_Page] = []
+
+    def runs(lo: int, hi: int, width: int) -> Iterator[tuple[int, int, str]]:
+        """Runs of quotes whose articles' dates share their year (``width`` 4) or month (7)."""
+        start = lo
+        for i in range(lo + 1, hi + 1):
+            key = _period(groups[start].article.published, width)
+            if i == hi or _period(groups[i].article.published, width) != key:
+                yield start, i, key
+                start = i
+
+    def add(lo: int, hi: int, key: str) -> None:
+        parts = max(1, (hi - lo) // PER_PAGE)
+        for k in range(parts):
+            end = hi if k == parts - 1 else lo + (k + 1) * PER_PAGE
+            pages.append(_Page(key, k + 1, parts, lo + k * PER_PAGE, end,
+                               f"{stem}_p{key or 'undated'}-{k + 1}.html"))
+
+    if len(groups) < 2 * PER_PAGE:
+        add(0, len(groups), "")
+    else:
+        for year_lo, year_hi, year in runs(0, len(groups), 4):
+            if year and year_hi - year_lo >= _MONTHLY:
+                for month_lo, month_hi, month in runs(year_lo, year_hi, 7):
+                    add(month_lo, month_hi, month)
+            else:
+                add(year_lo, year_hi, year)
+    pages[-1] = pages[-1]._replace(file=f"{stem}.html")
+    return pages
+
+
+_PERIOD = re.compile(r"\d{4}-\d{2}")
+
+
+def _period(published: str | None, width: int) -> str:
+    """The year (``width`` 4) or month (7) of an article's date; "" (undated) for anything but
+    ``YYYY-MM…`` digits, so a page's file name never carries other characters."""
+    return published[:width] if published and _PERIOD.match(published) else ""
+
+
+def place_page_files(record: PlaceRecord, articles: Mapping[str, ArticleRecord]) -> list[str]:
+    """The file names of every page of the place (newest first)."""
+    return [page.file for page in reversed(_paginate(record.place.id,
+                                                     _quoted_groups(record, articles)))]
+
+
+def _nav_links(pages: list[_Page], k: int) -> tuple[tuple[str, str, str], ...]:
+    """(label, file, rel) of page ``k``'s navigation, the current page with file "": newer,
+    the newest, a window of months around it, the oldest, older. A page's links depend only on
+    its neighbours, so a new page changes the navigation of the few pages near it."""
+    if len(pages) == 1:
+        return ()
+    last = len(pages) - 1
+
+    def link(j: int, label: str, rel: str = "") -> tuple[str, str, str]:
+        return (label, "" if j == k else pages[j].file, rel)
+
+    window = range(max(0, k - _WINDOW), min(len(pages), k + _WINDOW + 1))
+    links = []
+    if k < last:
+        links.append(link(k + 1, "\u2039 newer", "prev"))
+    if window[-1] < last:
+        links.append(link(last, "newest"))
+    links += [link(j, pages[j].label) for j in reversed(window)]
+    if window[0] > 0:
+        links.append(link(0, "oldest"))
+    if k > 0:
+        links.append(link(k - 1, "older \u203a", "next"))
+    return tuple(links)
+
+
+def _page_nav(links: tuple[tuple[str, str, str], ...]) -> str:
+    if not links:
+        return ""
+    parts = []
+    for label, file, rel in links:
+        if not file:
+            parts.append(f'<strong aria-current="page">{html.escape(label)}</strong>')
+            continue
+        attr = f' rel="{rel}"' if rel else ""
+        parts.append(f'<a href="{html.escape(quote(file, safe=""))}"{attr}>{html.escape(label)}</a>')
+    return f'<nav class="pages" aria-label="pages">Pages: {" · ".join(parts)}</nav>\n'
 
 
 def plural(n: int, word: str) -> str:
@@ -148,17 +279,63 @@ def regions_line(regions: list[str], region_labels: Mapping[str, str],
 def render_place(record: PlaceRecord, articles: Mapping[str, ArticleRecord], *, map_title: str,
                  region_labels: Mapping[str, str], ranks: Mapping[str, int] | None = None,
                  region_layers: Mapping[str, str] | None = None) -> str:
-    """The place page's HTML. ``ranks``: ``map.article_ranks`` of all articles (saves sorting
-    them again for every page of a render). ``region_layers``: each region's layer label."""
+    """The place's first page (the newest quotes): ``render_place_pages``' first."""
+    return next(iter(render_place_pages(record, articles, map_title=map_title,
+                                        region_labels=region_labels, ranks=ranks,
+                                        region_layers=region_layers)))[1]
+
+
+def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord], *,
+                       map_title: str, region_labels: Mapping[str, str],
+                       ranks: Mapping[str, int] | None = None,
+                       region_layers: Mapping[str, str] | None = None,
+                       new: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
+    """``(file name, HTML)`` of the place's pages, newest first.
+
+    ``ranks``: ``map.article_ranks`` of all articles (saves sorting them again for every place).
+    ``region_layers``: each region's layer label. ``new``: ids of the only articles added since
+    the pages were last written (None: write them all): then only the pages that changed are
+    made, those holding the new quotes and those whose navigation changed with the page count.
+    """
     from markupsafe import Markup
 
     p = record.place
+    groups = _quoted_groups(record, articles, ranks)
+    pages = _paginate(p.id, groups)
     facts = hierarchy(p)
     regions = regions_line(list(record.regions), region_labels, region_layers or {})
     n_articles = len(article_ids(record.mentions))
-    counts = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
-    return environment().get_template("place.html").render(
-        place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts, mentions=Markup(_mentions_html(record, articles, ranks)),
-        css=Markup(page_css()), map_title=map_title, map_href="../map.html",
-        place_href=place_href(p.id),
-    )
+    total = f"{plural(len(record.mentions), 'mention')} in {plural(n_articles, 'article')}"
+
+    def counts(k: int, page: _Page, of: list[_Page]) -> str:
+        if k == len(of) - 1:
+            return total
+        return f"{plural(page.hi - page.lo, 'quote')} of {page.label}"
+
+    def signature(k: int, page: _Page, quotes: list) -> tuple:
+        """What page ``k``'s HTML depends on besides the place: a page with the same
+        signature before the new articles is current."""
+        of = pages_of[id(quotes)]
+        return (page.file, counts(k, page, of), _nav_links(of, k),
+                tuple((g.article_id, g.passage_index) for g in quotes[page.lo:page.hi]))
+
+    pages_of = {id(groups): pages}
+    current: set[tuple] = set()
+    if new is not None:     # the pages as they were: the same quotes without the new articles'
+        new = set(new)
+        old = [g for g in groups if g.article_id not in new]
+        pages_of[id(old)] = _paginate(p.id, old)
+        current = {signature(k, page, old) for k, page in enumerate(pages_of[id(old)])
+                   if k != len(pages_of[id(old)]) - 1}      # totals on the newest page changed
+    template = environment().get_template("place.html")
+    for k in reversed(range(len(pages))):
+        page = pages[k]
+        if current and signature(k, page, groups) in current:
+            continue
+        yield page.file, template.render(
+            place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts(k, page, pages),
+            mentions=Markup(_mentions_html(reversed(groups[page.lo:page.hi]))),
+            pages=Markup(_page_nav(_nav_links(pages, k))),
+            css=Markup(page_css()), map_title=map_title, map_href="../map.html",
+            place_href=place_href(p.id),
+        )
