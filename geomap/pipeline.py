@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import geomap
-from geomap.areas import RULES as AREA_RULES
+from geomap.regions.areas import RULES as AREA_RULES
 from geomap.articles import (HTML_SUFFIXES, decode, discover_ids, folder_files, from_bytes, parse_text,
                              read_article, read_stamped)
 from geomap.errors import ArticleError, ConfigError, GazetteerError, GeocoderError, LockedError, StoreError

@@ -207,7 +207,7 @@ def _write(path: Path, min_city_population: int, log) -> None:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=4096;")
         db.executescript(DDL)
         max_tokens = w.save(db)
-        # Settlements by area: ``Gazetteer.members`` (an admin area's footprint, geomap.areas).
+        # Settlements by area: ``Gazetteer.members`` (an admin area's footprint, geomap.regions.areas).
         db.execute("CREATE INDEX places_members ON places(country, admin1_code, admin2) "
                    "WHERE kind = 'city'")
         inputs = inputs_hash(min_city_population)

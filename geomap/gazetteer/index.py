@@ -180,7 +180,7 @@ class Gazetteer:
     def members(self, place_id: str) -> list[tuple[float, float]]:
         """(lat, lon) of the settlements (``city`` places) inside a first- or second-level area:
         same country and admin-1 code (and admin-2 name for ``admin2``); [] for any other place.
-        The footprint ``geomap.areas`` judges an admin area's region membership by."""
+        The footprint ``geomap.regions.areas`` judges an admin area's region membership by."""
         record = self.record(place_id)
         if record is None or record["kind"] not in ("admin1", "admin2") or not record["admin1_code"]:
             return []
