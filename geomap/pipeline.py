@@ -894,15 +894,9 @@ def _file_digest(path: Path) -> str:
 
 
 def _package_versions(*names: str) -> dict[str, str]:
-    from importlib import metadata
+    from geomap._files import package_version
 
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "missing"
-    return versions
+    return {name: package_version(name) for name in names}
 
 
 def _digest(value) -> str:

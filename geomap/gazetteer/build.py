@@ -25,7 +25,6 @@ import glob
 import os
 import sqlite3
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from contextlib import closing, contextmanager
@@ -34,6 +33,7 @@ from importlib import util
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from geomap._files import replacing
 from geomap.errors import GazetteerError
 from geomap.gazetteer import ATTRIBUTION
 from geomap.gazetteer.cyrillic import add_cyrillic_names
@@ -68,19 +68,12 @@ def build_index(path: Path, *, min_city_population: int = 500, log=None, force: 
         if not force and path.exists() and _is_current(path, min_city_population):
             return 0.0      # another process built it while we waited for the lock
         started = time.perf_counter()
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            _write(Path(tmp), min_city_population, log or (lambda msg: None))
-            os.chmod(tmp, 0o644)        # mkstemp's 0600 would hide a shared cache from other users
-            os.replace(tmp, path)
+        try:                            # 0644: mkstemp's 0600 would hide a shared cache from other users
+            with replacing(path, prefix=path.name + ".", suffix=".tmp", mode=0o644) as tmp:
+                _write(tmp, min_city_population, log or (lambda msg: None))
         except OSError as e:            # disk full, read-only folder: the old index stays
-            Path(tmp).unlink(missing_ok=True)
             raise GazetteerError(f"{path}: cannot write the gazetteer index ({e.strerror or e}); "
                                  f"free space in {path.parent} or set gazetteer.path elsewhere") from e
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         seconds = time.perf_counter() - started
         (log or (lambda msg: None))(f"index written in {seconds:.1f}s")
         return seconds

@@ -61,10 +61,10 @@ class Candidate:
 
 
 def default_path() -> Path:
-    """``<user cache dir>/geomap/gazetteer-<SCHEMA>.sqlite`` (platformdirs)."""
-    from platformdirs import user_cache_dir
+    """``<user cache dir>/geomap/gazetteer-<SCHEMA>.sqlite`` (``_files.cache_dir``)."""
+    from geomap._files import cache_dir
 
-    return Path(user_cache_dir("geomap", appauthor=False)) / f"gazetteer-{SCHEMA}.sqlite"
+    return cache_dir() / f"gazetteer-{SCHEMA}.sqlite"
 
 
 REPAIR = "rebuild it with `geomap gazetteer build --force`"
