@@ -72,9 +72,12 @@ def from_bytes(data: bytes, path: Path, aid: str) -> Article:
             raise ArticleError(str(path), "binary file (contains NUL bytes), not a web page")
         if not data.strip():
             raise ArticleError(str(path), "empty article (no text)")
-        from geomap.htmltext import page_article
+        from geomap.htmltext import compose, page_parts    # not at the top: html.parser costs start-up
 
-        article = page_article(data, source=str(path), article_id=aid, sha256=sha256)
+        title, paragraphs, published, url = page_parts(data, source=str(path))
+        article = parse_text(compose(title, paragraphs), source=str(path), article_id=aid, sha256=sha256)
+        article = replace(article, published=(published and parse_date(published)) or article.published,
+                          url=url or None)
     else:
         article = parse_text(decode(data, path), source=str(path), article_id=aid, sha256=sha256)
     if article.published is None and (dated := file_name_date(path.name)):

@@ -542,10 +542,11 @@ def cmd_gazetteer_import(args: argparse.Namespace) -> int:
 # --- regions -------------------------------------------------------------------------------------
 
 def cmd_regions_check(args: argparse.Namespace) -> int:
-    """Load every layer as a refresh would; report regions, credits and repairs made."""
+    """Load every layer as a refresh would; print the library's report (``check_layers``: regions,
+    areas, credits and repairs made) and a total."""
     import warnings
 
-    from geomap.regions import load_layers
+    from geomap.regions import check_layers, load_layers
 
     config = load(args)
     if config.regions.file is None:
@@ -555,13 +556,8 @@ def cmd_regions_check(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")       # each layer lists its repairs in ``warnings``
         layers = load_layers(path)
-    for layer in layers:
-        print(f"{layer.name}: {len(layer.regions)} region(s)"
-              + (f" - {layer.label}" if layer.label and layer.label != layer.name else ""))
-        for note in layer.warnings:
-            print(f"  repaired: {note}")
-        for credit in layer.attribution:
-            print(f"  data: {credit}")
+    for line in check_layers(layers):
+        print(line)
     print(f"{path}: ok, {len(layers)} layer(s), {sum(len(layer.regions) for layer in layers)} region(s)")
     return 0
 

@@ -7,8 +7,8 @@ small block-aware ``html.parser`` pass turns it into paragraphs without trafilat
 (which discard short texts).
 
 Either way the article text is built as ``title``, a blank line, then one paragraph per block,
-separated by blank lines, and parsed by ``articles.parse_text`` like a plain-text article: offsets
-index that text, which is what the store keeps and the article page shows.
+separated by blank lines (``compose``), and parsed by ``articles.parse_text`` like a plain-text
+article (this module does not import ``articles``: ``articles.from_bytes`` calls it): offsets index that text, which is what the store keeps and the article page shows.
 """
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ import re
 from html.parser import HTMLParser
 
 from geomap.errors import ArticleError
-from geomap.model import Article
 
 _BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
                      "blockquote", "pre", "section", "article", "header", "footer", "table", "tr",
@@ -24,8 +23,9 @@ _BLOCKS = frozenset({"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4",
 _SKIPPED = frozenset({"script", "style", "template", "noscript", "head", "title"})
 
 
-def page_article(data: bytes, *, source: str, article_id: str, sha256: str) -> Article:
-    """An ``Article`` from a saved HTML page: main text, title, date and URL from the page.
+def page_parts(data: bytes, *, source: str) -> tuple[str, list[str], str | None, str | None]:
+    """A saved HTML page's (title, paragraphs, date as the page gives it, URL), for
+    ``articles.from_bytes`` to compose (``compose``) and parse like a text article.
 
     A page with no extractable text raises ``ArticleError`` (reported and skipped by callers).
     """
@@ -41,8 +41,7 @@ def page_article(data: bytes, *, source: str, article_id: str, sha256: str) -> A
     if not paragraphs:
         raise ArticleError(source, "no article text found in the HTML page")
     title = " ".join((doc.title or "").split())
-    return _article(title, paragraphs, source=source, article_id=article_id, sha256=sha256,
-                    published=doc.date, url=doc.url)
+    return title, paragraphs, doc.date, doc.url
 
 
 def fragment_paragraphs(html: str) -> list[str]:
@@ -58,18 +57,6 @@ def compose(title: str, paragraphs: list[str]) -> str:
     if title and (not paragraphs or paragraphs[0] != title):
         paragraphs = [title, *paragraphs]
     return "\n\n".join(paragraphs) + "\n"
-
-
-def _article(title: str, paragraphs: list[str], *, source: str, article_id: str, sha256: str,
-             published: str | None, url: str | None) -> Article:
-    from dataclasses import replace
-
-    from geomap.articles import parse_date, parse_text
-
-    article = parse_text(compose(title, paragraphs), source=source, article_id=article_id,
-                         sha256=sha256)
-    return replace(article, published=(published and parse_date(published)) or article.published,
-                   url=url or None)
 
 
 class _Paragraphs(HTMLParser):

@@ -9,11 +9,10 @@ whose pin changed (``pipeline``'s ``names_state``).
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
+from geomap._files import replacing
 from geomap.errors import ConfigError
 
 _COORDS = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -106,19 +105,12 @@ def write_pin(config_path: Path, root: Path, name: str, *, lat: float | None = N
     old = config_path.read_text(encoding="utf-8") if config_path.exists() else ""
     new = with_pin(old, pin_entry(name, lat=lat, lon=lon, place_id=place_id), name)
     config_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".geomap-", suffix=".yaml", dir=config_path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(new)
+    mode = config_path.stat().st_mode & 0o777 if config_path.exists() else None
+    with replacing(config_path, prefix=".geomap-", suffix=".yaml", mode=mode) as tmp:
+        tmp.write_text(new, encoding="utf-8")
         try:
-            config = load_config(Path(tmp), root)      # the normal checks, before anything is replaced
+            config = load_config(tmp, root)      # the normal checks, before anything is replaced
         except ConfigError as e:
             raise ConfigError(e.reason, file=str(config_path), line=e.line, key=e.key) from None
         if not any(p.name == name for p in config.parse.pins):
             raise ConfigError(f"the pin for {name!r} did not land under parse.pin", file=str(config_path))
-        if config_path.exists():
-            os.chmod(tmp, config_path.stat().st_mode & 0o777)
-        os.replace(tmp, config_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 import geomap
-from geomap.areas import RULES as AREA_RULES
+from geomap.regions.areas import RULES as AREA_RULES
 from geomap.articles import (HTML_SUFFIXES, decode, discover_ids, folder_files, from_bytes, parse_text,
                              read_article, read_stamped)
 from geomap.errors import ArticleError, ConfigError, GazetteerError, GeocoderError, LockedError, StoreError
@@ -938,15 +938,9 @@ def _file_digest(path: Path) -> str:
 
 
 def _package_versions(*names: str) -> dict[str, str]:
-    from importlib import metadata
+    from geomap._files import package_version
 
-    versions = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "missing"
-    return versions
+    return {name: package_version(name) for name in names}
 
 
 def _digest(value) -> str:

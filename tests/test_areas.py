@@ -1,5 +1,5 @@
 """Areas are not points: a country, admin area, sea or river belongs to a region only when the
-region covers it (``geomap.areas``), never because its label point falls inside."""
+region covers it (``geomap.regions.areas``), never because its label point falls inside."""
 from __future__ import annotations
 
 import warnings
@@ -9,7 +9,7 @@ import pytest
 import shapely
 from shapely.geometry import box
 
-from geomap.areas import COVERAGE, covering_regions
+from geomap.regions.areas import COVERAGE, covering_regions
 from geomap.gazetteer import Gazetteer
 from geomap.model import Place
 from geomap.regions import Layer, Region, RegionIndex, country_outline, load_layers

@@ -90,8 +90,24 @@ def test_regions_check_reports_each_layer(project, capsys):
           "layers:\n  - name: box\n    label: A box\n    sources:\n      - bbox: [30, 45, 32, 47]\n")
     code, out, err = run(capsys, "--root", project, "regions", "check")
     assert code == 0, err
-    assert "box: 1 region(s) - A box" in out
+    assert "box (A box): 1 region, shown" in out
     assert "ok, 1 layer(s), 1 region(s)" in out
+
+
+def test_regions_check_prints_the_librarys_check(project, capsys):
+    """The command prints ``check_layers``'s lines (areas, boxes, repairs), not a listing of its own."""
+    from geomap.regions import check_layers, load_layers
+
+    write(project / "config" / "geomap.yaml", "regions:\n  file: regions.yaml\n")
+    write(project / "config" / "regions.yaml",
+          "layers:\n  - name: two\n    sources:\n      - {bbox: [30, 45, 32, 47], name: a}\n"
+          "      - {bbox: [33, 45, 34, 46], name: b}\n")
+    code, out, err = run(capsys, "--root", project, "regions", "check")
+    assert code == 0, err
+    expected = check_layers(load_layers(project / "config" / "regions.yaml"))
+    assert len(expected) == 3 and "km²" in expected[1]
+    assert out.splitlines()[:-1] == expected
+    assert out.splitlines()[-1].endswith("ok, 1 layer(s), 2 region(s)")
 
 
 def test_regions_check_bad_layer_exits_2_with_line(project, capsys):

@@ -176,7 +176,7 @@ def test_published_lines_are_read_by_the_layout_parser(published, iso):
 
 def test_every_row_of_the_cyrillic_table_names_a_known_target():
     # the builder skips targets a reduced index lacks, so a typo must be caught here
-    from geomap.gazetteer.build import read_tsv
+    from geomap.gazetteer.inputs import read_tsv
 
     countries = {r["target"] for r in read_tsv("names.tsv") if len(r["target"]) == 2} | {"RU", "UA", "US", "GB"}
     areas = {f'{r["country"]}/{r["name"]}' for r in read_tsv("admin1.tsv")}

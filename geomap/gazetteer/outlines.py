@@ -1,4 +1,4 @@
-"""Country outlines in the index: what ``geomap.areas`` measures a country's coverage with.
+"""Country outlines in the index: what ``geomap.regions.areas`` measures a country's coverage with.
 
 Reading Natural Earth's 10m shapefile costs ~1 s per process before the first outline (the
 archive is decompressed, each shape parsed), which would dominate ``geomap parse`` on a few
@@ -23,8 +23,8 @@ def add_outlines(db: sqlite3.Connection) -> int:
     """Write the outlines table; the number of countries written."""
     import shapely
 
-    from geomap.areas import area_plane
-    from geomap.regions import country_outlines
+    from geomap.regions.areas import area_plane
+    from geomap.regions.natural_earth import country_outlines
 
     db.executescript(DDL)
     rows = [(code, *outline.bounds, shapely.to_wkb(area_plane(outline)))

@@ -1,9 +1,9 @@
 """Where map.html gets Leaflet and its plugins from: ``map.assets`` = cdn | local | inline.
 
 ``cdn`` keeps folium's ``<script src>``/``<link>`` tags. ``local`` and ``inline`` take the very
-files folium links from the ``folium-offline`` package (``offlinefolium.elements._res`` maps each
-CDN URL folium uses to the file's text): ``inline`` embeds them in map.html, ``local`` writes them
-to ``assets/`` next to it. Their images are already ``data:`` URIs, so nothing else is fetched.
+files folium links from the ``folium-offline`` package (its table, read through
+``geomap._thirdparty``, maps each CDN URL folium uses to the file's text): ``inline`` embeds them in
+map.html, ``local`` writes them to ``assets/`` next to it. Their images are already ``data:`` URIs, so nothing else is fetched.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from geomap._thirdparty import offline_asset_table
 from geomap.errors import ConfigError
 
 ASSETS_DIR = "assets"
@@ -39,11 +40,10 @@ class Asset:
 def _library() -> dict[str, str]:
     """folium-offline's URL → text table (imported only for local/inline maps)."""
     try:
-        from offlinefolium.elements import _res
+        return offline_asset_table()
     except ImportError as exc:
         raise ConfigError(f"map.assets local/inline needs folium-offline: {_INSTALL}",
                           key="map.assets") from exc
-    return _res
 
 
 def offline_assets(js: list[tuple[str, str]], css: list[tuple[str, str]]) -> list[Asset]:

@@ -26,6 +26,7 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
+from geomap._thirdparty import element_children
 from geomap.config import Config, MapConfig
 from geomap.errors import ConfigError
 from geomap.render.assets import Asset, inline_tag, link_tag, offline_assets
@@ -321,7 +322,7 @@ def content_security_policy(settings: MapConfig, tiles, cdn_urls: Iterable[str],
 
 def _elements(root) -> Iterable[Any]:
     yield root
-    for child in list(root._children.values()):
+    for child in element_children(root):
         yield from _elements(child)
 
 

