@@ -356,6 +356,21 @@ def test_a_layer_file_named_with_a_tilde_is_fingerprinted(project, monkeypatch):
     assert Stages(_config(project)).regions_fingerprint() != before
 
 
+def test_the_offline_geocoder_slot_is_none_and_opens_no_cache(project):
+    """Offline (the default), the geocoder is None, decided once, and ``geomap parse`` creates
+    no store file for a cache it does not need."""
+    from geomap.pipeline.stages import Stages
+
+    config = _config(project)
+    stage = Stages(config)
+    try:
+        assert stage.geocoder is None and stage.geocoder is None
+        assert "geocode_cache" not in vars(stage)
+    finally:
+        stage.close()
+    assert not config.resolve(config.store_path).exists()
+
+
 # --- online geocoder over loopback HTTP: cached answers, no repeated queries ------------------
 
 def _nominatim_reply(request, outage: set[str]):

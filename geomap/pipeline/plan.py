@@ -31,6 +31,7 @@ The rules, each tested by a table in ``tests/test_plan.py``:
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Mapping, NamedTuple, Sequence
 
@@ -137,8 +138,6 @@ def settled(mtime_ns: int, now_ns: int) -> bool:
 def changed_names(fingerprints: Fingerprints) -> set[str] | None:
     """The normalised names whose pin or ignore entry changed; None when every stored mention may
     be stale (the parse fingerprint changed), so every article is parsed again."""
-    import json
-
     if fingerprints.parse_changed:
         return None
     before, now = fingerprints.names_before, fingerprints.names_now

@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 import geomap
 from geomap.errors import ConfigError, GazetteerError, GeocoderError, LockedError
 from geomap.executors import ExecutorOptions
+from geomap.geocode_cache import SQLiteGeocodeCache
 from geomap.model import Mention
 from geomap.pipeline.lock import locked, move_legacy_store
+from geomap.store import connect
 
 if TYPE_CHECKING:
     from geomap.config import Config
@@ -72,9 +74,6 @@ class Stages:
         ``Store`` (after moving an old ``output/geomap.sqlite``: never a new store beside it)."""
         if self._given_cache is not None:
             return self._given_cache
-        from geomap.geocode_cache import SQLiteGeocodeCache
-        from geomap.store import connect
-
         path = self.config.resolve(self.config.store_path)
         try:
             with locked(path):
