@@ -194,8 +194,8 @@ def test_the_geocode_cache_opens_without_a_store(tmp_path):
     path = tmp_path / "s.sqlite"
     with SQLiteGeocodeCache(connect(path), path, owned=True) as cache:
         cache.put("k", {"lat": 1.5})
-    with pytest.raises(sqlite3.ProgrammingError):
-        cache._db.execute("SELECT 1")                   # owned: closed with the cache
+    with pytest.raises(StoreError, match="closed"):
+        cache.get("k")                                  # owned: its connection closed with it
     with Store(path) as s:                              # a complete store, the answer in it
         assert s.schema_version == len(MIGRATIONS) and s.geocode_cache.get("k") == {"lat": 1.5}
 
