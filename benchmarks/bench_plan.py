@@ -23,7 +23,8 @@ def corpus(n: int):
     stored, found = {}, []
     for i in range(n):
         aid, key = f"a{i:06d}", f"{i:064x}"
-        stored[aid] = StoredArticle(f"{i + 1:064x}", f"articles/{aid}.txt", FileStamp(1000 + i, OLD, key), False)
+        stamp = FileStamp(1000 + i, OLD, key)
+        stored[aid] = StoredArticle(f"{i + 1:064x}", f"articles/{aid}.txt", stamp, False)
         found.append(Found(aid, f"articles/{aid}.txt", stat=Stat(1000 + i, OLD)))
     return stored, found
 

@@ -2,9 +2,10 @@
 
 ``GeocodeCache`` is the protocol ``geocode.OnlineGeocoder`` asks (``get``/``put``); ``MISSING`` is
 what ``get`` returns for a key never asked (``None`` is a cached "not found"). ``MemoryCache``
-keeps answers in a dict (tests, one-off runs); ``SQLiteGeocodeCache`` keeps them in the store
-file's ``geocode_cache`` table, through a connection to a migrated store file: the store's own (``store.Store.geocode_cache``)
-or one ``store.connect`` opened for it (``geomap parse`` needs the cache, not the store).
+keeps answers in a dict (tests, one-off runs); ``SQLiteGeocodeCache`` keeps them in the
+``geocode_cache`` table of a store file, through a connection to it: the store's own
+(``store.Store.geocode_cache``) or one ``store.connect`` opened for it (``geomap parse`` needs the
+cache, not the store).
 
 This module depends on no other geomap stage, so the store can hand out a cache without
 importing the geocoder, and the geocoder can take one without importing the store.

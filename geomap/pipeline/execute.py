@@ -247,8 +247,8 @@ class Refresh:
         except ArticleError as e:
             return dataclasses.replace(entry, error=str(e))
         except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
-            return dataclasses.replace(entry, error=f"{printable(path)}: cannot read "
-                                                    f"({type(e).__name__}: {e}); skipped, retried next refresh")
+            return dataclasses.replace(entry, error=f"{printable(path)}: cannot read ({type(e).__name__}: "
+                                                    f"{e}); skipped, retried next refresh")
         self.articles[entry.id] = article
         return dataclasses.replace(entry, stat=Stat(stat.st_size, stat.st_mtime_ns),
                                    content=self._content(article, names))

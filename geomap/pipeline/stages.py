@@ -149,7 +149,8 @@ class Stages:
         """Changes when the region layers may have changed, without loading them (seconds).
 
         Covers regions.yaml, every data file the loader reads for it (``regions.named_files``:
-        the same path rule and sidecars as ``load_layers``), the tolerance, and the versions of geomap and the packages that built-in sources read.
+        the same path rule and sidecars as ``load_layers``), the tolerance, and the versions of
+        geomap and the packages that built-in sources read.
         """
         file = self.config.regions.file
         if file is None:
