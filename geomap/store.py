@@ -3,7 +3,8 @@
 One file holds everything a refresh needs to be incremental: each article's content hash, its
 passages and mentions, the places they resolved to, the regions each place falls in, the online
 geocoder's cache (``geocode_cache.SQLiteGeocodeCache``) and a few ``meta`` values (gazetteer
-version, parse settings). Every article is written in one transaction, so a crash leaves either the old or the new version, never half.
+version, parse settings). Every article is written in one transaction, so a crash leaves either
+the old or the new version, never half.
 
 The schema evolves through named migrations recorded in ``schema_version``; a store written by a
 newer geomap is refused rather than guessed at.
