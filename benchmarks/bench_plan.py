@@ -47,7 +47,7 @@ def main() -> None:
     stored, found = corpus(a.articles)
     noop = median_ms(lambda: plan(stored, found, fps, NOW), a.repeat)
     added = found[1:] + [Found(f"new{i}", f"articles/new{i}.txt", stat=Stat(5, OLD),
-                               content=Content(f"{i:063x}f", f"{i:063x}e")) for i in range(10)]
+                               content=Content(f"{i:063x}f", f"new-{i}")) for i in range(10)]
     decided = plan(stored, added, fps, NOW)
     assert len(decided.process) == 10 and len(decided.delete) == 1 and decided.partial is False
     incremental = median_ms(lambda: plan(stored, added, fps, NOW), a.repeat)
