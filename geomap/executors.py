@@ -19,6 +19,7 @@ and ``close()``; use them as context managers.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
@@ -117,12 +118,28 @@ class DaskExecutor(SerialExecutor):
         self._client.close()
 
 
-def make_executor(config: Config, geoparser, *, workers: int = 1, executor: str = "local",
-                  scheduler: str | None = None) -> SerialExecutor:
-    """The executor the command line asked for; ``geoparser`` builds the in-process one lazily.
+@dataclass(frozen=True)
+class ExecutorOptions:
+    """Where geoparsing runs, as the command line asked: ``workers`` local processes (1: this
+    process) or the ``dask`` ``executor`` at ``scheduler``."""
+
+    workers: int = 1
+    executor: str = "local"
+    scheduler: str | None = None
+
+    @property
+    def in_process(self) -> bool:
+        """True when geoparsing runs in this process (no gazetteer to build first for workers)."""
+        return self.workers == 1 and self.executor == "local"
+
+
+def make_executor(config: Config, geoparser, options: ExecutorOptions = ExecutorOptions()
+                  ) -> SerialExecutor:
+    """The executor ``options`` ask for; ``geoparser`` builds the in-process one lazily.
 
     The gazetteer must already exist (the caller opens it first): workers only open it.
     """
+    workers, executor, scheduler = options.workers, options.executor, options.scheduler
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; expected one of {', '.join(EXECUTORS)}")
     if workers < 1:

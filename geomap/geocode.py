@@ -21,18 +21,18 @@ geopy is imported lazily: importing it costs ~150 ms, and most runs are offline.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import hashlib
 import inspect
 import json
 import math
 import time
 import unicodedata
-from typing import TYPE_CHECKING, Any, Literal, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Mapping
 
 from geomap import __version__
 from geomap.config import GeocoderConfig
 from geomap.errors import ConfigError, GeocoderError
+from geomap.geocode_cache import MISSING, GeocodeCache, MemoryCache
 from geomap.model import Mention, Place
 
 if TYPE_CHECKING:
@@ -58,51 +58,6 @@ _STOCK_USER_AGENTS = frozenset({
     "", "geomap", "geopy", "my-application", "my_app/1", "my_user_agent/1.0",
     "specify_your_app_name_here", "python-requests", "python-urllib",
 })
-
-
-class _Sentinel(enum.Enum):
-    MISSING = "MISSING"
-
-    def __repr__(self) -> str:
-        return self.value
-
-
-#: What ``GeocodeCache.get`` returns for a key it has never seen (``None`` is a cached "not found").
-MISSING = _Sentinel.MISSING
-
-
-class GeocodeCache(Protocol):
-    """Where definite answers live between runs (``store.Store`` implements it in SQLite).
-
-    Values are JSON-serialisable dicts (a found place's record) or ``None`` (definitely not found).
-    """
-
-    def get(self, key: str) -> dict | None | Literal[_Sentinel.MISSING]: ...
-
-    def put(self, key: str, value: dict | None) -> None: ...
-
-
-class MemoryCache:
-    """A ``GeocodeCache`` in a dict, for tests and one-off runs.
-
-    Values are kept as JSON text, so whatever works here also survives the store's JSON column.
-    """
-
-    def __init__(self) -> None:
-        self._data: dict[str, str] = {}
-
-    def get(self, key: str) -> dict | None | Literal[_Sentinel.MISSING]:
-        text = self._data.get(key)
-        return MISSING if text is None else json.loads(text)
-
-    def put(self, key: str, value: dict | None) -> None:
-        self._data[key] = json.dumps(value)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
 
 
 # -- building a geocoder from the config --------------------------------------------------------

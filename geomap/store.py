@@ -2,8 +2,9 @@
 
 One file holds everything a refresh needs to be incremental: each article's content hash, its
 passages and mentions, the places they resolved to, the regions each place falls in, the online
-geocoder's cache and a few ``meta`` values (gazetteer version, parse settings). Every article is
-written in one transaction, so a crash leaves either the old or the new version, never half.
+geocoder's cache (``geocode_cache.SQLiteGeocodeCache``) and a few ``meta`` values (gazetteer
+version, parse settings). Every article is written in one transaction, so a crash leaves either
+the old or the new version, never half.
 
 The schema evolves through named migrations recorded in ``schema_version``; a store written by a
 newer geomap is refused rather than guessed at.
@@ -11,19 +12,19 @@ newer geomap is refused rather than guessed at.
 from __future__ import annotations
 
 import inspect
-import json
 import sqlite3
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Mapping, NamedTuple
 
 from geomap.errors import StoreError
 from geomap.guards import translate
+from geomap.geocode_cache import SQLiteGeocodeCache
 from geomap.model import Article, Mention, Passage, Place
 
-__all__ = ["FileStamp", "Store"]
+__all__ = ["FileStamp", "Store", "StoredArticle", "connect"]
 
 if TYPE_CHECKING:
     from geomap.render.data import MapData
@@ -135,6 +136,14 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         INSERT INTO articles_fts (rowid, title, text)
             SELECT r.rowid, a.title, a.text FROM articles a JOIN fts_rows r ON r.article_id = a.id;
     """),
+    # "Parse this article again when next seen, whatever its bytes" (its online geocoding failed,
+    # or settings made its places stale while it could not be read) is its own flag. Before, a
+    # ``retry:`` prefix on the stored sha256 said it: moved here, the sha256 left clean.
+    ("parse_again", """
+        ALTER TABLE articles ADD COLUMN parse_again INTEGER NOT NULL DEFAULT 0;
+        UPDATE articles SET parse_again = 1, sha256 = substr(sha256, 7)
+            WHERE substr(sha256, 1, 6) = 'retry:'
+    """),
 )
 
 # SQLite's page cache (KiB; its default is 2 MiB). Bulk inserts into ``mentions`` and its
@@ -144,6 +153,18 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 CACHE_KIB = 64 * 1024
 
 _PLACE_COLUMNS = "id, name, lat, lon, country, kind, population, admin1, admin2"
+_ARTICLE_COLUMNS = ("id, source, sha256, title, published, byline, section, url, text, updated_at, "
+                    "size, mtime_ns, text_key, parse_again")
+
+
+class StoredArticle(NamedTuple):
+    """What a refresh compares a stored article against: its content hash, source, the stamp
+    of the file it was read from (None: read it again) and whether it must be parsed again."""
+
+    sha256: str
+    source: str
+    stamp: FileStamp | None
+    parse_again: bool
 
 
 class FileStamp(NamedTuple):
@@ -174,20 +195,7 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-        except (OSError, sqlite3.Error) as e:
-            raise StoreError(f"{self.path}: cannot open the store: {e}{_way_out(self.path, e)}") from e
-        try:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-            self._migrate()
-        except sqlite3.DatabaseError as e:
-            self._db.close()
-            raise StoreError(f"{self.path}: not a usable geomap store ({e}){_way_out(self.path, e)}") from e
+        self._db = connect(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -205,35 +213,9 @@ class Store:
         row = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
         return row[0] or 0
 
-    def _migrate(self) -> None:
-        self._db.execute("CREATE TABLE IF NOT EXISTS schema_version ("
-                         "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-        current = self.schema_version
-        if current > len(MIGRATIONS):
-            raise StoreError(f"{self.path}: schema version {current} is newer than this geomap "
-                             f"understands ({len(MIGRATIONS)}); upgrade geomap")
-        for version, (name, sql) in enumerate(MIGRATIONS[current:], start=current + 1):
-            with self._transaction():
-                for statement in _statements(sql):
-                    self._db.execute(statement)
-                self._db.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (version, name, _now()))
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any failure rolls everything back.
-
-        SQLite errors become ``StoreError`` so callers deal with one exception family.
-        """
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-        except sqlite3.Error as e:
-            raise StoreError(f"{self.path}: {e}{_way_out(self.path, e)}") from e
+    def _transaction(self):
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any failure rolls everything back (``_transaction``)."""
+        return _transaction(self._db, self.path)
 
     # --- articles ---------------------------------------------------------------------------
 
@@ -245,6 +227,17 @@ class Store:
         """``{article id: (sha256, source)}``: the refresh tells file articles from feed entries."""
         return {aid: (sha, source) for aid, sha, source in
                 self._db.execute("SELECT id, sha256, source FROM articles")}
+
+    def stored_articles(self) -> dict[str, StoredArticle]:
+        """``{article id: StoredArticle}`` of every stored article: what a refresh plans from."""
+        return {aid: StoredArticle(sha, source, None if None in stamp else FileStamp(*stamp),
+                                   bool(again))
+                for aid, sha, source, again, *stamp in self._db.execute(
+                    "SELECT id, sha256, source, parse_again, size, mtime_ns, text_key FROM articles")}
+
+    def parse_again_ids(self) -> set[str]:
+        """Ids of the stored articles marked to be parsed again when next seen."""
+        return {aid for (aid,) in self._db.execute("SELECT id FROM articles WHERE parse_again")}
 
     def file_stamps(self) -> dict[str, FileStamp]:
         """``{article id: FileStamp}`` of the stored articles that have one."""
@@ -263,13 +256,11 @@ class Store:
                            "WHERE id = ? AND sha256 = ?",
                            [(*(stamp or (None, None, None)), aid, sha) for aid, sha, stamp in stamps])
 
-    def prefix_hashes(self, ids: Iterable[str], prefix: str) -> None:
-        """Put ``prefix`` before the stored sha256 of these articles (once): the refresh marks
-        versions it must process again when it next sees them, whatever their bytes."""
+    def mark_parse_again(self, ids: Iterable[str]) -> None:
+        """Mark these stored articles to be parsed again when next seen, whatever their bytes
+        (ids not stored are ignored); storing a new version clears the mark."""
         with self._transaction() as db:
-            db.executemany("UPDATE articles SET sha256 = ? || sha256 "
-                           "WHERE id = ? AND substr(sha256, 1, ?) != ?",
-                           [(prefix, aid, len(prefix), prefix) for aid in ids])
+            db.executemany("UPDATE articles SET parse_again = 1 WHERE id = ?", [(aid,) for aid in ids])
 
     def article_texts(self) -> Iterator[tuple[str, str]]:
         """``(article id, text)`` of every stored article, one at a time."""
@@ -286,13 +277,16 @@ class Store:
 
     def put_articles(self, items: Iterable[tuple[Article, Iterable[Mention],
                                                  Mapping[str, Iterable[str]]]],
-                     stamps: Mapping[str, FileStamp] | None = None) -> None:
+                     stamps: Mapping[str, FileStamp] | None = None,
+                     parse_again: Collection[str] = ()) -> None:
         """``put_article`` for many articles in one transaction (all stored, or none).
 
         Places and their regions are written once per batch, not once per article that
         mentions them: a capital named in every article is one upsert. ``stamps`` gives the
         ``FileStamp`` of file articles read for this version (others get none), in the same
-        transaction: a stamp is never stored without the version it describes.
+        transaction: a stamp is never stored without the version it describes. The articles in
+        ``parse_again`` are stored marked to be parsed again when next seen (their online
+        geocoding failed: the offline places are kept meanwhile).
         """
         stamps = stamps or {}
         places: dict[str, Place] = {}
@@ -305,11 +299,13 @@ class Store:
                 mine = {m.place.id: m.place for m in mentions if m.place is not None}
                 stale |= self._article_place_ids(article.id) - mine.keys()
                 db.execute("DELETE FROM articles WHERE id = ?", (article.id,))
-                db.execute("INSERT INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                db.execute(f"INSERT INTO articles ({_ARTICLE_COLUMNS}) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            (article.id, article.source, article.sha256, article.title,
                             article.published, article.byline, article.section, article.url,
                             article.text, _now(),
-                            *(stamps.get(article.id) or (None, None, None))))
+                            *(stamps.get(article.id) or (None, None, None)),
+                            int(article.id in parse_again)))
                 db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)",
                                [(article.id, p.index, p.start, p.end) for p in article.passages])
                 places.update(mine)
@@ -484,23 +480,12 @@ class Store:
         with self._transaction() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    # --- geocode cache (the ``geocode.GeocodeCache`` protocol) -------------------------------
+    # --- geocode cache -------------------------------------------------------------------------
 
-    def get(self, key: str) -> dict | None | object:
-        """The cached answer for ``key``: a dict (found), None (definitely not found) or
-        ``geocode.MISSING`` (never asked)."""
-        from geomap.geocode import MISSING     # not at import: geopy is not needed to search
-
-        row = self._db.execute("SELECT value FROM geocode_cache WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            return MISSING
-        return None if row[0] is None else json.loads(row[0])
-
-    def put(self, key: str, value: dict | None) -> None:
-        """Cache a definite answer (None = "not found"). Errors must never reach the cache."""
-        encoded = None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
-        with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO geocode_cache VALUES (?, ?, ?)", (key, encoded, _now()))
+    @property
+    def geocode_cache(self) -> SQLiteGeocodeCache:
+        """The online geocoder's cache in this store (a ``geocode_cache.GeocodeCache``)."""
+        return SQLiteGeocodeCache(self._db, self.path)
 
     # --- the renderer's view ----------------------------------------------------------------
 
@@ -573,6 +558,63 @@ class Store:
         return MapData(places=places, articles=articles, unplaced=unplaced)
 
 
+def connect(path: Path) -> sqlite3.Connection:
+    """An autocommit connection to the store file at ``path`` (created if missing), migrated to
+    the current schema; ``StoreError`` (with what the user can do) when that is not possible."""
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as e:
+        raise StoreError(f"{path}: cannot open the store: {e}{_way_out(path, e)}") from e
+    try:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        _migrate(db, path)
+    except sqlite3.DatabaseError as e:
+        db.close()
+        raise StoreError(f"{path}: not a usable geomap store ({e}){_way_out(path, e)}") from e
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Apply the ``MIGRATIONS`` the file lacks, each in its own transaction with its record."""
+    db.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+               "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
+    current = db.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
+    if current > len(MIGRATIONS):
+        raise StoreError(f"{path}: schema version {current} is newer than this geomap "
+                         f"understands ({len(MIGRATIONS)}); upgrade geomap")
+    for version, (name, sql) in enumerate(MIGRATIONS[current:], start=current + 1):
+        with _transaction(db, path):
+            for statement in _statements(sql):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (version, name, _now()))
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection, path: Path) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; any failure rolls everything back.
+
+    SQLite errors become ``StoreError`` so callers deal with one exception family.
+    """
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    except sqlite3.Error as e:
+        raise StoreError(f"{path}: {e}{_way_out(path, e)}") from e
+
+
 def _statements(sql: str) -> Iterator[str]:
     """The SQL statements of a migration, split at the ``;`` that end one (not those inside a
     trigger's body): ``sqlite3.complete_statement`` decides."""
@@ -615,13 +657,3 @@ _store_errors = translate(sqlite3.Error,
 for _name, _method in list(vars(Store).items()):
     if not _name.startswith("_") and inspect.isfunction(_method) and _name != "close":
         setattr(Store, _name, _store_errors(_method))
-
-
-def __getattr__(name: str):
-    """``store.MISSING`` (``geocode.MISSING``), imported on first use: opening a store for a
-    search must not import the geocoders (geopy)."""
-    if name == "MISSING":
-        from geomap.geocode import MISSING
-
-        return MISSING
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,7 +5,7 @@ import pytest
 
 from geomap.config import load_config
 from geomap.errors import ConfigError
-from geomap.executors import DaskExecutor, ProcessExecutor, SerialExecutor, make_executor
+from geomap.executors import DaskExecutor, ExecutorOptions, ProcessExecutor, SerialExecutor, make_executor
 from geomap.gazetteer import Gazetteer
 from geomap.pipeline import parse_paths
 from geomap.resolve import Geoparser
@@ -63,8 +63,8 @@ def test_executor_choice_is_checked(mapped_project):
     config = load_config(None, mapped_project)
     assert isinstance(make_executor(config, lambda: None), SerialExecutor)
     with pytest.raises(ConfigError, match="--scheduler"):
-        make_executor(config, lambda: None, executor="dask")
+        make_executor(config, lambda: None, ExecutorOptions(executor="dask"))
     with pytest.raises(ConfigError, match="unknown executor"):
-        make_executor(config, lambda: None, executor="spark")
+        make_executor(config, lambda: None, ExecutorOptions(executor="spark"))
     with pytest.raises(ConfigError, match="at least 1"):
-        make_executor(config, lambda: None, workers=0)
+        make_executor(config, lambda: None, ExecutorOptions(workers=0))

@@ -291,11 +291,11 @@ def test_an_article_that_breaks_the_geoparser_is_skipped_and_retried(mapped_proj
 def test_an_article_the_store_refuses_is_skipped_alone(mapped_project, monkeypatch):
     real = Store.put_articles
 
-    def picky(self, items, stamps=None):
+    def picky(self, items, stamps=None, parse_again=()):
         items = list(items)
         if any(a.source.endswith("valencia.md") for a, _m, _r in items):
             raise ValueError("unstorable text")
-        return real(self, items, stamps)
+        return real(self, items, stamps, parse_again)
 
     monkeypatch.setattr(Store, "put_articles", picky)
     summary = refresh(load_config(None, mapped_project))
@@ -547,15 +547,15 @@ def test_forget_on_an_old_store_moves_it_first(mapped_project, capsys):
 
 
 def test_the_geocoder_cache_of_geomap_parse_moves_an_old_store_first(mapped_project, capsys):
-    from geomap.pipeline import _Stages
+    from geomap.pipeline.stages import Stages
 
     legacy = Path("output") / "geomap.sqlite"
     write_config(mapped_project, _gazetteer(mapped_project), f"store:\n  path: {legacy}\n")
     run(capsys, "--root", mapped_project, "refresh")
     write_config(mapped_project, _gazetteer(mapped_project))
-    stage = _Stages(load_config(None, mapped_project), store=None)
+    stage = Stages(load_config(None, mapped_project))
     try:
-        cache = stage._cache()                  # what an online geocoder asks for
+        cache = stage.geocode_cache             # what an online geocoder asks for
     finally:
         stage.close()
     assert cache.path == mapped_project / STORE and not (mapped_project / legacy).exists()

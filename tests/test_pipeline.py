@@ -17,7 +17,8 @@ from geomap.articles import read_article
 from geomap.config import default_config, load_config
 from geomap.errors import LockedError
 from geomap.model import Mention, Place
-from geomap.pipeline import RefreshSummary, _locked, parse_paths, refresh, write_outputs
+from geomap.pipeline import RefreshSummary, parse_paths, refresh, write_outputs
+from geomap.pipeline.lock import locked
 from geomap.store import Store
 
 from conftest import THIRD, write, write_config
@@ -44,11 +45,11 @@ def test_summary_line_says_what_happened():
 def test_a_second_refresh_is_refused_while_one_holds_the_lock(project):
     config = default_config(project)
     store = config.resolve(config.store_path)
-    with _locked(store):
+    with locked(store):
         with pytest.raises(LockedError, match="another refresh is running") as e:
             refresh(config)
         assert e.value.exit_code == 7
-    with _locked(store):            # released: taking it again works
+    with locked(store):             # released: taking it again works
         pass
     assert store.with_name(store.name + ".lock").exists()
     assert not store.exists()       # the refused refresh touched nothing
@@ -345,16 +346,31 @@ def test_editing_a_layer_file_named_in_regions_yaml_recomputes_memberships(mappe
 
 
 def test_a_layer_file_named_with_a_tilde_is_fingerprinted(project, monkeypatch):
-    from geomap.pipeline import _Stages
+    from geomap.pipeline.stages import Stages
 
     monkeypatch.setenv("HOME", str(project / "home"))
     area = write(project / "home" / "gis" / "x.geojson", '{"type": "FeatureCollection", "features": []}')
     write(project / "config" / "regions.yaml",
           "layers:\n  - name: x\n    sources:\n      - geojson: ~/gis/x.geojson\n")
     write(project / "config" / "geomap.yaml", "regions:\n  file: regions.yaml\n")
-    before = _Stages(_config(project), store=None).regions_fingerprint()
+    before = Stages(_config(project)).regions_fingerprint()
     write(area, '{"type": "FeatureCollection", "features": [], "name": "edited"}')
-    assert _Stages(_config(project), store=None).regions_fingerprint() != before
+    assert Stages(_config(project)).regions_fingerprint() != before
+
+
+def test_the_offline_geocoder_slot_is_none_and_opens_no_cache(project):
+    """Offline (the default), the geocoder is None, decided once, and ``geomap parse`` creates
+    no store file for a cache it does not need."""
+    from geomap.pipeline.stages import Stages
+
+    config = _config(project)
+    stage = Stages(config)
+    try:
+        assert stage.geocoder is None and stage.geocoder is None
+        assert "geocode_cache" not in vars(stage)
+    finally:
+        stage.close()
+    assert not config.resolve(config.store_path).exists()
 
 
 # --- online geocoder over loopback HTTP: cached answers, no repeated queries ------------------
@@ -560,7 +576,9 @@ def test_a_faulty_geocoder_never_stops_the_refresh_and_its_errors_are_not_cached
             names = {r.place.name for r in store.map_data().places}
             assert {"Odesa", "Valencia"} <= names                    # offline answers kept
             hashes = store.article_hashes()
-        assert all(h.startswith("retry:") for h in hashes.values())
+            again = store.parse_again_ids()
+        assert again == set(hashes) and len(again) == 2     # marked to be parsed again ...
+        assert all(len(h) == 64 and ":" not in h for h in hashes.values())   # ... the hashes clean
         failed_queries = {r.arg("q") for r in server.requests}
 
         healthy.append(True)
@@ -582,13 +600,13 @@ def _age(*paths: Path, seconds: int = 3600) -> None:
 
 def _count_reads(monkeypatch) -> list[str]:
     """The names of the files each refresh reads from now on (through the real reader)."""
-    read, real = [], geomap.pipeline.read_stamped
+    read, real = [], geomap.pipeline.execute.read_stamped
 
     def counting(path):
         read.append(Path(path).name)
         return real(path)
 
-    monkeypatch.setattr(geomap.pipeline, "read_stamped", counting)
+    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", counting)
     return read
 
 
@@ -632,7 +650,7 @@ def test_a_same_size_rewrite_with_the_old_mtime_is_caught_while_the_stamp_is_fre
     """The racy case: a rewrite within the mtime granularity keeps size and mtime. A stamp is only
     recorded once the mtime is RACY_NS older than a refresh's start, so a fresh file is hashed.
     (Widened here so a slow test machine cannot let the file settle during the test.)"""
-    monkeypatch.setattr(geomap.pipeline, "RACY_NS", 600 * 10**9)
+    monkeypatch.setattr(geomap.pipeline.plan, "RACY_NS", 600 * 10**9)
     odesa = mapped_project / "articles" / "odesa.txt"
     _age(mapped_project / "articles" / "valencia.md")
     refresh(_config(mapped_project))
@@ -671,7 +689,7 @@ def test_an_unreadable_file_with_a_matching_stamp_keeps_its_stored_version(mappe
     def refuse(path):
         raise AssertionError(f"{path} was read")
 
-    monkeypatch.setattr(geomap.pipeline, "read_stamped", refuse)
+    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", refuse)
     summary = refresh(_config(mapped_project))
     assert summary.nothing_new and (summary.unchanged, summary.failed, summary.deleted) == (2, 0, 0)
 
@@ -701,7 +719,7 @@ def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monke
         db.execute(f"DROP TRIGGER articles_fts_{trigger}")
     db.execute("DROP TABLE articles_fts")
     db.execute("DROP TABLE fts_rows")
-    for column in ("size", "mtime_ns", "text_key"):
+    for column in ("size", "mtime_ns", "text_key", "parse_again"):
         db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
     db.execute("DELETE FROM schema_version WHERE version > 1")
     db.commit()

@@ -39,7 +39,7 @@ def test_index_follows_puts_replacements_and_deletes(tmp_path):
         assert _fts_ids(store, '"odesa"') == {"a"}
         store.delete_articles(["b"])
         assert _fts_ids(store, '"valencia"') == set()
-        store.prefix_hashes(["a"], "retry:")                                 # not a text change
+        store.mark_parse_again(["a"])                                        # not a text change
         assert _fts_ids(store, '"odesa"') == {"a"}
 
 

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from geomap.errors import StoreError
 from geomap.model import Mention, Place
 from geomap.render.data import MapData
-from geomap.store import MIGRATIONS, MISSING, FileStamp, Store
+from geomap.geocode_cache import MISSING
+from geomap.store import MIGRATIONS, FileStamp, Store, StoredArticle
 
 from test_articles import parse
 
@@ -170,16 +171,33 @@ def test_mentions_newest_article_first(store):
 
 
 def test_geocode_cache_distinguishes_missing_from_not_found(store, tmp_path):
-    assert store.get("nominatim|Kyiv|UA") is MISSING
-    store.put("nominatim|Kyiv|UA", {"lat": 50.45, "lon": 30.52, "name": "Київ"})
-    store.put("nominatim|Atlantis|", None)
-    assert store.get("nominatim|Kyiv|UA") == {"lat": 50.45, "lon": 30.52, "name": "Київ"}
-    assert store.get("nominatim|Atlantis|") is None
+    cache = store.geocode_cache
+    assert cache.get("nominatim|Kyiv|UA") is MISSING
+    cache.put("nominatim|Kyiv|UA", {"lat": 50.45, "lon": 30.52, "name": "Київ"})
+    cache.put("nominatim|Atlantis|", None)
+    assert cache.get("nominatim|Kyiv|UA") == {"lat": 50.45, "lon": 30.52, "name": "Київ"}
+    assert cache.get("nominatim|Atlantis|") is None
+    cache.close()                                       # not its connection: the store's stays open
+    assert store.geocode_cache.get("nominatim|Atlantis|") is None
     store.close()
     with Store(store.path) as again:                    # persisted
-        assert again.get("nominatim|Atlantis|") is None
-        assert again.get("nominatim|Kyiv|UA")["name"] == "Київ"
-        assert again.get("other") is MISSING
+        assert again.geocode_cache.get("nominatim|Atlantis|") is None
+        assert again.geocode_cache.get("nominatim|Kyiv|UA")["name"] == "Київ"
+        assert again.geocode_cache.get("other") is MISSING
+
+
+def test_the_geocode_cache_opens_without_a_store(tmp_path):
+    """``geomap parse`` online: the cache of the store file, on a connection of its own."""
+    from geomap.geocode_cache import SQLiteGeocodeCache
+    from geomap.store import connect
+
+    path = tmp_path / "s.sqlite"
+    with SQLiteGeocodeCache(connect(path), path, owned=True) as cache:
+        cache.put("k", {"lat": 1.5})
+    with pytest.raises(StoreError, match="closed"):
+        cache.get("k")                                  # owned: its connection closed with it
+    with Store(path) as s:                              # a complete store, the answer in it
+        assert s.schema_version == len(MIGRATIONS) and s.geocode_cache.get("k") == {"lat": 1.5}
 
 
 def test_meta(store):
@@ -259,12 +277,18 @@ def test_set_stamps_only_touches_the_version_it_names(store):
     assert dict(store.article_texts()) == {"a": TEXT, "b": TEXT}
 
 
-def test_prefix_hashes_marks_each_named_article_once(store):
+def test_parse_again_is_a_mark_beside_the_hash_and_a_new_version_clears_it(store):
     store.put_article(article(TEXT, "a"), [], {})
     store.put_article(article(TEXT, "b", sha="2" * 64), [], {})
-    store.prefix_hashes(["a", "missing"], "retry:")
-    store.prefix_hashes(["a"], "retry:")                         # already marked: unchanged
-    assert store.article_hashes() == {"a": "retry:" + "1" * 64, "b": "2" * 64}
+    store.mark_parse_again(["a", "missing"])
+    store.mark_parse_again(["a"])                                # already marked: unchanged
+    assert store.parse_again_ids() == {"a"}
+    assert store.article_hashes() == {"a": "1" * 64, "b": "2" * 64}
+    assert store.stored_articles()["a"] == StoredArticle("1" * 64, "x.txt", None, True)
+    store.put_article(article(TEXT, "a", sha="3" * 64), [], {})   # a new version: not marked
+    assert store.parse_again_ids() == set()
+    store.put_articles([(article(TEXT, "b", sha="2" * 64), [], {})], {"b": STAMP}, parse_again={"b"})
+    assert store.stored_articles()["b"] == StoredArticle("2" * 64, "x.txt", STAMP, True)
 
 
 def test_a_store_from_before_stamps_is_migrated_and_keeps_its_articles(tmp_path):
@@ -281,8 +305,39 @@ def test_a_store_from_before_stamps_is_migrated_and_keeps_its_articles(tmp_path)
     db.close()
     with Store(path) as s:
         assert s.schema_version == len(MIGRATIONS)
-        assert s.article_hashes() == {"a": "1" * 64}
+        assert s.article_hashes() == {"a": "1" * 64} and s.parse_again_ids() == set()
         assert s.file_stamps() == {}                            # no stamps: every file is read once
         s.set_stamps([("a", "1" * 64, STAMP)])
     with Store(path) as s:
         assert s.file_stamps() == {"a": STAMP}
+
+
+def test_a_store_marking_parse_again_in_its_hashes_is_migrated_with_nothing_lost(tmp_path):
+    """Before the ``parse_again`` migration, a ``retry:`` prefix on the sha256 marked an article
+    to parse again (its online geocoding failed): the mark moves to its column, the hash is
+    cleaned, and everything else stays, stamps and mentions included."""
+    path = tmp_path / "old.sqlite"
+    names = [name for name, _ in MIGRATIONS]
+    upto = names.index("parse_again")
+    db = sqlite3.connect(path)          # what the previous geomap wrote: every migration before
+    db.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+               "applied_at TEXT NOT NULL)")
+    for version, (name, sql) in enumerate(MIGRATIONS[:upto], start=1):
+        db.executescript(sql)
+        db.execute("INSERT INTO schema_version VALUES (?, ?, '2026-01-01T00:00:00+00:00')",
+                   (version, name))
+    row = "INSERT INTO articles VALUES (?, ?, ?, 'T', NULL, NULL, NULL, NULL, 'Kyiv.', 'x', ?, ?, ?)"
+    db.execute(row, ("a", "articles/a.txt", "retry:" + "1" * 64, *STAMP))
+    db.execute(row, ("b", "articles/b.txt", "2" * 64, None, None, None))
+    db.execute("INSERT INTO places (id, name, lat, lon) VALUES (?, ?, ?, ?)", (KYIV.id, "Kyiv", 50.4, 30.5))
+    db.execute("INSERT INTO mentions VALUES ('a', 0, 4, 'Kyiv', ?, 0.9, NULL)", (KYIV.id,))
+    db.commit()
+    db.close()
+    with Store(path) as s:
+        assert s.schema_version == len(MIGRATIONS)
+        assert s.stored_articles() == {
+            "a": StoredArticle("1" * 64, "articles/a.txt", STAMP, True),
+            "b": StoredArticle("2" * 64, "articles/b.txt", None, False)}
+        assert dict(s.article_texts()) == {"a": "Kyiv.", "b": "Kyiv."}
+        assert [(r.place.id, [m.article_id for m in r.mentions]) for r in s.map_data().places] == [
+            (KYIV.id, ["a"])]

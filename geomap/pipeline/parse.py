@@ -1,0 +1,104 @@
+"""``geomap parse``: geoparse files and folders, in file order, without a store."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+
+from geomap.articles import folder_files, read_article
+from geomap.errors import ArticleError
+from geomap.executors import ExecutorOptions
+from geomap.model import Article, Mention
+from geomap.pipeline.stages import Stages, isolated
+from geomap.sources import printable, utf8_name
+
+if TYPE_CHECKING:
+    from geomap.config import Config
+
+__all__ = ["ErrorHandler", "parse_paths", "print_error"]
+
+ErrorHandler = Callable[[str], None]
+
+PARSE_WINDOW = 256      # articles read ahead of the geoparser when it runs in other processes
+SERIAL_WINDOW = 32      # in process: articles whose places are tested against the regions at once
+
+
+def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
+                on_error: ErrorHandler | None = None, workers: int = 1, executor: str = "local",
+                scheduler: str | None = None
+                ) -> Iterator[tuple[Article, list[Mention], list[tuple[str, ...]]]]:
+    """Geoparse files and folders: yields ``(article, mentions, regions per mention)``.
+
+    A folder contributes its article files (sorted, hidden ones skipped); a file named explicitly
+    is read whatever its suffix. An unreadable file is reported through ``on_error`` (default: a
+    line on stderr) and skipped; the others proceed. ``workers``/``executor``/``scheduler`` choose
+    where geoparsing runs (``geomap.executors``); results come in file order either way.
+    """
+    report = on_error or print_error
+    stage = Stages(config)                  # builds nothing until the first article is read
+    options = ExecutorOptions(workers, executor, scheduler)
+    pool = None
+    try:
+        articles = _readable(_expand(paths, report), report)
+        first = next(articles, None)
+        if first is None:
+            return
+        if not options.in_process:
+            stage.gazetteer                                 # built here once, opened by workers
+        pool = stage.executor(options)
+        size = SERIAL_WINDOW if options.in_process else PARSE_WINDOW
+        window = [first]
+        for article in articles:
+            if len(window) >= size:
+                yield from _parse_window(stage, pool, window, explain, report)
+                window = []
+            window.append(article)
+        yield from _parse_window(stage, pool, window, explain, report)
+    finally:
+        if pool is not None:
+            pool.close()
+        stage.close()
+
+
+def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Iterator[Article]:
+    for path, root in found:
+        if not utf8_name(path):     # it could not be printed as the JSONL ``article`` field
+            report(f"{printable(path)}: the file name is not valid UTF-8; skipped (rename it)")
+            continue
+        try:
+            yield read_article(path, root=root)
+        except ArticleError as e:
+            report(str(e))
+        except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
+            report(f"{path}: cannot read ({type(e).__name__}: {e}); skipped")
+
+
+def _parse_window(stage: Stages, pool, window: list[Article], explain: bool, report: ErrorHandler):
+    parsed = []
+    for article, mentions in zip(window, isolated(pool, stage, [a.text for a in window], explain)):
+        if isinstance(mentions, Exception):
+            report(f"{article.source}: could not be processed ({type(mentions).__name__}: "
+                   f"{mentions}); skipped")
+            continue
+        mentions, errors = stage.refine(mentions)
+        for message in errors:
+            report(f"{article.source}: {message}")
+        parsed.append((article, mentions))
+    regions = iter(stage.regions_for([m for _, mentions in parsed for m in mentions]))   # one query
+    for article, mentions in parsed:
+        yield article, mentions, [next(regions) for _ in mentions]
+
+
+def _expand(paths: Iterable[Path], report: ErrorHandler) -> Iterator[tuple[Path, Path]]:
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            yield from ((f, path) for f in sorted(folder_files(path)))
+        elif path.exists():
+            yield path, path.parent
+        else:
+            report(f"{path}: no such file or folder")
+
+
+def print_error(message: str) -> None:
+    print(f"geomap: {message}", file=sys.stderr)
