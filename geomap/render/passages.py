@@ -31,10 +31,11 @@ from geomap.render.script_json import script_json
 PASSAGES_DIR = "passages"
 PLACES_PER_CHUNK = 32        # about 32 x 5 quotes x ~300 bytes: chunks of some 50 kB
 # Up to this many quoted characters the passages stay embedded in map.html (no chunk files): the
-# map's text search then matches passages at once (issue 12: < 200 ms at 10,000 articles, whose
-# quotes are ~11 M characters). Above it (~15,000+ articles) they go to chunk files, so map.html
-# stays bounded (issue 13), and the first search of passages loads every chunk (seconds).
-INLINE_PASSAGE_CHARS = 16_000_000
+# map's text search then matches passages at once (issue 12: < 200 ms at 10,000 articles; the
+# synthetic 10,000 of benchmarks/bench_map.py quote 16.2 M characters). Above it (~15,000+
+# articles) they go to chunk files, so map.html stays bounded (issue 13), and the first search
+# loads every chunk (~5 s for 1,024 chunks).
+INLINE_PASSAGE_CHARS = 24_000_000
 
 
 def embedded(chunks: "list[Chunk]") -> bool:
