@@ -2,22 +2,33 @@
 
 Only this module turns ``GeomapError`` into a one-line message and an exit code; everything else
 raises. Commands import what they need when they run, so ``geomap parse`` never loads the map
-renderer, and shapely only when region layers are configured.
+renderer, and shapely only when region layers are configured. The other commands live in
+:mod:`geomap.cli_commands`, the record formats of ``parse`` in :mod:`geomap.cli_output` (both
+re-exported here).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from itertools import chain, islice
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence, TextIO
+from itertools import islice
+from typing import Sequence
 
 from geomap import __version__
-from geomap.errors import ArticleError, ConfigError, FileSystemError, GeomapError
+from geomap.cli_commands import (ProgressBar, cmd_forget, cmd_gazetteer_build, cmd_gazetteer_import,
+                                 cmd_gazetteer_info, cmd_open, cmd_pin, cmd_refresh,
+                                 cmd_regions_check, cmd_regions_derive_admin1, cmd_search, cmd_watch,
+                                 executor_options, load)
+from geomap.cli_output import (TABLE_COLUMNS, WRITERS, mention_record, write_geojson, write_jsonl,
+                               write_table)
+from geomap.errors import ArticleError, FileSystemError, GeomapError
 
-if TYPE_CHECKING:
-    from geomap.config import Config
+__all__ = ["EPILOG", "FORMATS", "RECORDS_PER_WRITE", "ProgressBar", "TABLE_COLUMNS", "WRITERS",
+           "build_parser", "cmd_forget", "cmd_gazetteer_build", "cmd_gazetteer_import",
+           "cmd_gazetteer_info", "cmd_open", "cmd_parse", "cmd_pin", "cmd_refresh",
+           "cmd_regions_check", "cmd_regions_derive_admin1", "cmd_search", "cmd_watch",
+           "executor_options", "file_system_error", "load", "main", "mention_record",
+           "write_geojson", "write_jsonl", "write_table"]
 
 EPILOG = """\
 exit codes:
@@ -85,10 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                              "(default: the current folder)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = commands.add_parser("parse", help="print the places mentioned in files or folders",
-                            description="Geoparse files or folders and print one record per place "
-                                        "mention. Nothing is stored.", epilog=EPILOG,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _add_command(commands, "parse", help="print the places mentioned in files or folders",
+                     description="Geoparse files or folders and print one record per place "
+                                 "mention. Nothing is stored.")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="article file or folder")
     p.add_argument("--format", choices=FORMATS, default="jsonl",
                    help="jsonl: one JSON object per mention (default); geojson: a FeatureCollection "
@@ -100,12 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_options(p)
     p.set_defaults(run=cmd_parse)
 
-    p = commands.add_parser("pin", help="always place a name at coordinates or a gazetteer id "
-                                        "(written into config/geomap.yaml), then refresh",
-                            description="Write a pin into the config file (comments kept) and "
-                                        "refresh: only the articles that contain the name are "
-                                        "parsed again.", epilog=EPILOG,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _add_command(commands, "pin", help="always place a name at coordinates or a gazetteer id "
+                                           "(written into config/geomap.yaml), then refresh",
+                     description="Write a pin into the config file (comments kept) and refresh: "
+                                 "only the articles that contain the name are parsed again.")
     p.add_argument("name", metavar="NAME", help="the name as articles write it, e.g. Robotyne")
     p.add_argument("coords", nargs="?", metavar="LAT,LON", help="e.g. 47.4378,35.8247")
     p.add_argument("--id", dest="place_id", metavar="ID", help="a gazetteer id instead, e.g. geonames:703448")
@@ -115,8 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", "-q", action="store_true", help="print errors only, no summary")
     p.set_defaults(run=cmd_pin, workers=1, executor="local", scheduler=None)
 
-    p = commands.add_parser("refresh", help="process new and changed articles and update the map",
-                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _add_command(commands, "refresh", help="process new and changed articles and update the map")
     p.add_argument("--quiet", "-q", action="store_true", help="print errors only, no summary")
     p.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                    help="if another refresh is running, wait up to this long for it (default: "
@@ -125,20 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_executor_options(p)
     p.set_defaults(run=cmd_refresh)
 
-    p = commands.add_parser("forget", help="forget the stored articles of a source (a file, a "
-                                           "folder, or a stored source URL)",
-                            description="Remove from the store every article that came from SOURCE "
-                                        "(a refresh keeps the articles of a missing or unreadable "
-                                        "source; this is how to let them go). The next refresh "
-                                        "updates the map.", epilog=EPILOG,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _add_command(commands, "forget", help="forget the stored articles of a source (a file, a "
+                                              "folder, or a stored source URL)",
+                     description="Remove from the store every article that came from SOURCE (a "
+                                 "refresh keeps the articles of a missing or unreadable source; "
+                                 "this is how to let them go). The next refresh updates the map.")
     p.add_argument("source", metavar="SOURCE", help="file or folder (relative to --root), or a "
                                                      "stored source exactly")
     p.set_defaults(run=cmd_forget)
 
-    p = commands.add_parser("watch", help="refresh whenever an article file is added, changed or "
-                                          "removed (Ctrl-C stops)",
-                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = _add_command(commands, "watch", help="refresh whenever an article file is added, changed "
+                                             "or removed (Ctrl-C stops)")
     p.add_argument("--quiet", "-q", action="store_true", help="print errors only, no summaries")
     p.add_argument("--debounce", type=float, default=0.5, metavar="SECONDS",
                    help="refresh once files have been quiet this long (default: 0.5)")
@@ -198,6 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_command(commands, name: str, *, help: str, description: str | None = None
+                 ) -> argparse.ArgumentParser:
+    """A sub-command whose help ends with the exit codes (``EPILOG``, kept as written)."""
+    return commands.add_parser(name, help=help, description=description, epilog=EPILOG,
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
 def _add_executor_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
                    help="geoparse in N local processes (default: 1, in this process)")
@@ -221,22 +232,6 @@ def _positive_int(value: str) -> int:
     return n
 
 
-def _executor(args: argparse.Namespace) -> dict:
-    return {"workers": args.workers, "executor": args.executor, "scheduler": args.scheduler}
-
-
-def load(args: argparse.Namespace) -> Config:
-    from geomap.config import load_config
-
-    config = load_config(args.config, args.root)
-    if getattr(args, "allow_other_files", False):
-        import dataclasses
-
-        config = dataclasses.replace(config, map=dataclasses.replace(config.map,
-                                                                     allow_other_files=True))
-    return config
-
-
 # --- parse ---------------------------------------------------------------------------------------
 
 def cmd_parse(args: argparse.Namespace) -> int:
@@ -250,7 +245,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
         print(f"geomap: {message}", file=sys.stderr)
 
     results = parse_paths(args.paths, config, explain=args.explain, on_error=report,
-                          **_executor(args))
+                          **executor_options(args))
     read = 0
 
     def records():
@@ -268,309 +263,4 @@ def cmd_parse(args: argparse.Namespace) -> int:
     WRITERS[args.format](records(), sys.stdout)
     if errors:
         return 1 if read else ArticleError.exit_code
-    return 0
-
-
-def mention_record(article, mention, regions, *, explain: bool = False) -> dict:
-    """One mention as the JSONL contract spells it (``article`` is the path as given, ``date``
-    the article's ISO date or None when undated)."""
-    place = mention.place
-    record = {
-        "article": article.source, "date": article.published, "start": mention.start, "end": mention.end, "text": mention.text,
-        "name": place.name if place else None,
-        "lat": place.lat if place else None, "lon": place.lon if place else None,
-        "country": place.country if place else "", "kind": place.kind if place else None,
-        "id": place.id if place else None, "score": round(mention.score, 4),
-        "regions": list(regions),
-    }
-    if explain:
-        record["explain"] = list(mention.explain)
-    return record
-
-
-def write_jsonl(batches: Iterable[list[dict]], out: TextIO) -> None:
-    """One JSON object per line, one write per batch (an article's records)."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    for batch in batches:
-        if batch:
-            out.write("".join([encode(record) + "\n" for record in batch]))
-    out.flush()
-
-
-def write_geojson(batches: Iterable[list[dict]], out: TextIO) -> None:
-    """A FeatureCollection of the resolved mentions (unresolved ones have no point to show)."""
-    features = []
-    for record in chain.from_iterable(batches):
-        if record["lat"] is None:
-            continue
-        props = {k: v for k, v in record.items() if k not in ("lat", "lon")}
-        features.append({"type": "Feature", "properties": props,
-                         "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]}})
-    out.write(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1))
-    out.write("\n")
-
-
-TABLE_COLUMNS = (("article", 28), ("span", 11), ("text", 20), ("place", 24), ("cc", 2),
-                 ("kind", 9), ("lat", 9), ("lon", 10), ("score", 5), ("regions", 0))
-
-
-def write_table(batches: Iterable[list[dict]], out: TextIO) -> None:
-    """Aligned columns for reading in a terminal; long values are cut with ``…``."""
-    out.write(_row([name for name, _ in TABLE_COLUMNS]))
-    for batch in batches:
-        lines = []
-        for r in batch:
-            lat = "" if r["lat"] is None else f"{r['lat']:.4f}"
-            lon = "" if r["lon"] is None else f"{r['lon']:.4f}"
-            lines.append(_row([r["article"], f"{r['start']}-{r['end']}", r["text"], r["name"] or "-",
-                               r["country"], r["kind"] or "", lat, lon, f"{r['score']:.2f}",
-                               ",".join(r["regions"])]))
-            lines += [f"    {reason}\n" for reason in r.get("explain", ())]
-        if lines:
-            out.write("".join(lines))
-    out.flush()
-
-
-def _row(values: Sequence[str]) -> str:
-    """One table line; a long path keeps its end (the file name), other values their start."""
-    cells = []
-    for value, (name, width) in zip(values, TABLE_COLUMNS):
-        value = " ".join(str(value).split())
-        if width and len(value) > width:
-            value = "…" + value[1 - width:] if name == "article" else value[:width - 1] + "…"
-        cells.append(value.ljust(width))
-    return "  ".join(cells).rstrip() + "\n"
-
-
-WRITERS: dict[str, Callable] = {"jsonl": write_jsonl, "geojson": write_geojson, "table": write_table}
-
-
-# --- refresh / open ------------------------------------------------------------------------------
-
-def cmd_pin(args: argparse.Namespace) -> int:
-    from geomap.gazetteer import Gazetteer, normalize
-    from geomap.pinning import parse_coordinates, write_pin
-    from geomap.pipeline import parse_paths, refresh
-
-    if (args.coords is None) == (args.place_id is None):
-        raise ConfigError("geomap pin: give either LAT,LON or --id ID")
-    lat = lon = None
-    if args.coords is not None:
-        lat, lon = parse_coordinates(args.coords)
-    config = load(args)
-    if args.place_id is not None:
-        with Gazetteer.open(_gazetteer_path(config)) as gazetteer:
-            if gazetteer.get(args.place_id) is None:
-                raise ConfigError(f"no place {args.place_id!r} in the gazetteer (ids look like "
-                                  "geonames:706448; see geomap parse --explain)")
-    if args.article is not None:
-        from geomap.articles import read_article
-
-        article = read_article(args.article, root=args.article.parent)
-        if normalize(args.name) not in normalize(article.text):
-            raise ConfigError(f"{args.article}: does not mention {args.name!r}; nothing written")
-    root = args.root.expanduser().resolve()
-    path = args.config.expanduser() if args.config else root / "config" / "geomap.yaml"
-    write_pin(path, root, args.name, lat=lat, lon=lon, place_id=args.place_id)
-    if not args.quiet:
-        print(f"pinned {args.name!r} in {path}")
-    config = load(args)
-    summary = refresh(config)
-    _report(summary, quiet=args.quiet)
-    if args.article is not None and not args.quiet:
-        key = normalize(args.name)
-        for article, mentions, _ in parse_paths([args.article], config):
-            for m in mentions:
-                if normalize(m.text) == key and m.place is not None:
-                    print(f"{article.source}:{m.start}-{m.end} {m.text} -> {m.place.name} "
-                          f"({m.place.lat:.4f}, {m.place.lon:.4f})")
-    return 1 if summary.failed else 0
-
-
-def cmd_refresh(args: argparse.Namespace) -> int:
-    from geomap.pipeline import refresh
-
-    config = load(args)
-    with ProgressBar(enabled=sys.stderr.isatty() and not args.quiet) as bar:
-        summary = refresh(config, progress=bar.update if bar.enabled else None, wait=args.wait,
-                          **_executor(args))
-    _report(summary, quiet=args.quiet)
-    return 1 if summary.failed or summary.unavailable else 0
-
-
-def _report(summary, *, quiet: bool) -> None:
-    for message in (*summary.notes, *summary.errors):
-        print(f"geomap: {message}", file=sys.stderr)
-    if not quiet:
-        print(summary, flush=True)
-
-
-class ProgressBar:
-    """A tqdm bar on stderr for long refreshes: shown only on a terminal, only once the work
-    takes more than a moment (tqdm's ``delay``), and gone when done, leaving the summary line."""
-
-    def __init__(self, *, enabled: bool):
-        self.enabled = enabled
-        self._bar = None
-
-    def update(self, done: int, total: int, article_id: str) -> None:
-        if self._bar is None:
-            from tqdm import tqdm
-
-            self._bar = tqdm(total=total, unit="article", file=sys.stderr, delay=1.0,
-                             leave=False, dynamic_ncols=True)
-        self._bar.update(done - self._bar.n)
-
-    def __enter__(self) -> "ProgressBar":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
-def cmd_forget(args: argparse.Namespace) -> int:
-    from geomap.pipeline import forget
-
-    config = load(args)
-    n = forget(config, args.source)
-    if not n:
-        print(f"geomap: no stored article came from {args.source}", file=sys.stderr)
-        return 1
-    print(f"forgot {n} article(s) of {args.source}; `geomap refresh` updates the map")
-    return 0
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    from geomap.search import FORMATTERS, find, format_places
-
-    query = " ".join(args.query)
-    places, results = find(load(args), query, layer=args.layer, region=args.region,
-                           since=args.since, until=args.until, limit=args.limit or None)
-    if args.format == "table":
-        sys.stdout.write(format_places(places))
-    sys.stdout.write(FORMATTERS[args.format](results))
-    if not places and not results:
-        print(f"geomap: nothing matches {query!r}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def cmd_watch(args: argparse.Namespace) -> int:
-    from geomap.pipeline import refresh
-    from geomap.watch import watch
-
-    config = load(args)
-    interval = args.interval
-    if interval is None and any(s.kind == "feed" for s in config.sources):
-        interval = 300.0
-    folders = ", ".join(str(config.resolve(s.path)) for s in config.sources if s.kind != "feed")
-    print(f"geomap: watching {folders or 'feeds only'} (Ctrl-C stops)", file=sys.stderr, flush=True)
-
-    def run():
-        with ProgressBar(enabled=sys.stderr.isatty() and not args.quiet) as bar:
-            return refresh(config, progress=bar.update if bar.enabled else None, wait=60.0,
-                           **_executor(args))
-
-    try:
-        watch(config, refresh=run, on_summary=lambda s: _report(s, quiet=args.quiet),
-              on_error=lambda message: print(f"geomap: error: {message}", file=sys.stderr, flush=True),
-              debounce=args.debounce, interval=interval)
-    except KeyboardInterrupt:
-        pass
-    print("geomap: watch stopped", file=sys.stderr)
-    return 0
-
-
-def cmd_open(args: argparse.Namespace) -> int:
-    import webbrowser
-
-    from geomap.pipeline import MAP_FILE
-
-    config = load(args)
-    path = config.resolve(config.map.output) / MAP_FILE
-    if not path.is_file():
-        raise GeomapError(f"{path} does not exist yet; run `geomap refresh` first")
-    if not webbrowser.open(path.resolve().as_uri()):
-        print(f"geomap: no web browser found; open {path} yourself", file=sys.stderr)
-        return 1
-    print(path)
-    return 0
-
-
-# --- gazetteer -----------------------------------------------------------------------------------
-
-def _gazetteer_path(config: Config) -> Path:
-    from geomap.gazetteer.index import default_path
-
-    path = config.gazetteer.path
-    return config.resolve(path) if path is not None else default_path()
-
-
-def cmd_gazetteer_build(args: argparse.Namespace) -> int:
-    from geomap.gazetteer.build import build_index
-
-    path = _gazetteer_path(load(args))
-    seconds = build_index(path, log=lambda msg: print(msg, file=sys.stderr), force=args.force)
-    print(f"{path}: built in {seconds:.1f}s" if seconds else f"{path}: already up to date")
-    return 0
-
-
-def cmd_gazetteer_info(args: argparse.Namespace) -> int:
-    from geomap.gazetteer import Gazetteer
-
-    path = _gazetteer_path(load(args))
-    if not path.exists():
-        raise GeomapError(f"{path}: no gazetteer index yet; run `geomap gazetteer build`")
-    with Gazetteer.open(path) as gazetteer:
-        info = gazetteer.info()
-    width = max(map(len, info))
-    for key, value in sorted(info.items()):
-        print(f"{key:<{width}}  {value or '-'}")
-    return 0
-
-
-def cmd_gazetteer_import(args: argparse.Namespace) -> int:
-    from geomap.gazetteer import import_geonames
-
-    path = _gazetteer_path(load(args))
-    added = import_geonames(args.source, path)
-    print(f"{path}: imported {added} places from {args.source}")
-    return 0
-
-
-# --- regions -------------------------------------------------------------------------------------
-
-def cmd_regions_check(args: argparse.Namespace) -> int:
-    """Load every layer as a refresh would; print the library's report (``check_layers``: regions,
-    areas, credits and repairs made) and a total."""
-    import warnings
-
-    from geomap.regions import check_layers, load_layers
-
-    config = load(args)
-    if config.regions.file is None:
-        print("no region layers configured (regions.file is null)")
-        return 0
-    path = config.resolve(config.regions.file)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")       # each layer lists its repairs in ``warnings``
-        layers = load_layers(path)
-    for line in check_layers(layers):
-        print(line)
-    print(f"{path}: ok, {len(layers)} layer(s), {sum(len(layer.regions) for layer in layers)} region(s)")
-    return 0
-
-
-def cmd_regions_derive_admin1(args: argparse.Namespace) -> int:
-    """Write the derived first-level regions of a country as GeoJSON (for a ``geojson`` source)."""
-    from geomap.regions import derive_admin1
-
-    collection = derive_admin1(args.country)
-    text = json.dumps(collection, ensure_ascii=False) + "\n"
-    if args.output:
-        args.output.write_text(text, encoding="utf-8")
-        print(f"{args.output}: {len(collection['features'])} region(s)", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
     return 0

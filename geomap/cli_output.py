@@ -1,0 +1,81 @@
+"""The record formats of ``geomap parse`` (the JSONL contract, GeoJSON, a table); re-exported by
+:mod:`geomap.cli`, whose ``cmd_parse`` writes with ``WRITERS``."""
+from __future__ import annotations
+
+import json
+from itertools import chain
+from typing import Callable, Iterable, Sequence, TextIO
+
+
+def mention_record(article, mention, regions, *, explain: bool = False) -> dict:
+    """One mention as the JSONL contract spells it (``article`` is the path as given, ``date``
+    the article's ISO date or None when undated)."""
+    place = mention.place
+    record = {
+        "article": article.source, "date": article.published, "start": mention.start, "end": mention.end, "text": mention.text,
+        "name": place.name if place else None,
+        "lat": place.lat if place else None, "lon": place.lon if place else None,
+        "country": place.country if place else "", "kind": place.kind if place else None,
+        "id": place.id if place else None, "score": round(mention.score, 4),
+        "regions": list(regions),
+    }
+    if explain:
+        record["explain"] = list(mention.explain)
+    return record
+
+
+def write_jsonl(batches: Iterable[list[dict]], out: TextIO) -> None:
+    """One JSON object per line, one write per batch (an article's records)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    for batch in batches:
+        if batch:
+            out.write("".join([encode(record) + "\n" for record in batch]))
+    out.flush()
+
+
+def write_geojson(batches: Iterable[list[dict]], out: TextIO) -> None:
+    """A FeatureCollection of the resolved mentions (unresolved ones have no point to show)."""
+    features = []
+    for record in chain.from_iterable(batches):
+        if record["lat"] is None:
+            continue
+        props = {k: v for k, v in record.items() if k not in ("lat", "lon")}
+        features.append({"type": "Feature", "properties": props,
+                         "geometry": {"type": "Point", "coordinates": [record["lon"], record["lat"]]}})
+    out.write(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, indent=1))
+    out.write("\n")
+
+
+TABLE_COLUMNS = (("article", 28), ("span", 11), ("text", 20), ("place", 24), ("cc", 2),
+                 ("kind", 9), ("lat", 9), ("lon", 10), ("score", 5), ("regions", 0))
+
+
+def write_table(batches: Iterable[list[dict]], out: TextIO) -> None:
+    """Aligned columns for reading in a terminal; long values are cut with ``…``."""
+    out.write(_row([name for name, _ in TABLE_COLUMNS]))
+    for batch in batches:
+        lines = []
+        for r in batch:
+            lat = "" if r["lat"] is None else f"{r['lat']:.4f}"
+            lon = "" if r["lon"] is None else f"{r['lon']:.4f}"
+            lines.append(_row([r["article"], f"{r['start']}-{r['end']}", r["text"], r["name"] or "-",
+                               r["country"], r["kind"] or "", lat, lon, f"{r['score']:.2f}",
+                               ",".join(r["regions"])]))
+            lines += [f"    {reason}\n" for reason in r.get("explain", ())]
+        if lines:
+            out.write("".join(lines))
+    out.flush()
+
+
+def _row(values: Sequence[str]) -> str:
+    """One table line; a long path keeps its end (the file name), other values their start."""
+    cells = []
+    for value, (name, width) in zip(values, TABLE_COLUMNS):
+        value = " ".join(str(value).split())
+        if width and len(value) > width:
+            value = "…" + value[1 - width:] if name == "article" else value[:width - 1] + "…"
+        cells.append(value.ljust(width))
+    return "  ".join(cells).rstrip() + "\n"
+
+
+WRITERS: dict[str, Callable] = {"jsonl": write_jsonl, "geojson": write_geojson, "table": write_table}
