@@ -53,8 +53,9 @@ class FileStamp(NamedTuple):
 
 
 class MapRows(NamedTuple):
-    """What ``render.data.load_map_data`` builds a ``MapData`` from, as plain rows (each list in
-    the order given): ``passages`` ``(article_id, idx, start, end)`` by article and index;
+    """What ``render.data.load_map_data`` builds a ``MapData`` from, as plain rows (iterators, each
+    read once, in the order given; SQLite errors while reading raise ``StoreError``): ``passages``
+    ``(article_id, idx, start, end)`` by article and index;
     ``placed`` ``(article_id, start, end, text, place_id, score, passage_index)``, the resolved
     mentions by article and start; ``newest_first`` article ids, newest first (undated last, then
     by id); ``regions`` ``(place_id, region)`` by region; ``articles`` ``(id, title, published,
@@ -62,13 +63,13 @@ class MapRows(NamedTuple):
     ``(article_id, start, end, text, score, passage_index)``, mentions of no place, by article
     and start."""
 
-    passages: list[tuple[str, int, int, int]]
-    placed: list[tuple]
-    newest_first: list[str]
-    regions: list[tuple[str, str]]
-    articles: list[tuple]
-    places: list[Place]
-    unplaced: list[tuple]
+    passages: Iterator[tuple[str, int, int, int]]
+    placed: Iterator[tuple]
+    newest_first: Iterator[str]
+    regions: Iterator[tuple[str, str]]
+    articles: Iterator[tuple]
+    places: Iterator[Place]
+    unplaced: Iterator[tuple]
 
 
 class Store(FullTextSearch):
@@ -299,25 +300,31 @@ class Store(FullTextSearch):
                                       "WHERE place_id IS NULL ORDER BY article_id, start"))
 
     def map_rows(self) -> MapRows:
-        """Everything the renderer needs, as plain rows (``MapRows``):
+        """Everything the renderer needs, as plain rows (``MapRows``), each read lazily, once:
         ``geomap.render.data.load_map_data(store)`` builds the ``MapData`` from them."""
-        db = self._db
         return MapRows(
-            passages=db.execute("SELECT article_id, idx, start, end FROM passages "
-                                "ORDER BY article_id, idx").fetchall(),
+            passages=self._rows("SELECT article_id, idx, start, end FROM passages "
+                                "ORDER BY article_id, idx"),
             # Mentions in primary-key order, (article, start): the index gives it, nothing is sorted.
-            placed=db.execute("SELECT article_id, start, end, text, place_id, score, passage_index "
-                              "FROM mentions WHERE place_id IS NOT NULL "
-                              "ORDER BY article_id, start").fetchall(),
-            newest_first=[aid for (aid,) in db.execute(
-                "SELECT id FROM articles ORDER BY coalesce(published, '') DESC, id")],
-            regions=db.execute("SELECT place_id, region FROM place_regions ORDER BY region").fetchall(),
-            articles=db.execute("SELECT id, title, published, byline, source, text FROM articles "
-                                "ORDER BY id").fetchall(),
-            places=self.places(),
-            unplaced=db.execute("SELECT article_id, start, end, text, score, passage_index "
-                                "FROM mentions WHERE place_id IS NULL "
-                                "ORDER BY article_id, start").fetchall())
+            placed=self._rows("SELECT article_id, start, end, text, place_id, score, passage_index "
+                              "FROM mentions WHERE place_id IS NOT NULL ORDER BY article_id, start"),
+            newest_first=(aid for (aid,) in self._rows(
+                "SELECT id FROM articles ORDER BY coalesce(published, '') DESC, id")),
+            regions=self._rows("SELECT place_id, region FROM place_regions ORDER BY region"),
+            articles=self._rows("SELECT id, title, published, byline, source, text FROM articles "
+                                "ORDER BY id"),
+            places=(Place(*row) for row in self._rows(
+                f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")),
+            unplaced=self._rows("SELECT article_id, start, end, text, score, passage_index "
+                                "FROM mentions WHERE place_id IS NULL ORDER BY article_id, start"))
+
+    def _rows(self, sql: str) -> Iterator[tuple]:
+        """The rows of ``sql``, one at a time; SQLite errors become ``StoreError`` (here, not
+        through a second generator around this one: the map reads some 300,000 rows)."""
+        try:
+            yield from self._db.execute(sql)
+        except sqlite3.Error as e:
+            raise _store_error(self, e) from e
 
 
 def _passage_index(article: Article, offset: int) -> int | None:
@@ -325,10 +332,13 @@ def _passage_index(article: Article, offset: int) -> int | None:
     return p.index if p else None
 
 
+def _store_error(store: Store, error: sqlite3.Error) -> StoreError:
+    return StoreError(f"{store.path}: {error}{way_out(store.path, error)}")
+
+
 # SQLite errors of a store read (outside ``transaction``) become ``StoreError`` too, in the
 # search methods the store inherits as in its own.
-_store_errors = translate(sqlite3.Error,
-                          lambda self, e: StoreError(f"{self.path}: {e}{way_out(self.path, e)}"))
+_store_errors = translate(sqlite3.Error, _store_error)
 
 
 for _name, _method in [item for cls in (FullTextSearch, Store) for item in vars(cls).items()]:

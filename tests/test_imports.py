@@ -98,7 +98,8 @@ def test_the_cycle_finder_finds_a_cycle():
 
 def _outside_the_store(module: str) -> bool:
     """The renderer and the online geocoder (``geomap.geocode_cache`` is the store's own table)."""
-    return any(module == part or module.startswith(part + ".") for part in ("geomap.render", "geomap.geocode"))
+    return any(module == part or module.startswith(part + ".")
+               for part in ("geomap.render", "geomap.geocode"))
 
 
 def test_the_store_modules_reach_neither_render_nor_geocode_through_any_import():
@@ -134,7 +135,7 @@ def test_using_the_store_loads_neither_render_nor_geocode(tmp_path):
             store.put_article(article, [Mention(14, 19, "Odesa", odesa, 0.9), Mention(24, 29, "Zzyzx", None)],
                               {"g:1": ["ua"]})
             rows = store.map_rows()
-            assert [p.name for p in rows.places] == ["Odesa"] and len(rows.unplaced) == 1
+            assert [p.name for p in rows.places] == ["Odesa"] and len(list(rows.unplaced)) == 1
             assert [h.article_id for h in store.search("odesa")] == ["a1"]
             assert store.unplaced_names() and store.region_names() == {"ua"}
         print(sorted(m for m in sys.modules if m.startswith("geomap.")))

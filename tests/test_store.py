@@ -341,3 +341,28 @@ def test_a_store_marking_parse_again_in_its_hashes_is_migrated_with_nothing_lost
         assert dict(s.article_texts()) == {"a": "Kyiv.", "b": "Kyiv."}
         assert [(r.place.id, [m.article_id for m in r.mentions]) for r in load_map_data(s).places] == [
             (KYIV.id, ["a"])]
+
+
+@pytest.mark.parametrize("after_rows", [0, 1])
+def test_a_fault_while_the_map_rows_are_read_is_a_store_error_with_the_way_out(store, after_rows):
+    a = article(TEXT)
+    store.put_article(a, [mention(a, "Kyiv", KYIV), mention(a, "Lviv", LVIV)], {})
+    real = store._db
+
+    class Damaged:                         # a damaged page met before, or after, some rows were read
+        def execute(self, *args):
+            rows = real.execute(*args).fetchall()[:after_rows]
+            if not after_rows:
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            return self.then_fail(rows)
+
+        @staticmethod
+        def then_fail(rows):
+            yield from rows
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+        close = real.close
+
+    store._db = Damaged()
+    with pytest.raises(StoreError, match="geomap.sqlite: database disk image is malformed; .*move it aside"):
+        load_map_data(store)
