@@ -92,13 +92,14 @@ def make_map(config: ConfigLike = None, *, root: str | os.PathLike | None = None
     """The project's map as a ``folium.Map``, from its store: it displays in Jupyter, and
     ``.save("map.html")`` writes it. ``assets="inline"`` (default) embeds Leaflet, so it shows with
     no network; ``"cdn"`` loads it from the internet. Run ``refresh`` first."""
+    from geomap.render.data import load_map_data
     from geomap.render.map import folium_map
 
     if assets not in ("cdn", "inline"):
         raise ValueError("assets must be 'inline' or 'cdn' (a folium.Map has no folder for 'local' files)")
     cfg = config_of(config, root=root)
     with _store(cfg) as store:
-        data = store.map_data()
+        data = load_map_data(store)
     return folium_map(data, cfg, _layers(cfg), assets=assets)[0]
 
 

@@ -6,151 +6,26 @@ geocoder's cache (``geocode_cache.SQLiteGeocodeCache``) and a few ``meta`` value
 version, parse settings). Every article is written in one transaction, so a crash leaves either
 the old or the new version, never half.
 
-The schema evolves through named migrations recorded in ``schema_version``; a store written by a
-newer geomap is refused rather than guessed at.
+The schema and its migrations are ``geomap.store_schema`` (``connect``), full-text search is
+``geomap.store_search``; both are re-exported here. The store imports neither the renderer nor
+the geocoder: ``map_rows()`` hands plain rows to ``geomap.render.data.load_map_data``.
 """
 from __future__ import annotations
 
 import inspect
 import sqlite3
-from collections import defaultdict
-from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection, Iterable, Iterator, Mapping, NamedTuple
+from typing import Collection, Iterable, Iterator, Mapping, NamedTuple
 
 from geomap.errors import StoreError
 from geomap.guards import translate
 from geomap.geocode_cache import SQLiteGeocodeCache
-from geomap.model import Article, Mention, Passage, Place
+from geomap.model import Article, Mention, Place
+from geomap.store_schema import CACHE_KIB, MIGRATIONS, connect, now, transaction, way_out
+from geomap.store_search import FullTextSearch, SearchHit
 
-__all__ = ["FileStamp", "Store", "StoredArticle", "connect"]
-
-if TYPE_CHECKING:
-    from geomap.render.data import MapData
-
-# (name, SQL). Append only: a migration, once released, is never edited.
-MIGRATIONS: tuple[tuple[str, str], ...] = (
-    ("initial", """
-        CREATE TABLE articles (
-            id TEXT PRIMARY KEY,
-            source TEXT NOT NULL,
-            sha256 TEXT NOT NULL,
-            title TEXT NOT NULL DEFAULT '',
-            published TEXT,
-            byline TEXT,
-            section TEXT,
-            url TEXT,
-            text TEXT NOT NULL,
-            updated_at TEXT NOT NULL
-        );
-        CREATE TABLE passages (
-            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-            idx INTEGER NOT NULL,
-            start INTEGER NOT NULL,
-            end INTEGER NOT NULL,
-            PRIMARY KEY (article_id, idx)
-        ) WITHOUT ROWID;
-        CREATE TABLE places (
-            id TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            lat REAL NOT NULL,
-            lon REAL NOT NULL,
-            country TEXT NOT NULL DEFAULT '',
-            kind TEXT NOT NULL DEFAULT '',
-            population INTEGER NOT NULL DEFAULT 0,
-            admin1 TEXT NOT NULL DEFAULT '',
-            admin2 TEXT NOT NULL DEFAULT ''
-        );
-        CREATE TABLE mentions (
-            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-            start INTEGER NOT NULL,
-            end INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            place_id TEXT REFERENCES places(id),
-            score REAL NOT NULL DEFAULT 0,
-            passage_index INTEGER,
-            PRIMARY KEY (article_id, start)
-        ) WITHOUT ROWID;
-        CREATE INDEX mentions_place ON mentions(place_id);
-        CREATE TABLE place_regions (
-            place_id TEXT NOT NULL REFERENCES places(id) ON DELETE CASCADE,
-            region TEXT NOT NULL,
-            PRIMARY KEY (place_id, region)
-        ) WITHOUT ROWID;
-        CREATE TABLE geocode_cache (
-            key TEXT PRIMARY KEY,
-            value TEXT,
-            created_at TEXT NOT NULL
-        );
-        CREATE TABLE meta (
-            key TEXT PRIMARY KEY,
-            value TEXT NOT NULL
-        );
-    """),
-    # A file article's size and mtime when it was read, and the sha256 of its whitespace-normalised
-    # text: a refresh skips reading a file whose stamp still matches (``FileStamp``). NULL (rows
-    # stored before, feed entries, stamps too fresh to trust) means "read it".
-    ("file_stamps", """
-        ALTER TABLE articles ADD COLUMN size INTEGER;
-        ALTER TABLE articles ADD COLUMN mtime_ns INTEGER;
-        ALTER TABLE articles ADD COLUMN text_key TEXT;
-    """),
-    # Full-text search (``geomap search``): a contentless FTS5 index of every article's title
-    # and text (the text itself stays in ``articles``), kept current by triggers, so every writer
-    # (put, delete, cascade) updates it in its own transaction. FTS rows are keyed through
-    # ``fts_rows`` (an INTEGER PRIMARY KEY, which VACUUM never renumbers, unlike the implicit
-    # rowid of ``articles``), which also carries the date, so ranking and date filters never
-    # read the big ``articles`` rows. Existing stores get every stored article indexed here.
-    ("fulltext", """
-        CREATE TABLE fts_rows (
-            rowid INTEGER PRIMARY KEY,
-            article_id TEXT NOT NULL UNIQUE,
-            published TEXT
-        );
-        CREATE VIRTUAL TABLE articles_fts USING fts5(
-            title, text, content = '', tokenize = 'unicode61 remove_diacritics 2'
-        );
-        CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
-            INSERT INTO fts_rows (article_id, published) VALUES (new.id, new.published);
-            INSERT INTO articles_fts (rowid, title, text)
-                VALUES ((SELECT rowid FROM fts_rows WHERE article_id = new.id), new.title, new.text);
-        END;
-        CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-            INSERT INTO articles_fts (articles_fts, rowid, title, text)
-                VALUES ('delete', (SELECT rowid FROM fts_rows WHERE article_id = old.id),
-                        old.title, old.text);
-            DELETE FROM fts_rows WHERE article_id = old.id;
-        END;
-        CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, text ON articles BEGIN
-            INSERT INTO articles_fts (articles_fts, rowid, title, text)
-                VALUES ('delete', (SELECT rowid FROM fts_rows WHERE article_id = old.id),
-                        old.title, old.text);
-            INSERT INTO articles_fts (rowid, title, text)
-                VALUES ((SELECT rowid FROM fts_rows WHERE article_id = new.id), new.title, new.text);
-        END;
-        CREATE TRIGGER articles_fts_dated AFTER UPDATE OF published ON articles BEGIN
-            UPDATE fts_rows SET published = new.published WHERE article_id = new.id;
-        END;
-        INSERT INTO fts_rows (article_id, published) SELECT id, published FROM articles ORDER BY id;
-        INSERT INTO articles_fts (rowid, title, text)
-            SELECT r.rowid, a.title, a.text FROM articles a JOIN fts_rows r ON r.article_id = a.id;
-    """),
-    # "Parse this article again when next seen, whatever its bytes" (its online geocoding failed,
-    # or settings made its places stale while it could not be read) is its own flag. Before, a
-    # ``retry:`` prefix on the stored sha256 said it: moved here, the sha256 left clean.
-    ("parse_again", """
-        ALTER TABLE articles ADD COLUMN parse_again INTEGER NOT NULL DEFAULT 0;
-        UPDATE articles SET parse_again = 1, sha256 = substr(sha256, 7)
-            WHERE substr(sha256, 1, 6) = 'retry:'
-    """),
-)
-
-# SQLite's page cache (KiB; its default is 2 MiB). Bulk inserts into ``mentions`` and its
-# ``place_id`` index touch pages all over both B-trees; once they outgrow the cache every batch
-# spills and re-reads them, and the cold build's insert and COMMIT grow super-linearly with the
-# store (issue 13; benchmarks/bench_store_insert.py).
-CACHE_KIB = 64 * 1024
+__all__ = ["CACHE_KIB", "MIGRATIONS", "FileStamp", "MapRows", "SearchHit", "Store", "StoredArticle",
+           "connect"]
 
 _PLACE_COLUMNS = "id, name, lat, lon, country, kind, population, admin1, admin2"
 _ARTICLE_COLUMNS = ("id, source, sha256, title, published, byline, section, url, text, updated_at, "
@@ -177,20 +52,27 @@ class FileStamp(NamedTuple):
     text_key: str
 
 
-class SearchHit(NamedTuple):
-    """An article ``Store.search`` found, with its passages and ``(passage index, place name,
-    place id)`` per resolved mention, in text order."""
+class MapRows(NamedTuple):
+    """What ``render.data.load_map_data`` builds a ``MapData`` from, as plain rows (iterators, each
+    read once, in the order given; SQLite errors while reading raise ``StoreError``): ``passages``
+    ``(article_id, idx, start, end)`` by article and index;
+    ``placed`` ``(article_id, start, end, text, place_id, score, passage_index)``, the resolved
+    mentions by article and start; ``newest_first`` article ids, newest first (undated last, then
+    by id); ``regions`` ``(place_id, region)`` by region; ``articles`` ``(id, title, published,
+    byline, source, text)`` by id; ``places`` every stored ``Place`` by id; ``unplaced``
+    ``(article_id, start, end, text, score, passage_index)``, mentions of no place, by article
+    and start."""
 
-    article_id: str
-    title: str
-    published: str | None
-    source: str
-    text: str
-    passages: list[Passage]
-    places: list[tuple[int | None, str, str]]
+    passages: Iterator[tuple[str, int, int, int]]
+    placed: Iterator[tuple]
+    newest_first: Iterator[str]
+    regions: Iterator[tuple[str, str]]
+    articles: Iterator[tuple]
+    places: Iterator[Place]
+    unplaced: Iterator[tuple]
 
 
-class Store:
+class Store(FullTextSearch):
     """The project's SQLite database. Use as a context manager, or call ``close()``."""
 
     def __init__(self, path: Path):
@@ -214,8 +96,8 @@ class Store:
         return row[0] or 0
 
     def _transaction(self):
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any failure rolls everything back (``_transaction``)."""
-        return _transaction(self._db, self.path)
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any failure rolls everything back (``transaction``)."""
+        return transaction(self._db, self.path)
 
     # --- articles ---------------------------------------------------------------------------
 
@@ -303,7 +185,7 @@ class Store:
                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            (article.id, article.source, article.sha256, article.title,
                             article.published, article.byline, article.section, article.url,
-                            article.text, _now(),
+                            article.text, now(),
                             *(stamps.get(article.id) or (None, None, None)),
                             int(article.id in parse_again)))
                 db.executemany("INSERT INTO passages VALUES (?, ?, ?, ?)",
@@ -374,102 +256,6 @@ class Store:
                 "places": one("SELECT count(*) FROM places"),
                 "mentions": one("SELECT count(*) FROM mentions WHERE place_id IS NOT NULL")}
 
-    # --- full-text search -------------------------------------------------------------------
-
-    def written_forms(self) -> Iterator[tuple[str, str, int]]:
-        """``(place id, text as written, mentions)`` for every resolved mention form."""
-        yield from self._db.execute(
-            "SELECT place_id, text, count(*) FROM mentions WHERE place_id IS NOT NULL "
-            "GROUP BY place_id, text")
-
-    def article_counts(self) -> dict[str, int]:
-        """Place id → the number of articles mentioning it."""
-        return dict(self._db.execute(
-            "SELECT place_id, count(DISTINCT article_id) FROM mentions WHERE place_id IS NOT NULL "
-            "GROUP BY place_id"))
-
-    def search(self, match: str | None, *, place_ids: Iterable[str] = (), region: str | None = None,
-               layer: str | None = None, since: str | None = None, until: str | None = None,
-               limit: int | None = None) -> list[SearchHit]:
-        """Articles matching the FTS5 query ``match``, best first (bm25, then newest).
-
-        ``region``: only articles mentioning a place in that region; ``layer``: in any region of
-        that layer (region names are ``layer`` or ``layer/feature``). ``since``/``until``: ISO
-        dates, inclusive; undated articles are left out when either is given. An FTS5 syntax
-        error raises ``sqlite3.OperationalError`` (``geomap.search`` builds safe queries).
-        Ranking and dates use only the index and ``fts_rows``; the region test runs on the
-        ranked candidates a chunk at a time until ``limit`` are found. ``place_ids``: articles
-        mentioning any of these places also match (after the text matches, newest first), so a
-        place named in another form or language is found; ``match`` None: those articles only.
-        """
-        where, params = [], []
-        if since is not None:
-            where.append("r.published >= ?")
-            params.append(since)
-        if until is not None:
-            where.append("r.published <= ?")
-            params.append(until)
-        ids: list[str] = []
-        if match is not None:
-            ranked = self._db.execute(
-                "SELECT r.article_id FROM articles_fts JOIN fts_rows r ON r.rowid = articles_fts.rowid "
-                f"WHERE {' AND '.join(['articles_fts MATCH ?', *where])} "
-                "ORDER BY bm25(articles_fts), coalesce(r.published, '') DESC, r.article_id",
-                [match, *params])
-            ids = [aid for (aid,) in ranked]
-        place_ids = list(dict.fromkeys(place_ids))
-        if place_ids:
-            seen = set(ids)
-            marks = ",".join("?" * len(place_ids))
-            named = self._db.execute(
-                "SELECT r.article_id FROM fts_rows r WHERE r.article_id IN (SELECT DISTINCT "
-                f"article_id FROM mentions WHERE place_id IN ({marks})) "
-                f"{''.join(' AND ' + w for w in where)} "
-                "ORDER BY coalesce(r.published, '') DESC, r.article_id", [*place_ids, *params])
-            ids += [aid for (aid,) in named if aid not in seen]
-        if region is not None or layer is not None:
-            ids = self._in_region(ids, region, layer, limit)
-        return self._hits(ids[:limit] if limit is not None else ids)
-
-    def _in_region(self, ids: list[str], region: str | None, layer: str | None,
-                   limit: int | None, chunk: int = 500) -> list[str]:
-        """The ``ids`` (in order) of articles mentioning a place in ``region`` / ``layer``."""
-        test, extra = ("pr.region = ?", [region]) if region is not None else (
-            "(pr.region = ? OR substr(pr.region, 1, ?) = ?)", [layer, len(layer) + 1, layer + "/"])
-        kept: list[str] = []
-        for i in range(0, len(ids), chunk):
-            part = ids[i:i + chunk]
-            found = {aid for (aid,) in self._db.execute(
-                "SELECT DISTINCT m.article_id FROM mentions m JOIN place_regions pr "
-                f"ON pr.place_id = m.place_id WHERE m.article_id IN ({','.join('?' * len(part))}) "
-                f"AND {test}", part + extra)}
-            kept += [aid for aid in part if aid in found]
-            if limit is not None and len(kept) >= limit:
-                break
-        return kept
-
-    def _hits(self, ids: list[str]) -> list[SearchHit]:
-        """``SearchHit``s of these articles, in this order, with passages and places."""
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        by_id = {row[0]: SearchHit(*row, [], []) for row in self._db.execute(
-            f"SELECT id, title, published, source, text FROM articles WHERE id IN ({marks})", ids)}
-        for aid, idx, start, end in self._db.execute(
-                f"SELECT article_id, idx, start, end FROM passages WHERE article_id IN ({marks}) "
-                "ORDER BY article_id, idx", ids):
-            by_id[aid].passages.append(Passage(idx, start, end))
-        for aid, pidx, name, pid in self._db.execute(
-                "SELECT m.article_id, m.passage_index, p.name, p.id FROM mentions m "
-                f"JOIN places p ON p.id = m.place_id WHERE m.article_id IN ({marks}) "
-                "ORDER BY m.article_id, m.start", ids):
-            by_id[aid].places.append((pidx, name, pid))
-        return [by_id[aid] for aid in ids if aid in by_id]
-
-    def region_names(self) -> set[str]:
-        """Every region name some stored place is in."""
-        return {r for (r,) in self._db.execute("SELECT DISTINCT region FROM place_regions")}
-
     # --- meta -------------------------------------------------------------------------------
 
     def meta_get(self, key: str, default: str | None = None) -> str | None:
@@ -513,118 +299,32 @@ class Store:
         return group(self._db.execute("SELECT article_id, start, end, text, passage_index FROM mentions "
                                       "WHERE place_id IS NULL ORDER BY article_id, start"))
 
+    def map_rows(self) -> MapRows:
+        """Everything the renderer needs, as plain rows (``MapRows``), each read lazily, once:
+        ``geomap.render.data.load_map_data(store)`` builds the ``MapData`` from them."""
+        return MapRows(
+            passages=self._rows("SELECT article_id, idx, start, end FROM passages "
+                                "ORDER BY article_id, idx"),
+            # Mentions in primary-key order, (article, start): the index gives it, nothing is sorted.
+            placed=self._rows("SELECT article_id, start, end, text, place_id, score, passage_index "
+                              "FROM mentions WHERE place_id IS NOT NULL ORDER BY article_id, start"),
+            newest_first=(aid for (aid,) in self._rows(
+                "SELECT id FROM articles ORDER BY coalesce(published, '') DESC, id")),
+            regions=self._rows("SELECT place_id, region FROM place_regions ORDER BY region"),
+            articles=self._rows("SELECT id, title, published, byline, source, text FROM articles "
+                                "ORDER BY id"),
+            places=(Place(*row) for row in self._rows(
+                f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")),
+            unplaced=self._rows("SELECT article_id, start, end, text, score, passage_index "
+                                "FROM mentions WHERE place_id IS NULL ORDER BY article_id, start"))
 
-    def map_data(self) -> MapData:
-        """Everything the renderer needs: mentioned places (with regions and mentions), articles."""
-        from geomap.render.data import (ArticleRecord, MapData, MentionRecord, PlaceRecord,
-                                        unplaced_records)
-
-        db = self._db
-        passages: dict[str, list[Passage]] = defaultdict(list)
-        for aid, idx, start, end in db.execute(
-                "SELECT article_id, idx, start, end FROM passages ORDER BY article_id, idx"):
-            passages[aid].append(Passage(idx, start, end))
-        # Mentions in primary-key order, (article, start): the index gives it, nothing is
-        # sorted. Grouped per article; places then list them newest article first by walking
-        # the articles in that order.
-        rows: dict[str, list[tuple]] = defaultdict(list)
-        for row in db.execute("SELECT article_id, start, end, text, place_id, score, passage_index "
-                              "FROM mentions WHERE place_id IS NOT NULL ORDER BY article_id, start"):
-            rows[row[0]].append(row)
-        spans: dict[str, list[tuple[int, int, str]]] = {}
-        by_place: dict[str, list[MentionRecord]] = defaultdict(list)
-        newest_first = db.execute("SELECT id FROM articles ORDER BY coalesce(published, '') DESC, id")
-        for (aid,) in newest_first:
-            mine = rows.pop(aid, ())
-            spans[aid] = [(start, end, pid) for _, start, end, _, pid, _, _ in mine]
-            for _, start, end, text, pid, score, pidx in mine:
-                by_place[pid].append(MentionRecord(aid, start, end, text, pidx, score))
-        regions: dict[str, list[str]] = defaultdict(list)
-        for pid, region in db.execute("SELECT place_id, region FROM place_regions ORDER BY region"):
-            regions[pid].append(region)
-        articles = {
-            aid: ArticleRecord(aid, title, published, byline, source, text,
-                               tuple(passages[aid]), spans.get(aid, []))
-            for aid, title, published, byline, source, text in db.execute(
-                "SELECT id, title, published, byline, source, text FROM articles ORDER BY id")}
-        places = [PlaceRecord(Place(*row), tuple(regions[row[0]]), by_place[row[0]])
-                  for row in db.execute(f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")
-                  if row[0] in by_place]
-        unplaced = unplaced_records(
-            MentionRecord(aid, start, end, text, pidx, score)
-            for aid, start, end, text, score, pidx in db.execute(
-                "SELECT article_id, start, end, text, score, passage_index FROM mentions "
-                "WHERE place_id IS NULL ORDER BY article_id, start"))
-        return MapData(places=places, articles=articles, unplaced=unplaced)
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """An autocommit connection to the store file at ``path`` (created if missing), migrated to
-    the current schema; ``StoreError`` (with what the user can do) when that is not possible."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, isolation_level=None)
-    except (OSError, sqlite3.Error) as e:
-        raise StoreError(f"{path}: cannot open the store: {e}{_way_out(path, e)}") from e
-    try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        _migrate(db, path)
-    except sqlite3.DatabaseError as e:
-        db.close()
-        raise StoreError(f"{path}: not a usable geomap store ({e}){_way_out(path, e)}") from e
-    except BaseException:
-        db.close()
-        raise
-    return db
-
-
-def _migrate(db: sqlite3.Connection, path: Path) -> None:
-    """Apply the ``MIGRATIONS`` the file lacks, each in its own transaction with its record."""
-    db.execute("CREATE TABLE IF NOT EXISTS schema_version ("
-               "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)")
-    current = db.execute("SELECT max(version) FROM schema_version").fetchone()[0] or 0
-    if current > len(MIGRATIONS):
-        raise StoreError(f"{path}: schema version {current} is newer than this geomap "
-                         f"understands ({len(MIGRATIONS)}); upgrade geomap")
-    for version, (name, sql) in enumerate(MIGRATIONS[current:], start=current + 1):
-        with _transaction(db, path):
-            for statement in _statements(sql):
-                db.execute(statement)
-            db.execute("INSERT INTO schema_version VALUES (?, ?, ?)", (version, name, _now()))
-
-
-@contextmanager
-def _transaction(db: sqlite3.Connection, path: Path) -> Iterator[sqlite3.Connection]:
-    """``BEGIN IMMEDIATE`` … ``COMMIT``; any failure rolls everything back.
-
-    SQLite errors become ``StoreError`` so callers deal with one exception family.
-    """
-    try:
-        db.execute("BEGIN IMMEDIATE")
+    def _rows(self, sql: str) -> Iterator[tuple]:
+        """The rows of ``sql``, one at a time; SQLite errors become ``StoreError`` (here, not
+        through a second generator around this one: the map reads some 300,000 rows)."""
         try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
-    except sqlite3.Error as e:
-        raise StoreError(f"{path}: {e}{_way_out(path, e)}") from e
-
-
-def _statements(sql: str) -> Iterator[str]:
-    """The SQL statements of a migration, split at the ``;`` that end one (not those inside a
-    trigger's body): ``sqlite3.complete_statement`` decides."""
-    pending = ""
-    for piece in sql.split(";"):
-        pending += piece + ";"
-        if sqlite3.complete_statement(pending):
-            if pending.strip(" \n\t;"):
-                yield pending
-            pending = ""
+            yield from self._db.execute(sql)
+        except sqlite3.Error as e:
+            raise _store_error(self, e) from e
 
 
 def _passage_index(article: Article, offset: int) -> int | None:
@@ -632,28 +332,15 @@ def _passage_index(article: Article, offset: int) -> int | None:
     return p.index if p else None
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def _store_error(store: Store, error: sqlite3.Error) -> StoreError:
+    return StoreError(f"{store.path}: {error}{way_out(store.path, error)}")
 
 
-def _way_out(path: Path, error: BaseException) -> str:
-    """What the user can do about a store error, by its kind ("" when nothing specific)."""
-    text = str(error).lower()
-    if "full" in text or getattr(error, "errno", None) == 28:
-        return f"; free space on the disk holding {path.parent} and run the command again"
-    if "readonly" in text or "read-only" in text or "permission" in text or "unable to open" in text:
-        return f"; make {path.parent} writable or set store.path to a writable place"
-    if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return ("; the store is damaged: move it aside and run `geomap refresh` to rebuild it from "
-                "the articles (feed entries no longer in their feeds are not recovered)")
-    return ""
+# SQLite errors of a store read (outside ``transaction``) become ``StoreError`` too, in the
+# search methods the store inherits as in its own.
+_store_errors = translate(sqlite3.Error, _store_error)
 
 
-# SQLite errors of a store read (outside ``_transaction``) become ``StoreError`` too.
-_store_errors = translate(sqlite3.Error,
-                          lambda self, e: StoreError(f"{self.path}: {e}{_way_out(self.path, e)}"))
-
-
-for _name, _method in list(vars(Store).items()):
+for _name, _method in [item for cls in (FullTextSearch, Store) for item in vars(cls).items()]:
     if not _name.startswith("_") and inspect.isfunction(_method) and _name != "close":
         setattr(Store, _name, _store_errors(_method))

@@ -12,6 +12,7 @@ import pytest
 
 from geomap.articles import article_id
 from geomap.cli import main
+from geomap.render.data import load_map_data
 from geomap.store import Store
 
 from conftest import THIRD, write, write_config
@@ -236,7 +237,7 @@ def test_refresh_life_cycle(mapped_project, capsys):
     assert (fourth["deleted"], fourth["unchanged"], fourth["geocoded"]) == (1, 2, 0)
     with Store(root / ".geomap" / "geomap.sqlite") as store:
         assert valencia not in store.article_hashes() and len(store.article_hashes()) == 2
-        names = {r.place.name for r in store.map_data().places}
+        names = {r.place.name for r in load_map_data(store).places}
     assert "Valencia" not in names and "Odesa" in names
     assert not (out_dir / "articles" / f"{valencia}.html").exists()
     assert valencia not in (out_dir / "map.html").read_text(encoding="utf-8")

@@ -13,6 +13,7 @@ from geomap.errors import ArticleError
 from geomap.feeds import parse_feed, read_feed
 from geomap.htmltext import fragment_paragraphs
 from geomap.pipeline import refresh
+from geomap.render.data import load_map_data
 from geomap.store import Store
 
 from conftest import PLAIN_MD, write, write_config
@@ -159,7 +160,7 @@ def test_refresh_reads_feeds_keeps_entries_that_roll_off_and_survives_outages(pr
         assert (first.new, first.failed, first.errors) == (4, 0, ())
         store_path = project / ".geomap" / "geomap.sqlite"
         with Store(store_path) as store:
-            data = store.map_data()
+            data = load_map_data(store)
         names = {r.place.name for r in data.places}
         assert {"Geneva", "Lima", "Warsaw", "Valencia"} <= names
         geneva = next(a for a in data.articles.values() if a.title == "Talks resume in Geneva")
@@ -173,7 +174,7 @@ def test_refresh_reads_feeds_keeps_entries_that_roll_off_and_survives_outages(pr
         assert (second.new, second.changed, second.deleted) == (0, 1, 0)
         with Store(store_path) as store:
             assert len(store.article_hashes()) == 4             # Lima is kept
-            assert "Vienna" in {r.place.name for r in store.map_data().places}
+            assert "Vienna" in {r.place.name for r in load_map_data(store).places}
 
         replies.append(Reply(status=503))
         third = refresh(config)
@@ -191,7 +192,7 @@ def test_the_same_text_from_two_sources_is_counted_once(mapped_project):
     assert (summary.new, summary.duplicates) == (2, 1)
     assert "1 duplicates" in str(summary)
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
-        data = store.map_data()
+        data = load_map_data(store)
     valencia = next(r for r in data.places if r.place.name == "Valencia")
     assert len({m.article_id for m in valencia.mentions}) == 1
 
@@ -226,7 +227,7 @@ def test_every_kind_of_bad_input_is_reported_and_skipped_and_nothing_else_is_los
         assert f"{name}: {reason}" in reasons
     assert "/rss: malformed feed" in reasons
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
-        assert {r.place.name for r in store.map_data().places} >= {"Odesa", "Valencia"}
+        assert {r.place.name for r in load_map_data(store).places} >= {"Odesa", "Valencia"}
     assert (mapped_project / "output" / "map.html").is_file()
 
 

@@ -25,6 +25,7 @@ from geomap.config import load_config
 from geomap.errors import ArticleError, ConfigError
 from geomap.feeds import parse_feed
 from geomap.pipeline import refresh
+from geomap.render.data import load_map_data
 from geomap.render.manifest import MANIFEST
 from geomap.store import Store
 from geomap.watch import watch
@@ -203,7 +204,7 @@ def test_an_old_store_in_output_is_moved_to_dot_geomap_with_its_wal(mapped_proje
     assert code == 0 and "moved the store" in err
     assert stored(mapped_project) == before
     with Store(mapped_project / STORE) as s:
-        titles = {r.title for r in s.map_data().articles.values()}
+        titles = {r.title for r in load_map_data(s).articles.values()}
     assert titles == {"only in the WAL"}
     assert not [p for p in (mapped_project / "output").iterdir() if "sqlite" in p.name]
 

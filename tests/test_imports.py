@@ -1,9 +1,13 @@
 """No import cycles held apart by imports inside functions: the module graph of the parts that
 issue 10 untangled (articles/htmltext, the gazetteer, the regions package) has no cycle, counting
-imports anywhere in a module (inside functions too) but not those under ``if TYPE_CHECKING``."""
+imports anywhere in a module (inside functions too) but not those under ``if TYPE_CHECKING``; and the
+store (``geomap.store`` and its ``store_schema``/``store_search``) reaches neither the renderer nor the
+geocoder."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +92,56 @@ def test_no_import_cycle_through(part):
 
 def test_the_cycle_finder_finds_a_cycle():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# --- the store depends on neither the renderer nor the geocoder (issue 10) -------------------------
+
+def _outside_the_store(module: str) -> bool:
+    """The renderer and the online geocoder (``geomap.geocode_cache`` is the store's own table)."""
+    return any(module == part or module.startswith(part + ".")
+               for part in ("geomap.render", "geomap.geocode"))
+
+
+def test_the_store_modules_reach_neither_render_nor_geocode_through_any_import():
+    modules = _modules()
+    graph = {m: {t for t in _imports(p, modules) if t != m} for m, p in modules.items()}
+    reached, todo = set(), ["geomap.store"]
+    while todo:
+        for target in graph[todo.pop()] - reached:
+            reached.add(target)
+            todo.append(target)
+    assert {"geomap.store_schema", "geomap.store_search"} <= reached
+    assert sorted(m for m in reached if _outside_the_store(m)) == []
+
+
+def test_the_import_finder_sees_an_import_inside_a_function(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("def f():\n    from geomap.render.data import MapData\n", encoding="utf-8")
+    assert _imports(source, _modules()) == {"geomap.render.data"}
+
+
+def test_using_the_store_loads_neither_render_nor_geocode(tmp_path):
+    script = """if True:
+        import sys
+        from pathlib import Path
+        from geomap.model import Article, Mention, Passage, Place
+        from geomap.store import Store
+
+        text = "Fighting near Odesa and Zzyzx."
+        article = Article(id="a1", source="a1.txt", sha256="x", title="T", text=text,
+                          passages=(Passage(0, 0, len(text)),))
+        odesa = Place(id="g:1", name="Odesa", lat=46.48, lon=30.72, country="UA", kind="city")
+        with Store(Path(sys.argv[1]) / "geomap.sqlite") as store:
+            store.put_article(article, [Mention(14, 19, "Odesa", odesa, 0.9), Mention(24, 29, "Zzyzx", None)],
+                              {"g:1": ["ua"]})
+            rows = store.map_rows()
+            assert [p.name for p in rows.places] == ["Odesa"] and len(list(rows.unplaced)) == 1
+            assert [h.article_id for h in store.search("odesa")] == ["a1"]
+            assert store.unplaced_names() and store.region_names() == {"ua"}
+        print(sorted(m for m in sys.modules if m.startswith("geomap.")))
+    """
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                          check=True)
+    loaded = ast.literal_eval(done.stdout)
+    assert "geomap.store_search" in loaded
+    assert [m for m in loaded if _outside_the_store(m)] == []

@@ -12,6 +12,7 @@ from geomap.errors import ConfigError
 from geomap.model import Place
 from geomap.pipeline import refresh
 from geomap.render import MapData, PlaceRecord, render_outputs
+from geomap.render.data import load_map_data
 from geomap.render.manifest import OutputFolder
 from geomap.render.passages import chunk_count, chunk_of, chunk_rel, unchanged
 from geomap.store import Store
@@ -113,7 +114,7 @@ def test_a_refresh_replaces_only_the_chunks_whose_places_changed(mapped_project,
     out = mapped_project / "output"
     first = {p.name: p.stat().st_ino for p in (out / "passages").glob("*.js")}
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
-        ids = {r.place.name: r.place.id for r in store.map_data().places}
+        ids = {r.place.name: r.place.id for r in load_map_data(store).places}
     count = chunk_count(len(ids))
     odesa = Path(chunk_rel(chunk_of(ids["Odesa"], count))).name
     others = {Path(chunk_rel(chunk_of(i, count))).name for n, i in ids.items() if n != "Odesa"}

@@ -19,6 +19,7 @@ from geomap.errors import LockedError
 from geomap.model import Mention, Place
 from geomap.pipeline import RefreshSummary, parse_paths, refresh, write_outputs
 from geomap.pipeline.lock import locked
+from geomap.render.data import load_map_data
 from geomap.store import Store
 
 from conftest import THIRD, write, write_config
@@ -129,7 +130,7 @@ def test_refresh_stores_articles_and_links_each_quote_to_its_passage(mapped_proj
     assert (summary.new, summary.failed, summary.rendered) == (2, 0, True)
     out = mapped_project / "output"
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
-        data = store.map_data()
+        data = load_map_data(store)
     odesa = next(r for r in data.places if r.place.name == "Odesa")
     assert len(odesa.mentions) == 3                       # headline, first paragraph, body
     for m in odesa.mentions:
@@ -168,7 +169,7 @@ def test_a_changed_pin_or_ignore_reparses_only_the_articles_naming_it(mapped_pro
     summary = refresh(_config(mapped_project))
     assert (summary.new, summary.changed, summary.reparsed, summary.unchanged) == (0, 0, 1, 2)
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
-        names = {r.place.name for r in store.map_data().places}
+        names = {r.place.name for r in load_map_data(store).places}
     assert "Odesa" not in names and "Valencia" in names
     assert refresh(_config(mapped_project)).nothing_new
 
@@ -177,14 +178,14 @@ def test_a_changed_pin_or_ignore_reparses_only_the_articles_naming_it(mapped_pro
     summary = refresh(_config(mapped_project))
     assert summary.reparsed == 1                                   # valencia.md names Seville
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
-        seville = [r.place for r in store.map_data().places if r.place.name == "Seville"]
+        seville = [r.place for r in load_map_data(store).places if r.place.name == "Seville"]
     assert [(p.lat, p.lon) for p in seville] == [(10.0, 20.0)]
 
     write_config(mapped_project, _gazetteer(mapped_project))     # both gone: both articles again
     summary = refresh(_config(mapped_project))
     assert summary.reparsed == 2
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
-        names = {r.place.name for r in store.map_data().places}
+        names = {r.place.name for r in load_map_data(store).places}
     assert {"Odesa", "Valencia"} <= names
 
 
@@ -196,7 +197,7 @@ def test_two_sources_with_the_same_file_name_are_both_mapped(mapped_project):
     assert (summary.new, summary.failed, summary.errors) == (3, 0, ())
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         sources = {source: aid for aid, (_, source) in store.article_sources().items()}
-        names = {r.place.name for r in store.map_data().places}
+        names = {r.place.name for r in load_map_data(store).places}
     first = mapped_project / "articles" / "odesa.txt"
     assert sources[str(first)] == read_article(first, root=first.parent).id    # as before: links hold
     assert str(mapped_project / "inbox" / "odesa.txt") in sources
@@ -207,7 +208,7 @@ def test_two_sources_with_the_same_file_name_are_both_mapped(mapped_project):
 def _mentioned(root: Path, source: Path) -> set[str]:
     with Store(root / ".geomap" / "geomap.sqlite") as store:
         aid = next(aid for aid, (_, s) in store.article_sources().items() if s == str(source))
-        article = store.map_data().articles[aid]
+        article = load_map_data(store).articles[aid]
     return {article.text[start:end] for start, end, _place in article.mentions}
 
 
@@ -283,7 +284,7 @@ def test_region_memberships_follow_the_layers(mapped_project):
     refresh(_config(mapped_project))
     store_path = mapped_project / ".geomap" / "geomap.sqlite"
     with Store(store_path) as store:
-        regions_of = {r.place.name: r.regions for r in store.map_data().places}
+        regions_of = {r.place.name: r.regions for r in load_map_data(store).places}
     assert regions_of["Odesa"] == ("black-sea-coast",)
     assert regions_of["Valencia"] == ()
 
@@ -291,7 +292,7 @@ def test_region_memberships_follow_the_layers(mapped_project):
     summary = refresh(_config(mapped_project))
     assert summary.nothing_new and summary.rendered and summary.geocoded == 0
     with Store(store_path) as store:
-        regions_of = {r.place.name: r.regions for r in store.map_data().places}
+        regions_of = {r.place.name: r.regions for r in load_map_data(store).places}
     assert regions_of["Odesa"] == () and regions_of["Valencia"] == ("iberia",)
 
 
@@ -334,14 +335,14 @@ def test_editing_a_layer_file_named_in_regions_yaml_recomputes_memberships(mappe
     refresh(_config(mapped_project))
     store_path = mapped_project / ".geomap" / "geomap.sqlite"
     with Store(store_path) as store:
-        assert {r.place.name: r.regions for r in store.map_data().places}["Odesa"] == ("area",)
+        assert {r.place.name: r.regions for r in load_map_data(store).places}["Odesa"] == ("area",)
     assert refresh(_config(mapped_project)).rendered is False      # nothing changed: no render
 
     write(area, polygon(-10, 36, 3.5, 44))                        # moved to Spain
     summary = refresh(_config(mapped_project))
     assert summary.rendered
     with Store(store_path) as store:
-        regions_of = {r.place.name: r.regions for r in store.map_data().places}
+        regions_of = {r.place.name: r.regions for r in load_map_data(store).places}
     assert regions_of["Odesa"] == () and regions_of["Valencia"] == ("area",)
 
 
@@ -412,7 +413,7 @@ def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_
         assert asked and len(asked) == len(set(asked))         # each distinct query once
         assert first.errors == () and first.new == 2
         with Store(project / ".geomap" / "geomap.sqlite") as store:
-            odesa = next(r.place for r in store.map_data().places if r.place.name == "Odesa")
+            odesa = next(r.place for r in load_map_data(store).places if r.place.name == "Odesa")
         assert odesa.id.startswith("nominatim:") and abs(odesa.lat - 46.4843) < 1e-6
 
         second = refresh(_config(project))
@@ -426,7 +427,7 @@ def test_online_geocoder_answers_are_cached_across_refreshes(project, gazetteer_
         assert third.new == 1
         assert any("Geneva" in e for e in third.errors)         # the outage is reported ...
         with Store(project / ".geomap" / "geomap.sqlite") as store:
-            geneva = next(r.place for r in store.map_data().places if r.place.name == "Geneva")
+            geneva = next(r.place for r in load_map_data(store).places if r.place.name == "Geneva")
         assert geneva.id.startswith("geonames:")                # ... and the offline place kept
 
         outage.clear()                                          # ... until the outage is over
@@ -483,7 +484,7 @@ def test_after_an_outage_only_the_articles_with_names_left_unplaced_are_parsed_a
         again = [r.arg("q") for r in server.requests[asked:]]
         assert again and all(q.startswith("Klishchiivka") for q in again)   # only that name
         with Store(project / ".geomap" / "geomap.sqlite") as store:
-            village = next(r.place for r in store.map_data().places if r.place.name == "Klishchiivka")
+            village = next(r.place for r in load_map_data(store).places if r.place.name == "Klishchiivka")
             assert "Klishchiivka" not in {u.name for u in store.unplaced_names()}
         assert village.id == "nominatim:node/337733" and village.kind == "city"
         assert refresh(_config(project)).nothing_new                        # settled
@@ -521,7 +522,7 @@ def test_an_incremental_render_equals_a_full_one_and_changes_fall_back_to_full(m
     assert exports_after.startswith(exports_before) and b"\ngeneva-" in exports_after[len(exports_before) - 1:]
     # Only the pages of places the new article mentions are rewritten (or added).
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
-        data = store.map_data()
+        data = load_map_data(store)
     geneva_id = next(a for a in data.articles if a.startswith("geneva"))
     named = {r.place.id for r in data.places if any(m.article_id == geneva_id for m in r.mentions)}
     rewritten = {p for p, t in place_pages_before.items() if p.stat().st_mtime_ns != t}
@@ -573,7 +574,7 @@ def test_a_faulty_geocoder_never_stops_the_refresh_and_its_errors_are_not_cached
         assert len(first.errors) >= 2 and all(": nominatim: " in e for e in first.errors)
         assert any("odesa.txt" in e for e in first.errors) and any("429" in e for e in first.errors)
         with Store(project / ".geomap" / "geomap.sqlite") as store:
-            names = {r.place.name for r in store.map_data().places}
+            names = {r.place.name for r in load_map_data(store).places}
             assert {"Odesa", "Valencia"} <= names                    # offline answers kept
             hashes = store.article_hashes()
             again = store.parse_again_ids()
@@ -704,7 +705,7 @@ def test_a_changed_pin_rereads_only_the_files_naming_it(mapped_project, monkeypa
     summary = refresh(_config(mapped_project))
     assert read == ["valencia.md"] and summary.reparsed == 1
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
-        seville = [r.place for r in store.map_data().places if r.place.name == "Seville"]
+        seville = [r.place for r in load_map_data(store).places if r.place.name == "Seville"]
     assert [(p.lat, p.lon) for p in seville] == [(10.0, 20.0)]
     write_config(mapped_project, _gazetteer(mapped_project), "parse:\n  min_score: 0.01\n")
     assert refresh(_config(mapped_project)).reparsed == 2 and len(read) == 3   # every file again

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from geomap.errors import StoreError
 from geomap.model import Mention, Place
-from geomap.render.data import MapData
+from geomap.render.data import MapData, load_map_data
 from geomap.geocode_cache import MISSING
 from geomap.store import MIGRATIONS, FileStamp, Store, StoredArticle
 
@@ -87,7 +87,7 @@ def test_put_article_then_hashes_and_map_data(store):
                           mention(a, "Lviv", LVIV), mention(a, "Ola", None)],
                       {KYIV.id: ("ukraine", "ukraine/kyiv"), LVIV.id: ("ukraine",)})
     assert store.article_hashes() == {"a1": "1" * 64}
-    data = store.map_data()
+    data = load_map_data(store)
     assert isinstance(data, MapData)
     by_id = {r.place.id: r for r in data.places}
     assert set(by_id) == {KYIV.id, LVIV.id}            # the unresolved mention is not plotted
@@ -109,7 +109,7 @@ def test_put_article_then_hashes_and_map_data(store):
 def test_zero_coordinates_survive(store):
     a = article("Calm\n\nNothing near Null Island.\n")
     store.put_article(a, [mention(a, "Null Island", EQUATOR)], {})
-    (rec,) = store.map_data().places
+    (rec,) = load_map_data(store).places
     assert (rec.place.lat, rec.place.lon) == (0.0, 0.0)
     assert rec.regions == ()
 
@@ -120,7 +120,7 @@ def test_put_article_replaces_the_previous_version(store):
     b = article("Lviv only\n\nRain in Lviv.\n", sha="2" * 64)
     store.put_article(b, [mention(b, "Lviv", LVIV), mention(b, "Lviv", LVIV, 1)], {LVIV.id: ("west",)})
     assert store.article_hashes() == {"a1": "2" * 64}
-    data = store.map_data()
+    data = load_map_data(store)
     assert [r.place.id for r in data.places] == [LVIV.id]      # Kyiv is forgotten
     assert [p.id for p in store.places()] == [LVIV.id]
     assert len(data.places[0].mentions) == 2
@@ -137,7 +137,7 @@ def test_a_failed_put_leaves_the_previous_version_intact(store):
     with pytest.raises(StoreError):
         store.put_article(b, [dup, Mention(dup.start + 9, dup.end + 9, "Kyiv", broken)], {})
     assert store.article_hashes() == {"a1": "1" * 64}
-    assert store.map_data().articles["a1"].text == TEXT
+    assert load_map_data(store).articles["a1"].text == TEXT
 
 
 def test_places_shared_by_two_articles_survive_deleting_one(store):
@@ -146,7 +146,7 @@ def test_places_shared_by_two_articles_survive_deleting_one(store):
     store.put_article(b, [mention(b, "Lviv", LVIV, 1)], {})
     assert store.delete_articles(["a", "missing"]) == 1
     assert store.article_hashes() == {"b": "1" * 64}
-    data = store.map_data()
+    data = load_map_data(store)
     assert [r.place.id for r in data.places] == [LVIV.id]
     assert [m.article_id for m in data.places[0].mentions] == ["b"]
     assert set(data.articles) == {"b"}
@@ -157,7 +157,7 @@ def test_replace_place_regions(store):
     a = article(TEXT)
     store.put_article(a, [mention(a, "Kyiv", KYIV), mention(a, "Lviv", LVIV)], {KYIV.id: ("old",)})
     store.replace_place_regions({LVIV.id: ("west", "ukraine")})
-    regions = {r.place.id: r.regions for r in store.map_data().places}
+    regions = {r.place.id: r.regions for r in load_map_data(store).places}
     assert regions == {KYIV.id: (), LVIV.id: ("ukraine", "west")}
 
 
@@ -166,7 +166,7 @@ def test_mentions_newest_article_first(store):
     new = article(" date 2024-01-01 X\nNew\nKyiv\n", "new")
     store.put_article(old, [mention(old, "Kyiv", KYIV)], {})
     store.put_article(new, [mention(new, "Kyiv", KYIV)], {})
-    (rec,) = store.map_data().places
+    (rec,) = load_map_data(store).places
     assert [m.article_id for m in rec.mentions] == ["new", "old"]
 
 
@@ -216,7 +216,7 @@ def test_any_article_text_round_trips_exactly(store, text):
     word = text.strip()[:3]
     start = text.index(word)
     store.put_article(a, [Mention(start, start + len(word), word, KYIV)], {})
-    rec = store.map_data().articles["rt"]
+    rec = load_map_data(store).articles["rt"]
     assert rec.text == text and rec.passages == a.passages
     assert rec.mentions == [(start, start + len(word), KYIV.id)]
 
@@ -230,7 +230,7 @@ def test_put_articles_writes_a_batch_in_one_transaction(store):
                         (b, [mention(b, "Lviv", LVIV, 1), mention(b, "Kyiv", KYIV)],
                          {KYIV.id: ("east",), LVIV.id: ("west",)})])
     assert store.article_hashes() == {"a": "3" * 64, "b": "4" * 64}
-    data = store.map_data()
+    data = load_map_data(store)
     assert {r.place.id: (r.regions, sorted(m.article_id for m in r.mentions)) for r in data.places} == {
         KYIV.id: (("east",), ["a", "b"]), LVIV.id: (("west",), ["b"])}
 
@@ -339,5 +339,30 @@ def test_a_store_marking_parse_again_in_its_hashes_is_migrated_with_nothing_lost
             "a": StoredArticle("1" * 64, "articles/a.txt", STAMP, True),
             "b": StoredArticle("2" * 64, "articles/b.txt", None, False)}
         assert dict(s.article_texts()) == {"a": "Kyiv.", "b": "Kyiv."}
-        assert [(r.place.id, [m.article_id for m in r.mentions]) for r in s.map_data().places] == [
+        assert [(r.place.id, [m.article_id for m in r.mentions]) for r in load_map_data(s).places] == [
             (KYIV.id, ["a"])]
+
+
+@pytest.mark.parametrize("after_rows", [0, 1])
+def test_a_fault_while_the_map_rows_are_read_is_a_store_error_with_the_way_out(store, after_rows):
+    a = article(TEXT)
+    store.put_article(a, [mention(a, "Kyiv", KYIV), mention(a, "Lviv", LVIV)], {})
+    real = store._db
+
+    class Damaged:                         # a damaged page met before, or after, some rows were read
+        def execute(self, *args):
+            rows = real.execute(*args).fetchall()[:after_rows]
+            if not after_rows:
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            return self.then_fail(rows)
+
+        @staticmethod
+        def then_fail(rows):
+            yield from rows
+            raise sqlite3.DatabaseError("database disk image is malformed")
+
+        close = real.close
+
+    store._db = Damaged()
+    with pytest.raises(StoreError, match="geomap.sqlite: database disk image is malformed; .*move it aside"):
+        load_map_data(store)

@@ -37,6 +37,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     ``map.html`` and its assets are written (and assets it no longer links to removed).
     """
     import geomap.render
+    from geomap.render.data import load_map_data
     from geomap.render.manifest import OutputFolder
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -50,12 +51,12 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     try:
         with _collector_paused():
             if map_only:
-                produced = geomap.render.render_map_only(store.map_data(), tmp, config, layers)
+                produced = geomap.render.render_map_only(load_map_data(store), tmp, config, layers)
                 return _place_outputs(folder, out_dir, tmp, produced, only=set(),
                                       drop=lambda rel: rel.startswith(("assets/", "passages/")))
             from geomap.render.exports import append_mentions_exports, export_sizes
 
-            data = store.map_data()
+            data = load_map_data(store)
             # New articles change only their own pages and those of the places they mention: the
             # other place pages (some quote thousands of passages) are current and are not rewritten.
             places = None if only is None else {

@@ -1,17 +1,21 @@
-"""What the renderer needs, and nothing more: built by ``store.Store.map_data()``.
+"""What the renderer needs, and nothing more: ``load_map_data(store)`` builds it from the store's
+plain rows (``store.Store.map_rows()``).
 
-These records are plain data so that the store (or a test, or the synthetic benchmark) can build
-them without touching the renderer. Offsets are 0-based, end-exclusive indexes into
+These records are plain data so that a test or the synthetic benchmark can build them without
+touching the store, and the store never imports the renderer. Offsets are 0-based, end-exclusive indexes into
 ``ArticleRecord.text``, exactly as in ``geomap.model``.
 """
 from __future__ import annotations
 
 import operator
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, NamedTuple
+from typing import TYPE_CHECKING, Iterable, NamedTuple
 
 from geomap.model import Passage, Place
+
+if TYPE_CHECKING:
+    from geomap.store import Store
 
 
 class MentionRecord(NamedTuple):
@@ -93,3 +97,37 @@ class MapData:
     places: list[PlaceRecord] = field(default_factory=list)
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
     unplaced: list[UnplacedRecord] = field(default_factory=list)
+
+
+def load_map_data(store: Store) -> MapData:
+    """Everything the renderer needs from ``store``: its mentioned places (with regions and
+    mentions, each place's newest article first), its articles, and the mentions of no place
+    grouped by name (``unplaced_records``)."""
+    rows = store.map_rows()
+    passages: dict[str, list[Passage]] = defaultdict(list)
+    for aid, idx, start, end in rows.passages:
+        passages[aid].append(Passage(idx, start, end))
+    # Resolved mentions come in (article, start) order, grouped here per article; places then
+    # list them newest article first by walking the articles in that order.
+    placed: dict[str, list[tuple]] = defaultdict(list)
+    for row in rows.placed:
+        placed[row[0]].append(row)
+    spans: dict[str, list[tuple[int, int, str]]] = {}
+    by_place: dict[str, list[MentionRecord]] = defaultdict(list)
+    for aid in rows.newest_first:
+        mine = placed.pop(aid, ())
+        spans[aid] = [(start, end, pid) for _, start, end, _, pid, _, _ in mine]
+        for _, start, end, text, pid, score, pidx in mine:
+            by_place[pid].append(MentionRecord(aid, start, end, text, pidx, score))
+    regions: dict[str, list[str]] = defaultdict(list)
+    for pid, region in rows.regions:
+        regions[pid].append(region)
+    articles = {
+        aid: ArticleRecord(aid, title, published, byline, source, text,
+                           tuple(passages[aid]), spans.get(aid, []))
+        for aid, title, published, byline, source, text in rows.articles}
+    places = [PlaceRecord(place, tuple(regions[place.id]), by_place[place.id])
+              for place in rows.places if place.id in by_place]
+    unplaced = unplaced_records(MentionRecord(aid, start, end, text, pidx, score)
+                                for aid, start, end, text, score, pidx in rows.unplaced)
+    return MapData(places=places, articles=articles, unplaced=unplaced)
