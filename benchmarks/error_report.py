@@ -24,11 +24,10 @@ centroid, largest part's centroid, the capital) puts within 161 km.
 """
 from __future__ import annotations
 
-import argparse
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from benchmarks.geoparse_errors import _load_bench
+from benchmarks.geoparse_errors import bench_arguments, load_bench, match_gold
 
 BUCKETS = ("not extracted", "unresolved", "convention", "wrong namesake", "spurious")
 
@@ -64,24 +63,15 @@ def classify(bench, articles, parser) -> list[dict]:
     misses = []
     for text, gold in articles:
         preds = parser.parse(text, explain=False)
-        used = set()
-        for g in gold:
-            hit = next((k for k, m in enumerate(preds) if k not in used and m.start < g["end"]
-                        and g["start"] < m.end), None)
-            if g.get("type") == "optional":
-                if hit is not None:
-                    used.add(hit)
-                continue
+        pairs, spurious = match_gold(preds, gold)
+        for g, hit in pairs:
             phrase = text[g["start"]:g["end"]]
             ctx = text[max(0, g["start"] - 60):g["end"] + 40].replace("\n", " ")
             if g["lat"] is None:
-                if hit is not None:
-                    used.add(hit)
                 continue
             if hit is None:
                 misses.append(dict(bucket="not extracted", phrase=phrase, got="", ctx=ctx, gold=g))
                 continue
-            used.add(hit)
             m = preds[hit]
             if m.place is None:
                 misses.append(dict(bucket="unresolved", phrase=phrase, got="", ctx=ctx, gold=g))
@@ -91,10 +81,9 @@ def classify(bench, articles, parser) -> list[dict]:
                 misses.append(dict(bucket="wrong namesake", phrase=phrase, place=m.place, km=km, ctx=ctx,
                                    gold=g, got=f"{m.place.name} ({m.place.kind}, {m.place.admin1 or ''} "
                                                f"{m.place.country})"))
-        for k, m in enumerate(preds):
-            if k not in used:
-                misses.append(dict(bucket="spurious", phrase=m.text, ctx=text[max(0, m.start - 60):m.end + 40]
-                                   .replace("\n", " "), got=m.place.name if m.place else "", gold=None))
+        for m in (preds[k] for k in spurious):
+            misses.append(dict(bucket="spurious", phrase=m.text, ctx=text[max(0, m.start - 60):m.end + 40]
+                               .replace("\n", " "), got=m.place.name if m.place else "", gold=None))
     far = [x for x in misses if x["bucket"] == "wrong namesake" and x["place"].kind in ("country", "admin1")]
     for x, cc in zip(far, _country_of([(x["gold"]["lat"], x["gold"]["lon"]) for x in far])):
         if cc == x["place"].country:
@@ -160,11 +149,7 @@ def country_conventions(bench, corpora: list[Path], parser, gazetteer) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("bench", help="path of geoparse_bench.py")
-    ap.add_argument("corpus")
-    ap.add_argument("--limit", type=int)
-    ap.add_argument("--top", type=int, default=40)
+    ap = bench_arguments(__doc__, top=40)
     ap.add_argument("--show", choices=BUCKETS, help="list the misses of one bucket with context")
     ap.add_argument("--conventions", nargs="*", metavar="CORPUS",
                     help="instead: compare country points (index vs Natural Earth) on CORPUS and these")
@@ -173,7 +158,7 @@ def main() -> None:
     from geomap.gazetteer import Gazetteer
     from geomap.resolve import Geoparser
 
-    bench = _load_bench(a.bench)
+    bench = load_bench(a.bench)
     corpus = Path(a.corpus)
     articles = bench.load_corpus(corpus, bench.guess_format(corpus))[: a.limit]
     gazetteer = Gazetteer.open(build=True)

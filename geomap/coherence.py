@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import math
 
+from geomap.gazetteer.features import COUNTRY_FEATURES
+
 NEAR_ANCHOR_KM = 300.0
 FAR_KM = 1500.0
 COHERENCE_BONUS = 2.0
@@ -29,7 +31,6 @@ MAX_ANCHORS = 20               # the first confidently placed names (the lead, t
 SIZE_RATIO = 20                # "many times larger"
 SMALL_NAMESAKE = 5_000         # a village or a small town: in local news a larger namesake town is
                                # meant as often as the country (Lebanon, Indiana; Dublin, Ohio)
-COUNTRY_FEATURES = frozenset({"PCLI", "PCL", "PCLD", "PCLF", "PCLS", "PCLIX", "TERR"})
 # Evidence terms that are weak against a much larger namesake (their label templates).
 _COHERENCE = "coherence: {:.0f} km from {}, placed with confidence"
 _WEAK = frozenset({"kind {}", "population", "{} name", "article is about {} ({:.0%})", _COHERENCE})
@@ -100,7 +101,7 @@ def _class(c) -> str | None:
 
 def enumeration(text: str, groups: list) -> None:
     """Give a list item the kind its fellow items all have (countries, or first-level areas of one
-    country); each group's current choice is the evidence, so run it after a ``_choose`` pass."""
+    country); each group's current choice is the evidence, so run it after a ``choose`` pass."""
     items = sorted((s.start, s.end, gi) for gi, g in enumerate(groups) for s in g.spans)
     lists, run = [], items[:1]
     for prev, cur in zip(items, items[1:]):

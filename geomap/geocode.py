@@ -33,6 +33,7 @@ from geomap import __version__
 from geomap.config import GeocoderConfig
 from geomap.errors import ConfigError, GeocoderError
 from geomap.geocode_cache import MISSING, GeocodeCache, MemoryCache
+from geomap.geocode_osm import OSM_FIELDS, nominatim_fields
 from geomap.model import Mention, Place
 
 if TYPE_CHECKING:
@@ -450,7 +451,7 @@ def _record(service: str, query: str, location: Location) -> dict:
     """What the cache keeps for a found place: enough to rebuild the ``Place`` offline later."""
     raw = location.raw if isinstance(location.raw, Mapping) else {}
     lat, lon = location.latitude, location.longitude
-    nominatim_like = _OSM_FIELDS.get(service) is _nominatim_fields
+    nominatim_like = OSM_FIELDS.get(service) is nominatim_fields
     if nominatim_like and (raw.get("lat") is None or raw.get("lon") is None):
         # geopy turns a reply without coordinates into (0, 0): never let that reach the map.
         raise GeocoderError(f"{service}: {query!r}: unexpected reply (no coordinates)")
@@ -461,7 +462,7 @@ def _record(service: str, query: str, location: Location) -> dict:
 
 def place_from_record(service: str, record: Mapping[str, Any]) -> Place:
     """The ``Place`` for a cached record; OSM-based services get OSM ids and kinds."""
-    parse = _OSM_FIELDS.get(service)
+    parse = OSM_FIELDS.get(service)
     fields = parse(service, record.get("raw") or {}) if parse else {}
     name = fields.pop("name", "") or str(record["address"]).split(",")[0].strip()
     place_id = fields.pop("id", "") or f"{service}:{_stable_hash(record)}"
@@ -473,81 +474,3 @@ def place_from_record(service: str, record: Mapping[str, Any]) -> Place:
 def _stable_hash(record: Mapping[str, Any]) -> str:
     text = f"{float(record['lat']):.5f},{float(record['lon']):.5f}|{record['address']}"
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-
-
-# -- OSM feature kinds --------------------------------------------------------------------------
-
-_WATER = frozenset({
-    "sea", "ocean", "bay", "strait", "gulf", "water", "lake", "reservoir", "river", "canal",
-    "stream", "lagoon", "fjord", "sound", "wetland", "riverbank",
-})
-_SETTLEMENT = frozenset({
-    "city", "town", "village", "hamlet", "municipality", "suburb", "city_district", "borough",
-    "quarter", "neighbourhood", "isolated_dwelling", "farm", "croft", "locality", "district",
-    "street", "house", "road",
-})
-_KIND_BY_OSM = {
-    "country": "country",
-    "state": "admin1", "province": "admin1",
-    "county": "admin2", "state_district": "admin2",
-    "continent": "continent",
-    "region": "region", "island": "region", "islet": "region", "archipelago": "region",
-    "peninsula": "region",
-}
-_OSM_TYPES = {"n": "node", "w": "way", "r": "relation",
-              "node": "node", "way": "way", "relation": "relation"}
-
-
-def _osm_kind(osm_class: str, osm_type: str, addresstype: str = "") -> str:
-    """country/admin1/admin2/city/water/region/continent from OSM's class, type and address type."""
-    if osm_class in ("waterway", "water") or osm_type in _WATER or addresstype in _WATER:
-        return "water"
-    if addresstype == "region" and osm_class == "boundary" and osm_type == "administrative":
-        return "admin1"                   # admin_level 3-4 regions (France, Italy, ...)
-    for name in (addresstype, osm_type):
-        if name in _KIND_BY_OSM:
-            return _KIND_BY_OSM[name]
-        if name in _SETTLEMENT:
-            return "city"
-    if osm_class in ("place", "boundary", "natural", "landuse"):
-        return "region"
-    return "city"                         # buildings, roads, amenities: a point inside a town
-
-
-def _nominatim_fields(service: str, raw: Mapping[str, Any]) -> dict[str, str]:
-    address = raw.get("address") or {}
-    fields = {
-        "name": str(raw.get("name") or "").strip(),
-        "kind": _osm_kind(str(raw.get("class", "")), str(raw.get("type", "")),
-                          str(raw.get("addresstype", ""))),
-        "country": str(address.get("country_code", "")).upper(),
-        "admin1": str(address.get("state") or address.get("province") or address.get("region") or ""),
-        "admin2": str(address.get("county") or address.get("state_district")
-                      or address.get("district") or ""),
-    }
-    osm_type = _OSM_TYPES.get(str(raw.get("osm_type", "")).lower())
-    if osm_type and raw.get("osm_id") is not None:
-        fields["id"] = f"{service}:{osm_type}/{raw['osm_id']}"
-    return fields
-
-
-def _photon_fields(service: str, raw: Mapping[str, Any]) -> dict[str, str]:
-    props = raw.get("properties") or {}
-    fields = {
-        "name": str(props.get("name") or "").strip(),
-        # Photon's "type" (country, state, county, city, district, ...) plays Nominatim's addresstype.
-        "kind": _osm_kind(str(props.get("osm_key", "")), str(props.get("osm_value", "")),
-                          str(props.get("type", ""))),
-        "country": str(props.get("countrycode", "")).upper(),
-        "admin1": str(props.get("state") or ""),
-        "admin2": str(props.get("county") or ""),
-    }
-    osm_type = _OSM_TYPES.get(str(props.get("osm_type", "")).lower())
-    if osm_type and props.get("osm_id") is not None:
-        fields["id"] = f"{service}:{osm_type}/{props['osm_id']}"
-    return fields
-
-
-#: Services whose records carry OSM ids and tags (PickPoint runs Nominatim).
-_OSM_FIELDS = {"nominatim": _nominatim_fields, "pickpoint": _nominatim_fields,
-               "photon": _photon_fields}

@@ -430,15 +430,16 @@ def counted(monkeypatch, module, name: str) -> list:
 def test_resolving_a_repeated_name_does_work_linear_in_its_repeats(geoparser, monkeypatch, unit):
     """Distance computations and per-group verdicts grow with the repeats, not with their square
     (before: every repeat compared with every other, 64 KB of "Poltava " took 5 s)."""
-    from geomap import resolve
+    from geomap import resolve, resolve_near
 
     work, verdicts = {}, {}
     for n in (600, 2400):
-        km = counted(monkeypatch, resolve, "_km")
-        judged = counted(monkeypatch, resolve, "_unsupported_hamlet")    # each walks its group's spans
+        km = counted(monkeypatch, resolve_near, "km")               # co-location and nearness
+        seat = counted(monkeypatch, resolve, "km")                  # the resolver's own priors
+        judged = counted(monkeypatch, resolve, "unsupported_hamlet")    # each walks its group's spans
         mentions = geoparser.parse(unit * n)
         assert len(mentions) >= n
-        work[n], verdicts[n] = len(km), len(judged)
+        work[n], verdicts[n] = len(km) + len(seat), len(judged)
         monkeypatch.undo()
     assert work[2400] <= 4 * work[600] * 1.5, work        # quadratic would be 16x
     if unit == "Poltava ":                                 # one name, one group: judged once
@@ -450,12 +451,12 @@ def test_resolving_a_repeated_name_does_work_linear_in_its_repeats(geoparser, mo
 def test_namesakes_are_the_prefix_relation(keys):
     from types import SimpleNamespace
 
-    from geomap.resolve import _namesakes
+    from geomap.resolve_near import namesakes
 
     groups = [SimpleNamespace(spans=[SimpleNamespace(key=k)]) for k in keys]
     expected = [[j for j, kb in enumerate(keys) if j == i or ka.startswith(kb) or kb.startswith(ka)]
                 for i, ka in enumerate(keys)]
-    assert _namesakes(groups) == expected
+    assert namesakes(groups) == expected
 
 
 def test_region_membership_asks_each_distinct_point_once(tmp_path, monkeypatch):

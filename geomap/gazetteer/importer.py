@@ -28,11 +28,11 @@ from typing import Iterator
 
 from geomap._http import open_url
 from geomap.errors import GazetteerError
+from geomap.gazetteer.features import COUNTRY_FEATURES
 from geomap.gazetteer.schema import SCHEMA
 from geomap.gazetteer.names import MAX_NAME_TOKENS, is_good_alternate, is_useful_key, normalize
 
 MIN_ALTERNATES = 3
-COUNTRY_CODES = {"PCLI", "PCLD", "PCLF", "PCLS", "PCLIX", "PCL", "TERR"}
 NOTABLE_CODES = {"SEA", "OCN", "GULF", "STRT", "BAY", "BAYS", "SD", "LK", "LKS", "STM", "RSV", "CNL",
                  "RGN", "RGNE", "PEN", "ISL", "ISLS", "MTS", "MT", "SPIT", "DSRT", "VAL", "PLN"}
 BATCH = 5000
@@ -139,7 +139,7 @@ def _row(f: list[str], admin1: dict) -> dict | None:
     alt_list = [a for a in alternates.split(",") if a]
     if fclass == "P":
         kind = "city"
-    elif fcode in COUNTRY_CODES:
+    elif fcode in COUNTRY_FEATURES:
         kind, fcode = "country", "PCLI"
     elif fcode in ("ADM1", "ADM2"):
         kind = "admin1" if fcode == "ADM1" else "admin2"

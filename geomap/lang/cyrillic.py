@@ -32,6 +32,7 @@ import re
 from typing import TYPE_CHECKING
 
 from geomap.extract import Span
+from geomap.gazetteer.features import COUNTRY_FEATURES, WATER_FEATURES
 from geomap.lang import morph
 
 if TYPE_CHECKING:
@@ -47,9 +48,7 @@ MAX_WORDS = 5                 # words in a name (connectors and the head noun in
 MAX_KEYS = 24                 # key combinations tried per word sequence
 STRONG_POPULATION = 20_000    # a sentence-start name this big is meant even when said once
 _MAJOR = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR ADM1 CONT RGN SEA OCN GULF STM PEN RSV STRT".split())
-_WATER = frozenset("OCN SEA GULF BAY STRT STM LK RSV CNL SD".split())
-_NATURAL = _MAJOR | _WATER | frozenset("MTS ISL ISLS SPIT".split())
-_COUNTRY = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR".split())
+_NATURAL = _MAJOR | WATER_FEATURES | frozenset("MTS ISL ISLS SPIT".split())
 
 # Lowercase head nouns that end a name of several words, by lemma (uk and ru): "Чорне море",
 # "Херсонській області", "Калужской и Тульской областями".
@@ -211,8 +210,8 @@ class CyrillicExtractor:
             if single and morph.is_person_word(first.text, lang) and not _strong(cands, 100_000) \
                     and before not in LOCATIVE:
                 return None                       # a surname that is also a village's name (not "у Рені")
-            if first.upper and len(first.text) <= 3 and not any(c.name_kind == "abbr" or c.feature in _COUNTRY
-                                                                for c in cands):
+            if first.upper and len(first.text) <= 3 and not any(
+                    c.name_kind == "abbr" or c.feature in COUNTRY_FEATURES for c in cands):
                 return None                       # acronyms: "ЗСУ", "ООН" (not "США")
             as_written = key == self._key(first.text)
             if single and (_lowercase_after(text, last.end) or j < len(run)) and (
@@ -415,7 +414,7 @@ def _kind_words(before: str, cands: list) -> list:
     if before in TOWN_WORDS:
         kept = [c for c in cands if c.feature.startswith("PPL")]
     elif before in WATER_WORDS:
-        kept = [c for c in cands if c.feature in _WATER]
+        kept = [c for c in cands if c.feature in WATER_FEATURES]
     else:
         return cands
     return kept or cands

@@ -1,0 +1,236 @@
+"""The resolver's reading of the text (:mod:`geomap.resolve`): qualifiers (``Paris, Texas``),
+appositives (``Georgia the country``), water context (``the Volga``), and the grouping of a name's
+occurrences into one sense per discourse (:class:`Group`, whose scores the other resolver modules add to)."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from geomap.gazetteer.features import AREA_FEATURES, COUNTRY_FEATURES, WATER_FEATURES
+
+if TYPE_CHECKING:
+    from geomap.extract import Span
+    from geomap.gazetteer import Candidate
+
+# What an appositive says a name is: "Georgia the country", "the state of Georgia".
+APPOSITIVE_KINDS = {"country": COUNTRY_FEATURES, "nation": COUNTRY_FEATURES,
+                    "state": frozenset({"ADM1"}), "province": frozenset({"ADM1"})}
+_KIND_WORD = r"(?:(?:US|U\.S\.|American) )?(country|nation|state|province)"
+# "Georgia the country", "Georgia (the country)"; with a comma only as a closed aside ("Georgia, the
+# state, and ...": not "Atlanta, Georgia, the state's largest city").
+_APPOSITIVE_AFTER = re.compile(rf" the {_KIND_WORD}\b(?![-'’])| \(the {_KIND_WORD}\)"
+                               rf"|, the {_KIND_WORD}(?=[,;:.!?)]| [—–-])")
+_APPOSITIVE_BEFORE = re.compile(rf"\b[Tt]he {_KIND_WORD} of $")
+# After a river's name: it flows, floods or bounds ("the Sava flows into", "which forms the border").
+_FLOWS = re.compile(r",?(?: which| that)? (?:flows?|flowed|flowing|empties|emptied|drains|meanders|"
+                    r"crest(?:s|ed)|overflow(?:s|ed)|burst its banks|forms the border)\b")
+MAX_CANDIDATES = 25          # per name; the gazetteer returns them by population, largest first
+
+
+@dataclass
+class Group:
+    """All unqualified occurrences of one name (or one qualified occurrence)."""
+
+    spans: list
+    candidates: list
+    scores: list = field(default_factory=list)
+    reasons: list = field(default_factory=list)   # per candidate: list of (term, value)
+    fixed: int | None = None                      # index forced: this name qualifies another
+    qualified: bool = False                       # "Paris, Texas": candidates already narrowed
+    appositive: bool = False                      # "Georgia the country": narrowed by the text's own words
+    follows: "Group | None" = None                # bare repeats after an appositive: lean to its sense
+    vote: tuple | None = None                     # (country, (country, admin1) | None, weight) for the focus
+    support: set = field(default_factory=set)     # candidates backed by the article's area or neighbours
+    country_support: set = field(default_factory=set)  # candidates in a country the article names
+    context: bool = False                         # other names of the article vote for some country
+    choice: int | None = None
+
+
+def qualifiers(text: str, spans: list) -> dict[int, tuple[int, "Candidate"]]:
+    """``{index of A: (index of B, B's area)}`` for every ``A, B`` where area B contains a candidate
+    of A, unless ``A, B`` are two items of a list of areas (``Mexico, China, Japan``)."""
+    out = {}
+    qualifiers = set()
+    for k in range(len(spans) - 1):
+        a, b = spans[k], spans[k + 1]
+        gap = text[a.end:b.start]
+        if gap not in (", ", " (", ",\n", ",") or not a.candidates or not b.candidates:
+            continue
+        for area in b.candidates:
+            if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
+                continue
+            if any(_inside(c, area) for c in a.candidates if c is not area):
+                if gap != " (" and _listed_after_area(text, spans, k, area, qualifiers):
+                    break
+                out[k] = (k + 1, area)
+                qualifiers.add(k + 1)
+                break
+    return out
+
+
+def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", qualifiers: set) -> bool:
+    """``Mexico, China, Japan``; ``Virginia, Washington, West Virginia``: name ``k`` follows, after
+    a comma, a name that may be an area of the same kind as ``area`` and is not itself a qualifier
+    (``Springfield, Illinois, and Columbus, Ohio`` keeps both qualifiers; so does the last item of
+    ``Texas and Washington, D.C.``)."""
+    if k == 0 or k - 1 in qualifiers:
+        return False
+    prev = spans[k - 1]
+    if text[prev.end:spans[k].start] != ", ":
+        return False                           # "Texas and Washington, D.C.": the last item, qualified
+    country = area.feature in COUNTRY_FEATURES
+    return any((c.feature in COUNTRY_FEATURES) if country else c.feature == "ADM1" for c in prev.candidates)
+
+
+def _inside(c: "Candidate", area: "Candidate") -> bool:
+    if c.place.country != area.place.country or c.feature in COUNTRY_FEATURES:
+        return False
+    if area.feature in COUNTRY_FEATURES:
+        return True
+    return c.admin1_code == area.admin1_code and c.feature != "ADM1"
+
+
+def appositives(text: str, spans: list, qualified: dict) -> dict[int, list]:
+    """``{index: candidates}`` for every name the text itself says is a country or a state
+    (``Georgia the country``, ``Georgia, the state,``, ``the US state of Georgia``,
+    ``Georgia (the country)``), when the name has candidates of that kind."""
+    out = {}
+    for k, s in enumerate(spans):
+        if k in qualified or not s.candidates:
+            continue
+        m = None
+        if text.startswith((", the ", " the ", " (the "), s.end):      # cheap test first
+            m = _APPOSITIVE_AFTER.match(text, s.end)
+        elif text.startswith(" of ", s.start - 4):
+            m = _APPOSITIVE_BEFORE.search(text, max(0, s.start - 30), s.start)
+        if m is None:
+            continue
+        kinds = APPOSITIVE_KINDS[next(w for w in m.groups() if w)]
+        kept = [c for c in s.candidates if c.feature in kinds]
+        if kept:
+            out[k] = kept
+    return out
+
+
+def group_spans(spans: list, qualified: dict, appositive: dict) -> list[Group]:
+    """One group per name (one sense per discourse), except qualified and appositive occurrences,
+    which stand alone; the bare repeats after an appositive one form a group that follows it."""
+    groups: list[Group] = []
+    by_key: dict[str, Group] = {}
+    last_appositive: dict[str, Group] = {}
+    qualifier_of = {b: area for _, (b, area) in qualified.items()}
+    for k, s in enumerate(spans):
+        if k in appositive:
+            g = Group([s], _trim(appositive[k]), qualified=True, appositive=True)
+            groups.append(g)
+            last_appositive[s.key] = g
+        elif k in qualified:
+            area = qualified[k][1]
+            g = Group([s], _trim([c for c in s.candidates if _inside(c, area)]), qualified=True)
+            groups.append(g)
+        elif k in qualifier_of:
+            area = qualifier_of[k]
+            g = Group([s], _trim(s.candidates))
+            g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
+            groups.append(g)
+        else:
+            key = s.key + ("#" + s.admin_hint if s.admin_hint else "") + ("#" + s.generic if s.generic else "")
+            leader = None if s.admin_hint or s.generic else last_appositive.get(s.key)
+            if leader is not None:
+                key += f"#after{id(leader)}"
+            g = by_key.get(key)
+            if g is None:
+                g = by_key[key] = Group([], _trim(_generic_candidates(s)), follows=leader)
+                groups.append(g)
+            g.spans.append(s)
+    return groups
+
+
+def _generic_candidates(s: "Span") -> list:
+    """``Oskil river``: only water features (none: the name stays unplaced, never the namesake
+    town); ``Kakhovka dam``: the populated places it may be named after, never an oblast."""
+    if s.generic == "water":
+        return [c for c in s.candidates if c.feature in WATER_FEATURES]
+    if s.generic == "landmark":
+        return [c for c in s.candidates if c.feature.startswith("PPL")] or \
+            [c for c in s.candidates if c.feature not in AREA_FEATURES]
+    return s.candidates
+
+
+def _trim(candidates: list) -> list:
+    """The largest candidates, plus every area (a county may be smaller than many towns)."""
+    return candidates[:MAX_CANDIDATES] + [c for c in candidates[MAX_CANDIDATES:] if c.feature in AREA_FEATURES]
+
+
+def inherit_qualified(groups: list[Group]) -> None:
+    """``PARIS, Texas — ... Paris police said``: a bare name means what its qualified form meant."""
+    senses: dict[str, set[str]] = {}
+    for g in groups:
+        if g.qualified and not g.appositive and g.candidates:
+            senses.setdefault(g.spans[0].key, set()).add(_best(g).place.id)
+    for g in groups:
+        ids = None if g.qualified or g.fixed is not None else senses.get(g.spans[0].key)
+        if g.follows is not None and g.follows.candidates:
+            ids = {_best(g.follows).place.id}  # "Georgia, the state, ... mentions Georgia"
+        for k, c in enumerate(g.candidates if ids else ()):
+            if c.place.id in ids:
+                g.reasons[k].append(("named with its qualifier elsewhere in the article", 4.0))
+                g.scores[k] += 4.0
+
+
+def _best(g: Group) -> "Candidate":
+    return g.candidates[max(range(len(g.candidates)), key=g.scores.__getitem__)]
+
+
+def water_context(text: str, g: Group) -> None:
+    """``the Atlantic``, ``after the Volga``, ``the Sava flows``: a water feature, not the town
+    or county of that name ("the" is rarely written before a town's name in news; "The Hague"
+    is a name of its own and never reaches here as a bare name)."""
+    if g.qualified or g.fixed is not None or not any(
+            c.feature in WATER_FEATURES or (c.place.kind == "region" and c.name_kind != "abbr") for c in g.candidates):
+        return                                 # ("the Middle East": a region reads the same way; "the Eu"
+                                               # is no abbreviation: capitals decide that)
+    why = None
+    for s in g.spans:
+        if text[max(0, s.start - 4):s.start] in ("the ", "The "):
+            why = "'the' before the name: a sea, river or region, not a town"
+        elif _FLOWS.match(text, s.end):
+            why = "a flow verb after the name: a river"
+        if why:
+            break
+    if why is None:
+        return
+    for k, c in enumerate(g.candidates):
+        if c.feature in WATER_FEATURES or c.place.kind == "region":
+            value = 3.0                        # "the Arctic": a region reads the same way as a sea
+        elif c.feature.startswith("PPL") or c.feature in ("ADM1", "ADM2", "ADM3"):
+            value = -3.0                       # "the Dnipro": never the oblast either
+        else:
+            continue
+        g.reasons[k].append((why, value))
+        g.scores[k] += value
+
+
+def water_over_strays(g: Group) -> None:
+    """A small town or an area in a country the article never names does not beat a water
+    feature of the same name ("Sava" in an article about Serbia: the river, not Madagascar's region)."""
+    if not g.context or g.qualified or g.fixed is not None \
+            or not any(c.feature in WATER_FEATURES for c in g.candidates):
+        return
+    for k, c in enumerate(g.candidates):
+        if k in g.country_support or k in g.support or c.feature in WATER_FEATURES:
+            continue
+        small_town = c.feature.startswith("PPL") and c.feature != "PPLC" and c.population < 100_000
+        if small_town or c.feature in ("ADM1", "ADM2", "ADM3"):
+            g.reasons[k].append(("in a country the article never names, unlike the water feature", -3.0))
+            g.scores[k] -= 3.0
+
+
+def choose(g: Group) -> None:
+    if not g.candidates:
+        g.choice = None
+    elif g.fixed is not None:
+        g.choice = g.fixed
+    else:
+        g.choice = max(range(len(g.candidates)), key=g.scores.__getitem__)
