@@ -61,6 +61,24 @@ def write(path: Path, text: str | bytes) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def gaz(gazetteer_path):
+    """The reduced test gazetteer, opened once per test module."""
+    from geomap.gazetteer import Gazetteer
+
+    with Gazetteer.open(gazetteer_path) as gazetteer:
+        yield gazetteer
+
+
+@pytest.fixture(scope="module")
+def gp(gaz):
+    """A geoparser with default settings over ``gaz``."""
+    from geomap.config import ParseConfig
+    from geomap.resolve import Geoparser
+
+    return Geoparser(gaz, ParseConfig())
+
+
 @pytest.fixture(autouse=True)
 def _passages_in_chunk_files(monkeypatch):
     """Tests' maps are small, and a small map keeps its pop-ups' passages in map.html

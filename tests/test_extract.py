@@ -6,12 +6,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from geomap.config import ParseConfig, Pin
 from geomap.extract import Extractor, runs, tokenize
-from geomap.gazetteer import Gazetteer
-
-
-@pytest.fixture(scope="module")
-def gaz(gazetteer_path) -> Gazetteer:
-    return Gazetteer.open(gazetteer_path)
 
 
 @pytest.fixture(scope="module")

@@ -21,11 +21,6 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def gaz(gazetteer_path) -> Gazetteer:
-    return Gazetteer.open(gazetteer_path)
-
-
 def _spans(ex: Extractor, text: str) -> list[tuple]:
     return [(s.start, s.end, s.key, s.admin_hint, s.street, s.unplaced, len(s.candidates)) for s in ex.spans(text)]
 

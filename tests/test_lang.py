@@ -7,20 +7,10 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from geomap.articles import parse_date, parse_text
 from geomap.config import ParseConfig, Pin
-from geomap.gazetteer import Gazetteer, normalize
+from geomap.gazetteer import normalize
 from geomap.lang import language_spans
 from geomap.lang.detect import detect_language
 from geomap.resolve import Geoparser
-
-
-@pytest.fixture(scope="module")
-def gaz(gazetteer_path) -> Gazetteer:
-    return Gazetteer.open(gazetteer_path)
-
-
-@pytest.fixture(scope="module")
-def gp(gaz) -> Geoparser:
-    return Geoparser(gaz)
 
 
 def found(gp: Geoparser, text: str) -> list[tuple[str, str | None]]:

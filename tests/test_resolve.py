@@ -5,19 +5,9 @@ import pytest
 
 from geomap.config import ParseConfig, Pin
 from geomap.extract import Span
-from geomap.gazetteer import Candidate, Gazetteer, normalize
+from geomap.gazetteer import Candidate, normalize
 from geomap.model import Place
 from geomap.resolve import Geoparser, Resolver
-
-
-@pytest.fixture(scope="module")
-def gaz(gazetteer_path) -> Gazetteer:
-    return Gazetteer.open(gazetteer_path)
-
-
-@pytest.fixture(scope="module")
-def gp(gaz) -> Geoparser:
-    return Geoparser(gaz, ParseConfig())
 
 
 def places(gp: Geoparser, text: str) -> dict[str, tuple]:

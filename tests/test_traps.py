@@ -1,24 +1,12 @@
 """Issue 11's traps: sizes, coherence, water and landmarks, names that are not places, datelines."""
 from __future__ import annotations
 
-import pytest
-
 from geomap.config import ParseConfig
 from geomap.extract import Span
 from geomap.gazetteer import Candidate, Gazetteer, normalize
 from geomap.model import Place
 from geomap.resolve import Geoparser, Resolver
 from geomap.traps import generic_after, person_in_apposition
-
-
-@pytest.fixture(scope="module")
-def gaz(gazetteer_path) -> Gazetteer:
-    return Gazetteer.open(gazetteer_path)
-
-
-@pytest.fixture(scope="module")
-def gp(gaz) -> Geoparser:
-    return Geoparser(gaz, ParseConfig())
 
 
 def found(gp: Geoparser, text: str) -> dict[str, Place | None]:
