@@ -19,9 +19,9 @@ All three add a named evidence term, so ``--explain`` shows the rule that decide
 """
 from __future__ import annotations
 
-import math
 
-from geomap.gazetteer.features import COUNTRY_FEATURES
+from geomap.gazetteer.features import COUNTRY_FEATURES, lies_in
+from geomap.resolve_near import km
 
 NEAR_ANCHOR_KM = 300.0
 FAR_KM = 1500.0
@@ -35,11 +35,6 @@ SMALL_NAMESAKE = 5_000         # a village or a small town: in local news a larg
 _COHERENCE = "coherence: {:.0f} km from {}, placed with confidence"
 _WEAK = frozenset({"kind {}", "population", "{} name", "article is about {} ({:.0%})", _COHERENCE})
 _WEAK_VS_COUNTRY = _WEAK | {"{:.0f} km from {}", "near a possible {}"}
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
-    return 6371.0 * math.hypot(x, math.radians(lat2 - lat1))
 
 
 def _template(name) -> str:
@@ -72,7 +67,7 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
             continue                           # every close contender is in the article's countries
 
         def nearest(c):
-            return min((_km(c.place.lat, c.place.lon, lat, lon), name) for _, lat, lon, name, _ in mine)
+            return min((km(c.place.lat, c.place.lon, lat, lon), name) for _, lat, lon, name, _ in mine)
 
         if all(nearest(c)[0] < FAR_KM for c in abroad):
             continue                           # no close contender is far from the article, abroad
@@ -139,17 +134,9 @@ def enumeration(text: str, groups: list) -> None:
             continue                           # already of the list's kind
         for k, c in enumerate(g.candidates):
             if _class(c) == kind and country in (None, c.place.country) and c.name_kind != "demonym" \
-                    and not _within(chosen, c):
+                    and chosen is not c and not lies_in(chosen, c):
                 g.reasons[k].append(((_ENUMERATION, kind, names), ENUMERATION_BONUS))
                 g.scores[k] += ENUMERATION_BONUS
-
-
-def _within(place, area) -> bool:
-    """``place`` lies in ``area`` (a country, or a first-level area by its code): Beijing the city
-    in a list of Chinese provinces stays the city, which the area is named after."""
-    if place.place.country != area.place.country:
-        return False
-    return area.feature in COUNTRY_FEATURES or (place.admin1_code == area.admin1_code != "")
 
 
 def _dominates(big, small) -> bool:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 from geomap import traps
+from geomap.gazetteer.features import COUNTRY_FEATURES, lies_in
 from geomap.tokens import Match, Span, Token
-from geomap.wordlists import (COUNTRY_LEVEL, FEATURE_HEADS, FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES,
+from geomap.wordlists import (FEATURE_HEADS, FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES,
                               FUNCTION_WORDS, INSTITUTION, LOCATIVES, MAJOR_FEATURES, MEDIA, MONTHS,
                               NAMED_AFTER, STOPWORDS, STREET_ABBREVIATIONS, STREET_WORDS, TITLES, WEEKDAYS)
 
@@ -18,15 +19,8 @@ def contains(areas: list, cands: list) -> bool:
     """Whether one of ``areas`` is a country or first-level area holding one of ``cands``: then
     "Florence Alabama", "Austin Texas" are a place written without its comma, while "Florence
     Kingston" or "Paris Hilton" (no Florence in Kingston parish) is a person."""
-    for a in areas:
-        if a.feature == "ADM1":
-            if any(c.place.country == a.place.country and c.admin1_code == a.admin1_code
-                   and c.feature != "ADM1" for c in cands):
-                return True
-        elif a.feature in COUNTRY_LEVEL and a.feature != "CONT":
-            if any(c.place.country == a.place.country and c.feature not in COUNTRY_LEVEL for c in cands):
-                return True
-    return False
+    return any(lies_in(c, a) for a in areas if a.feature == "ADM1" or a.feature in COUNTRY_FEATURES
+               for c in cands)
 
 
 def named_after(text: str, end: int) -> bool:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from geomap.gazetteer.features import AREA_FEATURES, COUNTRY_FEATURES, WATER_FEATURES
+from geomap.gazetteer.features import AREA_FEATURES, COUNTRY_FEATURES, WATER_FEATURES, lies_in
 
 if TYPE_CHECKING:
     from geomap.extract import Span
@@ -60,7 +60,7 @@ def qualifiers(text: str, spans: list) -> dict[int, tuple[int, "Candidate"]]:
         for area in b.candidates:
             if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
                 continue
-            if any(_inside(c, area) for c in a.candidates if c is not area):
+            if any(lies_in(c, area) for c in a.candidates if c is not area):
                 if gap != " (" and _listed_after_area(text, spans, k, area, qualifiers):
                     break
                 out[k] = (k + 1, area)
@@ -81,14 +81,6 @@ def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", qualif
         return False                           # "Texas and Washington, D.C.": the last item, qualified
     country = area.feature in COUNTRY_FEATURES
     return any((c.feature in COUNTRY_FEATURES) if country else c.feature == "ADM1" for c in prev.candidates)
-
-
-def _inside(c: "Candidate", area: "Candidate") -> bool:
-    if c.place.country != area.place.country or c.feature in COUNTRY_FEATURES:
-        return False
-    if area.feature in COUNTRY_FEATURES:
-        return True
-    return c.admin1_code == area.admin1_code and c.feature != "ADM1"
 
 
 def appositives(text: str, spans: list, qualified: dict) -> dict[int, list]:
@@ -127,7 +119,7 @@ def group_spans(spans: list, qualified: dict, appositive: dict) -> list[Group]:
             last_appositive[s.key] = g
         elif k in qualified:
             area = qualified[k][1]
-            g = Group([s], _trim([c for c in s.candidates if _inside(c, area)]), qualified=True)
+            g = Group([s], _trim([c for c in s.candidates if lies_in(c, area)]), qualified=True)
             groups.append(g)
         elif k in qualifier_of:
             area = qualifier_of[k]

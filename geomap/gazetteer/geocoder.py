@@ -15,6 +15,7 @@ from typing import Iterable
 
 from geopy.location import Location
 
+from geomap.gazetteer.features import lies_in
 from geomap.gazetteer.index import Candidate, Gazetteer
 from geomap.gazetteer.names import normalize
 
@@ -86,17 +87,7 @@ def _inside(c: Candidate, qualifier: str, areas: list[Candidate]) -> bool:
     p = c.place
     if len(qualifier) <= 3 and qualifier.upper() in (p.country, c.admin1_code):
         return True     # "Paris, FR", "Paris, TX" (US admin1 codes are postal codes)
-    for a in areas:
-        if a.place.id == p.id or a.place.country != p.country:
-            continue
-        if a.feature.startswith("PCL"):
-            return True
-        if a.feature == "ADM1" and a.admin1_code and a.admin1_code == c.admin1_code:
-            return True
-        if a.feature == "ADM2" and a.place.admin2 and a.place.admin2 == p.admin2 \
-                and a.admin1_code == c.admin1_code:
-            return True
-    return False
+    return any(a.place.id != p.id and lies_in(c, a) for a in areas)
 
 
 def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
