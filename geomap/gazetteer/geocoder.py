@@ -19,15 +19,18 @@ from geomap.gazetteer.features import lies_in
 from geomap.gazetteer.index import Candidate, Gazetteer
 from geomap.gazetteer.names import normalize
 
-# Prior per feature code; added to log10(population). Areas' populations are sums of their
-# cities, so they get AREA_DISCOUNT back (Kherson the city before Kherson the oblast).
-FEATURE_PRIOR = {
+# The geocoder's context-free ranking (geopy's ``geocode``: no article around the name): a rank
+# per feature code, added to log10(population). Areas' populations are sums of their cities, so
+# they get AREA_DISCOUNT back (Kherson the city before Kherson the oblast). Not the resolver's
+# priors (``resolve.FEATURE_PRIOR``: how likely a name in an article means a kind, before the
+# article's other evidence, on the scale of its other scores).
+RANK_BY_FEATURE = {
     "PCLI": 10.0, "CONT": 9.0, "PPLC": 8.0, "ADM1": 6.0, "PPLA": 6.0, "SEA": 6.0, "OCN": 6.0,
     "GULF": 6.0, "STRT": 6.0, "BAY": 5.0, "LK": 5.0, "STM": 5.0, "RGN": 6.0, "PEN": 5.0,
     "MTS": 5.0, "ADM2": 4.0, "PPL": 3.0,
 }
 AREA_DISCOUNT = 1.5
-NAME_KIND_PRIOR = {"name": 0.0, "abbr": 0.0, "alt": -0.5, "demonym": -3.0}
+RANK_BY_NAME_KIND = {"name": 0.0, "abbr": 0.0, "alt": -0.5, "demonym": -3.0}
 
 
 class OfflineGeocoder:
@@ -76,7 +79,7 @@ class OfflineGeocoder:
 
 
 def _score(c: Candidate) -> float:
-    prior = FEATURE_PRIOR.get(c.feature, 3.0) + NAME_KIND_PRIOR.get(c.name_kind, 0.0)
+    prior = RANK_BY_FEATURE.get(c.feature, 3.0) + RANK_BY_NAME_KIND.get(c.name_kind, 0.0)
     if c.feature in ("ADM1", "ADM2"):
         prior -= AREA_DISCOUNT
     return prior + math.log10(c.population + 1)
