@@ -29,7 +29,7 @@ def build(root: Path, n_articles: int) -> Path:
 
     from benchmarks.synth import synth_map_data
 
-    store_path = root / "output" / "geomap.sqlite"
+    store_path = root / ".geomap" / "geomap.sqlite"     # the default store.path
     if store_path.exists():
         return store_path
     data = synth_map_data(n_articles, n_places=3 * n_articles, n_mentions=20 * n_articles)

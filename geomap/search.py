@@ -134,7 +134,12 @@ def find(config: Config, query: str, *, layer: str | None = None, region: str | 
          since: str | None = None, until: str | None = None,
          limit: int | None = 50) -> tuple[list[PlaceHit], list[SearchResult]]:
     """The mapped places ``query`` names (:func:`geomap.place_names.find_places`: exact matches
-    first, then prefix matches) and the articles found (:func:`search`)."""
+    first, then prefix matches) and the articles found (:func:`search`).
+
+    The place lookup reads every mention form in the store (~0.6 s at 200,000 mentions), so it
+    runs only when the text alone finds fewer than ``limit`` articles: then the query may name a
+    place in a form no article writes (``Херсоном``), and the articles mentioning it are added.
+    With ``limit`` reached, more articles would not be shown, and no place is listed."""
     from geomap.place_names import find_places
     from geomap.store import Store
 
@@ -149,13 +154,19 @@ def find(config: Config, query: str, *, layer: str | None = None, region: str | 
     path = config.resolve(config.store_path)
     if not Path(path).is_file():
         raise SearchError(f"{path}: no store yet; run `geomap refresh` first")
-    with Store(path) as store, _gazetteer(config) as gazetteer:
+    places: list[PlaceHit] = []
+    named: tuple[str, ...] = ()
+    with Store(path) as store:
         if layer is not None or region is not None:
             _check_name(config, store, layer=layer, region=region)
-        places = find_places(store, query, gazetteer)
-        named = tuple(h.place.id for h in places if h.exact)
-        hits = store.search(fts_query(terms), place_ids=named, region=region, layer=layer,
-                            since=since, until=until, limit=limit)
+        where = {"region": region, "layer": layer, "since": since, "until": until, "limit": limit}
+        hits = store.search(fts_query(terms), **where)
+        if limit is None or len(hits) < limit:
+            with _gazetteer(config) as gazetteer:
+                places = find_places(store, query, gazetteer)
+            named = tuple(h.place.id for h in places if h.exact)
+            if named:
+                hits = store.search(fts_query(terms), place_ids=named, **where)
     return places, [_result(hit, terms, config.root, named) for hit in hits]
 
 
