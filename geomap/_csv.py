@@ -1,7 +1,8 @@
 """CSV written for people who open it in a spreadsheet: text cells that cannot run as formulas.
 
 Every CSV geomap writes (``regions.csv``, ``mentions.csv``, ``geomap search --format csv``)
-passes its text cells through ``safe_cell``; numbers are written as numbers.
+(and ``unplaced.csv``) writes its text cells with a ``'`` before one that starts with
+``FORMULA_START`` (OWASP CSV injection); numbers are written as numbers.
 """
 from __future__ import annotations
 
@@ -11,13 +12,6 @@ import re
 from typing import Iterable, Sequence
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection): one that
-    starts with ``= + - @``, a tab or a CR gets a leading ``'``."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 _NEEDS_QUOTES = re.compile(r'[,"\r\n]')

@@ -53,14 +53,8 @@ def map_credits(places: "list[Place] | tuple[Place, ...]") -> list[str]:
     """The map attribution's credits (HTML) for the online services that placed any of
     ``places``, once each."""
     services = sorted({s for p in places if (s := online_service(p.id)) is not None})
-    credits = []
-    for service in services:
-        credit = (f"Online places: {service_name(service)}, {OSM_CREDIT_HTML}"
-                  if service in OSM_SERVICES else
-                  f"Online places: {service_name(service)}")
-        if credit not in credits:
-            credits.append(credit)
-    return credits
+    return [f"Online places: {service_name(s)}, {OSM_CREDIT_HTML}" if s in OSM_SERVICES
+            else f"Online places: {service_name(s)}" for s in services]
 
 
 __all__ = ["online_service", "service_name", "service_credit", "origin_note", "map_credits",

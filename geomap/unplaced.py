@@ -15,12 +15,11 @@ article that names no town.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from typing import Iterable
 
 from geomap import traps
+from geomap._csv import csv_text
 from geomap.tokens import Span
 from geomap.wordlists import (DESCRIPTIVE, FEATURE_HEADS, INSTITUTION, MEDIA, MONTHS, NOT_PLACES, STOPWORDS,
                               STREET_WORDS, TITLES, WEEKDAYS)
@@ -84,16 +83,7 @@ def group(rows: Iterable[tuple[str, int, int, str, int | None]]) -> list[Unplace
 
 def unplaced_csv(names: list[UnplacedName]) -> str:
     """``output/unplaced.csv``: name, mentions, articles, and the first mention's article and
-    passage (its anchor in ``articles/<id>.html`` is ``p<passage>``)."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
-    w.writerow(["name", "mentions", "articles", "first_article", "first_passage"])
-    for n in names:
-        aid, _, _, pidx = n.mentions[0]
-        w.writerow([_cell(n.name), n.count, len(n.articles), aid, "" if pidx is None else pidx])
-    return out.getvalue()
-
-
-def _cell(value: str) -> str:
-    """A spreadsheet must not run an article's text as a formula (=, +, -, @ first)."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    passage (its anchor in ``articles/<id>.html`` is ``p<passage>``); formula-safe (``_csv``)."""
+    return csv_text(("name", "mentions", "articles", "first_article", "first_passage"),
+                    ((n.name, n.count, len(n.articles), n.mentions[0][0], n.mentions[0][3])
+                     for n in names))

@@ -138,20 +138,17 @@ def test_hostile_geojson_names_the_source_line(project, gazetteer_path, capsys, 
     one_line_error(err, "regions.yaml:4: layers[0].sources[0].geojson", "a.geojson", *words)
 
 
-def test_nan_in_wkt_names_the_source_line(project, gazetteer_path, capsys):
-    regions_project(project, gazetteer_path,
-                    "layers:\n  - name: w\n    sources:\n      - wkt: POLYGON ((0 0, nan 0, 1 1, 0 0))\n")
+@pytest.mark.parametrize("layers, where, words", [
+    ("layers:\n  - name: w\n    sources:\n      - wkt: POLYGON ((0 0, nan 0, 1 1, 0 0))\n",
+     "regions.yaml:4: layers[0].sources[0].wkt", ("NaN or infinity",)),            # NaN in WKT
+    ('layers:\n  - name: a\n    label: "\\ud800"\n    sources:\n      - bbox: [0, 0, 1, 1]\n',
+     "regions.yaml:3: layers[0].label", ("lone surrogate",)),                     # a label's surrogate
+])
+def test_a_bad_layer_value_names_its_line_and_key(project, gazetteer_path, capsys, layers, where, words):
+    regions_project(project, gazetteer_path, layers)
     code, _, err = run(capsys, "--root", project, "regions", "check")
     assert code == 2
-    one_line_error(err, "regions.yaml:4: layers[0].sources[0].wkt", "NaN or infinity")
-
-
-def test_lone_surrogate_in_a_layer_label(project, gazetteer_path, capsys):
-    regions_project(project, gazetteer_path,
-                    'layers:\n  - name: a\n    label: "\\ud800"\n    sources:\n      - bbox: [0, 0, 1, 1]\n')
-    code, _, err = run(capsys, "--root", project, "regions", "check")
-    assert code == 2
-    one_line_error(err, "regions.yaml:3: layers[0].label", "lone surrogate")
+    one_line_error(err, where, *words)
 
 
 ZIP_LAYER = "layers:\n  - name: z\n    sources:\n      - shapefile: a.zip\n"

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-LANGS = ("uk", "ru")
 MAX_LEMMAS = 3          # lemmas per word kept for lookups (pymorphy orders parses by likelihood)
 # Tags of pymorphy3 that say what kind of proper name a word is.
 PERSON_TAGS = frozenset({"Name", "Surn", "Patr"})
@@ -144,8 +143,3 @@ def may_be_surname(word: str, lang: str) -> bool:
     """``word`` reads as a surname or a patronymic (``Зеленський``, ``Андрухович``)."""
     return word.lower().endswith(SURNAME_ENDINGS) or any(
         tags & {"Surn", "Patr"} for _, tags in parses(word, lang))
-
-
-def is_place_word(word: str, lang: str) -> bool:
-    """pymorphy3 knows ``word`` as a geographical name (``Geox``; the Russian dictionary tags them)."""
-    return any(PLACE_TAG in tags for _, tags in parses(word, lang))

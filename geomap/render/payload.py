@@ -27,7 +27,6 @@ from geomap.render.place_page import escaped_name, place_page_name
 
 _MERGE_GAP = 40   # windows of one passage closer than this share one stored text
 _ARTICLE_PASSAGE = operator.attrgetter("article_id", "passage_index")
-UNPLACED_LINKS = 20   # passages linked per name the gazetteer could not place
 
 
 def source_label(source: str) -> str:
