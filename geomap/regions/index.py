@@ -98,7 +98,9 @@ class RegionIndex:
         import shapely
 
         points = shapely.points(lons, lats)
-        place, region = self._tree.query(points, predicate="intersects")
+        place, region = self._tree.query(points)        # bounding boxes; then the prepared test
+        inside = shapely.intersects(self._geoms[region], points[place])
+        place, region = place[inside], region[inside]
         if self.tolerance_km > 0:
             near_place, near_region = self._near(points, lats, lons, place, region)
             region, place = np.concatenate([region, near_region]), np.concatenate([place, near_place])
@@ -119,7 +121,12 @@ class RegionIndex:
         import numpy as np
         import shapely
 
-        place, region = self._tree.query(points, predicate="dwithin", distance=float(self._degrees.max()))
+        reach = float(self._degrees.max())
+        # The tree's own "dwithin" measures each point against the whole outline (Russia's has
+        # ~36,000 vertices) unprepared: ten times slower than boxes first, then the prepared test.
+        place, region = self._tree.query(shapely.box(lons - reach, lats - reach, lons + reach, lats + reach))
+        near = shapely.dwithin(self._geoms[region], points[place], reach)
+        place, region = place[near], region[near]
         width = len(self._geoms)
         new = ~np.isin(place * width + region, inside_place * width + inside_region)
         place, region = place[new], region[new]
