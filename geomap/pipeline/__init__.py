@@ -12,8 +12,29 @@ The refresh is a plan and its execution:
 """
 from __future__ import annotations
 
-from geomap.pipeline.execute import Progress, RefreshSummary, forget, refresh
-from geomap.pipeline.outputs import MAP_FILE, write_outputs
-from geomap.pipeline.parse import parse_paths
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geomap.pipeline.execute import Progress, RefreshSummary, forget, refresh
+    from geomap.pipeline.outputs import MAP_FILE, write_outputs
+    from geomap.pipeline.parse import parse_paths
+
+#: Where each name lives. Imported on first use: ``geomap parse`` needs only ``parse_paths``, and
+#: the refresh's modules (the store, the planner, feeds, the renderer's outputs) cost ~0.1 s of
+#: start-up it would pay for nothing.
+_HOMES = {"Progress": "execute", "RefreshSummary": "execute", "forget": "execute", "refresh": "execute",
+          "MAP_FILE": "outputs", "write_outputs": "outputs", "parse_paths": "parse"}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["MAP_FILE", "Progress", "RefreshSummary", "forget", "parse_paths", "refresh", "write_outputs"]

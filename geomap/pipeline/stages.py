@@ -39,9 +39,13 @@ class Stages:
         self.config = config
         self._given_cache = geocode_cache
         self._index = None
+        self._area_cache = None
 
     def close(self) -> None:
-        """Close what this object opened (the gazetteer, a geocode cache it opened)."""
+        """Close what this object opened (the gazetteer, a geocode cache it opened), keeping the
+        area memberships worked out for the next run (``regions.area_cache``)."""
+        if self._area_cache is not None:
+            self._area_cache.save(self._index.areas)
         if "gazetteer" in self.__dict__:
             self.gazetteer.close()
         if self._given_cache is None and "geocode_cache" in self.__dict__:
@@ -122,9 +126,16 @@ class Stages:
         if not self.layers or not places:
             return [() for _ in places]
         if self._index is None:
-            from geomap.regions import RegionIndex
+            from geomap.regions import RegionIndex, default_cache_dir
+            from geomap.regions.area_cache import AreaCache
 
-            self._index = RegionIndex(self.layers, tolerance_km=self.config.regions.tolerance_km)
+            tolerance = self.config.regions.tolerance_km
+            gazetteer = self.gazetteer
+            cache = AreaCache(default_cache_dir(), self.layers, tolerance,
+                              f"{gazetteer.path.resolve()}\t{gazetteer.version}")
+            self._index = RegionIndex(self.layers, tolerance_km=tolerance,
+                                      areas=cache.load(r.name for l in self.layers for r in l.regions))
+            self._area_cache = cache
         return self._index.regions_for_places(places, members=self._members,
                                               outlines=self.gazetteer.outline)
 

@@ -1,7 +1,7 @@
 """The membership index: which regions hold a place (a point by its point, an area by coverage)."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from geomap.regions.areas import covering_regions, is_area
 from geomap.regions.geodesy import KM_PER_DEGREE
@@ -16,7 +16,10 @@ class RegionIndex:
     cities such as Kherson inside their region although generalised outlines cut the shore.
     """
 
-    def __init__(self, layers: Iterable[Layer], tolerance_km: float = 1.0):
+    def __init__(self, layers: Iterable[Layer], tolerance_km: float = 1.0, *,
+                 areas: Mapping[tuple[str, str, str], tuple[str, ...]] | None = None):
+        """``areas``: memberships of areas already known for these layers and the same ``members``
+        and ``outlines`` (``regions.area_cache``), by (place id, kind, country)."""
         import numpy as np
 
         self.regions = [r for layer in layers for r in layer.regions]
@@ -37,7 +40,12 @@ class RegionIndex:
         shapely.prepare(self._geoms)
         self._tree = STRtree(self._geoms)
         self._memo: dict[tuple[float, float], tuple[str, ...]] = {}
-        self._area_memo: dict[tuple[str, str, str], tuple[str, ...]] = {}
+        self._area_memo: dict[tuple[str, str, str], tuple[str, ...]] = dict(areas or {})
+
+    @property
+    def areas(self) -> dict[tuple[str, str, str], tuple[str, ...]]:
+        """The area memberships known so far (given or worked out), by (place id, kind, country)."""
+        return dict(self._area_memo)
 
     def regions_for(self, lat: float, lon: float) -> tuple[str, ...]:
         return self.regions_for_many([lat], [lon])[0]
