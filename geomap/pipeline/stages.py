@@ -39,13 +39,12 @@ class Stages:
         self.config = config
         self._given_cache = geocode_cache
         self._index = None
-        self._area_cache = None
 
     def close(self) -> None:
         """Close what this object opened (the gazetteer, a geocode cache it opened), keeping the
-        area memberships worked out for the next run (``regions.area_cache``)."""
-        if self._area_cache is not None:
-            self._area_cache.save(self._index.areas)
+        region memberships worked out for the next run (``regions.membership_cache``)."""
+        if self.__dict__.get("_memberships") is not None:
+            self._memberships.save()
         if "gazetteer" in self.__dict__:
             self.gazetteer.close()
         if self._given_cache is None and "geocode_cache" in self.__dict__:
@@ -123,21 +122,40 @@ class Stages:
         return [next(found) if m.place is not None else () for m in mentions]
 
     def regions_for_places(self, places: Sequence) -> list[tuple[str, ...]]:
+        """Region names per place. Answers kept from earlier runs (``_memberships``) come first:
+        when every place has one, the layers are not even loaded."""
+        memo = self._memberships
+        if places and memo is not None and None not in (known := memo.known(places)):
+            return known
         if not self.layers or not places:
             return [() for _ in places]
         if self._index is None:
-            from geomap.regions import RegionIndex, default_cache_dir
-            from geomap.regions.area_cache import AreaCache
+            from geomap.regions import RegionIndex
 
-            tolerance = self.config.regions.tolerance_km
-            gazetteer = self.gazetteer
-            cache = AreaCache(default_cache_dir(), self.layers, tolerance,
-                              f"{gazetteer.path.resolve()}\t{gazetteer.version}")
-            self._index = RegionIndex(self.layers, tolerance_km=tolerance,
-                                      areas=cache.load(r.name for l in self.layers for r in l.regions))
-            self._area_cache = cache
-        return self._index.regions_for_places(places, members=self._members,
-                                              outlines=self.gazetteer.outline)
+            self._index = RegionIndex(self.layers, tolerance_km=self.config.regions.tolerance_km,
+                                      points=memo and memo.points, areas=memo and memo.areas)
+        found = self._index.regions_for_places(places, members=self._members,
+                                               outlines=self.gazetteer.outline)
+        if memo is not None:
+            memo.learn(places, found)
+        return found
+
+    @cached_property
+    def _memberships(self):
+        """The region memberships kept between runs, or None (no regions file, or it cannot be
+        read: ``layers`` reports that)."""
+        file = self.config.regions.file
+        if file is None:
+            return None
+        from geomap.regions import default_cache_dir
+        from geomap.regions.membership_cache import MembershipCache
+
+        gazetteer = self.gazetteer
+        try:
+            return MembershipCache(default_cache_dir(), self.config.resolve(file), self.config.regions.tolerance_km,
+                                   f"{gazetteer.path.resolve()}\t{gazetteer.version}")
+        except OSError:
+            return None
 
     def _members(self, place) -> list[tuple[float, float]]:
         """An admin area's member settlements (its footprint for region membership)."""

@@ -17,9 +17,11 @@ class RegionIndex:
     """
 
     def __init__(self, layers: Iterable[Layer], tolerance_km: float = 1.0, *,
+                 points: Mapping[tuple[float, float], tuple[str, ...]] | None = None,
                  areas: Mapping[tuple[str, str, str], tuple[str, ...]] | None = None):
-        """``areas``: memberships of areas already known for these layers and the same ``members``
-        and ``outlines`` (``regions.area_cache``), by (place id, kind, country)."""
+        """``points`` (by (lat, lon)) and ``areas`` (by (place id, kind, country)): answers already
+        known for these layers, this tolerance and the same ``members`` and ``outlines``
+        (``regions.membership_cache``)."""
         import numpy as np
 
         self.regions = [r for layer in layers for r in layer.regions]
@@ -39,13 +41,8 @@ class RegionIndex:
         # article at a time): index and prepare the regions once, and remember each answer.
         shapely.prepare(self._geoms)
         self._tree = STRtree(self._geoms)
-        self._memo: dict[tuple[float, float], tuple[str, ...]] = {}
+        self._memo: dict[tuple[float, float], tuple[str, ...]] = dict(points or {})
         self._area_memo: dict[tuple[str, str, str], tuple[str, ...]] = dict(areas or {})
-
-    @property
-    def areas(self) -> dict[tuple[str, str, str], tuple[str, ...]]:
-        """The area memberships known so far (given or worked out), by (place id, kind, country)."""
-        return dict(self._area_memo)
 
     def regions_for(self, lat: float, lon: float) -> tuple[str, ...]:
         return self.regions_for_many([lat], [lon])[0]
