@@ -1,7 +1,8 @@
 """The stages a parse or refresh runs through, each built on first use (``Stages``), and the
 fingerprints that decide what a refresh must redo.
 
-Heavy stages (gazetteer, shapely, folium) are imported inside the properties that build them.
+Heavy stages (gazetteer, shapely, folium) are imported inside the properties that build them, and
+so is the store (its cache of online answers): ``geomap parse`` imports neither unless it needs them.
 """
 from __future__ import annotations
 
@@ -15,11 +16,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 import geomap
 from geomap.errors import ConfigError, GazetteerError, GeocoderError, LockedError
 from geomap.executors import ExecutorOptions
-from geomap.geocode_cache import SQLiteGeocodeCache
 from geomap.model import Mention
-from geomap.pipeline.lock import locked, move_legacy_store
-from geomap.regions.areas import RULES as AREA_RULES
-from geomap.store import connect
 
 if TYPE_CHECKING:
     from geomap.config import Config
@@ -78,6 +75,10 @@ class Stages:
         ``Store`` (after moving an old ``output/geomap.sqlite``: never a new store beside it)."""
         if self._given_cache is not None:
             return self._given_cache
+        from geomap.geocode_cache import SQLiteGeocodeCache
+        from geomap.pipeline.lock import locked, move_legacy_store
+        from geomap.store import connect
+
         path = self.config.resolve(self.config.store_path)
         try:
             with locked(path):
@@ -196,6 +197,7 @@ class Stages:
         except OSError:
             return _digest({"missing": str(path)})     # load_layers reports it when it matters
         from geomap.regions import named_files
+        from geomap.regions.areas import RULES as AREA_RULES
 
         files = {str(f): _file_digest(f) for f in named_files(path)}
         return _digest({"geomap": geomap.__version__, "yaml": hashlib.sha256(text).hexdigest(),

@@ -44,15 +44,39 @@ The package, one module per job:
 """
 from __future__ import annotations
 
-from geomap.regions.admin1 import derive_admin1
-from geomap.regions.cache import default_cache_dir
-from geomap.regions.check import check_layers
-from geomap.regions.geodesy import EARTH_RADIUS_KM, KM_PER_DEGREE, area_km2, buffer_km
-from geomap.regions.index import RegionIndex
-from geomap.regions.model import GEONAMES, NATURAL_EARTH, Layer, Region, RegionWarning
-from geomap.regions.natural_earth import country_outline, country_outlines
-from geomap.regions.sources import SOURCE_KINDS
-from geomap.regions.spec import load_layers, named_files
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from geomap.regions.admin1 import derive_admin1
+    from geomap.regions.cache import default_cache_dir
+    from geomap.regions.check import check_layers
+    from geomap.regions.geodesy import EARTH_RADIUS_KM, KM_PER_DEGREE, area_km2, buffer_km
+    from geomap.regions.index import RegionIndex
+    from geomap.regions.model import GEONAMES, NATURAL_EARTH, Layer, Region, RegionWarning
+    from geomap.regions.natural_earth import country_outline, country_outlines
+    from geomap.regions.sources import SOURCE_KINDS
+    from geomap.regions.spec import load_layers, named_files
+
+#: Where each name lives, imported on first use: a ``geomap parse`` whose region memberships are
+#: all kept (``membership_cache``) needs none of the builders, checks or the index.
+_HOMES = {"derive_admin1": "admin1", "default_cache_dir": "cache", "check_layers": "check",
+          "EARTH_RADIUS_KM": "geodesy", "KM_PER_DEGREE": "geodesy", "area_km2": "geodesy",
+          "buffer_km": "geodesy", "RegionIndex": "index", "GEONAMES": "model", "NATURAL_EARTH": "model",
+          "Layer": "model", "Region": "model", "RegionWarning": "model", "country_outline": "natural_earth",
+          "country_outlines": "natural_earth", "SOURCE_KINDS": "sources", "load_layers": "spec",
+          "named_files": "spec"}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["EARTH_RADIUS_KM", "GEONAMES", "KM_PER_DEGREE", "NATURAL_EARTH", "SOURCE_KINDS", "Layer", "Region",
            "RegionIndex", "RegionWarning", "area_km2", "buffer_km", "check_layers", "country_outline",
