@@ -121,3 +121,26 @@ def test_the_key_covers_the_tolerance_and_the_gazetteer(tmp_path):
              for tolerance, gazetteer in [(1, "/g\tv1"), (1, "/g\tv2"), (1, "/h\tv1"), (2, "/g\tv1")]}
     assert len(files) == 4
     assert MembershipCache(tmp_path, regions, 1, "/g\tv1").file in files
+
+
+def test_a_warm_parse_imports_neither_shapely_nor_the_store(tmp_path, gazetteer_path, cache):
+    """The second ``geomap parse`` of the same folder takes every membership from the cache: it
+    imports no shapely/numpy (layers, index), no store, no refresh modules."""
+    import json
+    import subprocess
+    import sys
+
+    root = _project(tmp_path / "p", gazetteer_path)
+    write(root / "articles" / "south.txt", "Shelling was reported in Kherson and across Kherson Oblast.\n")
+    probe = ("import sys, contextlib, io, json; from geomap.cli import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()) as out: code = main(sys.argv[1:])\n"
+             "heavy = [m for m in ('shapely', 'numpy', 'geomap.store', 'geomap.pipeline.execute', "
+             "'geomap.regions.index', 'geomap.regions.sources') if m in sys.modules]\n"
+             "print(json.dumps([code, heavy, out.getvalue()]))")
+    runs = [json.loads(subprocess.run([sys.executable, "-c", probe, "parse", "articles", "--format", "jsonl"],
+                                      cwd=root, capture_output=True, text=True, check=True,
+                                      env={**os.environ, "XDG_CACHE_HOME": str(cache.parents[1])}).stdout)
+            for _ in range(2)]
+    assert runs[0][0] == runs[1][0] == 0 and runs[0][2] == runs[1][2]
+    assert "shapely" in runs[0][1] and runs[1][1] == []
+    assert '"regions": ["south"]' in runs[1][2]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from geomap._lazy import lazy_attributes
+
 if TYPE_CHECKING:
     from geomap.pipeline.execute import Progress, RefreshSummary, forget, refresh
     from geomap.pipeline.outputs import MAP_FILE, write_outputs
@@ -26,15 +28,6 @@ _HOMES = {"Progress": "execute", "RefreshSummary": "execute", "forget": "execute
           "MAP_FILE": "outputs", "write_outputs": "outputs", "parse_paths": "parse"}
 
 
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_attributes(__name__, _HOMES)
 
 __all__ = ["MAP_FILE", "Progress", "RefreshSummary", "forget", "parse_paths", "refresh", "write_outputs"]

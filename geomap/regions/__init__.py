@@ -46,6 +46,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from geomap._lazy import lazy_attributes
+
 if TYPE_CHECKING:
     from geomap.regions.admin1 import derive_admin1
     from geomap.regions.cache import default_cache_dir
@@ -67,16 +69,7 @@ _HOMES = {"derive_admin1": "admin1", "default_cache_dir": "cache", "check_layers
           "named_files": "spec"}
 
 
-def __getattr__(name: str):
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = lazy_attributes(__name__, _HOMES)
 
 __all__ = ["EARTH_RADIUS_KM", "GEONAMES", "KM_PER_DEGREE", "NATURAL_EARTH", "SOURCE_KINDS", "Layer", "Region",
            "RegionIndex", "RegionWarning", "area_km2", "buffer_km", "check_layers", "country_outline",
