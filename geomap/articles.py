@@ -131,8 +131,11 @@ def read_regular(path: Path | str, limit: int | None = None) -> tuple[bytes, os.
             raise OSError(f"not a regular file ({_file_kind(stat.st_mode)})")
         if stat.st_size > limit:
             raise OSError(f"too large ({stat.st_size:,} bytes; the limit is {limit:,})")
-        try:
-            data = f.read(limit + 1)        # it may have grown since the fstat
+        try:        # what fstat says, +1 to see growth: read(limit + 1) would allocate 20 MB per file
+            want = min(stat.st_size, limit) + 1
+            data = f.read(want)
+            if len(data) == want and want <= limit:
+                data += f.read(limit + 1 - want)    # it has grown since the fstat: on to the limit
         except OSError as e:
             raise OSError(e.errno, f"cannot read: {e.strerror or e}") from e
         if len(data) > limit:

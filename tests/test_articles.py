@@ -185,6 +185,24 @@ def test_a_file_growing_past_the_limit_while_it_is_read_is_refused(tmp_path, mon
         read_article(f, root=tmp_path)
 
 
+def test_a_file_growing_under_the_limit_while_it_is_read_is_read_whole(tmp_path, monkeypatch):
+    """Only what fstat reports (+1) is asked for first; a file that grew since is read on to the
+    limit, so its new text is not cut at the old size."""
+    import geomap.articles
+
+    f = write(tmp_path / "growing.txt", "Kyiv.\n")
+    real_fstat = os.fstat
+
+    def fstat_then_grow(fd):
+        stat = real_fstat(fd)
+        with open(f, "ab") as other:
+            other.write(b"Odesa and Lviv.\n" * 100)
+        return stat
+
+    monkeypatch.setattr(geomap.articles.os, "fstat", fstat_then_grow)
+    assert read_article(f, root=tmp_path).text == "Kyiv.\n" + "Odesa and Lviv.\n" * 100
+
+
 def test_unreadable_file_is_an_article_error(tmp_path):
     with pytest.raises(ArticleError, match="cannot read"):
         read_article(tmp_path / "missing.txt", root=tmp_path)
