@@ -34,12 +34,32 @@ class MentionRecord(NamedTuple):
 
 
 _ARTICLE_ID = operator.attrgetter("article_id")
+_ARTICLE_PASSAGE = operator.attrgetter("article_id", "passage_index")
+_TEXT = operator.attrgetter("text")
+_FIRST = operator.itemgetter(0)
 
 
 def article_ids(mentions: list[MentionRecord]) -> set[str]:
     """The distinct articles of these mentions (the pop-up, the place page, the GeoJSON and the
     region counts each count them: one C-level pass, not a Python loop)."""
     return set(map(_ARTICLE_ID, mentions))
+
+
+class PlaceStats(NamedTuple):
+    """A place's counts over its mentions, computed once per render (``MapData.stats``) for the
+    map's payload, the region counts and ``places.geojson``, which each walked every mention."""
+
+    per_article: Counter         # article id -> mentions of the place in it
+    passages: Counter            # article id -> passages of it naming the place (no passage: one)
+    n_passages: int              # distinct (article, passage) pairs
+    texts: frozenset[str]        # how the articles write the name
+
+
+def place_stats(mentions: list[MentionRecord]) -> PlaceStats:
+    """``PlaceStats`` of these mentions, in C-level passes."""
+    keys = set(map(_ARTICLE_PASSAGE, mentions))
+    return PlaceStats(Counter(map(_ARTICLE_ID, mentions)), Counter(map(_FIRST, keys)), len(keys),
+                      frozenset(map(_TEXT, mentions)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +117,15 @@ class MapData:
     places: list[PlaceRecord] = field(default_factory=list)
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
     unplaced: list[UnplacedRecord] = field(default_factory=list)
+    _stats: dict[str, tuple[PlaceRecord, PlaceStats]] = field(default_factory=dict, repr=False,
+                                                               compare=False)
+
+    def stats(self, record: PlaceRecord) -> PlaceStats:
+        """``place_stats`` of ``record``'s mentions, computed once per ``MapData``."""
+        known = self._stats.get(record.place.id)
+        if known is None or known[0] is not record:
+            known = self._stats[record.place.id] = (record, place_stats(record.mentions))
+        return known[1]
 
 
 def load_map_data(store: Store) -> MapData:
