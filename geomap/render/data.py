@@ -10,7 +10,8 @@ from __future__ import annotations
 import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, NamedTuple
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from geomap.model import Passage, Place
 
@@ -85,6 +86,46 @@ class ArticleRecord:
     mentions: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+class StoredArticleRecord:
+    """An ``ArticleRecord`` whose ``text`` and ``passages`` are read from the store when a page,
+    a quote or an export needs them (``load_map_data(store, bodies=False)``): a render after
+    new articles quotes a few thousand of them, and holding every text at once cost hundreds
+    of MB at 100,000 articles. ``body(article_id)`` returns ``(text, passages)``."""
+
+    __slots__ = ("id", "title", "published", "byline", "source", "mentions", "_body")
+
+    def __init__(self, id: str, title: str, published: str | None, byline: str | None,
+                 source: str, mentions: list[tuple[int, int, str]],
+                 body: Callable[[str], tuple[str, tuple[Passage, ...]]]):
+        self.id, self.title, self.published, self.byline = id, title, published, byline
+        self.source, self.mentions, self._body = source, mentions, body
+
+    @property
+    def text(self) -> str:
+        return self._body(self.id)[0]
+
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        return self._body(self.id)[1]
+
+
+BODIES_KEPT = 4096      # article bodies kept in memory at once by a render that reads them lazily
+
+
+def _body_reader(store: Store) -> Callable[[str], tuple[str, tuple[Passage, ...]]]:
+    """``(text, passages)`` of an article from ``store``, the last ``BODIES_KEPT`` kept."""
+
+    @lru_cache(maxsize=BODIES_KEPT)
+    def body(article_id: str) -> tuple[str, tuple[Passage, ...]]:
+        found = store.article_body(article_id)
+        if found is None:
+            return "", ()
+        text, rows = found
+        return text, tuple(Passage(i, start, end) for i, start, end in rows)
+
+    return body
+
+
 @dataclass(frozen=True, slots=True)
 class UnplacedRecord:
     """A name the extractor found but the gazetteer could not place, with every mention of it
@@ -128,11 +169,14 @@ class MapData:
         return known[1]
 
 
-def load_map_data(store: Store) -> MapData:
+def load_map_data(store: Store, *, bodies: bool = True) -> MapData:
     """Everything the renderer needs from ``store``: its mentioned places (with regions and
     mentions, each place's newest article first), its articles, and the mentions of no place
-    grouped by name (``unplaced_records``)."""
-    rows = store.map_rows()
+    grouped by name (``unplaced_records``).
+
+    ``bodies=False``: the articles' texts and passages are read when used
+    (``StoredArticleRecord``), so ``store`` must stay open while the data is used."""
+    rows = store.map_rows(bodies=bodies)
     passages: dict[str, list[Passage]] = defaultdict(list)
     for aid, idx, start, end in rows.passages:
         passages[aid].append(Passage(idx, start, end))
@@ -151,10 +195,16 @@ def load_map_data(store: Store) -> MapData:
     regions: dict[str, list[str]] = defaultdict(list)
     for pid, region in rows.regions:
         regions[pid].append(region)
-    articles = {
-        aid: ArticleRecord(aid, title, published, byline, source, text,
-                           tuple(passages[aid]), spans.get(aid, []))
-        for aid, title, published, byline, source, text in rows.articles}
+    if bodies:
+        articles = {
+            aid: ArticleRecord(aid, title, published, byline, source, text,
+                               tuple(passages[aid]), spans.get(aid, []))
+            for aid, title, published, byline, source, text in rows.articles}
+    else:
+        body = _body_reader(store)
+        articles = {aid: StoredArticleRecord(aid, title, published, byline, source,
+                                             spans.get(aid, []), body)
+                    for aid, title, published, byline, source, _text in rows.articles}
     places = [PlaceRecord(place, tuple(regions[place.id]), by_place[place.id])
               for place in rows.places if place.id in by_place]
     unplaced = unplaced_records(MentionRecord(aid, start, end, text, pidx, score)
