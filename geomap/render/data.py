@@ -109,7 +109,8 @@ class StoredArticleRecord:
         return self._body(self.id)[1]
 
 
-BODIES_KEPT = 4096      # article bodies kept in memory at once by a render that reads them lazily
+BODIES_KEPT = 32768     # article bodies kept at once by a render that reads them when used: a
+                        # render after new articles quotes ~2 per place and pages of the places
 
 
 def _body_reader(store: Store) -> Callable[[str], tuple[str, tuple[Passage, ...]]]:

@@ -23,7 +23,8 @@ def place_feature(record: PlaceRecord, dates: dict[str, str | None] | None = Non
     articles mentioning it, when the caller has them (``MapData.stats``)."""
     p = record.place
     ids = article_ids(record.mentions) if ids is None else ids
-    known = sorted(d for d in map((dates or {}).get, ids) if d and _ISO.fullmatch(d))
+    found = set(map((dates or {}).get, ids))        # distinct dates: far fewer than articles
+    known = sorted(d for d in found if d and _ISO.fullmatch(d))
     return {
         "type": "Feature",
         "id": p.id,
