@@ -67,8 +67,9 @@ def held_articles(config: Config, stored: Mapping[str, tuple[str, str]],
     messages: list[str] = []
     files = [(i, source, config.resolve(source.path)) for i, source in enumerate(config.sources)
              if source.kind != "feed"]
-    claims = {i: {aid for aid, (_sha, src) in stored.items()
-                  if _under(src, path, "file" if source.kind == "file" or path.is_file() else "folder")}
+    kinds = {i: "file" if source.kind == "file" or path.is_file() else "folder"
+             for i, source, path in files}       # once per source, not per stored article
+    claims = {i: {aid for aid, (_sha, src) in stored.items() if _under(src, path, kinds[i])}
               for i, source, path in files}
     # Stored file articles no configured source covers: a source removed from the config, or
     # renamed by mistake to a folder that exists but is empty (``geomap watch`` creates it).

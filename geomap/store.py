@@ -299,30 +299,42 @@ class Store(FullTextSearch):
         return group(self._db.execute("SELECT article_id, start, end, text, passage_index FROM mentions "
                                       "WHERE place_id IS NULL ORDER BY article_id, start"))
 
-    def map_rows(self) -> MapRows:
+    def map_rows(self, *, bodies: bool = True) -> MapRows:
         """Everything the renderer needs, as plain rows (``MapRows``), each read lazily, once:
-        ``geomap.render.data.load_map_data(store)`` builds the ``MapData`` from them."""
+        ``geomap.render.data.load_map_data(store)`` builds the ``MapData`` from them.
+        ``bodies=False``: no passages and each article's text None (``article_body`` reads
+        them one article at a time)."""
         return MapRows(
             passages=self._rows("SELECT article_id, idx, start, end FROM passages "
-                                "ORDER BY article_id, idx"),
+                                "ORDER BY article_id, idx") if bodies else iter(()),
             # Mentions in primary-key order, (article, start): the index gives it, nothing is sorted.
             placed=self._rows("SELECT article_id, start, end, text, place_id, score, passage_index "
                               "FROM mentions WHERE place_id IS NOT NULL ORDER BY article_id, start"),
             newest_first=(aid for (aid,) in self._rows(
                 "SELECT id FROM articles ORDER BY coalesce(published, '') DESC, id")),
             regions=self._rows("SELECT place_id, region FROM place_regions ORDER BY region"),
-            articles=self._rows("SELECT id, title, published, byline, source, text FROM articles "
+            articles=self._rows(f"SELECT id, title, published, byline, source, "
+                                f"{'text' if bodies else 'NULL'} FROM articles "
                                 "ORDER BY id"),
             places=(Place(*row) for row in self._rows(
                 f"SELECT {_PLACE_COLUMNS} FROM places ORDER BY id")),
             unplaced=self._rows("SELECT article_id, start, end, text, score, passage_index "
                                 "FROM mentions WHERE place_id IS NULL ORDER BY article_id, start"))
 
-    def _rows(self, sql: str) -> Iterator[tuple]:
+    def article_body(self, article_id: str) -> tuple[str, list[tuple[int, int, int]]] | None:
+        """One article's text and its passages ``(idx, start, end)`` by index; None when the
+        store has no such article."""
+        row = next(self._rows("SELECT text FROM articles WHERE id = ?", (article_id,)), None)
+        if row is None:
+            return None
+        return row[0], list(self._rows("SELECT idx, start, end FROM passages "
+                                          "WHERE article_id = ? ORDER BY idx", (article_id,)))
+
+    def _rows(self, sql: str, params: tuple = ()) -> Iterator[tuple]:
         """The rows of ``sql``, one at a time; SQLite errors become ``StoreError`` (here, not
         through a second generator around this one: the map reads some 300,000 rows)."""
         try:
-            yield from self._db.execute(sql)
+            yield from self._db.execute(sql, params)
         except sqlite3.Error as e:
             raise _store_error(self, e) from e
 

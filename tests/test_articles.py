@@ -349,3 +349,30 @@ def test_text_date_wins_over_the_file_name(tmp_path):
 def test_no_date_anywhere_is_undated(tmp_path, name):
     path = write(tmp_path / name, "# Kyiv\n\nText about Kyiv.\n")
     assert read_article(path, root=tmp_path).published is None
+
+
+def test_the_scandir_walk_lists_what_the_glob_lists_and_ids_are_unchanged(tmp_path):
+    """``folder_files(root)`` (the default ``**/*``) walks with ``os.scandir`` for speed: it must
+    keep exactly the files ``Path.glob("**/*")`` with the same checks keeps, and ``discover_ids``'
+    fast id the same id as ``article_id``."""
+    from geomap.articles import _all_files, _glob_files
+
+    inbox = tmp_path / "articles"
+    for rel in ("a.txt", "b.MD", "sub/c.text", "sub/deeper/d.html", "e.xhtml", "sub/x.pdf",
+                "sub/.hidden.txt", ".git/y.txt", "noext", "dots.", "sub/ü ß.txt", "folder.txt/f.md"):
+        write(inbox / rel, "T")
+    write(tmp_path / "outside" / "secret.txt", "S")
+    os.symlink(tmp_path / "outside" / "secret.txt", inbox / "out-link.txt")    # escapes
+    os.symlink(inbox / "a.txt", inbox / "sub" / "in-link.txt")                 # inside: kept
+    os.symlink(inbox / "gone.txt", inbox / "dangling.txt")
+    os.symlink(tmp_path / "outside", inbox / "out-dir")
+    os.symlink(inbox / "sub", inbox / "alias")                                 # not entered
+    os.mkfifo(inbox / "pipe.txt")                                              # yielded: read refuses it
+    real = inbox.resolve()
+    walked = sorted(_all_files(inbox, real))
+    assert walked == sorted(_glob_files(inbox, real, "**/*"))
+    assert inbox / "pipe.txt" in walked and inbox / "sub" / "in-link.txt" in walked
+    assert inbox / "out-link.txt" not in walked and len(walked) == 9
+    found = discover_ids(default_config(tmp_path))
+    assert [f for f, _root, _aid in found] == walked
+    assert [aid for _f, _root, aid in found] == [article_id(f, inbox) for f in walked]

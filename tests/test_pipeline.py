@@ -778,3 +778,47 @@ def test_exports_changed_behind_geomaps_back_are_rewritten_not_appended_to(mappe
 
     ids = [row[0] for row in list(csv.reader(io.StringIO(text)))[1:]]
     assert ids == sorted(ids) and any(i.startswith("geneva-") for i in ids)     # a full rewrite
+
+
+_SAMPLES = Path(__file__).resolve().parent.parent / "articles"
+_REGIONS = ("layers:\n  - name: two\n    label: Two boxes\n    sources:\n"
+            "      - {bbox: [22, 44, 33, 52.5], name: west}\n"
+            "      - {bbox: [33, 44, 41, 52.5], name: east}\n"
+            "  - name: us\n    sources:\n      - bbox: [-125, 24, -66, 50]\n")
+
+
+def _sample_project(root: Path, gazetteer: Path, names: list[str]) -> Path:
+    for name in names:
+        write(root / "articles" / name, (_SAMPLES / name).read_text(encoding="utf-8"))
+    write(root / "config" / "regions.yaml", _REGIONS)
+    write_config(root, gazetteer, "map:\n  max_passages: 2\n", regions="regions.yaml")
+    return root
+
+
+@pytest.mark.parametrize("embedded", [False, True], ids=["chunked", "embedded"])
+def test_refreshes_adding_articles_end_as_a_cold_build_of_the_same_articles(
+        tmp_path, gazetteer_path, monkeypatch, embedded):
+    """Issue 13: a render after new articles (dated between, before and after the others, so
+    every article's number shifts) writes outputs identical to a cold build over the same
+    articles: the map's data with its passages embedded or in chunk files, every chunk, page
+    and export."""
+    from conftest import DEFAULT_INLINE_PASSAGE_CHARS
+
+    if embedded:
+        monkeypatch.setattr("geomap.render.passages.INLINE_PASSAGE_CHARS",
+                            DEFAULT_INLINE_PASSAGE_CHARS)
+    names = sorted(p.name for p in _SAMPLES.iterdir() if p.suffix in (".txt", ".md"))
+    assert len(names) >= 8
+    steps = [names[2:5], names[2:5] + [names[0], names[7]], names]  # older, newer, the rest
+    grown = tmp_path / "grown"
+    for step in steps:
+        _sample_project(grown, gazetteer_path, step)
+        summary = refresh(_config(grown))
+        assert summary.rendered and not summary.errors
+    cold = _sample_project(tmp_path / "cold", gazetteer_path, names)
+    assert refresh(_config(cold)).new == len(names)
+    got, want = _outputs(grown / "output"), _outputs(cold / "output")
+    assert got.keys() == want.keys()
+    assert any(k.startswith("passages/") for k in want) != embedded
+    assert json.loads(got["map.html"]) == json.loads(want["map.html"])
+    assert got == want

@@ -106,6 +106,21 @@ def test_put_article_then_hashes_and_map_data(store):
     assert store.counts() == {"articles": 1, "places": 2, "mentions": 3}
 
 
+def test_map_data_without_bodies_reads_each_article_text_and_passages_when_used(store):
+    """``load_map_data(store, bodies=False)`` (a render after new articles) loads no text up
+    front; each article reads the same text and passages from the store when asked."""
+    a = article(TEXT)
+    store.put_article(a, [mention(a, "Kyiv", KYIV), mention(a, "Lviv", LVIV)], {})
+    eager, lazy = load_map_data(store), load_map_data(store, bodies=False)
+    assert eager.places == lazy.places and eager.articles.keys() == lazy.articles.keys()
+    rec, stored = eager.articles["a1"], lazy.articles["a1"]
+    for key in ("id", "title", "published", "byline", "source", "text", "passages", "mentions"):
+        assert getattr(stored, key) == getattr(rec, key), key
+    assert stored.text == TEXT and stored.passages == a.passages
+    store.delete_articles(["a1"])
+    assert load_map_data(store, bodies=False).articles == {}
+
+
 def test_zero_coordinates_survive(store):
     a = article("Calm\n\nNothing near Null Island.\n")
     store.put_article(a, [mention(a, "Null Island", EQUATOR)], {})

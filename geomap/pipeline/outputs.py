@@ -50,13 +50,16 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
         with _collector_paused():
+            # A render after new articles, or of the map alone, quotes a few of the articles'
+            # texts: they are read when used (a full render reads them all, in one pass).
             if map_only:
-                produced = geomap.render.render_map_only(load_map_data(store), tmp, config, layers)
+                produced = geomap.render.render_map_only(load_map_data(store, bodies=False), tmp,
+                                                         config, layers)
                 return _place_outputs(folder, out_dir, tmp, produced, only=set(),
                                       drop=lambda rel: rel.startswith(("assets/", "passages/")))
             from geomap.render.exports import append_mentions_exports, export_sizes
 
-            data = load_map_data(store)
+            data = load_map_data(store, bodies=only is None)
             # New articles change only their own pages and those of the places they mention: the
             # other place pages (some quote thousands of passages) are current and are not rewritten.
             places = None if only is None else {

@@ -10,7 +10,8 @@ from __future__ import annotations
 import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, NamedTuple
+from functools import lru_cache
+from typing import TYPE_CHECKING, Callable, Iterable, NamedTuple
 
 from geomap.model import Passage, Place
 
@@ -34,12 +35,32 @@ class MentionRecord(NamedTuple):
 
 
 _ARTICLE_ID = operator.attrgetter("article_id")
+_ARTICLE_PASSAGE = operator.attrgetter("article_id", "passage_index")
+_TEXT = operator.attrgetter("text")
+_FIRST = operator.itemgetter(0)
 
 
 def article_ids(mentions: list[MentionRecord]) -> set[str]:
     """The distinct articles of these mentions (the pop-up, the place page, the GeoJSON and the
     region counts each count them: one C-level pass, not a Python loop)."""
     return set(map(_ARTICLE_ID, mentions))
+
+
+class PlaceStats(NamedTuple):
+    """A place's counts over its mentions, computed once per render (``MapData.stats``) for the
+    map's payload, the region counts and ``places.geojson``, which each walked every mention."""
+
+    per_article: Counter         # article id -> mentions of the place in it
+    passages: Counter            # article id -> passages of it naming the place (no passage: one)
+    n_passages: int              # distinct (article, passage) pairs
+    texts: frozenset[str]        # how the articles write the name
+
+
+def place_stats(mentions: list[MentionRecord]) -> PlaceStats:
+    """``PlaceStats`` of these mentions, in C-level passes."""
+    keys = set(map(_ARTICLE_PASSAGE, mentions))
+    return PlaceStats(Counter(map(_ARTICLE_ID, mentions)), Counter(map(_FIRST, keys)), len(keys),
+                      frozenset(map(_TEXT, mentions)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +84,47 @@ class ArticleRecord:
     text: str
     passages: tuple[Passage, ...] = ()
     mentions: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+class StoredArticleRecord:
+    """An ``ArticleRecord`` whose ``text`` and ``passages`` are read from the store when a page,
+    a quote or an export needs them (``load_map_data(store, bodies=False)``): a render after
+    new articles quotes a few thousand of them, and holding every text at once cost hundreds
+    of MB at 100,000 articles. ``body(article_id)`` returns ``(text, passages)``."""
+
+    __slots__ = ("id", "title", "published", "byline", "source", "mentions", "_body")
+
+    def __init__(self, id: str, title: str, published: str | None, byline: str | None,
+                 source: str, mentions: list[tuple[int, int, str]],
+                 body: Callable[[str], tuple[str, tuple[Passage, ...]]]):
+        self.id, self.title, self.published, self.byline = id, title, published, byline
+        self.source, self.mentions, self._body = source, mentions, body
+
+    @property
+    def text(self) -> str:
+        return self._body(self.id)[0]
+
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        return self._body(self.id)[1]
+
+
+BODIES_KEPT = 32768     # article bodies kept at once by a render that reads them when used: a
+                        # render after new articles quotes ~2 per place and pages of the places
+
+
+def _body_reader(store: Store) -> Callable[[str], tuple[str, tuple[Passage, ...]]]:
+    """``(text, passages)`` of an article from ``store``, the last ``BODIES_KEPT`` kept."""
+
+    @lru_cache(maxsize=BODIES_KEPT)
+    def body(article_id: str) -> tuple[str, tuple[Passage, ...]]:
+        found = store.article_body(article_id)
+        if found is None:
+            return "", ()
+        text, rows = found
+        return text, tuple(Passage(i, start, end) for i, start, end in rows)
+
+    return body
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +159,25 @@ class MapData:
     places: list[PlaceRecord] = field(default_factory=list)
     articles: dict[str, ArticleRecord] = field(default_factory=dict)
     unplaced: list[UnplacedRecord] = field(default_factory=list)
+    _stats: dict[str, tuple[PlaceRecord, PlaceStats]] = field(default_factory=dict, repr=False,
+                                                               compare=False)
+
+    def stats(self, record: PlaceRecord) -> PlaceStats:
+        """``place_stats`` of ``record``'s mentions, computed once per ``MapData``."""
+        known = self._stats.get(record.place.id)
+        if known is None or known[0] is not record:
+            known = self._stats[record.place.id] = (record, place_stats(record.mentions))
+        return known[1]
 
 
-def load_map_data(store: Store) -> MapData:
+def load_map_data(store: Store, *, bodies: bool = True) -> MapData:
     """Everything the renderer needs from ``store``: its mentioned places (with regions and
     mentions, each place's newest article first), its articles, and the mentions of no place
-    grouped by name (``unplaced_records``)."""
-    rows = store.map_rows()
+    grouped by name (``unplaced_records``).
+
+    ``bodies=False``: the articles' texts and passages are read when used
+    (``StoredArticleRecord``), so ``store`` must stay open while the data is used."""
+    rows = store.map_rows(bodies=bodies)
     passages: dict[str, list[Passage]] = defaultdict(list)
     for aid, idx, start, end in rows.passages:
         passages[aid].append(Passage(idx, start, end))
@@ -122,10 +196,16 @@ def load_map_data(store: Store) -> MapData:
     regions: dict[str, list[str]] = defaultdict(list)
     for pid, region in rows.regions:
         regions[pid].append(region)
-    articles = {
-        aid: ArticleRecord(aid, title, published, byline, source, text,
-                           tuple(passages[aid]), spans.get(aid, []))
-        for aid, title, published, byline, source, text in rows.articles}
+    if bodies:
+        articles = {
+            aid: ArticleRecord(aid, title, published, byline, source, text,
+                               tuple(passages[aid]), spans.get(aid, []))
+            for aid, title, published, byline, source, text in rows.articles}
+    else:
+        body = _body_reader(store)
+        articles = {aid: StoredArticleRecord(aid, title, published, byline, source,
+                                             spans.get(aid, []), body)
+                    for aid, title, published, byline, source, _text in rows.articles}
     places = [PlaceRecord(place, tuple(regions[place.id]), by_place[place.id])
               for place in rows.places if place.id in by_place]
     unplaced = unplaced_records(MentionRecord(aid, start, end, text, pidx, score)

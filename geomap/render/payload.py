@@ -11,8 +11,6 @@ chunk files that a pop-up loads when it opens (``passages.py``; each place row n
 from __future__ import annotations
 
 import heapq
-import operator
-from collections import Counter
 from pathlib import PurePath
 from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
@@ -20,13 +18,12 @@ from urllib.parse import urlsplit
 from geomap.config import MapConfig
 from geomap.credits import origin_note
 from geomap.render.article_page import page_name
-from geomap.render.data import MapData, PlaceRecord, UnplacedRecord, article_ids
+from geomap.render.data import MapData, PlaceRecord, UnplacedRecord
 from geomap.render.passages import Chunk, chunk_count, chunk_of
 from geomap.render.quotes import Quote, article_ranks, groups, passage_bounds, quote_bounds
 from geomap.render.place_page import escaped_name, place_page_name
 
 _MERGE_GAP = 40   # windows of one passage closer than this share one stored text
-_ARTICLE_PASSAGE = operator.attrgetter("article_id", "passage_index")
 
 
 def source_label(source: str) -> str:
@@ -75,8 +72,8 @@ class Payload:
         """
         limit, ranks = self.settings.max_passages, self.ranks
         mentions = record.mentions
-        keys = set(map(_ARTICLE_PASSAGE, mentions))
-        ids = article_ids(mentions)
+        stats = self.data.stats(record)
+        ids = stats.per_article.keys()
         newest = set(heapq.nsmallest(limit, ids & ranks.keys(), key=ranks.__getitem__))
         if len(newest) < len(ids):
             mentions = [m for m in mentions if m.article_id in newest]
@@ -87,7 +84,7 @@ class Payload:
             a, b = quote_bounds(g.article.text, lo, hi, g.spans[0])
             anchor = -1 if g.passage_index is None else g.passage_index
             quotes.append(Quote(g.article, anchor, a, b, lo, hi, g.spans))
-        return quotes, len(keys), ids
+        return quotes, stats.n_passages, ids
 
     def _store_texts(self, quotes: Iterable[Quote], texts: list[str]
                      ) -> dict[tuple[str, int, int, int], tuple[int, int]]:
@@ -128,12 +125,11 @@ class Payload:
         """The place's articles by number, ascending, each as the step from the previous number;
         ``[step, mentions, passages]`` instead when the article names it more than once."""
         index = self.article_index
-        mentions = Counter(m.article_id for m in record.mentions if m.article_id in index)
-        passages = Counter(aid for aid, _p in set(map(_ARTICLE_PASSAGE, record.mentions))
-                           if aid in index)
+        stats = self.data.stats(record)
+        mentions, passages = stats.per_article, stats.passages
         out: list[Any] = []
         previous = 0
-        for number, aid in sorted((index[aid], aid) for aid in mentions):
+        for number, aid in sorted((index[aid], aid) for aid in mentions if aid in index):
             step, previous = number - previous, number
             m, p = mentions[aid], passages[aid]
             out.append(step if m == 1 and p == 1 else [step, m, p])
@@ -184,7 +180,8 @@ class Payload:
             places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
                            [self._region(r) for r in record.regions], len(record.mentions),
                            len(article_ids_), number, n_passages, _page_field(p.id),
-                           self._links(record), written_names(record), origin_note(p) or 0])
+                           self._links(record), written_names(record, self.data.stats(record).texts),
+                           origin_note(p) or 0])
         del chosen
         self.chunks = [self._chunk(number, by_chunk[number]) for number in sorted(by_chunk)]
         layer_rows, region_layer, region_names, region_bounds = [], [], [], []
@@ -224,8 +221,10 @@ def _page_field(place_id: str) -> str | int:
 MAX_SEARCH_NAMES = 20
 
 
-def written_names(record: PlaceRecord) -> list[str]:
+def written_names(record: PlaceRecord, texts: Iterable[str] | None = None) -> list[str]:
     """How the articles write the place's name, other than its gazetteer name (``Херсоні``,
-    ``Kiev``, ``Киеве``): the map's search finds the place by any of them."""
-    names = sorted({m.text for m in record.mentions} - {record.place.name})
+    ``Kiev``, ``Киеве``): the map's search finds the place by any of them. ``texts``: the
+    mentions' texts when the caller has them (``PlaceStats.texts``)."""
+    names = sorted(set(texts if texts is not None else (m.text for m in record.mentions))
+                   - {record.place.name})
     return names[:MAX_SEARCH_NAMES]

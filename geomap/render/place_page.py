@@ -162,15 +162,18 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
     ``escaped_name`` writes ``_`` only before two hex digits and the long form never has one."""
     stem = place_page_name(place_id)
     pages: list[_Page] = []
+    if len(groups) >= 2 * PER_PAGE:     # each quote's month once (a busy place has 10,000s)
+        months = [_period(g.article.published, 7) for g in groups]
 
     def runs(lo: int, hi: int, width: int) -> Iterator[tuple[int, int, str]]:
         """Runs of quotes whose articles' dates share their year (``width`` 4) or month (7)."""
         start = lo
+        key = months[lo][:width]
         for i in range(lo + 1, hi + 1):
-            key = _period(groups[start].article.published, width)
-            if i == hi or _period(groups[i].article.published, width) != key:
+            if i == hi or months[i][:width] != key:
                 yield start, i, key
-                start = i
+                if i < hi:
+                    start, key = i, months[i][:width]
 
     def add(lo: int, hi: int, key: str) -> None:
         parts = max(1, (hi - lo) // PER_PAGE)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from geomap._csv import csv_text
-from geomap.render.data import MapData, article_ids
+from geomap.render.data import MapData
 
 CSV_COLUMNS = ("region", "label", "layer", "places", "mentions", "articles", "scope")
 
@@ -56,7 +56,9 @@ def region_counts(data: MapData, layers: Iterable) -> list[RegionCount]:
     mentions: dict[str, int] = {}
     articles: dict[str, set[str]] = {}
     for record in data.places:
-        ids = article_ids(record.mentions)
+        if not record.regions:
+            continue
+        ids = data.stats(record).per_article.keys()
         for name in record.regions:
             places[name] = places.get(name, 0) + 1
             mentions[name] = mentions.get(name, 0) + len(record.mentions)
@@ -77,7 +79,7 @@ def layer_counts(data: MapData, layers: Iterable) -> list[RegionCount]:
         places = [record for record in data.places if mine.intersection(record.regions)]
         articles: set[str] = set()
         for record in places:
-            articles |= article_ids(record.mentions)
+            articles.update(data.stats(record).per_article.keys())
         out.append(RegionCount(layer.name, layer.label or layer.name, layer.label or layer.name,
                                len(places), sum(len(r.mentions) for r in places), len(articles)))
     return out
