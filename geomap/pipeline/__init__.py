@@ -14,6 +14,6 @@ from __future__ import annotations
 
 from geomap.pipeline.execute import Progress, RefreshSummary, forget, refresh
 from geomap.pipeline.outputs import MAP_FILE, write_outputs
-from geomap.pipeline.parse import parse_paths
+from geomap.pipeline.parse import parse_paths, parse_stream
 
-__all__ = ["MAP_FILE", "Progress", "RefreshSummary", "forget", "parse_paths", "refresh", "write_outputs"]
+__all__ = ["MAP_FILE", "Progress", "RefreshSummary", "forget", "parse_paths", "parse_stream", "refresh", "write_outputs"]
