@@ -28,9 +28,10 @@ _FLOWS = re.compile(r",?(?: which| that)? (?:flows?|flowed|flowing|empties|empti
 MAX_CANDIDATES = 25          # per name; the gazetteer returns them by population, largest first
 
 
-@dataclass
+@dataclass(slots=True)
 class Group:
-    """All unqualified occurrences of one name (or one qualified occurrence)."""
+    """All unqualified occurrences of one name (or one qualified occurrence). Slots: an article
+    may hold a group per qualified occurrence, hundreds of thousands in a huge one."""
 
     spans: list
     candidates: list
