@@ -114,3 +114,28 @@ def test_parse_paths_still_gives_lists(mapped_project, monkeypatch):
     assert all(isinstance(ms, list) and isinstance(rs, list) and len(ms) == len(rs) for _, ms, rs in listed)
     streamed = [(a.id, list(pairs)) for a, pairs in parse_stream([mapped_project / "articles"], config)]
     assert [(aid, list(zip(ms, rs))) for aid, ms, rs in listed] == streamed
+
+
+def test_a_failure_midway_through_a_streamed_article_is_reported_and_the_next_article_goes_on(
+        mapped_project, capsys, monkeypatch):
+    from geomap.pipeline import parse as parse_module
+    from geomap.resolve import Geoparser
+
+    write(mapped_project / "articles" / "a-huge.txt", HUGE)
+    monkeypatch.setattr(parse_module, "STREAM_CHARS", 10_000)
+    monkeypatch.setattr(parse_module, "STREAM_BATCH", 100)
+    real = Geoparser._mentions
+
+    def failing(self, resolved, explain):
+        for k, m in enumerate(real(self, resolved, explain)):
+            if k == 250:
+                raise ValueError("broken")
+            yield m
+
+    monkeypatch.setattr(Geoparser, "_mentions", failing)
+    code = main(["--root", str(mapped_project), "parse", str(mapped_project / "articles"), "--format", "jsonl"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "a-huge.txt: could not be processed (ValueError: broken); its remaining mentions skipped" in err
+    assert out.count("a-huge.txt") == 200                  # the two whole batches before the failure
+    assert "odesa.txt" in out and "valencia.md" in out     # the other articles are still parsed

@@ -95,12 +95,26 @@ def _stream(stage: Stages, article: Article, explain: bool, report: ErrorHandler
     except Exception as e:      # noqa: BLE001 - one bad article must not stop the others
         report(f"{article.source}: could not be processed ({type(e).__name__}: {e}); skipped")
         return
-    yield article, _with_regions(stage, mentions)
+    yield article, _with_regions(stage, article, mentions, report)
 
 
-def _with_regions(stage: Stages, mentions: Iterator[Mention]) -> Iterator[tuple[Mention, tuple[str, ...]]]:
-    while batch := list(islice(mentions, STREAM_BATCH)):
-        yield from zip(batch, stage.regions_for(batch))
+def _with_regions(stage: Stages, article: Article, mentions: Iterator[Mention],
+                  report: ErrorHandler) -> Iterator[tuple[Mention, tuple[str, ...]]]:
+    """The pairs, ``STREAM_BATCH`` at a time; a failure midway is reported (the mentions given so
+    far stay given) and ends this article only."""
+    while True:
+        try:
+            batch = list(islice(mentions, STREAM_BATCH))
+            if not batch:
+                return
+            regions = stage.regions_for(batch)
+        except FATAL:
+            raise
+        except Exception as e:      # noqa: BLE001 - one bad article must not stop the others
+            report(f"{article.source}: could not be processed ({type(e).__name__}: {e}); "
+                   "its remaining mentions skipped")
+            return
+        yield from zip(batch, regions)
 
 def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Iterator[Article]:
     for path, root in found:
