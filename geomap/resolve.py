@@ -40,6 +40,7 @@ The chosen candidate's share of the softmax over all candidates is the mention's
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from array import array
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
@@ -143,11 +144,10 @@ class Resolver:
         caps = any(s.text.isupper() and len(s.text.rstrip(".")) <= 5 for s in g.spans)
         towns = [c for c in g.candidates if c.feature.startswith("PPL")]
         for c in g.candidates:
-            terms = [(("kind {}", c.feature), FEATURE_PRIOR.get(c.feature, 0.0)),
-                     ("population", 0.45 * math.log10(c.population + 10))]
+            terms = [_kind_term(c.feature), _population_term(c.population)]
             kind = NAME_KIND_PRIOR.get(c.name_kind, 0.0)
             if kind:
-                terms.append((("{} name", c.name_kind), kind))
+                terms.append(_name_term(c.name_kind, kind))
             if caps and c.name_kind == "abbr":
                 terms.append(("written in capitals: its abbreviation (EU, not Eu)", 2.0))
             if c.feature == "ADM2" and c.name_kind == "alt" and not hint:
@@ -161,6 +161,23 @@ class Resolver:
                 terms.append(("a bare name means the city, not the area named after it", -2.5))
             g.reasons.append(terms)
             g.scores.append(sum(v for _, v in terms))
+
+
+# The prior's terms, one shared tuple per feature kind, name kind and population: a huge article
+# may hold a group per qualified occurrence, each with these terms for every candidate.
+@functools.lru_cache(maxsize=None)
+def _kind_term(feature: str) -> tuple:
+    return ("kind {}", feature), FEATURE_PRIOR.get(feature, 0.0)
+
+
+@functools.lru_cache(maxsize=None)
+def _name_term(name_kind: str, value: float) -> tuple:
+    return ("{} name", name_kind), value
+
+
+@functools.lru_cache(maxsize=4096)
+def _population_term(population: int) -> tuple:
+    return "population", 0.45 * math.log10(population + 10)
 
 
 def _has_namesake_seat(area: "Candidate", towns: list) -> bool:
