@@ -236,7 +236,7 @@ def _positive_int(value: str) -> int:
 # --- parse ---------------------------------------------------------------------------------------
 
 def cmd_parse(args: argparse.Namespace) -> int:
-    from geomap.pipeline import parse_paths
+    from geomap.pipeline import parse_stream
 
     config = load(args)
     errors: list[str] = []
@@ -245,20 +245,20 @@ def cmd_parse(args: argparse.Namespace) -> int:
         errors.append(message)
         print(f"geomap: {message}", file=sys.stderr)
 
-    results = parse_paths(args.paths, config, explain=args.explain, on_error=report,
-                          **executor_options(args))
+    results = parse_stream(args.paths, config, explain=args.explain, on_error=report,
+                           **executor_options(args))
     read = 0
 
     def records():
         """Lists of records, one per article up to ``RECORDS_PER_WRITE`` (written at once: stdout
         may be unbuffered; a huge article's records are never all held as dicts together)."""
         nonlocal read
-        for article, mentions, regions_list in results:
+        for article, pairs in results:
             read += 1
             if read == 1:       # modules, gazetteer, geoparser tables: alive until exit, so keep
                 gc.freeze()     # the cyclic collector from walking them again (~5 % of LGL's CPU)
-            pairs = ((m, r) for m, r in zip(mentions, regions_list)
-                     if not args.unplaced or m.place is None)
+            if args.unplaced:
+                pairs = ((m, r) for m, r in pairs if m.place is None)
             while batch := [mention_record(article, mention, regions, explain=args.explain)
                             for mention, regions in islice(pairs, RECORDS_PER_WRITE)]:
                 yield batch

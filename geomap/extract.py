@@ -43,6 +43,7 @@ administrative unit (``region``, ``County``), a dateline, a street, a demonym.
 """
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from geomap import traps
@@ -94,13 +95,14 @@ class ArticleState:
     persons' surnames seen so far, the spans kept, and where it is (the run, its matches, the match
     being judged and the token range of a person's name found in the run)."""
 
-    __slots__ = ("text", "lowercase_words", "persons", "kept", "run", "matches", "index", "person", "names")
+    __slots__ = ("text", "lowercase_words", "persons", "kept", "single", "run", "matches", "index", "person", "names")
 
     def __init__(self, text: str):
         self.text = text
         self.lowercase_words = LowercaseWords(text)
         self.persons: set[str] = set()
-        self.kept: list[tuple[Span, bool]] = []   # (span, one-token match)
+        self.kept: list[Span] = []
+        self.single = bytearray()                   # per kept span: 1 for a one-token match (a byte, not a tuple)
         self.run: list[Token] = []
         self.matches: list[Match] = []
         self.index = 0                              # of the match being judged in ``matches``
@@ -110,6 +112,10 @@ class ArticleState:
     def shared(self, name: str) -> str:
         """``name``, as the one string every span of the article written the same way shares."""
         return self.names.setdefault(name, name)
+
+    def keep(self, span: Span, single: bool = False) -> None:
+        self.kept.append(span)
+        self.single.append(single)
 
     def start_run(self, run: list[Token], matches: list[Match]) -> None:
         self.run, self.matches, self.index, self.person = run, matches, 0, None
@@ -140,11 +146,13 @@ class ArticleState:
     def spans(self, pinned: frozenset[str]) -> list[Span]:
         """The spans kept, sorted and without overlaps: a surname of a person named in the article
         is not a place when it comes back alone."""
-        kept = self.kept
-        kept.sort(key=lambda pair: pair[0].start)
+        kept, single = self.kept, self.single
+        if any(a.start > b.start for a, b in pairwise(kept)):   # (rarely: a street before its run's names)
+            order = sorted(range(len(kept)), key=lambda k: kept[k].start)       # stable, like list.sort
+            kept, single = [kept[k] for k in order], bytes(single[k] for k in order)
         persons = self.persons
         out: list[Span] = []
-        for span, single in kept:
+        for span, single in zip(kept, single):
             if single and span.key in persons and span.key not in pinned:
                 continue
             if out and span.start < out[-1].end:
@@ -234,16 +242,17 @@ class Extractor:
         else:                                  # one word: only a numbered road ("Route 9")
             named = streets(text, run) if run[0].lower in STREET_WORDS else []
         if named:
-            kept += [(s, False) for s in named]
+            for s in named:
+                state.keep(s)
             matches = outside(matches, run, named)
         else:                                  # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
             k = matches[0].i if matches else len(run)
             k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"
                       and text[run[x].start - 1] == " "), k if not matches else 0)   # (not "al-")
-            after_place = bool(kept) and text[kept[-1][0].end:run[0].start] in traps.LIST_GAPS \
-                and bool(kept[-1][0].candidates)
+            after_place = bool(kept) and text[kept[-1].end:run[0].start] in traps.LIST_GAPS \
+                and bool(kept[-1].candidates)
             if k and (span := self._unplaced(text, run[:k], state.lowercase_words, after_place)) is not None:
-                kept.append((span, False))
+                state.keep(span)
         if not matches:
             return
         state.start_run(run, matches)
@@ -251,7 +260,7 @@ class Extractor:
             state.index = t
             span = self._judge(state, match)
             if span is not None:
-                kept.append((span, match.j - match.i == 1))
+                state.keep(span, match.j - match.i == 1)
 
     def _unplaced(self, text: str, run: list[Token], lowercase_words: LowercaseWords,
                   after_place: bool = False) -> Span | None:

@@ -40,8 +40,10 @@ The chosen candidate's share of the softmax over all candidates is the mention's
 from __future__ import annotations
 
 import bisect
+import functools
 import math
-from typing import TYPE_CHECKING
+from array import array
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from geomap.coherence import coherence, enumeration, size_guard
 from geomap.model import Mention, Place
@@ -64,6 +66,7 @@ FEATURE_PRIOR = {
     "ADM3": 0.4, "PPLC": 1.2, "PPLA": 1.0, "PPLA2": 0.6, "PPLA3": 0.3, "PPL": 0.0,
 }
 NAME_KIND_PRIOR = {"name": 0.0, "alt": -0.8, "abbr": -0.2, "demonym": -0.2}
+_NO_WHY: tuple[str, ...] = ()       # the explanation of every span when not explaining: one shared tuple
 
 
 class Resolver:
@@ -79,7 +82,22 @@ class Resolver:
     def resolve(self, text: str, spans: list["Span"], explain: bool = True
                 ) -> list[tuple["Span", "Candidate | None", float, list[str], "Candidate | None"]]:
         """``(span, chosen, score, explanation, runner_up)`` for each span, in span order
-        (the explanation is empty unless ``explain``)."""
+        (the explanation is empty unless ``explain``): :meth:`iter_resolve` as a list."""
+        return [(s, c, score, list(why), runner) for s, c, score, why, runner in self.iter_resolve(text, spans, explain)]
+
+    def iter_resolve(self, text: str, spans: list["Span"], explain: bool = True
+                     ) -> Iterator[tuple["Span", "Candidate | None", float, Sequence[str], "Candidate | None"]]:
+        """What :meth:`resolve` returns, one span at a time: the article's groups are decided first
+        (every occurrence of a name is context for the others), then each span's tuple is made as it
+        is asked for, from its group's verdict computed once (the explanation is a shared empty
+        tuple unless ``explain``): nothing per span is held beyond the spans themselves."""
+        groups = self._decide(text, spans)
+        verdicts = [(unsupported_hamlet(g) or stray_town(g), chosen_confidence(g) if g.choice is not None else None)
+                    for g in groups]
+        return _place_streets(self._per_span(spans, groups, verdicts, explain))
+
+    def _decide(self, text: str, spans: list["Span"]) -> list[Group]:
+        """The article's groups with their choices made (one sense per discourse)."""
         qualified = qualifiers(text, spans)
         groups = group_spans(spans, qualified, appositives(text, spans, qualified))
         for g in groups:
@@ -105,38 +123,31 @@ class Resolver:
         for g in groups:
             choose(g)
             size_guard(g)
-        out = []
-        by_span = {}
-        verdicts = {}                          # per group, computed once: linear in the mentions
-        for gi, g in enumerate(groups):
-            verdicts[gi] = (unsupported_hamlet(g) or stray_town(g),
-                            chosen_confidence(g) if g.choice is not None else None)
-            for s in g.spans:
-                by_span[id(s)] = gi
-        for s in spans:
-            gi = by_span[id(s)]
+        return groups
+
+    def _per_span(self, spans: list["Span"], groups: list[Group], verdicts: list, explain: bool) -> Iterator[tuple]:
+        owner = _owners(spans, groups)
+        pinned = self.pinned
+        for s, gi in zip(spans, owner):
             g, (dropped, confidence) = groups[gi], verdicts[gi]
-            if s.key not in self.pinned and dropped:
+            if dropped and s.key not in pinned:
                 continue
             if g.choice is None:
-                out.append((s, None, 0.0, ["no gazetteer candidate"] + list(s.reasons), None))
+                yield s, None, 0.0, ("no gazetteer candidate", *s.reasons) if explain else _NO_WHY, None
                 continue
             score, runner = confidence
             runner_up = g.candidates[runner] if runner is not None else excluded_best(g, s)
-            out.append((s, g.candidates[g.choice], score, explanation(g, runner, s) if explain else [],
-                        runner_up))
-        return _place_streets(out)
+            yield s, g.candidates[g.choice], score, explanation(g, runner, s) if explain else _NO_WHY, runner_up
 
     def _prior(self, g: Group) -> None:
         hint = any(s.admin_hint for s in g.spans)
         caps = any(s.text.isupper() and len(s.text.rstrip(".")) <= 5 for s in g.spans)
         towns = [c for c in g.candidates if c.feature.startswith("PPL")]
         for c in g.candidates:
-            terms = [(("kind {}", c.feature), FEATURE_PRIOR.get(c.feature, 0.0)),
-                     ("population", 0.45 * math.log10(c.population + 10))]
+            terms = [_kind_term(c.feature), _population_term(c.population)]
             kind = NAME_KIND_PRIOR.get(c.name_kind, 0.0)
             if kind:
-                terms.append((("{} name", c.name_kind), kind))
+                terms.append(_name_term(c.name_kind, kind))
             if caps and c.name_kind == "abbr":
                 terms.append(("written in capitals: its abbreviation (EU, not Eu)", 2.0))
             if c.feature == "ADM2" and c.name_kind == "alt" and not hint:
@@ -150,6 +161,23 @@ class Resolver:
                 terms.append(("a bare name means the city, not the area named after it", -2.5))
             g.reasons.append(terms)
             g.scores.append(sum(v for _, v in terms))
+
+
+# The prior's terms, one shared tuple per feature kind, name kind and population: a huge article
+# may hold a group per qualified occurrence, each with these terms for every candidate.
+@functools.lru_cache(maxsize=None)
+def _kind_term(feature: str) -> tuple:
+    return ("kind {}", feature), FEATURE_PRIOR.get(feature, 0.0)
+
+
+@functools.lru_cache(maxsize=None)
+def _name_term(name_kind: str, value: float) -> tuple:
+    return ("{} name", name_kind), value
+
+
+@functools.lru_cache(maxsize=4096)
+def _population_term(population: int) -> tuple:
+    return "population", 0.45 * math.log10(population + 10)
 
 
 def _has_namesake_seat(area: "Candidate", towns: list) -> bool:
@@ -175,20 +203,51 @@ def _has_namesake_seat(area: "Candidate", towns: list) -> bool:
 STREET_SCORE = 0.3
 
 
-def _place_streets(resolved: list) -> list:
-    """Put each street at the town the article names nearest before it (else after it): local
-    news names its streets without their town. The score says it is a guess."""
-    towns = [(s.start, c) for s, c, *_ in resolved
-             if c is not None and not s.street and (c.feature.startswith("PPL") or c.feature == "ADM2")]
-    starts = [start for start, _ in towns]     # in span order, so sorted: bisect, not a scan
-    out = []
-    for s, c, score, why, runner in resolved:
-        if s.street and towns:
-            k = bisect.bisect_left(starts, s.start)
-            town = towns[k - 1][1] if k else towns[0][1]
-            c, score, why = town, STREET_SCORE, [f"a street: placed at {town.place.name}, the town named nearest to it"]
-        out.append((s, c, score, why, runner))
-    return out
+def _owners(spans: list["Span"], groups: list[Group]) -> array:
+    """The index of each span's group, in span order (4 bytes a span, not a dict entry): spans are
+    sorted by start and every group's spans are a subsequence of them, so a group's spans are
+    found by a walk that moves forward only."""
+    owner = array("I", bytes(4 * len(spans)))
+    starts = array("q", (s.start for s in spans))
+    for gi, g in enumerate(groups):
+        k = 0
+        for s in g.spans:
+            k = bisect.bisect_left(starts, s.start, k)
+            while spans[k] is not s:           # (spans never share a start; checked, not assumed)
+                k += 1
+            owner[k] = gi
+    return owner
+
+
+def _place_streets(resolved: Iterable[tuple]) -> Iterator[tuple]:
+    """Put each street at the town the article names nearest before it (else the first after it):
+    local news names its streets without their town. The score says it is a guess. Streams: only
+    the spans from a street up to the article's first town are held."""
+    town = None                                # the last town named so far
+    waiting: list[tuple] = []                  # from the first street before any town on
+    for entry in resolved:
+        s, c = entry[0], entry[1]
+        if s.street:
+            if town is not None:
+                yield _at_town(entry, town)
+            else:
+                waiting.append(entry)
+            continue
+        if c is not None and (c.feature.startswith("PPL") or c.feature == "ADM2"):
+            if town is None and waiting:
+                yield from (_at_town(e, c) if e[0].street else e for e in waiting)
+                waiting = []
+            town = c
+        if waiting:
+            waiting.append(entry)
+        else:
+            yield entry
+    yield from waiting                         # streets in an article naming no town: as they were
+
+
+def _at_town(entry: tuple, town: "Candidate") -> tuple:
+    s, _, _, _, runner = entry
+    return s, town, STREET_SCORE, (f"a street: placed at {town.place.name}, the town named nearest to it",), runner
 
 
 def landmark_place(place: Place, name: str) -> Place:
@@ -241,20 +300,29 @@ class Geoparser:
     def parse(self, text: str, explain: bool = False) -> list[Mention]:
         """Mentions sorted by start, non-overlapping, each ``text[start:end] == mention.text``;
         ``explain`` fills ``Mention.explain`` with the chosen place, the runner-up and why."""
+        return list(self.iter_mentions(text, explain))
+
+    def iter_mentions(self, text: str, explain: bool = False) -> Iterator[Mention]:
+        """:meth:`parse`'s mentions one at a time, made as they are asked for: a huge article's
+        mentions need never be held all at once (``geomap parse`` writes them in batches). The
+        article is read and its names resolved before the first mention comes out."""
         from geomap.lang import language_spans     # English rules, or Ukrainian/Russian ones
 
         spans = language_spans(self.extractor, text)
-        mentions = []
-        for span, cand, score, why, runner in self.resolver.resolve(text, spans, explain):
+        return self._mentions(self.resolver.iter_resolve(text, spans, explain), explain)
+
+    def _mentions(self, resolved: Iterable[tuple], explain: bool) -> Iterator[Mention]:
+        landmarks: dict[tuple[str, str], Place] = {}   # one Place per landmark name and place
+        pins, min_score = self.pins, self.settings.min_score
+        for span, cand, score, why, runner in resolved:
             place = cand.place if cand is not None else None
             if place is not None and span.generic == "landmark":
-                place = landmark_place(place, span.text)
-            if span.key in self.pins:
-                place, score = self.pins[span.key], 1.0
-                why = [f"pinned by the user to {place.name if place else 'nothing'}"]
-            if place is not None and score < self.settings.min_score:
+                place = landmarks.get((place.id, span.text)) \
+                    or landmarks.setdefault((place.id, span.text), landmark_place(place, span.text))
+            if span.key in pins:
+                place, score = pins[span.key], 1.0
+                why = (f"pinned by the user to {place.name if place else 'nothing'}",)
+            if place is not None and score < min_score:
                 continue
-            mentions.append(Mention(span.start, span.end, span.text, place, score,
-                                    tuple(why) if explain else (),
-                                    runner.place if runner is not None else None))
-        return mentions
+            yield Mention(span.start, span.end, span.text, place, score, tuple(why) if explain else (),
+                          runner.place if runner is not None else None)

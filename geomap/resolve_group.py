@@ -28,9 +28,22 @@ _FLOWS = re.compile(r",?(?: which| that)? (?:flows?|flowed|flowing|empties|empti
 MAX_CANDIDATES = 25          # per name; the gazetteer returns them by population, largest first
 
 
-@dataclass
+class IndexSet(list):
+    """Candidate indexes with a set's ``add`` and ``in`` (a group has at most a few dozen
+    candidates): an empty set takes 216 bytes, an empty list 56, and a huge article holds two per
+    qualified occurrence."""
+
+    __slots__ = ()
+
+    def add(self, k: int) -> None:
+        if k not in self:
+            self.append(k)
+
+
+@dataclass(slots=True)
 class Group:
-    """All unqualified occurrences of one name (or one qualified occurrence)."""
+    """All unqualified occurrences of one name (or one qualified occurrence). Slots: an article
+    may hold a group per qualified occurrence, hundreds of thousands in a huge one."""
 
     spans: list
     candidates: list
@@ -41,8 +54,8 @@ class Group:
     appositive: bool = False                      # "Georgia the country": narrowed by the text's own words
     follows: "Group | None" = None                # bare repeats after an appositive: lean to its sense
     vote: tuple | None = None                     # (country, (country, admin1) | None, weight) for the focus
-    support: set = field(default_factory=set)     # candidates backed by the article's area or neighbours
-    country_support: set = field(default_factory=set)  # candidates in a country the article names
+    support: "IndexSet" = field(default_factory=lambda: IndexSet())   # candidates backed by the article's area or neighbours
+    country_support: "IndexSet" = field(default_factory=lambda: IndexSet())  # candidates in a country the article names
     context: bool = False                         # other names of the article vote for some country
     choice: int | None = None
 

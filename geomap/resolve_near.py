@@ -4,6 +4,7 @@ chosen, and the namesake relation that keeps a name from voting for itself."""
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
@@ -166,14 +167,20 @@ def add_focus(g: Group, countries: Counter, admin1: Counter, tot_c: float, tot_a
         share = countries.get(c.place.country, 0.0) / tot_c
         if share > 1e-9:
             g.country_support.add(k)
-            terms.append((("article is about {} ({:.0%})", c.place.country, share), 3.0 * share))
+            terms.append(_focus_term(c.place.country, share, 3.0))
             g.scores[k] += 3.0 * share          # a score is always the sum of its terms, in order
         if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
             if share_a > 1e-9:
                 g.support.add(k)
-                terms.append((("article is about {} ({:.0%})", c.place.admin1 or c.admin1_code, share_a), 2.0 * share_a))
+                terms.append(_focus_term(c.place.admin1 or c.admin1_code, share_a, 2.0))
                 g.scores[k] += 2.0 * share_a
+
+
+@functools.lru_cache(maxsize=4096)
+def _focus_term(name: str, share: float, weight: float) -> tuple:
+    """One shared tuple per (place, share, weight): the groups of a huge article repeat them."""
+    return ("article is about {} ({:.0%})", name, share), weight * share
 
 
 def namesakes(groups: list[Group]) -> list[list[int]]:

@@ -79,8 +79,9 @@ def test_article_state_drops_a_persons_surname_alone_and_overlaps():
 
     state = ArticleState("Perry")
     state.persons.add("perry")
-    state.kept += [(Span(10, 15, "Texas", "texas"), True), (Span(0, 5, "Perry", "perry"), True),
-                   (Span(12, 20, "as regio", "x"), False)]
+    state.keep(Span(10, 15, "Texas", "texas"), True)      # kept out of order: sorted by start
+    state.keep(Span(0, 5, "Perry", "perry"), True)
+    state.keep(Span(12, 20, "as regio", "x"))
     assert [s.key for s in state.spans(frozenset())] == ["texas"]
     assert [s.key for s in state.spans(frozenset({"perry"}))] == ["perry", "texas"]
 

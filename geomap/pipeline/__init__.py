@@ -19,15 +19,16 @@ from geomap._lazy import lazy_attributes
 if TYPE_CHECKING:
     from geomap.pipeline.execute import Progress, RefreshSummary, forget, refresh
     from geomap.pipeline.outputs import MAP_FILE, write_outputs
-    from geomap.pipeline.parse import parse_paths
+    from geomap.pipeline.parse import parse_paths, parse_stream
 
-#: Where each name lives. Imported on first use: ``geomap parse`` needs only ``parse_paths``, and
+#: Where each name lives. Imported on first use: ``geomap parse`` needs only ``parse_stream``, and
 #: the refresh's modules (the store, the planner, feeds, the renderer's outputs) cost ~0.1 s of
 #: start-up it would pay for nothing.
 _HOMES = {"Progress": "execute", "RefreshSummary": "execute", "forget": "execute", "refresh": "execute",
-          "MAP_FILE": "outputs", "write_outputs": "outputs", "parse_paths": "parse"}
+          "MAP_FILE": "outputs", "write_outputs": "outputs", "parse_paths": "parse",
+          "parse_stream": "parse"}
 
 
 __getattr__ = lazy_attributes(__name__, _HOMES)
 
-__all__ = ["MAP_FILE", "Progress", "RefreshSummary", "forget", "parse_paths", "refresh", "write_outputs"]
+__all__ = ["MAP_FILE", "Progress", "RefreshSummary", "forget", "parse_paths", "parse_stream", "refresh", "write_outputs"]

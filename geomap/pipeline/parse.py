@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
@@ -9,18 +10,20 @@ from geomap.articles import folder_files, read_article
 from geomap.errors import ArticleError
 from geomap.executors import ExecutorOptions
 from geomap.model import Article, Mention
-from geomap.pipeline.stages import Stages, isolated
+from geomap.pipeline.stages import FATAL, Stages, isolated
 from geomap.sources import printable, utf8_name
 
 if TYPE_CHECKING:
     from geomap.config import Config
 
-__all__ = ["ErrorHandler", "parse_paths", "print_error"]
+__all__ = ["ErrorHandler", "parse_paths", "parse_stream", "print_error"]
 
 ErrorHandler = Callable[[str], None]
 
 PARSE_WINDOW = 256      # articles read ahead of the geoparser when it runs in other processes
 SERIAL_WINDOW = 32      # in process: articles whose places are tested against the regions at once
+STREAM_CHARS = 1 << 20  # an article this long is streamed (parse_stream): its mentions never all held
+STREAM_BATCH = 10_000   # mentions of a streamed article whose places are tested against the regions at once
 
 
 def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
@@ -34,6 +37,23 @@ def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
     line on stderr) and skipped; the others proceed. ``workers``/``executor``/``scheduler`` choose
     where geoparsing runs (``geomap.executors``); results come in file order either way.
     """
+    for article, pairs in parse_stream(paths, config, explain=explain, on_error=on_error, workers=workers,
+                                       executor=executor, scheduler=scheduler):
+        mentions, regions = [], []
+        for mention, names in pairs:
+            mentions.append(mention)
+            regions.append(names)
+        yield article, mentions, regions
+
+
+def parse_stream(paths: Sequence[Path], config: Config, *, explain: bool = False,
+                 on_error: ErrorHandler | None = None, workers: int = 1, executor: str = "local",
+                 scheduler: str | None = None
+                 ) -> Iterator[tuple[Article, Iterator[tuple[Mention, tuple[str, ...]]]]]:
+    """What :func:`parse_paths` yields, as ``(article, iterator of (mention, regions))``: an article of
+    ``STREAM_CHARS`` or more, geoparsed in this process with the offline gazetteer, comes as a
+    stream (``Geoparser.iter_mentions``, regions found ``STREAM_BATCH`` mentions at a time), never
+    as a list of all its mentions. Read each article's iterator before asking for the next article."""
     report = on_error or print_error
     stage = Stages(config)                  # builds nothing until the first article is read
     options = ExecutorOptions(workers, executor, scheduler)
@@ -47,8 +67,13 @@ def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
             stage.gazetteer                                 # built here once, opened by workers
         pool = stage.executor(options)
         size = SERIAL_WINDOW if options.in_process else PARSE_WINDOW
-        window = [first]
-        for article in articles:
+        window: list[Article] = []
+        for article in chain((first,), articles):
+            if options.in_process and len(article.text) >= STREAM_CHARS and stage.geocoder is None:
+                yield from _parse_window(stage, pool, window, explain, report)
+                window = []
+                yield from _stream(stage, article, explain, report)
+                continue
             if len(window) >= size:
                 yield from _parse_window(stage, pool, window, explain, report)
                 window = []
@@ -59,6 +84,37 @@ def parse_paths(paths: Sequence[Path], config: Config, *, explain: bool = False,
             pool.close()
         stage.close()
 
+
+def _stream(stage: Stages, article: Article, explain: bool, report: ErrorHandler):
+    """One huge article's ``(article, pairs)``: its names are resolved here (a failure is
+    reported and the article skipped, like any other), its mentions made as the pairs are read."""
+    try:
+        mentions = stage.geoparser.iter_mentions(article.text, explain=explain)
+    except FATAL:
+        raise
+    except Exception as e:      # noqa: BLE001 - one bad article must not stop the others
+        report(f"{article.source}: could not be processed ({type(e).__name__}: {e}); skipped")
+        return
+    yield article, _with_regions(stage, article, mentions, report)
+
+
+def _with_regions(stage: Stages, article: Article, mentions: Iterator[Mention],
+                  report: ErrorHandler) -> Iterator[tuple[Mention, tuple[str, ...]]]:
+    """The pairs, ``STREAM_BATCH`` at a time; a failure midway is reported (the mentions given so
+    far stay given) and ends this article only."""
+    while True:
+        try:
+            batch = list(islice(mentions, STREAM_BATCH))
+            if not batch:
+                return
+            regions = stage.regions_for(batch)
+        except FATAL:
+            raise
+        except Exception as e:      # noqa: BLE001 - one bad article must not stop the others
+            report(f"{article.source}: could not be processed ({type(e).__name__}: {e}); "
+                   "its remaining mentions skipped")
+            return
+        yield from zip(batch, regions)
 
 def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Iterator[Article]:
     for path, root in found:
@@ -74,6 +130,8 @@ def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Itera
 
 
 def _parse_window(stage: Stages, pool, window: list[Article], explain: bool, report: ErrorHandler):
+    if not window:
+        return
     parsed = []
     for article, mentions in zip(window, isolated(pool, stage, [a.text for a in window], explain)):
         if isinstance(mentions, Exception):
@@ -86,7 +144,7 @@ def _parse_window(stage: Stages, pool, window: list[Article], explain: bool, rep
         parsed.append((article, mentions))
     regions = iter(stage.regions_for([m for _, mentions in parsed for m in mentions]))   # one query
     for article, mentions in parsed:
-        yield article, mentions, [next(regions) for _ in mentions]
+        yield article, zip(mentions, [next(regions) for _ in mentions])
 
 
 def _expand(paths: Iterable[Path], report: ErrorHandler) -> Iterator[tuple[Path, Path]]:

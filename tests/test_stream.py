@@ -1,0 +1,141 @@
+"""A huge article streams: ``Geoparser.iter_mentions`` / ``Resolver.iter_resolve`` give what the list
+paths give, made as they are read, and ``geomap parse`` writes such an article through them (issue 9)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from geomap.cli import main
+from geomap.lang import language_spans
+from geomap.resolve import STREET_SCORE, _place_streets
+
+from conftest import write
+
+# Many occurrences of a few names, a qualified name, a street before any town and after one.
+UNIT = ("Police closed Main Street on Monday. Poltava Poltava Poltava. Officials in Paris, Texas, "
+        "and Kyiv said the Dnieper rose near Kharkiv. Springfield, Illinois, sent aid to Orchard St. ")
+HUGE = "Title\n\nOak Street was shut. " + UNIT * 400
+
+
+def test_a_large_repeated_articles_mentions_are_the_same_streamed_and_listed(gp):
+    listed = gp.parse(HUGE)
+    assert len(listed) > 4000                         # every repeat is a mention
+    assert list(gp.iter_mentions(HUGE)) == listed
+    explained = gp.parse(HUGE, explain=True)
+    streamed = list(gp.iter_mentions(HUGE, explain=True))
+    assert streamed == explained
+    assert [m.explain for m in streamed] == [m.explain for m in explained]
+    assert [m.runner_up for m in streamed] == [m.runner_up for m in explained]
+    streets = [m for m in listed if m.text in ("Main Street", "Orchard St.", "Oak Street")]
+    assert streets and all(m.score == STREET_SCORE and m.place is not None for m in streets)
+    spans = language_spans(gp.extractor, HUGE)
+    resolved = gp.resolver.resolve(HUGE, spans, explain=False)
+    assert [(s.start, c, score, tuple(why), r) for s, c, score, why, r in resolved] == \
+        [(s.start, c, score, why, r) for s, c, score, why, r in gp.resolver.iter_resolve(HUGE, spans, False)]
+
+
+def _entry(start, feature=None, street=False, name="T"):
+    place = SimpleNamespace(name=name)
+    cand = SimpleNamespace(feature=feature, place=place) if feature else None
+    return SimpleNamespace(start=start, street=street), cand, 0.9, (), None
+
+
+def test_streets_go_to_the_town_before_else_the_first_after_and_stream():
+    entries = [_entry(0, street=True), _entry(5, "ADM1"), _entry(9, "PPL", name="A"),
+               _entry(12, street=True), _entry(20, "PPLA", name="B"), _entry(30, street=True)]
+    out = list(_place_streets(iter(entries)))
+    assert [e[0].start for e in out] == [0, 5, 9, 12, 20, 30]
+    assert [(e[1].place.name, e[2]) for e in out if e[0].street] == \
+        [("A", STREET_SCORE), ("A", STREET_SCORE), ("B", STREET_SCORE)]
+    assert out[1] is entries[1] and out[4] is entries[4]    # the others as they were
+    no_town = [_entry(0, street=True), _entry(3, "ADM1")]
+    assert list(_place_streets(iter(no_town))) == no_town  # no town named: streets stay unplaced
+
+
+def test_street_placement_reads_no_further_than_it_must():
+    read = []
+
+    def entries():
+        for k, e in enumerate([_entry(0, "PPL"), _entry(4, street=True), _entry(8, "PPL"), _entry(12, "PPL")]):
+            read.append(k)
+            yield e
+
+    stream = _place_streets(entries())
+    assert next(stream)[0].start == 0 and read == [0]
+    assert next(stream)[2] == STREET_SCORE and read == [0, 1]   # placed at once: a town came before
+
+
+def test_iter_mentions_resolves_first_and_makes_mentions_lazily(gp, monkeypatch):
+    import geomap.resolve as resolve
+
+    made = []
+    real = resolve.Mention
+    monkeypatch.setattr(resolve, "Mention", lambda *a: made.append(a) or real(*a))
+    stream = gp.iter_mentions(HUGE)
+    assert made == []
+    next(stream)
+    assert len(made) == 1
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "table"])
+def test_geomap_parse_streams_a_huge_article_with_the_same_output(mapped_project, capsys, monkeypatch, fmt):
+    from geomap.pipeline import parse as parse_module
+    from geomap.pipeline.stages import Stages
+
+    write(mapped_project / "articles" / "huge.txt", HUGE)
+    argv = ["--root", str(mapped_project), "parse", str(mapped_project / "articles"), "--format", fmt]
+    assert main(argv) == 0
+    whole = capsys.readouterr().out
+    monkeypatch.setattr(parse_module, "STREAM_CHARS", 10_000)     # only huge.txt is that long
+    monkeypatch.setattr(parse_module, "STREAM_BATCH", 1000)
+    streamed = []
+    real_stream = parse_module._stream
+    monkeypatch.setattr(parse_module, "_stream", lambda stage, article, *a: streamed.append(article.id)
+                        or real_stream(stage, article, *a))
+    sizes = []
+    real_regions = Stages.regions_for
+    monkeypatch.setattr(Stages, "regions_for", lambda self, ms: sizes.append(len(ms)) or real_regions(self, ms))
+    assert main(argv) == 0
+    assert capsys.readouterr().out == whole and "Poltava" in whole
+    assert len(streamed) == 1 and "huge" in streamed[0]
+    assert max(sizes) == 1000 and len(sizes) > 4     # the huge article's regions, a batch at a time
+
+
+def test_parse_paths_still_gives_lists(mapped_project, monkeypatch):
+    from geomap.config import load_config
+    from geomap.pipeline import parse as parse_module
+    from geomap.pipeline import parse_paths, parse_stream
+
+    write(mapped_project / "articles" / "huge.txt", HUGE)
+    monkeypatch.setattr(parse_module, "STREAM_CHARS", 10_000)
+    config = load_config(None, mapped_project)
+    listed = [(a.id, ms, rs) for a, ms, rs in parse_paths([mapped_project / "articles"], config)]
+    assert all(isinstance(ms, list) and isinstance(rs, list) and len(ms) == len(rs) for _, ms, rs in listed)
+    streamed = [(a.id, list(pairs)) for a, pairs in parse_stream([mapped_project / "articles"], config)]
+    assert [(aid, list(zip(ms, rs))) for aid, ms, rs in listed] == streamed
+
+
+def test_a_failure_midway_through_a_streamed_article_is_reported_and_the_next_article_goes_on(
+        mapped_project, capsys, monkeypatch):
+    from geomap.pipeline import parse as parse_module
+    from geomap.resolve import Geoparser
+
+    write(mapped_project / "articles" / "a-huge.txt", HUGE)
+    monkeypatch.setattr(parse_module, "STREAM_CHARS", 10_000)
+    monkeypatch.setattr(parse_module, "STREAM_BATCH", 100)
+    real = Geoparser._mentions
+
+    def failing(self, resolved, explain):
+        for k, m in enumerate(real(self, resolved, explain)):
+            if k == 250:
+                raise ValueError("broken")
+            yield m
+
+    monkeypatch.setattr(Geoparser, "_mentions", failing)
+    code = main(["--root", str(mapped_project), "parse", str(mapped_project / "articles"), "--format", "jsonl"])
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "a-huge.txt: could not be processed (ValueError: broken); its remaining mentions skipped" in err
+    assert out.count("a-huge.txt") == 200                  # the two whole batches before the failure
+    assert "odesa.txt" in out and "valencia.md" in out     # the other articles are still parsed
