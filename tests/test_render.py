@@ -220,6 +220,28 @@ def test_mentions_exports_one_row_per_mention_formula_safe(tmp_path, config):
     assert records[-1]["date"] is None and rows[-1]["date"] == ""
 
 
+def test_a_huge_paragraph_is_exported_as_a_bounded_window_around_each_mention(tmp_path, config):
+    from geomap.render.exports import EXPORT_PASSAGE_CHARS
+
+    paragraph = " ".join(["Shelling near Kherson went on."] * 2000 + ["Kyiv said nothing."])  # ~62 KB
+    data = make_data([("a-00000001", [paragraph, "Mariupol was quiet."], "T", "2024-03-02")])
+    render_outputs(data, tmp_path / "out", config, [])
+    records = [json.loads(line) for line in
+               (tmp_path / "out" / "mentions.jsonl").read_text(encoding="utf-8").splitlines()]
+    text = data.articles["a-00000001"].text
+    assert len(records) == 2002
+    for record in records:
+        passage = record["passage"]
+        assert record["text"] in passage and passage in text      # a true excerpt holding the mention
+        assert len(passage) <= EXPORT_PASSAGE_CHARS
+    kyiv = next(r for r in records if r["text"] == "Kyiv")
+    assert kyiv["passage"].endswith("Kyiv said nothing.")          # the window follows the mention
+    mariupol = next(r for r in records if r["text"] == "Mariupol")
+    assert mariupol["passage"] == "Mariupol was quiet."             # short paragraphs stay whole
+    csv_size = (tmp_path / "out" / "mentions.csv").stat().st_size
+    assert csv_size < 2002 * (EXPORT_PASSAGE_CHARS + 200)          # not rows x the whole paragraph
+
+
 def test_popup_quotes_link_to_the_passage_that_contains_the_mention(config, news):
     data = payload(render_map(news, config, []))
     for place in (KHERSON, MARIUPOL, KYIV):

@@ -14,7 +14,10 @@ place_id       the place it resolved to (``geonames:706448``)
 name, kind     the place's name and kind (city, country, admin1, water, ...)
 lat, lon       the place's point (WGS84 degrees)
 regions        the configured regions holding the place (CSV: ``;``-separated; JSONL: a list)
-passage        the paragraph that contains the mention (empty when it lies outside every one)
+passage        the paragraph that contains the mention (empty when it lies outside every one); of a
+               paragraph longer than ``EXPORT_PASSAGE_CHARS`` (1,000), the 1,000 characters
+               around the mention, cut at spaces: a row stays small even when an article is one
+               huge paragraph naming a place on every line
 =============  ==============================================================================
 
 A full render writes the rows in article id order, then by offset; a refresh that only adds
@@ -30,12 +33,26 @@ from pathlib import Path
 from typing import Collection, Iterator
 
 from geomap._csv import csv_field
-from geomap.render.data import MapData
+from geomap.render.data import ArticleRecord, MapData
+from geomap.render.quotes import quote_bounds
 from geomap.render.sources import display_source
 
 EXPORTS = ("mentions.csv", "mentions.jsonl")
 COLUMNS = ("article_id", "title", "date", "source", "text", "start", "end", "place_id", "name",
            "kind", "lat", "lon", "regions", "passage")
+EXPORT_PASSAGE_CHARS = 1000    # a longer paragraph is exported as this much around the mention
+
+
+def passage_text(article: ArticleRecord, span: tuple[int, int] | None, start: int, end: int) -> str:
+    """The ``passage`` column: the paragraph ``span`` of ``article``, or its
+    ``EXPORT_PASSAGE_CHARS`` around the mention ``[start, end)`` when it is longer (a 4 MB
+    one-paragraph article naming a place 500,000 times would otherwise export 2 TB)."""
+    if not span:
+        return ""
+    lo, hi = span
+    if hi - lo > EXPORT_PASSAGE_CHARS:
+        lo, hi = quote_bounds(article.text, lo, hi, (start, end), EXPORT_PASSAGE_CHARS)
+    return article.text[lo:hi]
 
 
 def mention_rows(data: MapData, root: Path | None = None) -> list[tuple]:
@@ -47,7 +64,7 @@ def mention_rows(data: MapData, root: Path | None = None) -> list[tuple]:
         out.append((article.id, article.title, article.published,
                     display_source(article.source, root), text, start, end, place.id, place.name,
                     place.kind, place.lat, place.lon, record.regions,
-                    article.text[span[0]:span[1]] if span else ""))
+                    passage_text(article, span, start, end)))
     return out
 
 
@@ -150,13 +167,18 @@ def export_lines(data: MapData, root: Path | None = None, *,
                                                      ";".join(record.regions))))
             places_json[n] = encode({"place_id": p.id, "name": p.name, "kind": p.kind,
                                      "lat": p.lat, "lon": p.lon, "regions": list(record.regions)})[1:-1]
-        if pidx not in passages_csv:
-            passage = article.text[span[0]:span[1]] if span else ""
-            passages_csv[pidx] = csv_field(passage)
-            passages_json[pidx] = encode(passage)
-        yield (f"{head_csv},{csv_field(text)},{start},{end},{places_csv[n]},{passages_csv[pidx]}\n",
+        if span and span[1] - span[0] > EXPORT_PASSAGE_CHARS:     # its own window per mention
+            passage = passage_text(article, span, start, end)
+            passage_csv, passage_json = csv_field(passage), encode(passage)
+        else:
+            if pidx not in passages_csv:
+                passage = passage_text(article, span, start, end)
+                passages_csv[pidx] = csv_field(passage)
+                passages_json[pidx] = encode(passage)
+            passage_csv, passage_json = passages_csv[pidx], passages_json[pidx]
+        yield (f"{head_csv},{csv_field(text)},{start},{end},{places_csv[n]},{passage_csv}\n",
                f'{head_json}, "text": {encode(text)}, "start": {start}, "end": {end}, '
-               f'{places_json[n]}, "passage": {passages_json[pidx]}}}\n')
+               f'{places_json[n]}, "passage": {passage_json}}}\n')
 
 
-__all__ = ["COLUMNS", "EXPORTS", "append_mentions_exports", "export_lines", "export_sizes", "mention_rows", "mentions_exports", "write_mentions_exports"]
+__all__ = ["COLUMNS", "EXPORTS", "EXPORT_PASSAGE_CHARS", "append_mentions_exports", "export_lines", "export_sizes", "mention_rows", "mentions_exports", "passage_text", "write_mentions_exports"]
