@@ -26,6 +26,7 @@ import zlib
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from geomap.render.search_index import INDEX_REL, index_script
 from geomap.render.script_json import script_json
 
 PASSAGES_DIR = "passages"
@@ -81,7 +82,7 @@ def chunk_of(place_id: str, count: int) -> int:
 
 
 def write_chunks(out_dir: Path, chunks: list[Chunk]) -> list[Path]:
-    """Write every chunk file into ``out_dir/passages/``."""
+    """Write every chunk file into ``out_dir/passages/``, and their search index (``index.js``)."""
     if not chunks:
         return []
     folder = Path(out_dir) / PASSAGES_DIR
@@ -91,7 +92,9 @@ def write_chunks(out_dir: Path, chunks: list[Chunk]) -> list[Path]:
         path = Path(out_dir) / chunk.rel
         path.write_text(chunk.script(), encoding="utf-8", newline="\n")
         written.append(path)
-    return written
+    path = Path(out_dir) / INDEX_REL
+    path.write_text(index_script(chunks), encoding="utf-8", newline="\n")
+    return [*written, path]
 
 
 def is_chunk(rel: Path) -> bool:
@@ -109,5 +112,5 @@ def unchanged(new: Path, current: Path) -> bool:
         return False
 
 
-__all__ = ["Chunk", "PASSAGES_DIR", "chunk_count", "chunk_of", "chunk_rel", "write_chunks",
-           "is_chunk", "unchanged"]
+__all__ = ["Chunk", "PASSAGES_DIR", "INDEX_REL", "chunk_count", "chunk_of", "chunk_rel",
+           "write_chunks", "is_chunk", "unchanged", "index_script"]

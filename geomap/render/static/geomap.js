@@ -35,7 +35,114 @@
  * Every string from the data is untrusted: it only ever goes into textContent, a text node or an
  * attribute set through the DOM, and links are made from our own page names.
  */
-function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
+/* Start the map without a long task (issue 13): parse the payload's head, then its parts
+ * (render/payload_parts.py: #geomap-data-1, -2, ..., each {key: rows} appended to the head's
+ * key) and build the map's tables in slices of at most SLICE_MS, yielding to the browser
+ * between slices. window.geomap is {ready: false} until geomapInit replaces it. */
+var GEOMAP_SLICE_MS = 40;
+function geomapSliced(step, done) {     // step() until it returns false, in slices of ~40 ms
+  function run() {
+    var until = performance.now() + GEOMAP_SLICE_MS;
+    try {
+      while (performance.now() < until) {
+        if (!step()) { done(); return; }
+      }
+    } catch (e) { geomapFailed(e); return; }
+    window.setTimeout(run, 0);
+  }
+  run();
+}
+function geomapFailed(error) {          // say so on the page (as the load check does), then throw
+  var box = document.getElementById("gm-failed");
+  if (box) {
+    document.getElementById("gm-failed-why").textContent = "The map\u2019s script failed.";
+    box.hidden = false;
+  }
+  window.setTimeout(function () { throw error; }, 0);
+}
+function geomapStart(map, layerControl, tileLayer, regionLayers) {
+  "use strict";
+  window.geomap = {ready: false, starting: true};
+  var data = JSON.parse(document.getElementById("geomap-data").textContent);
+  var parts = data.parts || 0, next = 1;
+  geomapSliced(function () {
+    if (next > parts) return false;
+    var part = JSON.parse(document.getElementById("geomap-data-" + next++).textContent);
+    Object.keys(part).forEach(function (key) {
+      var rows = part[key], into = data[key];
+      if (Array.isArray(rows)) { for (var i = 0; i < rows.length; i++) into.push(rows[i]); }
+      else Object.keys(rows).forEach(function (name) { into[name] = rows[name]; });
+    });
+    return true;
+  }, function () {
+    var tables = geomapTables(data);
+    geomapSliced(tables.step, function () {
+      geomapInit(map, layerControl, data, tileLayer, regionLayers, tables);
+    });
+  });
+}
+
+/* The payload's links decoded into flat typed arrays, a slice of places per step(): place ->
+ * (article, mentions, passages) pairs (pairStart, pairArt, pairMen, pairPas), article -> places
+ * (perArt, artPlaces), place -> configured regions (regStart, regList). */
+function geomapTables(data) {
+  "use strict";
+  var places = data.places, NP = places.length, NA = data.articles.length;
+  var NR = (data.regionNames || []).length, SLICE = 2000, p, total = 0;
+  var t = {pairStart: new Int32Array(NP + 1), perArt: new Int32Array(NA + 1),
+           regStart: new Int32Array(NP + 1)};
+  var regs = [];
+  for (p = 0; p < NP; p++) {
+    t.pairStart[p] = total;
+    total += places[p][12].length;
+    t.regStart[p] = regs.length;
+    places[p][6].forEach(function (x) { if (x < NR) regs.push(x); });
+  }
+  t.pairStart[NP] = t.total = total;
+  t.regStart[NP] = regs.length;
+  t.regList = Int32Array.from(regs);
+  t.pairArt = new Int32Array(total);
+  t.pairMen = new Int32Array(total);
+  t.pairPas = new Int32Array(total);
+  t.artPlaces = new Int32Array(total);
+  var decoded = 0, placed = 0, fill = null;
+  t.step = function () {
+    var end, k, q;
+    if (decoded < NP) {                // links -> pairs
+      end = Math.min(NP, decoded + SLICE);
+      for (q = decoded; q < end; q++) {
+        var links = places[q][12], number = 0;
+        k = t.pairStart[q];
+        for (var j = 0; j < links.length; j++, k++) {
+          var link = links[j], multi = typeof link !== "number";
+          number += multi ? link[0] : link;
+          t.pairArt[k] = number;
+          t.pairMen[k] = multi ? link[1] : 1;
+          t.pairPas[k] = multi ? link[2] : 1;
+          t.perArt[number + 1]++;
+        }
+      }
+      decoded = end;
+      return true;
+    }
+    if (!fill) {
+      for (var a = 0; a < NA; a++) t.perArt[a + 1] += t.perArt[a];
+      fill = t.perArt.slice(0, NA);
+    }
+    if (placed < NP) {                 // pairs -> article's places (ascending place order)
+      end = Math.min(NP, placed + SLICE);
+      for (q = placed; q < end; q++) {
+        for (k = t.pairStart[q]; k < t.pairStart[q + 1]; k++) t.artPlaces[fill[t.pairArt[k]]++] = q;
+      }
+      placed = end;
+      return true;
+    }
+    return false;
+  };
+  return t;
+}
+
+function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
   "use strict";
   var places = data.places, articles = data.articles, regions = data.regions;
   var DAY = 86400000, NP = places.length, NA = articles.length;
@@ -87,29 +194,9 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     artDay[a] = d === null ? NaN : d;
     if (d !== null) { firstDay = Math.min(firstDay, d); lastDay = Math.max(lastDay, d); }
   }
-  // place -> (article, mentions, passages) pairs, flat; article -> places, flat.
-  var pairStart = new Int32Array(NP + 1), total = 0;
-  places.forEach(function (row, p) { pairStart[p] = total; total += row[12].length; });
-  pairStart[NP] = total;
-  var pairArt = new Int32Array(total), pairMen = new Int32Array(total);
-  var pairPas = new Int32Array(total), perArt = new Int32Array(NA + 1);
-  places.forEach(function (row, p) {
-    var k = pairStart[p], number = 0;
-    row[12].forEach(function (link) {
-      var multi = typeof link !== "number";
-      number += multi ? link[0] : link;
-      pairArt[k] = number;
-      pairMen[k] = multi ? link[1] : 1;
-      pairPas[k] = multi ? link[2] : 1;
-      perArt[number + 1]++;
-      k++;
-    });
-  });
-  for (a = 0; a < NA; a++) perArt[a + 1] += perArt[a];
-  var artPlaces = new Int32Array(total), fill = perArt.slice(0, NA);
-  for (var p = 0; p < NP; p++) {
-    for (var k = pairStart[p]; k < pairStart[p + 1]; k++) artPlaces[fill[pairArt[k]]++] = p;
-  }
+  var pairStart = tables.pairStart, total = tables.total, pairArt = tables.pairArt;
+  var pairMen = tables.pairMen, pairPas = tables.pairPas, perArt = tables.perArt;
+  var artPlaces = tables.artPlaces, regStart = tables.regStart, regList = tables.regList, k;
   var layerOf = data.regionLayer || [], regionIndex = new Map(), layerIndex = new Map();
   (data.regionNames || []).forEach(function (name, r) { regionIndex.set(name, r); });
   layers.forEach(function (l, i) { layerIndex.set(l[0], i); });
@@ -178,17 +265,101 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     };
     document.head.appendChild(script);
   }
-  var loadingAll = false;
-  function loadAll(done) {           // every chunk, sixteen at a time
-    if (loadedChunks >= NC) { done(); return; }
-    if (loadingAll) return;
-    loadingAll = true;
-    var next = 0;
+  function loadList(list, done) {    // these chunks, sixteen at a time, then done()
+    var next = 0, left = list.length;
     function more() {
-      if (loadedChunks >= NC) { loadingAll = false; done(); return; }
-      if (next < NC) loadChunk(next++, more);
+      if (next < list.length) loadChunk(list[next++], landed);
     }
+    function landed() {
+      if (--left === 0) done(); else more();
+    }
+    if (!left) { done(); return; }
     for (var i = 0; i < 16; i++) more();
+  }
+  function every() {
+    var all = [];
+    for (var n = 0; n < NC; n++) all.push(n);
+    return all;
+  }
+
+  /* A text query needs only the chunks that can hold it: passages/index.js has a trigram bit
+   * set per chunk (render/search_index.py); a chunk is loaded when every trigram of the query
+   * has its bit set. Without the index (a query under 3 characters, an old map, a missing
+   * file) every chunk loads, as before. */
+  var index = null, indexTried = !!data.passages, indexWait = null, lastQ = null, lastC = null;
+  window.geomapPassageIndex = function (value) {
+    if (index || !value || !Array.isArray(value.bits) || typeof value.sets !== "string") return;
+    var raw = window.atob(value.sets), sets = new Uint8Array(raw.length), offset = [], at = 0;
+    for (var i = 0; i < raw.length; i++) sets[i] = raw.charCodeAt(i);
+    value.bits.forEach(function (bits) { offset.push(at); at += bits >> 3; });
+    if (at === sets.length) index = {bits: value.bits, offset: offset, sets: sets};
+  };
+  function loadIndex(done) {
+    if (indexTried) { done(); return; }
+    if (indexWait) { indexWait.push(done); return; }
+    indexWait = [done];
+    var script = document.createElement("script");
+    function finish() {
+      if (indexTried) return;
+      indexTried = true;
+      var waiting = indexWait;
+      indexWait = null;
+      waiting.forEach(function (f) { f(); });
+    }
+    script.src = "passages/index.js";
+    script.async = true;
+    script.onload = script.onerror = finish;
+    document.head.appendChild(script);
+  }
+  function trigramHash(a, b, c) {    // as render/search_index.py's _hash
+    var h = Math.imul(a, 0x9E3779B1) ^ Math.imul(b, 0x85EBCA77) ^ Math.imul(c, 0xC2B2AE3D);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x7FEB352D);
+    h ^= h >>> 15;
+    return h >>> 0;
+  }
+  function candidates(q) {           // the chunks that may hold q (lower-cased); null: every one
+    if (!index || q.length < 3 || q.indexOf("\n") >= 0) return null;
+    if (q === lastQ) return lastC;
+    var f = q.replace(/\u03c2/g, "\u03c3"), hashes = [], out = [], i, n;
+    for (i = 0; i + 2 < f.length; i++) {
+      hashes.push(trigramHash(f.charCodeAt(i), f.charCodeAt(i + 1), f.charCodeAt(i + 2)));
+    }
+    for (n = 0; n < Math.min(NC, index.bits.length); n++) {
+      var mask = index.bits[n] - 1, at = index.offset[n], ok = 1;
+      for (i = 0; i < hashes.length && ok; i++) {
+        var bit = hashes[i] & mask;
+        ok = (index.sets[at + (bit >>> 3)] >> (bit & 7)) & 1;
+      }
+      if (ok) out.push(n);
+    }
+    lastQ = q;
+    lastC = out;
+    return out;
+  }
+  function passagesMissing(q) {      // true while query q waits for chunks it may match
+    if (!q || loadedChunks >= NC) return false;
+    if (!indexTried) return true;
+    var list = candidates(q) || every();
+    for (var i = 0; i < list.length; i++) if (!chunks[list[i]]) return true;
+    return false;
+  }
+  function loadFor(q, done) {        // the chunks q may match, then done()
+    loadIndex(function () { loadList(candidates(q) || every(), done); });
+  }
+  /* A hand on the search box: the index, then every chunk, load while the page is idle, so
+   * that the query about to be typed finds its passages in memory. */
+  var warming = false;
+  function warm() {
+    if (warming || !NC || loadedChunks >= NC) return;
+    warming = true;
+    var idle = window.requestIdleCallback || function (f) { return window.setTimeout(f, 20); };
+    var next = 0;
+    function pump() {
+      while (next < NC && (chunks[next] || chunkWait[next])) next++;
+      if (next < NC) loadChunk(next++, function () { idle(pump, {timeout: 500}); });
+    }
+    loadIndex(function () { idle(pump, {timeout: 500}); idle(pump, {timeout: 500}); });
   }
   function quotesOf(p) {             // the place's quotes, or null while its chunk loads
     var chunk = chunks[places[p][9]], id = places[p][0];
@@ -238,8 +409,15 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     return S.artOk[a] && (!S.qArt || S.nameHit[p] || S.qArt[a]);
   }
 
+  /* compute() = computeStart(), computePlaces over every place, computeEnd(); the map's
+   * first compute runs in slices of places (no long task at open), later ones at once. */
   function compute() {
-    var from = state.from, to = state.to, i, k2, r2;
+    computeStart();
+    computePlaces(0, NP);
+    computeEnd();
+  }
+  function computeStart() {
+    var from = state.from, to = state.to, i;
     for (i = 0; i < NA; i++) {
       var day = artDay[i];
       S.artOk[i] = isNaN(day) ? (state.undated ? 1 : 0)
@@ -247,7 +425,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     }
     var q = state.q.trim().toLowerCase();
     if (q) {
-      if (loadedChunks < NC) loadAll(passagesIn);
+      if (passagesMissing(q)) loadFor(q, passagesIn);
       var b = blobs();
       S.qArt = new Uint8Array(NA);
       S.nameHit = new Uint8Array(NP);
@@ -258,39 +436,53 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     }
     S.artMen.fill(0); S.bins.fill(0); S.regPl.fill(0); S.regMen.fill(0); S.regArt.fill(0);
     S.regBins.forEach(function (bins) { bins.fill(0); });
-    var regSeen = [];
-    for (r2 = 0; r2 < NR; r2++) regSeen.push(new Set());
     S.places = S.mentions = S.undated = 0;
-    for (i = 0; i < NP; i++) {
-      var men = 0, arts = 0, pas = 0, ok = placeAllowed(i);
+  }
+  function computePlaces(start, end) {
+    var i, k2, r2, art, men, arts, pas, m;
+    for (i = start; i < end; i++) {
+      men = arts = pas = 0;
+      var ok = placeAllowed(i), r0 = regStart[i], r1 = regStart[i + 1];
       S.placeOk[i] = ok ? 1 : 0;
       if (ok) {
-        var regs = places[i][6].filter(function (x) { return x < NR; });
         for (k2 = pairStart[i]; k2 < pairStart[i + 1]; k2++) {
-          var art = pairArt[k2];
+          art = pairArt[k2];
           if (!pairOk(i, art)) continue;
-          men += pairMen[k2]; pas += pairPas[k2]; arts++;
-          S.artMen[art] += pairMen[k2];
+          m = pairMen[k2];
+          men += m; pas += pairPas[k2]; arts++;
+          S.artMen[art] += m;
           var bin = artBin[art];
-          if (bin >= 0) S.bins[bin] += pairMen[k2];
-          else S.undated += pairMen[k2];
-          for (r2 = 0; r2 < regs.length; r2++) {
-            S.regMen[regs[r2]] += pairMen[k2];
-            regSeen[regs[r2]].add(art);
-            if (bin >= 0) S.regBins[regs[r2]][bin] += pairMen[k2];
+          if (bin >= 0) S.bins[bin] += m;
+          else S.undated += m;
+          for (r2 = r0; r2 < r1; r2++) {
+            S.regMen[regList[r2]] += m;
+            if (bin >= 0) S.regBins[regList[r2]][bin] += m;
           }
         }
         if (men) {
           S.places++;
-          for (r2 = 0; r2 < regs.length; r2++) S.regPl[regs[r2]]++;
+          for (r2 = r0; r2 < r1; r2++) S.regPl[regList[r2]]++;
         }
       }
       S.plMen[i] = men; S.plArt[i] = arts; S.plPas[i] = pas;
       S.mentions += men;
     }
-    for (r2 = 0; r2 < NR; r2++) S.regArt[r2] = regSeen[r2].size;
+  }
+  function computeEnd() {            // articles per region (each once), then articles in all
+    var seen = new Int32Array(NR).fill(-1), i, k2, r2;
     S.articles = 0;
-    for (i = 0; i < NA; i++) if (S.artMen[i]) S.articles++;
+    for (i = 0; i < NA; i++) {
+      if (!S.artMen[i]) continue;
+      S.articles++;
+      if (!NR) continue;
+      for (k2 = perArt[i]; k2 < perArt[i + 1]; k2++) {
+        var p2 = artPlaces[k2];
+        if (!S.placeOk[p2] || !pairOk(p2, i)) continue;
+        for (r2 = regStart[p2]; r2 < regStart[p2 + 1]; r2++) {
+          if (seen[regList[r2]] !== i) { seen[regList[r2]] = i; S.regArt[regList[r2]]++; }
+        }
+      }
+    }
   }
   function filtered() {
     return state.from !== null || state.to !== null || !state.undated || state.region >= 0 ||
@@ -495,7 +687,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     timeline: function () { return Array.prototype.slice.call(S.bins); },
     subset: function () { return {places: S.places, mentions: S.mentions, articles: S.articles}; }
   };
-  var whenReady = [];
+  var whenReady = [], starting = true;
 
   /* Markers follow the subset; then whatever waited for the map to be ready runs. */
   function reload() {
@@ -503,7 +695,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     for (var i = 0; i < NP; i++) if (S.plMen[i]) n++;
     api.shown = n;
     redraw();
-    api.ready = !(state.q.trim() && loadedChunks < NC);   // a query waits for every passage
+    api.ready = !passagesMissing(state.q.trim().toLowerCase());   // a query waits for its passages
     if (!api.ready) return;
     var queued = whenReady;
     whenReady = [];
@@ -597,6 +789,10 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   /* ---- applying a change ---------------------------------------------------------------- */
   var views = [];                     // functions that redraw a view from S
   function applyState(next, push) {
+    if (starting) {                    // the first compute is still running: after it
+      whenReady.push(function () { applyState(next, push); });
+      return;
+    }
     var zoom = (next.region !== state.region || next.layer !== state.layer) &&
       (next.region >= 0 || next.layer >= 0);
     state = next;
@@ -614,7 +810,8 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   }
   /* Every chunk is in (a text query asked for them): match the query in their passages too. */
   function passagesIn() {
-    if (state.q.trim()) applyState(JSON.parse(JSON.stringify(state)), false);
+    var q = state.q.trim().toLowerCase();
+    if (q && !passagesMissing(q)) applyState(JSON.parse(JSON.stringify(state)), false);
   }
   /* Change part of the state (a new history entry, so Back undoes it, unless ``replace``). */
   function setFilter(changes, replace) {
@@ -716,7 +913,10 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
         whenReady.push(found);
       }
     }
-    searchInput.addEventListener("focus", function () { if (!labels) buildLabels(list); });
+    searchInput.addEventListener("focus", function () {
+      if (!labels) buildLabels(list);
+      warm();
+    });
     searchInput.addEventListener("input", function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(function () { go(false); }, 250);
@@ -874,7 +1074,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     if (layerControl) layerControl.addOverlay(outlines, "Country outlines (offline)");
     api.outlines = outlines.getLayers().length;        // countries drawn
   }
-  if (!data.tiles || !tileLayer) showOutlines();
+  if (!data.tiles || !tileLayer) window.setTimeout(showOutlines, 0);   // a task of its own
   else {
     var credit = tileLayer.getAttribution && tileLayer.getAttribution(), credited = false;
     if (credit) map.attributionControl.removeAttribution(credit);
@@ -929,15 +1129,29 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   group.addTo(map);
   if (layerControl) layerControl.addOverlay(group, "Places");
   map.on("moveend", function () {      // (or while a query waits for its passages)
-    if (api.ready || (state.q.trim() && loadedChunks < NC)) redraw();
+    if (api.ready || passagesMissing(state.q.trim().toLowerCase())) redraw();
   });
   map.attributionControl.addAttribution(data.attribution);
 
   var initial = parseHash(window.location.hash);
   state = initial.state;
-  compute();
-  views.forEach(function (v) { v(); });
-  if (state.region >= 0 || state.layer >= 0) zoomToChoice();
-  if (initial.place) whenReady.push(function () { openPlace(initial.place); });
-  reload();
+  computeStart();
+  var done = 0, SLICE = 2000;
+  geomapSliced(function () {           // the first compute, a slice of places at a time
+    if (done >= NP) return false;
+    computePlaces(done, Math.min(NP, done + SLICE));
+    done += SLICE;
+    return true;
+  }, function () {
+    computeEnd();
+    window.setTimeout(function () {
+      views.forEach(function (v) { v(); });
+      window.setTimeout(function () {
+        if (state.region >= 0 || state.layer >= 0) zoomToChoice();
+        if (initial.place) whenReady.push(function () { openPlace(initial.place); });
+        starting = false;
+        reload();
+      }, 0);
+    }, 0);
+  });
 }
