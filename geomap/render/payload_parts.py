@@ -46,8 +46,10 @@ def _pieces(key: str, value: Any, limit: int) -> Iterator[str]:
         yield f"{{{_json(key)}:{open_}{','.join(batch)}{close}}}"
 
 
-def split_payload(payload: dict[str, Any], limit: int = PART_BYTES) -> list[str]:
-    """The payload as script-safe JSON texts: the head, then the parts (none for a small map)."""
+def split_payload(payload: dict[str, Any], limit: int | None = None) -> list[str]:
+    """The payload as script-safe JSON texts: the head, then the parts (none for a small map);
+    parts of about ``limit`` characters (default ``PART_BYTES``)."""
+    limit = PART_BYTES if limit is None else limit
     whole = script_json(payload)
     if len(whole) <= limit:
         return [whole]
