@@ -1,8 +1,9 @@
 """``map.html``: a folium map whose place markers and pop-ups are built in the browser.
 
 Scale decides the shape. Tens of thousands of folium ``Marker``/``Popup`` objects would each emit
-their own JS and pre-rendered HTML; instead every place goes into ONE compact JSON array embedded
-once (``<script type="application/json">``), and ``static/geomap.js`` makes the markers (clustered)
+their own JS and pre-rendered HTML; instead every place goes into ONE compact JSON payload embedded
+once (``<script type="application/json">`` elements: a head and, for a big map, parts the browser
+parses a slice at a time, ``payload_parts.py``), and ``static/geomap.js`` makes the markers (clustered)
 and builds a pop-up with DOM calls only when it is opened. Quoted passages are trimmed here to a
 window around the mention, so the page stays small. The same script makes the controls (search,
 filters by kind, region and article date, legend, region table) and, without tiles, draws the

@@ -14,6 +14,9 @@ article number (which shifts whenever a newer article arrives), and holds its ow
 quoted texts; so a chunk's bytes change only when a place in it gains or loses quoted passages,
 and a refresh replaces only those chunks (``unchanged``).
 
+Beside the chunks, ``passages/index.js`` (``search_index.py``) gives each chunk's trigram set, so
+that the map's text search loads only the chunks that can hold the query.
+
 Chunk JSON: ``{"places": {place id: [quote, ...]}, "texts": [text, ...]}``; a quote is
 ``[article page, passage anchor (-1: none), text#, offset, length, cut flags (1 start, 2 end),
 [start, end, ...] highlights relative to the quote]``, newest article first.
@@ -34,8 +37,8 @@ PLACES_PER_CHUNK = 32        # about 32 x 5 quotes x ~300 bytes: chunks of some 
 # Up to this many quoted characters the passages stay embedded in map.html (no chunk files): the
 # map's text search then matches passages at once (issue 12: < 200 ms at 10,000 articles; the
 # synthetic 10,000 of benchmarks/bench_map.py quote 16.2 M characters). Above it (~15,000+
-# articles) they go to chunk files, so map.html stays bounded (issue 13), and the first search
-# loads every chunk (~5 s for 1,024 chunks).
+# articles) they go to chunk files, so map.html stays bounded (issue 13), and a search loads the
+# chunks that ``passages/index.js`` (``search_index.py``) says can hold the query.
 INLINE_PASSAGE_CHARS = 24_000_000
 
 

@@ -12,9 +12,15 @@
  * Quoted passages are not in the data: they load on demand from chunk files beside map.html
  * (passages/<n>.js, each a script calling window.geomapPassages; render/passages.py), a pop-up
  * showing "loading…" until its place's chunk is in. Each chunk loads once. A text query needs
- * every passage: it matches titles and place names at once and loads every chunk (a few at a
- * time) to match the passages, the views updating when they are all in (geomap.ready is false
- * meanwhile). A map saved without a folder (the Python API) embeds the chunks (data.passages).
+ * the passages that can hold it: passages/index.js (render/search_index.py) says which chunks
+ * have every trigram of the query; those load (every chunk for a query under 3 characters or
+ * without the index), the views updating when they are in (geomap.ready is false meanwhile).
+ * Focusing the search box loads every chunk while the page is idle. A map saved without a
+ * folder (the Python API) and a small map embed the chunks (data.passages).
+ *
+ * Start-up (geomapStart) parses the payload's head and parts (render/payload_parts.py) and
+ * builds the tables (geomapTables) and the first subset in slices of ~40 ms with yields between
+ * them, so that no task runs long (issue 13); window.geomap.ready turns true at the end.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
  *                    chunk#, passages, place page (0: placePage(id)), links, written names,
@@ -40,17 +46,22 @@
  * key) and build the map's tables in slices of at most SLICE_MS, yielding to the browser
  * between slices. window.geomap is {ready: false} until geomapInit replaces it. */
 var GEOMAP_SLICE_MS = 40;
-function geomapSliced(step, done) {     // step() until it returns false, in slices of ~40 ms
-  function run() {
+function geomapSliced(step, done) {     // step() until it returns false, in slices of ~40 ms,
+  function run() {                      // each a task of its own; then done() in its own task
     var until = performance.now() + GEOMAP_SLICE_MS;
     try {
       while (performance.now() < until) {
-        if (!step()) { done(); return; }
+        if (!step()) { window.setTimeout(geomapGuarded(done), 0); return; }
       }
     } catch (e) { geomapFailed(e); return; }
     window.setTimeout(run, 0);
   }
-  run();
+  window.setTimeout(run, 0);
+}
+function geomapGuarded(f) {             // f, reporting a failure on the page
+  return function () {
+    try { f(); } catch (e) { geomapFailed(e); }
+  };
 }
 function geomapFailed(error) {          // say so on the page (as the load check does), then throw
   var box = document.getElementById("gm-failed");
@@ -246,12 +257,14 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     chunks[n] = {places: chunk.places, texts: chunk.texts || [], failed: !!chunk.failed};
     loadedChunks++;
     artBlob = null;
+    if (searchable) searchable(chunks[n]);   // a chunk file: ready for searches as it lands
     var waiting = chunkWait[n] || [];
     chunkWait[n] = null;
     waiting.forEach(function (f) { f(); });
   }
-  window.geomapPassages = received;
+  var searchable = null;           // (embedded chunks are made searchable on the first search)
   if (data.passages) Object.keys(data.passages).forEach(function (n) { received(+n, data.passages[n]); });
+  window.geomapPassages = received;
   /* Run done() once chunk n is in (at once if it is); its script is added to the page once. */
   function loadChunk(n, done) {
     if (chunks[n] || !(n >= 0 && n < NC)) { done(); return; }
@@ -367,8 +380,41 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     return Object.prototype.hasOwnProperty.call(chunk.places, id) ? chunk.places[id] : [];
   }
 
+  /* A text query matches an article when its lower-cased title or one of its loaded quoted
+   * texts holds the query. Each chunk keeps its texts lower-cased and, per text, the articles
+   * quoting it (made when a chunk file lands, so no search pays for every chunk at once). */
+  searchable = function (chunk) {
+    if (chunk.low) return chunk;
+    chunk.low = chunk.texts.map(function (t) { return String(t).toLowerCase(); });
+    chunk.arts = chunk.texts.map(function () { return []; });
+    Object.keys(chunk.places).forEach(function (id) {
+      chunk.places[id].forEach(function (q) {
+        var a = articleOf(q), list = chunk.arts[q[2]];
+        if (a !== undefined && list && list[list.length - 1] !== a) list.push(a);
+      });
+    });
+    return chunk;
+  };
+  var titleLow = null;
+  function matchText(q, out) {       // out[a] = 1 for the articles whose text holds q
+    var i, t;
+    if (q.indexOf("\n") >= 0) {      // only a match across title and passages can hold one
+      var b = blobs();
+      for (i = 0; i < NA; i++) out[i] = b[i].indexOf(q) >= 0 ? 1 : 0;
+      return;
+    }
+    if (!titleLow) titleLow = articles.map(function (row) { return String(row[1]).toLowerCase(); });
+    for (i = 0; i < NA; i++) out[i] = titleLow[i].indexOf(q) >= 0 ? 1 : 0;
+    chunks.forEach(function (chunk) {
+      if (!chunk) return;
+      var low = searchable(chunk).low, arts = chunk.arts;
+      for (t = 0; t < low.length; t++) {
+        if (low[t].indexOf(q) >= 0) arts[t].forEach(function (a) { out[a] = 1; });
+      }
+    });
+  }
   var artBlob = null;               // lower-cased title + loaded quoted passages, per article
-  function blobs() {
+  function blobs() {                 // (for a query holding a line break)
     if (artBlob) return artBlob;
     artBlob = articles.map(function (row) { return [row[1]]; });
     chunks.forEach(function (chunk) {
@@ -426,10 +472,9 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     var q = state.q.trim().toLowerCase();
     if (q) {
       if (passagesMissing(q)) loadFor(q, passagesIn);
-      var b = blobs();
       S.qArt = new Uint8Array(NA);
       S.nameHit = new Uint8Array(NP);
-      for (i = 0; i < NA; i++) S.qArt[i] = b[i].indexOf(q) >= 0 ? 1 : 0;
+      matchText(q, S.qArt);
       for (i = 0; i < NP; i++) S.nameHit[i] = places[i][1].toLowerCase().indexOf(q) >= 0 ? 1 : 0;
     } else {
       S.qArt = S.nameHit = null;
@@ -1144,14 +1189,17 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     return true;
   }, function () {
     computeEnd();
-    window.setTimeout(function () {
-      views.forEach(function (v) { v(); });
-      window.setTimeout(function () {
-        if (state.region >= 0 || state.layer >= 0) zoomToChoice();
-        if (initial.place) whenReady.push(function () { openPlace(initial.place); });
-        starting = false;
-        reload();
-      }, 0);
-    }, 0);
+    var v = 0;
+    (function nextView() {             // then every view, each in a task of its own
+      if (v < views.length) {
+        views[v++]();
+        window.setTimeout(geomapGuarded(nextView), 0);
+        return;
+      }
+      if (state.region >= 0 || state.layer >= 0) zoomToChoice();
+      if (initial.place) whenReady.push(function () { openPlace(initial.place); });
+      starting = false;
+      reload();
+    })();
   });
 }
