@@ -17,10 +17,12 @@ figures need Debian's ``chromium`` and the ``playwright`` package.
 Usage:
   python benchmarks/bench_map.py [--articles 10000] [--places 30000] [--mentions 200000]
                                  [--out DIR] [--browser] [--assets inline|local] [--repeat 3]
-                                 [--map-only]
+                                 [--map-only] [--compare MAP_HTML ...]
 
 ``--map-only`` writes only ``map.html`` and its passage chunks (not the article and place pages,
 which a map of 100,000 articles would take long to write here): the map figures are the same.
+``--compare A/map.html B/map.html`` measures maps kept with ``--out`` (e.g. made on main and on a
+branch) in turn, so that a before/after comparison sees the same machine load.
 """
 from __future__ import annotations
 
@@ -160,6 +162,32 @@ def write_map_only(data, out: Path, config) -> list[Path]:
     return [out / "map.html", *write_chunks(out, chunks)]
 
 
+def _targets(html: Path) -> tuple[str, str]:
+    """The most mentioned place's id and a rare place name (see ``searches``) of a built map."""
+    from geomap.render.payload_parts import read_payload
+
+    places = read_payload(html.read_text(encoding="utf-8"))["places"]
+    names = Counter(row[1] for row in places)
+    rare = next(row[1] for row in places if row[7] == 1 and names[row[1]] == 1 and len(row[1]) > 7)
+    return max(places, key=lambda row: row[7])[0], rare
+
+
+def compare(maps: list[Path], repeat: int) -> int:
+    """Medians of ``repeat`` page loads of each map, the loads interleaved (same machine load)."""
+    targets = [_targets(m) for m in maps]
+    runs: list[dict[str, list[float]]] = [{} for _ in maps]
+    for _ in range(repeat):
+        for i, m in enumerate(maps):
+            for name, values in browser_times(m, 1, *targets[i]).items():
+                runs[i].setdefault(name, []).extend(values)
+    print(f"chromium, medians of {repeat} page loads (worst):", *[str(m) for m in maps], sep="\n  ")
+    for name in runs[0]:
+        cells = [f"{statistics.median(r[name]):.2f} ({max(r[name]):.2f})" if name in r else "-"
+                 for r in runs]
+        print(f"  {name}: " + " | ".join(cells))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -173,7 +201,13 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="page loads measured (default 3)")
     ap.add_argument("--map-only", action="store_true",
                     help="write only map.html and passages/ (no article or place pages)")
+    ap.add_argument("--compare", type=Path, nargs="+", metavar="MAP_HTML",
+                    help="measure these maps (kept with --out, e.g. one made on main and one on a "
+                         "branch) in the browser, one page load of each in turn, and print medians "
+                         "side by side; nothing is rendered")
     a = ap.parse_args()
+    if a.compare:
+        return compare(a.compare, a.repeat)
 
     started = time.perf_counter()
     data = synth_map_data(a.articles, a.places, a.mentions)

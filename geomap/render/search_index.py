@@ -63,6 +63,19 @@ def trigram_bits(texts: Iterable[str]) -> tuple[int, bytes]:
     return bits, out.tobytes()
 
 
+def may_hold(bits: int, data: bytes, query: str) -> bool:
+    """Whether a chunk with this trigram set can hold ``query`` (already lower-cased, as the map
+    lower-cases it): the check geomap.js's ``candidates`` makes. True for queries under three
+    code units."""
+    units = np.frombuffer(query.replace("\u03c2", "\u03c3").encode("utf-16-le"), dtype=np.uint16)
+    units = units.astype(np.uint32)
+    if len(units) < 3:
+        return True
+    where = _hash(units[:-2], units[1:-1], units[2:]) & np.uint32(bits - 1)
+    table = np.frombuffer(data, dtype=np.uint8)
+    return bool(np.all((table[where >> 3] >> (where & 7).astype(np.uint8)) & 1))
+
+
 def index_script(chunks: "Iterable[Chunk]") -> str:
     """``passages/index.js``: every chunk's trigram set, chunk 0 first (numbers are dense)."""
     by_number = {c.number: c for c in chunks}
