@@ -384,9 +384,18 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
    * texts holds the query. Each chunk keeps its texts lower-cased and, per text, the articles
    * quoting it (made when a chunk file lands, so no search pays for every chunk at once). */
   searchable = function (chunk) {
-    if (chunk.low) return chunk;
-    chunk.low = chunk.texts.map(function (t) { return String(t).toLowerCase(); });
-    chunk.arts = chunk.texts.map(function () { return []; });
+    if (chunk.low !== undefined) return chunk;
+    var n = chunk.texts.length, low = [], starts = new Int32Array(n + 1), pos = 0, i;
+    for (i = 0; i < n; i++) {
+      low.push(String(chunk.texts[i]).toLowerCase());
+      starts[i] = pos;
+      pos += low[i].length + 1;
+    }
+    starts[n] = pos;
+    chunk.low = low.join("\n");         // one string per chunk, a line break between texts
+    chunk.starts = starts;
+    chunk.arts = [];
+    for (i = 0; i < n; i++) chunk.arts.push([]);
     Object.keys(chunk.places).forEach(function (id) {
       chunk.places[id].forEach(function (q) {
         var a = articleOf(q), list = chunk.arts[q[2]];
@@ -397,7 +406,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
   };
   var titleLow = null;
   function matchText(q, out) {       // out[a] = 1 for the articles whose text holds q
-    var i, t;
+    var i, k;
     if (q.indexOf("\n") >= 0) {      // only a match across title and passages can hold one
       var b = blobs();
       for (i = 0; i < NA; i++) out[i] = b[i].indexOf(q) >= 0 ? 1 : 0;
@@ -405,13 +414,21 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     }
     if (!titleLow) titleLow = articles.map(function (row) { return String(row[1]).toLowerCase(); });
     for (i = 0; i < NA; i++) out[i] = titleLow[i].indexOf(q) >= 0 ? 1 : 0;
-    chunks.forEach(function (chunk) {
-      if (!chunk) return;
-      var low = searchable(chunk).low, arts = chunk.arts;
-      for (t = 0; t < low.length; t++) {
-        if (low[t].indexOf(q) >= 0) arts[t].forEach(function (a) { out[a] = 1; });
+    for (var c = 0; c < chunks.length; c++) {
+      if (!chunks[c]) continue;
+      var chunk = searchable(chunks[c]), text = chunk.low, starts = chunk.starts;
+      var at = text.indexOf(q);
+      while (at >= 0) {                // (q holds no line break: a match lies in one text)
+        var lo = 0, hi = starts.length - 2;
+        while (lo < hi) {              // the text the match is in
+          var mid = (lo + hi + 1) >> 1;
+          if (starts[mid] <= at) lo = mid; else hi = mid - 1;
+        }
+        var arts = chunk.arts[lo];
+        for (k = 0; k < arts.length; k++) out[arts[k]] = 1;
+        at = text.indexOf(q, starts[lo + 1]);
       }
-    });
+    }
   }
   var artBlob = null;               // lower-cased title + loaded quoted passages, per article
   function blobs() {                 // (for a query holding a line break)
