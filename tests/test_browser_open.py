@@ -1,7 +1,7 @@
 """Opening a big map without a long task, and searching a chunked map (issue 13), in Chromium.
 
 A map whose payload is cut into parts (render/payload_parts.py) must show exactly what the same
-map in one piece shows; a chunked map's text search must load only the chunks its trigram index
+map in one piece shows; a chunked map's text search must load only the chunks its 4-gram index
 (render/search_index.py, passages/index.js) says can match, and find what loading every chunk
 finds. How long the tasks are is measured by benchmarks/bench_map.py, not here.
 """

@@ -14,7 +14,7 @@ article number (which shifts whenever a newer article arrives), and holds its ow
 quoted texts; so a chunk's bytes change only when a place in it gains or loses quoted passages,
 and a refresh replaces only those chunks (``unchanged``).
 
-Beside the chunks, ``passages/index.js`` (``search_index.py``) gives each chunk's trigram set, so
+Beside the chunks, ``passages/index.js`` (``search_index.py``) gives each chunk's 4-gram set, so
 that the map's text search loads only the chunks that can hold the query.
 
 Chunk JSON: ``{"places": {place id: [quote, ...]}, "texts": [text, ...]}``; a quote is

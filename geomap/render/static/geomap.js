@@ -13,7 +13,7 @@
  * (passages/<n>.js, each a script calling window.geomapPassages; render/passages.py), a pop-up
  * showing "loading…" until its place's chunk is in. Each chunk loads once. A text query needs
  * the passages that can hold it: passages/index.js (render/search_index.py) says which chunks
- * have every trigram of the query; those load (every chunk for a query under 3 characters or
+ * have every 4-gram of the query; those load (every chunk for a query under 4 characters or
  * without the index), the views updating when they are in (geomap.ready is false meanwhile).
  * Focusing the search box loads every chunk while the page is idle. A map saved without a
  * folder (the Python API) and a small map embed the chunks (data.passages).
@@ -295,13 +295,14 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     return all;
   }
 
-  /* A text query needs only the chunks that can hold it: passages/index.js has a trigram bit
-   * set per chunk (render/search_index.py); a chunk is loaded when every trigram of the query
-   * has its bit set. Without the index (a query under 3 characters, an old map, a missing
-   * file) every chunk loads, as before. */
+  /* A text query needs only the chunks that can hold it: passages/index.js has a bit set of
+   * hashed 4-grams per chunk (render/search_index.py); a chunk is loaded when every 4-gram of
+   * the query has its bit set. Without the index (a query under 4 characters, an old map, a
+   * missing file) every chunk loads, as before. */
   var index = null, indexTried = !!data.passages, indexWait = null, lastQ = null, lastC = null;
   window.geomapPassageIndex = function (value) {
-    if (index || !value || !Array.isArray(value.bits) || typeof value.sets !== "string") return;
+    if (index || !value || value.gram !== 4 || !Array.isArray(value.bits) ||
+        typeof value.sets !== "string") return;
     var raw = window.atob(value.sets), sets = new Uint8Array(raw.length), offset = [], at = 0;
     for (var i = 0; i < raw.length; i++) sets[i] = raw.charCodeAt(i);
     value.bits.forEach(function (bits) { offset.push(at); at += bits >> 3; });
@@ -324,20 +325,19 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     script.onload = script.onerror = finish;
     document.head.appendChild(script);
   }
-  function trigramHash(a, b, c) {    // as render/search_index.py's _hash
-    var h = Math.imul(a, 0x9E3779B1) ^ Math.imul(b, 0x85EBCA77) ^ Math.imul(c, 0xC2B2AE3D);
+  function gramHash(f, i) {          // the 4 code units at f[i], as render/search_index.py's _hash
+    var h = Math.imul(f.charCodeAt(i), 0x9E3779B1) ^ Math.imul(f.charCodeAt(i + 1), 0x85EBCA77) ^
+      Math.imul(f.charCodeAt(i + 2), 0xC2B2AE3D) ^ Math.imul(f.charCodeAt(i + 3), 0x27D4EB2F);
     h ^= h >>> 16;
     h = Math.imul(h, 0x7FEB352D);
     h ^= h >>> 15;
     return h >>> 0;
   }
   function candidates(q) {           // the chunks that may hold q (lower-cased); null: every one
-    if (!index || q.length < 3 || q.indexOf("\n") >= 0) return null;
+    if (!index || q.length < 4 || q.indexOf("\n") >= 0) return null;
     if (q === lastQ) return lastC;
     var f = q.replace(/\u03c2/g, "\u03c3"), hashes = [], out = [], i, n;
-    for (i = 0; i + 2 < f.length; i++) {
-      hashes.push(trigramHash(f.charCodeAt(i), f.charCodeAt(i + 1), f.charCodeAt(i + 2)));
-    }
+    for (i = 0; i + 3 < f.length; i++) hashes.push(gramHash(f, i));
     for (n = 0; n < Math.min(NC, index.bits.length); n++) {
       var mask = index.bits[n] - 1, at = index.offset[n], ok = 1;
       for (i = 0; i < hashes.length && ok; i++) {
