@@ -19,7 +19,7 @@
  * folder (the Python API) and a small map embed the chunks (data.passages).
  *
  * Start-up (geomapStart) parses the payload's head and parts (render/payload_parts.py) and
- * builds the tables (geomapTables) and the first subset in slices of ~40 ms with yields between
+ * builds the tables (geomapTables) and the first subset in slices of ~30 ms with yields between
  * them, so that no task runs long (issue 13); window.geomap.ready turns true at the end.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
@@ -45,8 +45,8 @@
  * (render/payload_parts.py: #geomap-data-1, -2, ..., each {key: rows} appended to the head's
  * key) and build the map's tables in slices of at most SLICE_MS, yielding to the browser
  * between slices. window.geomap is {ready: false} until geomapInit replaces it. */
-var GEOMAP_SLICE_MS = 40;
-function geomapSliced(step, done) {     // step() until it returns false, in slices of ~40 ms,
+var GEOMAP_SLICE_MS = 30;
+function geomapSliced(step, done) {     // step() until it returns false, in slices of ~30 ms,
   function run() {                      // each a task of its own; then done() in its own task
     var until = performance.now() + GEOMAP_SLICE_MS;
     try {
@@ -1128,13 +1128,18 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     var source = document.getElementById("geomap-world");
     if (!source) return;
     map.createPane("gm-base").style.zIndex = 150;       // under tiles that do load
-    outlines = L.geoJSON(JSON.parse(source.textContent), {
+    outlines = L.geoJSON(null, {
       pane: "gm-base", interactive: false, renderer: L.canvas({pane: "gm-base"}),
       style: {color: "#8a8a8a", weight: 0.7, fillColor: "#f4f1ea", fillOpacity: 1}
     }).addTo(map);
     map.getContainer().classList.add("gm-offline");
     if (layerControl) layerControl.addOverlay(outlines, "Country outlines (offline)");
-    api.outlines = outlines.getLayers().length;        // countries drawn
+    var world = JSON.parse(source.textContent), features = world.features || [], f = 0;
+    geomapSliced(function () {         // the countries a slice at a time (no long task)
+      if (f >= features.length) return false;
+      outlines.addData(features[f++]);
+      return true;
+    }, function () { api.outlines = outlines.getLayers().length; });   // countries drawn
   }
   if (!data.tiles || !tileLayer) window.setTimeout(showOutlines, 0);   // a task of its own
   else {
