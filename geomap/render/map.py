@@ -239,7 +239,8 @@ def _place_layer_class():
             self.csp = csp
             self._name = "GeomapPlaces"
             self.payload_texts, self.world_json, self.title = payload_texts, world_json, title
-            self.js = _static("geomap-views.js") + "\n" + _static("geomap.js")
+            self.js = "\n".join(_static(name) for name in
+                                ("geomap-start.js", "geomap-views.js", "geomap.js"))
             self.control = control.get_name()
             self.tiles = tiles.get_name() if tiles is not None else "null"
             # geomap.js clusters by itself (a grid over the view): no markercluster plugin
