@@ -6,7 +6,9 @@ are in ``passages/<n>.js`` chunks, loaded when a pop-up opens); opening it in he
 (every view drawn, ready for a ``#place=`` link) < 2 s with a JS heap < 200 MB and no task
 > 200 ms; a pop-up (the most mentioned place's, its chunk loaded and its passages shown)
 < 300 ms; any filter change (dates, layer, region, kind, undated; every view redrawn, the
-markers re-clustered) < 300 ms; a search < 200 ms (a passage search first loads every chunk). Synthetic data
+markers re-clustered) < 300 ms; a search < 200 ms (on a chunked map a passage search first
+loads the chunks that passages/index.js says can hold the query; the longest task while
+opening and during the searches comes from a PerformanceObserver('longtask')). Synthetic data
 (``synth.py``) with one layer of 25 regions. The map is rendered with ``map.assets: inline``
 (default; Leaflet and its plugins from the folium-offline package, so the size includes them) or
 ``local``, and ``map.tiles: none``; every network request is blocked while it opens. The browser
@@ -15,15 +17,18 @@ figures need Debian's ``chromium`` and the ``playwright`` package.
 Usage:
   python benchmarks/bench_map.py [--articles 10000] [--places 30000] [--mentions 200000]
                                  [--out DIR] [--browser] [--assets inline|local] [--repeat 3]
-                                 [--map-only]
+                                 [--map-only] [--compare MAP_HTML ...]
 
 ``--map-only`` writes only ``map.html`` and its passage chunks (not the article and place pages,
 which a map of 100,000 articles would take long to write here): the map figures are the same.
+``--compare A/map.html B/map.html`` measures maps kept with ``--out`` (e.g. made on main and on a
+branch) in turn, so that a before/after comparison sees the same machine load.
 """
 from __future__ import annotations
 
 import argparse
 import statistics
+from collections import Counter
 import dataclasses
 import sys
 import tempfile
@@ -42,9 +47,11 @@ MB = 1024 * 1024
 
 # In the page: apply a filter change, resolve with the milliseconds until geomap.js is ready
 # again (every view redrawn, the markers in view re-clustered).
+# The change runs in a task of the page's own (a timer), not in the DevTools evaluation, so that
+# the longtask observer sees it.
 _TIMED_FILTER = """async (changes) => {
   const started = performance.now();
-  window.geomap.filter(changes);
+  await new Promise((done) => setTimeout(() => { window.geomap.filter(changes); done(); }, 0));
   await new Promise((done) => { (function poll() {
     if (window.geomap.ready) done(); else setTimeout(poll, 2); })(); });
   return performance.now() - started;
@@ -54,7 +61,7 @@ _TIMED_FILTER = """async (changes) => {
 # (its chunk loaded) or it says it has none.
 _TIMED_POPUP = """async (id) => {
   const started = performance.now();
-  window.geomap.open(id);
+  await new Promise((done) => setTimeout(() => { window.geomap.open(id); done(); }, 0));
   await new Promise((done) => { (function poll() {
     const pop = document.querySelector(".leaflet-popup-content .gm-pop");
     if (pop && !pop.querySelector(".gm-loading") && pop.querySelector(".gm-quotes")) done();
@@ -80,15 +87,22 @@ CHANGES = [
     ("exclude undated", {"undated": False}),
     ("include undated", {"undated": True}),
 ]
-SEARCHES = [("search: a title word (first search builds the index)", {"q": "report 42"}),
-            ("search: a passage word", {"q": "convoy arrived"}),
+def searches(rare: str) -> list[tuple[str, dict]]:
+    """The searches, in order; ``rare``: the name of a place named once (in one passage).
+    On a chunked map the first loads passages/index.js, the second the few chunks that can hold
+    the rare name, the third every chunk (its words are in every synthetic passage)."""
+    return [("search: a title word (first search, loads the search index)", {"q": "report 42"}),
+            ("search: a rare passage word (a village named once)", {"q": rare.lower()}),
+            ("search: a passage word in every chunk (loads every chunk)", {"q": "convoy arrived"}),
             ("search: a place name", {"q": "kamir"}),
             ("search cleared", {"q": ""})]
 
 
-def browser_times(map_html: Path, repeat: int, popular: str) -> dict[str, list[float]]:
+def browser_times(map_html: Path, repeat: int, popular: str, rare: str = "zzz"
+                  ) -> dict[str, list[float]]:
     """Open time (s), JS heap (MB) and longest task (ms) after opening, the pop-up of place
-    ``popular`` and, per filter change and search, milliseconds, ``repeat`` times each."""
+    ``popular`` and, per filter change and search, milliseconds, ``repeat`` times each; the
+    longest task of the searches. ``rare``: see ``searches``."""
     from tests.browser_support import launch, route_offline, wait_js
 
     times: dict[str, list[float]] = {}
@@ -116,8 +130,18 @@ def browser_times(map_html: Path, repeat: int, popular: str) -> dict[str, list[f
             times.setdefault("longest task while the pop-up opened (ms)", []).append(
                 page.evaluate("window.__longest"))
             page.evaluate("void window.geomap.map.closePopup()")
-            for name, change in CHANGES + SEARCHES:
+            page.evaluate("window.__longest = 0")
+            for name, change in CHANGES:
                 times.setdefault(name, []).append(page.evaluate(_TIMED_FILTER, change))
+            page.wait_for_timeout(100)         # the observer reports after the task
+            times.setdefault("longest task during the filter changes (ms)", []).append(
+                page.evaluate("window.__longest"))
+            page.evaluate("window.__longest = 0")
+            for name, change in searches(rare):
+                times.setdefault(name, []).append(page.evaluate(_TIMED_FILTER, change))
+            page.wait_for_timeout(100)
+            times.setdefault("longest task during the searches (ms)", []).append(
+                page.evaluate("window.__longest"))
             page.close()
     return times
 
@@ -145,6 +169,32 @@ def write_map_only(data, out: Path, config) -> list[Path]:
     return [out / "map.html", *write_chunks(out, chunks)]
 
 
+def _targets(html: Path) -> tuple[str, str]:
+    """The most mentioned place's id and a rare place name (see ``searches``) of a built map."""
+    from geomap.render.payload_parts import read_payload
+
+    places = read_payload(html.read_text(encoding="utf-8"))["places"]
+    names = Counter(row[1] for row in places)
+    rare = next(row[1] for row in places if row[7] == 1 and names[row[1]] == 1 and len(row[1]) > 7)
+    return max(places, key=lambda row: row[7])[0], rare
+
+
+def compare(maps: list[Path], repeat: int) -> int:
+    """Medians of ``repeat`` page loads of each map, the loads interleaved (same machine load)."""
+    targets = [_targets(m) for m in maps]
+    runs: list[dict[str, list[float]]] = [{} for _ in maps]
+    for _ in range(repeat):
+        for i, m in enumerate(maps):
+            for name, values in browser_times(m, 1, *targets[i]).items():
+                runs[i].setdefault(name, []).extend(values)
+    print(f"chromium, medians of {repeat} page loads (worst):", *[str(m) for m in maps], sep="\n  ")
+    for name in runs[0]:
+        cells = [f"{statistics.median(r[name]):.2f} ({max(r[name]):.2f})" if name in r else "-"
+                 for r in runs]
+        print(f"  {name}: " + " | ".join(cells))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -158,7 +208,13 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="page loads measured (default 3)")
     ap.add_argument("--map-only", action="store_true",
                     help="write only map.html and passages/ (no article or place pages)")
+    ap.add_argument("--compare", type=Path, nargs="+", metavar="MAP_HTML",
+                    help="measure these maps (kept with --out, e.g. one made on main and one on a "
+                         "branch) in the browser, one page load of each in turn, and print medians "
+                         "side by side; nothing is rendered")
     a = ap.parse_args()
+    if a.compare:
+        return compare(a.compare, a.repeat)
 
     started = time.perf_counter()
     data = synth_map_data(a.articles, a.places, a.mentions)
@@ -179,21 +235,27 @@ def main() -> int:
         render_s = time.perf_counter() - started
         map_html = out / "map.html"
         size = map_html.stat().st_size
-        chunks = [p.stat().st_size for p in written if p.parent.name == "passages"]
+        chunks = [p.stat().st_size for p in written
+                  if p.parent.name == "passages" and p.stem.isdigit()]
+        index = sum(p.stat().st_size for p in written
+                    if p.parent.name == "passages" and p.name == "index.js")
         pages = sum(p.stat().st_size for p in written if p.parent.name == "articles")
         place_pages = sum(p.stat().st_size for p in written if p.parent.name == "places")
         print(f"render: {render_s:.1f} s for {len(written)} files")
         print(f"map.html: {size / MB:.2f} MB ({'ok' if size < 20 * MB else 'OVER'} target 20 MB), "
               f"{size / max(1, len(data.articles)):.0f} bytes per article")
         print(f"passages/: {len(chunks)} chunks, {sum(chunks) / MB:.1f} MB, "
-              f"largest {max(chunks, default=0) / 1024:.0f} kB")
+              f"largest {max(chunks, default=0) / 1024:.0f} kB; search index {index / 1024:.0f} kB")
         if not a.map_only:
             print(f"articles/: {pages / MB:.1f} MB; places/: {place_pages / MB:.1f} MB; "
                   f"places.geojson: "
                   f"{(out / 'places.geojson').stat().st_size / MB:.2f} MB")
         if a.browser:
             popular = max(data.places, key=lambda r: len(r.mentions)).place.id
-            times = browser_times(map_html, a.repeat, popular)
+            names = Counter(r.place.name for r in data.places)
+            rare = next(r.place.name for r in data.places
+                        if len(r.mentions) == 1 and names[r.place.name] == 1 and len(r.place.name) > 7)
+            times = browser_times(map_html, a.repeat, popular, rare)
             print(f"chromium, medians of {a.repeat} page loads:")
             for name, values in times.items():
                 target = (2 if name.startswith("open") else "-" if "DOM" in name

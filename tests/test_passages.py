@@ -45,7 +45,8 @@ def specs(filler: str = "filler") -> list[tuple[str, list[str], str]]:
 
 
 def chunks(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((folder / "passages").glob("*.js"))}
+    """The chunk files (not their search index, passages/index.js)."""
+    return {p.name: p.read_bytes() for p in sorted((folder / "passages").glob("[0-9]*.js"))}
 
 
 def test_map_html_does_not_grow_with_the_quoted_passages(tmp_path):
@@ -112,7 +113,7 @@ def test_a_refresh_replaces_only_the_chunks_whose_places_changed(mapped_project,
     config = _config(mapped_project)
     refresh(config)
     out = mapped_project / "output"
-    first = {p.name: p.stat().st_ino for p in (out / "passages").glob("*.js")}
+    first = {p.name: p.stat().st_ino for p in (out / "passages").glob("[0-9]*.js")}
     with Store(mapped_project / ".geomap" / "geomap.sqlite") as store:
         ids = {r.place.name: r.place.id for r in load_map_data(store).places}
     count = chunk_count(len(ids))
@@ -126,7 +127,7 @@ def test_a_refresh_replaces_only_the_chunks_whose_places_changed(mapped_project,
           "Odesa port reopens\n\nShips left Odesa again on Monday.\n")
     summary = refresh(config)
     assert summary.new == 1 and summary.rendered
-    second = {p.name: p.stat().st_ino for p in (out / "passages").glob("*.js")}
+    second = {p.name: p.stat().st_ino for p in (out / "passages").glob("[0-9]*.js")}
     assert second.keys() == first.keys()
     replaced = {name for name in first if first[name] != second[name]}
     assert replaced == {odesa}

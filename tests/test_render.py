@@ -156,6 +156,7 @@ def test_render_outputs_writes_map_pages_and_geojson_only_into_out_dir(tmp_path,
     written = render_outputs(news, out, config, [])
     expected = {out / "map.html", out / "places.geojson", out / "regions.csv",
                 out / "mentions.csv", out / "mentions.jsonl", out / "passages" / "0.js",
+                out / "passages" / "index.js",             # which chunks can match a search
                 out / "articles" / "kherson-strike-1a2b3c4d.html",
                 out / "articles" / "mariupol-port-5e6f7a8b.html",
                 *(out / "places" / f"{place_page_name(p.id)}.html"
@@ -790,7 +791,7 @@ def test_render_outputs_can_redo_only_some_pages(tmp_path, config, news):
                              places={MARIUPOL.id, "gone:1"})
     names = {p.relative_to(tmp_path).as_posix() for p in written}
     assert names == {"map.html", "places.geojson", "regions.csv", "mentions.csv", "mentions.jsonl",
-                     "passages/0.js", "articles/mariupol-port-5e6f7a8b.html",
+                     "passages/0.js", "passages/index.js", "articles/mariupol-port-5e6f7a8b.html",
                      f"places/{place_page_name(MARIUPOL.id)}.html"}
 
 

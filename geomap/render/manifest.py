@@ -238,8 +238,9 @@ def _recognisable(out_dir: Path, rel: str) -> bool:
         head = _head(path, 1 << 20)
         return _PAGE_MARK in head and b"map.html" in head
     if len(parts) == 2 and parts[0] == "passages" and parts[1].endswith(".js"):
-        number = parts[1][:-3]                          # a chunk of the map's pop-up passages
-        return (number.isdigit() and _head(path, 32).startswith(f"geomapPassages({number},".encode())
+        number = parts[1][:-3]          # a chunk of the map's pop-up passages, or their index
+        call = "geomapPassageIndex(" if number == "index" else f"geomapPassages({number},"
+        return ((number.isdigit() or number == "index") and _head(path, 32).startswith(call.encode())
                 and _MAP_MARK in _head(out_dir / "map.html", 64 << 20))
     if len(parts) == 2 and parts[0] == "assets":       # only the files geomap's map links to
         head = _head(out_dir / "map.html", 64 << 20)

@@ -1,8 +1,9 @@
 """``map.html``: a folium map whose place markers and pop-ups are built in the browser.
 
 Scale decides the shape. Tens of thousands of folium ``Marker``/``Popup`` objects would each emit
-their own JS and pre-rendered HTML; instead every place goes into ONE compact JSON array embedded
-once (``<script type="application/json">``), and ``static/geomap.js`` makes the markers (clustered)
+their own JS and pre-rendered HTML; instead every place goes into ONE compact JSON payload embedded
+once (``<script type="application/json">`` elements: a head and, for a big map, parts the browser
+parses a slice at a time, ``payload_parts.py``), and ``static/geomap.js`` makes the markers (clustered)
 and builds a pop-up with DOM calls only when it is opened. Quoted passages are trimmed here to a
 window around the mention, so the page stays small. The same script makes the controls (search,
 filters by kind, region and article date, legend, region table) and, without tiles, draws the
@@ -36,6 +37,7 @@ from geomap.render.quotes import QUOTE_WIDTH, article_ranks, quote_bounds  # noq
 from geomap.credits import map_credits
 from geomap.render.passages import Chunk, embedded
 from geomap.render.payload import Payload
+from geomap.render.payload_parts import data_elements, split_payload
 from geomap.render.region_counts import RegionCount, region_counts, region_labels
 
 ATTRIBUTION = ('Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0) · '
@@ -226,19 +228,19 @@ def _place_layer_class():
 
         _template = Template("""
             {% macro script(this, kwargs) %}{{ this.js }}
-            geomapInit({{ this._parent.get_name() }}, {{ this.control }},
-                JSON.parse(document.getElementById("geomap-data").textContent),
+            geomapStart({{ this._parent.get_name() }}, {{ this.control }},
                 {{ this.tiles }}, [{{ this.region_layers }}]);
             {% endmacro %}""")
 
-        def __init__(self, payload_json: str, world_json: str, title: str, control, tiles,
+        def __init__(self, payload_texts: list[str], world_json: str, title: str, control, tiles,
                      cluster: bool, region_layers: list, csp: str):
             super().__init__()
             self.region_layers = ", ".join(layer.get_name() for layer in region_layers)
             self.csp = csp
             self._name = "GeomapPlaces"
-            self.payload_json, self.world_json, self.title = payload_json, world_json, title
-            self.js = _static("geomap-views.js") + "\n" + _static("geomap.js")
+            self.payload_texts, self.world_json, self.title = payload_texts, world_json, title
+            self.js = "\n".join(_static(name) for name in
+                                ("geomap-start.js", "geomap-views.js", "geomap.js"))
             self.control = control.get_name()
             self.tiles = tiles.get_name() if tiles is not None else "null"
             # geomap.js clusters by itself (a grid over the view): no markercluster plugin
@@ -256,8 +258,7 @@ def _place_layer_class():
             figure.header.add_child(Raw(f"<title>{html.escape(self.title)}</title>\n"
                                         f"<style>{_static('geomap.css')}</style>"),
                                     name=self.get_name() + "_head")
-            figure.html.add_child(Raw('<script type="application/json" id="geomap-data">'
-                                      f"{self.payload_json}</script>\n"
+            figure.html.add_child(Raw(data_elements(self.payload_texts) + "\n"
                                       '<script type="application/json" id="geomap-world">'
                                       f"{self.world_json}</script>"),
                                   name=self.get_name() + "_data")
@@ -397,7 +398,7 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     cdn_urls = [url for element in _elements(fmap)
                 for _name, url in [*(getattr(element, "default_js", None) or ()),
                                    *(getattr(element, "default_css", None) or ())]]
-    layer = place_layer(script_json(payload), script_text(world_outlines()), settings.title,
+    layer = place_layer(split_payload(payload), script_text(world_outlines()), settings.title,
                         control, tiles, settings.cluster, region_layers, "")
     layer.add_to(fmap)
     cdn_urls += [url for _name, url in [*layer.default_js, *layer.default_css]]

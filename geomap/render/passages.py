@@ -14,6 +14,9 @@ article number (which shifts whenever a newer article arrives), and holds its ow
 quoted texts; so a chunk's bytes change only when a place in it gains or loses quoted passages,
 and a refresh replaces only those chunks (``unchanged``).
 
+Beside the chunks, ``passages/index.js`` (``search_index.py``) gives each chunk's 4-gram set, so
+that the map's text search loads only the chunks that can hold the query.
+
 Chunk JSON: ``{"places": {place id: [quote, ...]}, "texts": [text, ...]}``; a quote is
 ``[article page, passage anchor (-1: none), text#, offset, length, cut flags (1 start, 2 end),
 [start, end, ...] highlights relative to the quote]``, newest article first.
@@ -26,6 +29,7 @@ import zlib
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from geomap.render.search_index import INDEX_REL, index_script
 from geomap.render.script_json import script_json
 
 PASSAGES_DIR = "passages"
@@ -33,8 +37,8 @@ PLACES_PER_CHUNK = 32        # about 32 x 5 quotes x ~300 bytes: chunks of some 
 # Up to this many quoted characters the passages stay embedded in map.html (no chunk files): the
 # map's text search then matches passages at once (issue 12: < 200 ms at 10,000 articles; the
 # synthetic 10,000 of benchmarks/bench_map.py quote 16.2 M characters). Above it (~15,000+
-# articles) they go to chunk files, so map.html stays bounded (issue 13), and the first search
-# loads every chunk (~5 s for 1,024 chunks).
+# articles) they go to chunk files, so map.html stays bounded (issue 13), and a search loads the
+# chunks that ``passages/index.js`` (``search_index.py``) says can hold the query.
 INLINE_PASSAGE_CHARS = 24_000_000
 
 
@@ -81,7 +85,7 @@ def chunk_of(place_id: str, count: int) -> int:
 
 
 def write_chunks(out_dir: Path, chunks: list[Chunk]) -> list[Path]:
-    """Write every chunk file into ``out_dir/passages/``."""
+    """Write every chunk file into ``out_dir/passages/``, and their search index (``index.js``)."""
     if not chunks:
         return []
     folder = Path(out_dir) / PASSAGES_DIR
@@ -91,7 +95,9 @@ def write_chunks(out_dir: Path, chunks: list[Chunk]) -> list[Path]:
         path = Path(out_dir) / chunk.rel
         path.write_text(chunk.script(), encoding="utf-8", newline="\n")
         written.append(path)
-    return written
+    path = Path(out_dir) / INDEX_REL
+    path.write_text(index_script(chunks), encoding="utf-8", newline="\n")
+    return [*written, path]
 
 
 def is_chunk(rel: Path) -> bool:
@@ -109,5 +115,5 @@ def unchanged(new: Path, current: Path) -> bool:
         return False
 
 
-__all__ = ["Chunk", "PASSAGES_DIR", "chunk_count", "chunk_of", "chunk_rel", "write_chunks",
-           "is_chunk", "unchanged"]
+__all__ = ["Chunk", "PASSAGES_DIR", "INDEX_REL", "chunk_count", "chunk_of", "chunk_rel",
+           "write_chunks", "is_chunk", "unchanged", "index_script"]

@@ -12,9 +12,16 @@
  * Quoted passages are not in the data: they load on demand from chunk files beside map.html
  * (passages/<n>.js, each a script calling window.geomapPassages; render/passages.py), a pop-up
  * showing "loading…" until its place's chunk is in. Each chunk loads once. A text query needs
- * every passage: it matches titles and place names at once and loads every chunk (a few at a
- * time) to match the passages, the views updating when they are all in (geomap.ready is false
- * meanwhile). A map saved without a folder (the Python API) embeds the chunks (data.passages).
+ * the passages that can hold it: passages/index.js (render/search_index.py) says which chunks
+ * have every 4-gram of the query; those load (every chunk for a query under 4 characters or
+ * without the index), the views updating when they are in (geomap.ready is false meanwhile).
+ * Focusing the search box loads every chunk while the page is idle. A map saved without a
+ * folder (the Python API) and a small map embed the chunks (data.passages).
+ *
+ * Start-up (geomapStart, geomap-start.js, loaded first) parses the payload's head and parts
+ * (render/payload_parts.py) and
+ * builds the tables (geomapTables) and the first subset in slices of ~30 ms with yields between
+ * them, so that no task runs long (issue 13); window.geomap.ready turns true at the end.
  *
  * data.places rows: [id, name, kind, country, lat, lon, [region#], mentions, articles,
  *                    chunk#, passages, place page (0: placePage(id)), links, written names,
@@ -35,7 +42,7 @@
  * Every string from the data is untrusted: it only ever goes into textContent, a text node or an
  * attribute set through the DOM, and links are made from our own page names.
  */
-function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
+function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
   "use strict";
   var places = data.places, articles = data.articles, regions = data.regions;
   var DAY = 86400000, NP = places.length, NA = articles.length;
@@ -87,29 +94,9 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     artDay[a] = d === null ? NaN : d;
     if (d !== null) { firstDay = Math.min(firstDay, d); lastDay = Math.max(lastDay, d); }
   }
-  // place -> (article, mentions, passages) pairs, flat; article -> places, flat.
-  var pairStart = new Int32Array(NP + 1), total = 0;
-  places.forEach(function (row, p) { pairStart[p] = total; total += row[12].length; });
-  pairStart[NP] = total;
-  var pairArt = new Int32Array(total), pairMen = new Int32Array(total);
-  var pairPas = new Int32Array(total), perArt = new Int32Array(NA + 1);
-  places.forEach(function (row, p) {
-    var k = pairStart[p], number = 0;
-    row[12].forEach(function (link) {
-      var multi = typeof link !== "number";
-      number += multi ? link[0] : link;
-      pairArt[k] = number;
-      pairMen[k] = multi ? link[1] : 1;
-      pairPas[k] = multi ? link[2] : 1;
-      perArt[number + 1]++;
-      k++;
-    });
-  });
-  for (a = 0; a < NA; a++) perArt[a + 1] += perArt[a];
-  var artPlaces = new Int32Array(total), fill = perArt.slice(0, NA);
-  for (var p = 0; p < NP; p++) {
-    for (var k = pairStart[p]; k < pairStart[p + 1]; k++) artPlaces[fill[pairArt[k]]++] = p;
-  }
+  var pairStart = tables.pairStart, total = tables.total, pairArt = tables.pairArt;
+  var pairMen = tables.pairMen, pairPas = tables.pairPas, perArt = tables.perArt;
+  var artPlaces = tables.artPlaces, regStart = tables.regStart, regList = tables.regList, k;
   var layerOf = data.regionLayer || [], regionIndex = new Map(), layerIndex = new Map();
   (data.regionNames || []).forEach(function (name, r) { regionIndex.set(name, r); });
   layers.forEach(function (l, i) { layerIndex.set(l[0], i); });
@@ -159,12 +146,14 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     chunks[n] = {places: chunk.places, texts: chunk.texts || [], failed: !!chunk.failed};
     loadedChunks++;
     artBlob = null;
+    if (searchable) searchable(chunks[n]);   // a chunk file: ready for searches as it lands
     var waiting = chunkWait[n] || [];
     chunkWait[n] = null;
     waiting.forEach(function (f) { f(); });
   }
-  window.geomapPassages = received;
+  var searchable = null;           // (embedded chunks are made searchable on the first search)
   if (data.passages) Object.keys(data.passages).forEach(function (n) { received(+n, data.passages[n]); });
+  window.geomapPassages = received;
   /* Run done() once chunk n is in (at once if it is); its script is added to the page once. */
   function loadChunk(n, done) {
     if (chunks[n] || !(n >= 0 && n < NC)) { done(); return; }
@@ -178,17 +167,101 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     };
     document.head.appendChild(script);
   }
-  var loadingAll = false;
-  function loadAll(done) {           // every chunk, sixteen at a time
-    if (loadedChunks >= NC) { done(); return; }
-    if (loadingAll) return;
-    loadingAll = true;
-    var next = 0;
+  function loadList(list, done) {    // these chunks, sixteen at a time, then done()
+    var next = 0, left = list.length;
     function more() {
-      if (loadedChunks >= NC) { loadingAll = false; done(); return; }
-      if (next < NC) loadChunk(next++, more);
+      if (next < list.length) loadChunk(list[next++], landed);
     }
+    function landed() {
+      if (--left === 0) done(); else more();
+    }
+    if (!left) { done(); return; }
     for (var i = 0; i < 16; i++) more();
+  }
+  function every() {
+    var all = [];
+    for (var n = 0; n < NC; n++) all.push(n);
+    return all;
+  }
+
+  /* A text query needs only the chunks that can hold it: passages/index.js has a bit set of
+   * hashed 4-grams per chunk (render/search_index.py); a chunk is loaded when every 4-gram of
+   * the query has its bit set. Without the index (a query under 4 characters, an old map, a
+   * missing file) every chunk loads, as before. */
+  var index = null, indexTried = !!data.passages, indexWait = null, lastQ = null, lastC = null;
+  window.geomapPassageIndex = function (value) {
+    if (index || !value || value.gram !== 4 || !Array.isArray(value.bits) ||
+        typeof value.sets !== "string") return;
+    var raw = window.atob(value.sets), sets = new Uint8Array(raw.length), offset = [], at = 0;
+    for (var i = 0; i < raw.length; i++) sets[i] = raw.charCodeAt(i);
+    value.bits.forEach(function (bits) { offset.push(at); at += bits >> 3; });
+    if (at === sets.length) index = {bits: value.bits, offset: offset, sets: sets};
+  };
+  function loadIndex(done) {
+    if (indexTried) { done(); return; }
+    if (indexWait) { indexWait.push(done); return; }
+    indexWait = [done];
+    var script = document.createElement("script");
+    function finish() {
+      if (indexTried) return;
+      indexTried = true;
+      var waiting = indexWait;
+      indexWait = null;
+      waiting.forEach(function (f) { f(); });
+    }
+    script.src = "passages/index.js";
+    script.async = true;
+    script.onload = script.onerror = finish;
+    document.head.appendChild(script);
+  }
+  function gramHash(f, i) {          // the 4 code units at f[i], as render/search_index.py's _hash
+    var h = Math.imul(f.charCodeAt(i), 0x9E3779B1) ^ Math.imul(f.charCodeAt(i + 1), 0x85EBCA77) ^
+      Math.imul(f.charCodeAt(i + 2), 0xC2B2AE3D) ^ Math.imul(f.charCodeAt(i + 3), 0x27D4EB2F);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x7FEB352D);
+    h ^= h >>> 15;
+    return h >>> 0;
+  }
+  function candidates(q) {           // the chunks that may hold q (lower-cased); null: every one
+    if (!index || q.length < 4 || q.indexOf("\n") >= 0) return null;
+    if (q === lastQ) return lastC;
+    var f = q.replace(/\u03c2/g, "\u03c3"), hashes = [], out = [], i, n;
+    for (i = 0; i + 3 < f.length; i++) hashes.push(gramHash(f, i));
+    for (n = 0; n < Math.min(NC, index.bits.length); n++) {
+      var mask = index.bits[n] - 1, at = index.offset[n], ok = 1;
+      for (i = 0; i < hashes.length && ok; i++) {
+        var bit = hashes[i] & mask;
+        ok = (index.sets[at + (bit >>> 3)] >> (bit & 7)) & 1;
+      }
+      if (ok) out.push(n);
+    }
+    lastQ = q;
+    lastC = out;
+    return out;
+  }
+  function passagesMissing(q) {      // true while query q waits for chunks it may match
+    if (!q || loadedChunks >= NC) return false;
+    if (!indexTried) return true;
+    var list = candidates(q) || every();
+    for (var i = 0; i < list.length; i++) if (!chunks[list[i]]) return true;
+    return false;
+  }
+  function loadFor(q, done) {        // the chunks q may match, then done()
+    loadIndex(function () { loadList(candidates(q) || every(), done); });
+  }
+  /* A hand on the search box: the index, then every chunk, load while the page is idle, so
+   * that the query about to be typed finds its passages in memory. */
+  var warming = false;
+  function warm() {
+    if (warming || !NC || loadedChunks >= NC) return;
+    warming = true;
+    var idle = window.requestIdleCallback || function (f) { return window.setTimeout(f, 20); };
+    var next = 0;
+    function pump() {
+      while (next < NC && (chunks[next] || chunkWait[next])) next++;
+      if (next < NC) loadChunk(next++, function () { idle(pump, {timeout: 500}); });
+    }
+    loadIndex(function () { idle(pump, {timeout: 500}); idle(pump, {timeout: 500}); });
   }
   function quotesOf(p) {             // the place's quotes, or null while its chunk loads
     var chunk = chunks[places[p][9]], id = places[p][0];
@@ -196,8 +269,58 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     return Object.prototype.hasOwnProperty.call(chunk.places, id) ? chunk.places[id] : [];
   }
 
+  /* A text query matches an article when its lower-cased title or one of its loaded quoted
+   * texts holds the query. Each chunk keeps its texts lower-cased and, per text, the articles
+   * quoting it (made when a chunk file lands, so no search pays for every chunk at once). */
+  searchable = function (chunk) {
+    if (chunk.low !== undefined) return chunk;
+    var n = chunk.texts.length, low = [], starts = new Int32Array(n + 1), pos = 0, i;
+    for (i = 0; i < n; i++) {
+      low.push(String(chunk.texts[i]).toLowerCase());
+      starts[i] = pos;
+      pos += low[i].length + 1;
+    }
+    starts[n] = pos;
+    chunk.low = low.join("\n");         // one string per chunk, a line break between texts
+    chunk.starts = starts;
+    chunk.arts = [];
+    for (i = 0; i < n; i++) chunk.arts.push([]);
+    Object.keys(chunk.places).forEach(function (id) {
+      chunk.places[id].forEach(function (q) {
+        var a = articleOf(q), list = chunk.arts[q[2]];
+        if (a !== undefined && list && list[list.length - 1] !== a) list.push(a);
+      });
+    });
+    return chunk;
+  };
+  var titleLow = null;
+  function matchText(q, out) {       // out[a] = 1 for the articles whose text holds q
+    var i, k;
+    if (q.indexOf("\n") >= 0) {      // only a match across title and passages can hold one
+      var b = blobs();
+      for (i = 0; i < NA; i++) out[i] = b[i].indexOf(q) >= 0 ? 1 : 0;
+      return;
+    }
+    if (!titleLow) titleLow = articles.map(function (row) { return String(row[1]).toLowerCase(); });
+    for (i = 0; i < NA; i++) out[i] = titleLow[i].indexOf(q) >= 0 ? 1 : 0;
+    for (var c = 0; c < chunks.length; c++) {
+      if (!chunks[c]) continue;
+      var chunk = searchable(chunks[c]), text = chunk.low, starts = chunk.starts;
+      var at = text.indexOf(q);
+      while (at >= 0) {                // (q holds no line break: a match lies in one text)
+        var lo = 0, hi = starts.length - 2;
+        while (lo < hi) {              // the text the match is in
+          var mid = (lo + hi + 1) >> 1;
+          if (starts[mid] <= at) lo = mid; else hi = mid - 1;
+        }
+        var arts = chunk.arts[lo];
+        for (k = 0; k < arts.length; k++) out[arts[k]] = 1;
+        at = text.indexOf(q, starts[lo + 1]);
+      }
+    }
+  }
   var artBlob = null;               // lower-cased title + loaded quoted passages, per article
-  function blobs() {
+  function blobs() {                 // (for a query holding a line break)
     if (artBlob) return artBlob;
     artBlob = articles.map(function (row) { return [row[1]]; });
     chunks.forEach(function (chunk) {
@@ -238,8 +361,15 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     return S.artOk[a] && (!S.qArt || S.nameHit[p] || S.qArt[a]);
   }
 
+  /* compute() = computeStart(), computePlaces over every place, computeEnd(); the map's
+   * first compute runs in slices of places (no long task at open), later ones at once. */
   function compute() {
-    var from = state.from, to = state.to, i, k2, r2;
+    computeStart();
+    computePlaces(0, NP);
+    computeEnd();
+  }
+  function computeStart() {
+    var from = state.from, to = state.to, i;
     for (i = 0; i < NA; i++) {
       var day = artDay[i];
       S.artOk[i] = isNaN(day) ? (state.undated ? 1 : 0)
@@ -247,50 +377,63 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     }
     var q = state.q.trim().toLowerCase();
     if (q) {
-      if (loadedChunks < NC) loadAll(passagesIn);
-      var b = blobs();
+      if (passagesMissing(q)) loadFor(q, passagesIn);
       S.qArt = new Uint8Array(NA);
       S.nameHit = new Uint8Array(NP);
-      for (i = 0; i < NA; i++) S.qArt[i] = b[i].indexOf(q) >= 0 ? 1 : 0;
+      matchText(q, S.qArt);
       for (i = 0; i < NP; i++) S.nameHit[i] = places[i][1].toLowerCase().indexOf(q) >= 0 ? 1 : 0;
     } else {
       S.qArt = S.nameHit = null;
     }
     S.artMen.fill(0); S.bins.fill(0); S.regPl.fill(0); S.regMen.fill(0); S.regArt.fill(0);
     S.regBins.forEach(function (bins) { bins.fill(0); });
-    var regSeen = [];
-    for (r2 = 0; r2 < NR; r2++) regSeen.push(new Set());
     S.places = S.mentions = S.undated = 0;
-    for (i = 0; i < NP; i++) {
-      var men = 0, arts = 0, pas = 0, ok = placeAllowed(i);
+  }
+  function computePlaces(start, end) {
+    var i, k2, r2, art, men, arts, pas, m;
+    for (i = start; i < end; i++) {
+      men = arts = pas = 0;
+      var ok = placeAllowed(i), r0 = regStart[i], r1 = regStart[i + 1];
       S.placeOk[i] = ok ? 1 : 0;
       if (ok) {
-        var regs = places[i][6].filter(function (x) { return x < NR; });
         for (k2 = pairStart[i]; k2 < pairStart[i + 1]; k2++) {
-          var art = pairArt[k2];
+          art = pairArt[k2];
           if (!pairOk(i, art)) continue;
-          men += pairMen[k2]; pas += pairPas[k2]; arts++;
-          S.artMen[art] += pairMen[k2];
+          m = pairMen[k2];
+          men += m; pas += pairPas[k2]; arts++;
+          S.artMen[art] += m;
           var bin = artBin[art];
-          if (bin >= 0) S.bins[bin] += pairMen[k2];
-          else S.undated += pairMen[k2];
-          for (r2 = 0; r2 < regs.length; r2++) {
-            S.regMen[regs[r2]] += pairMen[k2];
-            regSeen[regs[r2]].add(art);
-            if (bin >= 0) S.regBins[regs[r2]][bin] += pairMen[k2];
+          if (bin >= 0) S.bins[bin] += m;
+          else S.undated += m;
+          for (r2 = r0; r2 < r1; r2++) {
+            S.regMen[regList[r2]] += m;
+            if (bin >= 0) S.regBins[regList[r2]][bin] += m;
           }
         }
         if (men) {
           S.places++;
-          for (r2 = 0; r2 < regs.length; r2++) S.regPl[regs[r2]]++;
+          for (r2 = r0; r2 < r1; r2++) S.regPl[regList[r2]]++;
         }
       }
       S.plMen[i] = men; S.plArt[i] = arts; S.plPas[i] = pas;
       S.mentions += men;
     }
-    for (r2 = 0; r2 < NR; r2++) S.regArt[r2] = regSeen[r2].size;
+  }
+  function computeEnd() {            // articles per region (each once), then articles in all
+    var seen = new Int32Array(NR).fill(-1), i, k2, r2;
     S.articles = 0;
-    for (i = 0; i < NA; i++) if (S.artMen[i]) S.articles++;
+    for (i = 0; i < NA; i++) {
+      if (!S.artMen[i]) continue;
+      S.articles++;
+      if (!NR) continue;
+      for (k2 = perArt[i]; k2 < perArt[i + 1]; k2++) {
+        var p2 = artPlaces[k2];
+        if (!S.placeOk[p2] || !pairOk(p2, i)) continue;
+        for (r2 = regStart[p2]; r2 < regStart[p2 + 1]; r2++) {
+          if (seen[regList[r2]] !== i) { seen[regList[r2]] = i; S.regArt[regList[r2]]++; }
+        }
+      }
+    }
   }
   function filtered() {
     return state.from !== null || state.to !== null || !state.undated || state.region >= 0 ||
@@ -495,7 +638,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     timeline: function () { return Array.prototype.slice.call(S.bins); },
     subset: function () { return {places: S.places, mentions: S.mentions, articles: S.articles}; }
   };
-  var whenReady = [];
+  var whenReady = [], starting = true;
 
   /* Markers follow the subset; then whatever waited for the map to be ready runs. */
   function reload() {
@@ -503,7 +646,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     for (var i = 0; i < NP; i++) if (S.plMen[i]) n++;
     api.shown = n;
     redraw();
-    api.ready = !(state.q.trim() && loadedChunks < NC);   // a query waits for every passage
+    api.ready = !passagesMissing(state.q.trim().toLowerCase());   // a query waits for its passages
     if (!api.ready) return;
     var queued = whenReady;
     whenReady = [];
@@ -597,6 +740,10 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   /* ---- applying a change ---------------------------------------------------------------- */
   var views = [];                     // functions that redraw a view from S
   function applyState(next, push) {
+    if (starting) {                    // the first compute is still running: after it
+      whenReady.push(function () { applyState(next, push); });
+      return;
+    }
     var zoom = (next.region !== state.region || next.layer !== state.layer) &&
       (next.region >= 0 || next.layer >= 0);
     state = next;
@@ -614,7 +761,8 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   }
   /* Every chunk is in (a text query asked for them): match the query in their passages too. */
   function passagesIn() {
-    if (state.q.trim()) applyState(JSON.parse(JSON.stringify(state)), false);
+    var q = state.q.trim().toLowerCase();
+    if (q && !passagesMissing(q)) applyState(JSON.parse(JSON.stringify(state)), false);
   }
   /* Change part of the state (a new history entry, so Back undoes it, unless ``replace``). */
   function setFilter(changes, replace) {
@@ -716,7 +864,10 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
         whenReady.push(found);
       }
     }
-    searchInput.addEventListener("focus", function () { if (!labels) buildLabels(list); });
+    searchInput.addEventListener("focus", function () {
+      if (!labels) buildLabels(list);
+      warm();
+    });
     searchInput.addEventListener("input", function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(function () { go(false); }, 250);
@@ -866,15 +1017,20 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
     var source = document.getElementById("geomap-world");
     if (!source) return;
     map.createPane("gm-base").style.zIndex = 150;       // under tiles that do load
-    outlines = L.geoJSON(JSON.parse(source.textContent), {
+    outlines = L.geoJSON(null, {
       pane: "gm-base", interactive: false, renderer: L.canvas({pane: "gm-base"}),
       style: {color: "#8a8a8a", weight: 0.7, fillColor: "#f4f1ea", fillOpacity: 1}
     }).addTo(map);
     map.getContainer().classList.add("gm-offline");
     if (layerControl) layerControl.addOverlay(outlines, "Country outlines (offline)");
-    api.outlines = outlines.getLayers().length;        // countries drawn
+    var world = JSON.parse(source.textContent), features = world.features || [], f = 0;
+    geomapSliced(function () {         // the countries a slice at a time (no long task)
+      if (f >= features.length) return false;
+      outlines.addData(features[f++]);
+      return true;
+    }, function () { api.outlines = outlines.getLayers().length; });   // countries drawn
   }
-  if (!data.tiles || !tileLayer) showOutlines();
+  if (!data.tiles || !tileLayer) window.setTimeout(showOutlines, 0);   // a task of its own
   else {
     var credit = tileLayer.getAttribution && tileLayer.getAttribution(), credited = false;
     if (credit) map.attributionControl.removeAttribution(credit);
@@ -929,15 +1085,32 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers) {
   group.addTo(map);
   if (layerControl) layerControl.addOverlay(group, "Places");
   map.on("moveend", function () {      // (or while a query waits for its passages)
-    if (api.ready || (state.q.trim() && loadedChunks < NC)) redraw();
+    if (api.ready || passagesMissing(state.q.trim().toLowerCase())) redraw();
   });
   map.attributionControl.addAttribution(data.attribution);
 
   var initial = parseHash(window.location.hash);
   state = initial.state;
-  compute();
-  views.forEach(function (v) { v(); });
-  if (state.region >= 0 || state.layer >= 0) zoomToChoice();
-  if (initial.place) whenReady.push(function () { openPlace(initial.place); });
-  reload();
+  computeStart();
+  var done = 0, SLICE = 2000;
+  geomapSliced(function () {           // the first compute, a slice of places at a time
+    if (done >= NP) return false;
+    computePlaces(done, Math.min(NP, done + SLICE));
+    done += SLICE;
+    return true;
+  }, function () {
+    computeEnd();
+    var v = 0;
+    (function nextView() {             // then every view, each in a task of its own
+      if (v < views.length) {
+        views[v++]();
+        window.setTimeout(geomapGuarded(nextView), 0);
+        return;
+      }
+      if (state.region >= 0 || state.layer >= 0) zoomToChoice();
+      if (initial.place) whenReady.push(function () { openPlace(initial.place); });
+      starting = false;
+      reload();
+    })();
+  });
 }

@@ -1,0 +1,87 @@
+"""The map's payload cut into parts the browser parses one at a time (issue 13: no long task).
+
+A 100,000-article map carries ~20 MB of JSON; parsed in one ``JSON.parse`` it was one task of
+0.8-1.5 s, the page frozen meanwhile. ``map.html`` therefore holds the payload as a *head*
+(``<script type="application/json" id="geomap-data">``) and, when it is bigger than
+``PART_BYTES``, parts ``id="geomap-data-1"``, ``-2``, ...: the head has every key but the big
+tables (``SPLIT_KEYS``) and ``"parts": n``; each part is an object ``{key: rows}`` whose array is
+appended to that key's array (``{key: {name: value}}``: merged into that key's object), in order.
+``geomap.js`` (``geomapStart``) parses the head, then the parts in slices of a few tens of
+milliseconds, yielding to the browser between slices. ``read_payload`` reassembles the whole
+payload from a page's text (tests, tools). Every part is escaped like the head
+(``script_json.script_text``).
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterator
+
+from geomap.render.script_json import script_json, script_text
+
+PART_BYTES = 512 * 1024     # one part: a few ms of JSON.parse on a quiet machine
+SPLIT_KEYS = ("places", "articles", "unplaced", "passages")
+DATA_ID = "geomap-data"
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _pieces(key: str, value: Any, limit: int) -> Iterator[str]:
+    """``value`` (a list or an object) as JSON parts ``{"key": ...}`` of about ``limit`` chars."""
+    is_list = isinstance(value, list)
+    items = ((None, v) for v in value) if is_list else iter(value.items())
+    batch: list[str] = []
+    size = 0
+    open_, close = ("[", "]") if is_list else ("{", "}")
+    for name, item in items:
+        text = _json(item) if is_list else f"{_json(str(name))}:{_json(item)}"
+        batch.append(text)
+        size += len(text) + 1
+        if size >= limit:
+            yield f"{{{_json(key)}:{open_}{','.join(batch)}{close}}}"
+            batch, size = [], 0
+    if batch:
+        yield f"{{{_json(key)}:{open_}{','.join(batch)}{close}}}"
+
+
+def split_payload(payload: dict[str, Any], limit: int | None = None) -> list[str]:
+    """The payload as script-safe JSON texts: the head, then the parts (none for a small map);
+    parts of about ``limit`` characters (default ``PART_BYTES``)."""
+    limit = PART_BYTES if limit is None else limit
+    whole = script_json(payload)
+    if len(whole) <= limit:
+        return [whole]
+    head = {k: v for k, v in payload.items() if k not in SPLIT_KEYS}
+    parts = [script_text(piece) for key in SPLIT_KEYS if key in payload
+             for piece in _pieces(key, payload[key], limit)]
+    head.update({k: [] if isinstance(payload[k], list) else {}
+                 for k in SPLIT_KEYS if k in payload}, parts=len(parts))
+    return [script_json(head), *parts]
+
+
+def data_elements(texts: list[str]) -> str:
+    """The ``<script type="application/json">`` elements holding ``split_payload``'s texts."""
+    ids = [DATA_ID] + [f"{DATA_ID}-{i}" for i in range(1, len(texts))]
+    return "\n".join(f'<script type="application/json" id="{i}">{t}</script>'
+                     for i, t in zip(ids, texts))
+
+
+_ELEMENT = re.compile(r'<script type="application/json" id="geomap-data(?:-(\d+))?">(.*?)</script>',
+                      re.S)
+
+
+def read_payload(html: str) -> dict[str, Any]:
+    """The whole payload of a ``map.html`` text, its parts put back as geomap.js does."""
+    found = {int(m.group(1) or 0): m.group(2) for m in _ELEMENT.finditer(html)}
+    if 0 not in found:
+        raise ValueError("not a geomap map.html: no geomap-data element")
+    payload = json.loads(found[0])
+    for i in range(1, int(payload.pop("parts", 0)) + 1):
+        for key, value in json.loads(found[i]).items():
+            if isinstance(value, list):
+                payload[key].extend(value)
+            else:
+                payload[key].update(value)
+    return payload
