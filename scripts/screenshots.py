@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -45,6 +46,9 @@ def shoot(map_html: Path, dest: Path, place: str | None) -> list[Path]:
     page the pop-up's first passage link leads to."""
     from browser_support import launch, route_offline, wait_js
 
+    from geomap.render.payload_parts import read_payload
+
+    data = read_payload(map_html.read_text(encoding="utf-8"))     # head and parts, whatever the size
     dest.mkdir(parents=True, exist_ok=True)
     shots = [dest / "map.png", dest / "map-popup.png", dest / "map-layer.png",
              dest / "article.png"]
@@ -54,21 +58,15 @@ def shoot(map_html: Path, dest: Path, place: str | None) -> list[Path]:
         page.goto(map_html.as_uri())
         wait_js(page, "window.geomap && window.geomap.ready", timeout=30)
         page.screenshot(path=str(shots[0]))
-        place = place or page.evaluate(
-            "JSON.parse(document.getElementById('geomap-data').textContent).places"
-            ".reduce(function (a, b) {"
-            "  var city = (b[2] === 'city') - (a[2] === 'city');"
-            "  return (city || b[7] - a[7]) > 0 ? b : a; })[0]")
+        place = place or max(data["places"], key=lambda p: (p[2] == "city", p[7]))[0]
         page.evaluate("id => window.geomap.open(id)", place)
         page.wait_for_selector(".leaflet-popup-content .gm-pop", timeout=10_000)
         page.wait_for_timeout(500)
         page.screenshot(path=str(shots[1]))
         passage = page.locator(".gm-pop a.gm-passage").first.get_attribute("href")
         page.evaluate("void window.geomap.map.closePopup()")
-        layer = page.evaluate(
-            "(function () { var d = JSON.parse(document.getElementById('geomap-data').textContent);"
-            " var i = d.layers.findIndex(function (l) { return /annex/i.test(l[0]); });"
-            " return i >= 0 ? i : 0; })()")
+        layer = next((i for i, entry in enumerate(data["layers"])
+                      if re.search("annex", entry[0], re.I)), 0)
         page.locator(".gm-filters select").select_option(value=f"L{layer}")
         wait_js(page, "window.geomap.ready")
         page.locator(".gm-regions summary").click()
