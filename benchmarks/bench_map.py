@@ -86,9 +86,11 @@ SEARCHES = [("search: a title word (first search builds the index)", {"q": "repo
             ("search cleared", {"q": ""})]
 
 
-def browser_times(map_html: Path, repeat: int, popular: str) -> dict[str, list[float]]:
+def browser_times(map_html: Path, repeat: int, popular: str, *,
+                  filters: bool = True) -> dict[str, list[float]]:
     """Open time (s), JS heap (MB) and longest task (ms) after opening, the pop-up of place
-    ``popular`` and, per filter change and search, milliseconds, ``repeat`` times each."""
+    ``popular`` and, per filter change and search, milliseconds, ``repeat`` times each.
+    ``filters=False``: no filter changes or searches (they name ``synth_layers``' regions)."""
     from tests.browser_support import launch, route_offline, wait_js
 
     times: dict[str, list[float]] = {}
@@ -116,7 +118,7 @@ def browser_times(map_html: Path, repeat: int, popular: str) -> dict[str, list[f
             times.setdefault("longest task while the pop-up opened (ms)", []).append(
                 page.evaluate("window.__longest"))
             page.evaluate("void window.geomap.map.closePopup()")
-            for name, change in CHANGES + SEARCHES:
+            for name, change in (CHANGES + SEARCHES if filters else ()):
                 times.setdefault(name, []).append(page.evaluate(_TIMED_FILTER, change))
             page.close()
     return times

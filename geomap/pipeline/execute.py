@@ -25,6 +25,7 @@ from geomap.articles import HTML_SUFFIXES, decode, discover_ids, from_bytes, par
 from geomap.errors import ArticleError, StoreError
 from geomap.executors import ExecutorOptions
 from geomap.model import Article, Mention
+from geomap.pipeline.clock import Stage, StageClock
 from geomap.pipeline.lock import open_store
 from geomap.pipeline.outputs import MAP_FILE, write_outputs
 from geomap.pipeline.plan import Content, Fingerprints, Found, Plan, Stat, Work, changed_names, plan
@@ -66,6 +67,8 @@ class RefreshSummary:
     unavailable: int = 0        # sources missing, unreadable or of the wrong kind, feeds not read
                                 # (their stored articles are kept)
     notes: tuple[str, ...] = () # things done besides the refresh (the store moved out of output/)
+    stages: tuple[Stage, ...] = ()  # where the time went: gather (stat, read, plan), process
+                                    # (geoparse and store), store (its part), render
 
     @property
     def nothing_new(self) -> bool:
@@ -112,6 +115,7 @@ def forget(config: Config, target: str, *, wait: float = 0.0) -> int:
     from geomap.sources import forget_ids
 
     with open_store(config, wait=wait) as (store, _notes):
+        store.finish_bulk_load()        # a cold build killed mid-way: its indexes first
         ids = forget_ids(config, store.article_sources(), target)
         if not ids:
             return 0
@@ -124,6 +128,7 @@ class Refresh:
 
     BATCH_ARTICLES = 200        # articles per store transaction ...
     BATCH_SECONDS = 1.0         # ... or fewer, so a kill loses at most about a second of work
+    BULK_ARTICLES = 1000        # into an empty store: indexes built after, not while (store_bulk)
 
     def __init__(self, config: Config, store: Store, progress: Progress | None,
                  options: ExecutorOptions = ExecutorOptions()):
@@ -132,6 +137,7 @@ class Refresh:
         self.articles: dict[str, Article] = {}  # read by this run, by id
         self.process_failed: set[str] = set()   # read, but parsing or storing them failed
         self.again: set[str] = set()            # stored, to be parsed again (online geocoding failed)
+        self.clock = StageClock()
 
     def run(self, started: float) -> RefreshSummary:
         stage = Stages(self.config, geocode_cache=self.store.geocode_cache)
@@ -150,6 +156,14 @@ class Refresh:
             pages_before=meta(META_PAGES), pages_now=stage.pages_fingerprint())
 
     def _run(self, stage: Stages, started: float) -> RefreshSummary:
+        self.store.finish_bulk_load()       # a cold build was killed: build its indexes first
+        with self.clock("gather"):
+            decided, fps, unavailable = self._gather(stage)
+        return self._execute(stage, decided, fps, started, unavailable=unavailable)
+
+    def _gather(self, stage: Stages) -> tuple[Plan, Fingerprints, int]:
+        """Stat, read what the plan needs read, and plan: the plan, fingerprints, and how many
+        sources were unavailable."""
         stored = self.store.stored_articles()
         fps = self.fingerprints(stage)
         names = changed_names(fps)
@@ -180,13 +194,14 @@ class Refresh:
         self.errors.extend(feed_errors)
         if decided.held_note:
             self.errors.append(decided.held_note)
-        return self._execute(stage, decided, fps, started, unavailable=len(messages) + unavailable)
+        return decided, fps, len(messages) + unavailable
 
     def _execute(self, stage: Stages, decided: Plan, fps: Fingerprints, started: float, *,
                  unavailable: int) -> RefreshSummary:
         if decided.outputs_stale:
             self.store.meta_set(META_RENDER, "")    # outputs are stale until a render succeeds
-        counts, geocoded = self._process_all(stage, decided)
+        with self.clock("process"):
+            counts, geocoded = self._process_all(stage, decided)
         if decided.restamp:
             self.store.set_stamps(decided.restamp)
         deleted = self.store.delete_articles(decided.delete) if decided.delete else 0
@@ -200,8 +215,9 @@ class Refresh:
         rendered = False
         if decided.render:
             only = {w.id for w in decided.process if w.id in done} if decided.partial else None
-            write_outputs(self.store, self.config.resolve(self.config.map.output), self.config,
-                          stage.layers, only=only, map_only=decided.map_only)
+            with self.clock("render"):
+                write_outputs(self.store, self.config.resolve(self.config.map.output), self.config,
+                              stage.layers, only=only, map_only=decided.map_only)
             self.store.meta_set(META_RENDER, fps.render_now)
             self.store.meta_set(META_PAGES, fps.pages_now)
             rendered = True
@@ -215,7 +231,7 @@ class Refresh:
             reparsed=counts["reparsed"], places=totals["places"], mentions=totals["mentions"],
             geocoded=geocoded, seconds=round(time.monotonic() - started, 3),
             errors=tuple(self.errors), rendered=rendered, duplicates=decided.duplicates,
-            unavailable=unavailable)
+            unavailable=unavailable, stages=self.clock.stages())
 
     # --- gathering ------------------------------------------------------------------------------
 
@@ -286,6 +302,7 @@ class Refresh:
             return counts, geocoded
         if not self.options.in_process:
             stage.gazetteer                         # built here once, opened by the workers
+        bulk = len(todo) >= self.BULK_ARTICLES and self.store.begin_bulk_load()
         batch: list = []
         flushed = time.monotonic()
         with stage.executor(self.options) as pool:
@@ -308,6 +325,9 @@ class Refresh:
                     self.progress(done, len(todo), article.id)
         if batch:
             self._store(batch, counts, decided)
+        if bulk:
+            with self.clock("index"):
+                self.store.finish_bulk_load()
         return counts, geocoded
 
     def _failed_article(self, article: Article, error: Exception) -> None:
@@ -323,7 +343,8 @@ class Refresh:
         itself (an article's data SQLite refuses), store its articles one by one so only the bad
         ones are skipped."""
         try:
-            self.store.put_articles(batch, decided.stamps, parse_again=self.again)
+            with self.clock("store"):
+                self.store.put_articles(batch, decided.stamps, parse_again=self.again)
             return
         except StoreError:
             raise
