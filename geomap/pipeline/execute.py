@@ -129,12 +129,16 @@ class Refresh:
     BATCH_ARTICLES = 200        # articles per store transaction ...
     BATCH_SECONDS = 1.0         # ... or fewer, so a kill loses at most about a second of work
     BULK_ARTICLES = 1000        # into an empty store: indexes built after, not while (store_bulk)
+    TEXT_BUDGET = 32_000_000    # characters of article text kept from planning to processing
+    WINDOW = 500                # articles loaded and handed to the geoparser at a time
 
     def __init__(self, config: Config, store: Store, progress: Progress | None,
                  options: ExecutorOptions = ExecutorOptions()):
         self.config, self.store, self.progress, self.options = config, store, progress, options
         self.errors: list[str] = []
-        self.articles: dict[str, Article] = {}  # read by this run, by id
+        self.articles: dict[str, Article | tuple[Path, str]] = {}   # read by this run, by id; or
+                                                # (path, sha256) to read again (``TEXT_BUDGET``)
+        self.held = 0                           # characters of text read (kept or not)
         self.process_failed: set[str] = set()   # read, but parsing or storing them failed
         self.again: set[str] = set()            # stored, to be parsed again (online geocoding failed)
         self.clock = StageClock()
@@ -250,27 +254,20 @@ class Refresh:
     def _read(self, entry: Found, path: Path, stored: dict, names: set[str] | None) -> Found:
         """``entry`` read: with its content and the stat from just before it was read, or the
         error. An unchanged text file is left unparsed (no passages) until it must be processed
-        (``_parsed``)."""
+        (``_parsed``). Past ``TEXT_BUDGET`` characters of texts held, a text is not kept: the
+        file is read again when its turn to be processed comes (``_window``)."""
         before = stored.get(entry.id)
         try:
-            data, stat = read_stamped(path)
-            if path.suffix.lower() in HTML_SUFFIXES:
-                article = from_bytes(data, path, entry.id)
-            else:
-                sha256 = hashlib.sha256(data).hexdigest()
-                text = decode(data, path)
-                if before is not None and sha256 == before.sha256:
-                    article = Article(id=entry.id, source=str(path), text=text, sha256=sha256)
-                else:
-                    article = parse_text(text, source=str(path), article_id=entry.id, sha256=sha256)
+            article, stat = _load(path, entry.id, before.sha256 if before is not None else None)
         except ArticleError as e:
             return dataclasses.replace(entry, error=str(e))
         except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
             return dataclasses.replace(entry, error=f"{printable(path)}: cannot read ({type(e).__name__}: "
                                                     f"{e}); skipped, retried next refresh")
-        self.articles[entry.id] = article
-        return dataclasses.replace(entry, stat=Stat(stat.st_size, stat.st_mtime_ns),
-                                   content=self._content(article, names))
+        content = self._content(article, names)
+        self.held += len(article.text)
+        self.articles[entry.id] = article if self.held <= self.TEXT_BUDGET else (path, article.sha256)
+        return dataclasses.replace(entry, stat=Stat(stat.st_size, stat.st_mtime_ns), content=content)
 
     def _feeds(self, found: list[Found], names: set[str] | None) -> tuple[list[str], int]:
         """Append every feed entry to ``found``; the feeds' errors and how many were unreadable."""
@@ -294,41 +291,72 @@ class Refresh:
     # --- processing -----------------------------------------------------------------------------
 
     def _process_all(self, stage: Stages, decided: Plan) -> tuple[dict, int]:
-        """Geoparse the plan's work (where the executor says), refine, locate, store in batches."""
+        """Geoparse the plan's work (where the executor says), refine, locate, store in batches.
+
+        A window of articles at a time is loaded (read again if its text was not kept) and
+        geoparsed, so memory stays bounded whatever the number of articles (issue 13)."""
         counts = {"new": 0, "changed": 0, "reparsed": 0}
         geocoded = 0
-        todo = [(self.articles[w.id], w) for w in decided.process]
-        if not todo:
+        if not decided.process:
             return counts, geocoded
         if not self.options.in_process:
             stage.gazetteer                         # built here once, opened by the workers
-        bulk = len(todo) >= self.BULK_ARTICLES and self.store.begin_bulk_load()
+        bulk = len(decided.process) >= self.BULK_ARTICLES and self.store.begin_bulk_load()
         batch: list = []
         flushed = time.monotonic()
+        done, total = 0, len(decided.process)
         with stage.executor(self.options) as pool:
-            results = isolated(pool, stage, [a.text for a, _ in todo])
-            for done, ((article, work), mentions) in enumerate(zip(todo, results), start=1):
-                try:
-                    if isinstance(mentions, Exception):
-                        raise mentions
-                    batch.append(self._prepare(stage, _parsed(article), mentions))
-                except Exception as e:      # noqa: BLE001 - one article must not stop the others
-                    self._failed_article(article, e)
-                    continue
-                geocoded += sum(1 for m in mentions if m.place is not None)
-                counts[work.why] += 1
-                if (len(batch) >= self.BATCH_ARTICLES
-                        or time.monotonic() - flushed >= self.BATCH_SECONDS):
-                    self._store(batch, counts, decided)
-                    batch, flushed = [], time.monotonic()
-                if self.progress:
-                    self.progress(done, len(todo), article.id)
+            for start in range(0, total, self.WINDOW):
+                works = decided.process[start:start + self.WINDOW]
+                todo = self._window(works)
+                done += len(works) - len(todo)
+                results = isolated(pool, stage, [a.text for a, _ in todo])
+                for (article, work), mentions in zip(todo, results):
+                    done += 1
+                    try:
+                        if isinstance(mentions, Exception):
+                            raise mentions
+                        batch.append(self._prepare(stage, _parsed(article), mentions))
+                    except Exception as e:      # noqa: BLE001 - one article must not stop the others
+                        self._failed_article(article, e)
+                        continue
+                    geocoded += sum(1 for m in mentions if m.place is not None)
+                    counts[work.why] += 1
+                    if (len(batch) >= self.BATCH_ARTICLES
+                            or time.monotonic() - flushed >= self.BATCH_SECONDS):
+                        self._store(batch, counts, decided)
+                        batch, flushed = [], time.monotonic()
+                    if self.progress:
+                        self.progress(done, total, article.id)
         if batch:
             self._store(batch, counts, decided)
         if bulk:
             with self.clock("index"):
                 self.store.finish_bulk_load()
         return counts, geocoded
+
+    def _window(self, works: Iterable[Work]) -> list[tuple[Article, Work]]:
+        """These articles, ready to geoparse, let go of by ``self.articles``; a file whose text
+        was not kept is read again, and if its bytes are no longer those planned with, it is
+        reported and left for the next refresh (which sees its new size and mtime)."""
+        ready = []
+        for work in works:
+            article = self.articles.pop(work.id)
+            if isinstance(article, tuple):
+                path, sha256 = article
+                try:
+                    article, _stat = _load(path, work.id, None)
+                    if article.sha256 != sha256:
+                        raise ArticleError(printable(path), "changed while the refresh ran; "
+                                                            "read again next refresh")
+                except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
+                    self.errors.append(f"{e}" if isinstance(e, ArticleError) else
+                                       f"{printable(path)}: cannot read ({type(e).__name__}: {e}); "
+                                       "skipped, retried next refresh")
+                    self.process_failed.add(work.id)
+                    continue
+            ready.append((article, work))
+        return ready
 
     def _failed_article(self, article: Article, error: Exception) -> None:
         """Report an article that could not be processed; its stored version (if any) stays and
@@ -377,6 +405,19 @@ class Refresh:
         self.store.meta_set(META_RENDER, "")
         self.store.replace_place_regions(dict(zip((p.id for p in places), memberships)))
         self.store.meta_set(META_REGIONS, fingerprint)
+
+
+def _load(path: Path, aid: str, stored_sha256: str | None) -> tuple[Article, os.stat_result]:
+    """The article in the file at ``path`` and the stat from just before it was read. A text
+    file whose bytes are still those of ``stored_sha256`` is not split into passages here."""
+    data, stat = read_stamped(path)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        return from_bytes(data, path, aid), stat
+    sha256 = hashlib.sha256(data).hexdigest()
+    text = decode(data, path)
+    if sha256 == stored_sha256:
+        return Article(id=aid, source=str(path), text=text, sha256=sha256), stat
+    return parse_text(text, source=str(path), article_id=aid, sha256=sha256), stat
 
 
 def _parsed(article: Article) -> Article:
