@@ -73,3 +73,24 @@ def test_a_file_changed_before_its_second_read_is_left_for_the_next_refresh(mapp
     assert (summary.new, summary.failed, summary.unchanged) == (1, 0, 1)
     texts = [row[8] for row in _stored(mapped_project)["articles"]]      # (id, source, ..., text)
     assert any("Ankara" in text for text in texts) and not any("Istanbul" in t for t in texts)
+
+
+def test_a_refresh_on_a_dask_cluster_stores_what_one_in_process_does(mapped_project, tmp_path,
+                                                                      monkeypatch):
+    """``refresh --executor dask --scheduler ADDR``: geoparsed on the cluster, a window at a
+    time (one article per window here), stored and rendered here, the same store."""
+    distributed = __import__("pytest").importorskip("distributed")
+    write(mapped_project / "articles" / "geneva.txt", THIRD)
+    for path in (mapped_project / "articles").iterdir():
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+    other = tmp_path / "other"
+    shutil.copytree(mapped_project, other)
+    here = refresh(load_config(None, other))
+    monkeypatch.setattr(Refresh, "WINDOW", 1)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:     # inproc://, no socket
+        there = refresh(load_config(None, mapped_project), executor="dask",
+                        scheduler=cluster.scheduler_address)
+    assert (there.new, there.failed, there.geocoded) == (3, 0, here.geocoded) and here.geocoded
+    assert _stored(mapped_project) == _stored(other)
+    assert (mapped_project / "output" / "map.html").is_file()
