@@ -94,3 +94,23 @@ def test_a_refresh_on_a_dask_cluster_stores_what_one_in_process_does(mapped_proj
     assert (there.new, there.failed, there.geocoded) == (3, 0, here.geocoded) and here.geocoded
     assert _stored(mapped_project) == _stored(other)
     assert (mapped_project / "output" / "map.html").is_file()
+
+
+def test_a_few_articles_are_geoparsed_in_process_whatever_workers(mapped_project, monkeypatch):
+    """``--workers 2`` starts a pool of processes (seconds) only for enough articles."""
+    import geomap.executors
+
+    started = []
+    real = geomap.executors.ProcessExecutor
+
+    def counting(*args, **kwargs):
+        started.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(geomap.executors, "ProcessExecutor", counting)
+    assert refresh(load_config(None, mapped_project), workers=2).new == 2
+    assert started == []
+    write(mapped_project / "articles" / "geneva.txt", THIRD)
+    monkeypatch.setattr(Refresh, "POOL_MIN", 1)
+    assert refresh(load_config(None, mapped_project), workers=2).new == 1
+    assert started == [2]

@@ -131,6 +131,7 @@ class Refresh:
     BULK_ARTICLES = 1000        # into an empty store: indexes built after, not while (store_bulk)
     TEXT_BUDGET = 32_000_000    # characters of article text kept from planning to processing
     WINDOW = 500                # articles loaded and handed to the geoparser at a time
+    POOL_MIN = 64               # fewer articles than this are geoparsed in process, whatever --workers
 
     def __init__(self, config: Config, store: Store, progress: Progress | None,
                  options: ExecutorOptions = ExecutorOptions()):
@@ -299,13 +300,16 @@ class Refresh:
         geocoded = 0
         if not decided.process:
             return counts, geocoded
-        if not self.options.in_process:
+        options = self.options
+        if options.executor == "local" and len(decided.process) < self.POOL_MIN:
+            options = ExecutorOptions()             # a few articles: no worker start-up (~1-3 s)
+        if not options.in_process:
             stage.gazetteer                         # built here once, opened by the workers
         bulk = len(decided.process) >= self.BULK_ARTICLES and self.store.begin_bulk_load()
         batch: list = []
         flushed = time.monotonic()
         done, total = 0, len(decided.process)
-        with stage.executor(self.options) as pool:
+        with stage.executor(options) as pool:
             for start in range(0, total, self.WINDOW):
                 works = decided.process[start:start + self.WINDOW]
                 todo = self._window(works)
