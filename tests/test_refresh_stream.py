@@ -6,6 +6,8 @@ import os
 import shutil
 import time
 
+import pytest
+
 import geomap.pipeline.execute
 from geomap.config import load_config
 from geomap.pipeline import refresh
@@ -75,11 +77,12 @@ def test_a_file_changed_before_its_second_read_is_left_for_the_next_refresh(mapp
     assert any("Ankara" in text for text in texts) and not any("Istanbul" in t for t in texts)
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")    # parse_many ended
 def test_a_refresh_on_a_dask_cluster_stores_what_one_in_process_does(mapped_project, tmp_path,
                                                                       monkeypatch):
     """``refresh --executor dask --scheduler ADDR``: geoparsed on the cluster, a window at a
     time (one article per window here), stored and rendered here, the same store."""
-    distributed = __import__("pytest").importorskip("distributed")
+    distributed = pytest.importorskip("distributed")
     write(mapped_project / "articles" / "geneva.txt", THIRD)
     for path in (mapped_project / "articles").iterdir():
         os.utime(path, (time.time() - 3600, time.time() - 3600))

@@ -332,6 +332,7 @@ class Refresh:
                         batch, flushed = [], time.monotonic()
                     if self.progress:
                         self.progress(done, total, article.id)
+                results.close()     # the executor's generator ends now, while its client is open
         if batch:
             self._store(batch, counts, decided)
         if bulk:
