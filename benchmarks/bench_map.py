@@ -98,11 +98,12 @@ def searches(rare: str) -> list[tuple[str, dict]]:
             ("search cleared", {"q": ""})]
 
 
-def browser_times(map_html: Path, repeat: int, popular: str, rare: str = "zzz"
-                  ) -> dict[str, list[float]]:
+def browser_times(map_html: Path, repeat: int, popular: str, rare: str = "zzz", *,
+                  filters: bool = True) -> dict[str, list[float]]:
     """Open time (s), JS heap (MB) and longest task (ms) after opening, the pop-up of place
     ``popular`` and, per filter change and search, milliseconds, ``repeat`` times each; the
-    longest task of the searches. ``rare``: see ``searches``."""
+    longest task of the searches. ``rare``: see ``searches``. ``filters=False``: no filter
+    changes or searches (they name ``synth_layers``' regions)."""
     from tests.browser_support import launch, route_offline, wait_js
 
     times: dict[str, list[float]] = {}
@@ -130,18 +131,19 @@ def browser_times(map_html: Path, repeat: int, popular: str, rare: str = "zzz"
             times.setdefault("longest task while the pop-up opened (ms)", []).append(
                 page.evaluate("window.__longest"))
             page.evaluate("void window.geomap.map.closePopup()")
-            page.evaluate("window.__longest = 0")
-            for name, change in CHANGES:
-                times.setdefault(name, []).append(page.evaluate(_TIMED_FILTER, change))
-            page.wait_for_timeout(100)         # the observer reports after the task
-            times.setdefault("longest task during the filter changes (ms)", []).append(
-                page.evaluate("window.__longest"))
-            page.evaluate("window.__longest = 0")
-            for name, change in searches(rare):
-                times.setdefault(name, []).append(page.evaluate(_TIMED_FILTER, change))
-            page.wait_for_timeout(100)
-            times.setdefault("longest task during the searches (ms)", []).append(
-                page.evaluate("window.__longest"))
+            if filters:
+                page.evaluate("window.__longest = 0")
+                for name, change in CHANGES:
+                    times.setdefault(name, []).append(page.evaluate(_TIMED_FILTER, change))
+                page.wait_for_timeout(100)         # the observer reports after the task
+                times.setdefault("longest task during the filter changes (ms)", []).append(
+                    page.evaluate("window.__longest"))
+                page.evaluate("window.__longest = 0")
+                for name, change in searches(rare):
+                    times.setdefault(name, []).append(page.evaluate(_TIMED_FILTER, change))
+                page.wait_for_timeout(100)
+                times.setdefault("longest task during the searches (ms)", []).append(
+                    page.evaluate("window.__longest"))
             page.close()
     return times
 

@@ -1,14 +1,17 @@
 """The store's bulk insert alone: ``Store.put_articles`` in the refresh's batches, at growing sizes.
 
     .venv/bin/python -m benchmarks.bench_store_insert [--articles 10000 30000] [--batch 200]
-                                                      [--dir /tmp/geomap-bench-store]
+                                                      [--dir /tmp/geomap-bench-store] [--bulk]
 
 Synthetic articles (3 KB of text, 32 mentions of 3,000 places each, like the refresh benchmark's
 corpus) are stored into a fresh store in batches of ``--batch`` (the refresh's
 ``BATCH_ARTICLES``). Prints, per size, the total seconds, the seconds per 1,000 articles of the
 first and the last tenth of the batches (a growing figure: the insert cost is not linear), the
 store's size and the peak RSS. Issue 13: the cold build was dominated by this insert and its
-COMMIT, which grew super-linearly with the store.
+COMMIT, which grew super-linearly with the store. ``--bulk`` stores as a cold refresh does
+(``geomap.store_bulk``: the place index and the full-text index built once at the end, timed
+apart as "index"). CPU seconds (``time.process_time``) are printed beside the wall times: the
+machine is shared.
 """
 from __future__ import annotations
 
@@ -48,22 +51,29 @@ def synthetic(n: int, seed: int = 1):
                mentions, {})
 
 
-def run(n: int, batch: int, folder: Path) -> None:
+def run(n: int, batch: int, folder: Path, bulk: bool) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     items = list(synthetic(n))
     times = []
     with Store(folder / "geomap.sqlite") as store:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
+        if bulk:
+            store.begin_bulk_load()
         for i in range(0, n, batch):
             t = time.perf_counter()
             store.put_articles(items[i:i + batch])
             times.append(time.perf_counter() - t)
-        total = time.perf_counter() - started
+        index = time.perf_counter()
+        if bulk:
+            store.finish_bulk_load()
+        index = time.perf_counter() - index
+        total, cpu = time.perf_counter() - started, time.process_time() - cpu
     tenth = max(1, len(times) // 10)
     per_k = 1000 / batch
     size = sum(p.stat().st_size for p in folder.iterdir()) / 1e6
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{n} articles: {total:.1f} s; per 1,000 articles: first tenth "
+    print(f"{n} articles{' (bulk)' if bulk else ''}: {total:.1f} s ({cpu:.1f} s CPU), index "
+          f"{index:.1f} s; per 1,000 articles: first tenth "
           f"{sum(times[:tenth]) / tenth * per_k:.2f} s, last tenth "
           f"{sum(times[-tenth:]) / tenth * per_k:.2f} s; store {size:.0f} MB; peak RSS {rss:.0f} MB")
 
@@ -73,9 +83,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--articles", type=int, nargs="+", default=[10_000, 30_000])
     parser.add_argument("--batch", type=int, default=200)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/geomap-bench-store"))
+    parser.add_argument("--bulk", action="store_true", help="as a cold refresh: indexes after")
     args = parser.parse_args(argv)
     for n in args.articles:
-        run(n, args.batch, args.dir / str(n))
+        run(n, args.batch, args.dir / str(n), args.bulk)
 
 
 if __name__ == "__main__":

@@ -95,6 +95,21 @@ class Store(FullTextSearch):
         row = self._db.execute("SELECT max(version) FROM schema_version").fetchone()
         return row[0] or 0
 
+    # --- a cold build's bulk load (``geomap.store_bulk``) -----------------------------------------
+
+    def begin_bulk_load(self) -> bool:
+        """If the store holds no article, defer its place index and full-text index until
+        ``finish_bulk_load``; True if a bulk load is on (begun now or pending)."""
+        from geomap import store_bulk
+
+        return store_bulk.begin(self._db, self.path)
+
+    def finish_bulk_load(self) -> bool:
+        """Build what ``begin_bulk_load`` deferred (if a bulk load is pending); True if it was."""
+        from geomap import store_bulk
+
+        return store_bulk.finish(self._db, self.path)
+
     def _transaction(self):
         """``BEGIN IMMEDIATE`` … ``COMMIT``; any failure rolls everything back (``transaction``)."""
         return transaction(self._db, self.path)

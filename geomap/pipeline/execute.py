@@ -25,6 +25,7 @@ from geomap.articles import HTML_SUFFIXES, decode, discover_ids, from_bytes, par
 from geomap.errors import ArticleError, StoreError
 from geomap.executors import ExecutorOptions
 from geomap.model import Article, Mention
+from geomap.pipeline.clock import Stage, StageClock
 from geomap.pipeline.lock import open_store
 from geomap.pipeline.outputs import MAP_FILE, write_outputs
 from geomap.pipeline.plan import Content, Fingerprints, Found, Plan, Stat, Work, changed_names, plan
@@ -66,6 +67,8 @@ class RefreshSummary:
     unavailable: int = 0        # sources missing, unreadable or of the wrong kind, feeds not read
                                 # (their stored articles are kept)
     notes: tuple[str, ...] = () # things done besides the refresh (the store moved out of output/)
+    stages: tuple[Stage, ...] = ()  # where the time went: gather (stat, read, plan), process
+                                    # (geoparse and store), store (its part), render
 
     @property
     def nothing_new(self) -> bool:
@@ -112,6 +115,7 @@ def forget(config: Config, target: str, *, wait: float = 0.0) -> int:
     from geomap.sources import forget_ids
 
     with open_store(config, wait=wait) as (store, _notes):
+        store.finish_bulk_load()        # a cold build killed mid-way: its indexes first
         ids = forget_ids(config, store.article_sources(), target)
         if not ids:
             return 0
@@ -124,14 +128,21 @@ class Refresh:
 
     BATCH_ARTICLES = 200        # articles per store transaction ...
     BATCH_SECONDS = 1.0         # ... or fewer, so a kill loses at most about a second of work
+    BULK_ARTICLES = 1000        # into an empty store: indexes built after, not while (store_bulk)
+    TEXT_BUDGET = 32_000_000    # characters of article text kept from planning to processing
+    WINDOW = 500                # articles loaded and handed to the geoparser at a time
+    POOL_MIN = 64               # fewer articles than this are geoparsed in process, whatever --workers
 
     def __init__(self, config: Config, store: Store, progress: Progress | None,
                  options: ExecutorOptions = ExecutorOptions()):
         self.config, self.store, self.progress, self.options = config, store, progress, options
         self.errors: list[str] = []
-        self.articles: dict[str, Article] = {}  # read by this run, by id
+        self.articles: dict[str, Article | tuple[Path, str]] = {}   # read by this run, by id; or
+                                                # (path, sha256) to read again (``TEXT_BUDGET``)
+        self.held = 0                           # characters of text read (kept or not)
         self.process_failed: set[str] = set()   # read, but parsing or storing them failed
         self.again: set[str] = set()            # stored, to be parsed again (online geocoding failed)
+        self.clock = StageClock()
 
     def run(self, started: float) -> RefreshSummary:
         stage = Stages(self.config, geocode_cache=self.store.geocode_cache)
@@ -150,6 +161,14 @@ class Refresh:
             pages_before=meta(META_PAGES), pages_now=stage.pages_fingerprint())
 
     def _run(self, stage: Stages, started: float) -> RefreshSummary:
+        self.store.finish_bulk_load()       # a cold build was killed: build its indexes first
+        with self.clock("gather"):
+            decided, fps, unavailable = self._gather(stage)
+        return self._execute(stage, decided, fps, started, unavailable=unavailable)
+
+    def _gather(self, stage: Stages) -> tuple[Plan, Fingerprints, int]:
+        """Stat, read what the plan needs read, and plan: the plan, fingerprints, and how many
+        sources were unavailable."""
         stored = self.store.stored_articles()
         fps = self.fingerprints(stage)
         names = changed_names(fps)
@@ -180,13 +199,14 @@ class Refresh:
         self.errors.extend(feed_errors)
         if decided.held_note:
             self.errors.append(decided.held_note)
-        return self._execute(stage, decided, fps, started, unavailable=len(messages) + unavailable)
+        return decided, fps, len(messages) + unavailable
 
     def _execute(self, stage: Stages, decided: Plan, fps: Fingerprints, started: float, *,
                  unavailable: int) -> RefreshSummary:
         if decided.outputs_stale:
             self.store.meta_set(META_RENDER, "")    # outputs are stale until a render succeeds
-        counts, geocoded = self._process_all(stage, decided)
+        with self.clock("process"):
+            counts, geocoded = self._process_all(stage, decided)
         if decided.restamp:
             self.store.set_stamps(decided.restamp)
         deleted = self.store.delete_articles(decided.delete) if decided.delete else 0
@@ -200,8 +220,9 @@ class Refresh:
         rendered = False
         if decided.render:
             only = {w.id for w in decided.process if w.id in done} if decided.partial else None
-            write_outputs(self.store, self.config.resolve(self.config.map.output), self.config,
-                          stage.layers, only=only, map_only=decided.map_only)
+            with self.clock("render"):
+                write_outputs(self.store, self.config.resolve(self.config.map.output), self.config,
+                              stage.layers, only=only, map_only=decided.map_only)
             self.store.meta_set(META_RENDER, fps.render_now)
             self.store.meta_set(META_PAGES, fps.pages_now)
             rendered = True
@@ -215,7 +236,7 @@ class Refresh:
             reparsed=counts["reparsed"], places=totals["places"], mentions=totals["mentions"],
             geocoded=geocoded, seconds=round(time.monotonic() - started, 3),
             errors=tuple(self.errors), rendered=rendered, duplicates=decided.duplicates,
-            unavailable=unavailable)
+            unavailable=unavailable, stages=self.clock.stages())
 
     # --- gathering ------------------------------------------------------------------------------
 
@@ -234,27 +255,20 @@ class Refresh:
     def _read(self, entry: Found, path: Path, stored: dict, names: set[str] | None) -> Found:
         """``entry`` read: with its content and the stat from just before it was read, or the
         error. An unchanged text file is left unparsed (no passages) until it must be processed
-        (``_parsed``)."""
+        (``_parsed``). Past ``TEXT_BUDGET`` characters of texts held, a text is not kept: the
+        file is read again when its turn to be processed comes (``_window``)."""
         before = stored.get(entry.id)
         try:
-            data, stat = read_stamped(path)
-            if path.suffix.lower() in HTML_SUFFIXES:
-                article = from_bytes(data, path, entry.id)
-            else:
-                sha256 = hashlib.sha256(data).hexdigest()
-                text = decode(data, path)
-                if before is not None and sha256 == before.sha256:
-                    article = Article(id=entry.id, source=str(path), text=text, sha256=sha256)
-                else:
-                    article = parse_text(text, source=str(path), article_id=entry.id, sha256=sha256)
+            article, stat = _load(path, entry.id, before.sha256 if before is not None else None)
         except ArticleError as e:
             return dataclasses.replace(entry, error=str(e))
         except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
             return dataclasses.replace(entry, error=f"{printable(path)}: cannot read ({type(e).__name__}: "
                                                     f"{e}); skipped, retried next refresh")
-        self.articles[entry.id] = article
-        return dataclasses.replace(entry, stat=Stat(stat.st_size, stat.st_mtime_ns),
-                                   content=self._content(article, names))
+        content = self._content(article, names)
+        self.held += len(article.text)
+        self.articles[entry.id] = article if self.held <= self.TEXT_BUDGET else (path, article.sha256)
+        return dataclasses.replace(entry, stat=Stat(stat.st_size, stat.st_mtime_ns), content=content)
 
     def _feeds(self, found: list[Found], names: set[str] | None) -> tuple[list[str], int]:
         """Append every feed entry to ``found``; the feeds' errors and how many were unreadable."""
@@ -278,37 +292,76 @@ class Refresh:
     # --- processing -----------------------------------------------------------------------------
 
     def _process_all(self, stage: Stages, decided: Plan) -> tuple[dict, int]:
-        """Geoparse the plan's work (where the executor says), refine, locate, store in batches."""
+        """Geoparse the plan's work (where the executor says), refine, locate, store in batches.
+
+        A window of articles at a time is loaded (read again if its text was not kept) and
+        geoparsed, so memory stays bounded whatever the number of articles (issue 13)."""
         counts = {"new": 0, "changed": 0, "reparsed": 0}
         geocoded = 0
-        todo = [(self.articles[w.id], w) for w in decided.process]
-        if not todo:
+        if not decided.process:
             return counts, geocoded
-        if not self.options.in_process:
+        options = self.options
+        if options.executor == "local" and len(decided.process) < self.POOL_MIN:
+            options = ExecutorOptions()             # a few articles: no worker start-up (~1-3 s)
+        if not options.in_process:
             stage.gazetteer                         # built here once, opened by the workers
+        bulk = len(decided.process) >= self.BULK_ARTICLES and self.store.begin_bulk_load()
         batch: list = []
         flushed = time.monotonic()
-        with stage.executor(self.options) as pool:
-            results = isolated(pool, stage, [a.text for a, _ in todo])
-            for done, ((article, work), mentions) in enumerate(zip(todo, results), start=1):
-                try:
-                    if isinstance(mentions, Exception):
-                        raise mentions
-                    batch.append(self._prepare(stage, _parsed(article), mentions))
-                except Exception as e:      # noqa: BLE001 - one article must not stop the others
-                    self._failed_article(article, e)
-                    continue
-                geocoded += sum(1 for m in mentions if m.place is not None)
-                counts[work.why] += 1
-                if (len(batch) >= self.BATCH_ARTICLES
-                        or time.monotonic() - flushed >= self.BATCH_SECONDS):
-                    self._store(batch, counts, decided)
-                    batch, flushed = [], time.monotonic()
-                if self.progress:
-                    self.progress(done, len(todo), article.id)
+        done, total = 0, len(decided.process)
+        with stage.executor(options) as pool:
+            for start in range(0, total, self.WINDOW):
+                works = decided.process[start:start + self.WINDOW]
+                todo = self._window(works)
+                done += len(works) - len(todo)
+                results = isolated(pool, stage, [a.text for a, _ in todo])
+                for (article, work), mentions in zip(todo, results):
+                    done += 1
+                    try:
+                        if isinstance(mentions, Exception):
+                            raise mentions
+                        batch.append(self._prepare(stage, _parsed(article), mentions))
+                    except Exception as e:      # noqa: BLE001 - one article must not stop the others
+                        self._failed_article(article, e)
+                        continue
+                    geocoded += sum(1 for m in mentions if m.place is not None)
+                    counts[work.why] += 1
+                    if (len(batch) >= self.BATCH_ARTICLES
+                            or time.monotonic() - flushed >= self.BATCH_SECONDS):
+                        self._store(batch, counts, decided)
+                        batch, flushed = [], time.monotonic()
+                    if self.progress:
+                        self.progress(done, total, article.id)
+                results.close()     # the executor's generator ends now, while its client is open
         if batch:
             self._store(batch, counts, decided)
+        if bulk:
+            with self.clock("index"):
+                self.store.finish_bulk_load()
         return counts, geocoded
+
+    def _window(self, works: Iterable[Work]) -> list[tuple[Article, Work]]:
+        """These articles, ready to geoparse, let go of by ``self.articles``; a file whose text
+        was not kept is read again, and if its bytes are no longer those planned with, it is
+        reported and left for the next refresh (which sees its new size and mtime)."""
+        ready = []
+        for work in works:
+            article = self.articles.pop(work.id)
+            if isinstance(article, tuple):
+                path, sha256 = article
+                try:
+                    article, _stat = _load(path, work.id, None)
+                    if article.sha256 != sha256:
+                        raise ArticleError(printable(path), "changed while the refresh ran; "
+                                                            "read again next refresh")
+                except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
+                    self.errors.append(f"{e}" if isinstance(e, ArticleError) else
+                                       f"{printable(path)}: cannot read ({type(e).__name__}: {e}); "
+                                       "skipped, retried next refresh")
+                    self.process_failed.add(work.id)
+                    continue
+            ready.append((article, work))
+        return ready
 
     def _failed_article(self, article: Article, error: Exception) -> None:
         """Report an article that could not be processed; its stored version (if any) stays and
@@ -323,7 +376,8 @@ class Refresh:
         itself (an article's data SQLite refuses), store its articles one by one so only the bad
         ones are skipped."""
         try:
-            self.store.put_articles(batch, decided.stamps, parse_again=self.again)
+            with self.clock("store"):
+                self.store.put_articles(batch, decided.stamps, parse_again=self.again)
             return
         except StoreError:
             raise
@@ -356,6 +410,19 @@ class Refresh:
         self.store.meta_set(META_RENDER, "")
         self.store.replace_place_regions(dict(zip((p.id for p in places), memberships)))
         self.store.meta_set(META_REGIONS, fingerprint)
+
+
+def _load(path: Path, aid: str, stored_sha256: str | None) -> tuple[Article, os.stat_result]:
+    """The article in the file at ``path`` and the stat from just before it was read. A text
+    file whose bytes are still those of ``stored_sha256`` is not split into passages here."""
+    data, stat = read_stamped(path)
+    if path.suffix.lower() in HTML_SUFFIXES:
+        return from_bytes(data, path, aid), stat
+    sha256 = hashlib.sha256(data).hexdigest()
+    text = decode(data, path)
+    if sha256 == stored_sha256:
+        return Article(id=aid, source=str(path), text=text, sha256=sha256), stat
+    return parse_text(text, source=str(path), article_id=aid, sha256=sha256), stat
 
 
 def _parsed(article: Article) -> Article:
