@@ -127,6 +127,13 @@ class Store(FullTextSearch):
             "SELECT id, size, mtime_ns, text_key FROM articles "
             "WHERE size IS NOT NULL AND mtime_ns IS NOT NULL AND text_key IS NOT NULL")}
 
+    def stamp_rows(self) -> list[tuple[str, str, int | None, int | None, str | None, int]]:
+        """``(id, source, size, mtime_ns, text_key, parse_again)`` of every stored article as
+        plain tuples, one narrow SELECT: the no-op refresh (``pipeline.unchanged``) builds no
+        object per article."""
+        return self._db.execute("SELECT id, source, size, mtime_ns, text_key, parse_again "
+                                "FROM articles").fetchall()
+
     def set_stamps(self, stamps: Iterable[tuple[str, str, FileStamp | None]]) -> None:
         """Record ``(article id, sha256, stamp or None)``: files read again and found unchanged.
 

@@ -29,6 +29,7 @@ from geomap.pipeline.lock import open_store
 from geomap.pipeline.outputs import MAP_FILE, write_outputs
 from geomap.pipeline.plan import Content, Fingerprints, Found, Plan, Stat, Work, changed_names, plan
 from geomap.pipeline.stages import Stages, isolated
+from geomap.pipeline.unchanged import unchanged_count
 from geomap.sources import held_articles, printable, read_feed_source, utf8_name
 
 if TYPE_CHECKING:
@@ -150,8 +151,14 @@ class Refresh:
             pages_before=meta(META_PAGES), pages_now=stage.pages_fingerprint())
 
     def _run(self, stage: Stages, started: float) -> RefreshSummary:
-        stored = self.store.stored_articles()
         fps = self.fingerprints(stage)
+        out_dir = self.config.resolve(self.config.map.output)
+        if (same := unchanged_count(self.config, self.store, fps, time.time_ns(),
+                                    (out_dir / MAP_FILE).is_file())) is not None:
+            totals = self.store.counts()        # nothing new: the plan would decide nothing
+            return RefreshSummary(unchanged=same, places=totals["places"], mentions=totals["mentions"],
+                                  seconds=round(time.monotonic() - started, 3))
+        stored = self.store.stored_articles()
         names = changed_names(fps)
         naming = frozenset(_naming(self.store.article_texts(), names)) if names else frozenset()
         now = time.time_ns()        # before any stat: see plan.RACY_NS
@@ -165,7 +172,6 @@ class Refresh:
             found.append(self._file(path, aid))
             paths.setdefault(aid, []).append((len(found) - 1, path))
         feed_errors, unavailable = self._feeds(found, names)
-        out_dir = self.config.resolve(self.config.map.output)
         while True:
             decided = plan(stored, found, fps, now, held=frozenset(held), naming=naming,
                            missing_sources=len(messages),
