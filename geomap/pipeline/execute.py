@@ -45,6 +45,7 @@ META_REGIONS = "regions_fingerprint"
 META_RENDER = "render_fingerprint"
 META_PAGES = "pages_fingerprint"        # what the article and place pages depend on (issue 13)
 META_NAMES = "parse_names"     # pins and ignored names, so a change re-parses only where they occur
+META_TOTALS = "map_totals"      # "places mentions" as of the last refresh (the no-op reports them)
 
 
 @dataclass(frozen=True)
@@ -155,8 +156,8 @@ class Refresh:
         out_dir = self.config.resolve(self.config.map.output)
         if (same := unchanged_count(self.config, self.store, fps, time.time_ns(),
                                     (out_dir / MAP_FILE).is_file())) is not None:
-            totals = self.store.counts()        # nothing new: the plan would decide nothing
-            return RefreshSummary(unchanged=same, places=totals["places"], mentions=totals["mentions"],
+            places, mentions = _totals(self.store)  # nothing new: the plan would decide nothing
+            return RefreshSummary(unchanged=same, places=places, mentions=mentions,
                                   seconds=round(time.monotonic() - started, 3))
         stored = self.store.stored_articles()
         names = changed_names(fps)
@@ -203,6 +204,10 @@ class Refresh:
         self.store.meta_set(META_NAMES, fps.names_now)
         if decided.update_regions:
             self._update_regions(stage, fps.regions_now)
+        totals = self.store.counts()
+        # Before the render's fingerprint: whatever changes mentions first clears that fingerprint
+        # (``outputs_stale``, ``forget``), so while it holds, these totals hold (``_totals``).
+        self.store.meta_set(META_TOTALS, f"{totals['places']} {totals['mentions']}")
         rendered = False
         if decided.render:
             only = {w.id for w in decided.process if w.id in done} if decided.partial else None
@@ -211,7 +216,6 @@ class Refresh:
             self.store.meta_set(META_RENDER, fps.render_now)
             self.store.meta_set(META_PAGES, fps.pages_now)
             rendered = True
-        totals = self.store.counts()
         failed_work = sum(1 for w in decided.process if w.id in self.process_failed and w.why != "reparsed")
         return RefreshSummary(
             new=counts["new"], changed=counts["changed"], deleted=deleted,
@@ -362,6 +366,16 @@ class Refresh:
         self.store.meta_set(META_RENDER, "")
         self.store.replace_place_regions(dict(zip((p.id for p in places), memberships)))
         self.store.meta_set(META_REGIONS, fingerprint)
+
+
+def _totals(store: Store) -> tuple[int, int]:
+    """The map's places and mentions as the last refresh counted them (counting every mention
+    again costs ~1 µs a mention), or counted now in a store from before they were kept."""
+    saved = (store.meta_get(META_TOTALS) or "").split()
+    if len(saved) == 2 and all(n.isdigit() for n in saved):
+        return int(saved[0]), int(saved[1])
+    counts = store.counts()
+    return counts["places"], counts["mentions"]
 
 
 def _parsed(article: Article) -> Article:

@@ -23,6 +23,7 @@ import os
 from typing import TYPE_CHECKING
 
 from geomap.articles import _first_root, _label, _rel_id, article_id, source_problem, walk_files
+from geomap.feeds import is_feed_source
 from geomap.pipeline.plan import Fingerprints, settled
 
 if TYPE_CHECKING:
@@ -44,9 +45,10 @@ def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
         return None
     stored: dict[str, tuple[int, int]] = {}
     keys = set()
-    for aid, source, size, mtime_ns, text_key, again in store.stamp_rows():
-        if "://" in source:         # a feed entry: no feed source here, so the plan ignores it
-            continue
+    rows, sources = store.stamp_rows()
+    for aid, size, mtime_ns, again, text_key in rows:
+        if size is None and is_feed_source(sources[aid]):
+            continue                # a feed entry: no feed source here, so the plan ignores it
         if again or size is None or mtime_ns is None or text_key is None or not settled(mtime_ns, now):
             return None
         stored[aid] = (size, mtime_ns)
