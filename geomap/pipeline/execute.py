@@ -370,11 +370,13 @@ class Refresh:
 
 def _totals(store: Store) -> tuple[int, int]:
     """The map's places and mentions as the last refresh counted them (counting every mention
-    again costs ~1 µs a mention), or counted now in a store from before they were kept."""
+    again costs ~1 µs a mention), or counted now (and kept) in a store from before they were
+    kept. Called only when nothing changed since the render, so they are still true."""
     saved = (store.meta_get(META_TOTALS) or "").split()
     if len(saved) == 2 and all(n.isdigit() for n in saved):
         return int(saved[0]), int(saved[1])
     counts = store.counts()
+    store.meta_set(META_TOTALS, f"{counts['places']} {counts['mentions']}")     # true as of now
     return counts["places"], counts["mentions"]
 
 

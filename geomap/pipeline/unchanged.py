@@ -78,14 +78,16 @@ def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
             return None
         label = None if path == first else _label(path, config.root)
         before = len(seen)
-        for rel, entry in walk_files(path, path.resolve()):
-            aid = _rel_id(rel, label)
-            try:
-                if aid in seen or not _same(stored.get(aid), entry.stat()):
+        stamp, add = stored.get, seen.add       # the loop runs once per article: kept lean
+        try:
+            for rel, entry in walk_files(path, path.resolve()):
+                aid = _rel_id(rel, label)
+                stat = entry.stat()
+                if aid in seen or stamp(aid) != (stat.st_size, stat.st_mtime_ns):
                     return None
-            except OSError:
-                return None
-            seen.add(aid)
+                add(aid)
+        except OSError:
+            return None
         if len(seen) == before:     # an empty folder source: the plan holds and reports
             return None
     # Every file found matched a distinct stored article; any stored one not found is to delete.
