@@ -394,9 +394,17 @@ def _all_files(root: Path, real_root: Path) -> Iterator[Path]:
     file: the no-op refresh of 100,000 articles lists them all). Same rules: hidden entries
     skipped, symlinked folders not entered (so every folder walked lies inside ``root``), a
     symlinked file kept only when it resolves inside ``root``, dangling links skipped."""
-    stack = [root]
+    for rel, _entry in walk_files(root, real_root):
+        yield root / rel
+
+
+def walk_files(root: Path, real_root: Path) -> Iterator[tuple[str, os.DirEntry]]:
+    """``_all_files`` as ``(path relative to root, "/"-separated; its os.DirEntry)``, unsorted,
+    building no ``Path`` but for symlinks: the no-op refresh (``pipeline.unchanged``) compares
+    each entry's ``stat()`` with the stored stamps without making objects per file."""
+    stack = [(str(root), "")]
     while stack:
-        folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
             with os.scandir(folder) as it:
                 entries = list(it)
@@ -406,7 +414,6 @@ def _all_files(root: Path, real_root: Path) -> Iterator[Path]:
             name = entry.name
             if name.startswith("."):
                 continue
-            path = folder / name
             try:
                 is_dir = entry.is_dir()
                 link = entry.is_symlink()
@@ -414,13 +421,15 @@ def _all_files(root: Path, real_root: Path) -> Iterator[Path]:
                 continue
             if is_dir:
                 if not link:
-                    stack.append(path)
+                    stack.append((entry.path, prefix + name + "/"))
                 continue
             if _suffix(name).lower() not in SUFFIXES:
                 continue
-            if link and not (path.exists() and path.resolve().is_relative_to(real_root)):
-                continue
-            yield path
+            if link:
+                path = Path(entry.path)
+                if not (path.exists() and path.resolve().is_relative_to(real_root)):
+                    continue
+            yield prefix + name, entry
 
 
 def _lines(text: str) -> list[tuple[int, int]]:

@@ -142,6 +142,20 @@ class Store(FullTextSearch):
             "SELECT id, size, mtime_ns, text_key FROM articles "
             "WHERE size IS NOT NULL AND mtime_ns IS NOT NULL AND text_key IS NOT NULL")}
 
+    def stamp_rows(self) -> tuple[list[tuple[str, int | None, int | None, int, str | None]], dict[str, str]]:
+        """``(id, size, mtime_ns, parse_again, text_key)`` of every stored article as plain
+        tuples, from the covering index ``articles_stamps`` (not the rows, which hold the texts),
+        and ``{id: source}`` of those without a size (feed entries, unstamped files): what the
+        no-op refresh (``pipeline.unchanged``) compares, without an object per article."""
+        rows = self._db.execute("SELECT id, size, mtime_ns, parse_again, text_key FROM articles "
+                                "INDEXED BY articles_stamps").fetchall()
+        sources = {}
+        for aid, size, *_rest in rows:
+            if size is None:
+                (sources[aid],) = self._db.execute("SELECT source FROM articles WHERE id = ?",
+                                                   (aid,)).fetchone()
+        return rows, sources
+
     def set_stamps(self, stamps: Iterable[tuple[str, str, FileStamp | None]]) -> None:
         """Record ``(article id, sha256, stamp or None)``: files read again and found unchanged.
 

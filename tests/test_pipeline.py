@@ -720,6 +720,7 @@ def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monke
         db.execute(f"DROP TRIGGER articles_fts_{trigger}")
     db.execute("DROP TABLE articles_fts")
     db.execute("DROP TABLE fts_rows")
+    db.execute("DROP INDEX articles_stamps")                            # (undo "stamps_index")
     for column in ("size", "mtime_ns", "text_key", "parse_again"):
         db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
     db.execute("DELETE FROM schema_version WHERE version > 1")

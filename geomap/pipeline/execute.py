@@ -30,6 +30,7 @@ from geomap.pipeline.lock import open_store
 from geomap.pipeline.outputs import MAP_FILE, write_outputs
 from geomap.pipeline.plan import Content, Fingerprints, Found, Plan, Stat, Work, changed_names, plan
 from geomap.pipeline.stages import Stages, isolated
+from geomap.pipeline.unchanged import unchanged_count
 from geomap.sources import held_articles, printable, read_feed_source, utf8_name
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ META_REGIONS = "regions_fingerprint"
 META_RENDER = "render_fingerprint"
 META_PAGES = "pages_fingerprint"        # what the article and place pages depend on (issue 13)
 META_NAMES = "parse_names"     # pins and ignored names, so a change re-parses only where they occur
+META_TOTALS = "map_totals"      # "places mentions" as of the last refresh (the no-op reports them)
 
 
 @dataclass(frozen=True)
@@ -163,14 +165,23 @@ class Refresh:
     def _run(self, stage: Stages, started: float) -> RefreshSummary:
         self.store.finish_bulk_load()       # a cold build was killed: build its indexes first
         with self.clock("gather"):
-            decided, fps, unavailable = self._gather(stage)
+            fps = self.fingerprints(stage)
+            out_dir = self.config.resolve(self.config.map.output)
+            same = unchanged_count(self.config, self.store, fps, time.time_ns(),
+                                   (out_dir / MAP_FILE).is_file())
+            if same is None:
+                decided, unavailable = self._gather(fps, out_dir)
+        if same is not None:                # nothing new: the plan would decide nothing
+            places, mentions = _totals(self.store)
+            return RefreshSummary(unchanged=same, places=places, mentions=mentions,
+                                  seconds=round(time.monotonic() - started, 3),
+                                  stages=self.clock.stages())
         return self._execute(stage, decided, fps, started, unavailable=unavailable)
 
-    def _gather(self, stage: Stages) -> tuple[Plan, Fingerprints, int]:
-        """Stat, read what the plan needs read, and plan: the plan, fingerprints, and how many
-        sources were unavailable."""
+    def _gather(self, fps: Fingerprints, out_dir: Path) -> tuple[Plan, int]:
+        """Stat, read what the plan needs read, and plan: the plan and how many sources were
+        unavailable."""
         stored = self.store.stored_articles()
-        fps = self.fingerprints(stage)
         names = changed_names(fps)
         naming = frozenset(_naming(self.store.article_texts(), names)) if names else frozenset()
         now = time.time_ns()        # before any stat: see plan.RACY_NS
@@ -184,7 +195,6 @@ class Refresh:
             found.append(self._file(path, aid))
             paths.setdefault(aid, []).append((len(found) - 1, path))
         feed_errors, unavailable = self._feeds(found, names)
-        out_dir = self.config.resolve(self.config.map.output)
         while True:
             decided = plan(stored, found, fps, now, held=frozenset(held), naming=naming,
                            missing_sources=len(messages),
@@ -199,7 +209,7 @@ class Refresh:
         self.errors.extend(feed_errors)
         if decided.held_note:
             self.errors.append(decided.held_note)
-        return decided, fps, len(messages) + unavailable
+        return decided, len(messages) + unavailable
 
     def _execute(self, stage: Stages, decided: Plan, fps: Fingerprints, started: float, *,
                  unavailable: int) -> RefreshSummary:
@@ -217,6 +227,10 @@ class Refresh:
         self.store.meta_set(META_NAMES, fps.names_now)
         if decided.update_regions:
             self._update_regions(stage, fps.regions_now)
+        totals = self.store.counts()
+        # Before the render's fingerprint: whatever changes mentions first clears that fingerprint
+        # (``outputs_stale``, ``forget``), so while it holds, these totals hold (``_totals``).
+        self.store.meta_set(META_TOTALS, f"{totals['places']} {totals['mentions']}")
         rendered = False
         if decided.render:
             only = {w.id for w in decided.process if w.id in done} if decided.partial else None
@@ -226,7 +240,6 @@ class Refresh:
             self.store.meta_set(META_RENDER, fps.render_now)
             self.store.meta_set(META_PAGES, fps.pages_now)
             rendered = True
-        totals = self.store.counts()
         failed_work = sum(1 for w in decided.process if w.id in self.process_failed and w.why != "reparsed")
         return RefreshSummary(
             new=counts["new"], changed=counts["changed"], deleted=deleted,
@@ -423,6 +436,18 @@ def _load(path: Path, aid: str, stored_sha256: str | None) -> tuple[Article, os.
     if sha256 == stored_sha256:
         return Article(id=aid, source=str(path), text=text, sha256=sha256), stat
     return parse_text(text, source=str(path), article_id=aid, sha256=sha256), stat
+
+
+def _totals(store: Store) -> tuple[int, int]:
+    """The map's places and mentions as the last refresh counted them (counting every mention
+    again costs ~1 µs a mention), or counted now (and kept) in a store from before they were
+    kept. Called only when nothing changed since the render, so they are still true."""
+    saved = (store.meta_get(META_TOTALS) or "").split()
+    if len(saved) == 2 and all(n.isdigit() for n in saved):
+        return int(saved[0]), int(saved[1])
+    counts = store.counts()
+    store.meta_set(META_TOTALS, f"{counts['places']} {counts['mentions']}")     # true as of now
+    return counts["places"], counts["mentions"]
 
 
 def _parsed(article: Article) -> Article:

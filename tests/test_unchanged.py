@@ -1,0 +1,170 @@
+"""The no-op refresh's fast path (``pipeline.unchanged``, issue 13): taken when nothing is new, and
+never when the full plan would find something to do."""
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+import geomap.pipeline.execute
+import geomap.pipeline.plan
+from geomap.config import load_config
+from geomap.pipeline import refresh
+from geomap.store import Store
+
+from conftest import THIRD, write, write_config
+
+
+def _age(*paths: Path, seconds: int = 3600) -> None:
+    then = time.time_ns() - seconds * 10**9
+    for path in paths:
+        os.utime(path, ns=(then, then))
+
+
+def _refresh(root: Path):
+    return refresh(load_config(None, root))
+
+
+def _planned(monkeypatch) -> list[int]:
+    """Counts the full plan's calls from now on (the fast path makes none)."""
+    calls, real = [], geomap.pipeline.execute.plan
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(geomap.pipeline.execute, "plan", counting)
+    return calls
+
+
+@pytest.fixture
+def stored(mapped_project: Path, gazetteer_path: Path) -> Path:
+    """Two articles in ``articles/``, two in ``inbox/`` and ``inbox/sub/`` (a second source: ids
+    qualified) and a single-file source, all stored with settled stamps, and the map rendered."""
+    root = mapped_project
+    write(root / "inbox" / "sub" / "geneva.txt", THIRD)
+    write(root / "inbox" / "zurich.txt", THIRD.replace("Geneva", "Zurich"))
+    write(root / "single" / "one.txt", THIRD.replace("Geneva", "Lyon"))
+    write_config(root, gazetteer_path,
+                 "sources:\n  - path: articles\n  - path: inbox\n  - path: single/one.txt\n"
+                 "    kind: file\n")
+    _age(*(p for p in root.rglob("*") if p.is_file() and "config" not in p.parts))
+    first = _refresh(root)
+    assert (first.new, first.failed, first.errors) == (5, 0, ())
+    return root
+
+
+def test_nothing_new_takes_the_fast_path_with_the_full_plans_summary(stored, monkeypatch):
+    calls = _planned(monkeypatch)
+
+    def unread(path):
+        raise AssertionError(f"{path} was read")
+
+    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", unread)
+    fast = _refresh(stored)
+    assert calls == []
+    assert fast.nothing_new and not fast.rendered
+    assert (fast.unchanged, fast.failed, fast.errors) == (5, 0, ())
+    assert (fast.places, fast.mentions) == _counted(stored)
+    assert str(fast).startswith("nothing new: 0 new, 0 changed, 0 deleted, 5 unchanged, 0 failed")
+
+
+def _counted(root: Path) -> tuple[int, int]:
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
+        counts = store.counts()
+    return counts["places"], counts["mentions"]
+
+
+def _rewrite_same_size(root: Path) -> None:
+    """Other bytes, same size, and an mtime that differs from the stamp's (still long settled)."""
+    path = root / "articles" / "odesa.txt"
+    data = path.read_bytes()
+    path.write_bytes(data.replace(b"Istanbul", b"Ankara!!"))
+    assert path.stat().st_size == len(data)
+    _age(path, seconds=1800)
+
+
+def _touch_only(root: Path) -> None:
+    _age(root / "articles" / "odesa.txt", seconds=1800)
+
+
+def _delete_nested(root: Path) -> None:
+    (root / "inbox" / "sub" / "geneva.txt").unlink()
+
+
+def _add_nested(root: Path) -> None:
+    _age(write(root / "inbox" / "sub" / "deeper" / "new.txt", THIRD.replace("Geneva", "Bern")))
+
+
+def _delete_single(root: Path) -> None:
+    (root / "single" / "one.txt").unlink()
+
+
+def _retitle(root: Path) -> None:
+    path = root / "config" / "geomap.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "map:\n  title: Other\n", encoding="utf-8")
+
+
+def _mark_again(root: Path) -> None:
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
+        store.mark_parse_again([aid for aid, (_sha, src) in store.article_sources().items()
+                                if src.endswith("valencia.md")])
+
+
+def _remove_map(root: Path) -> None:
+    (root / "output" / "map.html").unlink()
+
+
+CHANGES = {
+    "same size, other mtime": (_rewrite_same_size, lambda s: s.changed == 1 and s.rendered),
+    "touched, same bytes": (_touch_only, lambda s: s.nothing_new and s.unchanged == 5),
+    "deleted in a subfolder": (_delete_nested, lambda s: s.deleted == 1 and s.rendered),
+    "new in a new subfolder": (_add_nested, lambda s: s.new == 1 and s.rendered),
+    "single file source gone": (_delete_single, lambda s: s.unavailable == 1 and s.deleted == 0),
+    "map title changed": (_retitle, lambda s: s.nothing_new and s.rendered),
+    "marked to parse again": (_mark_again, lambda s: s.reparsed == 1),
+    "map file missing": (_remove_map, lambda s: s.rendered),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_any_change_falls_back_to_the_full_plan(stored, monkeypatch, change):
+    make, seen = CHANGES[change]
+    _refresh(stored)
+    calls = _planned(monkeypatch)
+    make(stored)
+    summary = _refresh(stored)
+    assert calls, "the fast path answered although something changed"
+    assert seen(summary), summary
+    calls.clear()
+    again = _refresh(stored)
+    assert again.nothing_new and (again.places, again.mentions) == _counted(stored)
+    # Settled again, fast once more; a source still unavailable is reported every time.
+    assert bool(calls) == bool(summary.unavailable)
+
+
+def test_an_emptied_folder_source_is_held_by_the_full_plan(stored, monkeypatch):
+    calls = _planned(monkeypatch)
+    (stored / "inbox" / "sub" / "geneva.txt").unlink()
+    (stored / "inbox" / "zurich.txt").unlink()
+    summary = _refresh(stored)
+    assert calls and summary.deleted == 0 and summary.unavailable == 1
+    assert any("holds no article file now" in e for e in summary.errors)
+
+
+def test_a_stamp_no_longer_settled_is_not_trusted(stored, monkeypatch):
+    """The racy-mtime rule applies to the fast path too: with a window wider than the files' age
+    (a clock set back), every file is read again by the full plan."""
+    monkeypatch.setattr(geomap.pipeline.plan, "RACY_NS", 10 * 3600 * 10**9)
+    calls = _planned(monkeypatch)
+    summary = _refresh(stored)
+    assert calls and summary.nothing_new and summary.unchanged == 5
+
+
+def test_an_unreadable_new_file_name_falls_back_and_is_reported(stored, monkeypatch):
+    calls = _planned(monkeypatch)
+    _age(write(stored / "articles" / os.fsdecode(b"bad-\xff.txt"), THIRD))
+    summary = _refresh(stored)
+    assert calls and summary.failed == 1 and "not valid UTF-8" in summary.errors[0]
