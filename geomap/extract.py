@@ -51,6 +51,7 @@ from geomap._memo import BoundedCache
 from geomap.extract_rules import (and_before, company_or_vehicle, contains, dateline, features, media_after,
                                   named_after, never_starts, outside, physical, said, streets, strong,
                                   the_town, word_after)
+from geomap.extract_window import LongRun, streamable
 from geomap.tokens import LowercaseWords, Match, Span, Token, runs, tokenize
 from geomap.unplaced import unplaced_span
 from geomap.wordlists import (ADMIN_WORDS, COMMON_OPENERS, COUNTRY_LEVEL, DESCRIPTIVE, DOT_JOINERS,
@@ -207,6 +208,7 @@ class Extractor:
             return []
         state = ArticleState(text)
         pending: list[Match] = []              # matches of a run cut into windows, until its end
+        long_run: LongRun | None = None        # ... or judged window by window (extract_window)
         resume = 0                             # where matching goes on in such a run
         for chunk in _windows(runs(text, tokens), WINDOW_TOKENS):
             keys = [self._keys(text, run, lo, hi) for run, lo, hi in chunk]
@@ -217,7 +219,14 @@ class Extractor:
             found = self._lookup(wanted)
             for (run, lo, hi), run_keys in zip(chunk, keys):
                 matches, resume = _longest_matches(run_keys, found, max(lo, resume) if lo else 0, lo)
-                if lo or hi < len(run):
+                if lo or hi < len(run):        # a long run, cut into windows
+                    if not lo:
+                        long_run = LongRun(self, state, run) if streamable(run) else None
+                    if long_run is not None:
+                        long_run.feed(matches)
+                        if hi == len(run):
+                            long_run.close()
+                        continue
                     pending += matches
                     if hi < len(run):
                         continue
