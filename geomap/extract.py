@@ -44,6 +44,7 @@ administrative unit (``region``, ``County``), a dateline, a street, a demonym.
 from __future__ import annotations
 
 from itertools import pairwise
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from geomap import traps
@@ -52,7 +53,7 @@ from geomap.extract_rules import (and_before, company_or_vehicle, contains, date
                                   named_after, never_starts, outside, physical, said, streets, strong,
                                   the_town, word_after)
 from geomap.extract_window import LongRun, streamable
-from geomap.tokens import LowercaseWords, Match, Span, Token, runs, tokenize
+from geomap.tokens import LowercaseWords, Match, Span, Token, iter_runs, iter_tokens, runs, tokenize
 from geomap.unplaced import unplaced_span
 from geomap.wordlists import (ADMIN_WORDS, COMMON_OPENERS, COUNTRY_LEVEL, DESCRIPTIVE, DOT_JOINERS,
                               FEATURE_HEADS, INSTITUTION, MAJOR_FEATURES, MEDIA, MONTHS, NAME_SUFFIXES,
@@ -162,7 +163,7 @@ class ArticleState:
         return out
 
 
-def _windows(groups: list[list[Token]], size: int):
+def _windows(groups: Iterable[list[Token]], size: int):
     """Lists of ``(run, lo, hi)``: tokens ``lo:hi`` of a run, about ``size`` tokens per list (a run
     longer than that is cut into windows of its own)."""
     chunk, count = [], 0
@@ -203,14 +204,11 @@ class Extractor:
 
     def spans(self, text: str) -> list[Span]:
         """Non-overlapping place spans of ``text``, sorted by start."""
-        tokens = tokenize(text)
-        if not tokens:
-            return []
         state = ArticleState(text)
         pending: list[Match] = []              # matches of a run cut into windows, until its end
         long_run: LongRun | None = None        # ... or judged window by window (extract_window)
         resume = 0                             # where matching goes on in such a run
-        for chunk in _windows(runs(text, tokens), WINDOW_TOKENS):
+        for chunk in _windows(iter_runs(text, iter_tokens(text)), WINDOW_TOKENS):
             keys = [self._keys(text, run, lo, hi) for run, lo, hi in chunk]
             wanted = {key for run_keys in keys for ends in run_keys for _, key in ends}
             for run, _, hi in chunk:
@@ -226,6 +224,7 @@ class Extractor:
                         long_run.feed(matches)
                         if hi == len(run):
                             long_run.close()
+                            long_run = None
                         continue
                     pending += matches
                     if hi < len(run):
