@@ -35,8 +35,10 @@ team, and the first names); this module matches and judges, keeping what it lear
 article it reads in one :class:`ArticleState`.
 
 Memory and time are linear in the article: candidate keys are computed and looked up a window of
-tokens at a time (never for a whole 20 MB article at once), and a token's word, casefolded form and
-capitals flag are shared by every occurrence of the same word.
+tokens at a time (never for a whole 20 MB article at once), a long run's matches are judged a window
+at a time too (:mod:`geomap.extract_window`), tokens and runs are made lazily (a finished run's tokens
+are freed), and a token's word, casefolded form and capitals flag are shared by every occurrence of
+the same word.
 
 :class:`Span` carries what the resolver needs: the gazetteer candidates, whether the span named an
 administrative unit (``region``, ``County``), a dateline, a street, a demonym.
