@@ -35,8 +35,10 @@ team, and the first names); this module matches and judges, keeping what it lear
 article it reads in one :class:`ArticleState`.
 
 Memory and time are linear in the article: candidate keys are computed and looked up a window of
-tokens at a time (never for a whole 20 MB article at once), and a token's word, casefolded form and
-capitals flag are shared by every occurrence of the same word.
+tokens at a time (never for a whole 20 MB article at once), a long run's matches are judged a window
+at a time too (:mod:`geomap.extract_window`), tokens and runs are made lazily (a finished run's tokens
+are freed), and a token's word, casefolded form and capitals flag are shared by every occurrence of
+the same word.
 
 :class:`Span` carries what the resolver needs: the gazetteer candidates, whether the span named an
 administrative unit (``region``, ``County``), a dateline, a street, a demonym.
@@ -44,6 +46,7 @@ administrative unit (``region``, ``County``), a dateline, a street, a demonym.
 from __future__ import annotations
 
 from itertools import pairwise
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from geomap import traps
@@ -51,7 +54,8 @@ from geomap._memo import BoundedCache
 from geomap.extract_rules import (and_before, company_or_vehicle, contains, dateline, features, media_after,
                                   named_after, never_starts, outside, physical, said, streets, strong,
                                   the_town, word_after)
-from geomap.tokens import LowercaseWords, Match, Span, Token, runs, tokenize
+from geomap.extract_window import LongRun, streamable
+from geomap.tokens import LowercaseWords, Match, Span, Token, iter_runs, iter_tokens, runs, tokenize
 from geomap.unplaced import unplaced_span
 from geomap.wordlists import (ADMIN_WORDS, COMMON_OPENERS, COUNTRY_LEVEL, DESCRIPTIVE, DOT_JOINERS,
                               FEATURE_HEADS, INSTITUTION, MAJOR_FEATURES, MEDIA, MONTHS, NAME_SUFFIXES,
@@ -161,7 +165,7 @@ class ArticleState:
         return out
 
 
-def _windows(groups: list[list[Token]], size: int):
+def _windows(groups: Iterable[list[Token]], size: int):
     """Lists of ``(run, lo, hi)``: tokens ``lo:hi`` of a run, about ``size`` tokens per list (a run
     longer than that is cut into windows of its own)."""
     chunk, count = [], 0
@@ -202,13 +206,11 @@ class Extractor:
 
     def spans(self, text: str) -> list[Span]:
         """Non-overlapping place spans of ``text``, sorted by start."""
-        tokens = tokenize(text)
-        if not tokens:
-            return []
         state = ArticleState(text)
         pending: list[Match] = []              # matches of a run cut into windows, until its end
+        long_run: LongRun | None = None        # ... or judged window by window (extract_window)
         resume = 0                             # where matching goes on in such a run
-        for chunk in _windows(runs(text, tokens), WINDOW_TOKENS):
+        for chunk in _windows(iter_runs(text, iter_tokens(text)), WINDOW_TOKENS):
             keys = [self._keys(text, run, lo, hi) for run, lo, hi in chunk]
             wanted = {key for run_keys in keys for ends in run_keys for _, key in ends}
             for run, _, hi in chunk:
@@ -217,7 +219,15 @@ class Extractor:
             found = self._lookup(wanted)
             for (run, lo, hi), run_keys in zip(chunk, keys):
                 matches, resume = _longest_matches(run_keys, found, max(lo, resume) if lo else 0, lo)
-                if lo or hi < len(run):
+                if lo or hi < len(run):        # a long run, cut into windows
+                    if not lo:
+                        long_run = LongRun(self, state, run) if streamable(run) else None
+                    if long_run is not None:
+                        long_run.feed(matches)
+                        if hi == len(run):
+                            long_run.close()
+                            long_run = None
+                        continue
                     pending += matches
                     if hi < len(run):
                         continue

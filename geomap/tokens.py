@@ -10,6 +10,7 @@ is a recognised name, a :class:`Match` a gazetteer key found over tokens ``i:j``
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from geomap.wordlists import ARABIC_ARTICLES, CONNECTORS, DOT_JOINERS, HYPHEN_CONNECTORS
@@ -64,7 +65,12 @@ class Span:
 def tokenize(text: str) -> list[Token]:
     """Capitalised tokens of ``text`` with their exact offsets and sentence position (every
     occurrence of a word shares one string for the word and one for its casefolded form)."""
-    tokens: list[Token] = []
+    return list(iter_tokens(text))
+
+
+def iter_tokens(text: str) -> Iterator[Token]:
+    """:func:`tokenize`'s tokens one by one: a token no run holds any more can be freed."""
+    tokens: list[Token] = []                   # the previous token only (what _starts_sentence reads)
     size = len(text)
     words: dict[str, tuple[str, str, bool]] = {}   # one (word, lower, upper) per distinct word
     for m in TOKEN.finditer(text):
@@ -83,8 +89,9 @@ def tokenize(text: str) -> list[Token]:
         shared = words.get(word)
         if shared is None:
             shared = words[word] = (word, word.casefold().rstrip("."), word.isupper() and len(word) > 1)
-        tokens.append(Token(start, end, shared[0], shared[1], sentence_start, shared[2], dot_after))
-    return tokens
+        tok = Token(start, end, shared[0], shared[1], sentence_start, shared[2], dot_after)
+        tokens[:] = (tok,)
+        yield tok
 
 
 def _starts_sentence(text: str, start: int, previous: list[Token]) -> bool:
@@ -107,9 +114,14 @@ def _starts_sentence(text: str, start: int, previous: list[Token]) -> bool:
     return True
 
 
-def runs(text: str, tokens: list[Token]) -> list[list[Token]]:
+def runs(text: str, tokens: Iterable[Token]) -> list[list[Token]]:
     """Group tokens into runs: the stretches a multi-word proper name can occupy."""
-    out: list[list[Token]] = []
+    return list(iter_runs(text, tokens))
+
+
+def iter_runs(text: str, tokens: Iterable[Token]) -> Iterator[list[Token]]:
+    """:func:`runs` one by one, from any iterable of tokens (:func:`iter_tokens`): a 20 MB article's
+    runs are never all held, only the one being read."""
     current: list[Token] = []
     for tok in tokens:
         if not current:
@@ -123,11 +135,10 @@ def runs(text: str, tokens: list[Token]) -> list[list[Token]]:
             current.append(tok)
         else:
             if current:
-                out.append(current)
+                yield current
             current = [tok]
     if current:
-        out.append(current)
-    return out
+        yield current
 
 
 def _joint(text: str, a: Token, b: Token) -> str:
