@@ -251,10 +251,10 @@ def article_id(path: Path, root: Path, *, source: str | None = None) -> str:
         rel = path.relative_to(root).as_posix()
     except ValueError:
         rel = path.as_posix()
-    return _rel_id(rel, source)
+    return relative_id(rel, source)
 
 
-def _rel_id(rel: str, source: str | None) -> str:
+def relative_id(rel: str, source: str | None) -> str:
     """``article_id`` from the file's ``/``-separated path relative to its root."""
     named = rel if source is None else f"{source}/{rel}"
     hashed = rel if source is None else f"{source}\0{rel}"
@@ -269,23 +269,23 @@ def discover_ids(config: Config) -> list[tuple[Path, Path, str]]:
     relative to the project root (absolute when outside it), so equal relative paths in two
     sources get two ids.
     """
-    first = _first_root(config)
+    first = first_root(config)
     labels: dict[Path, tuple[str, str | None]] = {}
     out = []
     for f, root in discover(config):
         if root not in labels:       # per root, not per file: 100,000 files are listed each refresh
             labels[root] = (os.path.abspath(root).rstrip(os.sep) + os.sep,
-                            None if root == first else _label(root, config.root))
+                            None if root == first else root_label(root, config.root))
         prefix, source = labels[root]
         name = os.path.abspath(f)
         if name.startswith(prefix) and os.sep == "/":
-            out.append((f, root, _rel_id(name[len(prefix):], source)))
+            out.append((f, root, relative_id(name[len(prefix):], source)))
         else:
             out.append((f, root, article_id(f, root, source=source)))
     return out
 
 
-def _first_root(config: Config) -> Path | None:
+def first_root(config: Config) -> Path | None:
     """The root ``discover`` gives the files of the first file/folder source."""
     for source in config.sources:
         if source.kind != "feed":
@@ -294,7 +294,9 @@ def _first_root(config: Config) -> Path | None:
     return None
 
 
-def _label(root: Path, project: Path) -> str:
+def root_label(root: Path, project: Path) -> str:
+    """The label in the ids of a source root other than the first: its path relative to the
+    project (``/``-separated), or its absolute path when it lies outside."""
     root, project = Path(os.path.abspath(root)), Path(os.path.abspath(project))
     return root.relative_to(project).as_posix() if root.is_relative_to(project) else root.as_posix()
 
@@ -497,4 +499,5 @@ def _iso(year: int, month: int, day: int) -> str | None:
 
 __all__ = ["MAX_BYTES", "SUFFIXES", "TEXT_SUFFIXES", "HTML_SUFFIXES", "read_article", "from_bytes",
            "parse_text", "parse_date", "file_name_date", "article_id", "discover", "discover_ids",
-           "folder_files", "decode", "read_bytes", "read_stamped", "read_regular", "source_problem"]
+           "folder_files", "decode", "read_bytes", "read_stamped", "read_regular", "source_problem",
+           "first_root", "relative_id", "root_label", "walk_files"]

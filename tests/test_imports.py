@@ -145,3 +145,28 @@ def test_using_the_store_loads_neither_render_nor_geocode(tmp_path):
     loaded = ast.literal_eval(done.stdout)
     assert "geomap.store_search" in loaded
     assert [m for m in loaded if _outside_the_store(m)] == []
+
+
+# --- no module reaches into another's private names (issue 10) --------------------------------------
+
+def _private_imports(path: Path, modules) -> list[str]:
+    """``from geomap.x import _name`` of one module, where ``_name`` is not itself a module: the
+    package's ``_``-modules (``geomap._files``, ``geomap._csv``...) are shared plumbing, public inside it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [f"{node.module}.{alias.name}" for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("geomap")
+            for alias in node.names
+            if alias.name.startswith("_") and not alias.name.startswith("__")
+            and f"{node.module}.{alias.name}" not in modules]
+
+
+def test_no_module_imports_another_modules_private_names():
+    modules = _modules()
+    found = {name: _private_imports(path, modules) for name, path in modules.items()}
+    assert {name: names for name, names in found.items() if names} == {}
+
+
+def test_the_private_import_finder_sees_one_and_spares_plumbing_modules(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text("from geomap.articles import _hidden, public\nfrom geomap import _files\n")
+    assert _private_imports(module, _modules()) == ["geomap.articles._hidden"]

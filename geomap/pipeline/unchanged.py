@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from geomap.articles import _first_root, _label, _rel_id, article_id, source_problem, walk_files
+from geomap.articles import article_id, first_root, relative_id, root_label, source_problem, walk_files
 from geomap.feeds import is_feed_source
 from geomap.pipeline.plan import Fingerprints, settled
 
@@ -55,7 +55,7 @@ def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
         keys.add(text_key)
     if len(keys) != len(stored):    # copies stored: the plan would delete one
         return None
-    first = _first_root(config)
+    first = first_root(config)
     seen: set[str] = set()
     for source in config.sources:
         if source.kind == "feed":
@@ -65,7 +65,7 @@ def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
             return None
         if source.kind == "file" or path.is_file():
             root = path.parent
-            label = None if root == first else _label(root, config.root)
+            label = None if root == first else root_label(root, config.root)
             aid = article_id(path, root, source=label)
             try:
                 if aid in seen or not _same(stored.get(aid), os.stat(path)):
@@ -76,12 +76,12 @@ def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
             continue
         if source.glob != "**/*":
             return None
-        label = None if path == first else _label(path, config.root)
+        label = None if path == first else root_label(path, config.root)
         before = len(seen)
         stamp, add = stored.get, seen.add       # the loop runs once per article: kept lean
         try:
             for rel, entry in walk_files(path, path.resolve()):
-                aid = _rel_id(rel, label)
+                aid = relative_id(rel, label)
                 stat = entry.stat()
                 if aid in seen or stamp(aid) != (stat.st_size, stat.st_mtime_ns):
                     return None
