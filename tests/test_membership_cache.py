@@ -144,3 +144,38 @@ def test_a_warm_parse_imports_neither_shapely_nor_the_store(tmp_path, gazetteer_
     assert runs[0][0] == runs[1][0] == 0 and runs[0][2] == runs[1][2]
     assert "shapely" in runs[0][1] and runs[1][1] == []
     assert '"regions": ["south"]' in runs[1][2]
+
+
+def test_stale_cache_files_are_pruned_and_the_ones_in_use_kept(tmp_path, gazetteer_path, cache, monkeypatch):
+    """Every edit of regions.yaml makes a new key: the old files go, the most recently used
+    ``KEEP`` of each kind stay (several projects may share the folder), and a temporary file of a
+    write killed midway goes once it is an hour old."""
+    import time
+
+    from geomap.regions import cache as layer_cache
+
+    monkeypatch.setattr(layer_cache, "KEEP", 2)
+    cache.mkdir(parents=True)
+    old = time.time() - 7200
+    for i in range(5):                          # five stale keys, used long ago
+        for kind in ("members", "regions"):
+            stale = cache / f"{kind}-stale{i}.json"
+            stale.write_text("{}", encoding="utf-8")
+            os.utime(stale, (old + i, old + i))
+    killed = cache / ".members-killed.tmp"
+    killed.write_text("{", encoding="utf-8")
+    os.utime(killed, (old, old))
+    fresh = cache / ".members-writing.tmp"     # another process writing right now
+    fresh.write_text("{", encoding="utf-8")
+    root = _project(tmp_path / "p", gazetteer_path)
+    assert _run(root, monkeypatch)[0] == EXPECTED
+    members = sorted(p.name for p in cache.glob("members-*.json"))
+    assert len(members) == 2 and "members-stale4.json" in members      # ours + the newest stale
+    assert sorted(p.name for p in cache.glob("regions-*.json"))[-1] == "regions-stale4.json"
+    assert len(list(cache.glob("regions-*.json"))) == 2
+    assert not killed.exists() and fresh.exists()
+    # a file in use is marked as used when read: it outlives newer writes of other keys
+    (ours,) = [p for p in cache.glob("members-*.json") if "stale" not in p.name]
+    os.utime(ours, (old - 10, old - 10))
+    assert _run(root, monkeypatch) == (EXPECTED, 0, False)
+    assert ours.stat().st_mtime > old + 3600

@@ -15,7 +15,8 @@ settlements and country outlines come from it), geomap's version and the code th
 out (``CODE``), and the versions of the packages built-in sources read. The data files regions.yaml names are
 checked by size and modification time (``regions.named_files``, as the layer cache does), so
 an edited GeoJSON makes the file stale. Absent, stale or damaged: nothing is known. JSON, never
-pickle; at most ``LIMIT`` answers are kept.
+pickle; at most ``LIMIT`` answers are kept, and the ``cache.KEEP`` most recently used files
+(``cache.prune``).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from typing import Iterable, Sequence
 
 from geomap._files import package_version, write_text_atomic
 from geomap.regions.areas import RULES, is_area
-from geomap.regions.cache import DATA_PACKAGES, file_stamp
+from geomap.regions.cache import DATA_PACKAGES, file_stamp, prune, used
 
 CODE = ("index.py", "areas.py", "geodesy.py", "natural_earth.py", "membership_cache.py",   # what answers
         "../gazetteer/index.py", "../gazetteer/outlines.py")            # (members, outlines)
@@ -88,7 +89,8 @@ class MembershipCache:
             write_text_atomic(self.file, json.dumps(data, ensure_ascii=False), prefix=".members-")
             self._saved = len(self.points) + len(self.areas)
         except (OSError, TypeError, ValueError):
-            pass
+            return
+        prune(self.file.parent, "members-")
 
     def _load(self) -> None:
         try:
@@ -108,6 +110,7 @@ class MembershipCache:
             return                              # absent or damaged: worked out afresh
         self.points, self.areas = points, areas
         self._saved = len(points) + len(areas)
+        used(self.file)
 
 
 def _names(value) -> tuple[str, ...]:
