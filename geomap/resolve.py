@@ -91,13 +91,14 @@ class Resolver:
         (every occurrence of a name is context for the others), then each span's tuple is made as it
         is asked for, from its group's verdict computed once (the explanation is a shared empty
         tuple unless ``explain``): nothing per span is held beyond the spans themselves."""
-        groups = self._decide(text, spans)
+        groups, owner = self._decide(text, spans)
         verdicts = [(unsupported_hamlet(g) or stray_town(g), chosen_confidence(g) if g.choice is not None else None)
                     for g in groups]
-        return _place_streets(self._per_span(spans, groups, verdicts, explain))
+        return _place_streets(self._per_span(spans, groups, owner, verdicts, explain))
 
-    def _decide(self, text: str, spans: list["Span"]) -> list[Group]:
-        """The article's groups with their choices made (one sense per discourse)."""
+    def _decide(self, text: str, spans: list["Span"]) -> tuple[list[Group], array]:
+        """The article's groups with their choices made (one sense per discourse), and each span's
+        group (:func:`_owners`)."""
         qualified = qualifiers(text, spans)
         groups = group_spans(spans, qualified, appositives(text, spans, qualified))
         for g in groups:
@@ -119,14 +120,15 @@ class Resolver:
         coherence(groups, families)
         for g in groups:
             choose(g)
-        enumeration(text, groups)
+        owner = _owners(spans, groups)
+        enumeration(text, groups, ((s.start, s.end, gi) for s, gi in zip(spans, owner)))
         for g in groups:
             choose(g)
             size_guard(g)
-        return groups
+        return groups, owner
 
-    def _per_span(self, spans: list["Span"], groups: list[Group], verdicts: list, explain: bool) -> Iterator[tuple]:
-        owner = _owners(spans, groups)
+    def _per_span(self, spans: list["Span"], groups: list[Group], owner: array, verdicts: list,
+                  explain: bool) -> Iterator[tuple]:
         pinned = self.pinned
         for s, gi in zip(spans, owner):
             g, (dropped, confidence) = groups[gi], verdicts[gi]
