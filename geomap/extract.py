@@ -45,6 +45,7 @@ administrative unit (``region``, ``County``), a dateline, a street, a demonym.
 """
 from __future__ import annotations
 
+from array import array
 from itertools import pairwise
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -55,6 +56,7 @@ from geomap.extract_rules import (and_before, company_or_vehicle, contains, date
                                   named_after, never_starts, outside, physical, said, streets, strong,
                                   the_town, word_after)
 from geomap.extract_window import LongRun, streamable
+from geomap.spanlist import CANDIDATES, KEY, SpanList
 from geomap.tokens import LowercaseWords, Match, Span, Token, iter_runs, iter_tokens, runs, tokenize
 from geomap.unplaced import unplaced_span
 from geomap.wordlists import (ADMIN_WORDS, COMMON_OPENERS, COUNTRY_LEVEL, DESCRIPTIVE, DOT_JOINERS,
@@ -105,7 +107,7 @@ class ArticleState:
         self.text = text
         self.lowercase_words = LowercaseWords(text)
         self.persons: set[str] = set()
-        self.kept: list[Span] = []
+        self.kept = SpanList()                      # compact: a huge article keeps millions
         self.single = bytearray()                   # per kept span: 1 for a one-token match (a byte, not a tuple)
         self.run: list[Token] = []
         self.matches: list[Match] = []
@@ -147,22 +149,28 @@ class ArticleState:
         self.person = (i, k)
         self.persons.add(normalize(run[k - 1].text))
 
-    def spans(self, pinned: frozenset[str]) -> list[Span]:
+    def spans(self, pinned: frozenset[str]) -> SpanList:
         """The spans kept, sorted and without overlaps: a surname of a person named in the article
         is not a place when it comes back alone."""
         kept, single = self.kept, self.single
-        if any(a.start > b.start for a, b in pairwise(kept)):   # (rarely: a street before its run's names)
-            order = sorted(range(len(kept)), key=lambda k: kept[k].start)       # stable, like list.sort
-            kept, single = [kept[k] for k in order], bytes(single[k] for k in order)
+        starts, ends = kept.starts, kept.ends
+        order: Iterable[int] = range(len(starts))
+        if any(a > b for a, b in pairwise(starts)):   # (rarely: a street before its run's names)
+            order = sorted(order, key=starts.__getitem__)       # stable, like list.sort
         persons = self.persons
-        out: list[Span] = []
-        for span, single in zip(kept, single):
-            if single and span.key in persons and span.key not in pinned:
+        chosen = array("q")
+        last_end = -1
+        which, records = kept.which, kept.records
+        for k in order:
+            if persons and single[k] and (key := records[which[k]][KEY]) in persons and key not in pinned:
                 continue
-            if out and span.start < out[-1].end:
+            if starts[k] < last_end:
                 continue                       # an "X region" extension reaching the next name
-            out.append(span)
-        return out
+            chosen.append(k)
+            last_end = ends[k]
+        if len(chosen) == len(starts) and isinstance(order, range):
+            return kept
+        return kept.select(chosen)
 
 
 def _windows(groups: Iterable[list[Token]], size: int):
@@ -206,6 +214,11 @@ class Extractor:
 
     def spans(self, text: str) -> list[Span]:
         """Non-overlapping place spans of ``text``, sorted by start."""
+        return list(self.span_list(text))
+
+    def span_list(self, text: str) -> SpanList:
+        """:meth:`spans` as a compact :class:`~geomap.spanlist.SpanList` (what the geoparser
+        reads: a 20 MB article's spans are never all objects at once)."""
         state = ArticleState(text)
         pending: list[Match] = []              # matches of a run cut into windows, until its end
         long_run: LongRun | None = None        # ... or judged window by window (extract_window)
@@ -259,8 +272,8 @@ class Extractor:
             k = matches[0].i if matches else len(run)
             k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"
                       and text[run[x].start - 1] == " "), k if not matches else 0)   # (not "al-")
-            after_place = bool(kept) and text[kept[-1].end:run[0].start] in traps.LIST_GAPS \
-                and bool(kept[-1].candidates)
+            after_place = bool(kept) and text[kept.ends[-1]:run[0].start] in traps.LIST_GAPS \
+                and bool(kept.record(-1)[CANDIDATES])
             if k and (span := self._unplaced(text, run[:k], state.lowercase_words, after_place)) is not None:
                 state.keep(span)
         if not matches:

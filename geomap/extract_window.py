@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from geomap import traps
 from geomap.extract_rules import outside, streets
+from geomap.spanlist import CANDIDATES
 from geomap.tokens import Match, Token
 from geomap.wordlists import FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES, STREET_WORDS
 
@@ -52,8 +53,8 @@ class LongRun:
         self.named = streets(text, run) if len(run) > 1 or run[0].lower in STREET_WORDS else []
         for s in self.named:
             state.keep(s)
-        self.after_place = bool(kept) and not self.named and text[kept[-1].end:run[0].start] in traps.LIST_GAPS \
-            and bool(kept[-1].candidates)
+        self.after_place = bool(kept) and not self.named and text[kept.ends[-1]:run[0].start] in traps.LIST_GAPS \
+            and bool(kept.record(-1)[CANDIDATES])
         self.held: list[Match] = []            # [match before (judged), matches still to judge...]
         self.opened = False                    # whether the first match (or the run's end) was met
         state.start_run(run, [])
