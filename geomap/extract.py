@@ -55,9 +55,9 @@ from geomap._memo import BoundedCache
 from geomap.extract_rules import (and_before, company_or_vehicle, contains, dateline, features, media_after,
                                   named_after, never_starts, outside, physical, said, streets, strong,
                                   the_town, word_after)
-from geomap.extract_window import LongRun, streamable
+from geomap.extract_window import LongRun, RunStream, runs_or_streams, streamable
 from geomap.spanlist import CANDIDATES, KEY, SpanList
-from geomap.tokens import LowercaseWords, Match, Span, Token, iter_runs, iter_tokens, runs, tokenize
+from geomap.tokens import LowercaseWords, Match, Span, Token, iter_tokens, runs, tokenize
 from geomap.unplaced import unplaced_span
 from geomap.wordlists import (ADMIN_WORDS, COMMON_OPENERS, COUNTRY_LEVEL, DESCRIPTIVE, DOT_JOINERS,
                               FEATURE_HEADS, INSTITUTION, MAJOR_FEATURES, MEDIA, MONTHS, NAME_SUFFIXES,
@@ -137,17 +137,35 @@ class ArticleState:
         return self.matches[t] if t < len(self.matches) and self.matches[t].i == m.j else None
 
     def in_person(self, i: int) -> bool:
-        return self.person is not None and self.person[0] <= i < self.person[1]
+        person = self.person
+        return person is not None and person[0] <= i and (person[1] is None or i < person[1])
 
     def mark_person(self, i: int, normalize) -> None:
         """Record that the run's tokens from ``i`` up to the next connector are a person's name, and
-        remember the surname so that it is not taken for a place when it comes back alone."""
+        remember the surname so that it is not taken for a place when it comes back alone. In a
+        streamed run (:class:`~geomap.extract_window.RunStream`) the name may go on past the tokens
+        read: it stays open (``person[1]`` None) and the stream closes it where it ends."""
         run = self.run
         k = i + 1
-        while k < len(run) and run[k].joint in ("space", "dot", "hyphen"):
-            k += 1
-        self.person = (i, k)
+        if isinstance(run, RunStream):
+            n = run.known()
+            while k < n and run[k].joint in ("space", "dot", "hyphen"):
+                k += 1
+            if k == n and not run.ended:
+                self.person = (i, None)
+                run.person = (self, normalize)
+                return
+            self.person = (i, k)
+        else:
+            while k < len(run) and run[k].joint in ("space", "dot", "hyphen"):
+                k += 1
+            self.person = (i, k)
         self.persons.add(normalize(run[k - 1].text))
+
+    def kept_drop(self, k: int) -> None:
+        """Forget kept span ``k`` (a streamed run's provisional name at its start)."""
+        kept = self.kept
+        del kept.starts[k], kept.ends[k], kept.which[k], self.single[k]
 
     def spans(self, pinned: frozenset[str]) -> SpanList:
         """The spans kept, sorted and without overlaps: a surname of a person named in the article
@@ -173,11 +191,17 @@ class ArticleState:
         return kept.select(chosen)
 
 
-def _windows(groups: Iterable[list[Token]], size: int):
+def _windows(groups: Iterable[list[Token] | RunStream], size: int):
     """Lists of ``(run, lo, hi)``: tokens ``lo:hi`` of a run, about ``size`` tokens per list (a run
-    longer than that is cut into windows of its own)."""
+    longer than that is cut into windows of its own); a :class:`RunStream` as it is."""
     chunk, count = [], 0
     for run in groups:
+        if isinstance(run, RunStream):
+            if chunk:
+                yield chunk
+                chunk, count = [], 0
+            yield run
+            continue
         n = len(run)
         if n > size:
             if chunk:
@@ -223,7 +247,10 @@ class Extractor:
         pending: list[Match] = []              # matches of a run cut into windows, until its end
         long_run: LongRun | None = None        # ... or judged window by window (extract_window)
         resume = 0                             # where matching goes on in such a run
-        for chunk in _windows(iter_runs(text, iter_tokens(text)), WINDOW_TOKENS):
+        for chunk in _windows(runs_or_streams(text, iter_tokens(text), WINDOW_TOKENS), WINDOW_TOKENS):
+            if isinstance(chunk, RunStream):
+                self._read_stream(state, chunk)
+                continue
             keys = [self._keys(text, run, lo, hi) for run, lo, hi in chunk]
             wanted = {key for run_keys in keys for ends in run_keys for _, key in ends}
             for run, _, hi in chunk:
@@ -247,6 +274,29 @@ class Extractor:
                     matches, pending = pending, []
                 self._read_run(state, run, matches)
         return state.spans(self.pinned)
+
+    def _read_stream(self, state: ArticleState, run: RunStream) -> None:
+        """A long run read ``WINDOW_TOKENS`` tokens at a time (:class:`RunStream`): the same windows,
+        keys and judgements as when its tokens are all held, the tokens behind the matches still to
+        judge dropped after each window."""
+        text, size, ahead = state.text, WINDOW_TOKENS, self.max_tokens + 2
+        long_run = LongRun(self, state, run)
+        lo = resume = 0
+        while True:
+            run.read(lo + size + ahead)        # (the streets the window's matches may overlap)
+            hi = min(lo + size, len(run))
+            last = hi == len(run)
+            keys = self._keys(text, run, lo, hi)
+            wanted = {key for ends in keys for _, key in ends}
+            if last:
+                self._generic_keys(text, run, wanted)
+            matches, resume = _longest_matches(keys, self._lookup(wanted), max(lo, resume) if lo else 0, lo)
+            long_run.feed(matches)
+            if last:
+                long_run.close()
+                return
+            lo = hi
+            run.drop(max(0, min(lo, long_run.first_needed()) - 8))
 
     def _generic_keys(self, text: str, run: list[Token], wanted: set[str]) -> None:
         """"Kakhovka dam": the feature's own name, asked for in the same query as the run's keys."""
