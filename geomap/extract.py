@@ -148,7 +148,7 @@ class ArticleState:
         run = self.run
         k = i + 1
         if isinstance(run, RunStream):
-            n = run.known()
+            n = len(run)
             while k < n and run[k].joint in ("space", "dot", "hyphen"):
                 k += 1
             if k == n and not run.ended:
@@ -285,7 +285,7 @@ class Extractor:
         while True:
             run.read(lo + size + ahead)        # (the streets the window's matches may overlap)
             hi = min(lo + size, len(run))
-            last = hi == len(run)
+            last = run.ended and hi == len(run)
             keys = self._keys(text, run, lo, hi)
             wanted = {key for ends in keys for _, key in ends}
             if last:

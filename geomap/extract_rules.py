@@ -138,8 +138,10 @@ def physical(cands: list) -> bool:
 
 
 def media_after(run: list[Token], j: int) -> bool:
-    """A newspaper word among the words that continue the name ("Atlanta Journal-Constitution")."""
-    while j < len(run) and run[j].joint in ("space", "hyphen"):
+    """A newspaper word among the words that continue the name ("Atlanta Journal-Constitution").
+    (A run read window by window, ``extract_window.RunStream``, reads on while the walk needs it.)"""
+    more = getattr(run, "read_more", None)
+    while (j < len(run) or (more is not None and more())) and run[j].joint in ("space", "hyphen"):
         if run[j].lower in MEDIA:
             return True
         if run[j].lower not in INSTITUTION:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from itertools import repeat
 from typing import TYPE_CHECKING, Callable
 
 from geomap import traps
@@ -39,7 +40,6 @@ _NONE_BEFORE = Match(-1, -1, "", [])           # stands before the run's first m
 # Any of those words, in any case, as a word: what a run's tokens still to come may hold.
 _FEATURE_WORD = re.compile(r"(?i)(?<![^\W_])(?:" + "|".join(sorted(_FEATURE_WORDS, key=len, reverse=True))
                            + r")(?![^\W_])")
-END = Token(sys.maxsize, sys.maxsize, "", "", False, False, False, "")   # past a run's last token: joins nothing
 _PERSON_JOINTS = ("space", "dot", "hyphen")
 
 
@@ -60,23 +60,24 @@ def rest_streamable(text: str, run: list[Token]) -> bool:
     return _FEATURE_WORD.search(text, end, len(text) if stop < 0 else stop) is None
 
 
-class RunStream:
-    """One long run whose tokens are read a window at a time (issue 9): indexes are the run's, but
-    only the tokens from the last :meth:`drop` on (and the run's first four) are held. A token past
-    those read is read when asked for; past the run's end it is :data:`END` (whose joint ends every
-    forward walk: a person's name, a newspaper's words). ``len()`` is the run's length once it has
-    ended (:attr:`ended`), a huge number before. Streets are found as the tokens are read
-    (:func:`~geomap.extract_rules.street_at`) and a person's name that runs on is closed there
-    (:meth:`ArticleState.mark_person`)."""
+class RunStream(list):
+    """One long run whose tokens are read a window at a time (issue 9). A list of the run's tokens
+    read so far (indexes are the run's: ``len()`` is how many were read, the run's length once it has
+    :attr:`ended`), in which the tokens before the last :meth:`drop` are ``None`` (8 bytes each
+    instead of a ~165-byte token; the run's first four stay). The extractor reads far enough ahead
+    that every test of a match sees the tokens it saw in the whole run; the two that walk forward
+    without bound go on reading (:meth:`read_more`: a newspaper's words) or are closed as the
+    tokens come (a person's name: :meth:`ArticleState.mark_person`). Streets are found as the
+    tokens are read (:func:`~geomap.extract_rules.street_at`)."""
 
-    __slots__ = ("text", "buf", "base", "source", "ended", "after", "head", "first_connector",
+    __slots__ = ("text", "base", "source", "ended", "after", "first_connector",
                  "streets", "street_end", "any_street", "on_street", "person")
 
     def __init__(self, text: str, head: list[Token], source: Iterator[Token]):
-        self.text, self.buf, self.base, self.source = text, head, 0, source
+        super().__init__(head)
+        self.text, self.base, self.source = text, 0, source
         self.ended = False
         self.after: Token | None = None        # the token after the run (the next run's first)
-        self.head = head[:4]                   # what the start's unplaced name may read
         self.first_connector: int | None = None   # the first token joined by a spaced connector
         self.streets: list[Span] = []          # streets found and not yet passed by the matches
         self.street_end = -1
@@ -112,61 +113,39 @@ class RunStream:
 
     def read(self, upto: int) -> None:
         """Read tokens until token ``upto - 1`` is held or the run has ended."""
-        text, buf, source = self.text, self.buf, self.source
-        while not self.ended and self.base + len(buf) < upto:
+        text, source, append = self.text, self.source, self.append
+        prev = self[-1]
+        while not self.ended and len(self) < upto:
             tok = next(source, None)
             if tok is None:
                 self._end(None)
                 break
-            prev = buf[-1]
             joint = "space" if tok.start == prev.end + 1 and text[prev.end] == " " else joint_between(text, prev, tok)
             if not joint:
                 self._end(tok)
                 break
             tok.joint = joint
-            buf.append(tok)
-            self._note(self.base + len(buf) - 1, tok)
+            append(tok)
+            self._note(len(self) - 1, tok)
+            prev = tok
+
+    def read_more(self) -> bool:
+        """Read one more token; False when the run has ended."""
+        n = len(self)
+        self.read(n + 1)
+        return len(self) > n
 
     def _end(self, after: Token | None) -> None:
         self.ended, self.after = True, after
         if self.person is not None:
             self.close_person(len(self))
 
-    def known(self) -> int:
-        """How many of the run's tokens have been read."""
-        return self.base + len(self.buf)
-
     def drop(self, below: int) -> None:
         """Forget the tokens before token ``below`` (the run's first four stay)."""
-        cut = below - self.base
-        if cut > 0:
-            del self.buf[:cut]
+        start = max(self.base, 4)
+        if below > start:
+            self[start:below] = repeat(None, below - start)
             self.base = below
-
-    def __len__(self) -> int:
-        return self.base + len(self.buf) if self.ended else sys.maxsize
-
-    def __getitem__(self, k):
-        if isinstance(k, slice):
-            start, stop, _ = k.indices(len(self))
-            if stop <= len(self.head):
-                return self.head[start:stop]
-            self.read(stop)
-            if start < self.base:
-                raise IndexError(f"token {start} of a streamed run was dropped")
-            return self.buf[start - self.base:stop - self.base]
-        if k < 0:
-            k += len(self)
-        i = k - self.base
-        if i < 0:
-            if k < len(self.head):
-                return self.head[k]
-            raise IndexError(f"token {k} of a streamed run was dropped")
-        if i >= len(self.buf):
-            self.read(k + 1)
-            if i >= len(self.buf):
-                return END
-        return self.buf[i]
 
 
 def runs_or_streams(text: str, tokens: Iterable[Token], size: int
