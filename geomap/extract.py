@@ -54,7 +54,7 @@ from geomap import traps
 from geomap._memo import BoundedCache
 from geomap.extract_rules import (and_before, company_or_vehicle, contains, dateline, features, media_after,
                                   named_after, never_starts, outside, physical, said, streets, strong,
-                                  the_town, word_after)
+                                  the_town)
 from geomap.extract_window import LongRun, RunStream, runs_or_streams, streamable
 from geomap.spanlist import CANDIDATES, KEY, SpanList
 from geomap.tokens import LowercaseWords, Match, Span, Token, iter_tokens, runs, tokenize
@@ -101,7 +101,8 @@ class ArticleState:
     persons' surnames seen so far, the spans kept, and where it is (the run, its matches, the match
     being judged and the token range of a person's name found in the run)."""
 
-    __slots__ = ("text", "lowercase_words", "persons", "kept", "single", "run", "matches", "index", "person", "names")
+    __slots__ = ("text", "lowercase_words", "persons", "kept", "single", "run", "matches", "index", "person", "names",
+                 "_before", "_after")
 
     def __init__(self, text: str):
         self.text = text
@@ -114,6 +115,21 @@ class ArticleState:
         self.index = 0                              # of the match being judged in ``matches``
         self.person: tuple[int, int] | None = None  # tokens [i, k) of the run: a person's name
         self.names: dict[str, str] = {}             # one string per distinct span text
+        self._before = (-1, "")                     # the last word_before asked for: (start, word)
+        self._after = (-1, "")                      # the last word_after asked for: (end, word)
+
+    def word_before(self, start: int) -> str:
+        """``traps.word_before(text, start)``, remembered for the last ``start`` asked for (a match's
+        tests ask for it more than once)."""
+        if self._before[0] != start:
+            self._before = (start, traps.word_before(self.text, start))
+        return self._before[1]
+
+    def word_after(self, end: int) -> str:
+        """``traps.word_after(text, end)`` (hyphens included), remembered like :meth:`word_before`."""
+        if self._after[0] != end:
+            self._after = (end, traps.word_after(self.text, end))
+        return self._after[1]
 
     def shared(self, name: str) -> str:
         """``name``, as the one string every span of the article written the same way shares."""
@@ -433,7 +449,7 @@ class Extractor:
                             reasons=[f"'{full[end - start + 1:]}' names the feature"])
             return Span(start, generic_end, full, m.key, cands, generic=generic,
                         reasons=[f"'{full[end - start + 1:]}' names a {generic} feature of that name"])
-        follow = word_after(text, end)
+        follow = state.word_after(end).partition("-")[0]   # (extract_rules.word_after: no hyphens)
         if follow and not demonym and (m.j == len(run) or run[m.j].start == end + 1) \
                 and not any(c.feature in COUNTRY_LEVEL for c in cands):
             word = follow.lower()
@@ -444,7 +460,7 @@ class Extractor:
                 reasons.append(f"'{follow}' names an administrative area")
         return Span(start, end, state.shared(text[start:end]), m.key, cands, admin_hint=admin_hint,
                     dateline=dateline(text, first), demonym=demonym, reasons=reasons or _NO_REASONS,
-                    place_like=traps.place_like_before(text, start, strong=True))
+                    place_like=traps.place_like_before(text, start, strong=True, before=state.word_before(start)))
 
     def _traits(self, key: str, cands: list) -> tuple[frozenset[str], bool]:
         """The name kinds of a key's candidates and whether one is a major place (a country, a
@@ -512,7 +528,9 @@ class Extractor:
             return False                       # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
         if named_after(text, run[m.j - 1].end):
             return False                       # "West Nile virus", "Lassa fever", "US$5"
-        return not traps.not_a_place(text, first.start, run[m.j - 1].end, single and word in self.first_names)
+        end = run[m.j - 1].end
+        return not traps.not_a_place(text, first.start, end, single and word in self.first_names,
+                                     before=state.word_before(first.start), after=state.word_after(end))
 
     def _word_is_place(self, state: ArticleState, m: Match, cands: list, major: bool) -> bool:
         """For a one-word match: not a month, weekday, title, function word, acronym, common word
