@@ -44,7 +44,8 @@ class IndexSet(list):
 @dataclass(slots=True)
 class Group:
     """All unqualified occurrences of one name (or one qualified occurrence). Slots: an article
-    may hold a group per qualified occurrence, hundreds of thousands in a huge one."""
+    may hold a group per qualified occurrence, hundreds of thousands in a huge one. ``candidates``
+    is read-only (groups of one name and qualifier share the list)."""
 
     spans: Occurrences                             # in text order
     candidates: list
@@ -134,6 +135,8 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict) -> list[Grou
     qualifier_of = {b: area for _, (b, area) in qualified.items()}
     special = qualified.keys() | appositive.keys() | qualifier_of.keys()
     names: dict[int, tuple[str, str, bool]] = {}   # per record: (its key, its group key, has a hint)
+    trimmed: dict[tuple[int, int], list] = {}       # one candidate list per (name's candidates, area):
+                                                    # a huge article may qualify a name again and again
     which, records = spans.which, spans.records
     for k, w in enumerate(which):
         if k in special:
@@ -143,10 +146,16 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict) -> list[Grou
                 last_appositive[records[w][KEY]] = g
             elif k in qualified:
                 area = qualified[k][1]
-                g = Group(Occurrences(spans, (k,)), _trim([c for c in cands if lies_in(c, area)]), qualified=True)
+                inside = trimmed.get((id(cands), id(area)))
+                if inside is None:
+                    inside = trimmed[id(cands), id(area)] = _trim([c for c in cands if lies_in(c, area)])
+                g = Group(Occurrences(spans, (k,)), inside, qualified=True)
             else:
                 area = qualifier_of[k]
-                g = Group(Occurrences(spans, (k,)), _trim(cands))
+                whole = trimmed.get((id(cands), 0))
+                if whole is None:
+                    whole = trimmed[id(cands), 0] = _trim(cands)
+                g = Group(Occurrences(spans, (k,)), whole)
                 g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
             groups.append(g)
             continue

@@ -100,17 +100,21 @@ class Occurrences:
     def __init__(self, spans: SpanList, index: Iterable[int] = ()):
         self.spans = spans
         self.index = array("I")
-        self._records: list[int] = []          # distinct record numbers (a list: a group has few, and
-                                               # a huge article may hold a group per occurrence)
+        self._records: list[int] | None = None   # distinct record numbers; None: one (or no span)
         for k in index:
             self.append(k)
 
     def append(self, k: int) -> None:
         """Add span ``k`` of the list (after every span already held)."""
-        self.index.append(k)
-        w = self.spans.which[k]
-        if w not in self._records:
-            self._records.append(w)
+        index, which = self.index, self.spans.which
+        if index:
+            w = which[k]
+            if self._records is None:
+                if w != which[index[0]]:
+                    self._records = [which[index[0]], w]
+            elif w not in self._records:
+                self._records.append(w)
+        index.append(k)
 
     def __len__(self) -> int:
         return len(self.index)
@@ -126,6 +130,8 @@ class Occurrences:
         """One span per distinct record (at its first occurrence): enough for any test of a
         span's fields other than its offsets."""
         spans, first = self.spans, {}
+        if self._records is None:
+            return [spans[self.index[0]]] if self.index else []
         for k in self.index:
             w = spans.which[k]
             if w not in first:
