@@ -81,3 +81,20 @@ def test_a_group_holds_indexes_not_span_objects(gaz):
     assert [owner[k] for k in poltava.spans.index] == [groups.index(poltava)] * 5000
     mentions = gp.parse(text)
     assert len(mentions) == len(spans) and mentions[-1].place.country == "US"  # Paris follows PARIS, Texas
+
+
+def test_groups_of_one_name_and_qualifier_share_their_candidates(gaz):
+    """``Paris, Texas`` again and again: a group per occurrence (each votes), one candidate list
+    for all of them; the choice is the same as for a single occurrence."""
+    text = "Police in Paris, Texas, and Athens, Ga., said so. " * 50
+    gp = Geoparser(gaz, ParseConfig())
+    spans = gp.extractor.span_list(text)
+    groups, _ = gp.resolver._decide(text, spans)
+    paris = [g for g in groups if g.spans[0].key == "paris"]
+    texas = [g for g in groups if g.spans[0].key == "texas"]
+    assert len(paris) == len(texas) == 50 and all(g.qualified for g in paris)
+    assert len({id(g.candidates) for g in paris}) == 1 and len({id(g.candidates) for g in texas}) == 1
+    assert all(len(g.spans.distinct()) == 1 for g in paris)
+    single = {m.text: m.place.admin1 for m in gp.parse("Police in Paris, Texas, and Athens, Ga., said so.")}
+    assert {m.text: m.place.admin1 for m in gp.parse(text)} == single == \
+        {"Paris": "Texas", "Texas": "Texas", "Athens": "Georgia", "Ga.": "Georgia"}
