@@ -19,6 +19,7 @@ All three add a named evidence term, so ``--explain`` shows the rule that decide
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 
 from geomap.gazetteer.features import COUNTRY_FEATURES, lies_in
 from geomap.resolve_near import km
@@ -94,39 +95,23 @@ def _class(c) -> str | None:
     return "first-level areas" if c.feature == "ADM1" else None
 
 
-def enumeration(text: str, groups: list) -> None:
+def enumeration(text: str, groups: list, items: Iterable[tuple[int, int, int]] | None = None) -> None:
     """Give a list item the kind its fellow items all have (countries, or first-level areas of one
-    country); each group's current choice is the evidence, so run it after a ``choose`` pass."""
-    items = sorted((s.start, s.end, gi) for gi, g in enumerate(groups) for s in g.spans)
-    lists, run = [], items[:1]
-    for prev, cur in zip(items, items[1:]):
-        if text[prev[1]:cur[0]] in LIST_GAPS:
-            run.append(cur)
-        else:
-            lists.append(run)
-            run = [cur]
-    lists.append(run)
+    country); each group's current choice is the evidence, so run it after a ``choose`` pass.
+    ``items``: every span's ``(start, end, group index)`` in text order (made from the groups when
+    not given); read once, only the lists of two items or more are held."""
+    if items is None:
+        items = sorted((s.start, s.end, gi) for gi, g in enumerate(groups) for s in g.spans)
     bonus: dict[int, tuple] = {}               # group -> (class, country or None, fellow names)
-    for members in lists:
-        if len(members) < 2:
-            continue                           # ("Texas and Washington, D.C.": D.C. qualifies Washington, which stays out)
-        for _, _, gi in members:
-            g = groups[gi]
-            if g.fixed is not None or g.qualified or len(g.candidates) < 2 or gi in bonus:
-                continue
-            fellows = [groups[gj] for _, _, gj in members if gj != gi]
-            chosen = [f.candidates[f.choice] for f in fellows if f.choice is not None]
-            if len(chosen) < len(fellows):
-                continue                       # a fellow item is not placed: no evidence of the kind
-            kinds = {_class(c) for c in chosen}
-            if len(kinds) != 1 or None in kinds:
-                continue
-            kind = kinds.pop()
-            countries = {c.place.country for c in chosen}
-            if kind == "first-level areas" and len(countries) != 1:
-                continue
-            bonus[gi] = (kind, countries.pop() if kind != "countries" else None,
-                         tuple(c.place.name for c in chosen))
+    members: list[tuple[int, int, int]] = []   # the list being read
+    for cur in items:
+        if members and text[members[-1][1]:cur[0]] not in LIST_GAPS:
+            if len(members) > 1:
+                _list_bonus(groups, members, bonus)
+            members = []
+        members.append(cur)
+    if len(members) > 1:
+        _list_bonus(groups, members, bonus)
     for gi, (kind, country, names) in bonus.items():
         g = groups[gi]
         chosen = g.candidates[g.choice]
@@ -137,6 +122,29 @@ def enumeration(text: str, groups: list) -> None:
                     and chosen is not c and not lies_in(chosen, c):
                 g.reasons[k].append(((_ENUMERATION, kind, names), ENUMERATION_BONUS))
                 g.scores[k] += ENUMERATION_BONUS
+
+
+def _list_bonus(groups: list, members: list, bonus: dict) -> None:
+    """The kind one list's other items all have, for each item not yet given one (``bonus``).
+    (A list of one item, e.g. ``Texas and Washington, D.C.`` where D.C. qualifies Washington,
+    never reaches here.)"""
+    for _, _, gi in members:
+        g = groups[gi]
+        if g.fixed is not None or g.qualified or len(g.candidates) < 2 or gi in bonus:
+            continue
+        fellows = [groups[gj] for _, _, gj in members if gj != gi]
+        chosen = [f.candidates[f.choice] for f in fellows if f.choice is not None]
+        if len(chosen) < len(fellows):
+            continue                           # a fellow item is not placed: no evidence of the kind
+        kinds = {_class(c) for c in chosen}
+        if len(kinds) != 1 or None in kinds:
+            continue
+        kind = kinds.pop()
+        countries = {c.place.country for c in chosen}
+        if kind == "first-level areas" and len(countries) != 1:
+            continue
+        bonus[gi] = (kind, countries.pop() if kind != "countries" else None,
+                     tuple(c.place.name for c in chosen))
 
 
 def _dominates(big, small) -> bool:

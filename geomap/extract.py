@@ -45,6 +45,7 @@ administrative unit (``region``, ``County``), a dateline, a street, a demonym.
 """
 from __future__ import annotations
 
+from array import array
 from itertools import pairwise
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -53,9 +54,10 @@ from geomap import traps
 from geomap._memo import BoundedCache
 from geomap.extract_rules import (and_before, company_or_vehicle, contains, dateline, features, media_after,
                                   named_after, never_starts, outside, physical, said, streets, strong,
-                                  the_town, word_after)
-from geomap.extract_window import LongRun, streamable
-from geomap.tokens import LowercaseWords, Match, Span, Token, iter_runs, iter_tokens, runs, tokenize
+                                  the_town)
+from geomap.extract_window import LongRun, RunStream, runs_or_streams, streamable
+from geomap.spanlist import CANDIDATES, KEY, SpanList
+from geomap.tokens import LowercaseWords, Match, Span, Token, iter_tokens, runs, tokenize
 from geomap.unplaced import unplaced_span
 from geomap.wordlists import (ADMIN_WORDS, COMMON_OPENERS, COUNTRY_LEVEL, DESCRIPTIVE, DOT_JOINERS,
                               FEATURE_HEADS, INSTITUTION, MAJOR_FEATURES, MEDIA, MONTHS, NAME_SUFFIXES,
@@ -99,19 +101,35 @@ class ArticleState:
     persons' surnames seen so far, the spans kept, and where it is (the run, its matches, the match
     being judged and the token range of a person's name found in the run)."""
 
-    __slots__ = ("text", "lowercase_words", "persons", "kept", "single", "run", "matches", "index", "person", "names")
+    __slots__ = ("text", "lowercase_words", "persons", "kept", "single", "run", "matches", "index", "person", "names",
+                 "_before", "_after")
 
     def __init__(self, text: str):
         self.text = text
         self.lowercase_words = LowercaseWords(text)
         self.persons: set[str] = set()
-        self.kept: list[Span] = []
+        self.kept = SpanList()                      # compact: a huge article keeps millions
         self.single = bytearray()                   # per kept span: 1 for a one-token match (a byte, not a tuple)
         self.run: list[Token] = []
         self.matches: list[Match] = []
         self.index = 0                              # of the match being judged in ``matches``
         self.person: tuple[int, int] | None = None  # tokens [i, k) of the run: a person's name
         self.names: dict[str, str] = {}             # one string per distinct span text
+        self._before = (-1, "")                     # the last word_before asked for: (start, word)
+        self._after = (-1, "")                      # the last word_after asked for: (end, word)
+
+    def word_before(self, start: int) -> str:
+        """``traps.word_before(text, start)``, remembered for the last ``start`` asked for (a match's
+        tests ask for it more than once)."""
+        if self._before[0] != start:
+            self._before = (start, traps.word_before(self.text, start))
+        return self._before[1]
+
+    def word_after(self, end: int) -> str:
+        """``traps.word_after(text, end)`` (hyphens included), remembered like :meth:`word_before`."""
+        if self._after[0] != end:
+            self._after = (end, traps.word_after(self.text, end))
+        return self._after[1]
 
     def shared(self, name: str) -> str:
         """``name``, as the one string every span of the article written the same way shares."""
@@ -135,41 +153,71 @@ class ArticleState:
         return self.matches[t] if t < len(self.matches) and self.matches[t].i == m.j else None
 
     def in_person(self, i: int) -> bool:
-        return self.person is not None and self.person[0] <= i < self.person[1]
+        person = self.person
+        return person is not None and person[0] <= i and (person[1] is None or i < person[1])
 
     def mark_person(self, i: int, normalize) -> None:
         """Record that the run's tokens from ``i`` up to the next connector are a person's name, and
-        remember the surname so that it is not taken for a place when it comes back alone."""
+        remember the surname so that it is not taken for a place when it comes back alone. In a
+        streamed run (:class:`~geomap.extract_window.RunStream`) the name may go on past the tokens
+        read: it stays open (``person[1]`` None) and the stream closes it where it ends."""
         run = self.run
         k = i + 1
-        while k < len(run) and run[k].joint in ("space", "dot", "hyphen"):
-            k += 1
-        self.person = (i, k)
+        if isinstance(run, RunStream):
+            n = len(run)
+            while k < n and run[k].joint in ("space", "dot", "hyphen"):
+                k += 1
+            if k == n and not run.ended:
+                self.person = (i, None)
+                run.person = (self, normalize)
+                return
+            self.person = (i, k)
+        else:
+            while k < len(run) and run[k].joint in ("space", "dot", "hyphen"):
+                k += 1
+            self.person = (i, k)
         self.persons.add(normalize(run[k - 1].text))
 
-    def spans(self, pinned: frozenset[str]) -> list[Span]:
+    def kept_drop(self, k: int) -> None:
+        """Forget kept span ``k`` (a streamed run's provisional name at its start)."""
+        kept = self.kept
+        del kept.starts[k], kept.ends[k], kept.which[k], self.single[k]
+
+    def spans(self, pinned: frozenset[str]) -> SpanList:
         """The spans kept, sorted and without overlaps: a surname of a person named in the article
         is not a place when it comes back alone."""
         kept, single = self.kept, self.single
-        if any(a.start > b.start for a, b in pairwise(kept)):   # (rarely: a street before its run's names)
-            order = sorted(range(len(kept)), key=lambda k: kept[k].start)       # stable, like list.sort
-            kept, single = [kept[k] for k in order], bytes(single[k] for k in order)
+        starts, ends = kept.starts, kept.ends
+        order: Iterable[int] = range(len(starts))
+        if any(a > b for a, b in pairwise(starts)):   # (rarely: a street before its run's names)
+            order = sorted(order, key=starts.__getitem__)       # stable, like list.sort
         persons = self.persons
-        out: list[Span] = []
-        for span, single in zip(kept, single):
-            if single and span.key in persons and span.key not in pinned:
+        chosen = array("q")
+        last_end = -1
+        which, records = kept.which, kept.records
+        for k in order:
+            if persons and single[k] and (key := records[which[k]][KEY]) in persons and key not in pinned:
                 continue
-            if out and span.start < out[-1].end:
+            if starts[k] < last_end:
                 continue                       # an "X region" extension reaching the next name
-            out.append(span)
-        return out
+            chosen.append(k)
+            last_end = ends[k]
+        if len(chosen) == len(starts) and isinstance(order, range):
+            return kept
+        return kept.select(chosen)
 
 
-def _windows(groups: Iterable[list[Token]], size: int):
+def _windows(groups: Iterable[list[Token] | RunStream], size: int):
     """Lists of ``(run, lo, hi)``: tokens ``lo:hi`` of a run, about ``size`` tokens per list (a run
-    longer than that is cut into windows of its own)."""
+    longer than that is cut into windows of its own); a :class:`RunStream` as it is."""
     chunk, count = [], 0
     for run in groups:
+        if isinstance(run, RunStream):
+            if chunk:
+                yield chunk
+                chunk, count = [], 0
+            yield run
+            continue
         n = len(run)
         if n > size:
             if chunk:
@@ -206,11 +254,19 @@ class Extractor:
 
     def spans(self, text: str) -> list[Span]:
         """Non-overlapping place spans of ``text``, sorted by start."""
+        return list(self.span_list(text))
+
+    def span_list(self, text: str) -> SpanList:
+        """:meth:`spans` as a compact :class:`~geomap.spanlist.SpanList` (what the geoparser
+        reads: a 20 MB article's spans are never all objects at once)."""
         state = ArticleState(text)
         pending: list[Match] = []              # matches of a run cut into windows, until its end
         long_run: LongRun | None = None        # ... or judged window by window (extract_window)
         resume = 0                             # where matching goes on in such a run
-        for chunk in _windows(iter_runs(text, iter_tokens(text)), WINDOW_TOKENS):
+        for chunk in _windows(runs_or_streams(text, iter_tokens(text), WINDOW_TOKENS), WINDOW_TOKENS):
+            if isinstance(chunk, RunStream):
+                self._read_stream(state, chunk)
+                continue
             keys = [self._keys(text, run, lo, hi) for run, lo, hi in chunk]
             wanted = {key for run_keys in keys for ends in run_keys for _, key in ends}
             for run, _, hi in chunk:
@@ -234,6 +290,29 @@ class Extractor:
                     matches, pending = pending, []
                 self._read_run(state, run, matches)
         return state.spans(self.pinned)
+
+    def _read_stream(self, state: ArticleState, run: RunStream) -> None:
+        """A long run read ``WINDOW_TOKENS`` tokens at a time (:class:`RunStream`): the same windows,
+        keys and judgements as when its tokens are all held, the tokens behind the matches still to
+        judge dropped after each window."""
+        text, size, ahead = state.text, WINDOW_TOKENS, self.max_tokens + 2
+        long_run = LongRun(self, state, run)
+        lo = resume = 0
+        while True:
+            run.read(lo + size + ahead)        # (the streets the window's matches may overlap)
+            hi = min(lo + size, len(run))
+            last = run.ended and hi == len(run)
+            keys = self._keys(text, run, lo, hi)
+            wanted = {key for ends in keys for _, key in ends}
+            if last:
+                self._generic_keys(text, run, wanted)
+            matches, resume = _longest_matches(keys, self._lookup(wanted), max(lo, resume) if lo else 0, lo)
+            long_run.feed(matches)
+            if last:
+                long_run.close()
+                return
+            lo = hi
+            run.drop(max(0, min(lo, long_run.first_needed()) - 8))
 
     def _generic_keys(self, text: str, run: list[Token], wanted: set[str]) -> None:
         """"Kakhovka dam": the feature's own name, asked for in the same query as the run's keys."""
@@ -259,8 +338,8 @@ class Extractor:
             k = matches[0].i if matches else len(run)
             k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"
                       and text[run[x].start - 1] == " "), k if not matches else 0)   # (not "al-")
-            after_place = bool(kept) and text[kept[-1].end:run[0].start] in traps.LIST_GAPS \
-                and bool(kept[-1].candidates)
+            after_place = bool(kept) and text[kept.ends[-1]:run[0].start] in traps.LIST_GAPS \
+                and bool(kept.record(-1)[CANDIDATES])
             if k and (span := self._unplaced(text, run[:k], state.lowercase_words, after_place)) is not None:
                 state.keep(span)
         if not matches:
@@ -370,7 +449,7 @@ class Extractor:
                             reasons=[f"'{full[end - start + 1:]}' names the feature"])
             return Span(start, generic_end, full, m.key, cands, generic=generic,
                         reasons=[f"'{full[end - start + 1:]}' names a {generic} feature of that name"])
-        follow = word_after(text, end)
+        follow = state.word_after(end).partition("-")[0]   # (extract_rules.word_after: no hyphens)
         if follow and not demonym and (m.j == len(run) or run[m.j].start == end + 1) \
                 and not any(c.feature in COUNTRY_LEVEL for c in cands):
             word = follow.lower()
@@ -381,7 +460,7 @@ class Extractor:
                 reasons.append(f"'{follow}' names an administrative area")
         return Span(start, end, state.shared(text[start:end]), m.key, cands, admin_hint=admin_hint,
                     dateline=dateline(text, first), demonym=demonym, reasons=reasons or _NO_REASONS,
-                    place_like=traps.place_like_before(text, start, strong=True))
+                    place_like=traps.place_like_before(text, start, strong=True, before=state.word_before(start)))
 
     def _traits(self, key: str, cands: list) -> tuple[frozenset[str], bool]:
         """The name kinds of a key's candidates and whether one is a major place (a country, a
@@ -449,7 +528,9 @@ class Extractor:
             return False                       # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
         if named_after(text, run[m.j - 1].end):
             return False                       # "West Nile virus", "Lassa fever", "US$5"
-        return not traps.not_a_place(text, first.start, run[m.j - 1].end, single and word in self.first_names)
+        end = run[m.j - 1].end
+        return not traps.not_a_place(text, first.start, end, single and word in self.first_names,
+                                     before=state.word_before(first.start), after=state.word_after(end))
 
     def _word_is_place(self, state: ArticleState, m: Match, cands: list, major: bool) -> bool:
         """For a one-word match: not a month, weekday, title, function word, acronym, common word

@@ -70,33 +70,41 @@ _NUMBER_AFTER = re.compile(r" \d{1,4}[A-Z]?\b")
 def streets(text: str, run: list[Token]) -> list[Span]:
     """Street names in a run: up to three capitalised words before a street word ("Main Street",
     "Orchard St.", "Garnett Ridge Drive"), or a numbered road ("Highway 19", "Route 9")."""
-    out = []
+    out: list[Span] = []
     for k, tok in enumerate(run):
-        word = tok.lower
-        if word not in STREET_WORDS:
-            continue
-        end = tok.end
-        if word in ("highway", "hwy", "route"):
-            number = _NUMBER_AFTER.match(text, end)
-            if not number:
-                continue
-            start, end = (tok.start, number.end()) if k == 0 or tok.joint != "space" else (run[k - 1].start, number.end())
-        else:
-            if k == 0 or tok.joint != "space" or (word == "st" and not tok.dot_after):
-                continue
-            i = k - 1
-            while i > 0 and k - i < 3 and run[i].joint in ("space", "hyphen") and run[i - 1].lower not in STOPWORDS:
-                i -= 1
-            if run[i].lower in STOPWORDS and i < k - 1:
-                i += 1
-            start = run[i].start
-            if tok.dot_after and word in STREET_ABBREVIATIONS:
-                end += 1                       # "St." "Ave."
-        if out and start < out[-1].end:
-            continue
-        out.append(Span(start, end, text[start:end], text[start:end].casefold(), [], street=True,
-                        reasons=["a street: placed at the article's town"]))
+        if tok.lower in STREET_WORDS and (s := street_at(text, run, k, out[-1].end if out else -1)) is not None:
+            out.append(s)
     return out
+
+
+def street_at(text: str, run, k: int, last_end: int) -> Span | None:
+    """The street whose street word is token ``k`` of the run, if any and if it starts at or after
+    ``last_end`` (where the run's previous street ended); reads tokens ``k - 3`` to ``k`` only."""
+    tok = run[k]
+    word = tok.lower
+    if word not in STREET_WORDS:
+        return None
+    end = tok.end
+    if word in ("highway", "hwy", "route"):
+        number = _NUMBER_AFTER.match(text, end)
+        if not number:
+            return None
+        start, end = (tok.start, number.end()) if k == 0 or tok.joint != "space" else (run[k - 1].start, number.end())
+    else:
+        if k == 0 or tok.joint != "space" or (word == "st" and not tok.dot_after):
+            return None
+        i = k - 1
+        while i > 0 and k - i < 3 and run[i].joint in ("space", "hyphen") and run[i - 1].lower not in STOPWORDS:
+            i -= 1
+        if run[i].lower in STOPWORDS and i < k - 1:
+            i += 1
+        start = run[i].start
+        if tok.dot_after and word in STREET_ABBREVIATIONS:
+            end += 1                           # "St." "Ave."
+    if start < last_end:
+        return None
+    return Span(start, end, text[start:end], text[start:end].casefold(), [], street=True,
+                reasons=["a street: placed at the article's town"])
 
 
 def never_starts(tok: Token) -> bool:
@@ -130,8 +138,10 @@ def physical(cands: list) -> bool:
 
 
 def media_after(run: list[Token], j: int) -> bool:
-    """A newspaper word among the words that continue the name ("Atlanta Journal-Constitution")."""
-    while j < len(run) and run[j].joint in ("space", "hyphen"):
+    """A newspaper word among the words that continue the name ("Atlanta Journal-Constitution").
+    (A run read window by window, ``extract_window.RunStream``, reads on while the walk needs it.)"""
+    more = getattr(run, "read_more", None)
+    while (j < len(run) or (more is not None and more())) and run[j].joint in ("space", "hyphen"):
         if run[j].lower in MEDIA:
             return True
         if run[j].lower not in INSTITUTION:

@@ -20,11 +20,16 @@ features are judged against the run's multi-word matches, so its matches are sti
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from itertools import repeat
+from typing import TYPE_CHECKING, Callable
 
 from geomap import traps
-from geomap.extract_rules import outside, streets
-from geomap.tokens import Match, Token
+from geomap.extract_rules import outside, street_at, streets
+from geomap.spanlist import CANDIDATES
+from geomap.tokens import Match, Span, Token, joint_between
 from geomap.wordlists import FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES, STREET_WORDS
 
 if TYPE_CHECKING:
@@ -32,6 +37,10 @@ if TYPE_CHECKING:
 
 _FEATURE_WORDS = FEATURE_SUFFIXES | FEATURE_PREFIXES | FEATURE_OF
 _NONE_BEFORE = Match(-1, -1, "", [])           # stands before the run's first match: ends at no token
+# Any of those words, in any case, as a word: what a run's tokens still to come may hold.
+_FEATURE_WORD = re.compile(r"(?i)(?<![^\W_])(?:" + "|".join(sorted(_FEATURE_WORDS, key=len, reverse=True))
+                           + r")(?![^\W_])")
+_PERSON_JOINTS = ("space", "dot", "hyphen")
 
 
 def streamable(run: list[Token]) -> bool:
@@ -40,20 +49,163 @@ def streamable(run: list[Token]) -> bool:
     return not any(tok.lower in _FEATURE_WORDS for tok in run)
 
 
+def rest_streamable(text: str, run: list[Token]) -> bool:
+    """Whether a run that goes on after its tokens so far can be read token window by token window
+    (:class:`RunStream`): its tokens so far are :func:`streamable` and no feature word follows
+    before the next line break (a run never crosses one)."""
+    if not streamable(run):
+        return False
+    end = run[-1].end
+    stop = text.find("\n", end)
+    return _FEATURE_WORD.search(text, end, len(text) if stop < 0 else stop) is None
+
+
+class RunStream(list):
+    """One long run whose tokens are read a window at a time (issue 9). A list of the run's tokens
+    read so far (indexes are the run's: ``len()`` is how many were read, the run's length once it has
+    :attr:`ended`), in which the tokens before the last :meth:`drop` are ``None`` (8 bytes each
+    instead of a ~165-byte token; the run's first four stay). The extractor reads far enough ahead
+    that every test of a match sees the tokens it saw in the whole run; the two that walk forward
+    without bound go on reading (:meth:`read_more`: a newspaper's words) or are closed as the
+    tokens come (a person's name: :meth:`ArticleState.mark_person`). Streets are found as the
+    tokens are read (:func:`~geomap.extract_rules.street_at`)."""
+
+    __slots__ = ("text", "base", "source", "ended", "after", "first_connector",
+                 "streets", "street_end", "any_street", "on_street", "person")
+
+    def __init__(self, text: str, head: list[Token], source: Iterator[Token]):
+        super().__init__(head)
+        self.text, self.base, self.source = text, 0, source
+        self.ended = False
+        self.after: Token | None = None        # the token after the run (the next run's first)
+        self.first_connector: int | None = None   # the first token joined by a spaced connector
+        self.streets: list[Span] = []          # streets found and not yet passed by the matches
+        self.street_end = -1
+        self.any_street = False
+        self.on_street: Callable[[Span], None] | None = None
+        self.person = None                     # (state, normalize) while a person's name is open
+        for k in range(1, len(head)):
+            self._note(k, head[k])
+
+    def _note(self, k: int, tok: Token) -> None:
+        if self.first_connector is None and tok.joint == "connector" and self.text[tok.start - 1] == " ":
+            self.first_connector = k
+        if tok.lower in STREET_WORDS and (s := street_at(self.text, self, k, self.street_end)) is not None:
+            self.streets.append(s)
+            self.street_end, self.any_street = s.end, True
+            if self.on_street is not None:
+                self.on_street(s)
+        if self.person is not None and tok.joint not in _PERSON_JOINTS:
+            self.close_person(k)
+
+    def find_streets(self, on_street: Callable[[Span], None]) -> None:
+        """Report the streets found so far, and from now on each as it is read."""
+        for s in self.streets:
+            on_street(s)
+        self.on_street = on_street
+
+    def close_person(self, k: int) -> None:
+        """The open person's name ends before token ``k``."""
+        state, normalize = self.person
+        self.person = None
+        state.person = (state.person[0], k)
+        state.persons.add(normalize(self[k - 1].text))
+
+    def read(self, upto: int) -> None:
+        """Read tokens until token ``upto - 1`` is held or the run has ended."""
+        text, source, append = self.text, self.source, self.append
+        prev = self[-1]
+        while not self.ended and len(self) < upto:
+            tok = next(source, None)
+            if tok is None:
+                self._end(None)
+                break
+            joint = "space" if tok.start == prev.end + 1 and text[prev.end] == " " else joint_between(text, prev, tok)
+            if not joint:
+                self._end(tok)
+                break
+            tok.joint = joint
+            append(tok)
+            self._note(len(self) - 1, tok)
+            prev = tok
+
+    def read_more(self) -> bool:
+        """Read one more token; False when the run has ended."""
+        n = len(self)
+        self.read(n + 1)
+        return len(self) > n
+
+    def _end(self, after: Token | None) -> None:
+        self.ended, self.after = True, after
+        if self.person is not None:
+            self.close_person(len(self))
+
+    def drop(self, below: int) -> None:
+        """Forget the tokens before token ``below`` (the run's first four stay)."""
+        start = max(self.base, 4)
+        if below > start:
+            self[start:below] = repeat(None, below - start)
+            self.base = below
+
+
+def runs_or_streams(text: str, tokens: Iterable[Token], size: int
+                    ) -> Iterator[list[Token] | RunStream]:
+    """:func:`geomap.tokens.iter_runs`, except that a run reaching ``size + 1`` tokens that
+    :func:`rest_streamable` accepts comes as a :class:`RunStream` (read it to its end before asking
+    for the next run)."""
+    tokens = iter(tokens)
+    current: list[Token] = []
+    declined = False                           # the current run was found not streamable
+    tok = next(tokens, None)
+    while tok is not None:
+        if not current:
+            joint = ""
+        elif tok.start == current[-1].end + 1 and text[tok.start - 1] == " ":
+            joint = "space"
+        else:
+            joint = joint_between(text, current[-1], tok)
+        if joint:
+            tok.joint = joint
+            current.append(tok)
+            if len(current) > size and not declined:
+                if rest_streamable(text, current):
+                    stream = RunStream(text, current, tokens)
+                    yield stream
+                    stream.read(sys.maxsize)   # (read to its end already)
+                    current, tok = [], stream.after
+                    continue
+                declined = True
+        else:
+            if current:
+                yield current
+            current, declined = [tok], False
+        tok = next(tokens, None)
+    if current:
+        yield current
+
+
 class LongRun:
     """Judges the matches of one long run as they are found, window after window (see the module
     docstring); :meth:`feed` each window's matches in order, then :meth:`close`."""
 
-    __slots__ = ("extractor", "state", "run", "named", "held", "opened", "after_place")
+    __slots__ = ("extractor", "state", "run", "named", "held", "opened", "after_place", "stream", "provisional")
 
-    def __init__(self, extractor: "Extractor", state: "ArticleState", run: list[Token]):
+    def __init__(self, extractor: "Extractor", state: "ArticleState", run: "list[Token] | RunStream"):
         text, kept = state.text, state.kept
         self.extractor, self.state, self.run = extractor, state, run
-        self.named = streets(text, run) if len(run) > 1 or run[0].lower in STREET_WORDS else []
-        for s in self.named:
-            state.keep(s)
-        self.after_place = bool(kept) and not self.named and text[kept[-1].end:run[0].start] in traps.LIST_GAPS \
-            and bool(kept[-1].candidates)
+        self.stream = isinstance(run, RunStream)
+        self.provisional: int | None = None    # where the start's unplaced name was kept (streams)
+        if self.stream:                        # streets come as the tokens are read
+            self.after_place = bool(kept) and text[kept.ends[-1]:run[0].start] in traps.LIST_GAPS \
+                and bool(kept.record(-1)[CANDIDATES])
+            self.named = run.streets
+            run.find_streets(state.keep)
+        else:
+            self.named = streets(text, run) if len(run) > 1 or run[0].lower in STREET_WORDS else []
+            for s in self.named:
+                state.keep(s)
+            self.after_place = bool(kept) and not self.named and text[kept.ends[-1]:run[0].start] in traps.LIST_GAPS \
+                and bool(kept.record(-1)[CANDIDATES])
         self.held: list[Match] = []            # [match before (judged), matches still to judge...]
         self.opened = False                    # whether the first match (or the run's end) was met
         state.start_run(run, [])
@@ -61,7 +213,11 @@ class LongRun:
     def feed(self, matches: list[Match]) -> None:
         """The next window's matches (sorted, after the previous window's)."""
         if self.named:
+            last = matches[-1] if matches else None
             matches = outside(matches, self.run, self.named)
+            if self.stream and last is not None:   # streets the next matches cannot reach: forgotten
+                start = self.run[last.i].start
+                self.named[:] = [s for s in self.named if s.end > start]
         if not matches:
             return
         if not self.opened:
@@ -78,10 +234,21 @@ class LongRun:
         elif len(self.held) > 1:
             self._judge(len(self.held))
         self.held = []
+        if self.provisional is not None and self.run.any_street:
+            self.state.kept_drop(self.provisional)   # a street in the run: no unplaced name at its start
+
+    def first_needed(self) -> int:
+        """The first token of the run a match still to judge may read (its token before)."""
+        return self.held[1].i - 1 if len(self.held) > 1 else sys.maxsize
 
     def _open(self, first: Match | None) -> None:
-        """The start of the run, as :meth:`Extractor._read_run` reads it when no street is in it."""
+        """The start of the run, as :meth:`Extractor._read_run` reads it when no street is in it
+        (a stream's streets are not all known yet: the name is kept, and dropped at the end if
+        the run held a street)."""
         self.opened = True
+        if self.stream:
+            self._open_stream(first)
+            return
         if self.named:
             return
         state, run, text = self.state, self.run, self.state.text
@@ -90,6 +257,18 @@ class LongRun:
                   and text[run[x].start - 1] == " "), k if first is None else 0)
         if k and (span := self.extractor._unplaced(text, run[:k], state.lowercase_words,
                                                    self.after_place)) is not None:
+            state.keep(span)
+
+    def _open_stream(self, first: Match | None) -> None:
+        run, state = self.run, self.state
+        if run.any_street:
+            return
+        k = first.i if first is not None else len(run)
+        x = run.first_connector
+        k = x if x is not None and x < min(k + 1, len(run)) else (k if first is None else 0)
+        if 0 < k <= 3 and (span := self.extractor._unplaced(state.text, run[:k], state.lowercase_words,
+                                                            self.after_place)) is not None:
+            self.provisional = len(state.kept)
             state.keep(span)
 
     def _judge(self, stop: int) -> None:

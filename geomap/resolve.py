@@ -39,7 +39,6 @@ The chosen candidate's share of the softmax over all candidates is the mention's
 """
 from __future__ import annotations
 
-import bisect
 import functools
 import math
 from array import array
@@ -50,6 +49,7 @@ from geomap.model import Mention, Place
 from geomap.resolve_group import (Group, appositives, choose, group_spans, inherit_qualified, qualifiers,
                                   water_context, water_over_strays)
 from geomap.resolve_near import add_focus, add_nearness, colocate, focus, focus_share, km, namesakes
+from geomap.spanlist import SpanList
 from geomap.resolve_verdict import chosen_confidence, excluded_best, explanation, stray_town, unsupported_hamlet
 
 __all__ = ["Geoparser", "Resolver", "pin_place"]
@@ -91,13 +91,15 @@ class Resolver:
         (every occurrence of a name is context for the others), then each span's tuple is made as it
         is asked for, from its group's verdict computed once (the explanation is a shared empty
         tuple unless ``explain``): nothing per span is held beyond the spans themselves."""
-        groups = self._decide(text, spans)
+        spans = SpanList.of(spans)
+        groups, owner = self._decide(text, spans)
         verdicts = [(unsupported_hamlet(g) or stray_town(g), chosen_confidence(g) if g.choice is not None else None)
                     for g in groups]
-        return _place_streets(self._per_span(spans, groups, verdicts, explain))
+        return _place_streets(self._per_span(spans, groups, owner, verdicts, explain))
 
-    def _decide(self, text: str, spans: list["Span"]) -> list[Group]:
-        """The article's groups with their choices made (one sense per discourse)."""
+    def _decide(self, text: str, spans: list["Span"]) -> tuple[list[Group], array]:
+        """The article's groups with their choices made (one sense per discourse), and each span's
+        group (:func:`_owners`)."""
         qualified = qualifiers(text, spans)
         groups = group_spans(spans, qualified, appositives(text, spans, qualified))
         for g in groups:
@@ -119,14 +121,15 @@ class Resolver:
         coherence(groups, families)
         for g in groups:
             choose(g)
-        enumeration(text, groups)
+        owner = _owners(spans, groups)
+        enumeration(text, groups, zip(spans.starts, spans.ends, owner))
         for g in groups:
             choose(g)
             size_guard(g)
-        return groups
+        return groups, owner
 
-    def _per_span(self, spans: list["Span"], groups: list[Group], verdicts: list, explain: bool) -> Iterator[tuple]:
-        owner = _owners(spans, groups)
+    def _per_span(self, spans: list["Span"], groups: list[Group], owner: array, verdicts: list,
+                  explain: bool) -> Iterator[tuple]:
         pinned = self.pinned
         for s, gi in zip(spans, owner):
             g, (dropped, confidence) = groups[gi], verdicts[gi]
@@ -140,8 +143,9 @@ class Resolver:
             yield s, g.candidates[g.choice], score, explanation(g, runner, s) if explain else _NO_WHY, runner_up
 
     def _prior(self, g: Group) -> None:
-        hint = any(s.admin_hint for s in g.spans)
-        caps = any(s.text.isupper() and len(s.text.rstrip(".")) <= 5 for s in g.spans)
+        written = g.spans.distinct()           # (what is tested is the same for every repeat)
+        hint = any(s.admin_hint for s in written)
+        caps = any(s.text.isupper() and len(s.text.rstrip(".")) <= 5 for s in written)
         towns = [c for c in g.candidates if c.feature.startswith("PPL")]
         for c in g.candidates:
             terms = [_kind_term(c.feature), _population_term(c.population)]
@@ -203,18 +207,11 @@ def _has_namesake_seat(area: "Candidate", towns: list) -> bool:
 STREET_SCORE = 0.3
 
 
-def _owners(spans: list["Span"], groups: list[Group]) -> array:
-    """The index of each span's group, in span order (4 bytes a span, not a dict entry): spans are
-    sorted by start and every group's spans are a subsequence of them, so a group's spans are
-    found by a walk that moves forward only."""
+def _owners(spans: SpanList, groups: list[Group]) -> array:
+    """The index of each span's group, in span order (4 bytes a span, not a dict entry)."""
     owner = array("I", bytes(4 * len(spans)))
-    starts = array("q", (s.start for s in spans))
     for gi, g in enumerate(groups):
-        k = 0
-        for s in g.spans:
-            k = bisect.bisect_left(starts, s.start, k)
-            while spans[k] is not s:           # (spans never share a start; checked, not assumed)
-                k += 1
+        for k in g.spans.index:
             owner[k] = gi
     return owner
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from geomap.gazetteer.features import AREA_FEATURES, COUNTRY_FEATURES, WATER_FEATURES, lies_in
+from geomap.spanlist import ADMIN_HINT, CANDIDATES, GENERIC, KEY, Occurrences, SpanList
 
 if TYPE_CHECKING:
     from geomap.extract import Span
@@ -43,9 +44,10 @@ class IndexSet(list):
 @dataclass(slots=True)
 class Group:
     """All unqualified occurrences of one name (or one qualified occurrence). Slots: an article
-    may hold a group per qualified occurrence, hundreds of thousands in a huge one."""
+    may hold a group per qualified occurrence, hundreds of thousands in a huge one. ``candidates``
+    is read-only (groups of one name and qualifier share the list)."""
 
-    spans: list
+    spans: Occurrences                             # in text order
     candidates: list
     scores: list = field(default_factory=list)
     reasons: list = field(default_factory=list)   # per candidate: list of (term, value)
@@ -60,20 +62,23 @@ class Group:
     choice: int | None = None
 
 
-def qualifiers(text: str, spans: list) -> dict[int, tuple[int, "Candidate"]]:
+def qualifiers(text: str, spans: SpanList) -> dict[int, tuple[int, "Candidate"]]:
     """``{index of A: (index of B, B's area)}`` for every ``A, B`` where area B contains a candidate
     of A, unless ``A, B`` are two items of a list of areas (``Mexico, China, Japan``)."""
     out = {}
     qualifiers = set()
+    starts, ends, record = spans.starts, spans.ends, spans.record
     for k in range(len(spans) - 1):
-        a, b = spans[k], spans[k + 1]
-        gap = text[a.end:b.start]
-        if gap not in (", ", " (", ",\n", ",") or not a.candidates or not b.candidates:
+        gap = text[ends[k]:starts[k + 1]]
+        if gap not in (", ", " (", ",\n", ","):
             continue
-        for area in b.candidates:
+        a_cands, b_cands = record(k)[CANDIDATES], record(k + 1)[CANDIDATES]
+        if not a_cands or not b_cands:
+            continue
+        for area in b_cands:
             if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
                 continue
-            if any(lies_in(c, area) for c in a.candidates if c is not area):
+            if any(lies_in(c, area) for c in a_cands if c is not area):
                 if gap != " (" and _listed_after_area(text, spans, k, area, qualifiers):
                     break
                 out[k] = (k + 1, area)
@@ -96,59 +101,79 @@ def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", qualif
     return any((c.feature in COUNTRY_FEATURES) if country else c.feature == "ADM1" for c in prev.candidates)
 
 
-def appositives(text: str, spans: list, qualified: dict) -> dict[int, list]:
+def appositives(text: str, spans: SpanList, qualified: dict) -> dict[int, list]:
     """``{index: candidates}`` for every name the text itself says is a country or a state
     (``Georgia the country``, ``Georgia, the state,``, ``the US state of Georgia``,
     ``Georgia (the country)``), when the name has candidates of that kind."""
     out = {}
-    for k, s in enumerate(spans):
-        if k in qualified or not s.candidates:
-            continue
+    record = spans.record
+    for k, (start, end) in enumerate(zip(spans.starts, spans.ends)):
         m = None
-        if text.startswith((", the ", " the ", " (the "), s.end):      # cheap test first
-            m = _APPOSITIVE_AFTER.match(text, s.end)
-        elif text.startswith(" of ", s.start - 4):
-            m = _APPOSITIVE_BEFORE.search(text, max(0, s.start - 30), s.start)
+        if text.startswith((", the ", " the ", " (the "), end):      # cheap test first
+            m = _APPOSITIVE_AFTER.match(text, end)
+        elif text.startswith(" of ", start - 4):
+            m = _APPOSITIVE_BEFORE.search(text, max(0, start - 30), start)
         if m is None:
             continue
+        cands = record(k)[CANDIDATES]
+        if k in qualified or not cands:
+            continue
         kinds = APPOSITIVE_KINDS[next(w for w in m.groups() if w)]
-        kept = [c for c in s.candidates if c.feature in kinds]
+        kept = [c for c in cands if c.feature in kinds]
         if kept:
             out[k] = kept
     return out
 
 
-def group_spans(spans: list, qualified: dict, appositive: dict) -> list[Group]:
+def group_spans(spans: SpanList, qualified: dict, appositive: dict) -> list[Group]:
     """One group per name (one sense per discourse), except qualified and appositive occurrences,
-    which stand alone; the bare repeats after an appositive one form a group that follows it."""
+    which stand alone; the bare repeats after an appositive one form a group that follows it.
+    A group holds its spans' indexes in ``spans`` (:class:`~geomap.spanlist.Occurrences`)."""
     groups: list[Group] = []
     by_key: dict[str, Group] = {}
     last_appositive: dict[str, Group] = {}
     qualifier_of = {b: area for _, (b, area) in qualified.items()}
-    for k, s in enumerate(spans):
-        if k in appositive:
-            g = Group([s], _trim(appositive[k]), qualified=True, appositive=True)
+    special = qualified.keys() | appositive.keys() | qualifier_of.keys()
+    names: dict[int, tuple[str, str, bool]] = {}   # per record: (its key, its group key, has a hint)
+    trimmed: dict[tuple[int, int], list] = {}       # one candidate list per (name's candidates, area):
+                                                    # a huge article may qualify a name again and again
+    which, records = spans.which, spans.records
+    for k, w in enumerate(which):
+        if k in special:
+            cands = records[w][CANDIDATES]
+            if k in appositive:
+                g = Group(Occurrences(spans, (k,)), _trim(appositive[k]), qualified=True, appositive=True)
+                last_appositive[records[w][KEY]] = g
+            elif k in qualified:
+                area = qualified[k][1]
+                inside = trimmed.get((id(cands), id(area)))
+                if inside is None:
+                    inside = trimmed[id(cands), id(area)] = _trim([c for c in cands if lies_in(c, area)])
+                g = Group(Occurrences(spans, (k,)), inside, qualified=True)
+            else:
+                area = qualifier_of[k]
+                whole = trimmed.get((id(cands), 0))
+                if whole is None:
+                    whole = trimmed[id(cands), 0] = _trim(cands)
+                g = Group(Occurrences(spans, (k,)), whole)
+                g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
             groups.append(g)
-            last_appositive[s.key] = g
-        elif k in qualified:
-            area = qualified[k][1]
-            g = Group([s], _trim([c for c in s.candidates if lies_in(c, area)]), qualified=True)
+            continue
+        name = names.get(w)
+        if name is None:
+            r = records[w]
+            hint, generic = r[ADMIN_HINT], r[GENERIC]
+            name = names[w] = (r[KEY], r[KEY] + ("#" + hint if hint else "") + ("#" + generic if generic else ""),
+                               bool(hint or generic))
+        key = name[1]
+        leader = None if name[2] or not last_appositive else last_appositive.get(name[0])
+        if leader is not None:
+            key += f"#after{id(leader)}"
+        g = by_key.get(key)
+        if g is None:
+            g = by_key[key] = Group(Occurrences(spans), _trim(_generic_candidates(spans[k])), follows=leader)
             groups.append(g)
-        elif k in qualifier_of:
-            area = qualifier_of[k]
-            g = Group([s], _trim(s.candidates))
-            g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
-            groups.append(g)
-        else:
-            key = s.key + ("#" + s.admin_hint if s.admin_hint else "") + ("#" + s.generic if s.generic else "")
-            leader = None if s.admin_hint or s.generic else last_appositive.get(s.key)
-            if leader is not None:
-                key += f"#after{id(leader)}"
-            g = by_key.get(key)
-            if g is None:
-                g = by_key[key] = Group([], _trim(_generic_candidates(s)), follows=leader)
-                groups.append(g)
-            g.spans.append(s)
+        g.spans.append(k)
     return groups
 
 
@@ -197,10 +222,10 @@ def water_context(text: str, g: Group) -> None:
         return                                 # ("the Middle East": a region reads the same way; "the Eu"
                                                # is no abbreviation: capitals decide that)
     why = None
-    for s in g.spans:
-        if text[max(0, s.start - 4):s.start] in ("the ", "The "):
+    for start, end in g.spans.bounds():
+        if text[max(0, start - 4):start] in ("the ", "The "):
             why = "'the' before the name: a sea, river or region, not a town"
-        elif _FLOWS.match(text, s.end):
+        elif _FLOWS.match(text, end):
             why = "a flow verb after the name: a river"
         if why:
             break

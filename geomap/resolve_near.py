@@ -131,7 +131,7 @@ def focus(groups: list[Group]) -> tuple[Counter, Counter]:
         country = contenders[0].place.country
         if not country or any(c.place.country != country for c in contenders):
             continue                           # the country itself is in doubt
-        weight = len(g.spans) ** 0.5 * (2.0 if any(s.dateline for s in g.spans) else 1.0)
+        weight = len(g.spans) ** 0.5 * (2.0 if any(s.dateline for s in g.spans.distinct()) else 1.0)
         countries[country] += weight
         first = contenders[0]
         area = None

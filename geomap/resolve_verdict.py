@@ -19,7 +19,7 @@ def unsupported_hamlet(g: Group) -> bool:
     is far more often a surname or a brand ("Welch", "Ford", "Belk") than the hamlet."""
     if g.choice is None or g.fixed is not None or g.qualified or g.choice in g.support:
         return False
-    if any(" " in s.text or s.dateline or s.admin_hint or s.place_like for s in g.spans):
+    if any(" " in s.text or s.dateline or s.admin_hint or s.place_like for s in g.spans.distinct()):
         return False                           # (place_like: "the village of X", "near X")
     return all(_weak(c) for c in g.candidates)
 
@@ -31,7 +31,7 @@ def stray_town(g: Group) -> bool:
     if g.choice is None or g.fixed is not None or g.qualified or g.choice in g.support \
             or g.choice in g.country_support or not g.context:
         return False
-    if any(" " in s.text or s.dateline or s.admin_hint for s in g.spans):
+    if any(" " in s.text or s.dateline or s.admin_hint for s in g.spans.distinct()):
         return False
     c = g.candidates[g.choice]
     return c.feature.startswith("PPL") and c.feature != "PPLC" and c.population < 100_000

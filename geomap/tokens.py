@@ -129,7 +129,7 @@ def iter_runs(text: str, tokens: Iterable[Token]) -> Iterator[list[Token]]:
         elif tok.start == current[-1].end + 1 and text[tok.start - 1] == " ":
             joint = "space"                    # the common case, decided inline
         else:
-            joint = _joint(text, current[-1], tok)
+            joint = joint_between(text, current[-1], tok)
         if joint:
             tok.joint = joint
             current.append(tok)
@@ -141,8 +141,10 @@ def iter_runs(text: str, tokens: Iterable[Token]) -> Iterator[list[Token]]:
         yield current
 
 
-def _joint(text: str, a: Token, b: Token) -> str:
+def joint_between(text: str, a: Token, b: Token) -> str:
     """How token ``b`` continues the run that ends with ``a``; '' when it does not."""
+    if b.start == a.end + 1 and text[a.end] == " ":
+        return "space"                         # the common case, decided first
     gap = text[a.end:b.start]
     if gap == " ":
         return "space"

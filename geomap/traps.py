@@ -102,10 +102,16 @@ def word_before(text: str, start: int) -> str:
     return text[k:start - 1]
 
 
+_WORDISH = re.compile(r"(?:[^\W\d_]|-)*")    # every letter (and more: "²"), and hyphens
+
+
 def word_after(text: str, end: int) -> str:
-    """The word right after ``end`` (one space between), else ''."""
+    """The word right after ``end`` (one space between), else '': letters and hyphens."""
     if end + 1 >= len(text) or text[end] != " ":
         return ""
+    word = _WORDISH.match(text, end + 1).group()   # the letters are a prefix of it: all of it when
+    if word.replace("-", "a").isalpha() or not word:   # it holds nothing else (the common case)
+        return word
     k = end + 1
     while k < len(text) and (text[k].isalpha() or text[k] == "-"):
         k += 1
@@ -147,16 +153,21 @@ def generic_after(text: str, end: int) -> tuple[str, int]:
     return "", end
 
 
-def not_a_place(text: str, start: int, end: int, given_name: bool) -> str:
+def not_a_place(text: str, start: int, end: int, given_name: bool, *, before: str | None = None,
+                after: str | None = None) -> str:
     """Why the name at ``text[start:end]`` is not a place here ('' when nothing says so):
     a ship, a weapon or product, a team, a person in apposition or speech, an award's elided
-    article."""
+    article. ``before``/``after``: ``word_before(text, start)``/``word_after(text, end)`` when the
+    caller has them already."""
     if text[start:start + 2] in ("d'", "l'", "d’", "l’"):
         return "an elided article alone (\"Palme d'Or\")"
     next_char = text[end:end + 1]
     if next_char not in (" ", ",") and text[start - 1:start] != " ":
         return ""                              # nothing next to the name to go on
-    before, after = word_before(text, start), word_after(text, end)   # each read once
+    if before is None:
+        before = word_before(text, start)
+    if after is None:
+        after = word_after(text, end)
     if before.casefold() in VESSEL_WORDS:
         return "a ship's name"
     if _CALL_SIGN.search(text, max(0, start - 16), start):
@@ -190,10 +201,11 @@ PLACE_AFTER = frozenset("district neighbourhood neighborhood settlement crossing
 LIST_GAPS = (", ", " and ", ", and ", " or ")
 
 
-def place_like_before(text: str, start: int, *, strong: bool = False) -> bool:
+def place_like_before(text: str, start: int, *, strong: bool = False, before: str | None = None) -> bool:
     """``the village of X``, ``near X``, ``in X``: the text says X is a place (``strong``: only
-    "the village/town/city of X", "near X", "outside X", which even a hamlet's name can rely on)."""
-    if word_before(text, start) not in (_STRONG_WORDS if strong else _PLACE_LIKE_WORDS):
+    "the village/town/city of X", "near X", "outside X", which even a hamlet's name can rely on;
+    ``before``: ``word_before(text, start)`` when the caller has it already)."""
+    if (word_before(text, start) if before is None else before) not in (_STRONG_WORDS if strong else _PLACE_LIKE_WORDS):
         return False                           # the common case, decided without a regex
     pattern = _STRONG_BEFORE if strong else _PLACE_LIKE_BEFORE
     return pattern.search(text, max(0, start - 16), start) is not None

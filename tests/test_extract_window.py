@@ -63,3 +63,40 @@ def test_a_long_runs_matches_are_judged_as_the_windows_come(gaz, monkeypatch):
     assert len(spans) == 400
     assert events.index("judge") < len(events) - 1 - events[::-1].index("lookup")
     assert events.count("lookup") > 10
+
+
+# Runs whose tokens are read a window at a time (RunStream): a person's name running on over many
+# windows (closed by a connector, or by the run's end), an unplaced name at the start of a run whose
+# street comes windows later (then no unplaced name), a feature word later in the paragraph (then the
+# run is held whole), a newspaper's words after a name.
+STREAMED_RUNS = [
+    "Lviv Gov Rick " + "Perry " * 120 + "of Kyiv " + "Kherson Odesa " * 40,
+    "Kyiv Mr " + "Poltava " * 150,
+    "fighting near Robotyne and " + "Kyiv Lviv " * 60 + "Garnett Ridge Drive Kharkiv",
+    "fighting near Robotyne and " + "Kyiv Lviv " * 60 + "Kharkiv",
+    "Odesa " * 80 + "Lviv Hudson River Kyiv",
+    "Kyiv " * 70 + "Washington Post Kherson " + "Lviv " * 30,
+]
+
+
+def test_a_streamed_run_holds_a_window_of_tokens_and_gives_the_spans_of_the_whole_run(gaz, monkeypatch):
+    from geomap import extract_window
+
+    whole = [_spans(Extractor(gaz, ParseConfig()), text) for text in STREAMED_RUNS]
+    assert not any(s[1] - s[0] > 20 for s in whole[0][:3])          # Gov Rick Perry...: a person, no place
+    assert any(s[6] for s in whole[3]) and not any(s[6] for s in whole[2])   # the street cancels "Robotyne"
+    held = []
+    read = extract_window.RunStream.read
+
+    def recording(self, upto):
+        read(self, upto)
+        held.append(len(self) - self.base)
+
+    monkeypatch.setattr(extract_window.RunStream, "read", recording)
+    for window in (3, 7, 16):
+        monkeypatch.setattr(extract, "WINDOW_TOKENS", window)
+        held.clear()
+        assert [_spans(Extractor(gaz, ParseConfig()), text) for text in STREAMED_RUNS] == whole
+        assert held and max(held) <= 2 * window + 20                 # a window, not the run's 150+ tokens
+    assert not extract_window.rest_streamable(STREAMED_RUNS[4], tokenize(STREAMED_RUNS[4])[:10])
+    assert extract_window.rest_streamable(STREAMED_RUNS[1], tokenize(STREAMED_RUNS[1])[:10])

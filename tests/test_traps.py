@@ -306,3 +306,26 @@ def test_the_before_a_region_s_name_means_the_region_not_a_namesake_town(gaz):
     chosen, why = got["Middle East"]
     assert chosen.place.id == "me"
     assert any("'the' before the name" in line for line in why)
+
+
+def test_word_after_by_regex_is_the_letters_and_hyphens_loop_on_any_text():
+    """``traps.word_after`` reads the word with a regex and checks it: the same word as walking
+    letter by letter, also next to numeric letters ("²", "Ⅻ", "一") the regex class takes in."""
+    import random
+
+    from geomap import traps
+
+    def walked(text, end):
+        if end + 1 >= len(text) or text[end] != " ":
+            return ""
+        k = end + 1
+        while k < len(text) and (text[k].isalpha() or text[k] == "-"):
+            k += 1
+        return text[end + 1:k]
+
+    rng = random.Random(9)
+    alphabet = "ab -_1²½Ⅻ一éßİ\u0301.,'Z\n"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+        assert [traps.word_after(text, e) for e in range(len(text) + 1)] == \
+            [walked(text, e) for e in range(len(text) + 1)]

@@ -17,15 +17,15 @@ import weakref
 _CYRILLIC = weakref.WeakKeyDictionary()     # English extractor → its Cyrillic companion
 
 
-def language_spans(extractor, text: str) -> list:
+def language_spans(extractor, text: str):
     """The place spans of ``text`` by the rules of its language: the English extractor's for
-    Latin-script text, :class:`geomap.lang.cyrillic.CyrillicExtractor` for Ukrainian and Russian
+    Latin-script text (a compact :class:`geomap.spanlist.SpanList`), :class:`geomap.lang.cyrillic.CyrillicExtractor` for Ukrainian and Russian
     (made once per extractor, sharing its memoised lookups)."""
     from geomap.lang.detect import detect_language
 
     lang = detect_language(text)
     if lang == "en":
-        return extractor.spans(text)
+        return extractor.span_list(text)
     cyrillic = _CYRILLIC.get(extractor)
     if cyrillic is None:
         from geomap.lang.cyrillic import CyrillicExtractor

@@ -1,0 +1,100 @@
+"""What the resolver holds per span of a huge article (issue 9): the same decisions as before,
+made without a tuple or a list per span."""
+from __future__ import annotations
+
+from geomap import coherence
+from geomap.config import ParseConfig
+from geomap.resolve import Geoparser
+
+
+def _reasons(groups) -> list:
+    return [[list(terms) for terms in g.reasons] for g in groups]
+
+
+def test_enumeration_reads_the_spans_once_in_text_order(gaz, monkeypatch):
+    """``Oregon and Washington``: the state, by the list it is in. The resolver hands the spans to
+    ``enumeration`` as a one-pass iterator in text order (no sorted copy of every span), and the
+    bonus is the same as when the items are made from the groups."""
+    text = "Voters in Oregon and Washington backed the law. Washington lawmakers met in Salem."
+    gp = Geoparser(gaz, ParseConfig())
+    given = []
+    enumerate_ = coherence.enumeration
+
+    def spy(text, groups, items=None):
+        given.append(items)
+        return enumerate_(text, groups, items)
+
+    monkeypatch.setattr("geomap.resolve.enumeration", spy)
+    mentions = {m.text: m for m in gp.parse(text, explain=True)}
+    assert mentions["Washington"].place.kind == "admin1"
+    assert any("in a list of first-level areas" in line for line in mentions["Washington"].explain)
+    (items,) = given
+    assert iter(items) is items                # a generator: read once, nothing sorted or held
+
+    spans = gp.extractor.span_list(text)
+    from_groups, _ = gp.resolver._decide(text, spans)
+    monkeypatch.setattr("geomap.resolve.enumeration", lambda text, groups, items=None: enumerate_(text, groups))
+    from_sorted, _ = gp.resolver._decide(text, spans)
+    assert _reasons(from_groups) == _reasons(from_sorted)
+    assert any("list of" in str(term) for g in from_groups for terms in g.reasons for term in terms)
+
+
+def _fields(s) -> tuple:
+    return (s.start, s.end, s.text, s.key, tuple(map(id, s.candidates)), s.admin_hint, s.dateline, s.demonym,
+            tuple(s.reasons), s.street, s.generic, s.unplaced, s.place_like)
+
+
+def test_compact_spans_round_trip_and_share_one_record_per_distinct_name(gaz):
+    """A huge article's spans are kept as offsets plus a shared record each: every span comes back
+    field for field, and a name repeated thousands of times is one record."""
+    from geomap.extract import Extractor
+    from geomap.spanlist import Occurrences, SpanList
+
+    text = ("PARIS, Texas — Kherson region officials and Kyiv. Main Street in Kyiv, near the Dnipro river. "
+            "Poltava Poltava Poltava. ") * 200
+    ex = Extractor(gaz, ParseConfig())
+    compact = ex.span_list(text)
+    assert isinstance(compact, SpanList)
+    objects = ex.spans(text)
+    assert len(compact) == len(objects) > 1500
+    assert [_fields(s) for s in compact] == [_fields(s) for s in objects]
+    assert [_fields(compact[k]) for k in (0, 7, -1)] == [_fields(objects[k]) for k in (0, 7, -1)]
+    assert [_fields(s) for s in compact[3:9]] == [_fields(s) for s in objects[3:9]]
+    assert len(compact.records) < 20                       # one per distinct name and flags
+    assert any(s.street for s in objects) and any(s.admin_hint for s in objects) and any(s.dateline for s in objects)
+    again = SpanList(objects)                              # made from objects: the same spans, shared records
+    assert [_fields(s) for s in again] == [_fields(s) for s in objects] and len(again.records) == len(compact.records)
+    poltava = Occurrences(compact, [k for k, s in enumerate(objects) if s.key == "poltava"])
+    assert len(poltava) == 600 and [s.start for s in poltava] == [s for s, _ in poltava.bounds()]
+    assert [_fields(s) for s in poltava.distinct()] == [_fields(next(s for s in objects if s.key == "poltava"))]
+
+
+def test_a_group_holds_indexes_not_span_objects(gaz):
+    """The resolver's groups refer to the article's compact spans by index (4 bytes a span)."""
+    text = "Poltava " * 5000 + "\n\nPARIS, Texas — Kyiv and Paris."
+    gp = Geoparser(gaz, ParseConfig())
+    spans = gp.extractor.span_list(text)
+    groups, owner = gp.resolver._decide(text, spans)
+    (poltava,) = [g for g in groups if g.spans[0].key == "poltava"]
+    assert len(poltava.spans) == 5000 and poltava.spans.index.itemsize == 4
+    assert sorted(k for g in groups for k in g.spans.index) == list(range(len(spans)))
+    assert [owner[k] for k in poltava.spans.index] == [groups.index(poltava)] * 5000
+    mentions = gp.parse(text)
+    assert len(mentions) == len(spans) and mentions[-1].place.country == "US"  # Paris follows PARIS, Texas
+
+
+def test_groups_of_one_name_and_qualifier_share_their_candidates(gaz):
+    """``Paris, Texas`` again and again: a group per occurrence (each votes), one candidate list
+    for all of them; the choice is the same as for a single occurrence."""
+    text = "Police in Paris, Texas, and Athens, Ga., said so. " * 50
+    gp = Geoparser(gaz, ParseConfig())
+    spans = gp.extractor.span_list(text)
+    groups, _ = gp.resolver._decide(text, spans)
+    paris = [g for g in groups if g.spans[0].key == "paris"]
+    texas = [g for g in groups if g.spans[0].key == "texas"]
+    assert len(paris) == len(texas) == 50 and all(g.qualified for g in paris)
+    assert len({id(g.candidates) for g in paris}) == 1 and len({id(g.candidates) for g in texas}) == 1
+    assert all(len(g.spans.distinct()) == 1 for g in paris)
+    single = {m.text: m.place.admin1 for m in gp.parse("Police in Paris, Texas, and Athens, Ga., said so.")}
+    assert {m.text: m.place.admin1 for m in gp.parse(text)} == single == \
+        {"Paris": "Texas", "Texas": "Texas", "Athens": "Georgia", "Ga.": "Georgia"}
