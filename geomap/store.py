@@ -156,6 +156,11 @@ class Store(FullTextSearch):
                                                    (aid,)).fetchone()
         return rows, sources
 
+    def articles_generation(self) -> int:
+        """A number that changes whenever any article row is inserted, updated or deleted (kept
+        by triggers, so by every writer): equal numbers mean the same stored articles."""
+        return self._db.execute("SELECT n FROM articles_generation").fetchone()[0]
+
     def set_stamps(self, stamps: Iterable[tuple[str, str, FileStamp | None]]) -> None:
         """Record ``(article id, sha256, stamp or None)``: files read again and found unchanged.
 

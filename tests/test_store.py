@@ -306,6 +306,39 @@ def test_parse_again_is_a_mark_beside_the_hash_and_a_new_version_clears_it(store
     assert store.stored_articles()["b"] == StoredArticle("2" * 64, "x.txt", STAMP, True)
 
 
+def test_the_articles_generation_changes_with_every_write_to_an_article_row(store):
+    """The no-op refresh trusts a recorded listing only while this number holds: every insert,
+    update or delete of an article row, by any writer (triggers), must change it; meta, places
+    and the geocode cache must not."""
+    seen = [store.articles_generation()]
+
+    def changed() -> bool:
+        seen.append(store.articles_generation())
+        return seen[-1] != seen[-2]
+
+    store.put_article(article(TEXT, "a"), [], {})
+    assert changed()
+    store.put_articles([(article(TEXT, "b", sha="2" * 64), [], {})], {"b": STAMP})
+    assert changed()
+    store.set_stamps([("a", "1" * 64, STAMP)])
+    assert changed()
+    store.set_stamps([("a", "9" * 64, None)])       # names another version: no row changes
+    assert not changed()
+    store.mark_parse_again(["b"])
+    assert changed()
+    store.meta_set("k", "v")
+    store.geocode_cache.put("q", {"lat": 1.0})
+    assert not changed()
+    other = sqlite3.connect(store.path, isolation_level=None)      # any writer, raw SQL too
+    other.execute("UPDATE articles SET size = size + 1 WHERE id = 'b'")
+    other.close()
+    assert changed()
+    store.put_article(article(TEXT, "a", sha="3" * 64), [], {})     # a new version of a
+    assert changed()
+    assert store.delete_articles(["a"]) == 1
+    assert changed()
+
+
 def test_a_store_from_before_stamps_is_migrated_and_keeps_its_articles(tmp_path):
     path = tmp_path / "old.sqlite"
     name, sql = MIGRATIONS[0]
