@@ -2,8 +2,11 @@
 never when the full plan would find something to do."""
 from __future__ import annotations
 
+import ast
 import os
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -200,6 +203,23 @@ def test_the_recorded_listing_is_not_trusted_once_an_article_row_changed(stored,
     calls = _planned(monkeypatch)
     summary = _refresh(stored)
     assert calls and summary.new == 1 and summary.rendered
+
+
+def test_a_no_op_refresh_loads_no_network_or_feed_code(stored):
+    """What a no-op's start-up pays for: not the feed reader nor urllib, http and email (≈ 30 ms
+    of imports; the planner needed only ``is_feed_source``), nor the renderer."""
+    script = """if True:
+        import sys
+        from geomap.cli import main
+        assert main(["--root", sys.argv[1], "refresh", "--quiet"]) == 0
+        print(sorted(sys.modules))
+    """
+    done = subprocess.run([sys.executable, "-c", script, str(stored)], capture_output=True,
+                          text=True, check=True)
+    loaded = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert "geomap.pipeline.unchanged" in loaded
+    heavy = ("geomap.feeds", "geomap.render", "urllib.request", "http.client", "email.parser", "ssl")
+    assert [m for m in loaded if m.startswith(heavy)] == []
 
 
 def test_an_emptied_folder_source_is_held_by_the_full_plan(stored, monkeypatch):

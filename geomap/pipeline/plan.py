@@ -35,7 +35,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Mapping, NamedTuple, Sequence
 
-from geomap.feeds import is_feed_source
+from geomap.sources import is_feed_source
 from geomap.store import FileStamp
 
 if TYPE_CHECKING:

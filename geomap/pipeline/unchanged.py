@@ -32,7 +32,7 @@ from array import array
 from typing import TYPE_CHECKING, NamedTuple
 
 from geomap.articles import article_id, first_root, relative_id, root_label, source_problem, walk_files
-from geomap.feeds import is_feed_source
+from geomap.sources import is_feed_source
 from geomap.pipeline.plan import Fingerprints, settled
 
 if TYPE_CHECKING:
