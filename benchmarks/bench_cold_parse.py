@@ -27,6 +27,7 @@ from pathlib import Path
 CHILD = r"""
 import json, os, resource, sys, time
 from pathlib import Path
+import geomap
 import geomap.pipeline.execute as execute
 from geomap.config import load_config
 
@@ -45,10 +46,11 @@ if gather_only:
             decided, _ = run._gather(fps, root / "output")
         stage.close()
     print(json.dumps({"summary": f"gather only: {len(decided.process)} to process",
-                      "stages": [list(s) for s in run.clock.stages()]}))
+                      "stages": [list(s) for s in run.clock.stages()], "geomap": geomap.__file__}))
 else:
     summary = execute.refresh(config, workers=workers)
-    print(json.dumps({"summary": str(summary), "stages": [list(s) for s in summary.stages]}))
+    print(json.dumps({"summary": str(summary), "stages": [list(s) for s in summary.stages],
+                      "geomap": geomap.__file__}))
 """
 
 
@@ -61,13 +63,16 @@ def run(code: Path, articles: Path, work: Path, workers: int, gather_only: bool)
     load = os.getloadavg()[0]
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", CHILD, str(root), str(workers), str(int(gather_only))],
-                            env=dict(os.environ, PYTHONPATH=str(code)), stdout=subprocess.PIPE, text=True)
+                            env=dict(os.environ, PYTHONPATH=str(code)), stdout=subprocess.PIPE, text=True,
+                            cwd=root)   # not here: ``-c`` puts the working folder first on the path
     out = proc.stdout.read()
     _pid, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{code}: the refresh failed")
     result = json.loads(out.strip().splitlines()[-1])
+    if not result["geomap"].startswith(str(code)):
+        raise SystemExit(f"{code}: the child imported geomap from {result['geomap']}")
     # wait4 gives the child's own usage and, since its workers were waited for, theirs too.
     return {"code": str(code), "wall_s": round(wall, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
             "peak_rss_mb": round(usage.ru_maxrss / 1024), "load": [round(load, 1), round(os.getloadavg()[0], 1)],
