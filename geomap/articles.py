@@ -384,12 +384,6 @@ def _glob_files(root: Path, real_root: Path, pattern: str) -> Iterator[Path]:
             yield f
 
 
-def _suffix(name: str) -> str:
-    """``Path(name).suffix``."""
-    i = name.rfind(".")
-    return name[i:] if 0 < i < len(name) - 1 else ""
-
-
 def _all_files(root: Path, real_root: Path) -> Iterator[Path]:
     """``folder_files(root, "**/*")`` by ``os.scandir``: one directory read per folder and no
     ``stat`` but for symlinks (``Path.glob`` plus the per-file checks made five system calls a
@@ -425,8 +419,8 @@ def walk_files(root: Path, real_root: Path) -> Iterator[tuple[str, os.DirEntry]]
                 if not link:
                     stack.append((entry.path, prefix + name + "/"))
                 continue
-            if _suffix(name).lower() not in SUFFIXES:
-                continue
+            if name[name.rfind("."):].lower() not in SUFFIXES:    # ``Path(name).suffix``: with
+                continue        # no ``.`` this is the last letter, never a suffix; hidden names are out
             if link:
                 path = Path(entry.path)
                 if not (path.exists() and path.resolve().is_relative_to(real_root)):

@@ -27,6 +27,8 @@ from geomap._names import short_hash, slug
 from geomap.articles import MAX_BYTES, read_regular
 from geomap.htmltext import compose, fragment_paragraphs
 from geomap.model import Article
+from geomap.sources import is_feed_source  # noqa: F401 - re-exported (it lives where the refresh's
+                                           # planner can import it without urllib and email)
 
 USER_AGENT = f"geomap/{__version__} (feed reader)"
 DEFAULT_TIMEOUT = 20.0
@@ -182,11 +184,6 @@ def _reason(error: OSError) -> str:
     if isinstance(error, urllib.error.URLError):
         return str(error.reason)
     return str(error) or type(error).__name__
-
-
-def is_feed_source(source: str) -> bool:
-    """True for articles that came from a feed (their source is a URL, not a file path)."""
-    return "://" in source
 
 
 __all__ = ["read_feed", "fetch", "parse_feed", "entry_article", "is_feed_source"]

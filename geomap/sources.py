@@ -24,6 +24,11 @@ if TYPE_CHECKING:
     from geomap.model import Article
 
 
+def is_feed_source(source: str) -> bool:
+    """True for articles that came from a feed (their source is a URL, not a file path)."""
+    return "://" in source
+
+
 def printable(path: Path | str) -> str:
     """``path`` as text that any terminal and UTF-8 file can take: bytes that are not UTF-8
     (kept by Python as lone surrogates) are shown as ``\\xNN``."""
@@ -115,4 +120,4 @@ def read_feed_source(source, config: Config) -> tuple[list[Article], list[str], 
     return entries, errors, bool(entries) or not errors
 
 
-__all__ = ["held_articles", "forget_ids", "read_feed_source", "printable", "utf8_name"]
+__all__ = ["held_articles", "forget_ids", "is_feed_source", "read_feed_source", "printable", "utf8_name"]

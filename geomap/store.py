@@ -78,6 +78,11 @@ class Store(FullTextSearch):
     def __init__(self, path: Path):
         self.path = Path(path)
         self._db = connect(self.path)
+        # Places and region lists this connection wrote and saw committed (``put_articles`` skips
+        # writing them again: a cold build's batches name the same ~3,000 places each), valid
+        # while ``PRAGMA data_version`` (other connections' commits) and this one's deletions
+        # leave them so.
+        self._written: tuple[int | None, dict[str, Place], dict[str, tuple[str, ...]]] = (None, {}, {})
 
     def __enter__(self) -> Store:
         return self
@@ -156,6 +161,11 @@ class Store(FullTextSearch):
                                                    (aid,)).fetchone()
         return rows, sources
 
+    def articles_generation(self) -> int:
+        """A number that changes whenever any article row is inserted, updated or deleted (kept
+        by triggers, so by every writer): equal numbers mean the same stored articles."""
+        return self._db.execute("SELECT n FROM articles_generation").fetchone()[0]
+
     def set_stamps(self, stamps: Iterable[tuple[str, str, FileStamp | None]]) -> None:
         """Record ``(article id, sha256, stamp or None)``: files read again and found unchanged.
 
@@ -205,6 +215,10 @@ class Store(FullTextSearch):
         rows: list[tuple] = []
         stale: set[str] = set()
         with self._transaction() as db:
+            version = db.execute("PRAGMA data_version").fetchone()[0]
+            seen, known, known_regions = self._written
+            if seen != version:         # another connection committed: trust nothing written
+                known, known_regions = {}, {}
             for article, mentions, regions_by_place in items:
                 mentions = list(mentions)
                 mine = {m.place.id: m.place for m in mentions if m.place is not None}
@@ -223,15 +237,26 @@ class Store(FullTextSearch):
                 regions.update((pid, tuple(regions_by_place.get(pid, ()))) for pid in mine)
                 rows.extend((article.id, m.start, m.end, m.text, m.place.id if m.place else None,
                              m.score, _passage_index(article, m.start)) for m in mentions)
-            self._upsert_places(places.values())
+            fresh = [p for pid, p in places.items() if known.get(pid) != p]
+            self._upsert_places(fresh)
             db.executemany("INSERT OR REPLACE INTO mentions VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            self._set_regions(regions)
-            self._prune_places(stale - places.keys())
+            changed = {pid: rs for pid, rs in regions.items() if known_regions.get(pid) != rs}
+            self._set_regions(changed)
+            pruned = stale - places.keys()
+            self._prune_places(pruned)
+        # Committed: remember what was written (a rolled-back batch never gets here).
+        known.update((p.id, p) for p in fresh)
+        known_regions.update(changed)
+        for pid in pruned:
+            known.pop(pid, None)
+            known_regions.pop(pid, None)
+        self._written = (version, known, known_regions)
 
     def delete_articles(self, ids: Iterable[str]) -> int:
         """Forget these articles (and places no other article mentions); returns how many went."""
         ids = list(ids)
         deleted = 0
+        self._written = (None, {}, {})      # places may go: write them again when named
         with self._transaction() as db:
             for article_id in ids:
                 before = self._article_place_ids(article_id)
@@ -274,6 +299,7 @@ class Store(FullTextSearch):
 
     def replace_place_regions(self, regions_by_place: Mapping[str, Iterable[str]]) -> None:
         """Set every place's region memberships at once (after the region layers changed)."""
+        self._written = (None, {}, {})
         with self._transaction() as db:
             db.execute("DELETE FROM place_regions")
             self._set_regions(regions_by_place)

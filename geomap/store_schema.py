@@ -137,6 +137,22 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("stamps_index", """
         CREATE INDEX articles_stamps ON articles(id, size, mtime_ns, parse_again, text_key)
     """),
+    # A number that grows whenever any article row is inserted, updated or deleted, by whatever
+    # writer (triggers): the no-op refresh records the listing it proved unchanged with this
+    # number, and trusts that record only while the number is the same (``pipeline.unchanged``).
+    ("articles_generation", """
+        CREATE TABLE articles_generation (n INTEGER NOT NULL);
+        INSERT INTO articles_generation VALUES (0);
+        CREATE TRIGGER articles_generation_insert AFTER INSERT ON articles BEGIN
+            UPDATE articles_generation SET n = n + 1;
+        END;
+        CREATE TRIGGER articles_generation_update AFTER UPDATE ON articles BEGIN
+            UPDATE articles_generation SET n = n + 1;
+        END;
+        CREATE TRIGGER articles_generation_delete AFTER DELETE ON articles BEGIN
+            UPDATE articles_generation SET n = n + 1;
+        END;
+    """),
 )
 
 # SQLite's page cache (KiB; its default is 2 MiB). Bulk inserts into ``mentions`` and its

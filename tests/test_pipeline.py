@@ -721,6 +721,9 @@ def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monke
     db.execute("DROP TABLE articles_fts")
     db.execute("DROP TABLE fts_rows")
     db.execute("DROP INDEX articles_stamps")                            # (undo "stamps_index")
+    for trigger in ("insert", "update", "delete"):                      # (undo "articles_generation")
+        db.execute(f"DROP TRIGGER articles_generation_{trigger}")
+    db.execute("DROP TABLE articles_generation")
     for column in ("size", "mtime_ns", "text_key", "parse_again"):
         db.execute(f"ALTER TABLE articles DROP COLUMN {column}")
     db.execute("DELETE FROM schema_version WHERE version > 1")

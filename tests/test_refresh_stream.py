@@ -47,8 +47,17 @@ def test_texts_past_the_budget_are_read_again_and_store_the_same(mapped_project,
     monkeypatch.setattr(Refresh, "TEXT_BUDGET", 0)
     monkeypatch.setattr(Refresh, "WINDOW", 2)           # and two windows
     read = _reads(monkeypatch)
+    split, real_split = [], geomap.pipeline.execute.parse_text
+
+    def splitting(text, *, source, **kwargs):
+        split.append(os.path.basename(source))
+        return real_split(text, source=source, **kwargs)
+
+    monkeypatch.setattr(geomap.pipeline.execute, "parse_text", splitting)
     streamed = refresh(load_config(None, mapped_project))
     assert sorted(read) == sorted(["odesa.txt", "valencia.md", "geneva.txt"] * 2)
+    # Split into passages once, when processed: not also while planning (a text not kept).
+    assert sorted(split) == ["geneva.txt", "odesa.txt", "valencia.md"]
     assert (streamed.new, streamed.failed, streamed.geocoded) == (3, 0, kept.geocoded)
     assert _stored(mapped_project) == _stored(other)
 

@@ -306,6 +306,85 @@ def test_parse_again_is_a_mark_beside_the_hash_and_a_new_version_clears_it(store
     assert store.stored_articles()["b"] == StoredArticle("2" * 64, "x.txt", STAMP, True)
 
 
+def test_the_articles_generation_changes_with_every_write_to_an_article_row(store):
+    """The no-op refresh trusts a recorded listing only while this number holds: every insert,
+    update or delete of an article row, by any writer (triggers), must change it; meta, places
+    and the geocode cache must not."""
+    seen = [store.articles_generation()]
+
+    def changed() -> bool:
+        seen.append(store.articles_generation())
+        return seen[-1] != seen[-2]
+
+    store.put_article(article(TEXT, "a"), [], {})
+    assert changed()
+    store.put_articles([(article(TEXT, "b", sha="2" * 64), [], {})], {"b": STAMP})
+    assert changed()
+    store.set_stamps([("a", "1" * 64, STAMP)])
+    assert changed()
+    store.set_stamps([("a", "9" * 64, None)])       # names another version: no row changes
+    assert not changed()
+    store.mark_parse_again(["b"])
+    assert changed()
+    store.meta_set("k", "v")
+    store.geocode_cache.put("q", {"lat": 1.0})
+    assert not changed()
+    other = sqlite3.connect(store.path, isolation_level=None)      # any writer, raw SQL too
+    other.execute("UPDATE articles SET size = size + 1 WHERE id = 'b'")
+    other.close()
+    assert changed()
+    store.put_article(article(TEXT, "a", sha="3" * 64), [], {})     # a new version of a
+    assert changed()
+    assert store.delete_articles(["a"]) == 1
+    assert changed()
+
+
+def _place_writes(store) -> list[str]:
+    """The statements ``store`` runs from now on that write places or their regions."""
+    seen: list[str] = []
+    store._db.set_trace_callback(lambda sql: seen.append(sql) if "places" in sql.split("VALUES")[0]
+                                 or "place_regions" in sql else None)
+    return seen
+
+
+def test_places_written_once_are_not_written_again_while_nothing_else_changed_them(store, tmp_path):
+    """A cold build's batches name the same places: each is upserted (and its regions set) once,
+    not once per batch; again after another connection committed, or after a deletion may have
+    pruned it; and a place whose fields changed is written at once."""
+    first = article(TEXT, "a")
+    store.put_article(first, [mention(first, "Kyiv", KYIV)], {KYIV.id: ["ua"]})
+    writes = _place_writes(store)
+    second = article(TEXT, "b", sha="2" * 64)
+    store.put_article(second, [mention(second, "Kyiv", KYIV), mention(second, "Lviv", LVIV)],
+                      {KYIV.id: ["ua"], LVIV.id: ["ua"]})
+    assert writes and all("702550" in w or "Lviv" in w for w in writes), writes      # Lviv only
+    writes.clear()
+    third = article(TEXT, "c", sha="3" * 64)
+    store.put_article(third, [mention(third, "Kyiv", KYIV), mention(third, "Lviv", LVIV)],
+                      {KYIV.id: ["ua"], LVIV.id: ["ua"]})
+    assert writes == []
+    other = sqlite3.connect(store.path, isolation_level=None)       # another writer: trust nothing
+    other.execute("DELETE FROM place_regions WHERE place_id = ?", (KYIV.id,))
+    other.close()
+    fourth = article(TEXT, "d", sha="4" * 64)
+    store.put_article(fourth, [mention(fourth, "Kyiv", KYIV)], {KYIV.id: ["ua"]})
+    assert writes
+    assert store.region_names() == {"ua"}
+    assert ("ua",) in {tuple(r) for r in store._db.execute(
+        "SELECT region FROM place_regions WHERE place_id = ?", (KYIV.id,))}
+    for aid in "abcd":
+        assert store.delete_articles([aid]) == 1            # the last one prunes Kyiv and Lviv
+    assert store.places() == []
+    writes.clear()
+    moved = replace(KYIV, lat=50.0)
+    fifth = article(TEXT, "e", sha="5" * 64)
+    store.put_article(fifth, [mention(fifth, "Kyiv", moved)], {KYIV.id: []})
+    assert writes and store.places() == [moved]
+    sixth = article(TEXT, "f", sha="6" * 64)
+    store.put_article(sixth, [mention(sixth, "Kyiv", KYIV)], {KYIV.id: []})       # fields changed
+    assert store.places() == [KYIV]
+
+
 def test_a_store_from_before_stamps_is_migrated_and_keeps_its_articles(tmp_path):
     path = tmp_path / "old.sqlite"
     name, sql = MIGRATIONS[0]

@@ -2,7 +2,11 @@
 never when the full plan would find something to do."""
 from __future__ import annotations
 
+import ast
 import os
+import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -10,8 +14,9 @@ import pytest
 
 import geomap.pipeline.execute
 import geomap.pipeline.plan
+import geomap.pipeline.unchanged
 from geomap.config import load_config
-from geomap.pipeline import refresh
+from geomap.pipeline import forget, refresh
 from geomap.store import Store
 
 from conftest import THIRD, write, write_config
@@ -117,6 +122,29 @@ def _remove_map(root: Path) -> None:
     (root / "output" / "map.html").unlink()
 
 
+def _rename_same_stat(root: Path) -> None:
+    """Another name (so another id), the same size and mtime: only the listing's paths differ."""
+    path = root / "articles" / "odesa.txt"
+    path.rename(path.with_name("odesa-renamed.txt"))
+
+
+def _restamp_in_store_only(root: Path) -> None:
+    """A stored stamp changed behind the refresh's back, no file touched: the recorded listing
+    still matches the files, but no longer the store."""
+    db = sqlite3.connect(root / ".geomap" / "geomap.sqlite", isolation_level=None)
+    db.execute("UPDATE articles SET size = size + 1 WHERE source LIKE '%odesa.txt'")
+    db.close()
+
+
+def _reorder_sources(root: Path) -> None:
+    """The same files, but ``inbox`` is now the first source: every id changes."""
+    path = root / "config" / "geomap.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  - path: articles\n  - path: inbox\n",
+                                 "  - path: inbox\n  - path: articles\n"), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != text
+
+
 CHANGES = {
     "same size, other mtime": (_rewrite_same_size, lambda s: s.changed == 1 and s.rendered),
     "touched, same bytes": (_touch_only, lambda s: s.nothing_new and s.unchanged == 5),
@@ -126,6 +154,10 @@ CHANGES = {
     "map title changed": (_retitle, lambda s: s.nothing_new and s.rendered),
     "marked to parse again": (_mark_again, lambda s: s.reparsed == 1),
     "map file missing": (_remove_map, lambda s: s.rendered),
+    "renamed, same size and mtime": (_rename_same_stat, lambda s: (s.new, s.deleted) == (1, 1)),
+    "a stamp changed in the store only": (_restamp_in_store_only,
+                                          lambda s: s.nothing_new and s.unchanged == 5),
+    "sources in another order": (_reorder_sources, lambda s: s.new == 4 and s.deleted == 4),
 }
 
 
@@ -143,6 +175,51 @@ def test_any_change_falls_back_to_the_full_plan(stored, monkeypatch, change):
     assert again.nothing_new and (again.places, again.mentions) == _counted(stored)
     # Settled again, fast once more; a source still unavailable is reported every time.
     assert bool(calls) == bool(summary.unavailable)
+
+
+def test_a_listing_proved_unchanged_is_trusted_while_no_article_row_changed(stored, monkeypatch):
+    """The first no-op proves the files against the stored stamps and records the listing; the
+    next one only lists and stats: no stored row read, no id computed, the same summary."""
+    assert _refresh(stored).nothing_new            # proves and records
+    calls = _planned(monkeypatch)
+
+    def unused(*args, **kwargs):
+        raise AssertionError("the store's rows or the ids were consulted")
+
+    monkeypatch.setattr(Store, "stamp_rows", unused)
+    monkeypatch.setattr(geomap.pipeline.unchanged, "relative_id", unused)
+    monkeypatch.setattr(geomap.pipeline.unchanged, "article_id", unused)
+    fast = _refresh(stored)
+    assert calls == []
+    assert (fast.unchanged, fast.failed, fast.errors, fast.rendered) == (5, 0, (), False)
+    assert (fast.places, fast.mentions) == _counted(stored)
+
+
+def test_the_recorded_listing_is_not_trusted_once_an_article_row_changed(stored, monkeypatch):
+    """Any write to an article row (here: forgetting one, whose file is still there) makes the
+    next refresh prove the files again, and the full plan stores that article again."""
+    assert _refresh(stored).nothing_new
+    assert forget(load_config(None, stored), "articles/odesa.txt") == 1
+    calls = _planned(monkeypatch)
+    summary = _refresh(stored)
+    assert calls and summary.new == 1 and summary.rendered
+
+
+def test_a_no_op_refresh_loads_no_network_or_feed_code(stored):
+    """What a no-op's start-up pays for: not the feed reader nor urllib, http and email (≈ 30 ms
+    of imports; the planner needed only ``is_feed_source``), nor the renderer."""
+    script = """if True:
+        import sys
+        from geomap.cli import main
+        assert main(["--root", sys.argv[1], "refresh", "--quiet"]) == 0
+        print(sorted(sys.modules))
+    """
+    done = subprocess.run([sys.executable, "-c", script, str(stored)], capture_output=True,
+                          text=True, check=True)
+    loaded = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert "geomap.pipeline.unchanged" in loaded
+    heavy = ("geomap.feeds", "geomap.render", "urllib.request", "http.client", "email.parser", "ssl")
+    assert [m for m in loaded if m.startswith(heavy)] == []
 
 
 def test_an_emptied_folder_source_is_held_by_the_full_plan(stored, monkeypatch):

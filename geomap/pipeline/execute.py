@@ -271,8 +271,10 @@ class Refresh:
         (``_parsed``). Past ``TEXT_BUDGET`` characters of texts held, a text is not kept: the
         file is read again when its turn to be processed comes (``_window``)."""
         before = stored.get(entry.id)
+        keep = self.held < self.TEXT_BUDGET       # else it is read (and split) again when processed
         try:
-            article, stat = _load(path, entry.id, before.sha256 if before is not None else None)
+            article, stat = _load(path, entry.id, before.sha256 if before is not None else None,
+                                  split=keep)
         except ArticleError as e:
             return dataclasses.replace(entry, error=str(e))
         except Exception as e:      # noqa: BLE001 - one bad file must not stop the others
@@ -425,15 +427,17 @@ class Refresh:
         self.store.meta_set(META_REGIONS, fingerprint)
 
 
-def _load(path: Path, aid: str, stored_sha256: str | None) -> tuple[Article, os.stat_result]:
+def _load(path: Path, aid: str, stored_sha256: str | None,
+          split: bool = True) -> tuple[Article, os.stat_result]:
     """The article in the file at ``path`` and the stat from just before it was read. A text
-    file whose bytes are still those of ``stored_sha256`` is not split into passages here."""
+    file whose bytes are still those of ``stored_sha256`` is not split into passages here, nor
+    any text file when ``split`` is False (a cold build past ``TEXT_BUDGET`` reads it again)."""
     data, stat = read_stamped(path)
     if path.suffix.lower() in HTML_SUFFIXES:
         return from_bytes(data, path, aid), stat
     sha256 = hashlib.sha256(data).hexdigest()
     text = decode(data, path)
-    if sha256 == stored_sha256:
+    if sha256 == stored_sha256 or not split:
         return Article(id=aid, source=str(path), text=text, sha256=sha256), stat
     return parse_text(text, source=str(path), article_id=aid, sha256=sha256), stat
 

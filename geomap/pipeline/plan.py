@@ -35,7 +35,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Mapping, NamedTuple, Sequence
 
-from geomap.feeds import is_feed_source
+from geomap.sources import is_feed_source
 from geomap.store import FileStamp
 
 if TYPE_CHECKING:
@@ -177,7 +177,8 @@ def plan(stored: Mapping[str, StoredArticle], found: Sequence[Found], fingerprin
     keys: dict[str, str] = {}       # de-duplication key of every usable article, in order found
     sources: dict[str, str] = {}
     reads: dict[str, Found] = {}
-    to_read: list[str] = []
+    to_read: dict[str, None] = {}   # in the order found; a dict: ``in`` on a list made a cold
+                                    # build's plan quadratic (55 s of gather at 100,000 files)
     errors: list[str] = []
     failed: set[str] = set()
     for f in found:
@@ -197,7 +198,7 @@ def plan(stored: Mapping[str, StoredArticle], found: Sequence[Found], fingerprin
         elif unchanged(f):
             keys[f.id], sources[f.id] = stored[f.id].stamp.text_key, stored[f.id].source
         else:
-            to_read.append(f.id)
+            to_read[f.id] = None
             sources[f.id] = f.source
     if to_read:
         return Plan(read=tuple(to_read))

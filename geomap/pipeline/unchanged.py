@@ -3,34 +3,47 @@
 A refresh that finds nothing new used to build a ``Path``, a ``Found`` and a ``StoredArticle`` per
 article and run the plan over them (~47 µs an article: ~5 s at 100,000). This checks the same
 conditions on plain strings and tuples: one ``os.scandir`` per folder (``articles.walk_files``)
-and one ``DirEntry.stat()`` per file, compared with the stored stamps from one narrow SELECT.
-It answers only "nothing to do" (the count of unchanged articles) or ``None``; on ``None`` the
-refresh runs the full plan, which decides (and reports) everything else. So it must answer a
-count only when ``plan.plan`` would decide nothing: no read, process, delete, restamp, stale mark,
-region update or render, and no message. The conditions, each falling back when unmet:
+and one ``DirEntry.stat()`` per file. It answers only "nothing to do" (the count of unchanged
+articles) or ``None``; on ``None`` the refresh runs the full plan, which decides (and reports)
+everything else. So it must answer a count only when ``plan.plan`` would decide nothing: no read,
+process, delete, restamp, stale mark, region update or render, and no message. The conditions,
+each falling back when unmet:
 
 * every setting's fingerprint as stored (parse, names, regions, render) and the map file there;
 * no feed source (feeds must be fetched to know), every file/folder source available
   (``source_problem``), every folder source read with the default glob and holding a file;
-* the files found are exactly the stored file articles: same ids (as ``discover_ids`` gives
-  them), no id twice (the stored source paths do not matter: a moved project keeps its ids);
-* each file's ``(size, st_mtime_ns)`` equals its stored stamp, and that mtime is ``settled``
-  (the racy-mtime rule); no article marked to be parsed again; no two stored texts alike.
+* every file's mtime is ``settled`` (the racy-mtime rule), and then either
+
+  - **the listing is the one last proved unchanged**: the sources, every file's path, size and
+    mtime hash to the digest recorded in ``meta`` (``META_LISTING``) by the last refresh that
+    proved them unchanged, and no article row was written since (``Store.articles_generation``,
+    kept by triggers: any insert, update or delete by any writer changes it). Nothing per
+    article is read from the store and no id is computed; or
+  - **the proof itself** (then recorded): the files found are exactly the stored file articles
+    (same ids, as ``discover_ids`` gives them; no id twice; the stored source paths do not
+    matter: a moved project keeps its ids), each file's ``(size, st_mtime_ns)`` equals its
+    stored stamp, no article is marked to be parsed again and no two stored texts are alike.
 """
 from __future__ import annotations
 
+import hashlib
 import os
-from typing import TYPE_CHECKING
+from array import array
+from typing import TYPE_CHECKING, NamedTuple
 
 from geomap.articles import article_id, first_root, relative_id, root_label, source_problem, walk_files
-from geomap.feeds import is_feed_source
+from geomap.sources import is_feed_source
 from geomap.pipeline.plan import Fingerprints, settled
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from geomap.config import Config
     from geomap.store import Store
 
-__all__ = ["unchanged_count"]
+__all__ = ["META_LISTING", "unchanged_count"]
+
+META_LISTING = "unchanged_listing"  # "<articles generation> <digest of the listing>", see above
 
 
 def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
@@ -38,11 +51,97 @@ def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
     """How many articles a refresh finds unchanged when nothing at all is to be done, else None.
 
     ``now`` is the refresh's start (``time.time_ns()``, before any stat), as for ``plan.plan``.
+    Records the listing in ``meta`` when it had to prove it against the stored stamps.
     """
     if (os.sep != "/" or not outputs_exist or fps.parse_changed or fps.names_before != fps.names_now
             or fps.regions_before != fps.regions_now or not fps.render_before
             or fps.render_before != fps.render_now):
         return None
+    listing = _list(config)
+    if listing is None or not settled(max(listing.stats[1::2]), now):
+        return None
+    record = f"{store.articles_generation()} {listing.digest()}"
+    if store.meta_get(META_LISTING) == record:
+        return len(listing.rels)
+    count = _proved(listing, store, now)
+    if count is not None:
+        store.meta_set(META_LISTING, record)
+    return count
+
+
+class _Source(NamedTuple):
+    kind: str               # "file" or "folder"
+    path: Path              # as configured, resolved
+    root: Path              # the root ids are relative to
+    label: str | None       # the ids' qualifier (None: the first root's plain ids)
+    start: int              # this source's files are ``rels[start:end]``
+    end: int
+
+
+class _Listing:
+    """What the sources hold now: per file its path relative to its source's root and its
+    ``(size, st_mtime_ns)`` (``stats``, two numbers a file), in the walk's order."""
+
+    def __init__(self) -> None:
+        self.sources: list[_Source] = []
+        self.rels: list[str] = []
+        self.stats = array("q")
+
+    def digest(self) -> str:
+        """A hash of the sources (kind, path, root, label, file count) and of every file's
+        relative path, size and mtime, in order."""
+        h = hashlib.sha256(b"unchanged-listing-1\n")
+        for s in self.sources:
+            h.update(f"{s.kind}\0{s.path}\0{s.root}\0{s.label}\0{s.end - s.start}\n"
+                     .encode("utf-8", "surrogatepass"))
+        h.update("\0".join(self.rels).encode("utf-8", "surrogatepass"))
+        h.update(self.stats.tobytes())
+        return h.hexdigest()
+
+
+def _list(config: Config) -> _Listing | None:
+    """Every article file of the file and folder sources with its stat (the rules of
+    ``discover``), or None when a source is a feed, is unavailable, has another glob or (a
+    folder) holds no article file: the full plan decides and reports those."""
+    first = first_root(config)
+    listing = _Listing()
+    rels, stats = listing.rels, listing.stats
+    add, number = rels.append, stats.append     # the loop runs once per article: kept lean
+    for source in config.sources:
+        if source.kind == "feed":
+            return None
+        path = config.resolve(source.path)
+        if source_problem(source.kind, path) is not None:
+            return None
+        start = len(rels)
+        try:
+            if source.kind == "file" or path.is_file():
+                root, kind = path.parent, "file"
+                stat = os.stat(path)
+                add(path.name)
+                number(stat.st_size)
+                number(stat.st_mtime_ns)
+            elif source.glob != "**/*":
+                return None
+            else:
+                root, kind = path, "folder"
+                for rel, entry in walk_files(path, path.resolve()):
+                    stat = entry.stat()
+                    add(rel)
+                    number(stat.st_size)
+                    number(stat.st_mtime_ns)
+        except OSError:
+            return None
+        if len(rels) == start:      # an empty folder source: the plan holds and reports
+            return None
+        label = None if root == first else root_label(root, config.root)
+        listing.sources.append(_Source(kind, path, root, label, start, len(rels)))
+    return listing if rels else None
+
+
+def _proved(listing: _Listing, store: Store, now: int) -> int | None:
+    """The number of files when they are exactly the stored file articles with their stamps
+    (the module's second case), else None."""
     stored: dict[str, tuple[int, int]] = {}
     keys = set()
     rows, sources = store.stamp_rows()
@@ -55,44 +154,16 @@ def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
         keys.add(text_key)
     if len(keys) != len(stored):    # copies stored: the plan would delete one
         return None
-    first = first_root(config)
     seen: set[str] = set()
-    for source in config.sources:
-        if source.kind == "feed":
-            return None
-        path = config.resolve(source.path)
-        if source_problem(source.kind, path) is not None:
-            return None
-        if source.kind == "file" or path.is_file():
-            root = path.parent
-            label = None if root == first else root_label(root, config.root)
-            aid = article_id(path, root, source=label)
-            try:
-                if aid in seen or not _same(stored.get(aid), os.stat(path)):
-                    return None
-            except OSError:
+    rels, stats, stamp, add = listing.rels, listing.stats, stored.get, seen.add
+    for source in listing.sources:
+        for i in range(source.start, source.end):
+            if source.kind == "file":
+                aid = article_id(source.path, source.root, source=source.label)
+            else:
+                aid = relative_id(rels[i], source.label)
+            if aid in seen or stamp(aid) != (stats[2 * i], stats[2 * i + 1]):
                 return None
-            seen.add(aid)
-            continue
-        if source.glob != "**/*":
-            return None
-        label = None if path == first else root_label(path, config.root)
-        before = len(seen)
-        stamp, add = stored.get, seen.add       # the loop runs once per article: kept lean
-        try:
-            for rel, entry in walk_files(path, path.resolve()):
-                aid = relative_id(rel, label)
-                stat = entry.stat()
-                if aid in seen or stamp(aid) != (stat.st_size, stat.st_mtime_ns):
-                    return None
-                add(aid)
-        except OSError:
-            return None
-        if len(seen) == before:     # an empty folder source: the plan holds and reports
-            return None
+            add(aid)
     # Every file found matched a distinct stored article; any stored one not found is to delete.
     return len(seen) if len(seen) == len(stored) else None
-
-
-def _same(stamp: tuple[int, int] | None, stat: os.stat_result) -> bool:
-    return stamp is not None and stamp == (stat.st_size, stat.st_mtime_ns)
