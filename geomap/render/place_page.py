@@ -21,7 +21,7 @@ import html
 import re
 import string
 from functools import lru_cache
-from typing import Collection, Iterator, Mapping, NamedTuple
+from typing import Callable, Collection, Iterable, Iterator, Mapping, NamedTuple
 from urllib.parse import quote
 
 from geomap._names import short_hash, slug
@@ -98,31 +98,45 @@ def _section_head(article_id: str, title: str, published: str) -> tuple[str, str
     return head, base
 
 
-def _mentions_html(groups) -> str:
+def _mentions_html(groups, windows: Callable[[list], Iterable[tuple]] | None = None) -> str:
     """A section per article (newest first: title, date, link) quoting each passage of
     ``groups`` (``quotes.groups``, newest first).
+
+    ``windows(groups)``: ``(title, text, lo, hi, base)`` per group, where ``text`` is the
+    article's text from offset ``base`` (holding every window ``quote_bounds`` may choose) and
+    ``[lo, hi)`` the passage's bounds in the article (``store_render.WindowRow``); None: the
+    groups' articles hold their whole texts.
 
     Built as one string rather than through a template loop: a page holds hundreds of quotes,
     and a refresh writes the newest page of every place a new article names.
     """
+    groups = list(groups)
+    parts = _whole_texts(groups) if windows is None else windows(groups)
     out: list[str] = []
     current = base = None
-    for group in groups:
+    for group, (title, text, lo, hi, offset) in zip(groups, parts):
         article = group.article
-        if article.id != current:
+        if group.article_id != current:
             if current is not None:
                 out.append("</section>\n")
-            head, base = _section_head(article.id, article.title, article.published or "")
-            current = article.id
+            head, base = _section_head(group.article_id, title, article.published or "")
+            current = group.article_id
             out.append(head)
-        lo, hi = passage_bounds(article, group.passage_index)
-        a, b = quote_bounds(article.text, lo, hi, group.spans[0])
-        body = _quote_html(article.text, a, b, group.spans, (a > lo, b < hi))
+        spans = group.spans if not offset else [(s - offset, e - offset) for s, e in group.spans]
+        a, b = quote_bounds(text, lo - offset, hi - offset, spans[0])
+        body = _quote_html(text, a, b, spans, (a + offset > lo, b + offset < hi))
         href = base if group.passage_index is None else f"{base}#p{group.passage_index}"
         out.append(f"<blockquote>{body} {_QUOTE_END.format(href)}</blockquote>\n")
     if current is not None:
         out.append("</section>\n")
     return "".join(out)
+
+
+def _whole_texts(groups: list) -> Iterator[tuple[str, str, int, int, int]]:
+    for group in groups:
+        article = group.article
+        lo, hi = passage_bounds(article, group.passage_index)
+        yield article.title, article.text, lo, hi, 0
 
 
 def _quoted_groups(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
@@ -292,13 +306,18 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
                        map_title: str, region_labels: Mapping[str, str],
                        ranks: Mapping[str, int] | None = None,
                        region_layers: Mapping[str, str] | None = None,
-                       new: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
+                       new: Collection[str] | None = None,
+                       windows: Callable[[list], Iterable[tuple]] | None = None,
+                       gone: set[str] | None = None) -> Iterator[tuple[str, str]]:
     """``(file name, HTML)`` of the place's pages, newest first.
 
     ``ranks``: ``map.article_ranks`` of all articles (saves sorting them again for every place).
     ``region_layers``: each region's layer label. ``new``: ids of the only articles added since
     the pages were last written (None: write them all): then only the pages that changed are
     made, those holding the new quotes and those whose navigation changed with the page count.
+    ``windows``: how the quotes' texts are read (``_mentions_html``; None: from ``articles``).
+    ``gone``: given with ``new``, receives the file names of the place's pages before the new
+    articles that it no longer has (a busy year cut into months).
     """
     from markupsafe import Markup
 
@@ -330,6 +349,8 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
         pages_of[id(old)] = _paginate(p.id, old)
         current = {signature(k, page, old) for k, page in enumerate(pages_of[id(old)])
                    if k != len(pages_of[id(old)]) - 1}      # totals on the newest page changed
+        if gone is not None and old:
+            gone |= {page.file for page in pages_of[id(old)]} - {page.file for page in pages}
     template = environment().get_template("place.html")
     for k in reversed(range(len(pages))):
         page = pages[k]
@@ -337,7 +358,7 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
             continue
         yield page.file, template.render(
             place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts(k, page, pages),
-            mentions=Markup(_mentions_html(reversed(groups[page.lo:page.hi]))),
+            mentions=Markup(_mentions_html(reversed(groups[page.lo:page.hi]), windows)),
             pages=Markup(_page_nav(_nav_links(pages, k))),
             css=Markup(page_css()), map_title=map_title, map_href="../map.html",
             place_href=place_href(p.id),
