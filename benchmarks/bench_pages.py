@@ -6,11 +6,13 @@ a piece at a time), in-process on a built project, each in its own process for i
         [--add 10] [--skip-full]
 
 ``--root``: a project a cold ``geomap refresh`` built (``benchmarks/bench_refresh.py --only-cold``;
-read only). Full render: both ways into two folders of ``--work``, timed (wall, CPU, peak RSS of
-the process) and compared file by file. Then ``--add`` synthetic articles are added to a copy of
-the project (store and articles; the outputs are not needed) by a real incremental refresh, and
-the render after them (only those articles new) is timed and compared the same way: the old way
-writes the pages of every place they name whose pages changed, the new way the same files.
+read only: its store is copied into ``--work``). Full render: both ways into two folders of
+``--work``, timed (wall, CPU, peak RSS of the process) and compared file by file. Then, on
+another copy of the store, a full render of the new way (outputs thrown away: it records the
+busy places' runs, as the last render would have), ``--add`` synthetic articles parsed and
+stored (``bench_refresh``'s extras), and the render after them (only those articles new) timed
+and compared the same way: the old way writes the pages of every place they name whose pages
+changed, the new way the same files.
 """
 from __future__ import annotations
 
@@ -103,18 +105,36 @@ def main(argv: list[str] | None = None) -> None:
         return
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
+    base = work / "base"                # the pages side writes to the store's meta: a copy
+    if not (base / ".geomap").is_dir():
+        shutil.copytree(args.root / ".geomap", base / ".geomap")
     if not args.skip_full:
-        _pair("full", args.root, work, None)
+        _pair("full", base, work, None)
     if args.add:
         grown = work / "grown"
         if not (work / "new-ids.json").is_file():
             shutil.rmtree(grown, ignore_errors=True)
             grown.mkdir(parents=True)
-            shutil.copytree(args.root / ".geomap", grown / ".geomap")
+            shutil.copytree(base / ".geomap", grown / ".geomap")
+            _record_runs(grown, work / "seed")
             (work / "new-ids.json").write_text(json.dumps(_add(grown, args.add)))
         new = json.loads((work / "new-ids.json").read_text())
         new = json.loads((work / "new-ids.json").read_text())
         _pair(f"plus{len(new)}", grown, work, new)
+
+
+def _record_runs(root: Path, out: Path) -> None:
+    """A full render of the pages side, its outputs thrown away: what records the busy places'
+    runs in the store (``render.place_runs``), as the last full render did."""
+    from geomap.config import load_config
+    from geomap.render.pages import write_pages
+    from geomap.store import Store
+
+    config = load_config(None, root)
+    with Store(config.resolve(config.store_path)) as store:
+        out.mkdir(parents=True, exist_ok=True)
+        write_pages(store, out, config, []).done()
+    shutil.rmtree(out)
 
 
 def _add(root: Path, count: int) -> list[str]:

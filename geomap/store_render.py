@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Iterable, NamedTuple
 
 from geomap.model import Place
+from geomap.store_schema import transaction
 
-__all__ = ["ArticleRows", "RenderReads", "WindowRow"]
+__all__ = ["META_RUNS", "ArticleRows", "RenderReads", "WindowRow"]
+
+META_RUNS = "place_runs"    # meta: "1" while the places' runs (META_RUNS:<place id>) are current
 
 _PLACE_COLUMNS = "id, name, lat, lon, country, kind, population, admin1, admin2"
 
@@ -133,6 +136,42 @@ class RenderReads:
             """, {"q": json.dumps(quotes), "w": width}).fetchall()
         found = {n: WindowRow(*rest) for n, *rest in rows}
         return [found[n] for n in range(len(quotes))]
+
+    def place_mentions_in(self, place_id: str, article_ids: Iterable[str]
+                          ) -> list[tuple[str, int, int, str, int | None, float]]:
+        """``place_mentions`` of the place in these articles only (an index seek per article)."""
+        return self._db.execute("SELECT article_id, start, end, text, passage_index, score "
+                                "FROM mentions WHERE place_id = ? AND article_id IN "
+                                "(SELECT value FROM json_each(?)) ORDER BY article_id, start",
+                                (place_id, json.dumps(sorted(set(article_ids))))).fetchall()
+
+    # --- the place pages' runs (``render.place_runs``), kept in ``meta`` ------------------------
+
+    def place_runs(self, ids: Iterable[str]) -> dict[str, str] | None:
+        """The runs recorded for these places (JSON, by place id; places without any are left
+        out), or None when the record is not current (``forget_place_runs`` since the last
+        ``save_place_runs``)."""
+        if self._db.execute("SELECT 1 FROM meta WHERE key = ?", (META_RUNS,)).fetchone() is None:
+            return None
+        keys = json.dumps([META_RUNS + ":" + pid for pid in sorted(set(ids))])
+        return {key[len(META_RUNS) + 1:]: value for key, value in self._db.execute(
+            "SELECT key, value FROM meta WHERE key IN (SELECT value FROM json_each(?))", (keys,))}
+
+    def forget_place_runs(self, *, every: bool) -> None:
+        """Mark the recorded runs not current (before a render writes anything); ``every``:
+        also drop them all (a full render records them again)."""
+        with transaction(self._db, self.path) as db:
+            db.execute("DELETE FROM meta WHERE key = ?", (META_RUNS,))
+            if every:
+                db.execute("DELETE FROM meta WHERE key >= ? AND key < ?",
+                           (META_RUNS + ":", META_RUNS + ";"))
+
+    def save_place_runs(self, runs: dict[str, str]) -> None:
+        """Record these places' runs and mark the record current, in one transaction."""
+        with transaction(self._db, self.path) as db:
+            db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                           [(META_RUNS + ":" + pid, value) for pid, value in runs.items()])
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, '1')", (META_RUNS,))
 
     def place_ids_of(self, article_ids: Iterable[str]) -> set[str]:
         """The places the resolved mentions of these articles refer to."""

@@ -76,6 +76,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
             produced.append(_write_unplaced(store, tmp))
             placed = _place_outputs(folder, out_dir, tmp, produced, only=only,
                                     drop=pages.gone.__contains__)
+            pages.done()
             if append and only:
                 append_exports(store, out_dir, only, config.root)
         store.meta_set(META_EXPORTS, export_sizes(out_dir))

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import collections
 from pathlib import Path
-from typing import TYPE_CHECKING, Collection, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Callable, Collection, Iterator, NamedTuple
 
 from geomap.model import Passage
-from geomap.render.data import ArticleRecord, MentionRecord, PlaceRecord
+from geomap.render.data import ArticleRecord, MentionRecord, PlaceRecord, article_ids
+from geomap.render.place_page import render_changed_pages
+from geomap.render.place_runs import PlaceRuns, RunsIndex, changed, dates_index
 
 if TYPE_CHECKING:
     from geomap.config import Config
@@ -27,11 +29,13 @@ ARTICLE_BATCH = 200         # articles read (with their texts) and written at a 
 
 
 class PagesWritten(NamedTuple):
-    """What ``write_pages`` wrote (paths inside its folder) and, after new articles, the
-    relative paths of place pages they made obsolete (to remove once the new ones are in)."""
+    """What ``write_pages`` wrote (paths inside its folder), after new articles the relative
+    paths of place pages they made obsolete (to remove once the new ones are in), and what to
+    call once the files are in place."""
 
     written: list[Path]
     gone: set[str]
+    done: Callable[[], None]    # to call once they are in place (records the places' runs)
 
 
 class _Dated(NamedTuple):
@@ -74,8 +78,8 @@ def write_pages(store: Store, out_dir: Path, config: Config, layers: list, *,
         collections.deque(rows, maxlen=0)
     gone: set[str] = set()
     places = store.mentioned_place_ids() if only is None else sorted(store.place_ids_of(chosen))
-    written += _place_pages(store, places, out_dir, config, layers, only, gone)
-    return PagesWritten(written, gone)
+    placed, index = _place_pages(store, places, out_dir, config, layers, only, gone)
+    return PagesWritten(written + placed, gone, index.save)
 
 
 def append_exports(store: Store, out_dir: Path, articles: Collection[str],
@@ -142,15 +146,18 @@ def _article_pages(store: Store, ids: list[str], out_dir: Path, config: Config,
 
 
 def _place_pages(store: Store, place_ids: list[str], out_dir: Path, config: Config, layers: list,
-                 only: Collection[str] | None, gone: set[str]) -> list[Path]:
+                 only: Collection[str] | None, gone: set[str]) -> tuple[list[Path], RunsIndex]:
     """Write the pages of the places ``place_ids``, one place at a time (after new articles
-    ``only``: those of its pages that changed; obsolete ones are added to ``gone``)."""
+    ``only``: those of its pages that changed; obsolete ones are added to ``gone``). A busy
+    place with recorded runs is rendered from them (``place_runs``), any other from its every
+    mention."""
     from geomap.render.place_page import PLACES_DIR, place_page_name, render_place_pages
     from geomap.render.quotes import QUOTE_WIDTH
     from geomap.render.region_counts import region_labels, region_layer_labels
 
+    index = RunsIndex(store, full=only is None, place_ids=place_ids)
     if not place_ids:
-        return []
+        return [], index
     (out_dir / PLACES_DIR).mkdir(parents=True, exist_ok=True)
     dated: dict[str, _Dated] = {}
     ranks: dict[str, int] = {}
@@ -165,21 +172,41 @@ def _place_pages(store: Store, place_ids: list[str], out_dir: Path, config: Conf
 
     labels, layer_labels = region_labels(layers), region_layer_labels(layers)
     new = None if only is None else set(only)
+    new_rows: dict[str, list[tuple]] = {}
+    by_date: dict[str, list[str]] = {}
+    if new and index.known:
+        for aid, _start, _end, _text, pid, _score, pidx in store.article_rows(new).placed:
+            new_rows.setdefault(pid, []).append((aid, pidx))
+        by_date = dates_index(dated)
     known = store.places_by_id(place_ids)
     written = []
     for pid in place_ids:
         place, regions = known[pid]
-        mentions = [MentionRecord(dated[aid].id, start, end, text, pidx, score)
-                    for aid, start, end, text, pidx, score in store.place_mentions(pid)]
-        record = PlaceRecord(place, regions, mentions)
         dropped: set[str] = set()
-        for name, html in render_place_pages(record, dated, map_title=config.map.title,
-                                             region_labels=labels, ranks=ranks,
-                                             region_layers=layer_labels, new=new,
-                                             windows=windows, gone=dropped):
+        busy = index.known.get(pid)
+        plan = busy and changed(store, pid, busy, new_rows.get(pid, []), dated, ranks, by_date)
+        if plan:
+            pages = render_changed_pages(
+                place, regions=list(regions), totals=plan.totals, old_runs=plan.old_runs,
+                new_runs=plan.new_runs, inserted=plan.inserted, quotes=plan.quotes,
+                map_title=config.map.title, region_labels=labels, region_layers=layer_labels,
+                windows=windows, gone=dropped)
+            index.keep(pid, plan.runs)
+        else:
+            mentions = [MentionRecord(dated[aid].id, start, end, text, pidx, score)
+                        for aid, start, end, text, pidx, score in store.place_mentions(pid)]
+            record = PlaceRecord(place, regions, mentions)
+            runs: list = []
+            pages = render_place_pages(record, dated, map_title=config.map.title,
+                                       region_labels=labels, ranks=ranks,
+                                       region_layers=layer_labels, new=new, windows=windows,
+                                       gone=dropped, runs=runs)
+        for name, html in pages:
             written.append(_write(out_dir / PLACES_DIR / name, html))
+        if not plan:
+            index.keep(pid, PlaceRuns(len(mentions), len(article_ids(mentions)), runs))
         if dropped:
             stem = place_page_name(pid)
             gone |= {f"{PLACES_DIR}/{name}" for name in dropped
                      if name.startswith(f"{stem}_p")}
-    return written
+    return written, index
