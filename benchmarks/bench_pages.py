@@ -133,7 +133,9 @@ def _record_runs(root: Path, out: Path) -> None:
     config = load_config(None, root)
     with Store(config.resolve(config.store_path)) as store:
         out.mkdir(parents=True, exist_ok=True)
-        write_pages(store, out, config, []).done()
+        runs = write_pages(store, out, config, []).runs
+        runs.forget()
+        runs.save()
     shutil.rmtree(out)
 
 

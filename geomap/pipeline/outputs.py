@@ -74,9 +74,10 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
             pages = write_pages(store, tmp, config, layers, only=only, exports=not append)
             produced += pages.written
             produced.append(_write_unplaced(store, tmp))
+            pages.runs.forget()         # until the pages they describe are in place
             placed = _place_outputs(folder, out_dir, tmp, produced, only=only,
                                     drop=pages.gone.__contains__)
-            pages.done()
+            pages.runs.save()
             if append and only:
                 append_exports(store, out_dir, only, config.root)
         store.meta_set(META_EXPORTS, export_sizes(out_dir))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import collections
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Collection, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Collection, Iterator, NamedTuple
 
 from geomap.model import Passage
 from geomap.render.data import ArticleRecord, MentionRecord, PlaceRecord, article_ids
@@ -30,12 +30,12 @@ ARTICLE_BATCH = 200         # articles read (with their texts) and written at a 
 
 class PagesWritten(NamedTuple):
     """What ``write_pages`` wrote (paths inside its folder), after new articles the relative
-    paths of place pages they made obsolete (to remove once the new ones are in), and what to
-    call once the files are in place."""
+    paths of place pages they made obsolete (to remove once the new ones are in), and the
+    busy places' runs to record once they are in place."""
 
     written: list[Path]
     gone: set[str]
-    done: Callable[[], None]    # to call once they are in place (records the places' runs)
+    runs: RunsIndex             # ``forget()`` before moving them into place, ``save()`` after
 
 
 class _Dated(NamedTuple):
@@ -63,6 +63,7 @@ def write_pages(store: Store, out_dir: Path, config: Config, layers: list, *,
     from geomap.render.exports import row_lines, write_export_lines
 
     out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     everything = store.article_ids() if only is None or exports else []
     chosen = everything if only is None else store.known_article_ids(only)
@@ -79,7 +80,7 @@ def write_pages(store: Store, out_dir: Path, config: Config, layers: list, *,
     gone: set[str] = set()
     places = store.mentioned_place_ids() if only is None else sorted(store.place_ids_of(chosen))
     placed, index = _place_pages(store, places, out_dir, config, layers, only, gone)
-    return PagesWritten(written + placed, gone, index.save)
+    return PagesWritten(written + placed, gone, index)
 
 
 def append_exports(store: Store, out_dir: Path, articles: Collection[str],

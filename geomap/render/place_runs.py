@@ -37,17 +37,22 @@ class PlaceRuns(NamedTuple):
 
 
 class RunsIndex:
-    """The recorded runs during one render: read for the places it renders, recorded again
-    for the busy ones once its outputs are in place (``save``)."""
+    """The recorded runs during one render: read for the places it renders, marked not
+    current while its outputs are moved into place (``forget``), then recorded again for the
+    busy ones (``save``). They always describe the place pages in place, or are not current."""
 
     def __init__(self, store: Store, *, full: bool, place_ids: list[str]):
-        self.store = store
+        self.store, self.full = store, full
         found = None if full else store.place_runs(place_ids)
         self.known = {} if found is None else {pid: PlaceRuns(*json.loads(v))
                                                for pid, v in found.items()}
         self.current = full or found is not None
-        store.forget_place_runs(every=full)     # until the outputs they describe are in place
         self.pending: dict[str, str] = {}
+
+    def forget(self) -> None:
+        """Before the outputs are moved into place: the runs recorded no longer describe them
+        (a full render drops them all)."""
+        self.store.forget_place_runs(every=self.full)
 
     def keep(self, place_id: str, runs: PlaceRuns) -> None:
         """Record ``runs`` for the place (if it is busy) when the render's outputs are in."""
@@ -56,9 +61,9 @@ class RunsIndex:
                                                 separators=(",", ":"))
 
     def save(self) -> None:
-        """Record the kept runs and mark the record current (not when it was not current
-        at the start: a render that crashed before recording left other places' runs stale,
-        so they wait for the next full render)."""
+        """Once the outputs are in place: record the kept runs and mark the record current (not
+        when it was not current at the start: a render that died while moving its outputs
+        left other places' runs stale, so they wait for the next full render)."""
         if self.current:
             self.store.save_place_runs(self.pending)
 
