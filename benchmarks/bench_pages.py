@@ -8,8 +8,8 @@ a piece at a time), in-process on a built project, each in its own process for i
 ``--root``: a project a cold ``geomap refresh`` built (``benchmarks/bench_refresh.py --only-cold``;
 read only: its store is copied into ``--work``). Full render: both ways into two folders of
 ``--work``, timed (wall, CPU, peak RSS of the process) and compared file by file. Then, on
-another copy of the store, a full render of the new way (outputs thrown away: it records the
-busy places' runs, as the last render would have), ``--add`` synthetic articles parsed and
+another copy of the store, a full render of the new way (timed; outputs thrown away: it records
+the busy places' runs, as the last render would have), ``--add`` synthetic articles parsed and
 stored (``bench_refresh``'s extras), and the render after them (only those articles new) timed
 and compared the same way: the old way writes the pages of every place they name whose pages
 changed, the new way the same files.
@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def measure(mode: str, root: Path, out: Path, only: list[str] | None) -> dict:
+def measure(mode: str, root: Path, out: Path, only: list[str] | None, record: bool = False) -> dict:
     """Render the pages side ``mode`` ("old" or "new") of the project ``root`` into ``out``."""
     import geomap.render
     from geomap.config import load_config
@@ -52,7 +52,10 @@ def measure(mode: str, root: Path, out: Path, only: list[str] | None) -> dict:
                                          exports=only is None)
             del data
         else:
-            write_pages(store, out, config, [], only=only, exports=only is None)
+            runs = write_pages(store, out, config, [], only=only, exports=only is None).runs
+            if record:                  # as write_outputs does once the pages are in place
+                runs.forget()
+                runs.save()
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     for name in ("map.html", "places.geojson", "regions.csv"):
         (out / name).unlink(missing_ok=True)
@@ -61,10 +64,10 @@ def measure(mode: str, root: Path, out: Path, only: list[str] | None) -> dict:
             "files": sum(1 for p in out.rglob("*") if p.is_file())}
 
 
-def _run(mode: str, root: Path, out: Path, only: list[str] | None) -> dict:
+def _run(mode: str, root: Path, out: Path, only: list[str] | None, record: bool = False) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     cmd = [sys.executable, "-m", "benchmarks.bench_pages", "--measure", mode, "--root", str(root),
-           "--out", str(out)]
+           "--out", str(out)] + (["--record"] if record else [])
     if only is not None:
         cmd += ["--only", json.dumps(only)]
     result = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
@@ -98,10 +101,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--measure", choices=("old", "new"))
     parser.add_argument("--out", type=Path)
     parser.add_argument("--only")
+    parser.add_argument("--record", action="store_true")
     args = parser.parse_args(argv)
     if args.measure:
         only = None if args.only is None else json.loads(args.only)
-        print(json.dumps(measure(args.measure, args.root, args.out, only)))
+        print(json.dumps(measure(args.measure, args.root, args.out, only, args.record)))
         return
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
@@ -116,27 +120,15 @@ def main(argv: list[str] | None = None) -> None:
             shutil.rmtree(grown, ignore_errors=True)
             grown.mkdir(parents=True)
             shutil.copytree(base / ".geomap", grown / ".geomap")
-            _record_runs(grown, work / "seed")
+            load = os.getloadavg()[0]
+            seed = _run("new", grown, work / "seed", None, record=True)
+            print(f"full, new only (records the runs; load {load:.1f}-{os.getloadavg()[0]:.1f}): "
+                  f"{seed}", flush=True)
+            shutil.rmtree(work / "seed")
             (work / "new-ids.json").write_text(json.dumps(_add(grown, args.add)))
         new = json.loads((work / "new-ids.json").read_text())
         new = json.loads((work / "new-ids.json").read_text())
         _pair(f"plus{len(new)}", grown, work, new)
-
-
-def _record_runs(root: Path, out: Path) -> None:
-    """A full render of the pages side, its outputs thrown away: what records the busy places'
-    runs in the store (``render.place_runs``), as the last full render did."""
-    from geomap.config import load_config
-    from geomap.render.pages import write_pages
-    from geomap.store import Store
-
-    config = load_config(None, root)
-    with Store(config.resolve(config.store_path)) as store:
-        out.mkdir(parents=True, exist_ok=True)
-        runs = write_pages(store, out, config, []).runs
-        runs.forget()
-        runs.save()
-    shutil.rmtree(out)
 
 
 def _add(root: Path, count: int) -> list[str]:

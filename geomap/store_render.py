@@ -68,9 +68,14 @@ class RenderReads:
     def article_dates(self) -> list[tuple[str, str | None]]:
         """``(id, published)`` of every article, newest first (undated last, then by id): the
         order place pages list articles in. Read from the full-text index's small ``fts_rows``
-        (kept current by triggers), not from the articles' rows, which hold their texts."""
-        return self._db.execute("SELECT article_id, published FROM fts_rows "
-                                "ORDER BY coalesce(published, '') DESC, article_id").fetchall()
+        (kept current by triggers), not from the articles' rows, which hold their texts; from
+        those only while a bulk load has not rebuilt that index (``store_bulk``)."""
+        from geomap import store_bulk
+
+        table, column = ("articles", "id") if store_bulk.pending(self._db) else ("fts_rows",
+                                                                                  "article_id")
+        return self._db.execute(f"SELECT {column}, published FROM {table} "
+                                f"ORDER BY coalesce(published, '') DESC, {column}").fetchall()
 
     def article_rows(self, ids: Iterable[str]) -> ArticleRows:
         """The articles ``ids`` (those the store has) with their passages and resolved mentions."""
