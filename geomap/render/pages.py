@@ -93,9 +93,10 @@ def append_exports(store: Store, out_dir: Path, articles: Collection[str],
     append_export_lines(row_lines(_export_rows(store, ids), root), out_dir)
 
 
-def _batches(store: Store, ids: list[str]) -> Iterator[tuple[list[ArticleRecord], dict]]:
-    """``ids`` (sorted) as ``ArticleRecord``s with their texts, a batch at a time, each with
-    ``{place id: (Place, regions)}`` of the places its articles name."""
+def _batches(store: Store, ids: list[str]) -> Iterator[tuple[list[tuple], dict]]:
+    """The articles ``ids`` (sorted) a batch at a time: ``(ArticleRecord with its text, its
+    resolved mention rows)`` per article, and ``{place id: (Place, regions)}`` of the places
+    the batch names."""
     for i in range(0, len(ids), ARTICLE_BATCH):
         rows = store.article_rows(ids[i:i + ARTICLE_BATCH])
         passages: dict[str, list[Passage]] = {}
