@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import geomap.render
 from geomap.articles import parse_text
@@ -19,7 +20,7 @@ from geomap.pipeline import write_outputs
 from geomap.render import place_runs
 from geomap.render.data import load_map_data
 from geomap.render.pages import write_pages
-from geomap.render.place_page import PER_PAGE, place_page_name
+from geomap.render.place_page import PER_PAGE, paginate_runs, place_page_name
 from geomap.store import Store
 
 KHERSON = Place("geonames:706448", "Kherson", 46.6354, 32.6169, "UA", "city", 279131, "Kherson")
@@ -309,3 +310,20 @@ def _same_place_pages(cold: Path, out: Path) -> None:
         p.name for p in (out / "places").glob("*.html")}
     for p in (cold / "places").glob("*.html"):
         assert p.read_bytes() == (out / "places" / p.name).read_bytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "2019-12", "2020-01", "2020-02", "2021-07"]),
+                          st.integers(0, 700)), max_size=8))
+def test_paginating_runs_tiles_the_quotes_however_the_runs_are_cut(runs):
+    """``paginate_runs`` (what a busy place's pages after new articles are cut from) gives the
+    same pages for a month's quotes given in one run or several, and they tile the quotes."""
+    runs = sorted(runs, key=lambda r: r[0])
+    pages = paginate_runs("geonames:1", runs)
+    split = [piece for key, count in runs for piece in ((key, count // 3), (key, count - count // 3))]
+    assert paginate_runs("geonames:1", split) == pages
+    total = sum(count for _, count in runs)
+    assert [(p.lo, p.hi) for p in pages] == list(zip([0] + [p.hi for p in pages[:-1]],
+                                                     [p.hi for p in pages])) and pages[-1].hi == total
+    assert all(p.hi - p.lo < 2 * PER_PAGE for p in pages) or len(pages) == 1 and total < 2 * PER_PAGE
+    assert len({p.file for p in pages}) == len(pages) and pages[-1].file == "geonames_3A1.html"
