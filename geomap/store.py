@@ -7,8 +7,9 @@ version, parse settings). Every article is written in one transaction, so a cras
 the old or the new version, never half.
 
 The schema and its migrations are ``geomap.store_schema`` (``connect``), full-text search is
-``geomap.store_search``; both are re-exported here. The store imports neither the renderer nor
-the geocoder: ``map_rows()`` hands plain rows to ``geomap.render.data.load_map_data``.
+``geomap.store_search``; both are re-exported here. The pages side of a render reads through
+``geomap.store_render`` (a batch of articles, one place, one page's quotes). The store imports
+neither the renderer nor the geocoder: ``map_rows()`` hands plain rows to ``geomap.render.data.load_map_data``.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from geomap.guards import translate
 from geomap.geocode_cache import SQLiteGeocodeCache
 from geomap.model import Article, Mention, Place
 from geomap.store_schema import CACHE_KIB, MIGRATIONS, connect, now, transaction, way_out
+from geomap.store_render import RenderReads
 from geomap.store_search import FullTextSearch, SearchHit
 
 __all__ = ["CACHE_KIB", "MIGRATIONS", "FileStamp", "MapRows", "SearchHit", "Store", "StoredArticle",
@@ -72,7 +74,7 @@ class MapRows(NamedTuple):
     unplaced: Iterator[tuple]
 
 
-class Store(FullTextSearch):
+class Store(FullTextSearch, RenderReads):
     """The project's SQLite database. Use as a context manager, or call ``close()``."""
 
     def __init__(self, path: Path):
@@ -408,6 +410,6 @@ def _store_error(store: Store, error: sqlite3.Error) -> StoreError:
 _store_errors = translate(sqlite3.Error, _store_error)
 
 
-for _name, _method in [item for cls in (FullTextSearch, Store) for item in vars(cls).items()]:
+for _name, _method in [item for cls in (FullTextSearch, RenderReads, Store) for item in vars(cls).items()]:
     if not _name.startswith("_") and inspect.isfunction(_method) and _name != "close":
         setattr(Store, _name, _store_errors(_method))

@@ -31,8 +31,9 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     is written or deleted through a symlink.
 
     ``only``: just these articles are new since the last complete render, so only their pages
-    and those of the places they mention are written (``render_outputs(articles=...)``); None:
-    every output, and the outputs of earlier renders it no longer has are removed.
+    and those of the places they mention are written (``render.pages.write_pages``), and the
+    place pages these made obsolete removed; None: every output, and the outputs of earlier
+    renders it no longer has are removed.
     ``map_only``: only map settings changed since the last complete render, so only
     ``map.html`` and its assets are written (and assets it no longer links to removed).
     """
@@ -57,23 +58,28 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                                                          config, layers)
                 return _place_outputs(folder, out_dir, tmp, produced, only=set(),
                                       drop=lambda rel: rel.startswith(("assets/", "passages/")))
-            from geomap.render.exports import append_mentions_exports, export_sizes
+            from geomap.render.exports import export_sizes
+            from geomap.render.pages import append_exports, write_pages
 
-            data = load_map_data(store, bodies=only is None)
-            # New articles change only their own pages and those of the places they mention: the
-            # other place pages (some quote thousands of passages) are current and are not rewritten.
-            places = None if only is None else {
-                place_id for aid in only if aid in data.articles
-                for _start, _end, place_id in data.articles[aid].mentions}
-            # ... and their rows are appended to the exports, if these are as last written.
-            append = only is not None and (store.meta_get(META_EXPORTS) or "-") == export_sizes(out_dir)
+            # The map side still renders from every mention at once; the pages and exports are
+            # read from the store a piece at a time (``render.pages``), after it is freed.
+            data = load_map_data(store, bodies=False)
             produced = geomap.render.render_outputs(data, tmp, config, layers, articles=only,
-                                                    places=places, exports=not append)
-            produced.append(_write_unplaced(store, tmp))
-            placed = _place_outputs(folder, out_dir, tmp, produced, only=only)
-            if append and only:
-                append_mentions_exports(data, out_dir, only, config.root)
+                                                    pages=False)
             del data                    # freed while paused: the collector never walks it
+            # New articles change only their own pages and those of the places they name (of
+            # those, only the pages that changed), and their rows are appended to the exports,
+            # if these are as last written.
+            append = only is not None and (store.meta_get(META_EXPORTS) or "-") == export_sizes(out_dir)
+            pages = write_pages(store, tmp, config, layers, only=only, exports=not append)
+            produced += pages.written
+            produced.append(_write_unplaced(store, tmp))
+            pages.runs.forget()         # until the pages they describe are in place
+            placed = _place_outputs(folder, out_dir, tmp, produced, only=only,
+                                    drop=pages.gone.__contains__)
+            pages.runs.save()
+            if append and only:
+                append_exports(store, out_dir, only, config.root)
         store.meta_set(META_EXPORTS, export_sizes(out_dir))
         return placed
     finally:

@@ -25,7 +25,8 @@ def _write(path: Path, text: str) -> Path:
 
 def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *,
                    articles: Collection[str] | None = None,
-                   places: Collection[str] | None = None, exports: bool = True) -> list[Path]:
+                   places: Collection[str] | None = None, exports: bool = True,
+                   pages: bool = True) -> list[Path]:
     """Write every output file into ``out_dir`` and return their paths (map first).
 
     ``layers`` are ``geomap.regions.Layer`` values (drawn as toggleable overlays, counted in
@@ -35,6 +36,8 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     cover the places of every new, changed and deleted article, before and after. When
     ``articles`` are the only change since the last render (all new), only the pages of those
     places that changed are written (``place_page.render_place_pages(new=...)``).
+    ``pages=False``: no article or place pages and no exports (``render.pages.write_pages``
+    writes them from the store).
     """
     from geomap.render.article_page import page_name, render_article
     from geomap.render.exports import write_mentions_exports
@@ -48,7 +51,8 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     counts = region_counts(data, layers)
     written = _write_map(data, out_dir, config, layers, counts)
 
-    chosen = data.articles.keys() if articles is None else set(articles) & data.articles.keys()
+    chosen = () if not pages else (
+        data.articles.keys() if articles is None else set(articles) & data.articles.keys())
     by_id = {r.place.id: r.place for r in data.places}
     if chosen:
         (out_dir / "articles").mkdir(parents=True, exist_ok=True)
@@ -59,7 +63,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
 
     labels, layer_labels = region_labels(layers), region_layer_labels(layers)
     wanted = None if places is None else set(places)
-    records = [r for r in data.places if wanted is None or r.place.id in wanted]
+    records = [r for r in data.places if pages and (wanted is None or r.place.id in wanted)]
     if records:
         (out_dir / PLACES_DIR).mkdir(parents=True, exist_ok=True)
         ranks = article_ranks(data.articles, data.articles)
@@ -71,7 +75,7 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
 
     written.append(_write(out_dir / "places.geojson", places_geojson(data)))
     written.append(_write(out_dir / "regions.csv", regions_csv(counts, layer_counts(data, layers))))
-    if exports:             # False: the caller appends the new articles' rows to the current ones
+    if exports and pages:   # False: the caller appends the new articles' rows to the current ones
         write_mentions_exports(data, out_dir / "mentions.csv", out_dir / "mentions.jsonl",
                                config.root)
         written += [out_dir / "mentions.csv", out_dir / "mentions.jsonl"]

@@ -30,9 +30,10 @@ import json
 import os
 import stat
 from pathlib import Path
-from typing import Collection, Iterator
+from typing import Collection, Iterable, Iterator, NamedTuple
 
 from geomap._csv import csv_field
+from geomap.model import Place
 from geomap.render.data import ArticleRecord, MapData
 from geomap.render.quotes import quote_bounds
 from geomap.render.sources import display_source
@@ -58,19 +59,17 @@ def passage_text(article: ArticleRecord, span: tuple[int, int] | None, start: in
 def mention_rows(data: MapData, root: Path | None = None) -> list[tuple]:
     """One tuple per resolved mention (``COLUMNS``; ``regions`` a tuple), in the documented order."""
     out = []
-    for article, _, place_n, start, end, text, span in _mentions(data):
-        record = data.places[place_n]
-        place = record.place
+    for article, _, _, place, regions, start, end, text, span in _mentions(data):
         out.append((article.id, article.title, article.published,
                     display_source(article.source, root), text, start, end, place.id, place.name,
-                    place.kind, place.lat, place.lon, record.regions,
+                    place.kind, place.lat, place.lon, regions,
                     passage_text(article, span, start, end)))
     return out
 
 
 def _mentions(data: MapData, only: Collection[str] | None = None):
-    """(article, passage index, place index, start, end, text, passage span or None) per mention
-    whose article is known (and in ``only`` unless None), in article id then offset order."""
+    """``ExportRow`` per mention whose article is known (and in ``only`` unless None), in
+    article id then offset order."""
     refs = sorted(((m.article_id, m.start, n, m.end, m.text, m.passage_index)
                    for n, record in enumerate(data.places) for m in record.mentions
                    if only is None or m.article_id in only),
@@ -82,7 +81,25 @@ def _mentions(data: MapData, only: Collection[str] | None = None):
             article = data.articles.get(aid)
             spans = {p.index: (p.start, p.end) for p in article.passages} if article else {}
         if article is not None:
-            yield article, pidx, n, start, end, text, spans.get(pidx) if pidx is not None else None
+            record = data.places[n]
+            yield ExportRow(article, pidx, n, record.place, record.regions, start, end, text,
+                            spans.get(pidx) if pidx is not None else None)
+
+
+class ExportRow(NamedTuple):
+    """What one exported row is made of: the mention's article (an ``ArticleRecord`` with its
+    text), passage index, place (``key`` tells places apart cheaply: the same key, the same
+    place and regions), offsets, text as written and passage span (None: in no passage)."""
+
+    article: ArticleRecord
+    passage_index: int | None
+    key: object
+    place: Place
+    regions: tuple[str, ...]
+    start: int
+    end: int
+    text: str
+    span: tuple[int, int] | None
 
 
 def mentions_exports(data: MapData, root: Path | None = None) -> tuple[str, str]:
@@ -98,10 +115,15 @@ def write_mentions_exports(data: MapData, csv_path: Path, jsonl_path: Path,
                            root: Path | None = None) -> None:
     """Write ``mentions.csv`` and ``mentions.jsonl`` line by line: the two files hold a row per
     mention with its passage (hundreds of MB at 10,000 articles), never held in memory whole."""
+    write_export_lines(export_lines(data, root), csv_path, jsonl_path)
+
+
+def write_export_lines(lines: Iterable[tuple[str, str]], csv_path: Path, jsonl_path: Path) -> None:
+    """Write the header and ``lines`` (CSV line, JSON line) to the two export files."""
     with open(csv_path, "w", encoding="utf-8", newline="\n") as csv_file, \
             open(jsonl_path, "w", encoding="utf-8", newline="\n") as json_file:
         csv_file.write(",".join(COLUMNS) + "\n")
-        for csv_line, json_line in export_lines(data, root):
+        for csv_line, json_line in lines:
             csv_file.write(csv_line)
             json_file.write(json_line)
 
@@ -126,12 +148,18 @@ def append_mentions_exports(data: MapData, out_dir: Path, articles: Collection[s
     """Append the rows of ``articles`` (new since the files were written) to the exports in
     ``out_dir``, never through a symlink, and fsync them. A crash midway leaves sizes that no
     longer match the recorded ``export_sizes``: the next render then rewrites both files."""
+    append_export_lines(export_lines(data, root, only=set(articles)), out_dir)
+
+
+def append_export_lines(lines: Iterable[tuple[str, str]], out_dir: Path) -> None:
+    """Append ``lines`` (CSV line, JSON line) to the exports in ``out_dir`` as
+    ``append_mentions_exports`` does."""
     flags = os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
     with open(os.open(Path(out_dir) / EXPORTS[0], flags), "w", encoding="utf-8",
               newline="\n") as csv_file, \
             open(os.open(Path(out_dir) / EXPORTS[1], flags), "w", encoding="utf-8",
                  newline="\n") as json_file:
-        for csv_line, json_line in export_lines(data, root, only=set(articles)):
+        for csv_line, json_line in lines:
             csv_file.write(csv_line)
             json_file.write(json_line)
         for f in (csv_file, json_file):
@@ -141,18 +169,23 @@ def append_mentions_exports(data: MapData, out_dir: Path, articles: Collection[s
 
 def export_lines(data: MapData, root: Path | None = None, *,
                  only: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
-    """(CSV line, JSON line) per mention, from one pass over the mentions.
+    """(CSV line, JSON line) per mention of ``data`` (of the articles ``only``, unless None)."""
+    return row_lines(_mentions(data, only), root)
+
+
+def row_lines(rows: Iterable[ExportRow], root: Path | None = None) -> Iterator[tuple[str, str]]:
+    """(CSV line, JSON line) per ``ExportRow`` (grouped by article), from one pass over them.
 
     Rows are assembled from pieces encoded once: per article (id, title, date, source), per place
     (id, name, kind, point, regions) and per passage; only the mention's own text and offsets are
     encoded per row (a store of 10,000 articles has some 300,000 mentions)."""
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
-    places_csv: dict[int, str] = {}
-    places_json: dict[int, str] = {}
+    places_csv: dict[object, str] = {}
+    places_json: dict[object, str] = {}
     current = None
     passages_csv: dict[int | None, str] = {}
     passages_json: dict[int | None, str] = {}
-    for article, pidx, n, start, end, text, span in _mentions(data, only):
+    for article, pidx, n, p, regions, start, end, text, span in rows:
         if article.id != current:
             current = article.id
             head = (article.id, article.title, article.published, display_source(article.source, root))
@@ -161,12 +194,10 @@ def export_lines(data: MapData, root: Path | None = None, *,
             passages_csv.clear()
             passages_json.clear()
         if n not in places_csv:
-            record = data.places[n]
-            p = record.place
             places_csv[n] = ",".join(map(csv_field, (p.id, p.name, p.kind, p.lat, p.lon,
-                                                     ";".join(record.regions))))
+                                                     ";".join(regions))))
             places_json[n] = encode({"place_id": p.id, "name": p.name, "kind": p.kind,
-                                     "lat": p.lat, "lon": p.lon, "regions": list(record.regions)})[1:-1]
+                                     "lat": p.lat, "lon": p.lon, "regions": list(regions)})[1:-1]
         if span and span[1] - span[0] > EXPORT_PASSAGE_CHARS:     # its own window per mention
             passage = passage_text(article, span, start, end)
             passage_csv, passage_json = csv_field(passage), encode(passage)
@@ -181,4 +212,5 @@ def export_lines(data: MapData, root: Path | None = None, *,
                f'{places_json[n]}, "passage": {passage_json}}}\n')
 
 
-__all__ = ["COLUMNS", "EXPORTS", "EXPORT_PASSAGE_CHARS", "append_mentions_exports", "export_lines", "export_sizes", "mention_rows", "mentions_exports", "passage_text", "write_mentions_exports"]
+__all__ = ["COLUMNS", "EXPORTS", "EXPORT_PASSAGE_CHARS", "ExportRow", "append_export_lines",
+           "append_mentions_exports", "export_lines", "row_lines", "write_export_lines", "export_sizes", "mention_rows", "mentions_exports", "passage_text", "write_mentions_exports"]

@@ -17,11 +17,13 @@ the newest page (its totals) and the neighbours of a page that appeared.
 """
 from __future__ import annotations
 
+import bisect
 import html
+import itertools
 import re
 import string
 from functools import lru_cache
-from typing import Collection, Iterator, Mapping, NamedTuple
+from typing import Callable, Collection, Iterable, Iterator, Mapping, NamedTuple
 from urllib.parse import quote
 
 from geomap._names import short_hash, slug
@@ -98,31 +100,45 @@ def _section_head(article_id: str, title: str, published: str) -> tuple[str, str
     return head, base
 
 
-def _mentions_html(groups) -> str:
+def _mentions_html(groups, windows: Callable[[list], Iterable[tuple]] | None = None) -> str:
     """A section per article (newest first: title, date, link) quoting each passage of
     ``groups`` (``quotes.groups``, newest first).
+
+    ``windows(groups)``: ``(title, text, lo, hi, base)`` per group, where ``text`` is the
+    article's text from offset ``base`` (holding every window ``quote_bounds`` may choose) and
+    ``[lo, hi)`` the passage's bounds in the article (``store_render.WindowRow``); None: the
+    groups' articles hold their whole texts.
 
     Built as one string rather than through a template loop: a page holds hundreds of quotes,
     and a refresh writes the newest page of every place a new article names.
     """
+    groups = list(groups)
+    parts = _whole_texts(groups) if windows is None else windows(groups)
     out: list[str] = []
     current = base = None
-    for group in groups:
+    for group, (title, text, lo, hi, offset) in zip(groups, parts):
         article = group.article
-        if article.id != current:
+        if group.article_id != current:
             if current is not None:
                 out.append("</section>\n")
-            head, base = _section_head(article.id, article.title, article.published or "")
-            current = article.id
+            head, base = _section_head(group.article_id, title, article.published or "")
+            current = group.article_id
             out.append(head)
-        lo, hi = passage_bounds(article, group.passage_index)
-        a, b = quote_bounds(article.text, lo, hi, group.spans[0])
-        body = _quote_html(article.text, a, b, group.spans, (a > lo, b < hi))
+        spans = group.spans if not offset else [(s - offset, e - offset) for s, e in group.spans]
+        a, b = quote_bounds(text, lo - offset, hi - offset, spans[0])
+        body = _quote_html(text, a, b, spans, (a + offset > lo, b + offset < hi))
         href = base if group.passage_index is None else f"{base}#p{group.passage_index}"
         out.append(f"<blockquote>{body} {_QUOTE_END.format(href)}</blockquote>\n")
     if current is not None:
         out.append("</section>\n")
     return "".join(out)
+
+
+def _whole_texts(groups: list) -> Iterator[tuple[str, str, int, int, int]]:
+    for group in groups:
+        article = group.article
+        lo, hi = passage_bounds(article, group.passage_index)
+        yield article.title, article.text, lo, hi, 0
 
 
 def _quoted_groups(record: PlaceRecord, articles: Mapping[str, ArticleRecord],
@@ -153,7 +169,22 @@ class _Page(NamedTuple):
 
 
 def _paginate(place_id: str, groups: list) -> list[_Page]:
-    """The pages of quotes ``groups`` (oldest first), oldest first.
+    """The pages of quotes ``groups`` (oldest first), oldest first (``paginate_runs``)."""
+    if len(groups) < 2 * PER_PAGE:      # one page: the quotes' months do not matter
+        return paginate_runs(place_id, [("", len(groups))])
+    runs: list[list] = []               # each quote's month once (a busy place has 10,000s)
+    for key in map(_period, (g.article.published for g in groups), itertools.repeat(7)):
+        if runs and runs[-1][0] == key:
+            runs[-1][1] += 1
+        else:
+            runs.append([key, 1])
+    return paginate_runs(place_id, runs)
+
+
+def paginate_runs(place_id: str, months: list) -> list[_Page]:
+    """The pages of a place's quotes given as runs ``(month, count)`` of consecutive quotes,
+    oldest first (``month``: ``_period(published, 7)`` of their articles; consecutive runs of one
+    month may be given apart or merged), oldest first.
 
     Fewer than ``2 * PER_PAGE`` quotes: one page. Else each year cut into pages of ``PER_PAGE``
     from its oldest (its newest page holding the rest), but a busy year (``_MONTHLY`` quotes or
@@ -162,18 +193,14 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
     ``escaped_name`` writes ``_`` only before two hex digits and the long form never has one."""
     stem = place_page_name(place_id)
     pages: list[_Page] = []
-    if len(groups) >= 2 * PER_PAGE:     # each quote's month once (a busy place has 10,000s)
-        months = [_period(g.article.published, 7) for g in groups]
-
-    def runs(lo: int, hi: int, width: int) -> Iterator[tuple[int, int, str]]:
-        """Runs of quotes whose articles' dates share their year (``width`` 4) or month (7)."""
-        start = lo
-        key = months[lo][:width]
-        for i in range(lo + 1, hi + 1):
-            if i == hi or months[i][:width] != key:
-                yield start, i, key
-                if i < hi:
-                    start, key = i, months[i][:width]
+    merged: list[tuple[str, int, int]] = []     # (month, lo, hi) in quote positions
+    pos = 0
+    for key, count in months:
+        if merged and merged[-1][0] == key:
+            merged[-1] = (key, merged[-1][1], pos + count)
+        elif count:
+            merged.append((key, pos, pos + count))
+        pos += count
 
     def add(lo: int, hi: int, key: str) -> None:
         parts = max(1, (hi - lo) // PER_PAGE)
@@ -182,15 +209,22 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
             pages.append(_Page(key, k + 1, parts, lo + k * PER_PAGE, end,
                                f"{stem}_p{key or 'undated'}-{k + 1}.html"))
 
-    if len(groups) < 2 * PER_PAGE:
-        add(0, len(groups), "")
+    if pos < 2 * PER_PAGE:
+        add(0, pos, "")
     else:
-        for year_lo, year_hi, year in runs(0, len(groups), 4):
+        i = 0
+        while i < len(merged):          # runs of quotes whose articles' dates share their year
+            year = merged[i][0][:4]
+            j = i
+            while j < len(merged) and merged[j][0][:4] == year:
+                j += 1
+            year_lo, year_hi = merged[i][1], merged[j - 1][2]
             if year and year_hi - year_lo >= _MONTHLY:
-                for month_lo, month_hi, month in runs(year_lo, year_hi, 7):
-                    add(month_lo, month_hi, month)
+                for month, lo, hi in merged[i:j]:
+                    add(lo, hi, month)
             else:
                 add(year_lo, year_hi, year)
+            i = j
     pages[-1] = pages[-1]._replace(file=f"{stem}.html")
     return pages
 
@@ -292,19 +326,26 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
                        map_title: str, region_labels: Mapping[str, str],
                        ranks: Mapping[str, int] | None = None,
                        region_layers: Mapping[str, str] | None = None,
-                       new: Collection[str] | None = None) -> Iterator[tuple[str, str]]:
+                       new: Collection[str] | None = None,
+                       windows: Callable[[list], Iterable[tuple]] | None = None,
+                       gone: set[str] | None = None,
+                       runs: list | None = None) -> Iterator[tuple[str, str]]:
     """``(file name, HTML)`` of the place's pages, newest first.
 
     ``ranks``: ``map.article_ranks`` of all articles (saves sorting them again for every place).
     ``region_layers``: each region's layer label. ``new``: ids of the only articles added since
     the pages were last written (None: write them all): then only the pages that changed are
     made, those holding the new quotes and those whose navigation changed with the page count.
+    ``windows``: how the quotes' texts are read (``_mentions_html``; None: from ``articles``).
+    ``gone``: given with ``new``, receives the file names of the place's pages before the new
+    articles that it no longer has (a busy year cut into months). ``runs``: receives the
+    place's ``published_runs``.
     """
-    from markupsafe import Markup
-
     p = record.place
     groups = _quoted_groups(record, articles, ranks)
     pages = _paginate(p.id, groups)
+    if runs is not None:
+        runs += published_runs(groups)
     facts = hierarchy(p)
     regions = regions_line(list(record.regions), region_labels, region_layers or {})
     n_articles = len(article_ids(record.mentions))
@@ -330,15 +371,85 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
         pages_of[id(old)] = _paginate(p.id, old)
         current = {signature(k, page, old) for k, page in enumerate(pages_of[id(old)])
                    if k != len(pages_of[id(old)]) - 1}      # totals on the newest page changed
-    template = environment().get_template("place.html")
+        if gone is not None and old:
+            gone |= {page.file for page in pages_of[id(old)]} - {page.file for page in pages}
     for k in reversed(range(len(pages))):
         page = pages[k]
         if current and signature(k, page, groups) in current:
             continue
-        yield page.file, template.render(
-            place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts(k, page, pages),
-            mentions=Markup(_mentions_html(reversed(groups[page.lo:page.hi]))),
-            pages=Markup(_page_nav(_nav_links(pages, k))),
-            css=Markup(page_css()), map_title=map_title, map_href="../map.html",
-            place_href=place_href(p.id),
-        )
+        yield page.file, _page_html(p, facts, regions, counts(k, page, pages),
+                                    reversed(groups[page.lo:page.hi]), _nav_links(pages, k),
+                                    map_title, windows)
+
+
+def _page_html(p, facts: str, regions: str, counts: str, quotes, nav: tuple, map_title: str,
+               windows) -> str:
+    """One page of place ``p`` quoting ``quotes`` (newest first)."""
+    from markupsafe import Markup
+
+    return environment().get_template("place.html").render(
+        place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts,
+        mentions=Markup(_mentions_html(quotes, windows)), pages=Markup(_page_nav(nav)),
+        css=Markup(page_css()), map_title=map_title, map_href="../map.html",
+        place_href=place_href(p.id),
+    )
+
+
+def published_runs(groups: list) -> list[list]:
+    """``[published or "", count]`` runs of quotes ``groups`` (oldest first): what
+    ``render_changed_pages`` is given of a place's quotes instead of the quotes."""
+    runs: list[list] = []
+    for published in (g.article.published or "" for g in groups):
+        if runs and runs[-1][0] == published:
+            runs[-1][1] += 1
+        else:
+            runs.append([published, 1])
+    return runs
+
+
+def render_changed_pages(place, *, regions: list[str], totals: tuple[int, int], old_runs: list,
+                         new_runs: list, inserted: list[int],
+                         quotes: Callable[[int, int], list], map_title: str,
+                         region_labels: Mapping[str, str],
+                         region_layers: Mapping[str, str] | None = None,
+                         windows: Callable[[list], Iterable[tuple]] | None = None,
+                         gone: set[str] | None = None) -> Iterator[tuple[str, str]]:
+    """``render_place_pages(new=...)`` of a place known by the counts of its quotes rather
+    than the quotes: the same pages, of which the same ones (those that changed).
+
+    ``old_runs``/``new_runs``: ``published_runs`` of its quotes before and after the new
+    articles; ``inserted``: the positions (oldest-first, sorted) of the new articles' quotes
+    among all of them; ``totals``: its mentions and articles now; ``quotes(lo, hi)``: the
+    quotes ``[lo, hi)`` (oldest first), read only for the pages written. A page is current
+    when its file, counts, navigation and quotes were those of a page before: its quotes are
+    the same when no new quote lies in its range and the range, less the new quotes before
+    it, is that page's range.
+    """
+    def months(runs: list) -> list:
+        return [(_period(published, 7), count) for published, count in runs]
+
+    pages = paginate_runs(place.id, months(new_runs))
+    old_pages = paginate_runs(place.id, months(old_runs))
+    facts = hierarchy(place)
+    line = regions_line(list(regions), region_labels, region_layers or {})
+    total = f"{plural(totals[0], 'mention')} in {plural(totals[1], 'article')}"
+
+    def counts(k: int, page: _Page, of: list[_Page]) -> str:
+        if k == len(of) - 1:
+            return total
+        return f"{plural(page.hi - page.lo, 'quote')} of {page.label}"
+
+    current = {(page.file, counts(k, page, old_pages), _nav_links(old_pages, k), page.lo, page.hi)
+               for k, page in enumerate(old_pages) if k != len(old_pages) - 1}
+    if gone is not None and sum(count for _, count in old_runs):
+        gone |= {page.file for page in old_pages} - {page.file for page in pages}
+    for k in reversed(range(len(pages))):
+        page = pages[k]
+        before = bisect.bisect_left(inserted, page.lo)      # new quotes before the page
+        unchanged = before == len(inserted) or inserted[before] >= page.hi
+        if current and unchanged and (page.file, counts(k, page, pages), _nav_links(pages, k),
+                                      page.lo - before, page.hi - before) in current:
+            continue
+        yield page.file, _page_html(place, facts, line, counts(k, page, pages),
+                                    reversed(quotes(page.lo, page.hi)), _nav_links(pages, k),
+                                    map_title, windows)
