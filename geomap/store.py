@@ -22,6 +22,7 @@ from geomap.guards import translate
 from geomap.geocode_cache import SQLiteGeocodeCache
 from geomap.model import Article, Mention, Place
 from geomap.store_schema import CACHE_KIB, MIGRATIONS, connect, now, transaction, way_out
+from geomap.store_render import RenderCache
 from geomap.store_search import FullTextSearch, SearchHit
 
 __all__ = ["CACHE_KIB", "MIGRATIONS", "FileStamp", "MapRows", "SearchHit", "Store", "StoredArticle",
@@ -72,7 +73,7 @@ class MapRows(NamedTuple):
     unplaced: Iterator[tuple]
 
 
-class Store(FullTextSearch):
+class Store(FullTextSearch, RenderCache):
     """The project's SQLite database. Use as a context manager, or call ``close()``."""
 
     def __init__(self, path: Path):
@@ -382,6 +383,6 @@ def _store_error(store: Store, error: sqlite3.Error) -> StoreError:
 _store_errors = translate(sqlite3.Error, _store_error)
 
 
-for _name, _method in [item for cls in (FullTextSearch, Store) for item in vars(cls).items()]:
+for _name, _method in [item for cls in (FullTextSearch, RenderCache, Store) for item in vars(cls).items()]:
     if not _name.startswith("_") and inspect.isfunction(_method) and _name != "close":
         setattr(Store, _name, _store_errors(_method))

@@ -179,28 +179,28 @@ class Payload:
             by_chunk.setdefault(number, []).append((p.id, quotes))
             places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
                            [self._region(r) for r in record.regions], len(record.mentions),
-                           len(article_ids_), number, n_passages, _page_field(p.id),
+                           len(article_ids_), number, n_passages, page_field(p.id),
                            self._links(record), written_names(record, self.data.stats(record).texts),
                            origin_note(p) or 0])
         del chosen
         self.chunks = [self._chunk(number, by_chunk[number]) for number in sorted(by_chunk)]
-        layer_rows, region_layer, region_names, region_bounds = [], [], [], []
+        layer_rows, region_layer, region_names, bounds = [], [], [], []
         for i, layer in enumerate(layers):
             layer_rows.append([layer.name, layer.label or layer.name])
             for r in layer.regions:
                 region_layer.append(i)
                 region_names.append(r.name)
-                region_bounds.append(_region_bounds(r.geometry))
+                bounds.append(region_bounds(r.geometry))
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
                 "articles": self.articles,
                 "regions": self.regions, "places": places, "chunks": count,
                 "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
                 "layers": layer_rows, "regionLayer": region_layer, "regionNames": region_names,
-                "regionBounds": region_bounds,
+                "regionBounds": bounds,
                 "unplaced": self._unplaced(getattr(self.data, "unplaced", ()))}
 
 
-def _region_bounds(geometry) -> list[list[float]] | None:
+def region_bounds(geometry) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` of a region (what choosing it zooms to)."""
     if geometry is None or geometry.is_empty:
         return None
@@ -208,7 +208,7 @@ def _region_bounds(geometry) -> list[list[float]] | None:
     return [[round(south, 3), round(west, 3)], [round(north, 3), round(east, 3)]]
 
 
-def _page_field(place_id: str) -> str | int:
+def page_field(place_id: str) -> str | int:
     """The place page's name for the map's data: 0 when geomap.js can derive it from the id."""
     page = place_page_name(place_id)
     try:
