@@ -39,6 +39,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     import geomap.render
     from geomap.render.data import load_map_data
     from geomap.render.manifest import OutputFolder
+    from geomap.render.map_files import write_map_side
 
     out_dir.mkdir(parents=True, exist_ok=True)
     folder = OutputFolder(out_dir, allow_other=config.map.allow_other_files,
@@ -53,8 +54,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
             # A render after new articles, or of the map alone, quotes a few of the articles'
             # texts: they are read when used (a full render reads them all, in one pass).
             if map_only:
-                produced = geomap.render.render_map_only(load_map_data(store, bodies=False), tmp,
-                                                         config, layers)
+                produced = write_map_side(store, tmp, config, layers, only=set(), every_chunk=True)
                 return _place_outputs(folder, out_dir, tmp, produced, only=set(),
                                       drop=lambda rel: rel.startswith(("assets/", "passages/")))
             from geomap.render.exports import append_mentions_exports, export_sizes
@@ -67,8 +67,11 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                 for _start, _end, place_id in data.articles[aid].mentions}
             # ... and their rows are appended to the exports, if these are as last written.
             append = only is not None and (store.meta_get(META_EXPORTS) or "-") == export_sizes(out_dir)
-            produced = geomap.render.render_outputs(data, tmp, config, layers, articles=only,
-                                                    places=places, exports=not append)
+            # The map side from the render cache: from the new articles' mentions alone.
+            produced = write_map_side(store, tmp, config, layers, only=only)
+            produced += geomap.render.render_outputs(data, tmp, config, layers, articles=only,
+                                                     places=places, exports=not append,
+                                                     map_side=False)
             produced.append(_write_unplaced(store, tmp))
             placed = _place_outputs(folder, out_dir, tmp, produced, only=only)
             if append and only:
