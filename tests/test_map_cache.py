@@ -83,3 +83,79 @@ def test_a_cold_build_writes_the_map_side_as_the_full_render_does(
     for rel in got:
         if rel != "map.html":
             assert got[rel] == want[rel], rel
+
+
+_HOSTILE = "</script><img src=x onerror=alert(1)> & Kyiv\n\nOfficials in Kyiv and Odesa met.\n"
+_FIRST = _NAMES[2:5] + [_NAMES[0], _NAMES[7]]
+
+
+def _grow(root: Path, gazetteer: Path) -> None:
+    _project(root, gazetteer, _NAMES)
+    write(root / "articles" / "zz-hostile.txt", _HOSTILE)
+
+
+def test_a_refresh_adding_articles_updates_the_cache_from_their_mentions_only(
+        tmp_path, gazetteer_path, monkeypatch):
+    """Old articles keep their numbers, new ones are appended; no scan of every mention; the
+    rows of places no new article names are not recomputed; cached text stays escaped."""
+    root = _project(tmp_path / "p", gazetteer_path, _FIRST)
+    config = load_config(None, root)
+    refresh(config)
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
+        rows_before = dict(store.render_cache_items("row"))
+        numbers_before = {aid: n for n, aid, _row in store.render_articles()}
+    _grow(root, gazetteer_path)
+
+    def full_scan(self):
+        raise AssertionError("the incremental render read every mention")
+
+    monkeypatch.setattr(Store, "mentions_by_place", full_scan)
+    summary = refresh(config)
+    assert summary.rendered and summary.new == len(_NAMES) - len(_FIRST) + 1
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
+        rows_after = dict(store.render_cache_items("row"))
+        numbers_after = {aid: n for n, aid, _row in store.render_articles()}
+        new_ids = numbers_after.keys() - numbers_before.keys()
+        touched = {row[0] for row in store.article_mentions(new_ids)}
+    assert {a: numbers_after[a] for a in numbers_before} == numbers_before
+    assert sorted(numbers_after.values()) == list(range(len(numbers_after)))
+    assert min(numbers_after[a] for a in new_ids) == len(numbers_before)
+    untouched = rows_before.keys() - touched
+    assert untouched and all(rows_after[p] == rows_before[p] for p in untouched)
+    assert any(rows_after[p] != rows_before.get(p) for p in touched)
+    html = (root / "output" / "map.html").read_text(encoding="utf-8")
+    assert "</script><img" not in html and "<img src=x" not in html
+    titles = [row[1] for row in read_payload(html)["articles"]]
+    assert _HOSTILE.splitlines()[0] in titles
+
+
+@pytest.mark.parametrize("damage", ["state", "key", "numbers", "place", "none"])
+def test_a_missing_damaged_or_foreign_cache_is_rebuilt_in_full(tmp_path, gazetteer_path, damage):
+    """Whatever is wrong with the cache, the refresh after new articles rebuilds it in full
+    and writes exactly what a cold build of the same articles writes."""
+    root = _project(tmp_path / "p", gazetteer_path, _FIRST)
+    config = load_config(None, root)
+    refresh(config)
+    with Store(root / ".geomap" / "geomap.sqlite") as store, store.render_cache_writer() as w:
+        if damage == "state":
+            w.put("meta", [("state", "{not json")])
+        elif damage == "key":                       # made by other code or settings
+            state = json.loads(store.render_cache_get("meta", "state"))
+            w.put("meta", [("state", json.dumps(dict(state, key="other")))])
+        elif damage == "numbers":
+            w.db.execute("DELETE FROM render_articles WHERE number = 0")
+        elif damage == "place":
+            pid = next(iter(store.render_cache_keys("place")))
+            w.put("place", [(pid, "[]")])
+        else:
+            w.clear()
+    _grow(root, gazetteer_path)
+    assert refresh(config).rendered
+    cold = _project(tmp_path / "cold", gazetteer_path, _NAMES)
+    write(cold / "articles" / "zz-hostile.txt", _HOSTILE)
+    refresh(load_config(None, cold))
+    got, want = _map_side(root / "output"), _map_side(cold / "output")
+    assert got.keys() == want.keys()
+    assert read_payload(got["map.html"]) == read_payload(want["map.html"])
+    assert {k: v for k, v in got.items() if k != "map.html"} == \
+        {k: v for k, v in want.items() if k != "map.html"}

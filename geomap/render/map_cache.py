@@ -298,7 +298,10 @@ def update(store, config, layers: list, only: Iterable[str] | None) -> CacheUpda
     """Bring the render cache up to date (see the module docstring); one transaction."""
     key = cache_key(store, config, layers)
     if only is not None:
-        done = _incremental(store, config, layers, set(only), key)
+        try:
+            done = _incremental(store, config, layers, set(only), key)
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+            done = None             # a damaged cached value: rebuilt in full below
         if done is not None:
             return done
     return _full(store, config, layers, key)
