@@ -77,15 +77,10 @@ class CacheUpdate:
 
 
 def article_row(aid: str, title: str, published: str | None, source: str) -> str:
-    """An article's row in the payload: ``[page, title, date, source]``, plus its id when the
-    page name is not the id (the script breaks date ties by id, as ``quotes.article_ranks``)."""
-    from geomap.render.payload import source_label
+    """An article's payload row (``payload.article_row``) as JSON text."""
+    from geomap.render.payload import article_row as row
 
-    page = page_name(aid)
-    row = [page, title or aid, published or "", source_label(source)]
-    if page != aid:
-        row.append(aid)
-    return _json(row)
+    return _json(row(aid, title, published, source))
 
 
 def _rank_cmp(x: list, y: list) -> int:

@@ -193,7 +193,8 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
     key = _template_key(config, layers, passage_files, counts)
     cached = store.render_cache_get("meta", "page")
     page = json.loads(cached) if cached else None
-    if not partial or page is None or page.get("key") != key:
+    remade = not partial or page is None or page.get("key") != key
+    if remade:
         nonce = secrets.token_hex(8)
         template, assets = page_template(config, layers, counts, passage_files=passage_files,
                                          nonce=nonce)
@@ -207,7 +208,8 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
         (out_dir / ASSETS_DIR).mkdir(parents=True, exist_ok=True)
         written += [_write(out_dir / ASSETS_DIR / name, text) for name, text in page["assets"]]
     if passage_files:
-        chosen = done.chunks if partial and not every_chunk else set(grams)
+        # a new page (settings, passage mode...) is written with every chunk
+        chosen = done.chunks if partial and not (every_chunk or remade) else set(grams)
         (out_dir / "passages").mkdir(parents=True, exist_ok=True)
         for number in sorted(chosen):
             value = store.render_cache_get("chunk", str(number))

@@ -35,11 +35,22 @@ def source_label(source: str) -> str:
     return PurePath(source.replace("\\", "/")).name if source else ""
 
 
+def article_row(aid: str, title: str, published: str | None, source: str) -> list[str]:
+    """An article's row in the payload: ``[page, title, date, source]``, plus its id when the
+    page name is not the id (the map's script breaks date ties by id, as
+    ``quotes.article_ranks``)."""
+    page = page_name(aid)
+    row = [page, title or aid, published or "", source_label(source)]
+    if page != aid:
+        row.append(aid)
+    return row
+
+
 class Payload:
     """Builds the compact JSON the map's script reads.
 
-    Articles are numbered newest first (undated last), so an article's number is its rank and the
-    articles panel sorts by number. Windows quoted from the same passage for different places are
+    Articles are numbered newest first (undated last) here; the map's script does not rely on it
+    (the refresh's render cache appends new articles' numbers) and orders them by date. Windows quoted from the same passage for different places are
     merged into one stored text (a passage naming three places is stored once, not three times).
     """
 
@@ -53,7 +64,7 @@ class Payload:
             self._region(name)
         self.ranks = article_ranks(data.articles, data.articles)
         self.article_index = self.ranks  # every article, numbered by rank
-        self.articles = [[page_name(a.id), a.title or a.id, a.published or "", source_label(a.source)]
+        self.articles = [article_row(a.id, a.title, a.published, a.source)
                          for a in sorted(data.articles.values(), key=lambda a: self.ranks[a.id])]
 
     def _region(self, name: str) -> int:
