@@ -159,3 +159,34 @@ def test_a_missing_damaged_or_foreign_cache_is_rebuilt_in_full(tmp_path, gazette
     assert read_payload(got["map.html"]) == read_payload(want["map.html"])
     assert {k: v for k, v in got.items() if k != "map.html"} == \
         {k: v for k, v in want.items() if k != "map.html"}
+
+
+def test_a_render_failing_after_the_cache_update_leaves_the_map_and_the_next_refresh_mends_it(
+        tmp_path, gazetteer_path, monkeypatch):
+    """The cache is updated (committed) before the page is written: a failure then leaves the
+    previous map in place, and the next refresh (a full render, the outputs being stale) writes
+    what a cold build writes."""
+    import geomap.render.map as map_module
+
+    root = _project(tmp_path / "p", gazetteer_path, _FIRST)
+    config = load_config(None, root)
+    refresh(config)
+    before = (root / "output" / "map.html").read_bytes()
+    _grow(root, gazetteer_path)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("killed while writing the page")
+
+    with monkeypatch.context() as m:
+        m.setattr(map_module, "fill_page", broken)
+        with pytest.raises(RuntimeError):
+            refresh(config)
+    assert (root / "output" / "map.html").read_bytes() == before
+    assert refresh(config).rendered
+    cold = _project(tmp_path / "cold", gazetteer_path, _NAMES)
+    write(cold / "articles" / "zz-hostile.txt", _HOSTILE)
+    refresh(load_config(None, cold))
+    got, want = _map_side(root / "output"), _map_side(cold / "output")
+    assert read_payload(got["map.html"]) == read_payload(want["map.html"])
+    assert {k: v for k, v in got.items() if k != "map.html"} == \
+        {k: v for k, v in want.items() if k != "map.html"}
