@@ -3,7 +3,6 @@ the map orders articles by date itself: after an incremental refresh adding an o
 newer article, the articles panel lists them newest first / oldest first by date."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

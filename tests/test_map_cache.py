@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -144,9 +143,8 @@ def test_a_missing_damaged_or_foreign_cache_is_rebuilt_in_full(tmp_path, gazette
             w.put("meta", [("state", json.dumps(dict(state, key="other")))])
         elif damage == "numbers":
             w.db.execute("DELETE FROM render_articles WHERE number = 0")
-        elif damage == "place":
-            pid = next(iter(store.render_cache_keys("place")))
-            w.put("place", [(pid, "[]")])
+        elif damage == "place":                     # every place's aggregates
+            w.put("place", [(pid, "[]") for pid in store.render_cache_keys("place")])
         else:
             w.clear()
     _grow(root, gazetteer_path)

@@ -3,7 +3,7 @@
 A refresh that only adds articles used to load every mention of every article (~5 M records at
 100,000 articles) to rebuild the map's payload. The cache keeps, per place, its aggregates
 (``place``: mentions, links ``[number, mentions, passages]`` per article, passages, written
-names, first/last date, regions, and its newest ``max_passages`` quotes), its payload row
+names, first/last date, regions; ``quotes``: its newest ``max_passages`` quotes), its payload row
 (``row``: JSON text, as ``payload.Payload`` writes it) and ``places.geojson`` feature
 (``geo``); per passage chunk its JSON (``chunk``) and 4-gram set (``grams``); the region and
 layer counts (``meta``/``regions``). Articles get *stable* numbers (``render_articles``):
@@ -31,7 +31,6 @@ from typing import Any, Iterable
 
 from geomap.credits import origin_note
 from geomap.model import Passage, Place
-from geomap.render.article_page import page_name
 from geomap.render.passages import chunk_count, chunk_of
 from geomap.render.payload import page_field as page_field_of
 from geomap.render.quotes import passage_bounds, quote_bounds
@@ -343,6 +342,7 @@ def _full(store, config, layers: list, key: str) -> CacheUpdate:
             agg["r"] = mine
             mentioned.append(pid)
             counts.add(mine, True, agg["n"], [link[0] for link in agg["links"]])
+            w.put("quotes", [(pid, _json(agg.pop("q")))])
             w.put("place", [(pid, _json(agg))])
         count = chunk_count(len(mentioned))
         for pid in mentioned:
@@ -374,6 +374,7 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
     for row in store.article_mentions(numbers):
         by_place.setdefault(row[0], []).append(row)
     cached = store.render_cache_many("place", by_place)
+    cached_quotes = store.render_cache_many("quotes", cached)
     places = {p.id: p for p in store.places()}
     regions = _place_regions(store)
     known = region_order(layers, state.get("extra", ()))
@@ -385,6 +386,8 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
     aggs = {}
     for pid, rows in by_place.items():
         old = json.loads(cached[pid]) if pid in cached else None
+        if old is not None:
+            old["q"] = json.loads(cached_quotes[pid])
         mine = regions.get(pid, [])
         if (old is not None and old.get("r") != mine) or any(r not in known for r in mine):
             return None
@@ -397,6 +400,7 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
         w.number((numbers[h[0]], h[0], article_row(*h)) for h in heads)
         for pid, agg in aggs.items():
             place = places[pid]
+            w.put("quotes", [(pid, _json(agg.pop("q")))])
             w.put("place", [(pid, _json(agg))])
             w.put("row", [(pid, place_row(place, agg, agg["r"], known, chunk_of(pid, count)))])
             w.put("geo", [(pid, place_feature(place, agg, agg["r"]))])
@@ -423,8 +427,8 @@ def _write_chunks(store, w, place_ids: list[str], count: int, bodies: _Bodies, *
 
     for number in touched:
         ids = members.get(number, [])
-        aggs = store.render_cache_many("place", ids)
-        quoted = [(pid, json.loads(aggs[pid])["q"]) for pid in ids if pid in aggs]
+        found = store.render_cache_many("quotes", ids)
+        quoted = [(pid, json.loads(found[pid])) for pid in ids if pid in found]
         value = chunk_value(quoted, bodies)
         texts = value["texts"]
         bits, data = gram_bits(texts)
