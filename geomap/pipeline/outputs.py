@@ -59,6 +59,9 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                                       drop=lambda rel: rel.startswith(("assets/", "passages/")))
             from geomap.render.exports import append_mentions_exports, export_sizes
 
+            # The map side from the render cache (from the new articles' mentions alone when
+            # it can), first: its memory is freed before the pages' data is loaded.
+            produced = write_map_side(store, tmp, config, layers, only=only)
             data = load_map_data(store, bodies=only is None)
             # New articles change only their own pages and those of the places they mention: the
             # other place pages (some quote thousands of passages) are current and are not rewritten.
@@ -67,8 +70,6 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                 for _start, _end, place_id in data.articles[aid].mentions}
             # ... and their rows are appended to the exports, if these are as last written.
             append = only is not None and (store.meta_get(META_EXPORTS) or "-") == export_sizes(out_dir)
-            # The map side from the render cache: from the new articles' mentions alone.
-            produced = write_map_side(store, tmp, config, layers, only=only)
             produced += geomap.render.render_outputs(data, tmp, config, layers, articles=only,
                                                      places=places, exports=not append,
                                                      map_side=False)
