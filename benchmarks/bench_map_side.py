@@ -8,7 +8,9 @@ process (so that imports and peak RSS are its own): ``full`` — the cache rebui
 mention and the page made by folium (what a cold build's map side costs) — and ``incremental``
 — the cache current, no new article (what a refresh adding articles pays besides their own
 places: the payload joined from the cached rows, the cached page filled in, the index and
-``places.geojson``/``regions.csv`` written). Prints wall and CPU seconds and peak RSS per run,
+``places.geojson``/``regions.csv`` written) — and ``mapdata``, the map as main's +10 made it:
+every mention loaded (``load_map_data(bodies=False)``) and ``build_map`` through folium
+(``render_map_only``; chunks, but not ``places.geojson``/``regions.csv``). Prints wall and CPU seconds and peak RSS per run,
 then the medians.
 """
 from __future__ import annotations
@@ -36,7 +38,12 @@ config = load_config(None, root)
 layers = Stages(config).layers
 with Store(store_path) as store:
     t0, c0 = time.monotonic(), time.process_time()
-    write_map_side(store, out, config, layers, only=None if mode == "full" else set())
+    if mode == "mapdata":
+        from geomap.render import render_map_only
+        from geomap.render.data import load_map_data
+        render_map_only(load_map_data(store, bodies=False), out, config, layers)
+    else:
+        write_map_side(store, out, config, layers, only=None if mode == "full" else set())
     wall, cpu = time.monotonic() - t0, time.process_time() - c0
 print(json.dumps({"wall": wall, "cpu": cpu,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -63,7 +70,7 @@ def main() -> None:
     store = work / "geomap.sqlite"
     shutil.copyfile(source, store)
     print(f"load before: {os.getloadavg()}")
-    results: dict[str, list[dict]] = {"full": [], "incremental": []}
+    results: dict[str, list[dict]] = {"full": [], "incremental": [], "mapdata": []}
     for _ in range(args.repeat):
         for mode in results:            # full first: it makes the cache incremental reads
             r = _run(root, store, mode)

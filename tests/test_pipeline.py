@@ -267,7 +267,7 @@ def test_a_crash_mid_refresh_keeps_the_old_map_and_the_next_refresh_renders(mapp
         raise OSError("disk full")
 
     with monkeypatch.context() as m:
-        m.setattr(geomap.render.map, "build_map", crash)
+        m.setattr(geomap.render.map, "fill_page", crash)     # writing map.html (map_files)
         with pytest.raises(OSError):
             refresh(_config(mapped_project))
     assert (mapped_project / "output" / "map.html").read_bytes() == old_map
