@@ -131,6 +131,14 @@ class RenderCache:
                 "SELECT place_id, article_id, start, end, text, passage_index FROM mentions "
                 "WHERE article_id = ? AND place_id IS NOT NULL ORDER BY start", (aid,))
 
+    def article_unplaced(self, ids: Iterable[str]
+                         ) -> Iterator[tuple[str, int, int, str, float, int | None]]:
+        """Like ``unplaced_mentions`` for these articles only (article by article)."""
+        for aid in ids:
+            yield from self._db.execute(
+                "SELECT article_id, start, end, text, score, passage_index FROM mentions "
+                "WHERE article_id = ? AND place_id IS NULL ORDER BY start", (aid,))
+
     def unplaced_mentions(self) -> Iterator[tuple[str, int, int, str, float, int | None]]:
         """``(article id, start, end, text, score, passage index)`` of the mentions of no place,
         by article and start."""

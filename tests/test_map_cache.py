@@ -188,3 +188,21 @@ def test_a_render_failing_after_the_cache_update_leaves_the_map_and_the_next_ref
     assert read_payload(got["map.html"]) == read_payload(want["map.html"])
     assert {k: v for k, v in got.items() if k != "map.html"} == \
         {k: v for k, v in want.items() if k != "map.html"}
+
+
+def test_names_not_placed_merged_from_new_articles_equal_those_grouped_at_once():
+    """``unplaced_groups`` adds new articles' mentions of no place to cached groups exactly as
+    grouping everything at once does; ``unplaced_rows`` names each group by its most frequent
+    spelling, most mentioned first, each article once with its first passage."""
+    from geomap.render.map_cache import unplaced_groups
+    from geomap.render.map_files import unplaced_rows
+
+    rows = [("b", 5, 12, "Foo  St", 0.0, None), ("b", 20, 26, "foo st", 0.0, 3),
+            ("a", 1, 4, "Bar", 0.0, 0), ("c", 0, 6, "FOO ST", 0.0, 1),
+            ("d", 2, 5, "Bar", 0.0, None), ("d", 9, 15, "foo st", 0.0, 2)]
+    numbers = {"a": 0, "b": 1, "c": 2, "d": 3}
+    whole = unplaced_groups(rows, numbers)
+    old = json.loads(json.dumps(unplaced_groups([r for r in rows if r[0] in "ab"], numbers)))
+    assert unplaced_groups([r for r in rows if r[0] in "cd"], numbers, old) == whole
+    got = [json.loads(r) for r in unplaced_rows((k, json.dumps(v)) for k, v in whole.items())]
+    assert got == [["foo st", [1, 2, 3, 2, 1, 1, 3, 1, 2]], ["Bar", [0, 1, 0, 3, 1, -1]]]

@@ -269,6 +269,29 @@ class _Regions:
         return {"r": self.counts, "l": self.layer_counts}
 
 
+def unplaced_groups(rows: Iterable[tuple], numbers: dict[str, int],
+                     groups: dict[str, dict] | None = None) -> dict[str, dict]:
+    """Mentions of no place grouped by name as ``data.unplaced_records`` groups them (case and
+    spacing ignored): per group its spellings' counts (``sp``) and per article ``[number,
+    mentions, first passage or -1]`` (``a``, by number). ``groups``: cached ones to add to."""
+    found: dict[str, tuple[dict, dict]] = {}
+    for key, group in (groups or {}).items():
+        found[key] = (dict(group["sp"]), {e[0]: list(e) for e in group["a"]})
+    for aid, _start, _end, text, _score, pidx in rows:
+        number = numbers.get(aid)
+        if number is None:
+            continue
+        key = " ".join(text.casefold().split())
+        spellings, arts = found.setdefault(key, ({}, {}))
+        spellings[text] = spellings.get(text, 0) + 1
+        entry = arts.setdefault(number, [number, 0, -1])
+        entry[1] += 1
+        if entry[2] < 0 and pidx is not None:
+            entry[2] = pidx
+    return {key: {"sp": sp, "a": [arts[n] for n in sorted(arts)]}
+            for key, (sp, arts) in found.items()}
+
+
 def _place_regions(store) -> dict[str, list[str]]:
     regions: dict[str, list[str]] = {}
     for pid, region in store.place_region_rows():
@@ -330,6 +353,9 @@ def _full(store, config, layers: list, key: str) -> CacheUpdate:
                 w.number(batch)
                 batch = []
         w.number(batch)
+        unplaced = unplaced_groups(store.unplaced_mentions(), numbers)
+        w.put("unplaced", ((k, _json(v)) for k, v in unplaced.items()))
+        del unplaced
         mentioned = []
         for pid, rows in groupby(store.mentions_by_place(), key=lambda r: r[0]):
             rows = list(rows)
@@ -405,6 +431,12 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
             w.put("row", [(pid, place_row(place, agg, agg["r"], known, chunk_of(pid, count)))])
             w.put("geo", [(pid, place_feature(place, agg, agg["r"]))])
         w.put("meta", [("regions", _json(counts.done()))])
+        new_unplaced = unplaced_groups(store.article_unplaced(numbers), numbers)
+        old_unplaced = {k: json.loads(v) for k, v in
+                        store.render_cache_many("unplaced", new_unplaced).items()}
+        for key, group in unplaced_groups(store.article_unplaced(numbers), numbers,
+                                           old_unplaced).items():
+            w.put("unplaced", [(key, _json(group))])
         chunks = _write_chunks(store, w, list(aggs), count, bodies, only=True)
     return CacheUpdate(False, set(aggs), chunks)
 

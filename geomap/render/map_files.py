@@ -17,7 +17,7 @@ import hashlib
 import json
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from geomap.render.article_page import page_name
 from geomap.render.passages import INDEX_REL, chunk_rel
@@ -82,29 +82,20 @@ def _counts(state: dict, layers: list):
     return rows, layer_rows
 
 
-def _unplaced(store, numbers: dict[str, int]) -> RawList:
-    """The payload's names not placed (``Payload._unplaced``), from the store's rows."""
-    from geomap.render.data import MentionRecord, unplaced_records
-
-    records = unplaced_records(MentionRecord(aid, s, e, t, p, sc)
-                               for aid, s, e, t, sc, p in store.unplaced_mentions())
-    rows = RawList()
-    for record in sorted(records, key=lambda r: (-len(r.mentions), r.name)):
-        per_article: dict[int, list[int]] = {}
-        for m in record.mentions:
-            number = numbers.get(m.article_id)
-            if number is None:
-                continue
-            entry = per_article.setdefault(number, [number, 0, -1 if m.passage_index is None
-                                                    else m.passage_index])
-            entry[1] += 1
-            if entry[2] < 0 and m.passage_index is not None:
-                entry[2] = m.passage_index
-        if per_article:
-            rows.append(json.dumps([record.name, [x for k in sorted(per_article)
-                                                  for x in per_article[k]]],
-                                   ensure_ascii=False, separators=(",", ":")))
-    return rows
+def unplaced_rows(items: Iterable[tuple[str, str]]) -> RawList:
+    """The payload's names not placed (``Payload._unplaced``'s rows) from the cached groups
+    ``(key, JSON)`` (``map_cache.unplaced_groups``): the most frequent spelling names a group
+    (ties: the first in code point order); most mentioned first, then by name."""
+    rows = []
+    for _key, value in items:
+        group = json.loads(value)
+        spellings = group["sp"]
+        name = min(spellings, key=lambda s: (-spellings[s], s))
+        rows.append((-sum(spellings.values()), name, group["a"]))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return RawList(json.dumps([name, [x for entry in arts for x in entry]],
+                              ensure_ascii=False, separators=(",", ":"))
+                   for _n, name, arts in rows if arts)
 
 
 def _template_key(config, layers: list, passage_files: bool, counts) -> str:
@@ -151,11 +142,7 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
     counts_state = json.loads(store.render_cache_get("meta", "regions") or "{}")
     counts, layer_totals = _counts(counts_state, layers)
 
-    numbers: dict[str, int] = {}
-    articles = RawList()
-    for number, aid, row in store.render_articles():
-        numbers[aid] = number
-        articles.append(row)
+    articles = RawList(row for _number, _aid, row in store.render_articles())
     rows = RawList()
     ids = []
     for pid, row in store.render_cache_items("row"):
@@ -183,7 +170,7 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
         "articles": articles, "regions": region_list, "places": rows, "chunks": count,
         "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
         "layers": layer_rows, "regionLayer": region_layer, "regionNames": region_names,
-        "regionBounds": bounds, "unplaced": _unplaced(store, numbers)}
+        "regionBounds": bounds, "unplaced": unplaced_rows(store.render_cache_items("unplaced"))}
     if not passage_files:
         payload["passages"] = RawDict((str(k), v) for k, v in
                                       sorted(((int(k), v) for k, v in
