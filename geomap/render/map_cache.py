@@ -5,8 +5,8 @@ A refresh that only adds articles used to load every mention of every article (~
 (``place``: mentions, links ``[number, mentions, passages]`` per article, passages, written
 names, first/last date, regions; ``quotes``: its newest ``max_passages`` quotes), its payload row
 (``row``: JSON text, as ``payload.Payload`` writes it) and ``places.geojson`` feature
-(``geo``); per passage chunk its JSON (``chunk``) and 4-gram set (``grams``); the region and
-layer counts (``meta``/``regions``). Articles get *stable* numbers (``render_articles``):
+(``geo``); per passage chunk its JSON (``chunk``) and 4-gram set (``grams``); per name not
+placed its spellings and articles (``unplaced``); the region and layer counts (``meta``/``regions``). Articles get *stable* numbers (``render_articles``):
 assigned in rank order by a full build, appended for new articles, so a new article changes
 only the rows of the places it names (the map's script sorts by date itself).
 
