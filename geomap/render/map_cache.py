@@ -19,6 +19,7 @@ It returns a ``CacheUpdate`` naming what changed.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import heapq
 import json
@@ -434,9 +435,9 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
         new_unplaced = unplaced_groups(store.article_unplaced(numbers), numbers)
         old_unplaced = {k: json.loads(v) for k, v in
                         store.render_cache_many("unplaced", new_unplaced).items()}
-        for key, group in unplaced_groups(store.article_unplaced(numbers), numbers,
-                                           old_unplaced).items():
-            w.put("unplaced", [(key, _json(group))])
+        for name, group in unplaced_groups(store.article_unplaced(numbers), numbers,
+                                            old_unplaced).items():
+            w.put("unplaced", [(name, _json(group))])
         chunks = _write_chunks(store, w, list(aggs), count, bodies, only=True)
     return CacheUpdate(False, set(aggs), chunks)
 
@@ -455,8 +456,6 @@ def _write_chunks(store, w, place_ids: list[str], count: int, bodies: _Bodies, *
         number = chunk_of(pid, count)
         if number in wanted:
             members.setdefault(number, []).append(pid)
-    import base64
-
     for number in touched:
         ids = members.get(number, [])
         found = store.render_cache_many("quotes", ids)
