@@ -206,3 +206,25 @@ def test_names_not_placed_merged_from_new_articles_equal_those_grouped_at_once()
     assert unplaced_groups([r for r in rows if r[0] in "cd"], numbers, old) == whole
     got = [json.loads(r) for r in unplaced_rows((k, json.dumps(v)) for k, v in whole.items())]
     assert got == [["foo st", [1, 2, 3, 2, 1, 1, 3, 1, 2]], ["Bar", [0, 1, 0, 3, 1, -1]]]
+
+
+@pytest.mark.parametrize("limit", [10**9, 400, 60, 1])
+def test_split_payload_of_serialised_rows_equals_that_of_the_rows(limit):
+    """The cached rows (``RawList``/``RawDict``: JSON texts) give the same head and parts,
+    escaped the same, as the decoded rows, whatever the part size."""
+    from geomap.render.payload_parts import RawDict, RawList, split_payload
+
+    hostile = "</script><!-- \u2028 & 'x' \"y\""
+    payload = {"title": hostile, "articles": [["p", hostile, "", "s"]] * 5,
+               "places": [["id", hostile, "city", "UA", 1.5, 2.0, [0], 3, 1, 0, 1, 0, [1], [], 0]] * 7,
+               "chunks": 2, "unplaced": [[hostile, [0, 1, -1]]],
+               "passages": {"0": {"places": {}, "texts": [hostile]}}, "bounds": None}
+    raw = dict(payload)
+    for key in ("articles", "places", "unplaced"):
+        raw[key] = RawList(json.dumps(r, ensure_ascii=False, separators=(",", ":"))
+                           for r in payload[key])
+    raw["passages"] = RawDict((k, json.dumps(v, ensure_ascii=False, separators=(",", ":")))
+                              for k, v in payload["passages"].items())
+    texts = split_payload(raw, limit)
+    assert texts == split_payload(payload, limit)
+    assert all("</script" not in t and "\u2028" not in t for t in texts)

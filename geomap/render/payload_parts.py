@@ -70,9 +70,12 @@ def split_payload(payload: dict[str, Any], limit: int | None = None) -> list[str
     parts of about ``limit`` characters (default ``PART_BYTES``). Values may be ``RawList`` /
     ``RawDict`` (rows already serialised): the texts are the same as for the decoded rows."""
     limit = PART_BYTES if limit is None else limit
-    whole = script_text("{" + ",".join(f"{_json(k)}:{_text(v)}" for k, v in payload.items()) + "}")
-    if len(whole) <= limit:
-        return [whole]
+    raw = "{" + ",".join(f"{_json(k)}:{_text(v)}" for k, v in payload.items()) + "}"
+    if len(raw) <= limit:           # escaping only lengthens: a longer text is split unescaped
+        whole = script_text(raw)
+        if len(whole) <= limit:
+            return [whole]
+    del raw
     head = {k: v for k, v in payload.items() if k not in SPLIT_KEYS}
     parts = [script_text(piece) for key in SPLIT_KEYS if key in payload
              for piece in _pieces(key, payload[key], limit)]
