@@ -125,7 +125,8 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
     """Bring the render cache up to date and write the map side's files into ``out_dir``
     (map first); ``only``: the new articles since the last render (the map's settings as
     then), so only the chunks they touch are written; None: every file (and the page made by
-    folium again). ``every_chunk``: write every chunk even so (a render of the map alone)."""
+    folium again). ``every_chunk``: write every chunk even so, and neither ``places.geojson``
+    nor ``regions.csv`` (a render of the map alone: map settings changed, not the data)."""
     from geomap.render import map_cache
     from geomap.render.assets import ASSETS_DIR
     from geomap.render.map import fill_page, legend, map_extras, page_template
@@ -206,6 +207,8 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
         sets = [(int(grams[n][0]), base64.b64decode(grams[n][2])) if n in grams else None
                 for n in range(max(grams, default=-1) + 1)]
         written.append(_write(out_dir / INDEX_REL, index_from_sets(sets)))
+    if every_chunk:
+        return written
     features = [v for _k, v in store.render_cache_items("geo")]
     written.append(_write(out_dir / "places.geojson",
                           '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"))
