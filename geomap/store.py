@@ -23,6 +23,7 @@ from geomap.guards import translate
 from geomap.geocode_cache import SQLiteGeocodeCache
 from geomap.model import Article, Mention, Place
 from geomap.store_schema import CACHE_KIB, MIGRATIONS, connect, now, transaction, way_out
+from geomap.store_map_cache import RenderCache
 from geomap.store_render import RenderReads
 from geomap.store_search import FullTextSearch, SearchHit
 
@@ -74,7 +75,7 @@ class MapRows(NamedTuple):
     unplaced: Iterator[tuple]
 
 
-class Store(FullTextSearch, RenderReads):
+class Store(FullTextSearch, RenderCache, RenderReads):
     """The project's SQLite database. Use as a context manager, or call ``close()``."""
 
     def __init__(self, path: Path):
@@ -410,6 +411,7 @@ def _store_error(store: Store, error: sqlite3.Error) -> StoreError:
 _store_errors = translate(sqlite3.Error, _store_error)
 
 
-for _name, _method in [item for cls in (FullTextSearch, RenderReads, Store) for item in vars(cls).items()]:
+for _name, _method in [item for cls in (FullTextSearch, RenderCache, RenderReads, Store)
+                       for item in vars(cls).items()]:
     if not _name.startswith("_") and inspect.isfunction(_method) and _name != "close":
         setattr(Store, _name, _store_errors(_method))

@@ -153,6 +153,24 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             UPDATE articles_generation SET n = n + 1;
         END;
     """),
+    # The map's render cache (``geomap.store_map_cache``, issue 13): each article's stable number
+    # in the map's data (assigned in rank order by a full render, appended for new articles; an
+    # article changed or deleted loses its row, which makes the next render a full one), and
+    # per place / chunk / region the aggregates the map's outputs are assembled from, so that a
+    # refresh adding articles reads only their mentions.
+    ("render_cache", """
+        CREATE TABLE render_articles (
+            number INTEGER PRIMARY KEY,
+            article_id TEXT NOT NULL UNIQUE REFERENCES articles(id) ON DELETE CASCADE,
+            row TEXT NOT NULL
+        );
+        CREATE TABLE render_cache (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID
+    """),
 )
 
 # SQLite's page cache (KiB; its default is 2 MiB). Bulk inserts into ``mentions`` and its

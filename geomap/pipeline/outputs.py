@@ -37,9 +37,8 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     ``map_only``: only map settings changed since the last complete render, so only
     ``map.html`` and its assets are written (and assets it no longer links to removed).
     """
-    import geomap.render
-    from geomap.render.data import load_map_data
     from geomap.render.manifest import OutputFolder
+    from geomap.render.map_files import write_map_side
 
     out_dir.mkdir(parents=True, exist_ok=True)
     folder = OutputFolder(out_dir, allow_other=config.map.allow_other_files,
@@ -51,22 +50,17 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
         with _collector_paused():
-            # A render after new articles, or of the map alone, quotes a few of the articles'
-            # texts: they are read when used (a full render reads them all, in one pass).
             if map_only:
-                produced = geomap.render.render_map_only(load_map_data(store, bodies=False), tmp,
-                                                         config, layers)
+                produced = write_map_side(store, tmp, config, layers, only=set(), every_chunk=True)
                 return _place_outputs(folder, out_dir, tmp, produced, only=set(),
                                       drop=lambda rel: rel.startswith(("assets/", "passages/")))
             from geomap.render.exports import export_sizes
             from geomap.render.pages import append_exports, write_pages
 
-            # The map side still renders from every mention at once; the pages and exports are
-            # read from the store a piece at a time (``render.pages``), after it is freed.
-            data = load_map_data(store, bodies=False)
-            produced = geomap.render.render_outputs(data, tmp, config, layers, articles=only,
-                                                    pages=False)
-            del data                    # freed while paused: the collector never walks it
+            # Nothing holds every mention at once: the map side is written from the render cache
+            # (updated from the new articles' mentions alone when it can: ``map_files``), the
+            # pages and exports are read from the store a piece at a time (``render.pages``).
+            produced = write_map_side(store, tmp, config, layers, only=only)
             # New articles change only their own pages and those of the places they name (of
             # those, only the pages that changed), and their rows are appended to the exports,
             # if these are as last written.

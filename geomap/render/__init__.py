@@ -26,7 +26,7 @@ def _write(path: Path, text: str) -> Path:
 def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *,
                    articles: Collection[str] | None = None,
                    places: Collection[str] | None = None, exports: bool = True,
-                   pages: bool = True) -> list[Path]:
+                   map_side: bool = True, pages: bool = True) -> list[Path]:
     """Write every output file into ``out_dir`` and return their paths (map first).
 
     ``layers`` are ``geomap.regions.Layer`` values (drawn as toggleable overlays, counted in
@@ -36,8 +36,11 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
     cover the places of every new, changed and deleted article, before and after. When
     ``articles`` are the only change since the last render (all new), only the pages of those
     places that changed are written (``place_page.render_place_pages(new=...)``).
+    ``map_side=False``: no ``map.html``, chunks, ``places.geojson`` or ``regions.csv`` (the
+    refresh writes those from the render cache: ``map_files.write_map_side``).
     ``pages=False``: no article or place pages and no exports (``render.pages.write_pages``
-    writes them from the store).
+    writes them from the store). The refresh passes neither (it renders from the store, never
+    from an in-memory ``MapData``); this whole render is the reference the tests hold those to.
     """
     from geomap.render.article_page import page_name, render_article
     from geomap.render.exports import write_mentions_exports
@@ -48,8 +51,10 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
                                               region_layer_labels, regions_csv)
 
     out_dir = Path(out_dir)
-    counts = region_counts(data, layers)
-    written = _write_map(data, out_dir, config, layers, counts)
+    written: list[Path] = []
+    if map_side:
+        counts = region_counts(data, layers)
+        written = _write_map(data, out_dir, config, layers, counts)
 
     chosen = () if not pages else (
         data.articles.keys() if articles is None else set(articles) & data.articles.keys())
@@ -73,8 +78,10 @@ def render_outputs(data: MapData, out_dir: Path, config: Config, layers: list, *
                                              region_layers=layer_labels, new=articles):
             written.append(_write(out_dir / PLACES_DIR / name, html))
 
-    written.append(_write(out_dir / "places.geojson", places_geojson(data)))
-    written.append(_write(out_dir / "regions.csv", regions_csv(counts, layer_counts(data, layers))))
+    if map_side:
+        written.append(_write(out_dir / "places.geojson", places_geojson(data)))
+        written.append(_write(out_dir / "regions.csv",
+                              regions_csv(counts, layer_counts(data, layers))))
     if exports and pages:   # False: the caller appends the new articles' rows to the current ones
         write_mentions_exports(data, out_dir / "mentions.csv", out_dir / "mentions.jsonl",
                                config.root)

@@ -99,6 +99,20 @@ def shade(mentions: int, most: int) -> str | None:
     return CHOROPLETH[min(len(CHOROPLETH) - 1, int(step * len(CHOROPLETH)))]
 
 
+def choropleth_shades(layers: Iterable, counts: list[RegionCount]) -> list[list[str]]:
+    """The fills of the choropleth layers' regions for these counts (what the page's region
+    layers draw besides their tooltips)."""
+    by_name = {c.region: c for c in counts}
+    out = []
+    for layer in layers:
+        if _choropleth(layer):
+            most = max((by_name[r.name].mentions for r in layer.regions if r.name in by_name),
+                       default=0)
+            out.append([shade(by_name[r.name].mentions if r.name in by_name else 0, most) or ""
+                        for r in layer.regions])
+    return out
+
+
 def _legend_entry(layer, counts: Mapping[str, RegionCount]) -> list[Any]:
     """``[label, outline, fill or "", fill opacity, choropleth colours, most mentions]``."""
     style = leaflet_style(layer.style or {})
@@ -144,10 +158,20 @@ def _tile_layer(settings: MapConfig):
         raise ConfigError(f"unknown tile provider {tiles!r}: {exc}", key="map.tiles") from exc
 
 
-def _region_layer(layer, counts: Mapping[str, RegionCount]) -> Any:
+def region_label_text(region, count: RegionCount | None) -> str:
+    """A region's tooltip on the map: its label and, when counted, its counts (not escaped)."""
+    label = region.label or region.name
+    if count is not None:
+        label += f" \u2014 {count.places} places, {count.mentions} mentions, {count.articles} articles"
+    return label
+
+
+def _region_layer(layer, counts: Mapping[str, RegionCount], tokens: list[str] | None = None
+                  ) -> Any:
     """One ``folium.GeoJson`` per configured layer; labels escaped (Leaflet shows them as HTML).
 
     The tooltip gives each region's counts; a ``choropleth`` layer is filled by mention count.
+    ``tokens``: per region (in order), a placeholder put instead of its tooltip (``page_template``).
     """
     import folium
     from shapely.geometry import mapping
@@ -155,12 +179,10 @@ def _region_layer(layer, counts: Mapping[str, RegionCount]) -> Any:
     style = leaflet_style(layer.style or {})
     most = max((counts[r.name].mentions for r in layer.regions if r.name in counts), default=0)
     features = []
-    for r in layer.regions:
+    for i, r in enumerate(layer.regions):
         c = counts.get(r.name)
-        label = r.label or r.name
-        if c is not None:
-            label += f" \u2014 {c.places} places, {c.mentions} mentions, {c.articles} articles"
-        props = {"label": _inert(label)}
+        props = {"label": tokens[i] if tokens is not None
+                 else _inert(region_label_text(r, c))}
         if _choropleth(layer):
             props["shade"] = shade(c.mentions if c else 0, most) or ""
         features.append({"type": "Feature", "geometry": mapping(r.geometry), "properties": props})
@@ -232,8 +254,8 @@ def _place_layer_class():
                 {{ this.tiles }}, [{{ this.region_layers }}]);
             {% endmacro %}""")
 
-        def __init__(self, payload_texts: list[str], world_json: str, title: str, control, tiles,
-                     cluster: bool, region_layers: list, csp: str):
+        def __init__(self, payload_texts: list[str] | str, world_json: str, title: str, control,
+                     tiles, cluster: bool, region_layers: list, csp: str):
             super().__init__()
             self.region_layers = ", ".join(layer.get_name() for layer in region_layers)
             self.csp = csp
@@ -258,7 +280,9 @@ def _place_layer_class():
             figure.header.add_child(Raw(f"<title>{html.escape(self.title)}</title>\n"
                                         f"<style>{_static('geomap.css')}</style>"),
                                     name=self.get_name() + "_head")
-            figure.html.add_child(Raw(data_elements(self.payload_texts) + "\n"
+            data_html = (self.payload_texts if isinstance(self.payload_texts, str)
+                         else data_elements(self.payload_texts))
+            figure.html.add_child(Raw(data_html + "\n"
                                       '<script type="application/json" id="geomap-world">'
                                       f"{self.world_json}</script>"),
                                   name=self.get_name() + "_data")
@@ -360,6 +384,45 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     (``passages.write_chunks``), when they are too big to embed (``passages.embedded``); None:
     the passages are embedded in the page (a ``folium.Map`` shown in Jupyter or saved alone has
     no folder beside it)."""
+    settings = config.map
+    counts = region_counts(data, layers) if counts is None else counts
+    by_name = {c.region: c for c in counts}
+    builder = Payload(data, settings, region_labels(layers))
+    payload = builder.build([_legend_entry(layer, by_name) for layer in layers], settings.title,
+                            counts, layers)
+    if chunks is not None and embedded(builder.chunks):
+        chunks = None                   # a small map keeps its passages (instant passage search)
+    if chunks is None:
+        payload["passages"] = {c.number: c.value for c in builder.chunks}
+    else:
+        chunks += builder.chunks
+    payload.update(map_extras(config, layers, [r.place for r in data.places]))
+    return _page(config, layers, counts, split_payload(payload), passage_files=chunks is not None,
+                 assets=assets)
+
+
+def map_extras(config: Config, layers: list, places: list) -> dict[str, Any]:
+    """What the page adds to the payload: ``bounds`` (of ``places``), ``tiles``, ``attribution``."""
+    credits = _credits(layers) + map_credits(places)
+    bounds = None
+    if places:
+        lats = [p.lat for p in places]
+        lons = [p.lon for p in places]
+        bounds = [[min(lats), min(lons)], [max(lats), max(lons)]]
+    return {"bounds": bounds, "tiles": not no_tiles(config.map),
+            "attribution": ATTRIBUTION + "".join(f" · {c}" for c in credits)}
+
+
+def legend(layers: list, counts: list[RegionCount]) -> list[list[Any]]:
+    """The payload's legend: an entry per layer."""
+    by_name = {c.region: c for c in counts}
+    return [_legend_entry(layer, by_name) for layer in layers]
+
+
+def _page(config: Config, layers: list, counts: list[RegionCount], payload_texts: list[str] | str,
+          *, passage_files: bool, assets: str | None = None,
+          tokens: list[list[str]] | None = None) -> tuple[Any, list[Asset]]:
+    """The folium map around the payload's texts (or, as a str, the HTML put instead of them)."""
     import folium
     from folium.plugins import Fullscreen
 
@@ -375,37 +438,57 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     if tiles is not None:
         tiles.add_to(fmap)
 
-    counts = region_counts(data, layers) if counts is None else counts
     by_name = {c.region: c for c in counts}
-    region_layers = [_region_layer(layer, by_name).add_to(fmap) for layer in layers]
+    region_layers = [_region_layer(layer, by_name, None if tokens is None else tokens[i]).add_to(fmap)
+                     for i, layer in enumerate(layers)]
     control = folium.LayerControl(collapsed=True)
     control.add_to(fmap)
     Fullscreen(position="topleft").add_to(fmap)
 
-    builder = Payload(data, settings, region_labels(layers))
-    payload = builder.build([_legend_entry(layer, by_name) for layer in layers], settings.title,
-                            counts, layers)
-    if chunks is not None and embedded(builder.chunks):
-        chunks = None                   # a small map keeps its passages (instant passage search)
-    if chunks is None:
-        payload["passages"] = {c.number: c.value for c in builder.chunks}
-    else:
-        chunks += builder.chunks
-    credits = _credits(layers) + map_credits([r.place for r in data.places])
-    payload.update(bounds=map_bounds(data), tiles=not no_tiles(settings),
-                   attribution=ATTRIBUTION + "".join(f" · {c}" for c in credits))
     place_layer = _place_layer_class()
     cdn_urls = [url for element in _elements(fmap)
                 for _name, url in [*(getattr(element, "default_js", None) or ()),
                                    *(getattr(element, "default_css", None) or ())]]
-    layer = place_layer(split_payload(payload), script_text(world_outlines()), settings.title,
+    layer = place_layer(payload_texts, script_text(world_outlines()), settings.title,
                         control, tiles, settings.cluster, region_layers, "")
     layer.add_to(fmap)
     cdn_urls += [url for _name, url in [*layer.default_js, *layer.default_css]]
     mode = assets or settings.assets
     layer.csp = content_security_policy(dataclasses.replace(settings, assets=mode), tiles, cdn_urls,
-                                        passage_files=chunks is not None)
+                                        passage_files=passage_files)
     return fmap, ([] if mode == "cdn" else _use_offline_assets(fmap, mode))
+
+
+def page_template(config: Config, layers: list, counts: list[RegionCount], *, passage_files: bool,
+                  nonce: str) -> tuple[str, list[Asset]]:
+    """``map.html`` with placeholders for the payload's elements and the regions' tooltips
+    (which carry counts), and its assets: what ``fill_page`` makes a page of, for any payload
+    and counts of the same settings and layers (the render cache keeps it: a refresh adding
+    articles needs no folium). Choropleth fills still follow ``counts``."""
+    tokens = [[f"GMLABEL{nonce}N{i}N{j}X" for j in range(len(layer.regions))]
+              for i, layer in enumerate(layers)]
+    fmap, assets = _page(config, layers, counts, f"<!--geomap-data-{nonce}-->",
+                         passage_files=passage_files, tokens=tokens)
+    return fmap.get_root().render(), assets
+
+
+def _tojson_inner(text: str) -> str:
+    """``text`` as Jinja's ``tojson`` writes it inside a JSON string (folium's GeoJson data)."""
+    import json
+
+    return (json.dumps(text)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e")
+            .replace("&", "\\u0026").replace("'", "\\u0027"))
+
+
+def fill_page(template: str, nonce: str, layers: list, counts: list[RegionCount],
+              payload_texts: list[str]) -> str:
+    """The page of ``page_template`` with these counts' tooltips and this payload."""
+    by_name = {c.region: c for c in counts}
+    labels = {f"GMLABEL{nonce}N{i}N{j}X": _tojson_inner(_inert(region_label_text(r, by_name.get(r.name))))
+              for i, layer in enumerate(layers) for j, r in enumerate(layer.regions)}
+    page = re.sub(f"GMLABEL{nonce}N\\d+N\\d+X", lambda m: labels[m.group(0)], template)
+    data = data_elements(payload_texts)
+    return page.replace(f"<!--geomap-data-{nonce}-->", data, 1)
 
 
 def build_map(data: MapData, config: Config, layers: list,

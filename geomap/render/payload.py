@@ -35,11 +35,22 @@ def source_label(source: str) -> str:
     return PurePath(source.replace("\\", "/")).name if source else ""
 
 
+def article_row(aid: str, title: str, published: str | None, source: str) -> list[str]:
+    """An article's row in the payload: ``[page, title, date, source]``, plus its id when the
+    page name is not the id (the map's script breaks date ties by id, as
+    ``quotes.article_ranks``)."""
+    page = page_name(aid)
+    row = [page, title or aid, published or "", source_label(source)]
+    if page != aid:
+        row.append(aid)
+    return row
+
+
 class Payload:
     """Builds the compact JSON the map's script reads.
 
-    Articles are numbered newest first (undated last), so an article's number is its rank and the
-    articles panel sorts by number. Windows quoted from the same passage for different places are
+    Articles are numbered newest first (undated last) here; the map's script does not rely on it
+    (the refresh's render cache appends new articles' numbers) and orders them by date. Windows quoted from the same passage for different places are
     merged into one stored text (a passage naming three places is stored once, not three times).
     """
 
@@ -53,7 +64,7 @@ class Payload:
             self._region(name)
         self.ranks = article_ranks(data.articles, data.articles)
         self.article_index = self.ranks  # every article, numbered by rank
-        self.articles = [[page_name(a.id), a.title or a.id, a.published or "", source_label(a.source)]
+        self.articles = [article_row(a.id, a.title, a.published, a.source)
                          for a in sorted(data.articles.values(), key=lambda a: self.ranks[a.id])]
 
     def _region(self, name: str) -> int:
@@ -179,28 +190,28 @@ class Payload:
             by_chunk.setdefault(number, []).append((p.id, quotes))
             places.append([p.id, p.name, p.kind, p.country, round(p.lat, 5), round(p.lon, 5),
                            [self._region(r) for r in record.regions], len(record.mentions),
-                           len(article_ids_), number, n_passages, _page_field(p.id),
+                           len(article_ids_), number, n_passages, page_field(p.id),
                            self._links(record), written_names(record, self.data.stats(record).texts),
                            origin_note(p) or 0])
         del chosen
         self.chunks = [self._chunk(number, by_chunk[number]) for number in sorted(by_chunk)]
-        layer_rows, region_layer, region_names, region_bounds = [], [], [], []
+        layer_rows, region_layer, region_names, bounds = [], [], [], []
         for i, layer in enumerate(layers):
             layer_rows.append([layer.name, layer.label or layer.name])
             for r in layer.regions:
                 region_layer.append(i)
                 region_names.append(r.name)
-                region_bounds.append(_region_bounds(r.geometry))
+                bounds.append(region_bounds(r.geometry))
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
                 "articles": self.articles,
                 "regions": self.regions, "places": places, "chunks": count,
                 "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
                 "layers": layer_rows, "regionLayer": region_layer, "regionNames": region_names,
-                "regionBounds": region_bounds,
+                "regionBounds": bounds,
                 "unplaced": self._unplaced(getattr(self.data, "unplaced", ()))}
 
 
-def _region_bounds(geometry) -> list[list[float]] | None:
+def region_bounds(geometry) -> list[list[float]] | None:
     """``[[south, west], [north, east]]`` of a region (what choosing it zooms to)."""
     if geometry is None or geometry.is_empty:
         return None
@@ -208,7 +219,7 @@ def _region_bounds(geometry) -> list[list[float]] | None:
     return [[round(south, 3), round(west, 3)], [round(north, 3), round(east, 3)]]
 
 
-def _page_field(place_id: str) -> str | int:
+def page_field(place_id: str) -> str | int:
     """The place page's name for the map's data: 0 when geomap.js can derive it from the id."""
     page = place_page_name(place_id)
     try:

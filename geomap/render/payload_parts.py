@@ -17,7 +17,7 @@ import json
 import re
 from typing import Any, Iterator
 
-from geomap.render.script_json import script_json, script_text
+from geomap.render.script_json import script_text
 
 PART_BYTES = 512 * 1024     # one part: a few ms of JSON.parse on a quiet machine
 SPLIT_KEYS = ("places", "articles", "unplaced", "passages")
@@ -28,15 +28,34 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
+class RawList(list):
+    """A table given as its rows' JSON texts (``split_payload`` joins them as they are): the
+    render cache keeps each place's row serialised, so a refresh does not serialise them again."""
+
+
+class RawDict(dict):
+    """An object given as ``{name: JSON text}`` (``split_payload`` joins them as they are)."""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, RawList):
+        return f"[{','.join(value)}]"
+    if isinstance(value, RawDict):
+        return "{" + ",".join(f"{_json(str(k))}:{v}" for k, v in value.items()) + "}"
+    return _json(value)
+
+
 def _pieces(key: str, value: Any, limit: int) -> Iterator[str]:
     """``value`` (a list or an object) as JSON parts ``{"key": ...}`` of about ``limit`` chars."""
     is_list = isinstance(value, list)
     items = ((None, v) for v in value) if is_list else iter(value.items())
+    raw = isinstance(value, (RawList, RawDict))
     batch: list[str] = []
     size = 0
     open_, close = ("[", "]") if is_list else ("{", "}")
     for name, item in items:
-        text = _json(item) if is_list else f"{_json(str(name))}:{_json(item)}"
+        item_text = item if raw else _json(item)
+        text = item_text if is_list else f"{_json(str(name))}:{item_text}"
         batch.append(text)
         size += len(text) + 1
         if size >= limit:
@@ -48,17 +67,21 @@ def _pieces(key: str, value: Any, limit: int) -> Iterator[str]:
 
 def split_payload(payload: dict[str, Any], limit: int | None = None) -> list[str]:
     """The payload as script-safe JSON texts: the head, then the parts (none for a small map);
-    parts of about ``limit`` characters (default ``PART_BYTES``)."""
+    parts of about ``limit`` characters (default ``PART_BYTES``). Values may be ``RawList`` /
+    ``RawDict`` (rows already serialised): the texts are the same as for the decoded rows."""
     limit = PART_BYTES if limit is None else limit
-    whole = script_json(payload)
-    if len(whole) <= limit:
-        return [whole]
+    raw = "{" + ",".join(f"{_json(k)}:{_text(v)}" for k, v in payload.items()) + "}"
+    if len(raw) <= limit:           # escaping only lengthens: a longer text is split unescaped
+        whole = script_text(raw)
+        if len(whole) <= limit:
+            return [whole]
+    del raw
     head = {k: v for k, v in payload.items() if k not in SPLIT_KEYS}
     parts = [script_text(piece) for key in SPLIT_KEYS if key in payload
              for piece in _pieces(key, payload[key], limit)]
     head.update({k: [] if isinstance(payload[k], list) else {}
                  for k in SPLIT_KEYS if k in payload}, parts=len(parts))
-    return [script_json(head), *parts]
+    return [script_text(_text(head)), *parts]
 
 
 def data_elements(texts: list[str]) -> str:

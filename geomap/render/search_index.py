@@ -95,3 +95,15 @@ def index_script(chunks: "Iterable[Chunk]") -> str:
         sets.append(data)
     value = {"gram": GRAM, "bits": sizes, "sets": base64.b64encode(b"".join(sets)).decode("ascii")}
     return f"geomapPassageIndex({json.dumps(value, separators=(',', ':'))});\n"
+
+
+def index_from_sets(sets: "list[tuple[int, bytes] | None]") -> str:
+    """``passages/index.js`` from each chunk's ``gram_bits`` (None: a chunk with no texts), chunk
+    0 first: what ``index_script`` writes, from sets computed earlier (the render cache)."""
+    sizes, data = [], []
+    for found in sets:
+        bits, raw = found if found is not None else gram_bits(())
+        sizes.append(bits)
+        data.append(raw)
+    value = {"gram": GRAM, "bits": sizes, "sets": base64.b64encode(b"".join(data)).decode("ascii")}
+    return f"geomapPassageIndex({json.dumps(value, separators=(',', ':'))});\n"

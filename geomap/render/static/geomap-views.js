@@ -35,7 +35,8 @@ function geomapViews(g) {
     side.appendChild(box);
     function ordered() {
       var out = [], undated = [], i;
-      for (i = 0; i < NA; i++) {
+      for (var k = 0; k < NA; k++) {
+        i = g.artOrder[k];
         if (!S.artMen[i]) continue;
         (isNaN(artDay[i]) ? undated : out).push(i);
       }
@@ -97,6 +98,7 @@ function geomapViews(g) {
             count += u[1][i + 1];
             hits.push(i);
           }
+          hits.sort(function (x, y) { return g.artPos[u[1][x]] - g.artPos[u[1][y]]; });  // newest first
           if (count && g.state().place < 0 && g.state().region < 0 && g.state().layer < 0) rows.push([u, count, hits]);
         });
         summary.textContent = "Names not placed (" + rows.length + ")";

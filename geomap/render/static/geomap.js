@@ -31,7 +31,9 @@
  * a chunk: {places: {place id: quotes}, texts: [quoted passage text]}; a quote: [article page,
  *          passage anchor (-1: none), text#, offset, length, cut flags (1: start, 2: end),
  *          [start, end, ...] highlights relative to the quote], newest article first;
- * data.articles rows: [page, title, date, source], numbered newest first (undated last);
+ * data.articles rows: [page, title, date, source(, id when the page name is not the id)], by
+ *          stable number (a full build numbers them newest first, a refresh appends new ones:
+ *          every view orders them by date itself, artOrder);
  * data.chunks: how many chunk files; data.regions: region labels (configured
  * regions first); data.regionNames, regionLayer, regionBounds: per configured region;
  * data.layers: [name, label] per configured layer; data.regionCounts: per configured region
@@ -94,6 +96,24 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     artDay[a] = d === null ? NaN : d;
     if (d !== null) { firstDay = Math.min(firstDay, d); lastDay = Math.max(lastDay, d); }
   }
+  /* Article numbers are stable, not ranks (a refresh appends new articles: render/map_cache.py),
+   * so the newest-first order is made here as render.quotes.article_ranks makes it: by date,
+   * newest first, undated last, then by id (row[4] when the page name is not the id).
+   * artOrder[k]: the k-th newest article; artPos[a]: article a's place in that order. */
+  var artOrder = new Int32Array(NA), artPos = new Int32Array(NA);
+  (function () {
+    var ids = new Array(NA), dates = new Array(NA), order = new Array(NA);
+    for (var i = 0; i < NA; i++) {
+      order[i] = i;
+      dates[i] = String(articles[i][2] || "");
+      ids[i] = String(articles[i][4] || articles[i][0]);
+    }
+    order.sort(function (x, y) {
+      if (dates[x] !== dates[y]) return dates[x] > dates[y] ? -1 : 1;
+      return ids[x] < ids[y] ? -1 : ids[x] > ids[y] ? 1 : 0;
+    });
+    for (i = 0; i < NA; i++) { artOrder[i] = order[i]; artPos[order[i]] = i; }
+  })();
   var pairStart = tables.pairStart, total = tables.total, pairArt = tables.pairArt;
   var pairMen = tables.pairMen, pairPas = tables.pairPas, perArt = tables.perArt;
   var artPlaces = tables.artPlaces, regStart = tables.regStart, regList = tables.regList, k;
@@ -957,6 +977,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     control: control, setFilter: setFilter, openPlace: openPlace, pairOk: pairOk,
     state: function () { return state; }, S: S, data: data, places: places, articles: articles,
     regions: regions, layers: layers, layerOf: layerOf, NA: NA, NR: NR, artDay: artDay,
+    artOrder: artOrder, artPos: artPos,
     perArt: perArt, artPlaces: artPlaces, side: side, timelineBox: timelineBox, views: views,
     time: {NB: NB, unit: unit, dated: dated, firstDay: firstDay, lastDay: lastDay,
            binOf: binOf, binStart: binStart, binEnd: binEnd}
