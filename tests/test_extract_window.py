@@ -67,8 +67,8 @@ def test_a_long_runs_matches_are_judged_as_the_windows_come(gaz, monkeypatch):
 
 # Runs whose tokens are read a window at a time (RunStream): a person's name running on over many
 # windows (closed by a connector, or by the run's end), an unplaced name at the start of a run whose
-# street comes windows later (then no unplaced name), a feature word later in the paragraph (then the
-# run is held whole), a newspaper's words after a name.
+# street comes windows later (then no unplaced name), a feature word later in the paragraph, a
+# newspaper's words after a name.
 STREAMED_RUNS = [
     "Lviv Gov Rick " + "Perry " * 120 + "of Kyiv " + "Kherson Odesa " * 40,
     "Kyiv Mr " + "Poltava " * 150,
