@@ -72,10 +72,10 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
                         best[gj] = (value, name)
             if best:
                 bonus = min(1.5, sum(v for v, _ in best.values()))
-                g.reasons[k].append((("near a possible {}", tuple(n for _, n in best.values())), bonus))
+                g.note(k, (("near a possible {}", tuple(n for _, n in best.values())), bonus))
                 g.scores[k] += bonus
                 if bonus >= 0.3:
-                    g.support.add(k)
+                    g.add_support(k)
 
 
 def _shelve(block: list, keys: list[str]) -> dict:
@@ -163,17 +163,16 @@ def add_focus(g: Group, countries: Counter, admin1: Counter, tot_c: float, tot_a
     if not g.context:
         return
     for k, c in enumerate(g.candidates):
-        terms = g.reasons[k]
         share = countries.get(c.place.country, 0.0) / tot_c
         if share > 1e-9:
-            g.country_support.add(k)
-            terms.append(_focus_term(c.place.country, share, 3.0))
+            g.add_country_support(k)
+            g.note(k, _focus_term(c.place.country, share, 3.0))
             g.scores[k] += 3.0 * share          # a score is always the sum of its terms, in order
         if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
             if share_a > 1e-9:
-                g.support.add(k)
-                terms.append(_focus_term(c.place.admin1 or c.admin1_code, share_a, 2.0))
+                g.add_support(k)
+                g.note(k, _focus_term(c.place.admin1 or c.admin1_code, share_a, 2.0))
                 g.scores[k] += 2.0 * share_a
 
 
@@ -237,8 +236,8 @@ def add_nearness(groups: list[Group]) -> None:
                         best, name = d, n
             if name:
                 bonus = 1.5 * math.exp(-best / NEAR_KM)
-                g.support.add(k)
-                g.reasons[k].append((("{:.0f} km from {}", best, name), bonus))
+                g.add_support(k)
+                g.note(k, (("{:.0f} km from {}", best, name), bonus))
                 g.scores[k] += bonus
 
 
