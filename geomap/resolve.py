@@ -46,8 +46,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from geomap.coherence import coherence, enumeration, size_guard
 from geomap.model import Mention, Place
-from geomap.resolve_group import (Group, appositives, choose, group_spans, inherit_qualified, qualifiers,
-                                  water_context, water_over_strays)
+from geomap.resolve_group import (Group, appositives, choose, forget_shared_reasons, group_spans,
+                                  inherit_qualified, qualifiers, water_context, water_over_strays)
 from geomap.resolve_near import add_focus, add_nearness, colocate, focus, focus_share, km, namesakes
 from geomap.spanlist import SpanList
 from geomap.resolve_verdict import chosen_confidence, excluded_best, explanation, stray_town, unsupported_hamlet
@@ -128,6 +128,7 @@ class Resolver:
         for g in groups:
             choose(g)
             size_guard(g)
+        forget_shared_reasons()
         return groups, owner
 
     def _per_span(self, spans: list["Span"], groups: list[Group], owner: array, verdicts: list,

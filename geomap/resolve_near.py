@@ -117,9 +117,11 @@ def _neighbours_bounded(shelf: dict, own: str, lat0: float, lon0: float) -> dict
 
 def focus(groups: list[Group]) -> tuple[Counter, Counter]:
     """Votes for countries and (country, admin1) from names that are not in doubt (each group
-    remembers its own vote in ``g.vote`` so that it does not count for itself)."""
+    remembers its own vote in ``g.vote`` so that it does not count for itself; equal votes share
+    one tuple: a huge article may hold a group per qualified occurrence)."""
     countries: Counter = Counter()
     admin1: Counter = Counter()
+    votes: dict[tuple, tuple] = {}
     for g in groups:
         if not g.candidates:
             continue
@@ -139,7 +141,8 @@ def focus(groups: list[Group]) -> tuple[Counter, Counter]:
                 c.admin1_code == first.admin1_code and c.feature not in COUNTRY_FEATURES for c in contenders):
             area = (country, first.admin1_code)
             admin1[area] += weight
-        g.vote = (country, area, weight)
+        vote = (country, area, weight)
+        g.vote = votes.setdefault(vote, vote)
     return countries, admin1
 
 
