@@ -4,6 +4,7 @@ chosen, and the namesake relation that keeps a name from voting for itself."""
 from __future__ import annotations
 
 import bisect
+from array import array
 import functools
 import math
 from collections import Counter, defaultdict
@@ -26,15 +27,26 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
     readings is weak evidence: its weight is 1/sqrt(number of candidates). Only each name's best
     candidates take part, binned in 1-degree cells so that only neighbours are compared."""
     points = []                                # per group: [(candidate index, lat, lon, name)]
-    cells: dict[tuple[int, int], list] = defaultdict(list)
+    # per 1-degree cell: the groups' indexes and, in step, their points' (weight, lat, lon, name);
+    # groups sharing a candidate list and its order share the points and their tuples (a huge
+    # article may hold a group per qualified occurrence: a tuple per group and point was ~100 bytes)
+    cells: dict[tuple[int, int], tuple[array, list]] = defaultdict(lambda: (array("I"), []))
+    shared: dict[tuple, tuple[list, list]] = {}
     for gi, g in enumerate(groups):
         top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:NEAR_CANDIDATES]
-        pts = [(k, c.place.lat, c.place.lon, c.place.name) for k in top
-               for c in (g.candidates[k],) if c.feature.startswith("PPL") or c.feature == "ADM2"]
-        points.append(pts)
-        weight = 1.0 / math.sqrt(len(g.candidates)) if g.candidates else 0.0
-        for _, lat, lon, name in pts:
-            cells[int(lat // 1), int(lon // 1)].append((gi, weight, lat, lon, name))
+        known = shared.get((id(g.candidates), *top))
+        if known is None:
+            pts = [(k, c.place.lat, c.place.lon, c.place.name) for k in top
+                   for c in (g.candidates[k],) if c.feature.startswith("PPL") or c.feature == "ADM2"]
+            weight = 1.0 / math.sqrt(len(g.candidates)) if g.candidates else 0.0
+            known = shared[(id(g.candidates), *top)] = (pts, [
+                ((int(lat // 1), int(lon // 1)), (weight, lat, lon, name)) for _, lat, lon, name in pts])
+        points.append(known[0])
+        for cell, payload in known[1]:
+            gis, payloads = cells[cell]
+            gis.append(gi)
+            payloads.append(payload)
+    del shared
     if len(cells) < 2:
         return
     near_deg = NEAR_KM / 111.0
@@ -52,16 +64,15 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
             cell = int(lat0 // 1), int(lon0 // 1)
             block = blocks.get(cell)
             if block is None:
-                block = blocks[cell] = [entry for dlat in (-1, 0, 1) for dlon in (-1, 0, 1)
-                                        for entry in cells.get((cell[0] + dlat, cell[1] + dlon), ())]
-            if len(block) > HUGE_BLOCK:
+                block = blocks[cell] = _block(cells, cell)
+            if len(block[0]) > HUGE_BLOCK:
                 shelf = shelves.get(cell)
                 if shelf is None:
                     shelf = shelves[cell] = _shelve(block, keys)
                 best = _neighbours_bounded(shelf, keys[gi], lat0, lon0)
             else:
                 best = {}
-            for gj, weight, lat, lon, name in (block if len(block) <= HUGE_BLOCK else ()):
+            for gj, (weight, lat, lon, name) in (zip(*block) if len(block[0]) <= HUGE_BLOCK else ()):
                 if gj in related or abs(lat - lat0) > near_deg:
                     continue
                 d = km(lat0, lon0, lat, lon)
@@ -78,10 +89,22 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
                     g.add_support(k)
 
 
-def _shelve(block: list, keys: list[str]) -> dict:
+def _block(cells: dict, cell: tuple[int, int]) -> tuple[array, list]:
+    """A cell's 3x3 neighbourhood: its groups' indexes and their points, cell after cell."""
+    gis, payloads = array("I"), []
+    for dlat in (-1, 0, 1):
+        for dlon in (-1, 0, 1):
+            found = cells.get((cell[0] + dlat, cell[1] + dlon))
+            if found is not None:
+                gis.extend(found[0])
+                payloads.extend(found[1])
+    return gis, payloads
+
+
+def _shelve(block: tuple[array, list], keys: list[str]) -> dict:
     """A huge block by name, then by distinct point: ``{key: {(lat, lon, weight, name): [gj]}}``."""
     shelf: dict[str, dict] = defaultdict(lambda: defaultdict(list))
-    for gj, weight, lat, lon, name in block:
+    for gj, (weight, lat, lon, name) in zip(*block):
         shelf[keys[gj]][lat, lon, weight, name].append(gj)
     return shelf
 

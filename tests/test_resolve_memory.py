@@ -129,3 +129,42 @@ def test_groups_of_one_name_and_qualifier_share_their_prior_terms_and_scores(gaz
     paris[0].add_support(0)
     paris[0].add_support(0)
     assert paris[0].support == (0,) and paris[1].support == ()
+
+
+def _colocated(gp, text, copies: bool):
+    """The groups of ``text`` after ``colocate`` (their candidate lists copied per group when
+    ``copies``), with colocate's peak of traced memory above what it started with."""
+    import tracemalloc
+
+    from geomap.resolve_group import appositives, group_spans, qualifiers
+    from geomap.resolve_near import colocate, namesakes
+
+    spans = gp.extractor.span_list(text)
+    qualified = qualifiers(text, spans)
+    groups = group_spans(spans, qualified, appositives(text, spans, qualified))
+    for g in groups:
+        if copies:
+            g.candidates = list(g.candidates)
+        gp.resolver._prior(g)
+    families = namesakes(groups)
+    tracemalloc.start()
+    try:
+        start, _ = tracemalloc.get_traced_memory()
+        colocate(groups, families)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return groups, peak - start
+
+
+def test_colocate_shares_the_points_of_groups_of_one_name_and_qualifier(gaz):
+    """``Paris, Texas`` again and again: co-location holds a few bytes per group and point (the
+    groups' indexes in an array, their points' tuples shared by the groups of one candidate list),
+    not a tuple each; the bonuses are those of groups that share nothing."""
+    text = "Police in Paris, Texas, and Sherman, Texas, and Athens, Ga., said so. " * 1000
+    gp = Geoparser(gaz, ParseConfig())
+    shared, peak = _colocated(gp, text, copies=False)
+    alone, _ = _colocated(gp, text, copies=True)
+    assert [(g.reasons, g.scores, g.support) for g in shared] == [(g.reasons, g.scores, g.support) for g in alone]
+    assert any("near a possible" in str(t) for g in shared for terms in g.reasons for t in terms)
+    assert peak / len(shared) < 350           # (about 520 bytes a group with a tuple per group and point)
