@@ -35,8 +35,8 @@ def features(text: str, run: list[Token], matches: list[Match]) -> list[Span]:
     whole = [(m.i, m.j) for m in matches if m.j - m.i > 1]    # sorted and disjoint, like the matches
     w = 0                                      # the first of them that may still overlap: one walk
     out = []
-    for k in range(len(run)):
-        if (found := feature_at(text, run, k)) is None:
+    for k, tok in enumerate(run):
+        if tok.lower not in _FEATURE_WORDS or (found := feature_at(text, run, k)) is None:
             continue
         i, j = found
         while w < len(whole) and whole[w][1] <= i:
@@ -45,6 +45,9 @@ def features(text: str, run: list[Token], matches: list[Match]) -> list[Span]:
             continue                           # a longer gazetteer name ("Black Sea Fleet") wins
         out.append(feature_span(text, run, i, j))
     return out
+
+
+_FEATURE_WORDS = FEATURE_SUFFIXES | FEATURE_PREFIXES | FEATURE_OF
 
 
 def feature_at(text: str, run, k: int) -> tuple[int, int] | None:

@@ -26,8 +26,10 @@ _APPOSITIVE_BEFORE = re.compile(rf"\b[Tt]he {_KIND_WORD} of $")
 # After a river's name: it flows, floods or bounds ("the Sava flows into", "which forms the border").
 _FLOWS = re.compile(r",?(?: which| that)? (?:flows?|flowed|flowing|empties|emptied|drains|meanders|"
                     r"crest(?:s|ed)|overflow(?:s|ed)|burst its banks|forms the border)\b")
-# Equal tuples made by Group.note and add_support while one article is decided, shared (forget_shared_reasons).
+# While one article is decided (until forget_shared_reasons): the reasons tuple Group.note_shared made
+# from a tuple and a term, {(id(old), term): (old, new)}, and the equal support tuples, shared.
 _SHARED_REASONS: dict[tuple, tuple] = {}
+_SHARED_SUPPORT: dict[tuple, tuple] = {}
 MAX_CANDIDATES = 25          # per name; the gazetteer returns them by population, largest first
 
 
@@ -53,30 +55,39 @@ class Group:
 
     def note(self, k: int, term: tuple) -> None:
         """Add ``(term, value)`` to candidate ``k``'s reasons (the caller adds the value to its
-        score). A candidate's reasons are a tuple, made anew on each note and shared with the
-        groups whose candidate has equal reasons (until :func:`forget_shared_reasons`): groups of
-        one name and qualifier share their prior's tuples and most notes (a huge article holds a
-        group per qualified occurrence: a list per candidate each was most of its memory)."""
-        reasons = (*self.reasons[k], term)
-        self.reasons[k] = _SHARED_REASONS.setdefault(reasons, reasons)
+        score). A candidate's reasons are a tuple, made anew on each note: groups of one name and
+        qualifier share their prior's tuples (a huge article holds a group per qualified
+        occurrence: a list per candidate each was most of its memory)."""
+        self.reasons[k] = (*self.reasons[k], term)
+
+    def note_shared(self, k: int, term: tuple) -> None:
+        """:meth:`note` for a term many groups are given (a focus, a co-location): groups whose
+        candidate had the same reasons tuple get one new tuple (until :func:`forget_shared_reasons`)."""
+        old = self.reasons[k]
+        key = (id(old), term)
+        entry = _SHARED_REASONS.get(key)
+        if entry is None or entry[0] is not old:
+            entry = _SHARED_REASONS[key] = (old, (*old, term))   # (holds the old tuple: its id stays its own)
+        self.reasons[k] = entry[1]
 
     def add_support(self, k: int) -> None:
         """Mark candidate ``k`` as backed by the article's area or neighbours (a tuple: most
         groups have none, and share the empty one)."""
         if k not in self.support:
             support = (*self.support, k)
-            self.support = _SHARED_REASONS.setdefault(support, support)
+            self.support = _SHARED_SUPPORT.setdefault(support, support)
 
     def add_country_support(self, k: int) -> None:
         """Mark candidate ``k`` as in a country the article names."""
         if k not in self.country_support:
             support = (*self.country_support, k)
-            self.country_support = _SHARED_REASONS.setdefault(support, support)
+            self.country_support = _SHARED_SUPPORT.setdefault(support, support)
 
 
 def forget_shared_reasons() -> None:
     """Let go of the reasons tuples :meth:`Group.note` shared while an article was decided."""
     _SHARED_REASONS.clear()
+    _SHARED_SUPPORT.clear()
 
 
 def qualifiers(text: str, spans: SpanList) -> dict[int, tuple[int, "Candidate"]]:

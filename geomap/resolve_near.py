@@ -30,22 +30,26 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
     # per 1-degree cell: the groups' indexes and, in step, their points' (weight, lat, lon, name);
     # groups sharing a candidate list and its order share the points and their tuples (a huge
     # article may hold a group per qualified occurrence: a tuple per group and point was ~100 bytes)
-    cells: dict[tuple[int, int], tuple[array, list]] = defaultdict(lambda: (array("I"), []))
+    cells: dict[tuple[int, int], tuple[array, list]] = {}
     shared: dict[tuple, tuple[list, list]] = {}
     for gi, g in enumerate(groups):
-        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:NEAR_CANDIDATES]
-        known = shared.get((id(g.candidates), *top))
+        cands = g.candidates
+        top = sorted(range(len(cands)), key=g.scores.__getitem__, reverse=True)[:NEAR_CANDIDATES]
+        key = (id(cands), *top)
+        known = shared.get(key)
         if known is None:
             pts = [(k, c.place.lat, c.place.lon, c.place.name) for k in top
-                   for c in (g.candidates[k],) if c.feature.startswith("PPL") or c.feature == "ADM2"]
-            weight = 1.0 / math.sqrt(len(g.candidates)) if g.candidates else 0.0
-            known = shared[(id(g.candidates), *top)] = (pts, [
-                ((int(lat // 1), int(lon // 1)), (weight, lat, lon, name)) for _, lat, lon, name in pts])
+                   for c in (cands[k],) if c.feature.startswith("PPL") or c.feature == "ADM2"]
+            weight = 1.0 / math.sqrt(len(cands)) if cands else 0.0
+            known = shared[key] = (pts, [((int(lat // 1), int(lon // 1)), (weight, lat, lon, name))
+                                         for _, lat, lon, name in pts])
         points.append(known[0])
         for cell, payload in known[1]:
-            gis, payloads = cells[cell]
-            gis.append(gi)
-            payloads.append(payload)
+            entry = cells.get(cell)
+            if entry is None:
+                entry = cells[cell] = (array("I"), [])
+            entry[0].append(gi)
+            entry[1].append(payload)
     del shared
     if len(cells) < 2:
         return
@@ -83,21 +87,27 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
                         best[gj] = (value, name)
             if best:
                 bonus = min(1.5, sum(v for v, _ in best.values()))
-                g.note(k, (("near a possible {}", tuple(n for _, n in best.values())), bonus))
+                g.note_shared(k, (("near a possible {}", tuple(n for _, n in best.values())), bonus))
                 g.scores[k] += bonus
                 if bonus >= 0.3:
                     g.add_support(k)
 
 
 def _block(cells: dict, cell: tuple[int, int]) -> tuple[array, list]:
-    """A cell's 3x3 neighbourhood: its groups' indexes and their points, cell after cell."""
+    """A cell's 3x3 neighbourhood: its groups' indexes and their points, cell after cell (the one
+    cell's own pair when it has no neighbour: read only)."""
+    lat, lon = cell
+    get = cells.get
+    found = [f for f in (get((lat - 1, lon - 1)), get((lat - 1, lon)), get((lat - 1, lon + 1)),
+                         get((lat, lon - 1)), get(cell), get((lat, lon + 1)),
+                         get((lat + 1, lon - 1)), get((lat + 1, lon)), get((lat + 1, lon + 1)))
+             if f is not None]
+    if len(found) == 1:
+        return found[0]
     gis, payloads = array("I"), []
-    for dlat in (-1, 0, 1):
-        for dlon in (-1, 0, 1):
-            found = cells.get((cell[0] + dlat, cell[1] + dlon))
-            if found is not None:
-                gis.extend(found[0])
-                payloads.extend(found[1])
+    for f in found:
+        gis.extend(f[0])
+        payloads.extend(f[1])
     return gis, payloads
 
 
@@ -192,13 +202,13 @@ def add_focus(g: Group, countries: Counter, admin1: Counter, tot_c: float, tot_a
         share = countries.get(c.place.country, 0.0) / tot_c
         if share > 1e-9:
             g.add_country_support(k)
-            g.note(k, _focus_term(c.place.country, share, 3.0))
+            g.note_shared(k, _focus_term(c.place.country, share, 3.0))
             g.scores[k] += 3.0 * share          # a score is always the sum of its terms, in order
         if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
             if share_a > 1e-9:
                 g.add_support(k)
-                g.note(k, _focus_term(c.place.admin1 or c.admin1_code, share_a, 2.0))
+                g.note_shared(k, _focus_term(c.place.admin1 or c.admin1_code, share_a, 2.0))
                 g.scores[k] += 2.0 * share_a
 
 

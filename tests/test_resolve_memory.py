@@ -136,16 +136,17 @@ def _colocated(gp, text, copies: bool):
     ``copies``), with colocate's peak of traced memory above what it started with."""
     import tracemalloc
 
-    from geomap.resolve_group import appositives, group_spans, qualifiers
+    from geomap.resolve_group import appositives, forget_shared_reasons, group_spans, qualifiers
     from geomap.resolve_near import colocate, namesakes
 
     spans = gp.extractor.span_list(text)
     qualified = qualifiers(text, spans)
     groups = group_spans(spans, qualified, appositives(text, spans, qualified))
+    memo: dict = {}                            # (as Resolver._decide shares the prior)
     for g in groups:
         if copies:
             g.candidates = list(g.candidates)
-        gp.resolver._prior(g)
+        gp.resolver._prior(g, memo)
     families = namesakes(groups)
     tracemalloc.start()
     try:
@@ -154,6 +155,7 @@ def _colocated(gp, text, copies: bool):
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+        forget_shared_reasons()
     return groups, peak - start
 
 
