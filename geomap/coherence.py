@@ -77,10 +77,10 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
                 continue
             d, name = nearest(c)
             if d < NEAR_ANCHOR_KM and c.name_kind == "name":
-                g.reasons[k].append(((_COHERENCE, d, name),
+                g.note(k, ((_COHERENCE, d, name),
                                      COHERENCE_BONUS))
                 g.scores[k] += COHERENCE_BONUS
-                g.support.add(k)
+                g.add_support(k)
 
 
 ENUMERATION_BONUS = 3.0
@@ -120,7 +120,7 @@ def enumeration(text: str, groups: list, items: Iterable[tuple[int, int, int]] |
         for k, c in enumerate(g.candidates):
             if _class(c) == kind and country in (None, c.place.country) and c.name_kind != "demonym" \
                     and chosen is not c and not lies_in(chosen, c):
-                g.reasons[k].append(((_ENUMERATION, kind, names), ENUMERATION_BONUS))
+                g.note(k, ((_ENUMERATION, kind, names), ENUMERATION_BONUS))
                 g.scores[k] += ENUMERATION_BONUS
 
 
@@ -183,7 +183,7 @@ def size_guard(g) -> None:
         return                                 # the namesake has real evidence of its own
     delta = g.scores[g.choice] - g.scores[k] + 0.5
     label = "country" if big.feature in COUNTRY_FEATURES else "capital" if big.feature == "PPLC" else "city"
-    g.reasons[k].append((("size: a {} {}x larger than {}, which won only on weak evidence", label,
+    g.note(k, (("size: a {} {}x larger than {}, which won only on weak evidence", label,
                           big.population // max(chosen.population, 1), chosen.place.name), delta))
     g.scores[k] += delta
     g.choice = k

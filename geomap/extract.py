@@ -307,7 +307,7 @@ class Extractor:
             if last:
                 self._generic_keys(text, run, wanted)
             matches, resume = _longest_matches(keys, self._lookup(wanted), max(lo, resume) if lo else 0, lo)
-            long_run.feed(matches)
+            long_run.feed_stream(matches, hi, last)
             if last:
                 long_run.close()
                 return

@@ -36,25 +36,41 @@ def features(text: str, run: list[Token], matches: list[Match]) -> list[Span]:
     w = 0                                      # the first of them that may still overlap: one walk
     out = []
     for k, tok in enumerate(run):
-        word = tok.lower
-        i = j = None
-        nxt = run[k + 1] if k + 1 < len(run) else None
-        if word in FEATURE_SUFFIXES and k > 0 and tok.joint == "space" and namey(run[k - 1]):
-            i, j = k - 1, k + 1
-        elif nxt is not None and namey(nxt) and (
-                (word in FEATURE_PREFIXES and nxt.joint in ("space", "dot"))
-                or (word in FEATURE_OF and text[tok.end:nxt.start] == " of ")):
-            i, j = k, k + 2
-        if i is None:
+        if tok.lower not in _FEATURE_WORDS or (found := feature_at(text, run, k)) is None:
             continue
+        i, j = found
         while w < len(whole) and whole[w][1] <= i:
             w += 1
         if (w < len(whole) and whole[w][0] < j) or (out and run[i].start < out[-1].end):
             continue                           # a longer gazetteer name ("Black Sea Fleet") wins
-        start, end = run[i].start, run[j - 1].end
-        out.append(Span(start, end, text[start:end], text[start:end].casefold(), [],
-                        reasons=["a natural feature (or base) missing from the gazetteer"]))
+        out.append(feature_span(text, run, i, j))
     return out
+
+
+_FEATURE_WORDS = FEATURE_SUFFIXES | FEATURE_PREFIXES | FEATURE_OF
+
+
+def feature_at(text: str, run, k: int) -> tuple[int, int] | None:
+    """The tokens ``(i, j)`` of the feature whose feature word is token ``k`` of the run ("Hudson
+    River", "Lake Opechee", "Sea of Azov"), before the run's gazetteer names are considered; reads
+    tokens ``k - 1`` to ``k + 1`` only (``len(run)`` must be past ``k + 1`` or the run's end)."""
+    tok = run[k]
+    word = tok.lower
+    if word in FEATURE_SUFFIXES and k > 0 and tok.joint == "space" and namey(run[k - 1]):
+        return k - 1, k + 1
+    nxt = run[k + 1] if k + 1 < len(run) else None
+    if nxt is not None and namey(nxt) and (
+            (word in FEATURE_PREFIXES and nxt.joint in ("space", "dot"))
+            or (word in FEATURE_OF and text[tok.end:nxt.start] == " of ")):
+        return k, k + 2
+    return None
+
+
+def feature_span(text: str, run, i: int, j: int) -> Span:
+    """The unresolved span of a feature found by :func:`feature_at`."""
+    start, end = run[i].start, run[j - 1].end
+    return Span(start, end, text[start:end], text[start:end].casefold(), [],
+                reasons=["a natural feature (or base) missing from the gazetteer"])
 
 
 def namey(tok: Token) -> bool:

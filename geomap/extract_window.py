@@ -14,20 +14,23 @@ the windows come instead, with the same result as judging the whole run:
 - the name the gazetteer lacks at the run's start (``near Robotyne``) is decided at the first match
   (or at the run's end), as :meth:`Extractor._read_run` decides it from the run's first match.
 
-A run holding a natural feature's word (``River``, ``Lake``, ``Gulf``...) is not streamed: its
-features are judged against the run's multi-word matches, so its matches are still collected whole
-(:func:`streamable`).
+A run holding a natural feature's word (``River``, ``Lake``, ``Gulf``...) has its features judged
+against the run's multi-word matches (:func:`~geomap.extract_rules.features`). A run cut into
+windows while its tokens are all held (a list) is judged window by window only without such a word
+(:func:`streamable`); a :class:`RunStream` decides its features as the windows come
+(:meth:`LongRun.feed_stream`: a feature needs its word's neighbours and the multi-word matches
+starting before its end; a match waits until no feature still to decide may overlap it).
 """
 from __future__ import annotations
 
-import re
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import repeat
 from typing import TYPE_CHECKING, Callable
 
 from geomap import traps
-from geomap.extract_rules import outside, street_at, streets
+from geomap.extract_rules import feature_at, feature_span, outside, street_at, streets
 from geomap.spanlist import CANDIDATES
 from geomap.tokens import Match, Span, Token, joint_between
 from geomap.wordlists import FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES, STREET_WORDS
@@ -37,9 +40,6 @@ if TYPE_CHECKING:
 
 _FEATURE_WORDS = FEATURE_SUFFIXES | FEATURE_PREFIXES | FEATURE_OF
 _NONE_BEFORE = Match(-1, -1, "", [])           # stands before the run's first match: ends at no token
-# Any of those words, in any case, as a word: what a run's tokens still to come may hold.
-_FEATURE_WORD = re.compile(r"(?i)(?<![^\W_])(?:" + "|".join(sorted(_FEATURE_WORDS, key=len, reverse=True))
-                           + r")(?![^\W_])")
 _PERSON_JOINTS = ("space", "dot", "hyphen")
 
 
@@ -47,17 +47,6 @@ def streamable(run: list[Token]) -> bool:
     """Whether the run's matches can be judged window by window: no token of it may start or end a
     natural feature (those are decided against the run's multi-word matches)."""
     return not any(tok.lower in _FEATURE_WORDS for tok in run)
-
-
-def rest_streamable(text: str, run: list[Token]) -> bool:
-    """Whether a run that goes on after its tokens so far can be read token window by token window
-    (:class:`RunStream`): its tokens so far are :func:`streamable` and no feature word follows
-    before the next line break (a run never crosses one)."""
-    if not streamable(run):
-        return False
-    end = run[-1].end
-    stop = text.find("\n", end)
-    return _FEATURE_WORD.search(text, end, len(text) if stop < 0 else stop) is None
 
 
 class RunStream(list):
@@ -150,12 +139,11 @@ class RunStream(list):
 
 def runs_or_streams(text: str, tokens: Iterable[Token], size: int
                     ) -> Iterator[list[Token] | RunStream]:
-    """:func:`geomap.tokens.iter_runs`, except that a run reaching ``size + 1`` tokens that
-    :func:`rest_streamable` accepts comes as a :class:`RunStream` (read it to its end before asking
+    """:func:`geomap.tokens.iter_runs`, except that a run reaching ``size + 1`` tokens comes as a
+    :class:`RunStream` (read it to its end before asking
     for the next run)."""
     tokens = iter(tokens)
     current: list[Token] = []
-    declined = False                           # the current run was found not streamable
     tok = next(tokens, None)
     while tok is not None:
         if not current:
@@ -167,18 +155,16 @@ def runs_or_streams(text: str, tokens: Iterable[Token], size: int
         if joint:
             tok.joint = joint
             current.append(tok)
-            if len(current) > size and not declined:
-                if rest_streamable(text, current):
-                    stream = RunStream(text, current, tokens)
-                    yield stream
-                    stream.read(sys.maxsize)   # (read to its end already)
-                    current, tok = [], stream.after
-                    continue
-                declined = True
+            if len(current) > size:
+                stream = RunStream(text, current, tokens)
+                yield stream
+                stream.read(sys.maxsize)       # (read to its end already)
+                current, tok = [], stream.after
+                continue
         else:
             if current:
                 yield current
-            current, declined = [tok], False
+            current = [tok]
         tok = next(tokens, None)
     if current:
         yield current
@@ -188,7 +174,8 @@ class LongRun:
     """Judges the matches of one long run as they are found, window after window (see the module
     docstring); :meth:`feed` each window's matches in order, then :meth:`close`."""
 
-    __slots__ = ("extractor", "state", "run", "named", "held", "opened", "after_place", "stream", "provisional")
+    __slots__ = ("extractor", "state", "run", "named", "held", "opened", "after_place", "stream", "provisional",
+                 "unfiltered", "whole", "feature_k", "feature_end", "any_feature")
 
     def __init__(self, extractor: "Extractor", state: "ArticleState", run: "list[Token] | RunStream"):
         text, kept = state.text, state.kept
@@ -207,8 +194,50 @@ class LongRun:
             self.after_place = bool(kept) and not self.named and text[kept.ends[-1]:run[0].start] in traps.LIST_GAPS \
                 and bool(kept.record(-1)[CANDIDATES])
         self.held: list[Match] = []            # [match before (judged), matches still to judge...]
+        # A stream's natural features (extract_rules.features), decided as the windows come:
+        self.unfiltered: list[Match] = []      # matches a feature still to decide may overlap
+        self.whole: deque[tuple[int, int]] = deque()   # multi-word matches (i, j) features may overlap
+        self.feature_k = 0                     # the first token not yet tried as a feature's word
+        self.feature_end = -1                  # where the last feature ended
+        self.any_feature = False
         self.opened = False                    # whether the first match (or the run's end) was met
         state.start_run(run, [])
+
+    def feed_stream(self, matches: list[Match], hi: int, last: bool) -> None:
+        """A stream's window ending before token ``hi`` (its matches: every match starting before
+        ``hi``, sorted), ``last`` when it ends the run: the natural features those matches decide
+        are kept, then :meth:`feed` is given the matches no feature still to decide may overlap."""
+        for m in matches:
+            if m.j - m.i > 1:
+                self.whole.append((m.i, m.j))
+        self._features(len(self.run) if last else hi - 1)
+        pending = self.unfiltered + matches if self.unfiltered else matches
+        if last:
+            ready, self.unfiltered = pending, []
+        else:                                  # a feature from token feature_k on starts at feature_k - 1 or later
+            bound, x = self.feature_k - 1, 0
+            while x < len(pending) and pending[x].j <= bound:
+                x += 1
+            ready, self.unfiltered = (pending, []) if x == len(pending) else (pending[:x], pending[x:])
+        self.feed(ready)
+
+    def _features(self, stop: int) -> None:
+        """Try tokens ``feature_k:stop`` as a feature's word, as :func:`~geomap.extract_rules.features`
+        does over the whole run: every multi-word match starting before ``stop + 1`` is known."""
+        run, text, whole, state = self.run, self.state.text, self.whole, self.state
+        for k in range(self.feature_k, stop):
+            if run[k].lower not in _FEATURE_WORDS or (found := feature_at(text, run, k)) is None:
+                continue
+            i, j = found
+            while whole and whole[0][1] <= i:
+                whole.popleft()
+            if (whole and whole[0][0] < j) or run[i].start < self.feature_end:
+                continue                       # a longer gazetteer name ("Black Sea Fleet") wins
+            span = feature_span(text, run, i, j)
+            self.named.append(span)
+            state.keep(span)
+            self.feature_end, self.any_feature = span.end, True
+        self.feature_k = max(self.feature_k, stop)
 
     def feed(self, matches: list[Match]) -> None:
         """The next window's matches (sorted, after the previous window's)."""
@@ -234,12 +263,16 @@ class LongRun:
         elif len(self.held) > 1:
             self._judge(len(self.held))
         self.held = []
-        if self.provisional is not None and self.run.any_street:
+        if self.provisional is not None and (self.run.any_street or self.any_feature):
             self.state.kept_drop(self.provisional)   # a street in the run: no unplaced name at its start
 
     def first_needed(self) -> int:
-        """The first token of the run a match still to judge may read (its token before)."""
-        return self.held[1].i - 1 if len(self.held) > 1 else sys.maxsize
+        """The first token of the run a match still to judge may read (its token before), or a
+        feature still to decide."""
+        first = self.held[1].i - 1 if len(self.held) > 1 else sys.maxsize
+        if self.unfiltered:
+            first = min(first, self.unfiltered[0].i - 1)
+        return min(first, self.feature_k - 1) if self.stream else first
 
     def _open(self, first: Match | None) -> None:
         """The start of the run, as :meth:`Extractor._read_run` reads it when no street is in it
@@ -261,7 +294,7 @@ class LongRun:
 
     def _open_stream(self, first: Match | None) -> None:
         run, state = self.run, self.state
-        if run.any_street:
+        if run.any_street or self.any_feature:
             return
         k = first.i if first is not None else len(run)
         x = run.first_connector

@@ -46,8 +46,8 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from geomap.coherence import coherence, enumeration, size_guard
 from geomap.model import Mention, Place
-from geomap.resolve_group import (Group, appositives, choose, group_spans, inherit_qualified, qualifiers,
-                                  water_context, water_over_strays)
+from geomap.resolve_group import (Group, appositives, choose, forget_shared_reasons, group_spans,
+                                  inherit_qualified, qualifiers, water_context, water_over_strays)
 from geomap.resolve_near import add_focus, add_nearness, colocate, focus, focus_share, km, namesakes
 from geomap.spanlist import SpanList
 from geomap.resolve_verdict import chosen_confidence, excluded_best, explanation, stray_town, unsupported_hamlet
@@ -102,9 +102,11 @@ class Resolver:
         group (:func:`_owners`)."""
         qualified = qualifiers(text, spans)
         groups = group_spans(spans, qualified, appositives(text, spans, qualified))
+        memo: dict = {}
         for g in groups:
-            self._prior(g)
+            self._prior(g, memo)
             water_context(text, g)
+        del memo
         inherit_qualified(groups)
         families = namesakes(groups)
         colocate(groups, families)
@@ -126,6 +128,7 @@ class Resolver:
         for g in groups:
             choose(g)
             size_guard(g)
+        forget_shared_reasons()
         return groups, owner
 
     def _per_span(self, spans: list["Span"], groups: list[Group], owner: array, verdicts: list,
@@ -142,12 +145,28 @@ class Resolver:
             runner_up = g.candidates[runner] if runner is not None else excluded_best(g, s)
             yield s, g.candidates[g.choice], score, explanation(g, runner, s) if explain else _NO_WHY, runner_up
 
-    def _prior(self, g: Group) -> None:
+    def _prior(self, g: Group, memo: dict | None = None) -> None:
+        """The prior terms of the group's candidates (``g.reasons``, a tuple per candidate) and their
+        sums (``g.scores``). ``memo`` (one article's): groups sharing their candidate list and
+        writing (a name and qualifier again and again) share the terms and the scores' floats."""
         written = g.spans.distinct()           # (what is tested is the same for every repeat)
         hint = any(s.admin_hint for s in written)
         caps = any(s.text.isupper() and len(s.text.rstrip(".")) <= 5 for s in written)
-        towns = [c for c in g.candidates if c.feature.startswith("PPL")]
-        for c in g.candidates:
+        label = g.spans[0].admin_hint if hint else ""
+        key = (id(g.candidates), hint, label, caps)
+        known = memo.get(key) if memo is not None else None
+        if known is None:
+            known = (g.candidates, self._prior_terms(g.candidates, hint, label, caps))
+            known += (tuple(sum(v for _, v in terms) for terms in known[1]),)
+            if memo is not None:
+                memo[key] = known              # (holds the list: its id stays its own)
+        g.reasons, g.scores = list(known[1]), list(known[2])
+
+    @staticmethod
+    def _prior_terms(candidates: list, hint: bool, label: str, caps: bool) -> tuple:
+        towns = [c for c in candidates if c.feature.startswith("PPL")]
+        out = []
+        for c in candidates:
             terms = [_kind_term(c.feature), _population_term(c.population)]
             kind = NAME_KIND_PRIOR.get(c.name_kind, 0.0)
             if kind:
@@ -158,13 +177,13 @@ class Resolver:
                 terms.append(("a county named without 'County'", -1.0))
             if hint:
                 if c.feature.startswith("ADM") or c.feature == "RGN":
-                    terms.append((f"'{g.spans[0].admin_hint}' names an area", 3.0))
+                    terms.append((f"'{label}' names an area", 3.0))
                 else:
-                    terms.append((f"'{g.spans[0].admin_hint}' names an area, not a town", -2.0))
+                    terms.append((f"'{label}' names an area, not a town", -2.0))
             elif c.feature in ("ADM1", "ADM2") and _has_namesake_seat(c, towns):
                 terms.append(("a bare name means the city, not the area named after it", -2.5))
-            g.reasons.append(terms)
-            g.scores.append(sum(v for _, v in terms))
+            out.append(tuple(terms))
+        return tuple(out)
 
 
 # The prior's terms, one shared tuple per feature kind, name kind and population: a huge article

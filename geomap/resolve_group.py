@@ -26,19 +26,11 @@ _APPOSITIVE_BEFORE = re.compile(rf"\b[Tt]he {_KIND_WORD} of $")
 # After a river's name: it flows, floods or bounds ("the Sava flows into", "which forms the border").
 _FLOWS = re.compile(r",?(?: which| that)? (?:flows?|flowed|flowing|empties|emptied|drains|meanders|"
                     r"crest(?:s|ed)|overflow(?:s|ed)|burst its banks|forms the border)\b")
+# While one article is decided (until forget_shared_reasons): the reasons tuple Group.note_shared made
+# from a tuple and a term, {(id(old), term): (old, new)}, and the equal support tuples, shared.
+_SHARED_REASONS: dict[tuple, tuple] = {}
+_SHARED_SUPPORT: dict[tuple, tuple] = {}
 MAX_CANDIDATES = 25          # per name; the gazetteer returns them by population, largest first
-
-
-class IndexSet(list):
-    """Candidate indexes with a set's ``add`` and ``in`` (a group has at most a few dozen
-    candidates): an empty set takes 216 bytes, an empty list 56, and a huge article holds two per
-    qualified occurrence."""
-
-    __slots__ = ()
-
-    def add(self, k: int) -> None:
-        if k not in self:
-            self.append(k)
 
 
 @dataclass(slots=True)
@@ -50,16 +42,52 @@ class Group:
     spans: Occurrences                             # in text order
     candidates: list
     scores: list = field(default_factory=list)
-    reasons: list = field(default_factory=list)   # per candidate: list of (term, value)
+    reasons: list = field(default_factory=list)   # per candidate: a tuple of (term, value), see note()
     fixed: int | None = None                      # index forced: this name qualifies another
     qualified: bool = False                       # "Paris, Texas": candidates already narrowed
     appositive: bool = False                      # "Georgia the country": narrowed by the text's own words
     follows: "Group | None" = None                # bare repeats after an appositive: lean to its sense
     vote: tuple | None = None                     # (country, (country, admin1) | None, weight) for the focus
-    support: "IndexSet" = field(default_factory=lambda: IndexSet())   # candidates backed by the article's area or neighbours
-    country_support: "IndexSet" = field(default_factory=lambda: IndexSet())  # candidates in a country the article names
+    support: tuple = ()                           # candidates backed by the article's area or neighbours
+    country_support: tuple = ()                   # candidates in a country the article names
     context: bool = False                         # other names of the article vote for some country
     choice: int | None = None
+
+    def note(self, k: int, term: tuple) -> None:
+        """Add ``(term, value)`` to candidate ``k``'s reasons (the caller adds the value to its
+        score). A candidate's reasons are a tuple, made anew on each note: groups of one name and
+        qualifier share their prior's tuples (a huge article holds a group per qualified
+        occurrence: a list per candidate each was most of its memory)."""
+        self.reasons[k] = (*self.reasons[k], term)
+
+    def note_shared(self, k: int, term: tuple) -> None:
+        """:meth:`note` for a term many groups are given (a focus, a co-location): groups whose
+        candidate had the same reasons tuple get one new tuple (until :func:`forget_shared_reasons`)."""
+        old = self.reasons[k]
+        key = (id(old), term)
+        entry = _SHARED_REASONS.get(key)
+        if entry is None or entry[0] is not old:
+            entry = _SHARED_REASONS[key] = (old, (*old, term))   # (holds the old tuple: its id stays its own)
+        self.reasons[k] = entry[1]
+
+    def add_support(self, k: int) -> None:
+        """Mark candidate ``k`` as backed by the article's area or neighbours (a tuple: most
+        groups have none, and share the empty one)."""
+        if k not in self.support:
+            support = (*self.support, k)
+            self.support = _SHARED_SUPPORT.setdefault(support, support)
+
+    def add_country_support(self, k: int) -> None:
+        """Mark candidate ``k`` as in a country the article names."""
+        if k not in self.country_support:
+            support = (*self.country_support, k)
+            self.country_support = _SHARED_SUPPORT.setdefault(support, support)
+
+
+def forget_shared_reasons() -> None:
+    """Let go of the reasons tuples :meth:`Group.note` shared while an article was decided."""
+    _SHARED_REASONS.clear()
+    _SHARED_SUPPORT.clear()
 
 
 def qualifiers(text: str, spans: SpanList) -> dict[int, tuple[int, "Candidate"]]:
@@ -205,7 +233,7 @@ def inherit_qualified(groups: list[Group]) -> None:
             ids = {_best(g.follows).place.id}  # "Georgia, the state, ... mentions Georgia"
         for k, c in enumerate(g.candidates if ids else ()):
             if c.place.id in ids:
-                g.reasons[k].append(("named with its qualifier elsewhere in the article", 4.0))
+                g.note(k, ("named with its qualifier elsewhere in the article", 4.0))
                 g.scores[k] += 4.0
 
 
@@ -238,7 +266,7 @@ def water_context(text: str, g: Group) -> None:
             value = -3.0                       # "the Dnipro": never the oblast either
         else:
             continue
-        g.reasons[k].append((why, value))
+        g.note(k, (why, value))
         g.scores[k] += value
 
 
@@ -253,7 +281,7 @@ def water_over_strays(g: Group) -> None:
             continue
         small_town = c.feature.startswith("PPL") and c.feature != "PPLC" and c.population < 100_000
         if small_town or c.feature in ("ADM1", "ADM2", "ADM3"):
-            g.reasons[k].append(("in a country the article never names, unlike the water feature", -3.0))
+            g.note(k, ("in a country the article never names, unlike the water feature", -3.0))
             g.scores[k] -= 3.0
 
 

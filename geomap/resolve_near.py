@@ -4,6 +4,7 @@ chosen, and the namesake relation that keeps a name from voting for itself."""
 from __future__ import annotations
 
 import bisect
+from array import array
 import functools
 import math
 from collections import Counter, defaultdict
@@ -26,15 +27,30 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
     readings is weak evidence: its weight is 1/sqrt(number of candidates). Only each name's best
     candidates take part, binned in 1-degree cells so that only neighbours are compared."""
     points = []                                # per group: [(candidate index, lat, lon, name)]
-    cells: dict[tuple[int, int], list] = defaultdict(list)
+    # per 1-degree cell: the groups' indexes and, in step, their points' (weight, lat, lon, name);
+    # groups sharing a candidate list and its order share the points and their tuples (a huge
+    # article may hold a group per qualified occurrence: a tuple per group and point was ~100 bytes)
+    cells: dict[tuple[int, int], tuple[array, list]] = {}
+    shared: dict[tuple, tuple[list, list]] = {}
     for gi, g in enumerate(groups):
-        top = sorted(range(len(g.candidates)), key=g.scores.__getitem__, reverse=True)[:NEAR_CANDIDATES]
-        pts = [(k, c.place.lat, c.place.lon, c.place.name) for k in top
-               for c in (g.candidates[k],) if c.feature.startswith("PPL") or c.feature == "ADM2"]
-        points.append(pts)
-        weight = 1.0 / math.sqrt(len(g.candidates)) if g.candidates else 0.0
-        for _, lat, lon, name in pts:
-            cells[int(lat // 1), int(lon // 1)].append((gi, weight, lat, lon, name))
+        cands = g.candidates
+        top = sorted(range(len(cands)), key=g.scores.__getitem__, reverse=True)[:NEAR_CANDIDATES]
+        key = (id(cands), *top)
+        known = shared.get(key)
+        if known is None:
+            pts = [(k, c.place.lat, c.place.lon, c.place.name) for k in top
+                   for c in (cands[k],) if c.feature.startswith("PPL") or c.feature == "ADM2"]
+            weight = 1.0 / math.sqrt(len(cands)) if cands else 0.0
+            known = shared[key] = (pts, [((int(lat // 1), int(lon // 1)), (weight, lat, lon, name))
+                                         for _, lat, lon, name in pts])
+        points.append(known[0])
+        for cell, payload in known[1]:
+            entry = cells.get(cell)
+            if entry is None:
+                entry = cells[cell] = (array("I"), [])
+            entry[0].append(gi)
+            entry[1].append(payload)
+    del shared
     if len(cells) < 2:
         return
     near_deg = NEAR_KM / 111.0
@@ -52,16 +68,15 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
             cell = int(lat0 // 1), int(lon0 // 1)
             block = blocks.get(cell)
             if block is None:
-                block = blocks[cell] = [entry for dlat in (-1, 0, 1) for dlon in (-1, 0, 1)
-                                        for entry in cells.get((cell[0] + dlat, cell[1] + dlon), ())]
-            if len(block) > HUGE_BLOCK:
+                block = blocks[cell] = _block(cells, cell)
+            if len(block[0]) > HUGE_BLOCK:
                 shelf = shelves.get(cell)
                 if shelf is None:
                     shelf = shelves[cell] = _shelve(block, keys)
                 best = _neighbours_bounded(shelf, keys[gi], lat0, lon0)
             else:
                 best = {}
-            for gj, weight, lat, lon, name in (block if len(block) <= HUGE_BLOCK else ()):
+            for gj, (weight, lat, lon, name) in (zip(*block) if len(block[0]) <= HUGE_BLOCK else ()):
                 if gj in related or abs(lat - lat0) > near_deg:
                     continue
                 d = km(lat0, lon0, lat, lon)
@@ -72,16 +87,34 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
                         best[gj] = (value, name)
             if best:
                 bonus = min(1.5, sum(v for v, _ in best.values()))
-                g.reasons[k].append((("near a possible {}", tuple(n for _, n in best.values())), bonus))
+                g.note_shared(k, (("near a possible {}", tuple(n for _, n in best.values())), bonus))
                 g.scores[k] += bonus
                 if bonus >= 0.3:
-                    g.support.add(k)
+                    g.add_support(k)
 
 
-def _shelve(block: list, keys: list[str]) -> dict:
+def _block(cells: dict, cell: tuple[int, int]) -> tuple[array, list]:
+    """A cell's 3x3 neighbourhood: its groups' indexes and their points, cell after cell (the one
+    cell's own pair when it has no neighbour: read only)."""
+    lat, lon = cell
+    get = cells.get
+    found = [f for f in (get((lat - 1, lon - 1)), get((lat - 1, lon)), get((lat - 1, lon + 1)),
+                         get((lat, lon - 1)), get(cell), get((lat, lon + 1)),
+                         get((lat + 1, lon - 1)), get((lat + 1, lon)), get((lat + 1, lon + 1)))
+             if f is not None]
+    if len(found) == 1:
+        return found[0]
+    gis, payloads = array("I"), []
+    for f in found:
+        gis.extend(f[0])
+        payloads.extend(f[1])
+    return gis, payloads
+
+
+def _shelve(block: tuple[array, list], keys: list[str]) -> dict:
     """A huge block by name, then by distinct point: ``{key: {(lat, lon, weight, name): [gj]}}``."""
     shelf: dict[str, dict] = defaultdict(lambda: defaultdict(list))
-    for gj, weight, lat, lon, name in block:
+    for gj, (weight, lat, lon, name) in zip(*block):
         shelf[keys[gj]][lat, lon, weight, name].append(gj)
     return shelf
 
@@ -117,9 +150,11 @@ def _neighbours_bounded(shelf: dict, own: str, lat0: float, lon0: float) -> dict
 
 def focus(groups: list[Group]) -> tuple[Counter, Counter]:
     """Votes for countries and (country, admin1) from names that are not in doubt (each group
-    remembers its own vote in ``g.vote`` so that it does not count for itself)."""
+    remembers its own vote in ``g.vote`` so that it does not count for itself; equal votes share
+    one tuple: a huge article may hold a group per qualified occurrence)."""
     countries: Counter = Counter()
     admin1: Counter = Counter()
+    votes: dict[tuple, tuple] = {}
     for g in groups:
         if not g.candidates:
             continue
@@ -139,7 +174,8 @@ def focus(groups: list[Group]) -> tuple[Counter, Counter]:
                 c.admin1_code == first.admin1_code and c.feature not in COUNTRY_FEATURES for c in contenders):
             area = (country, first.admin1_code)
             admin1[area] += weight
-        g.vote = (country, area, weight)
+        vote = (country, area, weight)
+        g.vote = votes.setdefault(vote, vote)
     return countries, admin1
 
 
@@ -163,17 +199,16 @@ def add_focus(g: Group, countries: Counter, admin1: Counter, tot_c: float, tot_a
     if not g.context:
         return
     for k, c in enumerate(g.candidates):
-        terms = g.reasons[k]
         share = countries.get(c.place.country, 0.0) / tot_c
         if share > 1e-9:
-            g.country_support.add(k)
-            terms.append(_focus_term(c.place.country, share, 3.0))
+            g.add_country_support(k)
+            g.note_shared(k, _focus_term(c.place.country, share, 3.0))
             g.scores[k] += 3.0 * share          # a score is always the sum of its terms, in order
         if tot_a > 1e-9 and c.admin1_code and c.feature not in COUNTRY_FEATURES:
             share_a = admin1.get((c.place.country, c.admin1_code), 0.0) / tot_a
             if share_a > 1e-9:
-                g.support.add(k)
-                terms.append(_focus_term(c.place.admin1 or c.admin1_code, share_a, 2.0))
+                g.add_support(k)
+                g.note_shared(k, _focus_term(c.place.admin1 or c.admin1_code, share_a, 2.0))
                 g.scores[k] += 2.0 * share_a
 
 
@@ -237,8 +272,8 @@ def add_nearness(groups: list[Group]) -> None:
                         best, name = d, n
             if name:
                 bonus = 1.5 * math.exp(-best / NEAR_KM)
-                g.support.add(k)
-                g.reasons[k].append((("{:.0f} km from {}", best, name), bonus))
+                g.add_support(k)
+                g.note(k, (("{:.0f} km from {}", best, name), bonus))
                 g.scores[k] += bonus
 
 

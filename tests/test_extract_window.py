@@ -67,8 +67,8 @@ def test_a_long_runs_matches_are_judged_as_the_windows_come(gaz, monkeypatch):
 
 # Runs whose tokens are read a window at a time (RunStream): a person's name running on over many
 # windows (closed by a connector, or by the run's end), an unplaced name at the start of a run whose
-# street comes windows later (then no unplaced name), a feature word later in the paragraph (then the
-# run is held whole), a newspaper's words after a name.
+# street comes windows later (then no unplaced name), a feature word later in the paragraph, a
+# newspaper's words after a name.
 STREAMED_RUNS = [
     "Lviv Gov Rick " + "Perry " * 120 + "of Kyiv " + "Kherson Odesa " * 40,
     "Kyiv Mr " + "Poltava " * 150,
@@ -98,5 +98,39 @@ def test_a_streamed_run_holds_a_window_of_tokens_and_gives_the_spans_of_the_whol
         held.clear()
         assert [_spans(Extractor(gaz, ParseConfig()), text) for text in STREAMED_RUNS] == whole
         assert held and max(held) <= 2 * window + 20                 # a window, not the run's 150+ tokens
-    assert not extract_window.rest_streamable(STREAMED_RUNS[4], tokenize(STREAMED_RUNS[4])[:10])
-    assert extract_window.rest_streamable(STREAMED_RUNS[1], tokenize(STREAMED_RUNS[1])[:10])
+
+
+# Long runs holding natural features (the bench's ``streets`` kind): features next to streets and to
+# multi-word gazetteer names that win over them ("Black Sea Fleet", "New York City"), a feature and a
+# street starting at one token ("Mount Vernon Street"), prefix, suffix and "of" features, a feature
+# late in the run cancelling the unplaced name at its start, a person's name before a river.
+FEATURE_RUNS = [
+    "Main Street Hudson River " * 60,
+    "fighting near Robotyne and " + "Kyiv Lviv " * 60 + "Zqxy River Kharkiv",
+    "Lake Opechee Black Sea Fleet Mount Vernon Street Sea of Azov Kherson New York City River Odesa "
+    "Fort Hood Cape Cod Bay Jordan River Kyiv Gov Rick Perry River Lake " * 12,
+    "Kyiv " * 50 + "Hudson River Zqxy Lake " + "Lviv " * 50 + "Lake Zqab",
+]
+
+
+def test_a_run_with_natural_features_is_streamed_and_gives_the_spans_of_the_whole_run(gaz, monkeypatch):
+    from geomap import extract_window
+
+    whole = [_spans(Extractor(gaz, ParseConfig()), text) for text in FEATURE_RUNS]
+    reasons = [r for spans in whole for s in spans for r in s[10]]
+    assert any("natural feature" in r for r in reasons) and any("a street" in r for r in reasons)
+    assert not any(s[6] and s[0] < 30 for s in whole[1])               # the river cancels "Robotyne"
+    held: list[int] = []
+    read = extract_window.RunStream.read
+
+    def recording(self, upto):
+        read(self, upto)
+        held.append(len(self) - self.base)
+
+    monkeypatch.setattr(extract_window.RunStream, "read", recording)
+    for window in (1, 2, 3, 5, 7, 16):
+        monkeypatch.setattr(extract, "WINDOW_TOKENS", window)
+        for text, spans in zip(FEATURE_RUNS, whole):
+            held.clear()
+            assert _spans(Extractor(gaz, ParseConfig()), text) == spans, (window, text[:40])
+            assert held and max(held) <= 2 * window + 30                 # streamed: a window of tokens

@@ -98,3 +98,75 @@ def test_groups_of_one_name_and_qualifier_share_their_candidates(gaz):
     single = {m.text: m.place.admin1 for m in gp.parse("Police in Paris, Texas, and Athens, Ga., said so.")}
     assert {m.text: m.place.admin1 for m in gp.parse(text)} == single == \
         {"Paris": "Texas", "Texas": "Texas", "Athens": "Georgia", "Ga.": "Georgia"}
+
+
+def test_groups_of_one_name_and_qualifier_share_their_prior_terms_and_scores(gaz):
+    """The prior of ``Paris, Texas`` is computed once and shared (its terms' tuples and its scores'
+    floats) by every group of that name and qualifier; a term noted on one group (``Group.note``)
+    reaches that group only; the reasons and scores equal those computed group by group."""
+    from geomap.resolve_group import appositives, group_spans, qualifiers
+
+    text = "Police in Paris, Texas, and Athens, Ga., said so. " * 20 + "Kyiv and Paris."
+    gp = Geoparser(gaz, ParseConfig())
+    spans = gp.extractor.span_list(text)
+    qualified = qualifiers(text, spans)
+    alone = group_spans(spans, qualified, appositives(text, spans, qualified))
+    for g in alone:
+        gp.resolver._prior(g)
+    groups = group_spans(spans, qualified, appositives(text, spans, qualified))
+    memo: dict = {}
+    for g in groups:
+        gp.resolver._prior(g, memo)
+    assert [(g.reasons, g.scores) for g in alone] == [(g.reasons, g.scores) for g in groups]
+    assert len(memo) < len(groups) / 10
+    paris = [g for g in groups if g.spans[0].key == "paris" and g.qualified]
+    assert len(paris) == 20 and paris[0].candidates
+    assert all(g.reasons[k] is paris[0].reasons[k] and g.scores[k] is paris[0].scores[k]
+               for g in paris for k in range(len(g.candidates)))
+    before = paris[1].reasons[0]
+    paris[0].note(0, ("a test term", 1.0))
+    assert paris[1].reasons[0] is before and paris[0].reasons[0] == (*before, ("a test term", 1.0))
+    paris[0].add_support(0)
+    paris[0].add_support(0)
+    assert paris[0].support == (0,) and paris[1].support == ()
+
+
+def _colocated(gp, text, copies: bool):
+    """The groups of ``text`` after ``colocate`` (their candidate lists copied per group when
+    ``copies``), with colocate's peak of traced memory above what it started with."""
+    import tracemalloc
+
+    from geomap.resolve_group import appositives, forget_shared_reasons, group_spans, qualifiers
+    from geomap.resolve_near import colocate, namesakes
+
+    spans = gp.extractor.span_list(text)
+    qualified = qualifiers(text, spans)
+    groups = group_spans(spans, qualified, appositives(text, spans, qualified))
+    memo: dict = {}                            # (as Resolver._decide shares the prior)
+    for g in groups:
+        if copies:
+            g.candidates = list(g.candidates)
+        gp.resolver._prior(g, memo)
+    families = namesakes(groups)
+    tracemalloc.start()
+    try:
+        start, _ = tracemalloc.get_traced_memory()
+        colocate(groups, families)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        forget_shared_reasons()
+    return groups, peak - start
+
+
+def test_colocate_shares_the_points_of_groups_of_one_name_and_qualifier(gaz):
+    """``Paris, Texas`` again and again: co-location holds a few bytes per group and point (the
+    groups' indexes in an array, their points' tuples shared by the groups of one candidate list),
+    not a tuple each; the bonuses are those of groups that share nothing."""
+    text = "Police in Paris, Texas, and Sherman, Texas, and Athens, Ga., said so. " * 1000
+    gp = Geoparser(gaz, ParseConfig())
+    shared, peak = _colocated(gp, text, copies=False)
+    alone, _ = _colocated(gp, text, copies=True)
+    assert [(g.reasons, g.scores, g.support) for g in shared] == [(g.reasons, g.scores, g.support) for g in alone]
+    assert any("near a possible" in str(t) for g in shared for terms in g.reasons for t in terms)
+    assert peak / len(shared) < 350           # (about 520 bytes a group with a tuple per group and point)
