@@ -40,17 +40,17 @@ def test_watch_refreshes_after_a_change_and_stops_on_ctrl_c(mapped_project):
                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out = Lines(child.stdout)
     try:
-        _, first = out.next(timeout=60)
+        _, first = out.next(timeout=180)
         assert first.startswith("refreshed: 2 new")
 
         # When the refresh starts is decided by ``_due`` (tested below without a clock); here
         # only that it comes: the timeouts are liveness bounds for a loaded machine.
         write(mapped_project / "articles" / "geneva.txt", THIRD)
-        _, second = out.next(timeout=30)
+        _, second = out.next(timeout=120)
         assert second.startswith("refreshed: 1 new, 0 changed, 0 deleted, 2 unchanged")
 
         (mapped_project / "articles" / "valencia.md").unlink()
-        _, third = out.next(timeout=30)
+        _, third = out.next(timeout=120)
         assert "1 deleted" in third
         assert "Geneva" in (mapped_project / "output" / "map.html").read_text(encoding="utf-8")
 
@@ -63,7 +63,7 @@ def test_watch_refreshes_after_a_change_and_stops_on_ctrl_c(mapped_project):
         assert extra is None
 
         child.send_signal(signal.SIGINT)
-        assert child.wait(timeout=60) == 0      # a liveness bound, generous for a loaded machine
+        assert child.wait(timeout=180) == 0     # a liveness bound, generous for a loaded machine
         err = child.stderr.read()
         assert "watch stopped" in err and "Traceback" not in err
     finally:
