@@ -24,13 +24,14 @@ from geomap.render.passages import INDEX_REL, chunk_rel
 from geomap.render.payload_parts import RawDict, RawList, split_payload
 from geomap.render.script_json import script_text
 
-_MERGE_GAP = 40   # as payload._MERGE_GAP: windows of one passage this close share one text
 
 
 def chunk_value(quoted: list[tuple[str, list[list[Any]]]], bodies) -> dict[str, Any]:
     """A chunk's JSON value from its places' cached quotes (``Payload._chunk``'s result):
     windows of one passage merged into one stored text; a merged text spanning more than one
     window is read from the article (``bodies.get(id)``)."""
+    from geomap.render.payload import merged_windows
+
     windows: dict[tuple[str, int, int], dict[tuple[int, int], str]] = {}
     for _pid, quotes in quoted:
         for aid, _date, _anchor, lo, hi, a, b, _spans, text in quotes:
@@ -39,13 +40,7 @@ def chunk_value(quoted: list[tuple[str, list[list[Any]]]], bodies) -> dict[str, 
     where: dict[tuple[str, int, int, int], tuple[int, int]] = {}
     for (aid, lo, _hi), spans in windows.items():
         ordered = sorted(spans)
-        merged: list[list[int]] = []
-        for a, b in ordered:
-            if merged and a <= merged[-1][1] + _MERGE_GAP:
-                merged[-1][1] = max(merged[-1][1], b)
-            else:
-                merged.append([a, b])
-        for seg_a, seg_b in merged:
+        for seg_a, seg_b in merged_windows(ordered):
             index = len(texts)
             text = spans.get((seg_a, seg_b))
             if text is None:
@@ -131,7 +126,7 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
     from geomap.render.assets import ASSETS_DIR
     from geomap.render.map import fill_page, legend, map_extras, page_template
     from geomap.render.passages import INLINE_PASSAGE_CHARS, chunk_count
-    from geomap.render.payload import region_bounds
+    from geomap.render.payload import layer_tables
     from geomap.render.region_counts import region_labels, regions_csv
     from geomap.render.search_index import index_from_sets
 
@@ -157,13 +152,7 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
     labels = region_labels(layers)
     index = map_cache.region_order(layers, state.get("extra", ()))
     region_list = [labels.get(name, name) for name in index]
-    layer_rows, region_layer, region_names, bounds = [], [], [], []
-    for i, layer in enumerate(layers):
-        layer_rows.append([layer.name, layer.label or layer.name])
-        for r in layer.regions:
-            region_layer.append(i)
-            region_names.append(r.name)
-            bounds.append(region_bounds(r.geometry))
+    layer_rows, region_layer, region_names, bounds = layer_tables(layers)
     place_set = set(ids)
     places = [p for p in store.places() if p.id in place_set]
     payload: dict[str, Any] = {

@@ -26,6 +26,31 @@ from geomap.render.place_page import escaped_name, place_page_name
 _MERGE_GAP = 40   # windows of one passage closer than this share one stored text
 
 
+def layer_tables(layers: Iterable) -> tuple[list, list[int], list[str], list]:
+    """The payload's layer tables: ``[name, label]`` per layer, then per region (layer order) its
+    layer's number, its name and its bounds (``region_bounds``)."""
+    layer_rows, region_layer, region_names, bounds = [], [], [], []
+    for i, layer in enumerate(layers):
+        layer_rows.append([layer.name, layer.label or layer.name])
+        for r in layer.regions:
+            region_layer.append(i)
+            region_names.append(r.name)
+            bounds.append(region_bounds(r.geometry))
+    return layer_rows, region_layer, region_names, bounds
+
+
+def merged_windows(ordered: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Windows ``(a, b)`` of one passage, sorted, merged where they overlap or lie closer than
+    ``_MERGE_GAP``: each merged window is stored once in a chunk's texts."""
+    merged: list[list[int]] = []
+    for a, b in ordered:
+        if merged and a <= merged[-1][1] + _MERGE_GAP:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return merged
+
+
 def source_label(source: str) -> str:
     """What the articles panel shows as an article's source: a feed's or page's host name, or a
     file's name (never a full local path: pages must not leak where the user keeps files)."""
@@ -108,13 +133,7 @@ class Payload:
         for (article_id, lo, _hi), spans in windows.items():
             text = self.data.articles[article_id].text
             ordered = sorted(spans)
-            merged: list[list[int]] = []
-            for a, b in ordered:
-                if merged and a <= merged[-1][1] + _MERGE_GAP:
-                    merged[-1][1] = max(merged[-1][1], b)
-                else:
-                    merged.append([a, b])
-            for seg_a, seg_b in merged:
+            for seg_a, seg_b in merged_windows(ordered):
                 index = len(texts)
                 texts.append(text[seg_a:seg_b].replace("\n", " ").replace("\r", " "))
                 for a, b in ordered:
@@ -195,13 +214,7 @@ class Payload:
                            origin_note(p) or 0])
         del chosen
         self.chunks = [self._chunk(number, by_chunk[number]) for number in sorted(by_chunk)]
-        layer_rows, region_layer, region_names, bounds = [], [], [], []
-        for i, layer in enumerate(layers):
-            layer_rows.append([layer.name, layer.label or layer.name])
-            for r in layer.regions:
-                region_layer.append(i)
-                region_names.append(r.name)
-                bounds.append(region_bounds(r.geometry))
+        layer_rows, region_layer, region_names, bounds = layer_tables(layers)
         return {"title": title, "cluster": self.settings.cluster, "legend": legend,
                 "articles": self.articles,
                 "regions": self.regions, "places": places, "chunks": count,
