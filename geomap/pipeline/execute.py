@@ -30,7 +30,7 @@ from geomap.pipeline.lock import open_store
 from geomap.pipeline.outputs import MAP_FILE, write_outputs
 from geomap.pipeline.plan import Content, Fingerprints, Found, Plan, Stat, Work, changed_names, plan
 from geomap.pipeline.stages import Stages, isolated
-from geomap.pipeline.unchanged import unchanged_count
+from geomap.pipeline.unchanged import Added, survey
 from geomap.sources import held_articles, printable, read_feed_source, utf8_name
 
 if TYPE_CHECKING:
@@ -167,9 +167,12 @@ class Refresh:
         with self.clock("gather"):
             fps = self.fingerprints(stage)
             out_dir = self.config.resolve(self.config.map.output)
-            same = unchanged_count(self.config, self.store, fps, time.time_ns(),
-                                   (out_dir / MAP_FILE).is_file())
-            if same is None:
+            now = time.time_ns()        # before any stat: see plan.RACY_NS
+            same = survey(self.config, self.store, fps, now, (out_dir / MAP_FILE).is_file())
+            decided, unavailable = None, 0
+            if isinstance(same, Added):     # only files whose ids are not stored: plan just them
+                decided, same = self._gather_added(same, fps, now), None
+            if same is None and decided is None:
                 decided, unavailable = self._gather(fps, out_dir)
         if same is not None:                # nothing new: the plan would decide nothing
             places, mentions = _totals(self.store)
@@ -210,6 +213,30 @@ class Refresh:
         if decided.held_note:
             self.errors.append(decided.held_note)
         return decided, len(messages) + unavailable
+
+    def _gather_added(self, added: Added, fps: Fingerprints, now: int) -> Plan | None:
+        """The plan of a refresh whose only change is ``added.files`` (``unchanged.survey``
+        proved every stored file article listed with its stamp): only they are stat'ed, read and
+        planned, the stored ones are ``kept``. None (nothing kept of this attempt) when a new
+        file is a copy of another article or a name is not UTF-8: the full gather decides."""
+        found = [self._file(path, aid) for path, _root, aid in added.files]
+        if any(f.error is not None for f in found):
+            return None
+        paths = {aid: path for path, _root, aid in added.files}
+        while True:
+            decided = plan({}, found, fps, now, outputs_exist=True)
+            if not decided.read:
+                break
+            index = {f.id: i for i, f in enumerate(found)}
+            for aid in decided.read:
+                found[index[aid]] = self._read(found[index[aid]], paths[aid], {}, set())
+        keys = [f.content.text_key for f in found if f.content is not None]
+        if len(set(keys)) != len(keys) or not added.keys.isdisjoint(keys) or decided.duplicates:
+            self.articles.clear()       # copies: which one wins is the full plan's to decide
+            self.held = 0
+            return None
+        self.errors.extend(decided.errors)
+        return dataclasses.replace(decided, kept=decided.kept | added.kept)
 
     def _execute(self, stage: Stages, decided: Plan, fps: Fingerprints, started: float, *,
                  unavailable: int) -> RefreshSummary:
