@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import geomap.articles
 import geomap.pipeline.execute
 import geomap.pipeline.plan
 import geomap.pipeline.unchanged
@@ -287,7 +288,11 @@ def test_only_new_files_are_read_and_planned_alone(stored, monkeypatch):
     assert summary.rendered and summary.errors == () and summary.duplicates == 0
     assert (summary.places, summary.mentions) == _counted(stored)
     assert _stamp_of(stored, "bern-") == [(a.stat().st_size, a.stat().st_mtime_ns)]
-    assert (stored / "output" / "map.html").is_file()
+    with Store(stored / ".geomap" / "geomap.sqlite") as store:
+        sources = store.article_sources()
+    config = load_config(None, stored)
+    listed = {aid: str(path) for path, _root, aid in geomap.articles.discover_ids(config)}
+    assert {aid: src for aid, (_sha, src) in sources.items()} == listed     # ids, sources as in full
     again = _refresh(stored)        # stored with their stamps: the no-op from now on
     assert again.nothing_new and again.unchanged == 7 and gathers == []
 

@@ -169,11 +169,12 @@ class Refresh:
             out_dir = self.config.resolve(self.config.map.output)
             now = time.time_ns()        # before any stat: see plan.RACY_NS
             same = survey(self.config, self.store, fps, now, (out_dir / MAP_FILE).is_file())
-            decided, unavailable = None, 0
+            decided, unavailable, known = None, 0, {}
             if isinstance(same, Added):     # only files whose ids are not stored: plan just them
-                decided, same = self._gather_added(same, fps, now), None
-            if same is None and decided is None:
-                decided, unavailable = self._gather(fps, out_dir)
+                decided, known = self._gather_added(same, fps, now)
+                same = None
+            if same is None and decided is None:    # reads already made are not made again
+                decided, unavailable = self._gather(fps, out_dir, known, now if known else None)
         if same is not None:                # nothing new: the plan would decide nothing
             places, mentions = _totals(self.store)
             return RefreshSummary(unchanged=same, places=places, mentions=mentions,
@@ -181,13 +182,15 @@ class Refresh:
                                   stages=self.clock.stages())
         return self._execute(stage, decided, fps, started, unavailable=unavailable)
 
-    def _gather(self, fps: Fingerprints, out_dir: Path) -> tuple[Plan, int]:
+    def _gather(self, fps: Fingerprints, out_dir: Path, known: dict[tuple[str, str], Found],
+                start: int | None) -> tuple[Plan, int]:
         """Stat, read what the plan needs read, and plan: the plan and how many sources were
-        unavailable."""
+        unavailable. ``known``: files already read, by (path, id); ``start``: the refresh's start
+        when they were read (before it, so that the racy-mtime rule holds for them)."""
         stored = self.store.stored_articles()
         names = changed_names(fps)
         naming = frozenset(_naming(self.store.article_texts(), names)) if names else frozenset()
-        now = time.time_ns()        # before any stat: see plan.RACY_NS
+        now = start if start is not None else time.time_ns()    # before any stat: see plan.RACY_NS
         discovered = discover_ids(self.config)
         held, messages = held_articles(self.config, {aid: (s.sha256, s.source) for aid, s in stored.items()},
                                        discovered)
@@ -195,7 +198,7 @@ class Refresh:
         paths = {}
         found: list[Found] = []
         for path, _root, aid in discovered:
-            found.append(self._file(path, aid))
+            found.append(known.get((str(path), aid)) or self._file(path, aid))
             paths.setdefault(aid, []).append((len(found) - 1, path))
         feed_errors, unavailable = self._feeds(found, names)
         while True:
@@ -214,14 +217,15 @@ class Refresh:
             self.errors.append(decided.held_note)
         return decided, len(messages) + unavailable
 
-    def _gather_added(self, added: Added, fps: Fingerprints, now: int) -> Plan | None:
+    def _gather_added(self, added: Added, fps: Fingerprints,
+                      now: int) -> tuple[Plan | None, dict[tuple[str, str], Found]]:
         """The plan of a refresh whose only change is ``added.files`` (``unchanged.survey``
         proved every stored file article listed with its stamp): only they are stat'ed, read and
-        planned, the stored ones are ``kept``. None (nothing kept of this attempt) when a new
-        file is a copy of another article or a name is not UTF-8: the full gather decides."""
+        planned, the stored ones are ``kept``. None when a new file is a copy of another article
+        or a name is not UTF-8: the full gather decides, given the files read (by path and id)."""
         found = [self._file(path, aid) for path, _root, aid in added.files]
         if any(f.error is not None for f in found):
-            return None
+            return None, {}
         paths = {aid: path for path, _root, aid in added.files}
         while True:
             decided = plan({}, found, fps, now, outputs_exist=True)
@@ -232,11 +236,10 @@ class Refresh:
                 found[index[aid]] = self._read(found[index[aid]], paths[aid], {}, set())
         keys = [f.content.text_key for f in found if f.content is not None]
         if len(set(keys)) != len(keys) or not added.keys.isdisjoint(keys) or decided.duplicates:
-            self.articles.clear()       # copies: which one wins is the full plan's to decide
-            self.held = 0
-            return None
+            # Copies: which one wins is the full plan's to decide (the texts read are kept).
+            return None, {(f.source, f.id): f for f in found if f.content is not None}
         self.errors.extend(decided.errors)
-        return dataclasses.replace(decided, kept=decided.kept | added.kept)
+        return dataclasses.replace(decided, kept=decided.kept | added.kept), {}
 
     def _execute(self, stage: Stages, decided: Plan, fps: Fingerprints, started: float, *,
                  unavailable: int) -> RefreshSummary:
