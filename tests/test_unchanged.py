@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import geomap.articles
 import geomap.pipeline.execute
 import geomap.pipeline.plan
 import geomap.pipeline.unchanged
@@ -245,3 +246,125 @@ def test_an_unreadable_new_file_name_falls_back_and_is_reported(stored, monkeypa
     _age(write(stored / "articles" / os.fsdecode(b"bad-\xff.txt"), THIRD))
     summary = _refresh(stored)
     assert calls and summary.failed == 1 and "not valid UTF-8" in summary.errors[0]
+
+
+# --- only new files (issue 13: a +10 onto 100,000 plans the 10) ---------------------------------
+
+def _full_gathers(monkeypatch) -> list[int]:
+    """Counts the full gather's listings from now on (the added-only path makes none)."""
+    calls, real = [], geomap.pipeline.execute.discover_ids
+
+    def counting(config):
+        calls.append(1)
+        return real(config)
+
+    monkeypatch.setattr(geomap.pipeline.execute, "discover_ids", counting)
+    return calls
+
+
+def _stamp_of(root: Path, prefix: str):
+    """The stored ``(size, mtime_ns)`` of the articles whose id starts with ``prefix``."""
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
+        rows, _sources = store.stamp_rows()
+    return [row[1:3] for row in rows if row[0].startswith(prefix)]
+
+
+def test_only_new_files_are_read_and_planned_alone(stored, monkeypatch):
+    gathers = _full_gathers(monkeypatch)
+    read, real_read = [], geomap.pipeline.execute.read_stamped
+
+    def reading(path):
+        read.append(Path(path).name)
+        return real_read(path)
+
+    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", reading)
+    monkeypatch.setattr(Store, "stored_articles", lambda self: pytest.fail("every row loaded"))
+    a = write(stored / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern"))
+    b = write(stored / "inbox" / "new" / "deep" / "lyon.txt", THIRD.replace("Geneva", "Marseille"))
+    _age(a, b)
+    summary = _refresh(stored)
+    assert gathers == [] and sorted(read) == ["bern.txt", "lyon.txt"]
+    assert str(summary).startswith("refreshed: 2 new, 0 changed, 0 deleted, 5 unchanged, 0 failed")
+    assert summary.rendered and summary.errors == () and summary.duplicates == 0
+    assert (summary.places, summary.mentions) == _counted(stored)
+    assert _stamp_of(stored, "bern-") == [(a.stat().st_size, a.stat().st_mtime_ns)]
+    with Store(stored / ".geomap" / "geomap.sqlite") as store:
+        sources = store.article_sources()
+    config = load_config(None, stored)
+    listed = {aid: str(path) for path, _root, aid in geomap.articles.discover_ids(config)}
+    assert {aid: src for aid, (_sha, src) in sources.items()} == listed     # ids, sources as in full
+    again = _refresh(stored)        # stored with their stamps: the no-op from now on
+    assert again.nothing_new and again.unchanged == 7 and gathers == []
+
+
+def test_a_new_file_not_yet_settled_gets_no_stamp(stored, monkeypatch):
+    gathers = _full_gathers(monkeypatch)
+    write(stored / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern"))     # mtime: now
+    summary = _refresh(stored)
+    assert gathers == [] and (summary.new, summary.unchanged) == (1, 5)
+    assert _stamp_of(stored, "bern-") == [(None, None)]      # the racy-mtime rule, as the plan
+
+
+def _add(root: Path) -> None:
+    _age(write(root / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern")))
+
+
+def _move_between_subfolders(root: Path) -> None:
+    path = root / "inbox" / "sub" / "geneva.txt"
+    (root / "inbox" / "other").mkdir()
+    path.rename(root / "inbox" / "other" / "geneva.txt")
+
+
+def _replace_same_path(root: Path) -> None:
+    """The stored id's file rewritten with other text: its id is stored, its stamp is not its."""
+    path = root / "articles" / "odesa.txt"
+    _age(write(path, THIRD.replace("Geneva", "Valletta") + "More.\n"), seconds=1800)
+
+
+def _copy_of_stored(root: Path) -> None:
+    """A new file whose text is a stored article's: the stored one wins (the full plan)."""
+    _age(write(root / "articles" / "copy.txt", (root / "inbox" / "zurich.txt").read_text("utf-8")))
+
+
+def _two_copies(root: Path) -> None:
+    _age(write(root / "articles" / "twin.txt", THIRD.replace("Geneva", "Bern")))
+
+
+def _feed_too(root: Path) -> None:
+    write(root / "feeds" / "desk.xml",
+          '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title><item><title>Lima'
+          '</title><description>A quake shook Lima.</description><guid>1</guid></item>'
+          '</channel></rss>')
+    path = root / "config" / "geomap.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "    kind: file\n", "    kind: file\n  - path: feeds/desk.xml\n    kind: feed\n"), encoding="utf-8")
+
+
+ADDED_WITH = {
+    "same-size rewrite": (_rewrite_same_size, lambda s: (s.new, s.changed) == (1, 1)),
+    "touch": (_touch_only, lambda s: (s.new, s.unchanged) == (1, 5)),
+    "deletion": (_delete_nested, lambda s: (s.new, s.deleted, s.unchanged) == (1, 1, 4)),
+    "rename": (_rename_same_stat, lambda s: (s.new, s.deleted) == (2, 1)),
+    "move between subfolders": (_move_between_subfolders, lambda s: (s.new, s.deleted) == (2, 1)),
+    "id of a stored file, other text": (_replace_same_path, lambda s: (s.new, s.changed) == (1, 1)),
+    "copy of a stored text": (_copy_of_stored, lambda s: (s.new, s.duplicates) == (1, 1)),
+    "two new copies": (_two_copies, lambda s: (s.new, s.duplicates) == (1, 1)),
+    "marked to parse again": (_mark_again, lambda s: (s.new, s.reparsed) == (1, 1)),
+    "a feed source": (_feed_too, lambda s: s.new == 2),
+}
+
+
+@pytest.mark.parametrize("change", ADDED_WITH, ids=list(ADDED_WITH))
+def test_an_addition_with_anything_else_is_gathered_in_full(stored, monkeypatch, change):
+    make, seen = ADDED_WITH[change]
+    gathers = _full_gathers(monkeypatch)
+    _add(stored)
+    make(stored)
+    summary = _refresh(stored)
+    assert gathers, "the added-only path answered although something else changed"
+    assert seen(summary) and summary.failed == 0, summary
+    odesa = stored / "articles" / "odesa.txt"
+    if odesa.exists():      # touched or rewritten: its stamp is the file's now (it was stat'ed)
+        assert _stamp_of(stored, "odesa-") == [(odesa.stat().st_size, odesa.stat().st_mtime_ns)]
+    again = _refresh(stored)
+    assert again.nothing_new and (again.places, again.mentions) == _counted(stored)

@@ -30,7 +30,7 @@ from geomap.pipeline.lock import open_store
 from geomap.pipeline.outputs import MAP_FILE, write_outputs
 from geomap.pipeline.plan import Content, Fingerprints, Found, Plan, Stat, Work, changed_names, plan
 from geomap.pipeline.stages import Stages, isolated
-from geomap.pipeline.unchanged import unchanged_count
+from geomap.pipeline.unchanged import Added, survey
 from geomap.sources import held_articles, printable, read_feed_source, utf8_name
 
 if TYPE_CHECKING:
@@ -167,10 +167,14 @@ class Refresh:
         with self.clock("gather"):
             fps = self.fingerprints(stage)
             out_dir = self.config.resolve(self.config.map.output)
-            same = unchanged_count(self.config, self.store, fps, time.time_ns(),
-                                   (out_dir / MAP_FILE).is_file())
-            if same is None:
-                decided, unavailable = self._gather(fps, out_dir)
+            now = time.time_ns()        # before any stat: see plan.RACY_NS
+            same = survey(self.config, self.store, fps, now, (out_dir / MAP_FILE).is_file())
+            decided, unavailable, known = None, 0, {}
+            if isinstance(same, Added):     # only files whose ids are not stored: plan just them
+                decided, known = self._gather_added(same, fps, now)
+                same = None
+            if same is None and decided is None:    # reads already made are not made again
+                decided, unavailable = self._gather(fps, out_dir, known, now if known else None)
         if same is not None:                # nothing new: the plan would decide nothing
             places, mentions = _totals(self.store)
             return RefreshSummary(unchanged=same, places=places, mentions=mentions,
@@ -178,13 +182,15 @@ class Refresh:
                                   stages=self.clock.stages())
         return self._execute(stage, decided, fps, started, unavailable=unavailable)
 
-    def _gather(self, fps: Fingerprints, out_dir: Path) -> tuple[Plan, int]:
+    def _gather(self, fps: Fingerprints, out_dir: Path, known: dict[tuple[str, str], Found],
+                start: int | None) -> tuple[Plan, int]:
         """Stat, read what the plan needs read, and plan: the plan and how many sources were
-        unavailable."""
+        unavailable. ``known``: files already read, by (path, id); ``start``: the refresh's start
+        when they were read (before it, so that the racy-mtime rule holds for them)."""
         stored = self.store.stored_articles()
         names = changed_names(fps)
         naming = frozenset(_naming(self.store.article_texts(), names)) if names else frozenset()
-        now = time.time_ns()        # before any stat: see plan.RACY_NS
+        now = start if start is not None else time.time_ns()    # before any stat: see plan.RACY_NS
         discovered = discover_ids(self.config)
         held, messages = held_articles(self.config, {aid: (s.sha256, s.source) for aid, s in stored.items()},
                                        discovered)
@@ -192,7 +198,7 @@ class Refresh:
         paths = {}
         found: list[Found] = []
         for path, _root, aid in discovered:
-            found.append(self._file(path, aid))
+            found.append(known.get((str(path), aid)) or self._file(path, aid))
             paths.setdefault(aid, []).append((len(found) - 1, path))
         feed_errors, unavailable = self._feeds(found, names)
         while True:
@@ -210,6 +216,30 @@ class Refresh:
         if decided.held_note:
             self.errors.append(decided.held_note)
         return decided, len(messages) + unavailable
+
+    def _gather_added(self, added: Added, fps: Fingerprints,
+                      now: int) -> tuple[Plan | None, dict[tuple[str, str], Found]]:
+        """The plan of a refresh whose only change is ``added.files`` (``unchanged.survey``
+        proved every stored file article listed with its stamp): only they are stat'ed, read and
+        planned, the stored ones are ``kept``. None when a new file is a copy of another article
+        or a name is not UTF-8: the full gather decides, given the files read (by path and id)."""
+        found = [self._file(path, aid) for path, _root, aid in added.files]
+        if any(f.error is not None for f in found):
+            return None, {}
+        paths = {aid: path for path, _root, aid in added.files}
+        while True:
+            decided = plan({}, found, fps, now, outputs_exist=True)
+            if not decided.read:
+                break
+            index = {f.id: i for i, f in enumerate(found)}
+            for aid in decided.read:
+                found[index[aid]] = self._read(found[index[aid]], paths[aid], {}, set())
+        keys = [f.content.text_key for f in found if f.content is not None]
+        if len(set(keys)) != len(keys) or not added.keys.isdisjoint(keys) or decided.duplicates:
+            # Copies: which one wins is the full plan's to decide (the texts read are kept).
+            return None, {(f.source, f.id): f for f in found if f.content is not None}
+        self.errors.extend(decided.errors)
+        return dataclasses.replace(decided, kept=decided.kept | added.kept), {}
 
     def _execute(self, stage: Stages, decided: Plan, fps: Fingerprints, started: float, *,
                  unavailable: int) -> RefreshSummary:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from geomap.config import Config
     from geomap.store import Store
 
-__all__ = ["META_LISTING", "unchanged_count"]
+__all__ = ["META_LISTING", "Added", "survey", "unchanged_count"]
 
 META_LISTING = "unchanged_listing"  # "<articles generation> <digest of the listing>", see above
 
@@ -53,20 +53,53 @@ def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
     ``now`` is the refresh's start (``time.time_ns()``, before any stat), as for ``plan.plan``.
     Records the listing in ``meta`` when it had to prove it against the stored stamps.
     """
+    found = survey(config, store, fps, now, outputs_exist)
+    return found if isinstance(found, int) else None
+
+
+class Added(NamedTuple):
+    """Files are only added: every stored file article is listed with its stored stamp (as for
+    the no-op), and ``files`` (``(path, source root, id)``, in ``discover_ids``'s order) are the
+    files whose ids are not stored at all. ``kept``: the stored file articles' ids (unchanged);
+    ``keys``: their text keys (a new file whose text is one of them is a copy: the full plan)."""
+
+    files: list[tuple[Path, Path, str]]
+    kept: frozenset[str]
+    keys: frozenset[str]
+
+
+def survey(config: Config, store: Store, fps: Fingerprints, now: int,
+           outputs_exist: bool) -> int | Added | None:
+    """``unchanged_count``'s answer (an int), or ``Added`` when the same proof shows that the
+    only difference is files whose ids are not stored (issue 13: a +10 onto 100,000 plans only
+    the 10), or None: the full plan decides."""
     if (os.sep != "/" or not outputs_exist or fps.parse_changed or fps.names_before != fps.names_now
             or fps.regions_before != fps.regions_now or not fps.render_before
             or fps.render_before != fps.render_now):
         return None
     listing = _list(config)
-    if listing is None or not settled(max(listing.stats[1::2]), now):
+    if listing is None:
         return None
+    all_settled = settled(max(listing.stats[1::2]), now)
     record = f"{store.articles_generation()} {listing.digest()}"
-    if store.meta_get(META_LISTING) == record:
+    if all_settled and store.meta_get(META_LISTING) == record:
         return len(listing.rels)
-    count = _proved(listing, store, now)
-    if count is not None:
+    matched = _matched(listing, store, now)
+    if matched is None:
+        return None
+    new, kept, keys = matched
+    if not new:
+        if not all_settled:     # cannot happen (the files are their settled stamps): be safe
+            return None
         store.meta_set(META_LISTING, record)
-    return count
+        return len(listing.rels)
+    files = []
+    for i, aid in new:
+        source = next(s for s in listing.sources if s.start <= i < s.end)
+        path = source.path if source.kind == "file" else source.path / listing.rels[i]
+        files.append((path, source.root, aid))
+    files.sort(key=lambda f: (str(f[0]).split("/"), str(f[1]).split("/")))    # ``discover``'s order
+    return Added(files, kept, keys)
 
 
 class _Source(NamedTuple):
@@ -139,9 +172,11 @@ def _list(config: Config) -> _Listing | None:
     return listing if rels else None
 
 
-def _proved(listing: _Listing, store: Store, now: int) -> int | None:
-    """The number of files when they are exactly the stored file articles with their stamps
-    (the module's second case), else None."""
+def _matched(listing: _Listing, store: Store,
+             now: int) -> tuple[list[tuple[int, str]], frozenset[str], frozenset[str]] | None:
+    """When every stored file article is listed with its stamp (the module's second case, files
+    whose ids are not stored aside): those other files (index in the listing, id), the stored
+    ids and their text keys; else None."""
     stored: dict[str, tuple[int, int]] = {}
     keys = set()
     rows, sources = store.stamp_rows()
@@ -155,6 +190,7 @@ def _proved(listing: _Listing, store: Store, now: int) -> int | None:
     if len(keys) != len(stored):    # copies stored: the plan would delete one
         return None
     seen: set[str] = set()
+    new: list[tuple[int, str]] = []
     rels, stats, stamp, add = listing.rels, listing.stats, stored.get, seen.add
     for source in listing.sources:
         for i in range(source.start, source.end):
@@ -162,8 +198,15 @@ def _proved(listing: _Listing, store: Store, now: int) -> int | None:
                 aid = article_id(source.path, source.root, source=source.label)
             else:
                 aid = relative_id(rels[i], source.label)
-            if aid in seen or stamp(aid) != (stats[2 * i], stats[2 * i + 1]):
+            if aid in seen:         # an id twice: the plan reports it
                 return None
             add(aid)
-    # Every file found matched a distinct stored article; any stored one not found is to delete.
-    return len(seen) if len(seen) == len(stored) else None
+            before = stamp(aid)
+            if before is None:
+                new.append((i, aid))
+            elif before != (stats[2 * i], stats[2 * i + 1]):
+                return None
+    # Every other file matched a distinct stored article; any stored one not found is to delete.
+    if len(seen) - len(new) != len(stored):
+        return None
+    return new, frozenset(stored), frozenset(keys)
