@@ -194,10 +194,10 @@ class Unpacker:
     def __call__(self, packed: Packed) -> list[list[Mention]]:
         known = self._places
         places = []
-        for fields in packed[0]:
-            place = known.get(fields)
+        for row in packed[0]:
+            place = known.get(row)
             if place is None:
-                place = known[fields] = Place(*fields)
+                place = known[row] = Place(*row)
             places.append(place)
         places.append(None)         # index -1: no place
         return [[Mention(start, end, text, places[p], score, explain, places[r])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import json
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Callable, Mapping, NamedTuple
 
 from geomap.errors import StoreError
 from geomap.render.data import MentionRecord
