@@ -52,9 +52,9 @@ from typing import TYPE_CHECKING
 
 from geomap import traps
 from geomap._memo import BoundedCache
-from geomap.extract_rules import (and_before, company_or_vehicle, contains, dateline, features, media_after,
-                                  named_after, never_starts, outside, physical, said, streets, strong,
+from geomap.extract_rules import (and_before, company_or_vehicle, contains, dateline, features, named_after, never_starts, outside, physical, said, streets, strong,
                                   the_town)
+from geomap.extract_memo import MIN_TEXT, JudgeMemo, MediaWalk
 from geomap.extract_window import LongRun, RunStream, runs_or_streams, streamable
 from geomap.spanlist import CANDIDATES, KEY, SpanList
 from geomap.tokens import LowercaseWords, Match, Span, Token, iter_tokens, runs, tokenize
@@ -102,7 +102,7 @@ class ArticleState:
     being judged and the token range of a person's name found in the run)."""
 
     __slots__ = ("text", "lowercase_words", "persons", "kept", "single", "run", "matches", "index", "person", "names",
-                 "_before", "_after")
+                 "marks", "memo", "_before", "_after", "_media")
 
     def __init__(self, text: str):
         self.text = text
@@ -117,6 +117,9 @@ class ArticleState:
         self.names: dict[str, str] = {}             # one string per distinct span text
         self._before = (-1, "")                     # the last word_before asked for: (start, word)
         self._after = (-1, "")                      # the last word_after asked for: (end, word)
+        self.marks = 0                              # persons' names marked so far (mark_person)
+        self.memo = JudgeMemo() if len(text) >= MIN_TEXT else None   # judgements by context
+        self._media = MediaWalk()                   # media_after, its walk carried over
 
     def word_before(self, start: int) -> str:
         """``traps.word_before(text, start)``, remembered for the last ``start`` asked for (a match's
@@ -141,6 +144,12 @@ class ArticleState:
 
     def start_run(self, run: list[Token], matches: list[Match]) -> None:
         self.run, self.matches, self.index, self.person = run, matches, 0, None
+        self._media.run = None
+
+    def media_after(self, j: int) -> bool:
+        """``extract_rules.media_after(run, j)`` for the run being read: a newspaper word among
+        the words continuing the name from token ``j`` (one walk however many matches ask)."""
+        return self._media(self.run, j)
 
     def match_before(self, m: Match) -> Match | None:
         """The match of the run that ends right where ``m`` starts (it holds token ``m.i - 1``)."""
@@ -163,6 +172,7 @@ class ArticleState:
         read: it stays open (``person[1]`` None) and the stream closes it where it ends."""
         run = self.run
         k = i + 1
+        self.marks += 1
         if isinstance(run, RunStream):
             n = len(run)
             while k < n and run[k].joint in ("space", "dot", "hyphen"):
@@ -251,6 +261,9 @@ class Extractor:
         self._key_cache: BoundedCache = BoundedCache(_CACHE_LIMIT)     # name -> key
         self._found_cache: BoundedCache = BoundedCache(_CACHE_LIMIT)   # key -> candidates | None
         self._traits_cache: BoundedCache = BoundedCache(_CACHE_LIMIT)  # key -> (name kinds, major)
+        self._goes_on_cache: BoundedCache = BoundedCache(_CACHE_LIMIT)  # key -> a longer key may start so
+        self._pinned_heads = frozenset(" ".join(words[:k]) for words in (p.split(" ") for p in self.pinned)
+                                       for k in range(1, len(words)))
 
     def spans(self, text: str) -> list[Span]:
         """Non-overlapping place spans of ``text``, sorted by start."""
@@ -347,9 +360,36 @@ class Extractor:
         state.start_run(run, matches)
         for t, match in enumerate(matches):
             state.index = t
-            span = self._judge(state, match)
-            if span is not None:
-                state.keep(span, match.j - match.i == 1)
+            self.judge(state, match)
+
+    def judge(self, state: ArticleState, m: Match) -> None:
+        """Judge match ``m`` (``state.matches[state.index]`` of ``state.run``) and keep its span,
+        if any; a context judged before in the article is answered from ``state.memo``
+        (:mod:`geomap.extract_memo`), with the same span."""
+        memo = state.memo
+        key = memo.key(state, m) if memo is not None else None
+        if key is not None:
+            known = memo.entries.get(key, memo)
+            if known is not memo:
+                memo.hits += 1
+                if known is not None:
+                    kept, start = state.kept, state.run[m.i].start
+                    kept.starts.append(start)
+                    kept.ends.append(start + known[0])
+                    kept.which.append(known[1])
+                    state.single.append(m.j - m.i == 1)
+                if not memo.worth_it():
+                    state.memo = None
+                return
+        marks = state.marks
+        span = self._judge(state, m)
+        if span is not None:
+            state.keep(span, m.j - m.i == 1)
+        if key is not None:
+            if state.marks == marks:           # (a person's name marked changes what follows)
+                memo.remember(key, None if span is None else (span.end - span.start, state.kept.which[-1]))
+            if not memo.worth_it():
+                state.memo = None
 
     def _unplaced(self, text: str, run: list[Token], lowercase_words: LowercaseWords,
                   after_place: bool = False) -> Span | None:
@@ -385,18 +425,41 @@ class Extractor:
             tok = run[0]
             return [[] if never_starts(tok) else [(1, known.get(tok.text) or self._key(tok.text))]]
         hi = n if hi is None else hi
-        never = [never_starts(tok) for tok in run[lo:hi + self.max_tokens]]
+        most = self.max_tokens
+        never = [never_starts(tok) for tok in run[lo:hi + most]]
+        goes_on = self._goes_on
         out = []
         for i in range(lo, hi):
             ends = []
             if not never[i - lo]:
                 start = run[i].start
-                for j in range(min(n, i + self.max_tokens), i, -1):
+                top = min(n, i + most)
+                # Shortest first, stopping where no longer gazetteer key can start with the name's:
+                # for ASCII text a name's key is its first tokens' key, a space, then the rest's
+                # (except after a possessive "'s", which the key keeps: "martha's vineyard").
+                ascii_text = top > i + 1 and text[start:run[top - 1].end].isascii()
+                j = i + 1
+                while True:
+                    name = text[start:run[j - 1].end]
+                    key = known.get(name) or self._key(name)
                     if j - 1 == i or not never[j - 1 - lo]:
-                        name = text[start:run[j - 1].end]
-                        ends.append((j, known.get(name) or self._key(name)))
+                        ends.append((j, key))
+                    if j == top or (ascii_text and run[j].joint != "possessive" and not goes_on(key)):
+                        break
+                    j += 1
+                ends.reverse()                 # longest first
             out.append(ends)
         return out
+
+    def _goes_on(self, key: str) -> bool:
+        """Whether a gazetteer key or a pinned name may start with ``key`` and a space (asked of the
+        gazetteer once per key, remembered; a gazetteer that cannot tell says yes)."""
+        known = self._goes_on_cache.get(key)
+        if known is None:
+            self._goes_on_cache.make_room()
+            ask = getattr(self.gazetteer, "goes_on", None)
+            known = self._goes_on_cache[key] = key in self._pinned_heads or ask is None or ask(key)
+        return known
 
     def _lookup(self, keys: set[str]) -> dict[str, list]:
         """Gazetteer candidates per key (pinned keys always present, ignored ones never),
@@ -512,7 +575,7 @@ class Extractor:
             return False                       # "Patrick's Day" (but "the FBI's Atlanta office")
         if word in SAINT and m.j < len(run) and run[m.j].joint == "possessive":
             return False                       # "St. Patrick's Day", "St. John's School"
-        if media_after(run, m.j):
+        if state.media_after(m.j):
             return False                       # "Washington Post", "Lansing State Journal"
         if single and not major and company_or_vehicle(text, first, run, m.j):
             return False                       # "Stevens & Wilkinson", "a 1992 Toyota Corolla", "Hope's Wings"

@@ -306,12 +306,9 @@ class LongRun:
 
     def _judge(self, stop: int) -> None:
         """Judge ``held[1:stop]`` (each with its neighbours in view), keep ``held[stop - 1:]``."""
-        state, held, judge = self.state, self.held, self.extractor._judge
+        state, held, judge = self.state, self.held, self.extractor.judge
         state.matches = held
         for t in range(1, stop):
             state.index = t
-            match = held[t]
-            span = judge(state, match)
-            if span is not None:
-                state.keep(span, match.j - match.i == 1)
+            judge(state, held[t])
         self.held = held[stop - 1:]

@@ -130,6 +130,14 @@ class Gazetteer:
         return found
 
     @_damage_is_an_error
+    def goes_on(self, key: str) -> bool:
+        """Whether a longer key starts with ``key`` and a space (``"poltava"``: ``"poltava oblast"``;
+        not ``"poltava poltava"``): one seek in the names' key order. The extractor asks before
+        trying longer token sequences of a long run."""
+        return self._db.execute("SELECT 1 FROM names WHERE key > ? AND key < ? LIMIT 1",
+                                (key + " ", key + "!")).fetchone() is not None
+
+    @_damage_is_an_error
     def get(self, place_id: str) -> Place | None:
         """The place with this id (``geonames:706448``, ``geomap:sea-of-azov``), or None."""
         row = self._db.execute(f"SELECT {_PLACE_COLUMNS} FROM places p WHERE p.id = ?", (place_id,)).fetchone()
