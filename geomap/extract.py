@@ -102,7 +102,7 @@ class ArticleState:
     being judged and the token range of a person's name found in the run)."""
 
     __slots__ = ("text", "lowercase_words", "persons", "kept", "single", "run", "matches", "index", "person", "names",
-                 "marks", "memo", "_before", "_after", "_media")
+                 "marks", "memo", "media", "_before", "_after")
 
     def __init__(self, text: str):
         self.text = text
@@ -119,7 +119,7 @@ class ArticleState:
         self._after = (-1, "")                      # the last word_after asked for: (end, word)
         self.marks = 0                              # persons' names marked so far (mark_person)
         self.memo = JudgeMemo() if len(text) >= MIN_TEXT else None   # judgements by context
-        self._media = MediaWalk()                   # media_after, its walk carried over
+        self.media = MediaWalk()                    # media_after, its walk carried over
 
     def word_before(self, start: int) -> str:
         """``traps.word_before(text, start)``, remembered for the last ``start`` asked for (a match's
@@ -144,12 +144,12 @@ class ArticleState:
 
     def start_run(self, run: list[Token], matches: list[Match]) -> None:
         self.run, self.matches, self.index, self.person = run, matches, 0, None
-        self._media.run = None
+        self.media.run = None
 
     def media_after(self, j: int) -> bool:
         """``extract_rules.media_after(run, j)`` for the run being read: a newspaper word among
         the words continuing the name from token ``j`` (one walk however many matches ask)."""
-        return self._media(self.run, j)
+        return self.media(self.run, j)
 
     def match_before(self, m: Match) -> Match | None:
         """The match of the run that ends right where ``m`` starts (it holds token ``m.i - 1``)."""
@@ -347,13 +347,16 @@ class Extractor:
             for s in named:
                 state.keep(s)
             matches = outside(matches, run, named)
+        elif len(run) == 1:                    # one word: an unplaced name when no match
+            if not matches and not run[0].sentence_start and (span := self._unplaced(text, run, state.lowercase_words,
+                                                       self._after_place(state, run))) is not None:
+                state.keep(span)
         else:                                  # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
             k = matches[0].i if matches else len(run)
             k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"
                       and text[run[x].start - 1] == " "), k if not matches else 0)   # (not "al-")
-            after_place = bool(kept) and text[kept.ends[-1]:run[0].start] in traps.LIST_GAPS \
-                and bool(kept.record(-1)[CANDIDATES])
-            if k and (span := self._unplaced(text, run[:k], state.lowercase_words, after_place)) is not None:
+            if 0 < k <= 3 and not run[0].sentence_start and (span := self._unplaced(text, run[:k], state.lowercase_words,
+                                             self._after_place(state, run))) is not None:
                 state.keep(span)
         if not matches:
             return
@@ -391,6 +394,13 @@ class Extractor:
             if not memo.worth_it():
                 state.memo = None
 
+    @staticmethod
+    def _after_place(state: ArticleState, run: list[Token]) -> bool:
+        """Whether the run follows a place kept just before it in a list ("Kyiv, Robotyne and ...")."""
+        kept = state.kept
+        return bool(kept) and state.text[kept.ends[-1]:run[0].start] in traps.LIST_GAPS \
+            and bool(kept.record(-1)[CANDIDATES])
+
     def _unplaced(self, text: str, run: list[Token], lowercase_words: LowercaseWords,
                   after_place: bool = False) -> Span | None:
         """A place-like name the gazetteer lacks, as an unresolved span (``geomap.unplaced``)."""
@@ -427,27 +437,34 @@ class Extractor:
         hi = n if hi is None else hi
         most = self.max_tokens
         never = [never_starts(tok) for tok in run[lo:hi + most]]
-        goes_on = self._goes_on
+        goes_on, going = self._goes_on, self._goes_on_cache
         out = []
         for i in range(lo, hi):
+            if never[i - lo]:
+                out.append([])
+                continue
+            tok = run[i]
+            top = i + most if i + most < n else n
+            if top == i + 1:                   # the run's last token
+                out.append([(top, known.get(tok.text) or self._key(tok.text))])
+                continue
             ends = []
-            if not never[i - lo]:
-                start = run[i].start
-                top = min(n, i + most)
-                # Shortest first, stopping where no longer gazetteer key can start with the name's:
-                # for ASCII text a name's key is its first tokens' key, a space, then the rest's
-                # (except after a possessive "'s", which the key keeps: "martha's vineyard").
-                ascii_text = top > i + 1 and text[start:run[top - 1].end].isascii()
-                j = i + 1
-                while True:
-                    name = text[start:run[j - 1].end]
-                    key = known.get(name) or self._key(name)
-                    if j - 1 == i or not never[j - 1 - lo]:
-                        ends.append((j, key))
-                    if j == top or (ascii_text and run[j].joint != "possessive" and not goes_on(key)):
-                        break
-                    j += 1
-                ends.reverse()                 # longest first
+            start = tok.start
+            # Shortest first, stopping where no longer gazetteer key can start with the name's:
+            # for ASCII text a name's key is its first tokens' key, a space, then the rest's
+            # (except after a possessive "'s", which the key keeps: "martha's vineyard").
+            ascii_text = text[start:run[top - 1].end].isascii()
+            j = i + 1
+            while True:
+                name = text[start:run[j - 1].end]
+                key = known.get(name) or self._key(name)
+                if j - 1 == i or not never[j - 1 - lo]:
+                    ends.append((j, key))
+                if j == top or (ascii_text and run[j].joint != "possessive"
+                                and not (going.get(key) or (key not in going and goes_on(key)))):
+                    break
+                j += 1
+            ends.reverse()                     # longest first
             out.append(ends)
         return out
 

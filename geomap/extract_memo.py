@@ -87,7 +87,8 @@ class JudgeMemo:
         being judged, ``state.index``), or None when a token it reads reaches out of the window."""
         run, text = state.run, state.text
         i, j = m.i, m.j
-        media = state.media_after(j)           # (first: in a stream it may read a token on)
+        walk = state.media                     # (first: in a stream it may read a token on)
+        media = walk.value if run is walk.run and walk.lo <= j <= walk.hi else walk(run, j)
         n = len(run)
         start = run[i].start
         end = run[j - 1].end
@@ -96,14 +97,15 @@ class JudgeMemo:
         toks = run[i - 1 if i else 0:j + 1 if j < n else j]
         if toks[0].start < lo or toks[-1].end > hi:
             return None
-        before = state.match_before(m)
-        after = state.match_after(m)
-        key = [m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n,
-               before.key if before is not None else None, after.key if after is not None else None,
-               state.in_person(i), media]
+        matches, t = state.matches, state.index   # the matches right before and after (match_before/after)
+        before = matches[t - 1].key if t and matches[t - 1].j == i else None
+        after = matches[t + 1].key if t + 1 < len(matches) and matches[t + 1].i == j else None
+        person = state.person
+        key = (m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n, before, after,
+               person is not None and person[0] <= i and (person[1] is None or i < person[1]), media)
         for t in toks:
             key += (t.start - start, t.end - start, t.joint, t.sentence_start, t.dot_after, t.upper)
-        return tuple(key)
+        return key
 
     def remember(self, key: tuple, value: tuple[int, int] | None) -> None:
         """Store a judgement (starting afresh at ``LIMIT`` contexts)."""

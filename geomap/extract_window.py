@@ -115,7 +115,9 @@ class RunStream(list):
                 break
             tok.joint = joint
             append(tok)
-            self._note(len(self) - 1, tok)
+            if tok.lower in STREET_WORDS or self.person is not None \
+                    or (joint == "connector" and self.first_connector is None):
+                self._note(len(self) - 1, tok)   # (what _note does for any other token: nothing)
             prev = tok
 
     def read_more(self) -> bool:

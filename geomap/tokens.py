@@ -28,6 +28,7 @@ TOKEN = re.compile(
     rf"|(?<=[dl])['’][{UPPER}][^\W_]*)"                       # elided articles: Côte d'Ivoire
 )
 _POSSESSIVE = ("'s", "’s", "'S", "’S")
+_JOINT_FIRST = frozenset(" -‐‑.'’")            # the first character of every gap that joins two tokens
 _SENTENCE_END = ".!?:;\n"
 
 
@@ -70,7 +71,7 @@ def tokenize(text: str) -> list[Token]:
 
 def iter_tokens(text: str) -> Iterator[Token]:
     """:func:`tokenize`'s tokens one by one: a token no run holds any more can be freed."""
-    tokens: list[Token] = []                   # the previous token only (what _starts_sentence reads)
+    prev: Token | None = None                  # the previous token (what _starts_sentence reads)
     size = len(text)
     words: dict[str, tuple[str, str, bool]] = {}   # one (word, lower, upper) per distinct word
     for m in TOKEN.finditer(text):
@@ -85,13 +86,12 @@ def iter_tokens(text: str) -> Iterator[Token]:
         if start > 1 and text[start - 1] == " " and text[start - 2].isalnum():
             sentence_start = False             # the common case, "in Kherson", decided inline
         else:
-            sentence_start = _starts_sentence(text, start, tokens)
+            sentence_start = _starts_sentence(text, start, [prev] if prev is not None else [])
         shared = words.get(word)
         if shared is None:
             shared = words[word] = (word, word.casefold().rstrip("."), word.isupper() and len(word) > 1)
-        tok = Token(start, end, shared[0], shared[1], sentence_start, shared[2], dot_after)
-        tokens[:] = (tok,)
-        yield tok
+        prev = Token(start, end, shared[0], shared[1], sentence_start, shared[2], dot_after)
+        yield prev
 
 
 def _starts_sentence(text: str, start: int, previous: list[Token]) -> bool:
@@ -145,6 +145,8 @@ def joint_between(text: str, a: Token, b: Token) -> str:
     """How token ``b`` continues the run that ends with ``a``; '' when it does not."""
     if b.start == a.end + 1 and text[a.end] == " ":
         return "space"                         # the common case, decided first
+    if text[a.end:a.end + 1] not in _JOINT_FIRST:
+        return ""                              # ", ", ": ", a line break: most gaps, decided on one character
     gap = text[a.end:b.start]
     if gap == " ":
         return "space"
@@ -160,7 +162,7 @@ def joint_between(text: str, a: Token, b: Token) -> str:
         return "connector"                     # "Bab el-Mandeb", "Deir al-Balah"
     if gap.startswith(" ") and gap.endswith(" ") and "\n" not in gap:
         words = gap.split(None, 2)             # three parts: more than two words
-        if 0 < len(words) <= 2 and all(w in CONNECTORS for w in words):
+        if 0 < len(words) <= 2 and words[0] in CONNECTORS and words[-1] in CONNECTORS:
             return "connector"                 # "Sea of Azov", "Bosnia and Herzegovina"
     return ""
 
