@@ -209,8 +209,12 @@ class Stages:
 
     def pages_fingerprint(self) -> str:
         """Changes when the article and place pages would look different for the same data: the
-        map's title (their heading and back link) and the regions (place pages name them)."""
+        map's title (their heading and back link), the regions (place pages name them) and how
+        place pages are cut (``place_page.PAGINATION``)."""
+        from geomap.render.place_page import PAGINATION
+
         return _digest({"geomap": geomap.__version__, "title": self.config.map.title,
+                        "pagination": PAGINATION,
                         "root": str(self.config.root), "regions": self.regions_fingerprint()})
 
     def render_fingerprint(self) -> str:

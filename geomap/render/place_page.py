@@ -1,4 +1,4 @@
-"""A place's pages (``places/<name>.html``, then ``places/<name>_p<month>-<part>.html``): every
+"""A place's pages (``places/<name>.html``, then ``places/<name>_p<period>.html``): every
 mention of it, newest article first, a bounded number of quotes per page.
 
 The pop-up on the map quotes only the newest few passages; its "all N mentions" link leads to the
@@ -6,20 +6,22 @@ first page, ``<name>.html``, which holds the newest quotes. Each passage is quot
 mention (the name highlighted) with a link to its anchor in the article page. Like the article
 pages: no script, a CSP that forbids every request, all text escaped.
 
-Pages follow the calendar, so that new articles rewrite few pages: a place quoted fewer than
-``2 * PER_PAGE`` times has one page; else each year of the articles' dates (undated ones last)
-is cut into pages of ``PER_PAGE`` quotes from its oldest (its newest page holding up to
-``2 * PER_PAGE - 1``), a busy year first into months and a busy month likewise; the newest page
-is ``<name>.html``.
-Navigation links the newer and older page, the newest and the oldest and a few pages around. A render after new articles writes only the pages whose quotes, file name, heading
-or navigation changed (``render_place_pages(new=...)``): the pages of the new articles' months,
-the newest page (its totals) and the neighbours of a page that appeared.
+Pages follow the calendar, so that new articles rewrite few pages, whatever their dates: a place
+quoted fewer than ``2 * PER_PAGE`` times has one page; else each year of the articles' dates
+(undated ones last) is one page, a year of ``2 * PER_PAGE`` quotes or more one page per month, a
+busy month one per day, and a busy day (or the undated quotes) is cut into parts of ``PER_PAGE``
+from its oldest (its newest part holding up to ``2 * PER_PAGE - 1``). Every boundary but those
+inside a busy day is a date, so an article dated in an old month changes the page of its day
+(and its parts), not the rest of the month. The newest page is ``<name>.html``.
+Navigation links the newer and older page, the newest and the oldest and a few pages around. A
+render after new articles writes only the pages whose quotes, file name, heading or navigation
+changed (``render_place_pages(new=...)``): the pages of the new articles' days, the newest page
+(its totals) and the neighbours of a page that appeared.
 """
 from __future__ import annotations
 
 import bisect
 import html
-import itertools
 import re
 import string
 from functools import lru_cache
@@ -34,9 +36,9 @@ from geomap.render.quotes import groups as quote_groups, passage_bounds, quote_b
 from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 
 PLACES_DIR = "places"
-PER_PAGE = 150          # quotes per page of a month cut into pages (a page: up to twice as many)
+PER_PAGE = 150          # quotes per part of a busy day (a page: up to twice as many)
 _WINDOW = 2             # pages shown on either side of the current page
-_MONTHLY = 6 * PER_PAGE     # quotes of a year paginated by month (fewer: by PER_PAGE)
+PAGINATION = "calendar-days-1"  # changes when pages are cut otherwise (a full render follows)
 
 
 _KEEP = frozenset(string.ascii_letters + string.digits + "-")
@@ -172,8 +174,8 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
     """The pages of quotes ``groups`` (oldest first), oldest first (``paginate_runs``)."""
     if len(groups) < 2 * PER_PAGE:      # one page: the quotes' months do not matter
         return paginate_runs(place_id, [("", len(groups))])
-    runs: list[list] = []               # each quote's month once (a busy place has 10,000s)
-    for key in map(_period, (g.article.published for g in groups), itertools.repeat(7)):
+    runs: list[list] = []               # each quote's day once (a busy place has 10,000s)
+    for key in map(_period, (g.article.published for g in groups)):
         if runs and runs[-1][0] == key:
             runs[-1][1] += 1
         else:
@@ -181,61 +183,74 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
     return paginate_runs(place_id, runs)
 
 
-def paginate_runs(place_id: str, months: list) -> list[_Page]:
-    """The pages of a place's quotes given as runs ``(month, count)`` of consecutive quotes,
-    oldest first (``month``: ``_period(published, 7)`` of their articles; consecutive runs of one
-    month may be given apart or merged), oldest first.
+def paginate_runs(place_id: str, days: list) -> list[_Page]:
+    """The pages of a place's quotes given as runs ``(day, count)`` of consecutive quotes,
+    oldest first (``day``: ``_period(published)`` of their articles; consecutive runs of one
+    day may be given apart or merged), oldest first.
 
-    Fewer than ``2 * PER_PAGE`` quotes: one page. Else each year cut into pages of ``PER_PAGE``
-    from its oldest (its newest page holding the rest), but a busy year (``_MONTHLY`` quotes or
-    more) by month first, and a busy month into pages of ``PER_PAGE`` likewise. The newest page
-    is ``<name>.html`` (what the map links to), the others ``<name>_p<year or month>-<part>.html``: never another place's page, as
-    ``escaped_name`` writes ``_`` only before two hex digits and the long form never has one."""
+    Fewer than ``2 * PER_PAGE`` quotes: one page. Else the calendar cuts them: a year is one
+    page unless it has ``2 * PER_PAGE`` quotes or more, then each of its months is, a busy month
+    likewise by day, and only a busy day (or the undated quotes) is cut into parts of
+    ``PER_PAGE`` from its oldest (the newest part holding the rest). So every page boundary but
+    those inside one day is a date, and a quote added to an older day changes the pages of that
+    day alone (and those whose navigation names a page that appeared or went). The newest page
+    is ``<name>.html`` (what the map links to), the others ``<name>_p<period>.html`` or
+    ``<name>_p<day|undated>-<part>.html``: never another place's page, as ``escaped_name``
+    writes ``_`` only before two hex digits and the long form never has one."""
     stem = place_page_name(place_id)
     pages: list[_Page] = []
-    merged: list[tuple[str, int, int]] = []     # (month, lo, hi) in quote positions
+    merged: list[tuple[str, int, int]] = []     # (day, lo, hi) in quote positions
     pos = 0
-    for key, count in months:
+    for key, count in days:
         if merged and merged[-1][0] == key:
             merged[-1] = (key, merged[-1][1], pos + count)
         elif count:
             merged.append((key, pos, pos + count))
         pos += count
 
-    def add(lo: int, hi: int, key: str) -> None:
-        parts = max(1, (hi - lo) // PER_PAGE)
+    def add(lo: int, hi: int, key: str, cut: bool) -> None:
+        name = key or "undated"
+        parts = max(1, (hi - lo) // PER_PAGE) if cut else 1
         for k in range(parts):
             end = hi if k == parts - 1 else lo + (k + 1) * PER_PAGE
             pages.append(_Page(key, k + 1, parts, lo + k * PER_PAGE, end,
-                               f"{stem}_p{key or 'undated'}-{k + 1}.html"))
+                               f"{stem}_p{name}-{k + 1}.html" if cut else f"{stem}_p{name}.html"))
+
+    def cut(runs: list[tuple[str, int, int]], level: int) -> None:
+        """Pages of ``runs`` (one period of the level above), by the level's periods."""
+        width = _WIDTHS[level]
+        i = 0
+        while i < len(runs):            # runs of quotes whose articles' dates share the period
+            key = runs[i][0][:width]
+            j = i
+            while j < len(runs) and runs[j][0][:width] == key:
+                j += 1
+            lo, hi = runs[i][1], runs[j - 1][2]
+            if hi - lo < 2 * PER_PAGE:
+                add(lo, hi, key, False)
+            elif key and level + 1 < len(_WIDTHS):
+                cut(runs[i:j], level + 1)
+            else:                       # a busy day, or the undated quotes
+                add(lo, hi, key, True)
+            i = j
 
     if pos < 2 * PER_PAGE:
-        add(0, pos, "")
+        add(0, pos, "", False)
     else:
-        i = 0
-        while i < len(merged):          # runs of quotes whose articles' dates share their year
-            year = merged[i][0][:4]
-            j = i
-            while j < len(merged) and merged[j][0][:4] == year:
-                j += 1
-            year_lo, year_hi = merged[i][1], merged[j - 1][2]
-            if year and year_hi - year_lo >= _MONTHLY:
-                for month, lo, hi in merged[i:j]:
-                    add(lo, hi, month)
-            else:
-                add(year_lo, year_hi, year)
-            i = j
+        cut(merged, 0)
     pages[-1] = pages[-1]._replace(file=f"{stem}.html")
     return pages
 
 
-_PERIOD = re.compile(r"\d{4}-\d{2}")
+_WIDTHS = (4, 7, 10)        # a date's year, month and day
+_PERIOD = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
 
 
-def _period(published: str | None, width: int) -> str:
-    """The year (``width`` 4) or month (7) of an article's date; "" (undated) for anything but
-    ``YYYY-MM…`` digits, so a page's file name never carries other characters."""
-    return published[:width] if published and _PERIOD.match(published) else ""
+def _period(published: str | None) -> str:
+    """The day (``YYYY-MM-DD``) of an article's date, its month when it names no day, and ""
+    (undated) for anything else, so a page's file name never carries other characters."""
+    found = _PERIOD.match(published) if published else None
+    return found.group() if found else ""
 
 
 def place_page_files(record: PlaceRecord, articles: Mapping[str, ArticleRecord]) -> list[str]:
@@ -426,7 +441,7 @@ def render_changed_pages(place, *, regions: list[str], totals: tuple[int, int], 
     it, is that page's range.
     """
     def months(runs: list) -> list:
-        return [(_period(published, 7), count) for published, count in runs]
+        return [(_period(published), count) for published, count in runs]
 
     pages = paginate_runs(place.id, months(new_runs))
     old_pages = paginate_runs(place.id, months(old_runs))
