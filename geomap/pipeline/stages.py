@@ -218,9 +218,12 @@ class Stages:
                         "root": str(self.config.root), "regions": self.regions_fingerprint()})
 
     def render_fingerprint(self) -> str:
-        """Changes when the outputs would look different for the same data."""
+        """Changes when the outputs would look different for the same data (and with the pages
+        fingerprint's cutting of place pages, so that a new cutting renders everything)."""
+        from geomap.render.place_page import PAGINATION
+
         return _digest({"geomap": geomap.__version__, "map": dataclasses.asdict(self.config.map),
-                        "regions": self.regions_fingerprint()})
+                        "regions": self.regions_fingerprint(), "pagination": PAGINATION})
 
 
 def _file_digest(path: Path) -> str:
