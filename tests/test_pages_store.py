@@ -359,3 +359,53 @@ def test_paginating_runs_tiles_the_quotes_however_the_runs_are_cut(runs):
                                                      [p.hi for p in pages])) and pages[-1].hi == total
     assert all(p.hi - p.lo < 2 * PER_PAGE for p in pages) or len(pages) == 1 and total < 2 * PER_PAGE
     assert len({p.file for p in pages}) == len(pages) and pages[-1].file == "geonames_3A1.html"
+
+
+def _changed_by_signature(pages, old_pages, inserted):
+    """The pages that differ by the definition (``render_place_pages``'): file, counts,
+    navigation and quotes compared with every older page but the newest."""
+    import bisect
+
+    from geomap.render.place_page import _nav_links
+
+    def counts(k, page, of):
+        return "totals" if k == len(of) - 1 else (page.hi - page.lo, page.label)
+
+    current = {(p.file, counts(k, p, old_pages), _nav_links(old_pages, k), p.lo, p.hi)
+               for k, p in enumerate(old_pages) if k != len(old_pages) - 1}
+    out = []
+    for k, page in enumerate(pages):
+        before = bisect.bisect_left(inserted, page.lo)
+        inside = before < len(inserted) and inserted[before] < page.hi
+        if not (current and not inside and (page.file, counts(k, page, pages), _nav_links(pages, k),
+                                            page.lo - before, page.hi - before) in current):
+            out.append(k)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.integers(0, 800), st.integers(1, 200), min_size=1, max_size=40),
+       st.integers(0, 400), st.lists(st.tuples(st.integers(0, 900), st.integers(1, 5)),
+                                     min_size=1, max_size=4), st.randoms())
+def test_the_pages_changed_by_new_quotes_are_found_in_one_pass(days, undated, added, rng):
+    """``place_page.changed_pages`` (a pass over a place's pages) picks exactly the pages
+    that the definition by signatures picks, new quotes anywhere: before, amid, after."""
+    from geomap.render.place_page import changed_pages
+
+    first = date(2020, 1, 1)
+    old = {(first + timedelta(days=d)).isoformat(): n for d, n in days.items()}
+    if undated:
+        old[""] = undated
+    new = dict(old)
+    for d, n in added:
+        key = (first + timedelta(days=d)).isoformat()
+        new[key] = new.get(key, 0) + n
+    old_runs, new_runs = sorted(old.items()), sorted(new.items())
+    inserted, pos = [], 0
+    for key, count in new_runs:
+        extra = count - old.get(key, 0)
+        inserted += sorted(rng.sample(range(pos, pos + count), extra))
+        pos += count
+    pages, old_pages = paginate_runs("geonames:1", new_runs), paginate_runs("geonames:1", old_runs)
+    assert changed_pages(pages, old_pages, inserted) == _changed_by_signature(pages, old_pages,
+                                                                               inserted)

@@ -397,6 +397,47 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
                                     map_title, windows)
 
 
+def changed_pages(pages: list[_Page], old_pages: list[_Page], inserted: list[int]) -> list[int]:
+    """The indexes of ``pages`` (after new quotes at positions ``inserted``) that differ from
+    every page of ``old_pages`` (before them) in file name, heading, navigation or quotes, in
+    one pass: page ``k`` is current when it is not the newest, an older page ``j`` had its file
+    name, label and quotes (its range less the new quotes before it, none inside) and the pages
+    its navigation names (``_nav_links``: two either side, the newest, the oldest) are those of
+    ``j``'s. A place paginated by day has hundreds of pages, of which a +10 changes a few."""
+    last, old_last = len(pages) - 1, len(old_pages) - 1
+    if old_last < 1:                    # the old newest page alone: no page was current
+        return list(range(len(pages)))
+    where = {page.file: j for j, page in enumerate(old_pages)}
+    at = [where.get(page.file) for page in pages]
+    # shift[n]: old index - new index of page n when its file and label are an old page's
+    shift = [None if j is None or old_pages[j].label != page.label else j - n
+             for n, (page, j) in enumerate(zip(pages, at))]
+    breaks = [0]                        # breaks[n]: pages m < n whose shift differs from m+1's
+    for n in range(last):
+        breaks.append(breaks[-1] + (shift[n] is None or shift[n] != shift[n + 1]))
+    breaks.append(breaks[-1])
+    first = pages[0].file == old_pages[0].file
+    out = []
+    for k, page in enumerate(pages):
+        off = shift[k]
+        if k == last or off is None or k + off == old_last:
+            out.append(k)
+            continue
+        j = k + off
+        lo, hi = max(0, k - _WINDOW), min(last, k + _WINDOW)
+        before = bisect.bisect_left(inserted, page.lo)      # new quotes before the page
+        old = old_pages[j]
+        if (before < len(inserted) and inserted[before] < page.hi
+                or old.lo != page.lo - before or old.hi != page.hi - before
+                or (k - _WINDOW > 0) != (j - _WINDOW > 0) or (k - _WINDOW > 0 and not first)
+                or (k + _WINDOW < last) != (j + _WINDOW < old_last)
+                or min(k, _WINDOW) != min(j, _WINDOW)
+                or min(last - k, _WINDOW) != min(old_last - j, _WINDOW)
+                or breaks[hi] - breaks[lo] or shift[lo] is None or shift[hi] is None):
+            out.append(k)
+    return out
+
+
 def _page_html(p, facts: str, regions: str, counts: str, quotes, nav: tuple, map_title: str,
                windows) -> str:
     """One page of place ``p`` quoting ``quotes`` (newest first)."""
@@ -454,17 +495,10 @@ def render_changed_pages(place, *, regions: list[str], totals: tuple[int, int], 
             return total
         return f"{plural(page.hi - page.lo, 'quote')} of {page.label}"
 
-    current = {(page.file, counts(k, page, old_pages), _nav_links(old_pages, k), page.lo, page.hi)
-               for k, page in enumerate(old_pages) if k != len(old_pages) - 1}
     if gone is not None and sum(count for _, count in old_runs):
         gone |= {page.file for page in old_pages} - {page.file for page in pages}
-    for k in reversed(range(len(pages))):
+    for k in reversed(changed_pages(pages, old_pages, inserted)):
         page = pages[k]
-        before = bisect.bisect_left(inserted, page.lo)      # new quotes before the page
-        unchanged = before == len(inserted) or inserted[before] >= page.hi
-        if current and unchanged and (page.file, counts(k, page, pages), _nav_links(pages, k),
-                                      page.lo - before, page.hi - before) in current:
-            continue
         yield page.file, _page_html(place, facts, line, counts(k, page, pages),
                                     reversed(quotes(page.lo, page.hi)), _nav_links(pages, k),
                                     map_title, windows)
