@@ -141,3 +141,21 @@ def test_odd_dates_make_undated_pages_never_odd_file_names(tmp_path):
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+\.html", n) for n in names)
     assert {p.resolve().parent for p in written if "places" in p.parts} == {
         (tmp_path / "out" / "places").resolve()}
+
+
+@pytest.mark.parametrize("name", ['Odd <i>"place"</i> & co', "Nul \x00counts\x00 here", "Plain"])
+def test_a_page_put_into_the_place_s_frame_equals_the_template_s_render(name):
+    """Place pages are assembled from the template rendered once per place: the same bytes as
+    rendering it per page, text escaped, even for text holding the frame's markers."""
+    from geomap.model import Place
+    from geomap.render.place_page import _page_html, template_page_html
+
+    place = Place("geomap:odd", name, 1.0, 2.0, "UA", "city", 5, "Kherson <b>")
+    nav = (("\u2039 newer", "x_p2020-01-02.html", "prev"), ("2020-01-01 (2)", "", ""))
+    for counts in ("3 quotes of 2020-01-01 <b>", "12 mentions in 4 articles"):
+        got = _page_html(place, "city in <Ukraine>", "Regions: a & b", counts, [], nav, "T <&>",
+                         lambda groups: [])
+        from geomap.render.place_page import _page_nav
+        want = template_page_html(place, "city in <Ukraine>", "Regions: a & b", counts, "",
+                                  _page_nav(nav), "T <&>")
+        assert got == want and "<b>" not in got.split("<main")[0].split("</style>")[-1]

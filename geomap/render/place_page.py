@@ -440,15 +440,55 @@ def changed_pages(pages: list[_Page], old_pages: list[_Page], inserted: list[int
 
 def _page_html(p, facts: str, regions: str, counts: str, quotes, nav: tuple, map_title: str,
                windows) -> str:
-    """One page of place ``p`` quoting ``quotes`` (newest first)."""
+    """One page of place ``p`` quoting ``quotes`` (newest first): the place's frame
+    (``_frame``, the template rendered once per place) with the page's parts put in."""
+    from markupsafe import escape
+
+    mentions, pages = _mentions_html(quotes, windows), _page_nav(nav)
+    frame = _frame(p.name, facts, regions, origin_note(p), map_title, place_href(p.id))
+    if frame is None:
+        return template_page_html(p, facts, regions, counts, mentions, pages, map_title)
+    values = {_COUNTS: str(escape(counts)), _PAGES: pages, _MENTIONS: mentions}
+    return "".join(values.get(piece, piece) for piece in frame)
+
+
+def template_page_html(p, facts: str, regions: str, counts: str, mentions: str, pages: str,
+                       map_title: str) -> str:
+    """A place page rendered through the template (``place.html``) alone."""
     from markupsafe import Markup
 
     return environment().get_template("place.html").render(
         place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts,
-        mentions=Markup(_mentions_html(quotes, windows)), pages=Markup(_page_nav(nav)),
+        mentions=Markup(mentions), pages=Markup(pages),
         css=Markup(page_css()), map_title=map_title, map_href="../map.html",
         place_href=place_href(p.id),
     )
+
+
+_COUNTS, _PAGES, _MENTIONS = "\x00counts\x00", "\x00pages\x00", "\x00mentions\x00"
+_SLOTS = re.compile("(\x00(?:counts|pages|mentions)\x00)")
+
+
+class _Named(NamedTuple):
+    name: str
+
+
+@lru_cache(maxsize=8)
+def _frame(name: str, facts: str, regions: str, origin: str, map_title: str,
+           href: str) -> tuple[str, ...] | None:
+    """``place.html`` of a place rendered once with markers where a page's counts, navigation
+    and quotes go, cut at them (the template then costs one render per place, not per page);
+    None when a marker is not where it belongs (text holding one)."""
+    from markupsafe import Markup, escape
+
+    html = environment().get_template("place.html").render(
+        place=_Named(name), facts=facts, regions=regions, origin=origin, counts=_COUNTS,
+        mentions=Markup(_MENTIONS), pages=Markup(_PAGES), css=Markup(page_css()),
+        map_title=map_title, map_href="../map.html", place_href=href)
+    pieces = tuple(_SLOTS.split(html))
+    if pieces[1::2] != (str(escape(_COUNTS)), _PAGES, _MENTIONS, _PAGES):
+        return None
+    return tuple(_COUNTS if piece == str(escape(_COUNTS)) else piece for piece in pieces)
 
 
 def published_runs(groups: list) -> list[list]:
