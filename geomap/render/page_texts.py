@@ -61,7 +61,8 @@ class PageTexts:
         """``(title, text, lo, hi, base)`` per group (its passage's bounds; the whole text when
         the mention lies in no passage), in the order given."""
         kept = self.kept
-        missing = sorted({g.article_id for g in groups} - kept.keys() - self.long)
+        missing = sorted({g.article_id for g in groups if g.article_id not in kept
+                          and g.article_id not in self.long})
         if missing:
             self._load(missing)
         out: list[tuple | None] = []

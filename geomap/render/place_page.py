@@ -246,6 +246,7 @@ _WIDTHS = (4, 7, 10)        # a date's year, month and day
 _PERIOD = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
 
 
+@lru_cache(maxsize=65536)
 def _period(published: str | None) -> str:
     """The day (``YYYY-MM-DD``) of an article's date, its month when it names no day, and ""
     (undated) for anything else, so a page's file name never carries other characters."""
