@@ -219,6 +219,13 @@ def paginate_runs(place_id: str, days: list) -> list[_Page]:
     def cut(runs: list[tuple[str, int, int]], level: int) -> None:
         """Pages of ``runs`` (one period of the level above), by the level's periods."""
         width = _WIDTHS[level]
+        if level == len(_WIDTHS) - 1 and short:     # days: each merged run is one day
+            for key, lo, hi in runs:
+                if hi - lo < 2 * PER_PAGE:
+                    pages.append(_Page(key, 1, 1, lo, hi, f"{stem}_p{key}.html"))
+                else:
+                    add(lo, hi, key, True)
+            return
         i = 0
         while i < len(runs):            # runs of quotes whose articles' dates share the period
             key = runs[i][0][:width]
@@ -234,6 +241,7 @@ def paginate_runs(place_id: str, days: list) -> list[_Page]:
                 add(lo, hi, key, True)
             i = j
 
+    short = all(len(key) <= _WIDTHS[-1] for key, _lo, _hi in merged)
     if pos < 2 * PER_PAGE:
         add(0, pos, "", False)
     else:
