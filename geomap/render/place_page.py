@@ -362,7 +362,7 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
     made, those holding the new quotes and those whose navigation changed with the page count.
     ``windows``: how the quotes' texts are read (``_mentions_html``; None: from ``articles``).
     ``gone``: given with ``new``, receives the file names of the place's pages before the new
-    articles that it no longer has (a busy year cut into months). ``runs``: receives the
+    articles that it no longer has (a busy month cut into days). ``runs``: receives the
     place's ``published_runs``.
     """
     p = record.place
