@@ -38,7 +38,6 @@ from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 PLACES_DIR = "places"
 PER_PAGE = 150          # quotes per part of a busy day (a page: up to twice as many)
 _WINDOW = 2             # pages shown on either side of the current page
-PAGINATION = "calendar-days-1"  # changes when pages are cut otherwise (a full render follows)
 
 
 _KEEP = frozenset(string.ascii_letters + string.digits + "-")
@@ -196,7 +195,8 @@ def paginate_runs(place_id: str, days: list) -> list[_Page]:
     day alone (and those whose navigation names a page that appeared or went). The newest page
     is ``<name>.html`` (what the map links to), the others ``<name>_p<period>.html`` or
     ``<name>_p<day|undated>-<part>.html``: never another place's page, as ``escaped_name``
-    writes ``_`` only before two hex digits and the long form never has one."""
+    writes ``_`` only before two hex digits and the long form never has one. A change of this
+    cutting changes ``geomap._names.PAGINATION`` (the next refresh then renders every page)."""
     stem = place_page_name(place_id)
     pages: list[_Page] = []
     merged: list[tuple[str, int, int]] = []     # (day, lo, hi) in quote positions
