@@ -59,8 +59,9 @@ def article_text(rng: random.Random, names: list[str], cum_weights: list[float],
 
 
 def write_articles(folder: Path, count: int, names: list[str], *, seed: int = 1,
-                   start: int = 0) -> list[Path]:
-    """Write articles ``start .. start+count-1`` into ``folder`` (Zipf-like choice of names)."""
+                   start: int = 0, day: date | None = None) -> list[Path]:
+    """Write articles ``start .. start+count-1`` into ``folder`` (Zipf-like choice of names),
+    article ``i`` dated ``2024-01-01 + i % 700`` days, or every one ``day`` when given."""
     rng = random.Random(seed * 1_000_003 + start)
     cum_weights = list(itertools.accumulate(1.0 / (rank + 1) ** 0.9 for rank in range(len(names))))
     folder.mkdir(parents=True, exist_ok=True)
@@ -69,7 +70,8 @@ def write_articles(folder: Path, count: int, names: list[str], *, seed: int = 1,
     for i in range(start, start + count):
         path = folder / f"{i // 1000:03d}" / f"article-{i:06d}.txt"
         path.parent.mkdir(exist_ok=True)
-        path.write_text(article_text(rng, names, cum_weights, first + timedelta(days=i % 700)),
+        path.write_text(article_text(rng, names, cum_weights,
+                                     day or first + timedelta(days=i % 700)),
                         encoding="utf-8")
         paths.append(path)
     return paths

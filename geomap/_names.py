@@ -20,3 +20,9 @@ def slug(text: str, *, keep: str = "a-z0-9_-", max_len: int = 60) -> str:
 def short_hash(text: str, digits: int = 8) -> str:
     """The first ``digits`` hex digits of the SHA-1 of ``text`` (lone surrogates allowed)."""
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:digits]
+
+
+# How place pages are cut into files (``render.place_page.paginate_runs``); kept here, beside the
+# page names, so that the refresh's fingerprints name it without importing the renderer.
+# Changing the cutting changes it, and the next refresh renders everything once.
+PAGINATION = "calendar-days-1"

@@ -142,6 +142,19 @@ class RenderReads:
         found = {n: WindowRow(*rest) for n, *rest in rows}
         return [found[n] for n in range(len(quotes))]
 
+    def quote_texts(self, ids: list[str], longest: int
+                    ) -> tuple[list[tuple[str, str, str | None]], list[tuple[str, int, int, int]]]:
+        """``(id, title, text)`` of the articles ``ids`` the store has (text None when longer
+        than ``longest`` characters) and ``(article_id, idx, start, end)`` of their passages."""
+        keys = json.dumps(sorted(set(ids)))
+        chosen = "(SELECT value FROM json_each(?))"
+        texts = self._db.execute(
+            "SELECT id, title, CASE WHEN length(text) <= ? THEN text END FROM articles "
+            f"WHERE id IN {chosen}", (longest, keys)).fetchall()
+        passages = self._db.execute(f"SELECT article_id, idx, start, end FROM passages "
+                                    f"WHERE article_id IN {chosen}", (keys,)).fetchall()
+        return texts, passages
+
     def place_mentions_in(self, place_id: str, article_ids: Iterable[str]
                           ) -> list[tuple[str, int, int, str, int | None, float]]:
         """``place_mentions`` of the place in these articles only (an index seek per article)."""

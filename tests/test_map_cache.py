@@ -228,3 +228,16 @@ def test_split_payload_of_serialised_rows_equals_that_of_the_rows(limit):
     texts = split_payload(raw, limit)
     assert texts == split_payload(payload, limit)
     assert all("</script" not in t and "\u2028" not in t for t in texts)
+
+
+def test_cached_links_extended_by_new_articles_equal_those_written_at_once():
+    """A place's links are cached as the payload row's JSON text (``steps_text``) and new
+    articles (numbered above every cached one) extend that text without parsing it."""
+    from geomap.render.map_cache import steps_text
+
+    links = [[3, 1, 1], [7, 2, 1], [8, 1, 1], [20, 5, 3], [21, 1, 1]]
+    whole = steps_text(links)
+    assert json.loads(whole) == [3, [4, 2, 1], 1, [12, 5, 3], 1]
+    for k in range(len(links) + 1):
+        before = steps_text(links[:k])
+        assert steps_text(links[k:], links[k - 1][0] if k else 0, before) == whole

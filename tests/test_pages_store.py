@@ -104,7 +104,7 @@ def test_the_streamed_full_render_writes_the_in_memory_render_s_files(store, tmp
     assert {p.relative_to(tmp_path / "new").as_posix() for p in result.written} == set(new)
     kherson = [n for n in new if n.startswith(f"places/{place_page_name(KHERSON.id)}")]
     assert len(kherson) > 6 and any("_p2020-01-" in n for n in kherson)    # months, parts
-    assert any("_pundated-" in n for n in kherson)                          # undated quotes
+    assert any("_pundated" in n for n in kherson)                           # undated quotes
     assert f"places/{place_page_name(ODD.id)}.html" in new
     page = new[f"places/{place_page_name(KHERSON.id)}.html"].decode()
     assert "Regions: south · ua" in page
@@ -139,6 +139,36 @@ def test_a_render_after_new_articles_writes_what_the_in_memory_render_writes(
     merged = {k: v for k, v in merged.items() if not k.startswith("mentions.")}
     assert merged == {k: v for k, v in after.items() if not k.startswith("mentions.")}
     assert full.gone == set()
+
+
+@pytest.mark.parametrize("busy", [1, 10 ** 9], ids=["runs", "every-mention"])
+def test_an_older_article_amid_a_busy_day_s_parts_rewrites_that_day_alone(tmp_path, monkeypatch,
+                                                                          busy):
+    """A day of 330 quotes is cut into two parts from its oldest; new articles dated that day,
+    whose quotes fall amid its first part, change its parts (and the newest page's totals) and
+    no other page, and the pages then equal a full render's."""
+    monkeypatch.setattr(place_runs, "BUSY", busy)
+    config = default_config(tmp_path)
+    with Store(tmp_path / "store.sqlite") as store:
+        _fill(store, _specs(110, date(2020, 1, 1), prefix="a", per_day=110)
+              + _specs(120, date(2020, 1, 2), prefix="b", per_day=6))
+        write_pages(store, tmp_path / "full-before", config, []).runs.save()
+        stem = place_page_name(KHERSON.id)
+        before = _files(tmp_path / "full-before")
+        assert {f"places/{stem}_p2020-01-01-1.html", f"places/{stem}_p2020-01-01-2.html"} <= set(before)
+        new = _fill(store, [("a-00090x", "2020-01-01", 7001), ("a-00100x", "2020-01-01", 7002)])
+        want = _in_memory(store, tmp_path / "mem", config, only=new)
+        result = write_pages(store, tmp_path / "inc", config, [], only=new, exports=False)
+        got = {p.relative_to(tmp_path / "inc").as_posix() for p in result.written}
+        assert got == want - {"mentions.csv", "mentions.jsonl"}
+        assert {n for n in got if n.startswith(f"places/{stem}")} == {
+            f"places/{stem}_p2020-01-01-1.html", f"places/{stem}_p2020-01-01-2.html",
+            f"places/{stem}.html"}
+        write_pages(store, tmp_path / "full-after", config, [])
+    merged = {k: v for k, v in before.items() if k not in result.gone} | _files(tmp_path / "inc")
+    after = _files(tmp_path / "full-after")
+    assert {k: v for k, v in merged.items() if not k.startswith("mentions.")} == {
+        k: v for k, v in after.items() if not k.startswith("mentions.")}
 
 
 class _Counting:
@@ -227,23 +257,25 @@ def _project(tmp_path: Path):
     return config, Store(config.resolve(config.store_path)), config.resolve(config.map.output)
 
 
-def test_a_year_cut_into_months_by_new_articles_leaves_no_page_of_the_year(tmp_path, monkeypatch):
+def test_a_month_cut_into_days_by_new_articles_leaves_no_page_of_the_month(tmp_path,
+                                                                          monkeypatch):
     """Stale pages after new articles are found from the place's pages before (its runs or
     mentions) and removed through the manifest, as a full render would."""
     monkeypatch.setattr(place_runs, "BUSY", 1)
     config, store, out = _project(tmp_path)
-    year = _specs(290, date(2021, 1, 1), prefix="y", per_day=2)    # 870 quotes: pages of the year
+    year = (_specs(90, date(2021, 1, 1), prefix="y", per_day=3)        # 270 quotes: one page
+            + _specs(90, date(2021, 2, 1), prefix="x", per_day=3))     # of January
     with store:
         _fill(store, year)
         write_outputs(store, out, config, [])
         stem = place_page_name(KHERSON.id)
-        assert (out / "places" / f"{stem}_p2021-1.html").is_file()
-        new = _fill(store, _specs(12, date(2021, 6, 1), prefix="z", per_day=2))
+        assert (out / "places" / f"{stem}_p2021-01.html").is_file()
+        new = _fill(store, _specs(12, date(2021, 1, 10), prefix="z", per_day=12))
         write_outputs(store, out, config, [], only=set(new))
         after = {p.name for p in (out / "places").glob(f"{stem}*.html")}
         cold = tmp_path / "cold"
         write_outputs(store, cold, config, [])
-    assert not [n for n in after if re.fullmatch(r".*_p2021-\d+\.html", n)]    # 906: by month
+    assert f"{stem}_p2021-01.html" not in after and f"{stem}_p2021-01-10.html" in after  # by day
     assert after == {p.name for p in (cold / "places").glob(f"{stem}*.html")}
     for p in (cold / "places").glob("*.html"):
         assert p.read_bytes() == (out / "places" / p.name).read_bytes()
@@ -327,3 +359,53 @@ def test_paginating_runs_tiles_the_quotes_however_the_runs_are_cut(runs):
                                                      [p.hi for p in pages])) and pages[-1].hi == total
     assert all(p.hi - p.lo < 2 * PER_PAGE for p in pages) or len(pages) == 1 and total < 2 * PER_PAGE
     assert len({p.file for p in pages}) == len(pages) and pages[-1].file == "geonames_3A1.html"
+
+
+def _changed_by_signature(pages, old_pages, inserted):
+    """The pages that differ by the definition (``render_place_pages``'): file, counts,
+    navigation and quotes compared with every older page but the newest."""
+    import bisect
+
+    from geomap.render.place_page import _nav_links
+
+    def counts(k, page, of):
+        return "totals" if k == len(of) - 1 else (page.hi - page.lo, page.label)
+
+    current = {(p.file, counts(k, p, old_pages), _nav_links(old_pages, k), p.lo, p.hi)
+               for k, p in enumerate(old_pages) if k != len(old_pages) - 1}
+    out = []
+    for k, page in enumerate(pages):
+        before = bisect.bisect_left(inserted, page.lo)
+        inside = before < len(inserted) and inserted[before] < page.hi
+        if not (current and not inside and (page.file, counts(k, page, pages), _nav_links(pages, k),
+                                            page.lo - before, page.hi - before) in current):
+            out.append(k)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.integers(0, 800), st.integers(1, 200), min_size=1, max_size=40),
+       st.integers(0, 400), st.lists(st.tuples(st.integers(0, 900), st.integers(1, 5)),
+                                     min_size=1, max_size=4), st.randoms())
+def test_the_pages_changed_by_new_quotes_are_found_in_one_pass(days, undated, added, rng):
+    """``place_page.changed_pages`` (a pass over a place's pages) picks exactly the pages
+    that the definition by signatures picks, new quotes anywhere: before, amid, after."""
+    from geomap.render.place_page import changed_pages
+
+    first = date(2020, 1, 1)
+    old = {(first + timedelta(days=d)).isoformat(): n for d, n in days.items()}
+    if undated:
+        old[""] = undated
+    new = dict(old)
+    for d, n in added:
+        key = (first + timedelta(days=d)).isoformat()
+        new[key] = new.get(key, 0) + n
+    old_runs, new_runs = sorted(old.items()), sorted(new.items())
+    inserted, pos = [], 0
+    for key, count in new_runs:
+        extra = count - old.get(key, 0)
+        inserted += sorted(rng.sample(range(pos, pos + count), extra))
+        pos += count
+    pages, old_pages = paginate_runs("geonames:1", new_runs), paginate_runs("geonames:1", old_runs)
+    assert changed_pages(pages, old_pages, inserted) == _changed_by_signature(pages, old_pages,
+                                                                               inserted)

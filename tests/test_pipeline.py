@@ -861,3 +861,21 @@ def by_article(payload: dict) -> dict:
                                      for i in range(0, len(flat), 3))]
                        for name, flat in payload["unplaced"]]
     return out
+
+
+def test_a_new_cutting_of_place_pages_renders_everything_once(tmp_path, gazetteer_path,
+                                                             monkeypatch):
+    """``PAGINATION`` (``geomap._names``, what ``place_page`` cuts by) is in the fingerprints: with nothing new, a changed cutting
+    renders every page again (the old pages' names may no longer exist), then nothing."""
+    import geomap._names
+
+    names = sorted(p.name for p in _SAMPLES.iterdir() if p.suffix in (".txt", ".md"))[:3]
+    root = _sample_project(tmp_path / "p", gazetteer_path, names)
+    assert refresh(_config(root)).rendered
+    assert not refresh(_config(root)).rendered
+    page = next((root / "output" / "places").glob("*.html"))
+    os.utime(page, ns=(0, 0))
+    monkeypatch.setattr(geomap._names, "PAGINATION", geomap._names.PAGINATION + "-next")
+    summary = refresh(_config(root))
+    assert summary.rendered and page.stat().st_mtime_ns != 0
+    assert not refresh(_config(root)).rendered

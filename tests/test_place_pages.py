@@ -38,8 +38,9 @@ def test_a_place_with_many_mentions_gets_bounded_pages_with_every_quote_once(tmp
     out = tmp_path / "out"
     render_outputs(data, out, default_config(tmp_path), [])
     pages = _place_pages(out, KHERSON.id)
-    january = {n for n in pages if "_p2020-01-" in n}
-    assert len(january) == 372 * 2 // PER_PAGE and len(pages) == len(january) + 1   # + February
+    january = {n for n in pages if "_p2020-01-" in n}       # a busy month: a page a day
+    assert january == {f"{place_page_name(KHERSON.id)}_p2020-01-{d:02d}.html" for d in range(1, 32)}
+    assert len(pages) == len(january) + 1                   # + February (176 quotes)
     quoted: list[str] = []
     order: list[str] = []
     page = f"{place_page_name(KHERSON.id)}.html"            # the map's link: the newest quotes
@@ -74,8 +75,8 @@ def test_a_place_with_many_mentions_gets_bounded_pages_with_every_quote_once(tmp
 @pytest.mark.parametrize("added, first_day, at_most", [
     (3, date(2020, 3, 15), 1),          # in the newest month: only the newest page changes
     (3, date(2030, 1, 1), 4),           # a new month: the pages whose navigation names it change
-    (4, date(2020, 1, 1), 3),           # in the oldest month: its pages and the newest (totals)
-    (4, date(2020, 2, 10), 3),          # a month in the middle: likewise
+    (4, date(2020, 1, 1), 5),           # in the oldest (busy) month: the pages of their 4 days
+    (4, date(2020, 2, 10), 5),          # and the newest (totals); a month in the middle: likewise
 ])
 def test_a_render_after_new_articles_writes_only_the_pages_that_changed(tmp_path, added,
                                                                          first_day, at_most):
@@ -97,6 +98,25 @@ def test_a_render_after_new_articles_writes_only_the_pages_that_changed(tmp_path
         assert set(inc) <= set(full)
     kherson = {n for n in inc_pages if n.startswith(place_page_name(KHERSON.id))}
     assert 1 <= len(kherson) <= at_most < len(_place_pages(tmp_path / "full", KHERSON.id))
+
+
+def test_an_article_dated_in_an_old_busy_month_rewrites_its_day_s_page_not_the_month_s(tmp_path):
+    """Pages are cut by date down to the day: a quote added to an old day shifts no other page
+    (cut into parts of a month from its oldest, every later part of January moved)."""
+    config = default_config(tmp_path)
+    base = _specs(600, per_day=20)                  # 1,200 quotes in January, 40 a day
+    new = [(f"a-00040x", *_specs(1, first_day=date(2020, 1, 2))[0][1:])]   # amid Jan 2's
+    render_outputs(make_data(base), tmp_path / "old", config, [])
+    render_outputs(make_data(base + new), tmp_path / "full", config, [])
+    written = render_outputs(make_data(base + new), tmp_path / "inc", config, [],
+                             articles={new[0][0]}, places={KHERSON.id, KYIV.id})
+    stem = place_page_name(KHERSON.id)
+    assert {p.name for p in written if p.name.startswith(stem)} == {
+        f"{stem}_p2020-01-02.html", f"{stem}.html"}
+    old, full = _place_pages(tmp_path / "old", KHERSON.id), _place_pages(tmp_path / "full", KHERSON.id)
+    inc = _place_pages(tmp_path / "inc", KHERSON.id)
+    assert {name: inc.get(name, old.get(name)) for name in full} == full
+    assert full[f"{stem}_p2020-01-02.html"].count("<blockquote>") == 42
 
 
 def test_exports_written_line_by_line_equal_the_whole_text(tmp_path):
@@ -121,3 +141,21 @@ def test_odd_dates_make_undated_pages_never_odd_file_names(tmp_path):
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+\.html", n) for n in names)
     assert {p.resolve().parent for p in written if "places" in p.parts} == {
         (tmp_path / "out" / "places").resolve()}
+
+
+@pytest.mark.parametrize("name", ['Odd <i>"place"</i> & co', "Nul \x00counts\x00 here", "Plain"])
+def test_a_page_put_into_the_place_s_frame_equals_the_template_s_render(name):
+    """Place pages are assembled from the template rendered once per place: the same bytes as
+    rendering it per page, text escaped, even for text holding the frame's markers."""
+    from geomap.model import Place
+    from geomap.render.place_page import _page_html, template_page_html
+
+    place = Place("geomap:odd", name, 1.0, 2.0, "UA", "city", 5, "Kherson <b>")
+    nav = (("\u2039 newer", "x_p2020-01-02.html", "prev"), ("2020-01-01 (2)", "", ""))
+    for counts in ("3 quotes of 2020-01-01 <b>", "12 mentions in 4 articles"):
+        got = _page_html(place, "city in <Ukraine>", "Regions: a & b", counts, [], nav, "T <&>",
+                         lambda groups: [])
+        from geomap.render.place_page import _page_nav
+        want = template_page_html(place, "city in <Ukraine>", "Regions: a & b", counts, "",
+                                  _page_nav(nav), "T <&>")
+        assert got == want and "<b>" not in got.split("<main")[0].split("</style>")[-1]

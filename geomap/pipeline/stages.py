@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
 import geomap
+from geomap import _names
 from geomap.errors import ConfigError, GazetteerError, GeocoderError, LockedError
 from geomap.executors import ExecutorOptions
 from geomap.model import Mention
@@ -209,14 +210,17 @@ class Stages:
 
     def pages_fingerprint(self) -> str:
         """Changes when the article and place pages would look different for the same data: the
-        map's title (their heading and back link) and the regions (place pages name them)."""
+        map's title (their heading and back link), the regions (place pages name them) and how
+        place pages are cut (``_names.PAGINATION``, what ``place_page`` cuts by)."""
         return _digest({"geomap": geomap.__version__, "title": self.config.map.title,
+                        "pagination": _names.PAGINATION,
                         "root": str(self.config.root), "regions": self.regions_fingerprint()})
 
     def render_fingerprint(self) -> str:
-        """Changes when the outputs would look different for the same data."""
+        """Changes when the outputs would look different for the same data (and with the pages
+        fingerprint's cutting of place pages, so that a new cutting renders everything)."""
         return _digest({"geomap": geomap.__version__, "map": dataclasses.asdict(self.config.map),
-                        "regions": self.regions_fingerprint()})
+                        "regions": self.regions_fingerprint(), "pagination": _names.PAGINATION})
 
 
 def _file_digest(path: Path) -> str:

@@ -2,9 +2,11 @@
 
 A refresh that only adds articles used to load every mention of every article (~5 M records at
 100,000 articles) to rebuild the map's payload. The cache keeps, per place, its aggregates
-(``place``: mentions, links ``[number, mentions, passages]`` per article, passages, written
-names, first/last date, regions; ``quotes``: its newest ``max_passages`` quotes), its payload row
-(``row``: JSON text, as ``payload.Payload`` writes it) and ``places.geojson`` feature
+(``place``: mentions, how many articles name it and the highest of their numbers, passages,
+written names, first/last date, regions; ``steps``: the JSON text of its payload row's article
+links, ``[number step, mentions, passages]`` per article by number, which new articles extend
+at its end without it being parsed; ``quotes``: its newest ``max_passages`` quotes), its payload
+row (``row``: JSON text, as ``payload.Payload`` writes it) and ``places.geojson`` feature
 (``geo``); per passage chunk its JSON (``chunk``) and 4-gram set (``grams``); per name not
 placed its spellings and articles (``unplaced``); the region and layer counts (``meta``/``regions``). Articles get *stable* numbers (``render_articles``):
 assigned in rank order by a full build, appended for new articles, so a new article changes
@@ -170,8 +172,9 @@ def _finish(per, texts, spans, numbers, dates, limit, bodies) -> dict[str, Any]:
     quotes = [_quote(bodies, aid, dates.get(aid), None if key < 0 else key, spans[aid][key])
               for _n, key, aid in groups[:limit]]
     known = [d for d in {dates.get(aid) for aid in per} if d and _ISO.fullmatch(d)]
-    return {"n": sum(e[0] for e in per.values()),
-            "links": sorted([numbers[aid], e[0], len(e[1])] for aid, e in per.items()),
+    links = sorted([numbers[aid], e[0], len(e[1])] for aid, e in per.items())
+    return {"n": sum(e[0] for e in per.values()), "links": links, "na": len(links),
+            "last": links[-1][0] if links else -1,
             "pas": sum(len(e[1]) for e in per.values()),
             "names": sorted(texts), "q": quotes,
             "d": [min(known), max(known)] if known else None}
@@ -180,7 +183,7 @@ def _finish(per, texts, spans, numbers, dates, limit, bodies) -> dict[str, Any]:
 def _merge(agg: dict[str, Any] | None, rows: list[tuple], numbers: dict[str, int],
            dates: dict[str, str | None], limit: int, bodies: _Bodies) -> dict[str, Any]:
     """A place's aggregates with new articles' mention rows added to the cached ones."""
-    agg = agg or {"n": 0, "links": [], "pas": 0, "names": [], "q": [], "d": None}
+    agg = agg or {"n": 0, "na": 0, "last": -1, "pas": 0, "names": [], "q": [], "d": None}
     per: dict[str, list] = {}
     groups: dict[tuple[str, int], list] = {}
     names = set(agg["names"])
@@ -191,7 +194,9 @@ def _merge(agg: dict[str, Any] | None, rows: list[tuple], numbers: dict[str, int
         key = -1 if pidx is None else pidx
         entry[1].add(key)
         groups.setdefault((aid, key), []).append((start, end))
-    links = agg["links"] + sorted([numbers[aid], e[0], len(e[1])] for aid, e in per.items())
+    links = sorted([numbers[aid], e[0], len(e[1])] for aid, e in per.items())
+    if links and links[0][0] <= agg["last"]:
+        raise ValueError("new articles numbered below the cached ones")
     candidates = [[aid, dates.get(aid), key] for aid, key in groups]
     merged = sorted(agg["q"] + candidates, key=cmp_to_key(_rank_cmp))[:limit]
     quotes = [q if len(q) > 3 else _quote(bodies, q[0], q[1], None if q[2] < 0 else q[2],
@@ -200,26 +205,36 @@ def _merge(agg: dict[str, Any] | None, rows: list[tuple], numbers: dict[str, int
     if agg["d"]:
         known += agg["d"]
     return {"n": agg["n"] + sum(e[0] for e in per.values()), "links": links,
+            "na": agg["na"] + len(links), "last": links[-1][0] if links else agg["last"],
             "pas": agg["pas"] + sum(len(e[1]) for e in per.values()),
             "names": sorted(names), "q": quotes,
             "d": [min(known), max(known)] if known else None}
 
 
-def place_row(place: Place, agg: dict[str, Any], regions: list[str], region_index: dict[str, int],
-              chunk: int) -> str:
-    """The place's row in the payload (``payload.Payload.build``'s), as JSON text."""
+def steps_text(links: list[list[int]], previous: int = 0, before: str = "[]") -> str:
+    """The payload row's article links as JSON text: ``before`` (the cached text of the links
+    numbered up to ``previous``; "[]" and 0 for none) extended by ``links`` (sorted, numbered
+    above ``previous``), each ``number - previous number`` or ``[that, mentions, passages]``."""
+    steps: list[str] = []
+    for number, m, p in links:
+        step, previous = number - previous, number
+        steps.append(str(step) if m == 1 and p == 1 else f"[{step},{m},{p}]")
+    if not steps:
+        return before
+    return before[:-1] + ("," if before != "[]" else "") + ",".join(steps) + "]"
+
+
+def place_row(place: Place, agg: dict[str, Any], steps: str, regions: list[str],
+              region_index: dict[str, int], chunk: int) -> str:
+    """The place's row in the payload (``payload.Payload.build``'s), as JSON text; ``steps``:
+    its links' JSON text (``steps_text``), joined in as they are."""
     from geomap.render.payload import MAX_SEARCH_NAMES
 
-    steps: list[Any] = []
-    previous = 0
-    for number, m, p in agg["links"]:
-        step, previous = number - previous, number
-        steps.append(step if m == 1 and p == 1 else [step, m, p])
     names = [n for n in agg["names"] if n != place.name][:MAX_SEARCH_NAMES]
-    return _json([place.id, place.name, place.kind, place.country, round(place.lat, 5),
+    head = _json([place.id, place.name, place.kind, place.country, round(place.lat, 5),
                   round(place.lon, 5), [region_index[r] for r in regions], agg["n"],
-                  len(agg["links"]), chunk, agg["pas"], page_field_of(place.id), steps, names,
-                  origin_note(place) or 0])
+                  agg["na"], chunk, agg["pas"], page_field_of(place.id)])
+    return f"{head[:-1]},{steps},{_json([names, origin_note(place) or 0])[1:]}"
 
 
 def place_feature(place: Place, agg: dict[str, Any], regions: list[str]) -> str:
@@ -230,7 +245,7 @@ def place_feature(place: Place, agg: dict[str, Any], regions: list[str]) -> str:
                   "properties": {"id": place.id, "name": place.name, "kind": place.kind,
                                  "country": place.country, "admin1": place.admin1,
                                  "regions": list(regions), "mentions": agg["n"],
-                                 "articles": len(agg["links"]), "first_date": first,
+                                 "articles": agg["na"], "first_date": first,
                                  "last_date": last}})
 
 
@@ -368,14 +383,17 @@ def _full(store, config, layers: list, key: str) -> CacheUpdate:
                     extra.append(name)
             agg["r"] = mine
             mentioned.append(pid)
-            counts.add(mine, True, agg["n"], [link[0] for link in agg["links"]])
+            links = agg.pop("links")
+            counts.add(mine, True, agg["n"], [link[0] for link in links])
             w.put("quotes", [(pid, _json(agg.pop("q")))])
+            w.put("steps", [(pid, steps_text(links))])
             w.put("place", [(pid, _json(agg))])
         count = chunk_count(len(mentioned))
         for pid in mentioned:
             agg = json.loads(store.render_cache_get("place", pid))
             place = places[pid]
-            w.put("row", [(pid, place_row(place, agg, agg["r"], known, chunk_of(pid, count)))])
+            w.put("row", [(pid, place_row(place, agg, store.render_cache_get("steps", pid),
+                                          agg["r"], known, chunk_of(pid, count)))])
             w.put("geo", [(pid, place_feature(place, agg, agg["r"]))])
         chunks = _write_chunks(store, w, mentioned, count, bodies)
         state = {"key": key, "chunks": count, "extra": extra}
@@ -402,6 +420,7 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
         by_place.setdefault(row[0], []).append(row)
     cached = store.render_cache_many("place", by_place)
     cached_quotes = store.render_cache_many("quotes", cached)
+    cached_steps = store.render_cache_many("steps", cached)
     places = {p.id: p for p in store.places()}
     regions = _place_regions(store)
     known = region_order(layers, state.get("extra", ()))
@@ -410,7 +429,7 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
         return None
     region_cache = store.render_cache_get("meta", "regions")
     counts = _Regions(layers, json.loads(region_cache) if region_cache else None)
-    aggs = {}
+    aggs, steps = {}, {}
     for pid, rows in by_place.items():
         old = json.loads(cached[pid]) if pid in cached else None
         if old is not None:
@@ -421,6 +440,8 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
         agg = _merge(old, rows, numbers, dates, limit, bodies)
         agg["r"] = mine
         aggs[pid] = agg
+        steps[pid] = steps_text(agg.pop("links"), old["last"] if old and old["na"] else 0,
+                                cached_steps[pid] if old is not None else "[]")
         counts.add(mine, old is None, agg["n"] - (old["n"] if old else 0),
                    {numbers[r[1]] for r in rows})
     with store.render_cache_writer() as w:
@@ -429,7 +450,9 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
             place = places[pid]
             w.put("quotes", [(pid, _json(agg.pop("q")))])
             w.put("place", [(pid, _json(agg))])
-            w.put("row", [(pid, place_row(place, agg, agg["r"], known, chunk_of(pid, count)))])
+            w.put("steps", [(pid, steps[pid])])
+            w.put("row", [(pid, place_row(place, agg, steps[pid], agg["r"], known,
+                                          chunk_of(pid, count)))])
             w.put("geo", [(pid, place_feature(place, agg, agg["r"]))])
         w.put("meta", [("regions", _json(counts.done()))])
         new_unplaced = unplaced_groups(store.article_unplaced(numbers), numbers)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Collection, Iterator, NamedTuple
 
 from geomap.model import Passage
 from geomap.render.data import ArticleRecord, MentionRecord, PlaceRecord, article_ids
+from geomap.render.page_texts import PageTexts
 from geomap.render.place_page import render_changed_pages
 from geomap.render.place_runs import PlaceRuns, RunsIndex, changed, dates_index
 
@@ -167,10 +168,15 @@ def _place_pages(store: Store, place_ids: list[str], out_dir: Path, config: Conf
         dated[aid] = _Dated(aid, published)
         ranks[aid] = n
 
-    def windows(groups: list) -> list[tuple]:
+    def quoted(groups: list) -> list[tuple]:
         rows = store.quote_windows([(g.article_id, g.passage_index, *g.spans[0]) for g in groups],
                                    QUOTE_WIDTH)
         return [(w.title, w.text, w.lo, w.hi, w.base) for w in rows]
+
+    # After new articles the pages written quote the same few days' articles again and again:
+    # each is read once (``PageTexts``); a full render quotes every article about as often as
+    # it names places, scattered, so it reads only the windows quoted.
+    windows = quoted if only is None else PageTexts(store, QUOTE_WIDTH).windows
 
     labels, layer_labels = region_labels(layers), region_layer_labels(layers)
     new = None if only is None else set(only)

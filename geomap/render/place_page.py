@@ -1,4 +1,4 @@
-"""A place's pages (``places/<name>.html``, then ``places/<name>_p<month>-<part>.html``): every
+"""A place's pages (``places/<name>.html``, then ``places/<name>_p<period>.html``): every
 mention of it, newest article first, a bounded number of quotes per page.
 
 The pop-up on the map quotes only the newest few passages; its "all N mentions" link leads to the
@@ -6,20 +6,22 @@ first page, ``<name>.html``, which holds the newest quotes. Each passage is quot
 mention (the name highlighted) with a link to its anchor in the article page. Like the article
 pages: no script, a CSP that forbids every request, all text escaped.
 
-Pages follow the calendar, so that new articles rewrite few pages: a place quoted fewer than
-``2 * PER_PAGE`` times has one page; else each year of the articles' dates (undated ones last)
-is cut into pages of ``PER_PAGE`` quotes from its oldest (its newest page holding up to
-``2 * PER_PAGE - 1``), a busy year first into months and a busy month likewise; the newest page
-is ``<name>.html``.
-Navigation links the newer and older page, the newest and the oldest and a few pages around. A render after new articles writes only the pages whose quotes, file name, heading
-or navigation changed (``render_place_pages(new=...)``): the pages of the new articles' months,
-the newest page (its totals) and the neighbours of a page that appeared.
+Pages follow the calendar, so that new articles rewrite few pages, whatever their dates: a place
+quoted fewer than ``2 * PER_PAGE`` times has one page; else each year of the articles' dates
+(undated ones last) is one page, a year of ``2 * PER_PAGE`` quotes or more one page per month, a
+busy month one per day, and a busy day (or the undated quotes) is cut into parts of ``PER_PAGE``
+from its oldest (its newest part holding up to ``2 * PER_PAGE - 1``). Every boundary but those
+inside a busy day is a date, so an article dated in an old month changes the page of its day
+(and its parts), not the rest of the month. The newest page is ``<name>.html``.
+Navigation links the newer and older page, the newest and the oldest and a few pages around. A
+render after new articles writes only the pages whose quotes, file name, heading or navigation
+changed (``render_place_pages(new=...)``): the pages of the new articles' days, the newest page
+(its totals) and the neighbours of a page that appeared.
 """
 from __future__ import annotations
 
 import bisect
 import html
-import itertools
 import re
 import string
 from functools import lru_cache
@@ -34,9 +36,8 @@ from geomap.render.quotes import groups as quote_groups, passage_bounds, quote_b
 from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 
 PLACES_DIR = "places"
-PER_PAGE = 150          # quotes per page of a month cut into pages (a page: up to twice as many)
+PER_PAGE = 150          # quotes per part of a busy day (a page: up to twice as many)
 _WINDOW = 2             # pages shown on either side of the current page
-_MONTHLY = 6 * PER_PAGE     # quotes of a year paginated by month (fewer: by PER_PAGE)
 
 
 _KEEP = frozenset(string.ascii_letters + string.digits + "-")
@@ -172,8 +173,8 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
     """The pages of quotes ``groups`` (oldest first), oldest first (``paginate_runs``)."""
     if len(groups) < 2 * PER_PAGE:      # one page: the quotes' months do not matter
         return paginate_runs(place_id, [("", len(groups))])
-    runs: list[list] = []               # each quote's month once (a busy place has 10,000s)
-    for key in map(_period, (g.article.published for g in groups), itertools.repeat(7)):
+    runs: list[list] = []               # each quote's day once (a busy place has 10,000s)
+    for key in map(_period, (g.article.published for g in groups)):
         if runs and runs[-1][0] == key:
             runs[-1][1] += 1
         else:
@@ -181,61 +182,84 @@ def _paginate(place_id: str, groups: list) -> list[_Page]:
     return paginate_runs(place_id, runs)
 
 
-def paginate_runs(place_id: str, months: list) -> list[_Page]:
-    """The pages of a place's quotes given as runs ``(month, count)`` of consecutive quotes,
-    oldest first (``month``: ``_period(published, 7)`` of their articles; consecutive runs of one
-    month may be given apart or merged), oldest first.
+def paginate_runs(place_id: str, days: list) -> list[_Page]:
+    """The pages of a place's quotes given as runs ``(day, count)`` of consecutive quotes,
+    oldest first (``day``: ``_period(published)`` of their articles; consecutive runs of one
+    day may be given apart or merged), oldest first.
 
-    Fewer than ``2 * PER_PAGE`` quotes: one page. Else each year cut into pages of ``PER_PAGE``
-    from its oldest (its newest page holding the rest), but a busy year (``_MONTHLY`` quotes or
-    more) by month first, and a busy month into pages of ``PER_PAGE`` likewise. The newest page
-    is ``<name>.html`` (what the map links to), the others ``<name>_p<year or month>-<part>.html``: never another place's page, as
-    ``escaped_name`` writes ``_`` only before two hex digits and the long form never has one."""
+    Fewer than ``2 * PER_PAGE`` quotes: one page. Else the calendar cuts them: a year is one
+    page unless it has ``2 * PER_PAGE`` quotes or more, then each of its months is, a busy month
+    likewise by day, and only a busy day (or the undated quotes) is cut into parts of
+    ``PER_PAGE`` from its oldest (the newest part holding the rest). So every page boundary but
+    those inside one day is a date, and a quote added to an older day changes the pages of that
+    day alone (and those whose navigation names a page that appeared or went). The newest page
+    is ``<name>.html`` (what the map links to), the others ``<name>_p<period>.html`` or
+    ``<name>_p<day|undated>-<part>.html``: never another place's page, as ``escaped_name``
+    writes ``_`` only before two hex digits and the long form never has one. A change of this
+    cutting changes ``geomap._names.PAGINATION`` (the next refresh then renders every page)."""
     stem = place_page_name(place_id)
     pages: list[_Page] = []
-    merged: list[tuple[str, int, int]] = []     # (month, lo, hi) in quote positions
+    merged: list[tuple[str, int, int]] = []     # (day, lo, hi) in quote positions
     pos = 0
-    for key, count in months:
+    for key, count in days:
         if merged and merged[-1][0] == key:
             merged[-1] = (key, merged[-1][1], pos + count)
         elif count:
             merged.append((key, pos, pos + count))
         pos += count
 
-    def add(lo: int, hi: int, key: str) -> None:
-        parts = max(1, (hi - lo) // PER_PAGE)
+    def add(lo: int, hi: int, key: str, cut: bool) -> None:
+        name = key or "undated"
+        parts = max(1, (hi - lo) // PER_PAGE) if cut else 1
         for k in range(parts):
             end = hi if k == parts - 1 else lo + (k + 1) * PER_PAGE
             pages.append(_Page(key, k + 1, parts, lo + k * PER_PAGE, end,
-                               f"{stem}_p{key or 'undated'}-{k + 1}.html"))
+                               f"{stem}_p{name}-{k + 1}.html" if cut else f"{stem}_p{name}.html"))
 
-    if pos < 2 * PER_PAGE:
-        add(0, pos, "")
-    else:
+    def cut(runs: list[tuple[str, int, int]], level: int) -> None:
+        """Pages of ``runs`` (one period of the level above), by the level's periods."""
+        width = _WIDTHS[level]
+        if level == len(_WIDTHS) - 1 and short:     # days: each merged run is one day
+            for key, lo, hi in runs:
+                if hi - lo < 2 * PER_PAGE:
+                    pages.append(_Page(key, 1, 1, lo, hi, f"{stem}_p{key}.html"))
+                else:
+                    add(lo, hi, key, True)
+            return
         i = 0
-        while i < len(merged):          # runs of quotes whose articles' dates share their year
-            year = merged[i][0][:4]
+        while i < len(runs):            # runs of quotes whose articles' dates share the period
+            key = runs[i][0][:width]
             j = i
-            while j < len(merged) and merged[j][0][:4] == year:
+            while j < len(runs) and runs[j][0][:width] == key:
                 j += 1
-            year_lo, year_hi = merged[i][1], merged[j - 1][2]
-            if year and year_hi - year_lo >= _MONTHLY:
-                for month, lo, hi in merged[i:j]:
-                    add(lo, hi, month)
-            else:
-                add(year_lo, year_hi, year)
+            lo, hi = runs[i][1], runs[j - 1][2]
+            if hi - lo < 2 * PER_PAGE:
+                add(lo, hi, key, False)
+            elif key and level + 1 < len(_WIDTHS):
+                cut(runs[i:j], level + 1)
+            else:                       # a busy day, or the undated quotes
+                add(lo, hi, key, True)
             i = j
+
+    short = all(len(key) <= _WIDTHS[-1] for key, _lo, _hi in merged)
+    if pos < 2 * PER_PAGE:
+        add(0, pos, "", False)
+    else:
+        cut(merged, 0)
     pages[-1] = pages[-1]._replace(file=f"{stem}.html")
     return pages
 
 
-_PERIOD = re.compile(r"\d{4}-\d{2}")
+_WIDTHS = (4, 7, 10)        # a date's year, month and day
+_PERIOD = re.compile(r"\d{4}-\d{2}(?:-\d{2})?")
 
 
-def _period(published: str | None, width: int) -> str:
-    """The year (``width`` 4) or month (7) of an article's date; "" (undated) for anything but
-    ``YYYY-MM…`` digits, so a page's file name never carries other characters."""
-    return published[:width] if published and _PERIOD.match(published) else ""
+@lru_cache(maxsize=65536)
+def _period(published: str | None) -> str:
+    """The day (``YYYY-MM-DD``) of an article's date, its month when it names no day, and ""
+    (undated) for anything else, so a page's file name never carries other characters."""
+    found = _PERIOD.match(published) if published else None
+    return found.group() if found else ""
 
 
 def place_page_files(record: PlaceRecord, articles: Mapping[str, ArticleRecord]) -> list[str]:
@@ -338,7 +362,7 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
     made, those holding the new quotes and those whose navigation changed with the page count.
     ``windows``: how the quotes' texts are read (``_mentions_html``; None: from ``articles``).
     ``gone``: given with ``new``, receives the file names of the place's pages before the new
-    articles that it no longer has (a busy year cut into months). ``runs``: receives the
+    articles that it no longer has (a busy month cut into days). ``runs``: receives the
     place's ``published_runs``.
     """
     p = record.place
@@ -382,17 +406,98 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
                                     map_title, windows)
 
 
+def changed_pages(pages: list[_Page], old_pages: list[_Page], inserted: list[int]) -> list[int]:
+    """The indexes of ``pages`` (after new quotes at positions ``inserted``) that differ from
+    every page of ``old_pages`` (before them) in file name, heading, navigation or quotes, in
+    one pass: page ``k`` is current when it is not the newest, an older page ``j`` had its file
+    name, label and quotes (its range less the new quotes before it, none inside) and the pages
+    its navigation names (``_nav_links``: two either side, the newest, the oldest) are those of
+    ``j``'s. A place paginated by day has hundreds of pages, of which a +10 changes a few."""
+    last, old_last = len(pages) - 1, len(old_pages) - 1
+    if old_last < 1:                    # the old newest page alone: no page was current
+        return list(range(len(pages)))
+    where = {page.file: j for j, page in enumerate(old_pages)}
+    at = [where.get(page.file) for page in pages]
+    # shift[n]: old index - new index of page n when its file and label are an old page's
+    shift = [None if j is None or old_pages[j].label != page.label else j - n
+             for n, (page, j) in enumerate(zip(pages, at))]
+    breaks = [0]                        # breaks[n]: pages m < n whose shift differs from m+1's
+    for n in range(last):
+        breaks.append(breaks[-1] + (shift[n] is None or shift[n] != shift[n + 1]))
+    breaks.append(breaks[-1])
+    first = pages[0].file == old_pages[0].file
+    out = []
+    for k, page in enumerate(pages):
+        off = shift[k]
+        if k == last or off is None or k + off == old_last:
+            out.append(k)
+            continue
+        j = k + off
+        lo, hi = max(0, k - _WINDOW), min(last, k + _WINDOW)
+        before = bisect.bisect_left(inserted, page.lo)      # new quotes before the page
+        old = old_pages[j]
+        if (before < len(inserted) and inserted[before] < page.hi
+                or old.lo != page.lo - before or old.hi != page.hi - before
+                or (k - _WINDOW > 0) != (j - _WINDOW > 0) or (k - _WINDOW > 0 and not first)
+                or (k + _WINDOW < last) != (j + _WINDOW < old_last)
+                or min(k, _WINDOW) != min(j, _WINDOW)
+                or min(last - k, _WINDOW) != min(old_last - j, _WINDOW)
+                or breaks[hi] - breaks[lo] or shift[lo] is None or shift[hi] is None):
+            out.append(k)
+    return out
+
+
 def _page_html(p, facts: str, regions: str, counts: str, quotes, nav: tuple, map_title: str,
                windows) -> str:
-    """One page of place ``p`` quoting ``quotes`` (newest first)."""
+    """One page of place ``p`` quoting ``quotes`` (newest first): the place's frame
+    (``_frame``, the template rendered once per place) with the page's parts put in."""
+    from markupsafe import escape
+
+    mentions, pages = _mentions_html(quotes, windows), _page_nav(nav)
+    frame = _frame(p.name, facts, regions, origin_note(p), map_title, place_href(p.id))
+    if frame is None:
+        return template_page_html(p, facts, regions, counts, mentions, pages, map_title)
+    values = {_COUNTS: str(escape(counts)), _PAGES: pages, _MENTIONS: mentions}
+    return "".join(values.get(piece, piece) for piece in frame)
+
+
+def template_page_html(p, facts: str, regions: str, counts: str, mentions: str, pages: str,
+                       map_title: str) -> str:
+    """A place page rendered through the template (``place.html``) alone."""
     from markupsafe import Markup
 
     return environment().get_template("place.html").render(
         place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts,
-        mentions=Markup(_mentions_html(quotes, windows)), pages=Markup(_page_nav(nav)),
+        mentions=Markup(mentions), pages=Markup(pages),
         css=Markup(page_css()), map_title=map_title, map_href="../map.html",
         place_href=place_href(p.id),
     )
+
+
+_COUNTS, _PAGES, _MENTIONS = "\x00counts\x00", "\x00pages\x00", "\x00mentions\x00"
+_SLOTS = re.compile("(\x00(?:counts|pages|mentions)\x00)")
+
+
+class _Named(NamedTuple):
+    name: str
+
+
+@lru_cache(maxsize=8)
+def _frame(name: str, facts: str, regions: str, origin: str, map_title: str,
+           href: str) -> tuple[str, ...] | None:
+    """``place.html`` of a place rendered once with markers where a page's counts, navigation
+    and quotes go, cut at them (the template then costs one render per place, not per page);
+    None when a marker is not where it belongs (text holding one)."""
+    from markupsafe import Markup, escape
+
+    html = environment().get_template("place.html").render(
+        place=_Named(name), facts=facts, regions=regions, origin=origin, counts=_COUNTS,
+        mentions=Markup(_MENTIONS), pages=Markup(_PAGES), css=Markup(page_css()),
+        map_title=map_title, map_href="../map.html", place_href=href)
+    pieces = tuple(_SLOTS.split(html))
+    if pieces[1::2] != (str(escape(_COUNTS)), _PAGES, _MENTIONS, _PAGES):
+        return None
+    return tuple(_COUNTS if piece == str(escape(_COUNTS)) else piece for piece in pieces)
 
 
 def published_runs(groups: list) -> list[list]:
@@ -426,7 +531,7 @@ def render_changed_pages(place, *, regions: list[str], totals: tuple[int, int], 
     it, is that page's range.
     """
     def months(runs: list) -> list:
-        return [(_period(published, 7), count) for published, count in runs]
+        return [(_period(published), count) for published, count in runs]
 
     pages = paginate_runs(place.id, months(new_runs))
     old_pages = paginate_runs(place.id, months(old_runs))
@@ -439,17 +544,10 @@ def render_changed_pages(place, *, regions: list[str], totals: tuple[int, int], 
             return total
         return f"{plural(page.hi - page.lo, 'quote')} of {page.label}"
 
-    current = {(page.file, counts(k, page, old_pages), _nav_links(old_pages, k), page.lo, page.hi)
-               for k, page in enumerate(old_pages) if k != len(old_pages) - 1}
     if gone is not None and sum(count for _, count in old_runs):
         gone |= {page.file for page in old_pages} - {page.file for page in pages}
-    for k in reversed(range(len(pages))):
+    for k in reversed(changed_pages(pages, old_pages, inserted)):
         page = pages[k]
-        before = bisect.bisect_left(inserted, page.lo)      # new quotes before the page
-        unchanged = before == len(inserted) or inserted[before] >= page.hi
-        if current and unchanged and (page.file, counts(k, page, pages), _nav_links(pages, k),
-                                      page.lo - before, page.hi - before) in current:
-            continue
         yield page.file, _page_html(place, facts, line, counts(k, page, pages),
                                     reversed(quotes(page.lo, page.hi)), _nav_links(pages, k),
                                     map_title, windows)

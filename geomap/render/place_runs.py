@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BUSY", "Changed", "PlaceRuns", "RunsIndex", "changed", "dates_index"]
 
-BUSY = 2000         # quotes of a place whose runs are recorded (fewer: its mentions are read)
+BUSY = 300          # quotes of a place whose runs are recorded (fewer: its mentions are read):
+                    # ``2 * place_page.PER_PAGE``, below which a place has one page
 
 
 class PlaceRuns(NamedTuple):
@@ -103,11 +104,22 @@ def changed(store: Store, place_id: str, recorded: PlaceRuns, new_rows: list[tup
         pos += count
     keys = [key for key, _ in new_runs]
 
+    every: list = []
+
     def read(lo_key: int, hi_key: int) -> list:
-        """The quotes of the dates ``keys[lo_key:hi_key]``, oldest first."""
+        """The quotes of the dates ``keys[lo_key:hi_key]``, oldest first: read by article, or
+        when the dates have more articles than the place has mentions (a year's page of a
+        place quoted a few hundred times) from all its mentions."""
         aids = [aid for key in keys[lo_key:hi_key] for aid in by_date.get(key, ())]
+        if len(aids) > recorded.mentions:
+            if not every:
+                every.append(store.place_mentions(place_id))
+            chosen = set(aids)
+            rows = [row for row in every[0] if row[0] in chosen]
+        else:
+            rows = store.place_mentions_in(place_id, aids)
         mentions = [MentionRecord(aid, start, end, text, pidx, score) for aid, start, end, text,
-                    pidx, score in store.place_mentions_in(place_id, aids)]
+                    pidx, score in rows]
         found = quote_groups(mentions, dated, ranks=ranks)[0]
         found.reverse()
         return found
