@@ -98,9 +98,10 @@ def _place_outputs(folder, out_dir: Path, tmp: Path, produced: list[Path], *,
         folder.place(tmp / path, path)
     gone = before - written if only is None else {
         r for r in before - written if drop is not None and drop(r)}
-    if gone or only is None:
-        folder.remove(gone)
-        folder.save(before - gone | written)
+    folder.remove(gone)
+    # Again after the renames, so that the manifest records the stamps of the folders as geomap
+    # left them (the next check lists only folders changed since); skipped if nothing changed.
+    folder.save(before - gone | written)
     return [out_dir / p for p in rel]
 
 

@@ -53,6 +53,9 @@ class OutputFolder:
                 pass
         self.owned: set[str] = set()
         self.foreign: set[str] = set()      # files found that geomap did not write
+        self._stamps: dict[str, Stamp | None] = {}     # folder -> stamp of its known entries
+        self._checked: set[str] | None = None           # owned when checked (None: not checked)
+        self._saved: tuple | None = None                # what the manifest on disk says
 
     # --- reading the folder -------------------------------------------------------------------
 
@@ -60,13 +63,18 @@ class OutputFolder:
         """Load the manifest (or adopt geomap's recognisable files) and refuse foreign files.
 
         Raises ``ConfigError`` (key ``map.output``) for files geomap did not write (unless
-        allowed) and for any symlinked folder where geomap writes its outputs.
+        allowed) and for any symlinked folder where geomap writes its outputs. A folder whose
+        stamp (mtime, inode, device) is the one the manifest recorded is not listed again: its
+        entries are the listed files and recorded foreign ones in it (see ``_entries``).
         """
-        listed = self._load()
+        listed, stamps, known_foreign = self._load()
         adopted: set[str] = set()
+        found: set[str] = set()
         foreign: list[str] = []
         links: list[str] = []
-        for rel, kind in self._entries():
+        skipped: set[str] = set()
+        for rel, kind in self._entries(stamps if listed is not None else {}, known_foreign,
+                                       skipped):
             if rel in self.ignored:
                 continue
             if kind == "link":
@@ -74,9 +82,9 @@ class OutputFolder:
                     links.append(rel)
                 else:
                     foreign.append(rel)
-            elif listed is not None and rel in listed:
-                self.owned.add(rel)
-            elif listed is None and _recognisable(self.out_dir, rel):
+            elif kind == "file" and listed is not None and rel in listed:
+                found.add(rel)
+            elif kind == "file" and listed is None and _recognisable(self.out_dir, rel):
                 adopted.add(rel)
             else:
                 foreign.append(rel)
@@ -91,8 +99,15 @@ class OutputFolder:
                 "pass --allow-other-files) to write beside them (they are never deleted)",
                 file=self._file(), key="map.output")
         self.foreign = set(foreign)
+        if listed is not None:
+            if skipped:     # listed files in an unchanged folder are there; elsewhere if found
+                found.update(r for r in listed if r.rpartition("/")[0] in skipped)
+            self.owned = found
+            self._saved = (listed, stamps, known_foreign)
+        self._checked = set(self.owned)
         if adopted:
             self.owned |= adopted
+            self._checked |= adopted
             self.save(self.owned)
 
     def claim(self, rels: Iterable[str]) -> None:
@@ -108,68 +123,137 @@ class OutputFolder:
     def _file(self) -> str | None:
         return str(self.config_file) if self.config_file else None
 
-    def _load(self) -> set[str] | None:
-        """The listed paths; None when there is no (readable) manifest."""
+    def _load(self) -> tuple[set[str] | None, dict, set[str]]:
+        """``(listed paths, folder stamps, foreign entries)``; listed None when there is no
+        (readable) manifest, stamps empty for a manifest without them (every folder is listed)."""
         try:
-            data = json.loads((self.out_dir / MANIFEST).read_text(encoding="utf-8"))
-            files = data["files"]
+            text = (self.out_dir / MANIFEST).read_bytes().decode("utf-8", "surrogateescape")
+        except OSError:
+            return None, {}, set()
+        try:
+            if text.startswith(_MAGIC):
+                return _parse_v2(text)
+            files = json.loads(text)["files"]
             if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-                return None
-            return set(files)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+                return None, {}, set()
+            return set(files), {}, set()
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None, {}, set()
 
-    def _entries(self) -> Iterable[tuple[str, str]]:
-        """``(relative posix path, "file" | "link")`` of every non-hidden entry under the folder,
-        not following symlinks (a symlinked folder is one ``link`` entry). ``scandir`` gives
-        each entry's type without a ``stat`` per file: cheap for tens of thousands of pages."""
+    def _entries(self, stamps: dict, known_foreign: set[str],
+                 skipped: set[str]) -> Iterable[tuple[str, str]]:
+        """``(relative posix path, "file" | "link" | "foreign")`` of the non-hidden entries under
+        the folder, not following symlinks (a symlinked folder is one ``link`` entry).
+
+        A folder is listed with ``scandir`` (entry types without a ``stat`` per file) unless its
+        stamp is the one recorded in ``stamps``: a file added, removed or renamed in a folder by
+        anyone changes its mtime, a folder replaced changes its inode. Such a folder is added to
+        ``skipped`` and yields only its recorded foreign entries (its listed files are the
+        caller's); its recorded subfolders are each ``lstat``-ed (a symlink is still seen) and
+        visited. The stamp is taken before the listing: a change during it is seen next time.
+        Every folder visited gets its stamp in ``self._stamps``."""
+        self._stamps = {}
         if not self.out_dir.is_dir():
             return
-        pending = [("", str(self.out_dir))]
+        children: dict[str, list[str]] = {}
+        for rel in stamps:
+            if rel:
+                children.setdefault(rel.rpartition("/")[0], []).append(rel)
+        foreign_in: dict[str, list[str]] = {}
+        for rel in known_foreign:
+            foreign_in.setdefault(rel.rpartition("/")[0], []).append(rel)
+        pending = [""]
         while pending:
-            prefix, folder = pending.pop()
-            with os.scandir(folder) as entries:
+            rel = pending.pop()
+            path = os.path.join(self.out_dir, rel) if rel else str(self.out_dir)
+            try:
+                st = os.stat(path) if not rel else os.lstat(path)
+            except OSError:
+                continue
+            stamp = _stamp(st)
+            # The root is listed every time (a few entries): the manifest's own rename and the
+            # render's temp folder change it on every render.
+            self._stamps[rel] = stamp if rel else None
+            if stamps.get(rel) == stamp:
+                skipped.add(rel)
+                for other in foreign_in.get(rel, ()):
+                    yield other, "foreign"
+                for sub in children.get(rel, ()):
+                    try:
+                        mode = os.lstat(os.path.join(self.out_dir, sub)).st_mode
+                    except OSError:
+                        continue
+                    if stat.S_ISLNK(mode):
+                        yield sub, "link"
+                    elif stat.S_ISDIR(mode):
+                        pending.append(sub)
+                    else:
+                        yield sub, "file"
+                continue
+            prefix = rel + "/" if rel else ""
+            with os.scandir(path) as entries:
                 for entry in entries:
                     if entry.name.startswith("."):
                         continue
-                    rel = prefix + entry.name
+                    sub = prefix + entry.name
                     if entry.is_symlink():
-                        yield rel, "link"
+                        yield sub, "link"
                     elif entry.is_dir(follow_symlinks=False):
-                        pending.append((rel + "/", entry.path))
+                        pending.append(sub)
                     else:
-                        yield rel, "file"
+                        yield sub, "file"
 
     # --- changing it --------------------------------------------------------------------------
 
     def save(self, files: Iterable[str]) -> None:
-        """Write the manifest atomically (temp file, fsync, rename)."""
+        """Write the manifest atomically (temp file, fsync, rename): the files, the stamps of
+        the folders whose entries are known and the foreign entries found. Nothing is written
+        when it would say what the manifest on disk says."""
         self.owned = set(files)
+        stamps = dict(self._stamps)
+        if self._saved is not None and self._saved[1] == stamps and self._saved[2] == self.foreign \
+                and self._saved[0] == self.owned:
+            return
         path = self.out_dir / MANIFEST
         tmp = path.with_name(f"{MANIFEST}.{os.getpid()}.tmp")
-        text = json.dumps({"geomap_outputs": 1, "files": sorted(self.owned)}, ensure_ascii=False,
-                          indent=0)
-        with open(tmp, "w", encoding="utf-8", errors="surrogateescape") as f:
-            f.write(text)
+        body = "\n".join(self.owned)
+        head = {"folders": {k: list(v) if v else None for k, v in stamps.items()},
+                "foreign": sorted(self.foreign), "count": len(self.owned)}
+        if body.count("\n") != max(len(self.owned) - 1, 0) or "\r" in body:
+            head["files"], body = sorted(self.owned), ""     # a name with a line break in it
+        text = _MAGIC + json.dumps(head, ensure_ascii=False) + "\n" + body
+        with open(tmp, "wb") as f:
+            f.write(text.encode("utf-8", "surrogateescape"))
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        self._saved = (set(self.owned), stamps, set(self.foreign))
 
     def place(self, source: Path, rel: Path) -> None:
         """Move ``source`` to ``out_dir/rel`` with ``os.replace``, making real folders on the way
-        and refusing to go through a symlink."""
-        folder = self.out_dir
+        and refusing to go through a symlink, or over a file that was not geomap's when checked
+        (one its folder's stamp hid: see the module docstring)."""
+        folder, frel = self.out_dir, ""
         for part in rel.parts[:-1]:
-            folder = folder / part
+            child, crel = folder / part, (f"{frel}/{part}" if frel else part)
             try:
-                mode = os.lstat(folder).st_mode
+                mode = os.lstat(child).st_mode
             except FileNotFoundError:
-                folder.mkdir()
+                self._own_change(frel, folder, child.mkdir)
+                self._stamps[crel] = _stamp(os.lstat(child))
+                folder, frel = child, crel
                 continue
             if not stat.S_ISDIR(mode):
-                raise ConfigError(f"{folder} is not a plain folder; geomap never writes through a "
+                raise ConfigError(f"{child} is not a plain folder; geomap never writes through a "
                                   "symlink", file=self._file(), key="map.output")
-        os.replace(source, self.out_dir / rel)
+            folder, frel = child, crel
+        target = self.out_dir / rel
+        if self._checked is not None and rel.as_posix() not in self._checked \
+                and os.path.lexists(target):
+            raise ConfigError(f"{self.out_dir}: {rel.as_posix()} would be overwritten by geomap's "
+                              "output of that name, but geomap did not write it; move it away",
+                              file=self._file(), key="map.output")
+        self._own_change(frel, folder, lambda: os.replace(source, target))
 
     def remove(self, rels: Iterable[str]) -> None:
         """Delete these listed files: only regular files, reached without any symlink."""
@@ -181,9 +265,43 @@ class OutputFolder:
                 continue
             try:
                 if stat.S_ISREG(os.lstat(path).st_mode):
-                    path.unlink()
+                    frel = rel.rpartition("/")[0]
+                    self._own_change(frel, path.parent, path.unlink)
             except FileNotFoundError:
                 pass
+
+    def _own_change(self, frel: str, folder: Path, change) -> None:
+        """Make ``change`` in ``folder`` (relative ``frel``) and keep its stamp known if it was
+        as known just before (then only geomap changed it); else forget it (listed next time)."""
+        known = self._stamps.get(frel)
+        self._stamps[frel] = None           # unknown (still a folder to visit) unless kept
+        before = _stamp(os.lstat(folder)) if known is not None else None
+        change()
+        if known is not None and before == known:
+            self._stamps[frel] = _stamp(os.lstat(folder))
+
+
+Stamp = tuple[int, int, int]
+_MAGIC = "geomap-outputs 2\n"
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_mtime_ns, st.st_ino, st.st_dev)
+
+
+def _parse_v2(text: str) -> tuple[set[str] | None, dict, set[str]]:
+    """The manifest's second format: a magic line, a JSON line (``folders``: stamps,
+    ``foreign``, ``count``, and ``files`` when a name holds a line break), then a path a line."""
+    _, head, body = text.split("\n", 2)
+    meta = json.loads(head)
+    files = meta["files"] if "files" in meta else (body.split("\n") if body else [])
+    stamps = {k: (tuple(v) if v is not None else None) for k, v in meta["folders"].items()}
+    foreign = meta["foreign"]
+    if (len(files) != meta["count"] or not all(isinstance(f, str) for f in foreign)
+            or not all(v is None or (len(v) == 3 and all(type(n) is int for n in v))
+                       for v in stamps.values())):
+        return None, {}, set()
+    return set(files), stamps, set(foreign)
 
 
 _WRITTEN_FOLDERS = ("articles", "places", "assets", "passages")
