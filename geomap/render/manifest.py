@@ -2,7 +2,8 @@
 
 A refresh replaces and removes files in ``map.output``; it must never touch a file the user put
 there. So it keeps ``.geomap-outputs.json`` in the output folder, the relative paths of every file
-it wrote (written atomically: temp file, fsync, ``os.replace``), and:
+it wrote (written atomically: temp file, fsync, ``os.replace``; a magic line, a JSON line, then a
+path a line, or an older geomap's JSON ``{"files": [...]}``, which still loads), and:
 
 * removes only files listed there (a page of a forgotten article), never anything else;
 * refuses (``ConfigError`` on ``map.output``) an output folder holding files it did not write,
@@ -17,6 +18,20 @@ it wrote (written atomically: temp file, fsync, ``os.replace``), and:
   ``assets/`` that such a ``map.html`` links to, ``passages/<n>.js`` chunks calling
   ``geomapPassages(<n>,`` beside such a ``map.html``).
 
+Listing a folder of 100k pages on every refresh would cost more than the refresh's own work, so
+the manifest also records each folder's *stamp* (``st_mtime_ns``, inode, device) as geomap left it,
+taken before listing it and kept across geomap's own renames and deletions (``lstat`` before and
+after each; a change by anyone else in between forgets the stamp), plus the foreign entries found.
+A folder whose stamp is unchanged is not listed again: a file added, removed or renamed in it by
+anyone changes its mtime; a folder replaced (by a symlink, or removed and made again) changes its
+parent's mtime and its own inode; a stamped folder's subfolders are ``lstat``-ed every time, so a
+symlink in their place is always refused. The root is listed every time (the manifest's rename
+changes it). A manifest without stamps (an older geomap's) lists every folder. The residual case:
+a file added within the same tick of the file system's clock as geomap's last change to that
+folder leaves its mtime as recorded, so it is not reported until that folder changes again; it is
+harmless: removal only ever touches listed files, and ``place`` refuses to replace an existing
+file that was not geomap's when checked.
+
 Hidden entries (``.gitkeep``, ``.DS_Store``, the manifest, the render's temp folders) and the
 store's files (``geomap.sqlite`` and its ``-wal``/``-shm``/``-journal``/``.lock``, or the
 configured store when it lies in the output folder) are neither owned nor foreign.
@@ -25,6 +40,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 from typing import Iterable
@@ -67,9 +83,9 @@ class OutputFolder:
         stamp (mtime, inode, device) is the one the manifest recorded is not listed again: its
         entries are the listed files and recorded foreign ones in it (see ``_entries``).
         """
-        listed, stamps, known_foreign = self._load()
+        listed, stamps, known_foreign, body = self._load()
         adopted: set[str] = set()
-        found: set[str] = set()
+        found_elsewhere: set[str] = set()     # listed files found in the folders listed
         foreign: list[str] = []
         links: list[str] = []
         skipped: set[str] = set()
@@ -83,7 +99,7 @@ class OutputFolder:
                 else:
                     foreign.append(rel)
             elif kind == "file" and listed is not None and rel in listed:
-                found.add(rel)
+                found_elsewhere.add(rel)
             elif kind == "file" and listed is None and _recognisable(self.out_dir, rel):
                 adopted.add(rel)
             else:
@@ -101,14 +117,17 @@ class OutputFolder:
         self.foreign = set(foreign)
         if listed is not None:
             if skipped:     # listed files in an unchanged folder are there; elsewhere if found
-                found.update(r for r in listed if r.rpartition("/")[0] in skipped)
+                found = set(listed)
+                found.difference_update(r for r in _outside(skipped, listed, body)
+                                        if r not in found_elsewhere)
+            else:
+                found = found_elsewhere
             self.owned = found
             self._saved = (listed, stamps, known_foreign)
-        self._checked = set(self.owned)
         if adopted:
-            self.owned |= adopted
-            self._checked |= adopted
+            self.owned = self.owned | adopted
             self.save(self.owned)
+        self._checked = self.owned      # replaced, never changed in place, by ``save``
 
     def claim(self, rels: Iterable[str]) -> None:
         """Refuse to write over a file geomap did not write (one allowed to stay beside the
@@ -123,22 +142,23 @@ class OutputFolder:
     def _file(self) -> str | None:
         return str(self.config_file) if self.config_file else None
 
-    def _load(self) -> tuple[set[str] | None, dict, set[str]]:
-        """``(listed paths, folder stamps, foreign entries)``; listed None when there is no
-        (readable) manifest, stamps empty for a manifest without them (every folder is listed)."""
+    def _load(self) -> tuple[set[str] | None, dict, set[str], str | None]:
+        """``(listed paths, folder stamps, foreign entries, the paths' text)``: listed None when
+        there is no (readable) manifest; stamps empty for a manifest without them (every folder
+        is listed); the text (a path a line) None unless the manifest holds it so."""
         try:
             text = (self.out_dir / MANIFEST).read_bytes().decode("utf-8", "surrogateescape")
         except OSError:
-            return None, {}, set()
+            return None, {}, set(), None
         try:
             if text.startswith(_MAGIC):
                 return _parse_v2(text)
             files = json.loads(text)["files"]
             if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-                return None, {}, set()
-            return set(files), {}, set()
+                return None, {}, set(), None
+            return set(files), {}, set(), None
         except (ValueError, KeyError, TypeError, AttributeError):
-            return None, {}, set()
+            return None, {}, set(), None
 
     def _entries(self, stamps: dict, known_foreign: set[str],
                  skipped: set[str]) -> Iterable[tuple[str, str]]:
@@ -294,14 +314,28 @@ def _parse_v2(text: str) -> tuple[set[str] | None, dict, set[str]]:
     ``foreign``, ``count``, and ``files`` when a name holds a line break), then a path a line."""
     _, head, body = text.split("\n", 2)
     meta = json.loads(head)
-    files = meta["files"] if "files" in meta else (body.split("\n") if body else [])
+    if "files" in meta:
+        files, body = meta["files"], None
+    else:
+        files = body.split("\n") if body else []
     stamps = {k: (tuple(v) if v is not None else None) for k, v in meta["folders"].items()}
     foreign = meta["foreign"]
     if (len(files) != meta["count"] or not all(isinstance(f, str) for f in foreign)
             or not all(v is None or (len(v) == 3 and all(type(n) is int for n in v))
                        for v in stamps.values())):
-        return None, {}, set()
-    return set(files), stamps, set(foreign)
+        return None, {}, set(), None
+    return set(files), stamps, set(foreign), body
+
+
+def _outside(folders: set[str], listed: set[str], body: str | None) -> list[str]:
+    """The listed paths that are not directly in one of ``folders``: the lines of ``body`` (the
+    same paths, one a line) that a regular expression does not drop, a pass in C over the text
+    rather than a split per path in Python."""
+    if body is None:
+        return [r for r in listed if r.rpartition("/")[0] not in folders]
+    prefixes = "|".join(re.escape(f + "/") if f else "" for f in sorted(folders, reverse=True))
+    pattern = re.compile(rf"^(?:{prefixes})[^/\n]*(?:\n|\Z)", re.M)
+    return [r for r in pattern.sub("", body).split("\n") if r]
 
 
 _WRITTEN_FOLDERS = ("articles", "places", "assets", "passages")
