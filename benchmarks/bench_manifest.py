@@ -7,11 +7,12 @@ Usage:
   python -m benchmarks.bench_manifest [--articles 100000] [--places 60000] [--new 10]
                                       [--pages 250] [--repeat 5] [--dir DIR]
 
-Each round is one +N (one more first, as the refresh before, not counted) as ``pipeline.outputs`` does it: check, save (the new pages listed), ``--new``
-new article pages and ``--pages`` rewritten place pages moved into place, save again. Prints the
-medians of CPU (process) and wall seconds of the check and of the two saves. The same script runs
-against another checkout (``PYTHONPATH=/work/main python benchmarks/bench_manifest.py``): it uses
-only ``check``, ``save``, ``place`` and ``owned``. Nothing is kept: the folder is a temporary one
+Each round is one +N as ``pipeline.outputs`` does it (one more first, as the refresh before, not
+counted): check, save (the new pages listed), ``--new`` new article pages and ``--pages``
+rewritten place pages moved into place, save again. Prints the medians of CPU (process) and wall
+seconds of the check and of the two saves. The same script runs against another checkout
+(``PYTHONPATH=/work/main python benchmarks/bench_manifest.py``): it uses only ``check``,
+``save``, ``place`` and ``owned``. Nothing is kept: the folder is a temporary one
 (in ``--dir``, default the system's).
 """
 from __future__ import annotations

@@ -183,3 +183,26 @@ def test_a_name_with_a_line_break_round_trips(tmp_path):
     folder.check()
     folder.save({"places/a\nb.html", "map.html"})
     assert OutputFolder(out)._load()[0] == {"places/a\nb.html", "map.html"}
+
+
+def test_a_refresh_records_the_stamps_as_it_left_them(mapped_project, capsys):
+    from geomap.cli import main
+
+    from conftest import THIRD, write
+
+    def refresh() -> tuple[int, str]:
+        code = main(["--root", str(mapped_project), "refresh"])
+        return code, capsys.readouterr().err
+
+    assert refresh()[0] == 0
+    write(mapped_project / "articles" / "geneva.txt", THIRD)
+    assert refresh()[0] == 0                                # a +1: only its pages written
+    out = mapped_project / "output"
+    stamps = OutputFolder(out)._load()[1]
+    for name in ("articles", "places"):                    # the next check skips them
+        assert stamps[name] == manifest_mod._stamp(os.lstat(out / name))
+    mine = write(out / "places" / "mine.html", "<p>my own page</p>")
+    (mapped_project / "articles" / "valencia.md").unlink()
+    code, err = refresh()
+    assert code == 2 and "places/mine.html" in err
+    assert mine.read_text() == "<p>my own page</p>"

@@ -18,8 +18,8 @@ path a line, or an older geomap's JSON ``{"files": [...]}``, which still loads),
   ``assets/`` that such a ``map.html`` links to, ``passages/<n>.js`` chunks calling
   ``geomapPassages(<n>,`` beside such a ``map.html``).
 
-Listing a folder of 100k pages on every refresh would cost more than the refresh's own work, so
-the manifest also records each folder's *stamp* (``st_mtime_ns``, inode, device) as geomap left it,
+Listing 160k outputs (a 100k project) on every refresh costs more than a +10 changes, so the
+manifest also records each folder's *stamp* (``st_mtime_ns``, inode, device) as geomap left it,
 taken before listing it and kept across geomap's own renames and deletions (``lstat`` before and
 after each; a change by anyone else in between forgets the stamp), plus the foreign entries found.
 A folder whose stamp is unchanged is not listed again: a file added, removed or renamed in it by
@@ -28,9 +28,10 @@ parent's mtime and its own inode; a stamped folder's subfolders are ``lstat``-ed
 symlink in their place is always refused. The root is listed every time (the manifest's rename
 changes it). A manifest without stamps (an older geomap's) lists every folder. The residual case:
 a file added within the same tick of the file system's clock as geomap's last change to that
-folder leaves its mtime as recorded, so it is not reported until that folder changes again; it is
-harmless: removal only ever touches listed files, and ``place`` refuses to replace an existing
-file that was not geomap's when checked.
+folder (or between geomap's ``lstat`` and its own change: microseconds) leaves the mtime as
+recorded, so it is not reported until that folder changes again. It is harmless: removal only
+ever touches listed files, and ``place`` refuses to replace an existing file that was not
+geomap's when checked.
 
 Hidden entries (``.gitkeep``, ``.DS_Store``, the manifest, the render's temp folders) and the
 store's files (``geomap.sqlite`` and its ``-wal``/``-shm``/``-journal``/``.lock``, or the
