@@ -60,7 +60,7 @@ def write_pages_parallel(store: Store, out_dir: Path, config: Config, layers: li
     """``render.pages.write_pages(store, out_dir, config, layers)`` (a full render, with the
     exports) by ``workers`` processes, while this one runs ``beside()`` (the map side). Returns
     what ``write_pages`` returns and what ``beside`` returned."""
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     import multiprocessing
 
@@ -78,19 +78,26 @@ def write_pages_parallel(store: Store, out_dir: Path, config: Config, layers: li
     parts.mkdir(parents=True, exist_ok=True)
     exports = [(parts / f"{k}.csv", parts / f"{k}.jsonl") for k in range(len(slices))]
     job = (str(store.path), config, _light_layers(layers), str(out_dir))
-    tasks = [("places", group) for group in place_groups(counts, n)]
-    tasks += [("articles", (ids, exports[k], k == 0)) for k, ids in enumerate(slices)]
+    # Articles first, in order: their export parts are joined while the places render.
+    tasks = [("articles", (ids, exports[k], k == 0)) for k, ids in enumerate(slices)]
+    tasks += [("places", group) for group in place_groups(counts, n)]
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     futures = []
+    written: list[Path] = []
+    index = RunsIndex(store, full=True, place_ids=places)
+    csv_path, jsonl_path = out_dir / "mentions.csv", out_dir / "mentions.jsonl"
     try:
         futures = [pool.submit(_work, job, kind, arg) for kind, arg in tasks]
         theirs = beside()
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        for future in futures:
-            if future.done() and future.exception() is not None:
-                raise future.exception()
-        results = [future.result() for future in futures]
+        with open(csv_path, "wb") as csv_out, open(jsonl_path, "wb") as jsonl_out:
+            for future, (kind, arg) in zip(futures, tasks):
+                pages, runs = _outcome(future, futures)
+                written += map(Path, pages)
+                index.pending.update(runs)
+                if kind == "articles":
+                    _append(arg[1][0], csv_out)
+                    _append(arg[1][1], jsonl_out)
     except BrokenProcessPool as e:
         raise GeomapError("a render worker process died (out of memory, or killed); the "
                           "previous outputs are kept: run the refresh again") from e
@@ -98,17 +105,22 @@ def write_pages_parallel(store: Store, out_dir: Path, config: Config, layers: li
         for future in futures:
             future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
-
-    written: list[Path] = []
-    index = RunsIndex(store, full=True, place_ids=places)
-    for pages, runs in results:
-        written += map(Path, pages)
-        index.pending.update(runs)
-    csv_path, jsonl_path = out_dir / "mentions.csv", out_dir / "mentions.jsonl"
-    _join([csv for csv, _ in exports], csv_path)
-    _join([jsonl for _, jsonl in exports], jsonl_path)
     shutil.rmtree(parts)
     return PagesWritten(written + [csv_path, jsonl_path], set(), index), theirs
+
+
+def _outcome(future, futures: list):
+    """``future``'s result once it is done; raises the first failure among ``futures`` as
+    soon as one fails (the others need not finish)."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    while True:
+        for other in futures:
+            if other.done() and not other.cancelled() and other.exception() is not None:
+                raise other.exception()
+        if future.done():
+            return future.result()
+        wait([f for f in futures if not f.done()], return_when=FIRST_COMPLETED)
 
 
 def _light_layers(layers: list) -> list:
@@ -119,12 +131,19 @@ def _light_layers(layers: list) -> list:
             for layer in layers]
 
 
-def _join(sources: list[Path], target: Path) -> None:
-    """``target`` = the files ``sources`` one after the other (copied by the kernel)."""
-    with open(target, "wb") as out:
-        for source in sources:
-            with open(source, "rb") as part:
-                shutil.copyfileobj(part, out, 1 << 20)
+def _append(source: Path, out) -> None:
+    """Append the file ``source`` to the open file ``out`` (in the kernel when it can), then
+    remove ``source``."""
+    with open(source, "rb") as part:
+        out.flush()
+        try:
+            while os.copy_file_range(part.fileno(), out.fileno(), 1 << 30):
+                pass
+        except (AttributeError, OSError):      # no copy_file_range here: through user space
+            part.seek(0)
+            out.seek(0, os.SEEK_END)
+            shutil.copyfileobj(part, out, 1 << 20)
+    os.unlink(source)
 
 
 _OPEN: dict[str, object] = {}     # this worker's store, by path (one per worker process)
