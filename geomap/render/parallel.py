@@ -19,6 +19,7 @@ without a traceback; a worker that died outright is reported as such).
 from __future__ import annotations
 
 import dataclasses
+import gc
 import heapq
 import os
 import pickle
@@ -155,6 +156,8 @@ def _work(job: tuple, kind: str, arg) -> tuple[list[str], dict[str, str]]:
     from geomap.store import Store
 
     store_path, config, layers, out_dir = job
+    paused = gc.isenabled()
+    gc.disable()        # as the serial render (``pipeline.outputs``): records freed by refcounts
     try:
         store = _OPEN.get(store_path)
         if store is None:
@@ -172,6 +175,9 @@ def _work(job: tuple, kind: str, arg) -> tuple[list[str], dict[str, str]]:
         if e.errno is None:
             raise OSError(str(e)) from None
         raise OSError(e.errno, e.strerror or str(e), e.filename) from None
+    finally:
+        if paused:
+            gc.enable()
 
 
 def _portable(error: GeomapError) -> GeomapError:
