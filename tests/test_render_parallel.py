@@ -12,6 +12,7 @@ from pathlib import Path
 from geomap.cli import main
 from geomap.config import default_config
 from geomap.pipeline import write_outputs
+from geomap.render import parallel
 from geomap.render.parallel import place_groups
 from geomap.render.place_page import place_page_name
 from geomap.render.place_runs import BUSY
@@ -31,7 +32,8 @@ def _all_files(folder: Path) -> dict[str, bytes]:
     return files
 
 
-def test_a_full_render_by_two_workers_writes_the_serial_render_s_files(tmp_path):
+def test_a_full_render_by_two_workers_writes_the_serial_render_s_files(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "POOL_MIN", 2)
     # 3 quotes of Kherson an article: a busy place whose runs the workers hand back
     specs = _specs(BUSY // 3 + 40, date(2020, 1, 1), prefix="a", per_day=4, undated_every=37)
     config = default_config(tmp_path)
@@ -41,9 +43,9 @@ def test_a_full_render_by_two_workers_writes_the_serial_render_s_files(tmp_path)
         for workers in (1, 2):
             write_outputs(store, tmp_path / f"out{workers}", config, [], workers=workers)
             runs[workers] = store.place_runs(store.mentioned_place_ids())
-    serial, parallel = _all_files(tmp_path / "out1"), _all_files(tmp_path / "out2")
-    assert serial.keys() == parallel.keys()
-    assert [name for name in serial if serial[name] != parallel[name]] == []
+    serial, shared = _all_files(tmp_path / "out1"), _all_files(tmp_path / "out2")
+    assert serial.keys() == shared.keys()
+    assert [name for name in serial if serial[name] != shared[name]] == []
     assert len([n for n in serial if n.startswith("articles/")]) == len(specs)
     assert any(n.startswith(f"places/{place_page_name(KHERSON.id)}_p") for n in serial)
     assert serial["mentions.csv"].count(b"\n") == 1 + sum(3 + (n % 3 != 0) + (n % 7 == 0)
@@ -76,6 +78,7 @@ pages._write = _full_disk
 
 def test_a_worker_failing_mid_render_keeps_the_outputs_and_the_store(mapped_project, gazetteer_path,
                                                                       tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(parallel, "POOL_MIN", 2)
     root = mapped_project
     for n in range(6):
         write(root / "articles" / f"more-{n}.txt", f"News {n} from Kyiv and Odesa.\n\nThen Lviv.\n")

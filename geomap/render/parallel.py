@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from geomap.render.pages import PagesWritten
     from geomap.store import Store
 
-__all__ = ["PARTS_PER_WORKER", "place_groups", "write_pages_parallel"]
+__all__ = ["POOL_MIN", "PARTS_PER_WORKER", "place_groups", "write_pages_parallel"]
 
+POOL_MIN = 1000            # fewer articles: rendered in this process (starting workers costs more)
 PARTS_PER_WORKER = 4        # parts of each kind per worker: small enough to even out the load
 PART_DIR = ".parts"         # inside the staging folder: the exports' parts until joined
 PLACE_COST = 50             # a place's pages cost about as much as this many mentions besides them
@@ -60,16 +61,20 @@ def write_pages_parallel(store: Store, out_dir: Path, config: Config, layers: li
                          ) -> tuple[PagesWritten, list[Path]]:
     """``render.pages.write_pages(store, out_dir, config, layers)`` (a full render, with the
     exports) by ``workers`` processes, while this one runs ``beside()`` (the map side). Returns
-    what ``write_pages`` returns and what ``beside`` returned."""
+    what ``write_pages`` returns and what ``beside`` returned. A store of fewer than
+    ``POOL_MIN`` articles is rendered in this process, ``beside()`` first."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     import multiprocessing
 
-    from geomap.render.pages import PagesWritten
+    from geomap.render.pages import PagesWritten, write_pages
     from geomap.render.place_runs import RunsIndex
 
     out_dir = Path(out_dir)
     articles = store.article_ids()
+    if workers < 2 or len(articles) < POOL_MIN:
+        theirs = beside()
+        return write_pages(store, out_dir, config, layers), theirs
     counts = store.place_mention_counts()
     places = sorted(counts)
     n = max(1, workers) * PARTS_PER_WORKER
