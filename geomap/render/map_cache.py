@@ -457,8 +457,8 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
 
 def _relimit(store, config, layers: list, key: str) -> CacheUpdate | None:
     """Only ``max_passages`` changed (same ``base_key``): each place's quotes cut to the new
-    limit (or, grown and full, taken again from its mentions), every chunk made again from
-    them; all else stays. None when the cache cannot take it."""
+    limit (or, grown and full, taken again from its newest articles' mentions), every chunk
+    made again from them; all else stays. None when the cache cannot take it."""
     state = _meta(store)
     old, limit = state.get("limit"), config.map.max_passages
     numbered, top, stored = store.render_number_state()
@@ -476,7 +476,7 @@ def _relimit(store, config, layers: list, key: str) -> CacheUpdate | None:
                 if not ranks:
                     for rank, (aid, published) in enumerate(store.article_dates()):
                         ranks[aid], dates[aid] = rank, published
-                rows = [(pid, *row[:5]) for row in store.place_mentions(pid)]
+                rows = store.newest_place_mentions(pid, limit)
                 quotes = _aggregate(rows, ranks, dates, limit, bodies)["q"]
             else:
                 quotes = quotes[:limit]
