@@ -107,3 +107,15 @@ def test_a_worker_failing_mid_render_keeps_the_outputs_and_the_store(mapped_proj
     after = _all_files(out)
     assert "Another title" in after["articles/" + next(
         n for n in os.listdir(out / "articles"))].decode()
+
+
+def test_export_parts_are_joined_whole_even_when_the_kernel_copies_nothing(tmp_path, monkeypatch):
+    for copy in (os.copy_file_range, lambda *args: 0):      # some kernels return 0 (not EOF)
+        monkeypatch.setattr(os, "copy_file_range", copy)
+        (tmp_path / "a").write_bytes(b"x" * 1000)
+        (tmp_path / "b").write_bytes(b"yz" * 70_000)
+        with open(tmp_path / "out", "wb") as out:
+            parallel._append(tmp_path / "a", out)
+            parallel._append(tmp_path / "b", out)
+        assert (tmp_path / "out").read_bytes() == b"x" * 1000 + b"yz" * 70_000
+        assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -142,12 +142,17 @@ def _append(source: Path, out) -> None:
     remove ``source``."""
     with open(source, "rb") as part:
         out.flush()
+        start, size = out.tell(), os.fstat(part.fileno()).st_size
         try:
             while os.copy_file_range(part.fileno(), out.fileno(), 1 << 30):
                 pass
-        except (AttributeError, OSError):      # no copy_file_range here: through user space
+            copied = os.lseek(out.fileno(), 0, os.SEEK_CUR) - start == size
+        except (AttributeError, OSError):      # no copy_file_range here
+            copied = False
+        if not copied:                          # through user space
             part.seek(0)
-            out.seek(0, os.SEEK_END)
+            out.seek(start)
+            out.truncate()
             shutil.copyfileobj(part, out, 1 << 20)
     os.unlink(source)
 
