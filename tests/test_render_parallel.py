@@ -76,8 +76,8 @@ pages._write = _full_disk
 '''
 
 
-def test_a_worker_failing_mid_render_keeps_the_outputs_and_the_store(mapped_project, gazetteer_path,
-                                                                      tmp_path, monkeypatch, capsys):
+def test_a_worker_failing_mid_render_keeps_the_outputs_and_the_store(
+        mapped_project, gazetteer_path, tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(parallel, "POOL_MIN", 2)
     root = mapped_project
     for n in range(6):
