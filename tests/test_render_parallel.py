@@ -18,8 +18,8 @@ from geomap.render.place_page import place_page_name
 from geomap.render.place_runs import BUSY
 from geomap.store import Store
 
-from tests.conftest import write, write_config
-from tests.test_pages_store import KHERSON, _fill, _specs
+from conftest import write, write_config
+from test_pages_store import KHERSON, _fill, _specs
 
 
 def _all_files(folder: Path) -> dict[str, bytes]:
