@@ -15,7 +15,9 @@ only the rows of the places it names (the map's script sorts by date itself).
 ``update(store, config, layers, only)`` brings the cache up to date: from the new articles'
 mentions only when ``only`` (new article ids) is given and the cache is current
 (``cache_key``: code, max passages, regions; numbers covering exactly the other articles;
-the touched places' regions and the chunk count as cached), else by a full rebuild streamed
+the touched places' regions and the chunk count as cached); with ``only`` empty (map settings
+changed) and only ``max_passages`` different, by cutting or extending the cached quotes
+(``_relimit``); else by a full rebuild streamed
 place by place from the ``mentions_place`` index. Either way in one store transaction.
 It returns a ``CacheUpdate`` naming what changed.
 """
@@ -62,10 +64,15 @@ def code_stamp() -> str:
 def cache_key(store, config, layers: list) -> str:
     """What the cached values depend on besides the articles: code, ``max_passages``, the
     configured regions (names, labels, layers) and the regions' fingerprint."""
+    text = _json([base_key(store, layers), config.map.max_passages])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def base_key(store, layers: list) -> str:
+    """``cache_key`` but for ``max_passages`` (which changes the cached quotes alone)."""
     regions = [[layer.name, layer.label or "", [[r.name, r.label or ""] for r in layer.regions]]
                for layer in layers]
-    text = _json([code_stamp(), config.map.max_passages, regions,
-                  store.meta_get("regions_fingerprint") or ""])
+    text = _json([code_stamp(), regions, store.meta_get("regions_fingerprint") or ""])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -335,6 +342,11 @@ def update(store, config, layers: list, only: Iterable[str] | None) -> CacheUpda
             done = _incremental(store, config, layers, set(only), key)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             done = None             # a damaged cached value: rebuilt in full below
+        if done is None and not only:
+            try:
+                done = _relimit(store, config, layers, key)
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+                done = None
         if done is not None:
             return done
     return _full(store, config, layers, key)
@@ -396,7 +408,8 @@ def _full(store, config, layers: list, key: str) -> CacheUpdate:
                                           agg["r"], known, chunk_of(pid, count)))])
             w.put("geo", [(pid, place_feature(place, agg, agg["r"]))])
         chunks = _write_chunks(store, w, mentioned, count, bodies)
-        state = {"key": key, "chunks": count, "extra": extra}
+        state = {"key": key, "chunks": count, "extra": extra, "base": base_key(store, layers),
+                 "limit": limit}
         w.put("meta", [("state", _json(state)), ("regions", _json(counts.done()))])
     return CacheUpdate(True, set(mentioned), chunks)
 
@@ -463,6 +476,37 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
             w.put("unplaced", [(name, _json(group))])
         chunks = _write_chunks(store, w, list(aggs), count, bodies, only=True)
     return CacheUpdate(False, set(aggs), chunks)
+
+
+def _relimit(store, config, layers: list, key: str) -> CacheUpdate | None:
+    """Only ``max_passages`` changed (same ``base_key``): each place's quotes cut to the new
+    limit (or, grown and full, taken again from its newest articles' mentions), every chunk
+    made again from them; all else stays. None when the cache cannot take it."""
+    state = _meta(store)
+    old, limit = state.get("limit"), config.map.max_passages
+    numbered, top, stored = store.render_number_state()
+    if (state.get("key") == key or state.get("base") != base_key(store, layers) or not
+            isinstance(old, int) or numbered != top + 1 or numbered != stored):
+        return None
+    bodies = _Bodies(store)
+    ranks: dict[str, int] = {}
+    dates: dict[str, str | None] = {}           # read when first needed
+    ids = sorted(store.render_cache_keys("quotes"))
+    with store.render_cache_writer() as w:
+        for pid in ids:
+            quotes = json.loads(store.render_cache_get("quotes", pid))
+            if limit > old and len(quotes) >= old:      # there may be more: from its mentions
+                if not ranks:
+                    for rank, (aid, published) in enumerate(store.article_dates()):
+                        ranks[aid], dates[aid] = rank, published
+                rows = store.newest_place_mentions(pid, limit)
+                quotes = _aggregate(rows, ranks, dates, limit, bodies)["q"]
+            else:
+                quotes = quotes[:limit]
+            w.put("quotes", [(pid, _json(quotes))])
+        chunks = _write_chunks(store, w, ids, state["chunks"], bodies)
+        w.put("meta", [("state", _json({**state, "key": key, "limit": limit}))])
+    return CacheUpdate(False, set(ids), chunks)
 
 
 def _write_chunks(store, w, place_ids: list[str], count: int, bodies: _Bodies, *,
