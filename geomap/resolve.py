@@ -48,7 +48,7 @@ from geomap.coherence import coherence, enumeration, size_guard
 from geomap.model import Mention, Place
 from geomap.resolve_group import (Group, appositives, choose, forget_shared_reasons, group_spans,
                                   inherit_qualified, qualifiers, water_context, water_over_strays)
-from geomap.resolve_near import add_focus, add_nearness, colocate, focus, focus_share, km, namesakes
+from geomap.resolve_near import add_focus, add_nearness, colocate, family_votes, focus, focus_share, km, namesakes
 from geomap.spanlist import SpanList
 from geomap.resolve_verdict import chosen_confidence, excluded_best, explanation, stray_town, unsupported_hamlet
 
@@ -115,7 +115,7 @@ class Resolver:
         for g, related in zip(groups, families):
             share = shares.get(id(related))
             if share is None:
-                share = shares[id(related)] = focus_share(focus_c, focus_a, [groups[j] for j in related])
+                share = shares[id(related)] = focus_share(focus_c, focus_a, family_votes(groups, related))
             add_focus(g, *share)
             water_over_strays(g)
             choose(g)

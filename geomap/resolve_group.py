@@ -4,6 +4,7 @@ occurrences into one sense per discourse (:class:`Group`, whose scores the other
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,9 +36,10 @@ MAX_CANDIDATES = 25          # per name; the gazetteer returns them by populatio
 
 @dataclass(slots=True)
 class Group:
-    """All unqualified occurrences of one name (or one qualified occurrence). Slots: an article
-    may hold a group per qualified occurrence, hundreds of thousands in a huge one. ``candidates``
-    is read-only (groups of one name and qualifier share the list)."""
+    """All unqualified occurrences of one name, or all qualified occurrences of one written name
+    and qualifier (``alone``: each of them counts as a group of its own where groups are counted:
+    the focus votes, co-location, the anchors; see :class:`GroupList`). ``candidates`` is
+    read-only (groups of one name and qualifier share the list)."""
 
     spans: Occurrences                             # in text order
     candidates: list
@@ -52,6 +54,7 @@ class Group:
     country_support: tuple = ()                   # candidates in a country the article names
     context: bool = False                         # other names of the article vote for some country
     choice: int | None = None
+    alone: bool = False                           # every span an occurrence group of its own (voters)
 
     def note(self, k: int, term: tuple) -> None:
         """Add ``(term, value)`` to candidate ``k``'s reasons (the caller adds the value to its
@@ -153,11 +156,36 @@ def appositives(text: str, spans: SpanList, qualified: dict) -> dict[int, list]:
     return out
 
 
-def group_spans(spans: SpanList, qualified: dict, appositive: dict) -> list[Group]:
+class GroupList(list):
+    """The article's groups, and ``voters``: the index of the group standing for each *occurrence
+    group* in text order (the order of their first spans). An unqualified name is one occurrence
+    group; each qualified occurrence (``Paris, Texas``, its qualifier ``Texas``) is one too, but
+    every occurrence of one written name with one qualifier shares one :class:`Group` (``alone``),
+    whose decisions are the same for each: what sums over occurrence groups (the focus votes,
+    co-location's neighbours, the first anchors) walks ``voters``, adding each one's weight in
+    that order, so every float comes out as when each occurrence was a group of its own."""
+
+    def __init__(self, groups=()):
+        super().__init__(groups)
+        self.voters = array("I", range(len(self)))
+
+
+def voters_of(groups: list) -> "array | range":
+    """``groups.voters``, or one voter per group for a plain list."""
+    voters = getattr(groups, "voters", None)
+    return voters if voters is not None else range(len(groups))
+
+
+def group_spans(spans: SpanList, qualified: dict, appositive: dict, *, merge: bool = True) -> GroupList:
     """One group per name (one sense per discourse), except qualified and appositive occurrences,
     which stand alone; the bare repeats after an appositive one form a group that follows it.
+    Qualified occurrences of one written name and one qualifier (and the qualifiers themselves)
+    share one group that counts once per occurrence (``Group.alone``, :class:`GroupList`);
+    ``merge=False`` makes a group per occurrence (the reference the tests compare with).
     A group holds its spans' indexes in ``spans`` (:class:`~geomap.spanlist.Occurrences`)."""
-    groups: list[Group] = []
+    groups = GroupList()
+    voters = groups.voters
+    merged: dict[tuple, int] = {}              # (qualified?, record, id(area)) -> its group
     by_key: dict[str, Group] = {}
     last_appositive: dict[str, Group] = {}
     qualifier_of = {b: area for _, (b, area) in qualified.items()}
@@ -169,23 +197,32 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict) -> list[Grou
     for k, w in enumerate(which):
         if k in special:
             cands = records[w][CANDIDATES]
-            if k in appositive:
+            if k in appositive:                # (never merged: the bare repeats after each follow it)
                 g = Group(Occurrences(spans, (k,)), _trim(appositive[k]), qualified=True, appositive=True)
                 last_appositive[records[w][KEY]] = g
-            elif k in qualified:
-                area = qualified[k][1]
-                inside = trimmed.get((id(cands), id(area)))
-                if inside is None:
-                    inside = trimmed[id(cands), id(area)] = _trim([c for c in cands if lies_in(c, area)])
-                g = Group(Occurrences(spans, (k,)), inside, qualified=True)
-            else:
-                area = qualifier_of[k]
-                whole = trimmed.get((id(cands), 0))
-                if whole is None:
-                    whole = trimmed[id(cands), 0] = _trim(cands)
-                g = Group(Occurrences(spans, (k,)), whole)
-                g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
-            groups.append(g)
+                voters.append(len(groups))
+                groups.append(g)
+                continue
+            is_qualified = k in qualified
+            area = qualified[k][1] if is_qualified else qualifier_of[k]
+            mkey = (is_qualified, w, id(area))     # (the area is a candidate of a record: alive)
+            gi = merged.get(mkey) if merge else None
+            if gi is None:
+                if is_qualified:
+                    inside = trimmed.get((id(cands), id(area)))
+                    if inside is None:
+                        inside = trimmed[id(cands), id(area)] = _trim([c for c in cands if lies_in(c, area)])
+                    g = Group(Occurrences(spans), inside, qualified=True, alone=True)
+                else:
+                    whole = trimmed.get((id(cands), 0))
+                    if whole is None:
+                        whole = trimmed[id(cands), 0] = _trim(cands)
+                    g = Group(Occurrences(spans), whole, alone=True)
+                    g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
+                gi = merged[mkey] = len(groups)
+                groups.append(g)
+            groups[gi].spans.append(k)
+            voters.append(gi)
             continue
         name = names.get(w)
         if name is None:
@@ -200,6 +237,7 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict) -> list[Grou
         g = by_key.get(key)
         if g is None:
             g = by_key[key] = Group(Occurrences(spans), _trim(_generic_candidates(spans[k])), follows=leader)
+            voters.append(len(groups))
             groups.append(g)
         g.spans.append(k)
     return groups

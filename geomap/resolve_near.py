@@ -7,10 +7,12 @@ import bisect
 from array import array
 import functools
 import math
+import heapq
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from geomap.gazetteer.features import COUNTRY_FEATURES
+from geomap.resolve_group import voters_of
 
 if TYPE_CHECKING:
     from geomap.resolve_group import Group
@@ -25,14 +27,18 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
     """Reward candidates that have a possible reading of another name of the article nearby
     ("Morecambe and Lancaster": the English Lancaster, not Pennsylvania's). A name with many
     readings is weak evidence: its weight is 1/sqrt(number of candidates). Only each name's best
-    candidates take part, binned in 1-degree cells so that only neighbours are compared."""
+    candidates take part, binned in 1-degree cells so that only neighbours are compared.
+    Neighbours are occurrence groups (``GroupList.voters``: a qualified name written again and
+    again is a neighbour per occurrence, in text order); a group's bonus is the same for each of
+    its occurrences, so it is computed once per group."""
+    voters = voters_of(groups)
     points = []                                # per group: [(candidate index, lat, lon, name)]
-    # per 1-degree cell: the groups' indexes and, in step, their points' (weight, lat, lon, name);
-    # groups sharing a candidate list and its order share the points and their tuples (a huge
-    # article may hold a group per qualified occurrence: a tuple per group and point was ~100 bytes)
+    # per 1-degree cell: the voters' indexes and, in step, their points' (weight, lat, lon, name);
+    # groups sharing a candidate list and its order share the points and their tuples
     cells: dict[tuple[int, int], tuple[array, list]] = {}
     shared: dict[tuple, tuple[list, list]] = {}
-    for gi, g in enumerate(groups):
+    placed = []                                # per group: its points' (cell, payload)
+    for g in groups:
         cands = g.candidates
         top = sorted(range(len(cands)), key=g.scores.__getitem__, reverse=True)[:NEAR_CANDIDATES]
         key = (id(cands), *top)
@@ -44,13 +50,16 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
             known = shared[key] = (pts, [((int(lat // 1), int(lon // 1)), (weight, lat, lon, name))
                                          for _, lat, lon, name in pts])
         points.append(known[0])
-        for cell, payload in known[1]:
+        placed.append(known[1])
+    del shared
+    for vi, gi in enumerate(voters):
+        for cell, payload in placed[gi]:
             entry = cells.get(cell)
             if entry is None:
                 entry = cells[cell] = (array("I"), [])
-            entry[0].append(gi)
+            entry[0].append(vi)
             entry[1].append(payload)
-    del shared
+    del placed
     if len(cells) < 2:
         return
     near_deg = NEAR_KM / 111.0
@@ -72,19 +81,19 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
             if len(block[0]) > HUGE_BLOCK:
                 shelf = shelves.get(cell)
                 if shelf is None:
-                    shelf = shelves[cell] = _shelve(block, keys)
+                    shelf = shelves[cell] = _shelve(block, keys, voters)
                 best = _neighbours_bounded(shelf, keys[gi], lat0, lon0)
             else:
                 best = {}
-            for gj, (weight, lat, lon, name) in (zip(*block) if len(block[0]) <= HUGE_BLOCK else ()):
-                if gj in related or abs(lat - lat0) > near_deg:
+            for vj, (weight, lat, lon, name) in (zip(*block) if len(block[0]) <= HUGE_BLOCK else ()):
+                if voters[vj] in related or abs(lat - lat0) > near_deg:
                     continue
                 d = km(lat0, lon0, lat, lon)
                 if d < NEAR_KM:
                     value = weight * math.exp(-d / NEAR_KM)      # > 0
-                    known = best.get(gj)
+                    known = best.get(vj)
                     if known is None or value > known[0]:
-                        best[gj] = (value, name)
+                        best[vj] = (value, name)
             if best:
                 bonus = min(1.5, sum(v for v, _ in best.values()))
                 g.note_shared(k, (("near a possible {}", tuple(n for _, n in best.values())), bonus))
@@ -111,11 +120,12 @@ def _block(cells: dict, cell: tuple[int, int]) -> tuple[array, list]:
     return gis, payloads
 
 
-def _shelve(block: tuple[array, list], keys: list[str]) -> dict:
-    """A huge block by name, then by distinct point: ``{key: {(lat, lon, weight, name): [gj]}}``."""
+def _shelve(block: tuple[array, list], keys: list[str], voters) -> dict:
+    """A huge block by name, then by distinct point: ``{key: {(lat, lon, weight, name): [vj]}}``
+    (``keys`` per group, ``voters`` the group of each voter)."""
     shelf: dict[str, dict] = defaultdict(lambda: defaultdict(list))
-    for gj, (weight, lat, lon, name) in zip(*block):
-        shelf[keys[gj]][lat, lon, weight, name].append(gj)
+    for vj, (weight, lat, lon, name) in zip(*block):
+        shelf[keys[voters[vj]]][lat, lon, weight, name].append(vj)
     return shelf
 
 
@@ -151,7 +161,8 @@ def _neighbours_bounded(shelf: dict, own: str, lat0: float, lon0: float) -> dict
 def focus(groups: list[Group]) -> tuple[Counter, Counter]:
     """Votes for countries and (country, admin1) from names that are not in doubt (each group
     remembers its own vote in ``g.vote`` so that it does not count for itself; equal votes share
-    one tuple: a huge article may hold a group per qualified occurrence)."""
+    one tuple). A group votes once per occurrence group (``GroupList.voters``, in that order:
+    the float sums are those of a group per qualified occurrence)."""
     countries: Counter = Counter()
     admin1: Counter = Counter()
     votes: dict[tuple, tuple] = {}
@@ -166,25 +177,52 @@ def focus(groups: list[Group]) -> tuple[Counter, Counter]:
         country = contenders[0].place.country
         if not country or any(c.place.country != country for c in contenders):
             continue                           # the country itself is in doubt
-        weight = len(g.spans) ** 0.5 * (2.0 if any(s.dateline for s in g.spans.distinct()) else 1.0)
-        countries[country] += weight
+        weight = (1 if g.alone else len(g.spans)) ** 0.5 \
+            * (2.0 if any(s.dateline for s in g.spans.distinct()) else 1.0)
         first = contenders[0]
         area = None
         if first.feature not in COUNTRY_FEATURES and first.admin1_code and all(
                 c.admin1_code == first.admin1_code and c.feature not in COUNTRY_FEATURES for c in contenders):
             area = (country, first.admin1_code)
-            admin1[area] += weight
         vote = (country, area, weight)
         g.vote = votes.setdefault(vote, vote)
+    cast = [g.vote for g in groups]
+    for gi in voters_of(groups):
+        vote = cast[gi]
+        if vote is not None:
+            country, area, weight = vote
+            countries[country] += weight
+            if area:
+                admin1[area] += weight
     return countries, admin1
 
 
-def focus_share(countries: Counter, admin1: Counter, namesakes: list[Group]) -> tuple:
-    """The votes of the names other than ``namesakes`` ("Dublin" and "Dublin City" do not vote for
-    each other), with their totals: the same for every group of one name, so computed once."""
-    own = [h.vote for h in namesakes if h.vote]
-    if own:                                    # (plain copies: every own vote is counted there)
+def family_votes(groups: list[Group], family: list[int]) -> Iterator[tuple]:
+    """The votes of the groups ``family`` (indexes, ascending) names, one per occurrence group,
+    in the order they were cast (``focus``)."""
+    voting = [j for j in family if groups[j].vote]
+    if not any(groups[j].alone for j in voting):
+        return (groups[j].vote for j in voting)            # one voter each, in group order
+    if len(voting) == 1:
+        g = groups[voting[0]]
+        return (g.vote for _ in range(len(g.spans)))
+    members = set(voting)                                  # interleaved: walk the voters
+    voters = voters_of(groups)
+    return (groups[gi].vote for gi in voters if gi in members)
+
+
+def focus_share(countries: Counter, admin1: Counter, own: Iterable[tuple]) -> tuple:
+    """The votes of the names other than a name's namesakes ("Dublin" and "Dublin City" do not
+    vote for each other; ``own``: their votes, :func:`family_votes`), with their totals: the same
+    for every group of one name, so computed once."""
+    own = iter(own)
+    first = next(own, None)
+    if first is not None:                      # (plain copies: every own vote is counted there)
         countries, admin1 = dict(countries), dict(admin1)
+        country, area, weight = first
+        countries[country] -= weight
+        if area:
+            admin1[area] -= weight
         for country, area, weight in own:
             countries[country] -= weight
             if area:
@@ -240,15 +278,17 @@ def namesakes(groups: list[Group]) -> list[list[int]]:
 def add_nearness(groups: list[Group]) -> None:
     """Reward candidates near the places chosen for the article's other (city-level) names."""
     anchors = []
-    for g in groups:
+    for gi in voters_of(groups):               # the first ten occurrence groups placed in a town
+        g = groups[gi]
         if g.choice is None:
             continue
         c = g.candidates[g.choice]
         if c.feature.startswith("PPL") or c.feature == "ADM2":
             anchors.append((g.spans[0].key, c.place.lat, c.place.lon, c.place.name))
+            if len(anchors) == 10:
+                break
     if not anchors:
         return
-    anchors = anchors[:10]
     reach = 4 * NEAR_KM
     reach_deg = reach / 111.0
     for g in groups:
