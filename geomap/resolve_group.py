@@ -98,24 +98,39 @@ def qualifiers(text: str, spans: SpanList) -> dict[int, tuple[int, "Candidate"]]
     of A, unless ``A, B`` are two items of a list of areas (``Mexico, China, Japan``)."""
     out = {}
     qualifiers = set()
-    starts, ends, record = spans.starts, spans.ends, spans.record
+    starts, ends, which, records = spans.starts, spans.ends, spans.which, spans.records
+    areas: dict[tuple[int, int], object] = {}      # per pair of records: B's area holding A, or None
     for k in range(len(spans) - 1):
-        gap = text[ends[k]:starts[k + 1]]
+        end, start = ends[k], starts[k + 1]
+        if start - end > 2:
+            continue
+        gap = text[end:start]
         if gap not in (", ", " (", ",\n", ","):
             continue
-        a_cands, b_cands = record(k)[CANDIDATES], record(k + 1)[CANDIDATES]
-        if not a_cands or not b_cands:
+        pair = (which[k], which[k + 1])
+        area = areas.get(pair, areas)
+        if area is areas:
+            area = areas[pair] = _area_holding(records[pair[0]][CANDIDATES], records[pair[1]][CANDIDATES])
+        if area is None:
             continue
-        for area in b_cands:
-            if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
-                continue
-            if any(lies_in(c, area) for c in a_cands if c is not area):
-                if gap != " (" and _listed_after_area(text, spans, k, area, qualifiers):
-                    break
-                out[k] = (k + 1, area)
-                qualifiers.add(k + 1)
-                break
+        if gap != " (" and _listed_after_area(text, spans, k, area, qualifiers):
+            continue
+        out[k] = (k + 1, area)
+        qualifiers.add(k + 1)
     return out
+
+
+def _area_holding(a_cands: list, b_cands: list) -> "Candidate | None":
+    """The first of B's candidates that is a first-level area or a country containing a
+    candidate of A (``Paris, Texas``), or None."""
+    if not a_cands or not b_cands:
+        return None
+    for area in b_cands:
+        if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
+            continue
+        if any(lies_in(c, area) for c in a_cands if c is not area):
+            return area
+    return None
 
 
 def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", qualifiers: set) -> bool:
