@@ -107,8 +107,9 @@ def enumeration(text: str, groups: list, items: Iterable[tuple[int, int, int]] |
         items = sorted((s.start, s.end, gi) for gi, g in enumerate(groups) for s in g.spans)
     bonus: dict[int, tuple] = {}               # group -> (class, country or None, fellow names)
     members: list[tuple[int, int, int]] = []   # the list being read
+    longest = max(map(len, LIST_GAPS))
     for cur in items:
-        if members and text[members[-1][1]:cur[0]] not in LIST_GAPS:
+        if members and (cur[0] - members[-1][1] > longest or text[members[-1][1]:cur[0]] not in LIST_GAPS):
             if len(members) > 1:
                 _list_bonus(groups, members, bonus)
             members = []

@@ -183,6 +183,13 @@ class GroupList(list):
     def __init__(self, groups=()):
         super().__init__(groups)
         self.voters = array("I", range(len(self)))
+        self.positions = [array("I", (i,)) for i in range(len(self))]   # per group: its voters' places
+
+
+def positions_of(groups: list) -> list:
+    """Per group, the places (ascending) of its voters in ``voters_of(groups)``."""
+    positions = getattr(groups, "positions", None)
+    return positions if positions is not None else [array("I", (i,)) for i in range(len(groups))]
 
 
 def voters_of(groups: list) -> "array | range":
@@ -199,9 +206,9 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict, *, merge: bo
     ``merge=False`` makes a group per occurrence (the reference the tests compare with).
     A group holds its spans' indexes in ``spans`` (:class:`~geomap.spanlist.Occurrences`)."""
     groups = GroupList()
-    voters = groups.voters
+    voters, positions = groups.voters, groups.positions
     merged: dict[tuple, int] = {}              # (qualified?, record, id(area)) -> its group
-    by_key: dict[str, Group] = {}
+    by_key: dict[str, int] = {}                # group key -> its group's index
     last_appositive: dict[str, Group] = {}
     qualifier_of = {b: area for _, (b, area) in qualified.items()}
     special = qualified.keys() | appositive.keys() | qualifier_of.keys()
@@ -209,14 +216,23 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict, *, merge: bo
     trimmed: dict[tuple[int, int], list] = {}       # one candidate list per (name's candidates, area):
                                                     # a huge article may qualify a name again and again
     which, records = spans.which, spans.records
+    held: list[array] = []                     # per group: its spans' indexes (Occurrences made at the end)
+    plain: dict[int, array] = {}               # per record: its group's indexes, while no appositive was read
     for k, w in enumerate(which):
+        if k not in special and not last_appositive:
+            index = plain.get(w)
+            if index is not None:
+                index.append(k)
+                continue
         if k in special:
             cands = records[w][CANDIDATES]
             if k in appositive:                # (never merged: the bare repeats after each follow it)
-                g = Group(Occurrences(spans, (k,)), _trim(appositive[k]), qualified=True, appositive=True)
+                g = Group(Occurrences(spans), _trim(appositive[k]), qualified=True, appositive=True)
                 last_appositive[records[w][KEY]] = g
+                positions.append(array("I", (len(voters),)))
                 voters.append(len(groups))
                 groups.append(g)
+                held.append(array("I", (k,)))
                 continue
             is_qualified = k in qualified
             area = qualified[k][1] if is_qualified else qualifier_of[k]
@@ -236,7 +252,10 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict, *, merge: bo
                     g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
                 gi = merged[mkey] = len(groups)
                 groups.append(g)
-            groups[gi].spans.append(k)
+                held.append(array("I"))
+                positions.append(array("I"))
+            held[gi].append(k)
+            positions[gi].append(len(voters))
             voters.append(gi)
             continue
         name = names.get(w)
@@ -249,12 +268,19 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict, *, merge: bo
         leader = None if name[2] or not last_appositive else last_appositive.get(name[0])
         if leader is not None:
             key += f"#after{id(leader)}"
-        g = by_key.get(key)
-        if g is None:
-            g = by_key[key] = Group(Occurrences(spans), _trim(_generic_candidates(spans[k])), follows=leader)
-            voters.append(len(groups))
-            groups.append(g)
-        g.spans.append(k)
+        gi = by_key.get(key)
+        if gi is None:
+            gi = by_key[key] = len(groups)
+            positions.append(array("I", (len(voters),)))
+            voters.append(gi)
+            groups.append(Group(Occurrences(spans), _trim(_generic_candidates(spans[k])), follows=leader))
+            held.append(array("I"))
+        index = held[gi]
+        index.append(k)
+        if not last_appositive:
+            plain[w] = index
+    for g, index in zip(groups, held):
+        g.spans = Occurrences.of_index(spans, index)
     return groups
 
 
