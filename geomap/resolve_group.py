@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -93,13 +94,50 @@ def forget_shared_reasons() -> None:
     _SHARED_SUPPORT.clear()
 
 
-def qualifiers(text: str, spans: SpanList) -> dict[int, tuple[int, "Candidate"]]:
+class Qualified(Mapping):
+    """``{index of A: (index of B, B's area)}`` for the article's ``A, B`` (:func:`qualifiers`),
+    held as a byte per span (``role``: 1 for A, 2 for B, 3 for both, as in ``Springfield, Illinois,
+    USA``) and the area per pair of records: a huge article may qualify a name again and again."""
+
+    __slots__ = ("role", "_which", "_areas", "_count")
+
+    def __init__(self, spans: SpanList, areas: dict[tuple[int, int], object]):
+        self.role = bytearray(len(spans))
+        self._which, self._areas, self._count = spans.which, areas, 0
+
+    def add(self, k: int) -> None:
+        """Name ``k`` is qualified by name ``k + 1``."""
+        self.role[k] |= 1
+        self.role[k + 1] |= 2
+        self._count += 1
+
+    def area(self, k: int) -> "Candidate":
+        """The area that qualifies name ``k`` (``k`` qualified), or that name ``k`` is (``k`` a qualifier)."""
+        a = k if self.role[k] & 1 else k - 1
+        return self._areas[self._which[a], self._which[a + 1]]
+
+    def __getitem__(self, k: int) -> tuple[int, "Candidate"]:
+        if not (0 <= k < len(self.role) and self.role[k] & 1):
+            raise KeyError(k)
+        return k + 1, self._areas[self._which[k], self._which[k + 1]]
+
+    def __contains__(self, k) -> bool:
+        return isinstance(k, int) and 0 <= k < len(self.role) and bool(self.role[k] & 1)
+
+    def __iter__(self) -> Iterator[int]:
+        return (k for k, r in enumerate(self.role) if r & 1)
+
+    def __len__(self) -> int:
+        return self._count
+
+
+def qualifiers(text: str, spans: SpanList) -> Qualified:
     """``{index of A: (index of B, B's area)}`` for every ``A, B`` where area B contains a candidate
     of A, unless ``A, B`` are two items of a list of areas (``Mexico, China, Japan``)."""
-    out = {}
-    qualifiers = set()
     starts, ends, which, records = spans.starts, spans.ends, spans.which, spans.records
     areas: dict[tuple[int, int], object] = {}      # per pair of records: B's area holding A, or None
+    out = Qualified(spans, areas)
+    role = out.role
     for k in range(len(spans) - 1):
         end, start = ends[k], starts[k + 1]
         if start - end > 2:
@@ -113,10 +151,9 @@ def qualifiers(text: str, spans: SpanList) -> dict[int, tuple[int, "Candidate"]]
             area = areas[pair] = _area_holding(records[pair[0]][CANDIDATES], records[pair[1]][CANDIDATES])
         if area is None:
             continue
-        if gap != " (" and _listed_after_area(text, spans, k, area, qualifiers):
+        if gap != " (" and _listed_after_area(text, spans, k, area, role):
             continue
-        out[k] = (k + 1, area)
-        qualifiers.add(k + 1)
+        out.add(k)
     return out
 
 
@@ -133,12 +170,12 @@ def _area_holding(a_cands: list, b_cands: list) -> "Candidate | None":
     return None
 
 
-def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", qualifiers: set) -> bool:
+def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", role: bytearray) -> bool:
     """``Mexico, China, Japan``; ``Virginia, Washington, West Virginia``: name ``k`` follows, after
     a comma, a name that may be an area of the same kind as ``area`` and is not itself a qualifier
     (``Springfield, Illinois, and Columbus, Ohio`` keeps both qualifiers; so does the last item of
-    ``Texas and Washington, D.C.``)."""
-    if k == 0 or k - 1 in qualifiers:
+    ``Texas and Washington, D.C.``; ``role``: :attr:`Qualified.role`, 2 for a qualifier)."""
+    if k == 0 or role[k - 1] & 2:
         return False
     prev = spans[k - 1]
     if text[prev.end:spans[k].start] != ", ":
@@ -198,7 +235,7 @@ def voters_of(groups: list) -> "array | range":
     return voters if voters is not None else range(len(groups))
 
 
-def group_spans(spans: SpanList, qualified: dict, appositive: dict, *, merge: bool = True) -> GroupList:
+def group_spans(spans: SpanList, qualified: Qualified, appositive: dict, *, merge: bool = True) -> GroupList:
     """One group per name (one sense per discourse), except qualified and appositive occurrences,
     which stand alone; the bare repeats after an appositive one form a group that follows it.
     Qualified occurrences of one written name and one qualifier (and the qualifiers themselves)
@@ -210,8 +247,7 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict, *, merge: bo
     merged: dict[tuple, int] = {}              # (qualified?, record, id(area)) -> its group
     by_key: dict[str, int] = {}                # group key -> its group's index
     last_appositive: dict[str, Group] = {}
-    qualifier_of = {b: area for _, (b, area) in qualified.items()}
-    special = qualified.keys() | appositive.keys() | qualifier_of.keys()
+    role = qualified.role                      # (non-zero: a qualified name or a qualifier)
     names: dict[int, tuple[str, str, bool]] = {}   # per record: (its key, its group key, has a hint)
     trimmed: dict[tuple[int, int], list] = {}       # one candidate list per (name's candidates, area):
                                                     # a huge article may qualify a name again and again
@@ -219,12 +255,13 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict, *, merge: bo
     held: list[array] = []                     # per group: its spans' indexes (Occurrences made at the end)
     plain: dict[int, array] = {}               # per record: its group's indexes, while no appositive was read
     for k, w in enumerate(which):
-        if k not in special and not last_appositive:
+        special = role[k] or k in appositive
+        if not special and not last_appositive:
             index = plain.get(w)
             if index is not None:
                 index.append(k)
                 continue
-        if k in special:
+        if special:
             cands = records[w][CANDIDATES]
             if k in appositive:                # (never merged: the bare repeats after each follow it)
                 g = Group(Occurrences(spans), _trim(appositive[k]), qualified=True, appositive=True)
@@ -234,8 +271,8 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict, *, merge: bo
                 groups.append(g)
                 held.append(array("I", (k,)))
                 continue
-            is_qualified = k in qualified
-            area = qualified[k][1] if is_qualified else qualifier_of[k]
+            is_qualified = bool(role[k] & 1)
+            area = qualified.area(k)
             mkey = (is_qualified, w, id(area))     # (the area is a candidate of a record: alive)
             gi = merged.get(mkey) if merge else None
             if gi is None:
