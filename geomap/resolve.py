@@ -267,11 +267,10 @@ class Outcome:
 
     def __init__(self, span: "Span", chosen: "Candidate | None", score: float, why: Sequence[str],
                  runner_up: "Candidate | None"):
-        self.span, self.chosen, self.score, self.why, self.runner_up = span, chosen, score, why, runner_up
-        self.street = span.street
-        town = chosen is not None and not self.street and (chosen.feature.startswith("PPL") or chosen.feature == "ADM2")
-        self.town = chosen if town else None   # a town streets may be placed at
-        self.form = None
+        self.span, self.chosen, self.score, self.why, self.runner_up, self.form = span, chosen, score, why, runner_up, None
+        self.street = street = span.street
+        feature = chosen.feature if chosen is not None and not street else ""
+        self.town = chosen if feature == "ADM2" or feature.startswith("PPL") else None   # streets go to it
 
 
 _UNKNOWN = object()
@@ -385,22 +384,19 @@ class Geoparser:
 
     def _forms(self, resolved: Iterable[tuple[int, int, Outcome]], explain: bool) -> Iterator[tuple[int, int, tuple]]:
         landmarks: dict[tuple[str, str], Place] = {}   # one Place per landmark name and place
+        pins, min_score = self.pins, self.settings.min_score
         for start, end, out in resolved:
             form = out.form
             if form is None:
-                form = out.form = self._form(out, explain, landmarks)
+                span, score, why, runner, chosen = out.span, out.score, out.why, out.runner_up, out.chosen
+                place = chosen.place if chosen is not None else None
+                if place is not None and span.generic == "landmark":
+                    place = landmarks.get((place.id, span.text)) \
+                        or landmarks.setdefault((place.id, span.text), landmark_place(place, span.text))
+                if pins and span.key in pins:
+                    place, score = pins[span.key], 1.0
+                    why = (f"pinned by the user to {place.name if place else 'nothing'}",)
+                form = out.form = False if place is not None and score < min_score else \
+                    (span.text, place, score, tuple(why) if explain else (), runner.place if runner is not None else None)
             if form:                           # (False: below min_score, not reported)
                 yield start, end, form
-
-    def _form(self, out: Outcome, explain: bool, landmarks: dict) -> tuple | bool:
-        span, score, why, runner = out.span, out.score, out.why, out.runner_up
-        place = out.chosen.place if out.chosen is not None else None
-        if place is not None and span.generic == "landmark":
-            place = landmarks.get((place.id, span.text)) \
-                or landmarks.setdefault((place.id, span.text), landmark_place(place, span.text))
-        if span.key in self.pins:
-            place, score = self.pins[span.key], 1.0
-            why = (f"pinned by the user to {place.name if place else 'nothing'}",)
-        if place is not None and score < self.settings.min_score:
-            return False
-        return span.text, place, score, tuple(why) if explain else (), runner.place if runner is not None else None

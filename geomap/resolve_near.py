@@ -83,7 +83,7 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
                 best = _neighbours_bounded(shelf, keys[gi], lat0, lon0)
             else:
                 best = {}
-                for vj, gj, (weight, lat, lon, name) in _entries(block[1], positions):
+                for vj, gj, (weight, lat, lon, name) in block[2]:
                     if gj in related or abs(lat - lat0) > near_deg:
                         continue
                     d = km(lat0, lon0, lat, lon)
@@ -104,16 +104,17 @@ def _first_seen(stream: tuple) -> tuple[int, int]:
     return stream[0], stream[1]
 
 
-def _block(cells: dict, cell: tuple[int, int], positions: list) -> tuple[int, list]:
-    """A cell's 3x3 neighbourhood: its entries' count (one per voter and point) and its cells'
-    stream lists, cell after cell."""
+def _block(cells: dict, cell: tuple[int, int], positions: list) -> tuple[int, list, list | None]:
+    """A cell's 3x3 neighbourhood: its entries' count (one per voter and point), its cells'
+    stream lists, cell after cell, and its entries (:func:`_entries`) unless it is huge."""
     lat, lon = cell
     get = cells.get
     found = [f for f in (get((lat - 1, lon - 1)), get((lat - 1, lon)), get((lat - 1, lon + 1)),
                          get((lat, lon - 1)), get(cell), get((lat, lon + 1)),
                          get((lat + 1, lon - 1)), get((lat + 1, lon)), get((lat + 1, lon + 1)))
              if f is not None]
-    return sum(len(positions[gi]) for streams in found for _, _, gi, _ in streams), found
+    count = sum(len(positions[gi]) for streams in found for _, _, gi, _ in streams)
+    return count, found, (list(_entries(found, positions)) if count <= HUGE_BLOCK else None)
 
 
 def _entries(found: list, positions: list) -> Iterator[tuple[int, int, tuple]]:
@@ -201,8 +202,9 @@ def focus(groups: list[Group]) -> tuple[Counter, Counter]:
             area = (country, first.admin1_code)
         vote = (country, area, weight)
         g.vote = votes.setdefault(vote, vote)
+    voters = voters_of(groups)
     cast = [g.vote for g in groups]
-    for gi in voters_of(groups):
+    for gi in (voters if len(voters) != len(groups) else range(len(groups))):   # (one voter each: in order)
         vote = cast[gi]
         if vote is not None:
             country, area, weight = vote
