@@ -125,6 +125,9 @@ def _entries(found: list, positions: list) -> Iterator[tuple[int, int, tuple]]:
             _, _, gi, payload = streams[0]
             yield from ((vj, gi, payload) for vj in positions[gi])
             continue
+        if all(len(positions[gi]) == 1 for _, _, gi, _ in streams):   # one voter each: in order already
+            yield from ((first, gi, payload) for first, _, gi, payload in streams)
+            continue
         merged = heapq.merge(*[_tagged(positions[gi], rank, gi, payload) for _, rank, gi, payload in streams])
         yield from ((vj, gi, payload) for vj, _, gi, payload in merged)
 
