@@ -58,7 +58,7 @@ from geomap.extract_window import LongRun, RunStream, runs_or_streams, streamabl
 from geomap.spanlist import CANDIDATES, SpanList
 from geomap.tokens import LowercaseWords, Match, Span, Token, iter_tokens, runs, tokenize
 from geomap.unplaced import unplaced_span
-from geomap.wordlists import STREET_WORDS, first_names
+from geomap.wordlists import STREET, first_names
 
 if TYPE_CHECKING:  # the gazetteer is only needed for type hints here
     from geomap.config import ParseConfig
@@ -216,7 +216,7 @@ class Extractor(Judging):
         if len(run) > 1:
             named = streets(text, run) + features(text, run, matches)
         else:                                  # one word: only a numbered road ("Route 9")
-            named = streets(text, run) if run[0].lower in STREET_WORDS else []
+            named = streets(text, run) if run[0].flags & STREET else []
         if named:
             for s in named:
                 state.keep(s)

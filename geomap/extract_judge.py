@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from geomap import traps
 from geomap.extract_rules import and_before, company_or_vehicle, contains, dateline, named_after, physical, said, strong, the_town
 from geomap.tokens import Match, Span, Token
-from geomap.wordlists import (ADMIN_WORDS, COMMON_OPENERS, COUNTRY_LEVEL, DESCRIPTIVE, DOT_JOINERS,
-                              FEATURE_HEADS, INSTITUTION, MAJOR_FEATURES, MEDIA, MONTHS, NAME_SUFFIXES,
-                              NOT_PLACES, PLACE_SUFFIXES, SAINT, STOPWORDS, STREET_WORDS, TITLES, WEEKDAYS)
+from geomap.wordlists import (ADMIN, ADMIN_WORDS, COMMON_OPENER, COUNTRY_LEVEL, DESCRIPTIVE_WORD, DOT_JOINER,
+                              FEATURE_HEAD, INSTITUTION_WORD, MAJOR_FEATURES, MEDIA_WORD, MONTH, NAME_SUFFIX,
+                              NOT_PLACE, PLACE_SUFFIXES, SAINT_WORD, STOP, STREET, TITLE, WEEKDAY)
 
 if TYPE_CHECKING:
     from geomap.extract_state import ArticleState
@@ -21,6 +21,12 @@ __all__ = ["Judging"]
 
 _DEMONYM_ONLY = frozenset({"demonym"})
 _NO_REASONS = ()           # shared by the spans that need no reason (most): one empty list per span adds up
+# Word classes (``Token.flags``) several rules ask about at once:
+_NEVER_ALONE = MONTH | WEEKDAY | NOT_PLACE | DESCRIPTIVE_WORD | DOT_JOINER | STREET   # a one-word match is no place
+_ORGANISATION = MEDIA_WORD | TITLE | FEATURE_HEAD      # (with INSTITUTION_WORD) a name going on is an organisation's
+_NO_SURNAME = (INSTITUTION_WORD | ADMIN | MEDIA_WORD | STOP | TITLE | MONTH | WEEKDAY | FEATURE_HEAD
+               | DESCRIPTIVE_WORD | NOT_PLACE | STREET)
+_HARMLESS = DESCRIPTIVE_WORD | STOP | MONTH | WEEKDAY | COMMON_OPENER
 
 
 class Judging:
@@ -145,21 +151,21 @@ class Judging:
                 return False                   # "Gov. Rick Perry", "Mr Putin", "Emily Paris", "Tyrise M. Bell"
             if not self._harmless_before(run, m.i) and not major:
                 return False                   # half of a longer name: "Sam Houston", "Generation Charleston"
-            if before.lower in SAINT and not major:
+            if before.flags & SAINT_WORD and not major:
                 return False                   # "St. Patrick": a saint, or a place missing from the gazetteer
-        if single and not major and (word in INSTITUTION or (len(run) > 1 and (
-                word in MEDIA or word in TITLES or word in FEATURE_HEADS))):
+        flags = first.flags
+        if single and not major and (flags & INSTITUTION_WORD or (len(run) > 1 and flags & _ORGANISATION)):
             return False                       # an organisation's word: "Police", "Center", "Chamber of Commerce"
         if single and first.joint == "possessive" and not strong(cands) \
                 and not traps.generic_after(text, first.end)[0]:   # (but "Mariupol's Azovstal steelworks")
             return False                       # "Patrick's Day" (but "the FBI's Atlanta office")
-        if word in SAINT and m.j < len(run) and run[m.j].joint == "possessive":
+        if flags & SAINT_WORD and m.j < len(run) and run[m.j].joint == "possessive":
             return False                       # "St. Patrick's Day", "St. John's School"
         if state.media_after(m.j):
             return False                       # "Washington Post", "Lansing State Journal"
         if single and not major and company_or_vehicle(text, first, run, m.j):
             return False                       # "Stevens & Wilkinson", "a 1992 Toyota Corolla", "Hope's Wings"
-        if after is not None and after.lower in NAME_SUFFIXES:
+        if after is not None and after.flags & NAME_SUFFIX:
             state.mark_person(m.i, self.normalize)
             return False                       # "George Bush Sr.", "Martin Luther King Jr"
         if after is not None and single and after.joint == "space" \
@@ -182,15 +188,15 @@ class Judging:
         first = run[m.i]
         word = first.lower
         after = run[m.j] if m.j < len(run) and run[m.j].joint in ("space", "hyphen") else None
-        if word in MONTHS or word in WEEKDAYS or word in NOT_PLACES or word in DESCRIPTIVE \
-                or word in DOT_JOINERS or word in STREET_WORDS or (word in TITLES and (not major or after is not None)):
+        flags = first.flags
+        if flags & _NEVER_ALONE or (flags & TITLE and (not major or after is not None)):
             return False                       # "Miss Cordiner" (but "Jackson, Miss.")
         if first.upper and len(word) <= 4 and not dateline(text, first) \
                 and not any(c.name_kind == "abbr" for c in cands):
             return False                       # acronyms: "WHO", "AIDS"
-        if word in STOPWORDS and not major:
+        if flags & STOP and not major:
             return False
-        if first.sentence_start and m.i == 0 and word in COMMON_OPENERS:
+        if first.sentence_start and m.i == 0 and flags & COMMON_OPENER:
             return False
         if not major and (first.sentence_start or not strong(cands)) and word in state.lowercase_words:
             return False                       # the article uses it as a common word: "mobile", "hope"
@@ -201,30 +207,24 @@ class Judging:
     def _person_before(self, run: list[Token], i: int) -> bool:
         """A title, a first name or an initial right before token ``i`` of the run."""
         prev = run[i - 1]
-        if prev.lower in TITLES:
+        if prev.flags & TITLE:
             return True
         if len(prev.lower) == 1 and prev.dot_after:
             return True                        # "Tyrise M. Bell"
-        return prev.lower in self.first_names and not prev.upper and prev.lower not in DESCRIPTIVE \
-            and prev.lower not in STOPWORDS
+        return prev.lower in self.first_names and not prev.upper and not prev.flags & (DESCRIPTIVE_WORD | STOP)
 
     def _surname(self, tok: Token) -> bool:
         """Whether a capitalised word after a first name reads as a surname (not "Police", "Post")."""
         word = tok.lower
         if len(word) == 1:
             return tok.dot_after                 # an initial: "Keith D. Henderson"
-        return not (
-            word in INSTITUTION or word in ADMIN_WORDS or word in MEDIA or word in STOPWORDS
-            or word in TITLES or word in MONTHS or word in WEEKDAYS or word in FEATURE_HEADS
-            or word in DESCRIPTIVE or word in NOT_PLACES or word in STREET_WORDS or tok.upper
-            or tok.joint == "possessive")
+        return not (tok.flags & _NO_SURNAME or tok.upper or tok.joint == "possessive")
 
     def _harmless_before(self, run: list[Token], i: int) -> bool:
         """Whether the token before ``i`` leaves the match a name of its own ("Northeast Georgia")."""
         prev = run[i - 1]
         word = prev.lower
-        if word in DESCRIPTIVE or word in STOPWORDS or word in MONTHS or word in WEEKDAYS \
-                or word in COMMON_OPENERS or prev.upper:
+        if prev.flags & _HARMLESS or prev.upper:
             return True
         if len(word) == 1 and run[i].joint == "hyphen":
             return True                        # party and home town: "Rep. Barbara Lee, D-Oakland"
