@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING
 from geomap import traps
 from geomap._memo import BoundedCache
 from geomap.extract_judge import Judging
-from geomap.extract_rules import features, never_starts, outside, streets
+from geomap.extract_rules import NEVER_STARTS, features, outside, streets
 from geomap.extract_state import ArticleState
 from geomap.extract_window import LongRun, RunStream, runs_or_streams, streamable
 from geomap.spanlist import CANDIDATES, SpanList
@@ -278,10 +278,11 @@ class Extractor(Judging):
         n = len(run)
         if n == 1:                             # most runs: one word
             tok = run[0]
-            return [[] if never_starts(tok) else [(1, known.get(tok.text) or self._key(tok.text))]]
+            return [[] if tok.flags & NEVER_STARTS and not tok.upper   # (extract_rules.never_starts, inline)
+                    else [(1, known.get(tok.text) or self._key(tok.text))]]
         hi = n if hi is None else hi
         most = self.max_tokens
-        never = [never_starts(tok) for tok in run[lo:hi + most]]
+        never = [tok.flags & NEVER_STARTS != 0 and not tok.upper for tok in run[lo:hi + most]]   # (never_starts)
         goes_on, going = self._goes_on, self._goes_on_cache
         out = []
         for i in range(lo, hi):

@@ -12,7 +12,7 @@ from geomap.extract_rules import and_before, company_or_vehicle, contains, datel
 from geomap.tokens import Match, Span, Token
 from geomap.wordlists import (ADMIN, ADMIN_WORDS, COMMON_OPENER, COUNTRY_LEVEL, DESCRIPTIVE_WORD, DOT_JOINER,
                               FEATURE_HEAD, INSTITUTION_WORD, MAJOR_FEATURES, MEDIA_WORD, MONTH, NAME_SUFFIX,
-                              NOT_PLACE, PLACE_SUFFIXES, SAINT_WORD, STOP, STREET, TITLE, WEEKDAY)
+                              NAMED_AFTER, NOT_PLACE, PLACE_SUFFIXES, SAINT_WORD, STOP, STREET, TITLE, WEEKDAY)
 
 if TYPE_CHECKING:
     from geomap.extract_state import ArticleState
@@ -27,6 +27,7 @@ _ORGANISATION = MEDIA_WORD | TITLE | FEATURE_HEAD      # (with INSTITUTION_WORD)
 _NO_SURNAME = (INSTITUTION_WORD | ADMIN | MEDIA_WORD | STOP | TITLE | MONTH | WEEKDAY | FEATURE_HEAD
                | DESCRIPTIVE_WORD | NOT_PLACE | STREET)
 _HARMLESS = DESCRIPTIVE_WORD | STOP | MONTH | WEEKDAY | COMMON_OPENER
+_NAMED_FIRST = frozenset(w[0] for w in NAMED_AFTER)   # what follows a name named after (" virus", "$")
 
 
 class Judging:
@@ -69,7 +70,7 @@ class Judging:
         text, run = state.text, state.run
         first, last = run[m.i], run[m.j - 1]
         cands = m.candidates
-        kinds, major = self._traits(m.key, cands)
+        kinds, major = self._traits_cache.get(m.key) or self._traits(m.key, cands)
         demonym = kinds == _DEMONYM_ONLY
         if demonym and not self.settings.demonyms:
             return None
@@ -82,7 +83,11 @@ class Judging:
             else:
                 demonym, cands = True, [c for c in cands if c.name_kind == "demonym"]
                 major = any(c.feature in MAJOR_FEATURES for c in cands)
-        if m.key not in self.pinned and not self._is_place(state, m, cands, major):
+        # Meant as a place? First by the run around it, then, for a one-word match, by the word itself.
+        if m.key not in self.pinned and not (
+                self._fits_run(state, m, cands, major)
+                and (not the_town(text, first, run, m, cands) if m.j - m.i > 1
+                     else self._word_is_place(state, m, cands, major))):
             return None
         start, end = first.start, last.end
         if last.dot_after and len(last.lower) <= 5 and any(c.name_kind == "abbr" for c in cands):
@@ -121,15 +126,6 @@ class Judging:
                                                 any(c.feature in MAJOR_FEATURES for c in cands))
         return traits
 
-    def _is_place(self, state: ArticleState, m: Match, cands: list, major: bool) -> bool:
-        """Whether a gazetteer match is meant as a place: first by the run around it, then, for a
-        one-word match, by the word itself (``major``: a candidate is a country, area or sea)."""
-        if not self._fits_run(state, m, cands, major):
-            return False
-        if m.j - m.i > 1:
-            return not the_town(state.text, state.run[m.i], state.run, m, cands)
-        return self._word_is_place(state, m, cands, major)
-
     def _fits_run(self, state: ArticleState, m: Match, cands: list, major: bool) -> bool:
         """False when the match is part of a person's name, of an organisation's or a newspaper's
         name, of a longer proper name, or names something else (a disease, a currency)."""
@@ -139,9 +135,11 @@ class Judging:
         word = first.lower
         before = run[m.i - 1] if m.i > 0 and first.joint in ("space", "dot", "hyphen") else None
         after = run[m.j] if m.j < len(run) and run[m.j].joint in ("space", "hyphen") else None
-        if state.in_person(m.i):
-            return False                       # the rest of a person's name
-        previous = state.match_before(m)
+        person, i = state.person, m.i
+        if person is not None and person[0] <= i and (person[1] is None or i < person[1]):
+            return False                       # the rest of a person's name (state.in_person, inline)
+        t = state.index                        # (state.match_before, inline)
+        previous = state.matches[t - 1] if t and state.matches[t - 1].j == i else None
         if before is not None and previous is not None and single and not major \
                 and first.joint == "space" and physical(previous.candidates):
             return False                       # "Black Sea Fleet", "Gulf War": a sea's name goes on
@@ -161,7 +159,7 @@ class Judging:
             return False                       # "Patrick's Day" (but "the FBI's Atlanta office")
         if flags & SAINT_WORD and m.j < len(run) and run[m.j].joint == "possessive":
             return False                       # "St. Patrick's Day", "St. John's School"
-        if state.media_after(m.j):
+        if state.media(run, m.j):             # (state.media_after)
             return False                       # "Washington Post", "Lansing State Journal"
         if single and not major and company_or_vehicle(text, first, run, m.j):
             return False                       # "Stevens & Wilkinson", "a 1992 Toyota Corolla", "Hope's Wings"
@@ -175,9 +173,9 @@ class Judging:
                          and contains(following.candidates, cands)):
             state.mark_person(m.i, self.normalize)
             return False                       # "Paris Hilton", "Jordan Henderson", "Vladimir Putin"
-        if named_after(text, run[m.j - 1].end):
-            return False                       # "West Nile virus", "Lassa fever", "US$5"
         end = run[m.j - 1].end
+        if text[end:end + 1] in _NAMED_FIRST and named_after(text, end):
+            return False                       # "West Nile virus", "Lassa fever", "US$5"
         return not traps.not_a_place(text, first.start, end, single and word in self.first_names,
                                      before=state.word_before(first.start), after=state.word_after(end))
 

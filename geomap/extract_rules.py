@@ -126,10 +126,10 @@ def street_at(text: str, run, k: int, last_end: int) -> Span | None:
 def never_starts(tok: Token) -> bool:
     """Tokens that can neither start nor end a place name: function words other than "The"
     ("The Hague"), months and weekdays. Written in capitals they may be codes ("US", "IN")."""
-    return not tok.upper and tok.flags & _NEVER_STARTS != 0
+    return not tok.upper and tok.flags & NEVER_STARTS != 0
 
 
-_NEVER_STARTS = FUNCTION_WORD | MONTH | WEEKDAY
+NEVER_STARTS = FUNCTION_WORD | MONTH | WEEKDAY     # the flags of never_starts's words (callers test inline)
 
 
 def and_before(text: str, tok: Token) -> bool:
