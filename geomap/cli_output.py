@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from itertools import chain
-from typing import Callable, Iterable, Sequence, TextIO
+from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 
 def mention_record(article, mention, regions, *, explain: bool = False) -> dict:
@@ -24,13 +24,49 @@ def mention_record(article, mention, regions, *, explain: bool = False) -> dict:
     return record
 
 
-def write_jsonl(batches: Iterable[list[dict]], out: TextIO) -> None:
-    """One JSON object per line, one write per batch (an article's records)."""
+def write_jsonl(batches: Iterable[list[dict] | str], out: TextIO) -> None:
+    """One JSON object per line, one write per batch (an article's records, or lines already
+    encoded by :func:`jsonl_chunks`)."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
     for batch in batches:
-        if batch:
+        if isinstance(batch, str):
+            out.write(batch)
+        elif batch:
             out.write("".join([encode(record) + "\n" for record in batch]))
     out.flush()
+
+
+FORMS_KEPT = 100_000     # encoded forms remembered per article (a memo, cleared past this)
+
+
+def jsonl_chunks(article, forms: Iterable[tuple], *, explain: bool = False, unplaced: bool = False,
+                 per_write: int = 10_000) -> Iterator[str]:
+    """The JSONL lines of a streamed article's ``(start, end, form, regions)``
+    (``pipeline.parse.MentionStream.forms``), ``per_write`` lines a string: byte for byte what
+    :func:`mention_record` and :func:`write_jsonl` write, with each form (the fields after the
+    offsets) encoded once, not once per mention. ``unplaced``: only mentions without a place."""
+    from geomap.model import Mention
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    head = encode({"article": article.source, "date": article.published})[:-1] + ', "start": '
+    tails: dict[int, tuple] = {}               # id(form) -> (form, regions, the encoded rest)
+    lines: list[str] = []
+    for start, end, form, regions in forms:
+        if unplaced and form[1] is not None:
+            continue
+        known = tails.get(id(form))
+        if known is None or known[0] is not form or known[1] is not regions:
+            if len(tails) >= FORMS_KEPT:
+                tails.clear()
+            record = mention_record(article, Mention(0, 0, *form), regions, explain=explain)
+            rest = {k: v for k, v in record.items() if k not in ("article", "date", "start", "end")}
+            known = tails[id(form)] = (form, regions, encode(rest)[1:] + "\n")   # (holds the form: its id stays its own)
+        lines.append(f'{head}{start}, "end": {end}, {known[2]}')
+        if len(lines) >= per_write:
+            yield "".join(lines)
+            lines = []
+    if lines:
+        yield "".join(lines)
 
 
 def write_geojson(batches: Iterable[list[dict]], out: TextIO) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from geomap.gazetteer.features import COUNTRY_FEATURES, lies_in
+from geomap.resolve_group import voters_of
 from geomap.resolve_near import km
 
 NEAR_ANCHOR_KM = 300.0
@@ -46,14 +47,16 @@ def coherence(groups: list, namesakes: list[list[int]]) -> None:
     """Reward the namesake near the article's confidently placed places when the best-scored one is
     far from all of them."""
     anchors = []
-    for gi, g in enumerate(groups):
+    for gi in voters_of(groups):               # the first occurrence groups: linear in the article's names
+        g = groups[gi]
         if g.candidates and g.vote is not None:
             c = g.candidates[max(range(len(g.candidates)), key=g.scores.__getitem__)] \
                 if g.fixed is None else g.candidates[g.fixed]
             anchors.append((gi, c.place.lat, c.place.lon, c.place.name, c.place.country))
+            if len(anchors) == MAX_ANCHORS:
+                break
     if not anchors:
         return
-    anchors = anchors[:MAX_ANCHORS]            # linear in the article's names, however long it is
     for gi, g in enumerate(groups):
         if len(g.candidates) < 2 or g.fixed is not None or g.qualified:
             continue
@@ -104,8 +107,9 @@ def enumeration(text: str, groups: list, items: Iterable[tuple[int, int, int]] |
         items = sorted((s.start, s.end, gi) for gi, g in enumerate(groups) for s in g.spans)
     bonus: dict[int, tuple] = {}               # group -> (class, country or None, fellow names)
     members: list[tuple[int, int, int]] = []   # the list being read
+    longest = max(map(len, LIST_GAPS))
     for cur in items:
-        if members and text[members[-1][1]:cur[0]] not in LIST_GAPS:
+        if members and (cur[0] - members[-1][1] > longest or text[members[-1][1]:cur[0]] not in LIST_GAPS):
             if len(members) > 1:
                 _list_bonus(groups, members, bonus)
             members = []

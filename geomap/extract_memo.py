@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from geomap.wordlists import INSTITUTION, MEDIA
+from geomap.wordlists import INSTITUTION_WORD, MEDIA_WORD
 
 if TYPE_CHECKING:
     from geomap.extract import ArticleState
@@ -59,11 +59,11 @@ class MediaWalk:
         more = getattr(run, "read_more", None)
         value = False
         while (j < len(run) or (more is not None and more())) and run[j].joint in _SPACED:
-            word = run[j].lower
-            if word in MEDIA:
+            flags = run[j].flags
+            if flags & MEDIA_WORD:
                 value = True
                 break
-            if word not in INSTITUTION:
+            if not flags & INSTITUTION_WORD:
                 break                          # "Gainesville VFW Post": a veterans' post
             j += 1
         self.run, self.lo, self.hi, self.value = run, lo, j, value

@@ -11,9 +11,11 @@ import re
 from geomap import traps
 from geomap.gazetteer.features import COUNTRY_FEATURES, lies_in
 from geomap.tokens import Match, Span, Token
-from geomap.wordlists import (FEATURE_HEADS, FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES,
-                              FUNCTION_WORDS, INSTITUTION, LOCATIVES, MAJOR_FEATURES, MEDIA, MONTHS,
-                              NAMED_AFTER, STOPWORDS, STREET_ABBREVIATIONS, STREET_WORDS, TITLES, WEEKDAYS)
+from geomap.wordlists import (FEATURE_HEADS, FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES, INSTITUTION,
+                              LOCATIVES, MAJOR_FEATURES, MEDIA, NAMED_AFTER, STOPWORDS, STREET_ABBREVIATIONS,
+                              STREET_WORDS)
+from geomap.wordlists import (FEATURE_WORD, FUNCTION_WORD, INSTITUTION_WORD, MEDIA_WORD, MONTH, STOP, STREET,
+                              TITLE, WEEKDAY)
 
 def contains(areas: list, cands: list) -> bool:
     """Whether one of ``areas`` is a country or first-level area holding one of ``cands``: then
@@ -36,7 +38,7 @@ def features(text: str, run: list[Token], matches: list[Match]) -> list[Span]:
     w = 0                                      # the first of them that may still overlap: one walk
     out = []
     for k, tok in enumerate(run):
-        if tok.lower not in _FEATURE_WORDS or (found := feature_at(text, run, k)) is None:
+        if not tok.flags & FEATURE_WORD or (found := feature_at(text, run, k)) is None:
             continue
         i, j = found
         while w < len(whole) and whole[w][1] <= i:
@@ -45,9 +47,6 @@ def features(text: str, run: list[Token], matches: list[Match]) -> list[Span]:
             continue                           # a longer gazetteer name ("Black Sea Fleet") wins
         out.append(feature_span(text, run, i, j))
     return out
-
-
-_FEATURE_WORDS = FEATURE_SUFFIXES | FEATURE_PREFIXES | FEATURE_OF
 
 
 def feature_at(text: str, run, k: int) -> tuple[int, int] | None:
@@ -75,9 +74,10 @@ def feature_span(text: str, run, i: int, j: int) -> Span:
 
 def namey(tok: Token) -> bool:
     """A word that can be the proper part of a feature's name."""
-    word = tok.lower
-    return not (word in STOPWORDS or word in INSTITUTION or word in TITLES or word in MONTHS
-                or word in WEEKDAYS or word in FEATURE_SUFFIXES or word in STREET_WORDS)
+    return not (tok.flags & _NOT_NAMEY or tok.lower in FEATURE_SUFFIXES)
+
+
+_NOT_NAMEY = STOP | INSTITUTION_WORD | TITLE | MONTH | WEEKDAY | STREET
 
 
 _NUMBER_AFTER = re.compile(r" \d{1,4}[A-Z]?\b")
@@ -88,7 +88,7 @@ def streets(text: str, run: list[Token]) -> list[Span]:
     "Orchard St.", "Garnett Ridge Drive"), or a numbered road ("Highway 19", "Route 9")."""
     out: list[Span] = []
     for k, tok in enumerate(run):
-        if tok.lower in STREET_WORDS and (s := street_at(text, run, k, out[-1].end if out else -1)) is not None:
+        if tok.flags & STREET and (s := street_at(text, run, k, out[-1].end if out else -1)) is not None:
             out.append(s)
     return out
 
@@ -126,8 +126,10 @@ def street_at(text: str, run, k: int, last_end: int) -> Span | None:
 def never_starts(tok: Token) -> bool:
     """Tokens that can neither start nor end a place name: function words other than "The"
     ("The Hague"), months and weekdays. Written in capitals they may be codes ("US", "IN")."""
-    word = tok.lower
-    return not tok.upper and (word in FUNCTION_WORDS or word in MONTHS or word in WEEKDAYS)
+    return not tok.upper and tok.flags & NEVER_STARTS != 0
+
+
+NEVER_STARTS = FUNCTION_WORD | MONTH | WEEKDAY     # the flags of never_starts's words (callers test inline)
 
 
 def and_before(text: str, tok: Token) -> bool:

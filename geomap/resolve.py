@@ -48,8 +48,9 @@ from geomap.coherence import coherence, enumeration, size_guard
 from geomap.model import Mention, Place
 from geomap.resolve_group import (Group, appositives, choose, forget_shared_reasons, group_spans,
                                   inherit_qualified, qualifiers, water_context, water_over_strays)
-from geomap.resolve_near import add_focus, add_nearness, colocate, focus, focus_share, km, namesakes
+from geomap.resolve_near import add_focus, add_nearness, colocate, family_votes, focus, focus_share, km, namesakes
 from geomap.spanlist import SpanList
+from geomap.tokens import Span
 from geomap.resolve_verdict import chosen_confidence, excluded_best, explanation, stray_town, unsupported_hamlet
 
 __all__ = ["Geoparser", "Resolver", "pin_place"]
@@ -87,15 +88,24 @@ class Resolver:
 
     def iter_resolve(self, text: str, spans: list["Span"], explain: bool = True
                      ) -> Iterator[tuple["Span", "Candidate | None", float, Sequence[str], "Candidate | None"]]:
-        """What :meth:`resolve` returns, one span at a time: the article's groups are decided first
-        (every occurrence of a name is context for the others), then each span's tuple is made as it
-        is asked for, from its group's verdict computed once (the explanation is a shared empty
-        tuple unless ``explain``): nothing per span is held beyond the spans themselves."""
+        """What :meth:`resolve` returns, one span at a time (:meth:`iter_outcomes` with each
+        span made again)."""
+        from dataclasses import replace
+
+        for start, end, out in self.iter_outcomes(text, spans, explain):
+            s = out.span
+            yield (s if s.start == start else replace(s, start=start, end=end)), out.chosen, out.score, \
+                out.why, out.runner_up
+
+    def iter_outcomes(self, text: str, spans: list["Span"], explain: bool = True) -> Iterator[tuple[int, int, "Outcome"]]:
+        """``(start, end, outcome)`` for each span kept, in span order: the article's groups are
+        decided first (every occurrence of a name is context for the others), then each span's
+        :class:`Outcome` is found as it is asked for. Spans of one group and one record (a name
+        written again and again) share one outcome, made once; the explanation is a shared empty
+        tuple unless ``explain``: nothing per span is made or held but its offsets."""
         spans = SpanList.of(spans)
         groups, owner = self._decide(text, spans)
-        verdicts = [(unsupported_hamlet(g) or stray_town(g), chosen_confidence(g) if g.choice is not None else None)
-                    for g in groups]
-        return _place_streets(self._per_span(spans, groups, owner, verdicts, explain))
+        return _place_streets(self._outcomes(spans, groups, owner, explain))
 
     def _decide(self, text: str, spans: list["Span"]) -> tuple[list[Group], array]:
         """The article's groups with their choices made (one sense per discourse), and each span's
@@ -115,7 +125,7 @@ class Resolver:
         for g, related in zip(groups, families):
             share = shares.get(id(related))
             if share is None:
-                share = shares[id(related)] = focus_share(focus_c, focus_a, [groups[j] for j in related])
+                share = shares[id(related)] = focus_share(focus_c, focus_a, family_votes(groups, related))
             add_focus(g, *share)
             water_over_strays(g)
             choose(g)
@@ -131,19 +141,31 @@ class Resolver:
         forget_shared_reasons()
         return groups, owner
 
-    def _per_span(self, spans: list["Span"], groups: list[Group], owner: array, verdicts: list,
-                  explain: bool) -> Iterator[tuple]:
-        pinned = self.pinned
-        for s, gi in zip(spans, owner):
-            g, (dropped, confidence) = groups[gi], verdicts[gi]
-            if dropped and s.key not in pinned:
-                continue
-            if g.choice is None:
-                yield s, None, 0.0, ("no gazetteer candidate", *s.reasons) if explain else _NO_WHY, None
-                continue
-            score, runner = confidence
-            runner_up = g.candidates[runner] if runner is not None else excluded_best(g, s)
-            yield s, g.candidates[g.choice], score, explanation(g, runner, s) if explain else _NO_WHY, runner_up
+    def _outcomes(self, spans: SpanList, groups: list[Group], owner: array, explain: bool) -> Iterator[tuple]:
+        records, memo, verdicts = spans.records, {}, {}
+        for start, end, w, gi in zip(spans.starts, spans.ends, spans.which, owner):
+            out = memo.get((gi, w), _UNKNOWN)
+            if out is _UNKNOWN:
+                g = groups[gi]
+                verdict = verdicts.get(gi)
+                if verdict is None:
+                    verdict = verdicts[gi] = (unsupported_hamlet(g) or stray_town(g),
+                                              chosen_confidence(g) if g.choice is not None else None)
+                out = self._outcome(Span(start, end, *records[w]), g, verdict, explain)
+                if len(g.spans) > 1:           # (a group of one span never asks again)
+                    memo[gi, w] = out
+            if out is not None:
+                yield start, end, out
+
+    def _outcome(self, s: "Span", g: Group, verdict: tuple, explain: bool) -> "Outcome | None":
+        dropped, confidence = verdict
+        if dropped and s.key not in self.pinned:
+            return None
+        if g.choice is None:
+            return Outcome(s, None, 0.0, ("no gazetteer candidate", *s.reasons) if explain else _NO_WHY, None)
+        score, runner = confidence
+        runner_up = g.candidates[runner] if runner is not None else excluded_best(g, s)
+        return Outcome(s, g.candidates[g.choice], score, explanation(g, runner, s) if explain else _NO_WHY, runner_up)
 
     def _prior(self, g: Group, memo: dict | None = None) -> None:
         """The prior terms of the group's candidates (``g.reasons``, a tuple per candidate) and their
@@ -235,25 +257,46 @@ def _owners(spans: SpanList, groups: list[Group]) -> array:
     return owner
 
 
-def _place_streets(resolved: Iterable[tuple]) -> Iterator[tuple]:
+class Outcome:
+    """What one span (or every span of one group and record) resolves to: the span (its record;
+    its offsets are those of the first such span), the chosen candidate, the score, the
+    explanation and the runner-up. ``form`` is the geoparser's mention fields for it, made once
+    (:meth:`Geoparser.iter_forms`)."""
+
+    __slots__ = ("span", "chosen", "score", "why", "runner_up", "street", "town", "form")
+
+    def __init__(self, span: "Span", chosen: "Candidate | None", score: float, why: Sequence[str],
+                 runner_up: "Candidate | None"):
+        self.span, self.chosen, self.score, self.why, self.runner_up, self.form = span, chosen, score, why, runner_up, None
+        self.street = street = span.street
+        feature = chosen.feature if chosen is not None and not street else ""
+        self.town = chosen if feature == "ADM2" or feature.startswith("PPL") else None   # streets go to it
+
+
+_UNKNOWN = object()
+
+
+def _place_streets(resolved: Iterable[tuple[int, int, Outcome]]) -> Iterator[tuple[int, int, Outcome]]:
     """Put each street at the town the article names nearest before it (else the first after it):
     local news names its streets without their town. The score says it is a guess. Streams: only
-    the spans from a street up to the article's first town are held."""
+    the spans from a street up to the article's first town are held. A street's outcome at a town
+    is made once per street outcome and town."""
     town = None                                # the last town named so far
     waiting: list[tuple] = []                  # from the first street before any town on
+    placed: dict[tuple[int, int], tuple] = {}  # (id(street outcome), id(town)) -> (both, placed)
     for entry in resolved:
-        s, c = entry[0], entry[1]
-        if s.street:
+        out = entry[2]
+        if out.street:
             if town is not None:
-                yield _at_town(entry, town)
+                yield entry[0], entry[1], _at_town(out, town, placed)
             else:
                 waiting.append(entry)
             continue
-        if c is not None and (c.feature.startswith("PPL") or c.feature == "ADM2"):
+        if out.town is not None:
             if town is None and waiting:
-                yield from (_at_town(e, c) if e[0].street else e for e in waiting)
+                yield from ((e[0], e[1], _at_town(e[2], out.town, placed)) if e[2].street else e for e in waiting)
                 waiting = []
-            town = c
+            town = out.town
         if waiting:
             waiting.append(entry)
         else:
@@ -261,9 +304,14 @@ def _place_streets(resolved: Iterable[tuple]) -> Iterator[tuple]:
     yield from waiting                         # streets in an article naming no town: as they were
 
 
-def _at_town(entry: tuple, town: "Candidate") -> tuple:
-    s, _, _, _, runner = entry
-    return s, town, STREET_SCORE, (f"a street: placed at {town.place.name}, the town named nearest to it",), runner
+def _at_town(out: Outcome, town: "Candidate", placed: dict) -> Outcome:
+    key = (id(out), id(town))
+    known = placed.get(key)
+    if known is None or known[0] is not out or known[1] is not town:
+        at = Outcome(out.span, town, STREET_SCORE,
+                     (f"a street: placed at {town.place.name}, the town named nearest to it",), out.runner_up)
+        known = placed[key] = (out, town, at)  # (holds both: their ids stay their own)
+    return known[2]
 
 
 def landmark_place(place: Place, name: str) -> Place:
@@ -322,23 +370,33 @@ class Geoparser:
         """:meth:`parse`'s mentions one at a time, made as they are asked for: a huge article's
         mentions need never be held all at once (``geomap parse`` writes them in batches). The
         article is read and its names resolved before the first mention comes out."""
+        return (Mention(start, end, *form) for start, end, form in self.iter_forms(text, explain))
+
+    def iter_forms(self, text: str, explain: bool = False) -> Iterator[tuple[int, int, tuple]]:
+        """``(start, end, form)`` for each mention, where ``Mention(start, end, *form)`` is the
+        mention: ``form`` (text, place, score, explanation, runner-up place) is one shared tuple
+        for every mention of one name resolved alike, so what differs per mention is only its
+        offsets (``geomap parse`` encodes a form once). Resolved before the first one comes out."""
         from geomap.lang import language_spans     # English rules, or Ukrainian/Russian ones
 
         spans = language_spans(self.extractor, text)
-        return self._mentions(self.resolver.iter_resolve(text, spans, explain), explain)
+        return self._forms(self.resolver.iter_outcomes(text, spans, explain), explain)
 
-    def _mentions(self, resolved: Iterable[tuple], explain: bool) -> Iterator[Mention]:
+    def _forms(self, resolved: Iterable[tuple[int, int, Outcome]], explain: bool) -> Iterator[tuple[int, int, tuple]]:
         landmarks: dict[tuple[str, str], Place] = {}   # one Place per landmark name and place
         pins, min_score = self.pins, self.settings.min_score
-        for span, cand, score, why, runner in resolved:
-            place = cand.place if cand is not None else None
-            if place is not None and span.generic == "landmark":
-                place = landmarks.get((place.id, span.text)) \
-                    or landmarks.setdefault((place.id, span.text), landmark_place(place, span.text))
-            if span.key in pins:
-                place, score = pins[span.key], 1.0
-                why = (f"pinned by the user to {place.name if place else 'nothing'}",)
-            if place is not None and score < min_score:
-                continue
-            yield Mention(span.start, span.end, span.text, place, score, tuple(why) if explain else (),
-                          runner.place if runner is not None else None)
+        for start, end, out in resolved:
+            form = out.form
+            if form is None:
+                span, score, why, runner, chosen = out.span, out.score, out.why, out.runner_up, out.chosen
+                place = chosen.place if chosen is not None else None
+                if place is not None and span.generic == "landmark":
+                    place = landmarks.get((place.id, span.text)) \
+                        or landmarks.setdefault((place.id, span.text), landmark_place(place, span.text))
+                if pins and span.key in pins:
+                    place, score = pins[span.key], 1.0
+                    why = (f"pinned by the user to {place.name if place else 'nothing'}",)
+                form = out.form = False if place is not None and score < min_score else \
+                    (span.text, place, score, tuple(why) if explain else (), runner.place if runner is not None else None)
+            if form:                           # (False: below min_score, not reported)
+                yield start, end, form

@@ -4,6 +4,8 @@ occurrences into one sense per discourse (:class:`Group`, whose scores the other
 from __future__ import annotations
 
 import re
+from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,9 +37,10 @@ MAX_CANDIDATES = 25          # per name; the gazetteer returns them by populatio
 
 @dataclass(slots=True)
 class Group:
-    """All unqualified occurrences of one name (or one qualified occurrence). Slots: an article
-    may hold a group per qualified occurrence, hundreds of thousands in a huge one. ``candidates``
-    is read-only (groups of one name and qualifier share the list)."""
+    """All unqualified occurrences of one name, or all qualified occurrences of one written name
+    and qualifier (``alone``: each of them counts as a group of its own where groups are counted:
+    the focus votes, co-location, the anchors; see :class:`GroupList`). ``candidates`` is
+    read-only (groups of one name and qualifier share the list)."""
 
     spans: Occurrences                             # in text order
     candidates: list
@@ -52,6 +55,7 @@ class Group:
     country_support: tuple = ()                   # candidates in a country the article names
     context: bool = False                         # other names of the article vote for some country
     choice: int | None = None
+    alone: bool = False                           # every span an occurrence group of its own (voters)
 
     def note(self, k: int, term: tuple) -> None:
         """Add ``(term, value)`` to candidate ``k``'s reasons (the caller adds the value to its
@@ -90,37 +94,88 @@ def forget_shared_reasons() -> None:
     _SHARED_SUPPORT.clear()
 
 
-def qualifiers(text: str, spans: SpanList) -> dict[int, tuple[int, "Candidate"]]:
+class Qualified(Mapping):
+    """``{index of A: (index of B, B's area)}`` for the article's ``A, B`` (:func:`qualifiers`),
+    held as a byte per span (``role``: 1 for A, 2 for B, 3 for both, as in ``Springfield, Illinois,
+    USA``) and the area per pair of records: a huge article may qualify a name again and again."""
+
+    __slots__ = ("role", "_which", "_areas", "_count")
+
+    def __init__(self, spans: SpanList, areas: dict[tuple[int, int], object]):
+        self.role = bytearray(len(spans))
+        self._which, self._areas, self._count = spans.which, areas, 0
+
+    def add(self, k: int) -> None:
+        """Name ``k`` is qualified by name ``k + 1``."""
+        self.role[k] |= 1
+        self.role[k + 1] |= 2
+        self._count += 1
+
+    def area(self, k: int) -> "Candidate":
+        """The area that qualifies name ``k`` (``k`` qualified), or that name ``k`` is (``k`` a qualifier)."""
+        a = k if self.role[k] & 1 else k - 1
+        return self._areas[self._which[a], self._which[a + 1]]
+
+    def __getitem__(self, k: int) -> tuple[int, "Candidate"]:
+        if not (0 <= k < len(self.role) and self.role[k] & 1):
+            raise KeyError(k)
+        return k + 1, self._areas[self._which[k], self._which[k + 1]]
+
+    def __contains__(self, k) -> bool:
+        return isinstance(k, int) and 0 <= k < len(self.role) and bool(self.role[k] & 1)
+
+    def __iter__(self) -> Iterator[int]:
+        return (k for k, r in enumerate(self.role) if r & 1)
+
+    def __len__(self) -> int:
+        return self._count
+
+
+def qualifiers(text: str, spans: SpanList) -> Qualified:
     """``{index of A: (index of B, B's area)}`` for every ``A, B`` where area B contains a candidate
     of A, unless ``A, B`` are two items of a list of areas (``Mexico, China, Japan``)."""
-    out = {}
-    qualifiers = set()
-    starts, ends, record = spans.starts, spans.ends, spans.record
+    starts, ends, which, records = spans.starts, spans.ends, spans.which, spans.records
+    areas: dict[tuple[int, int], object] = {}      # per pair of records: B's area holding A, or None
+    out = Qualified(spans, areas)
+    role = out.role
     for k in range(len(spans) - 1):
-        gap = text[ends[k]:starts[k + 1]]
+        end, start = ends[k], starts[k + 1]
+        if start - end > 2:
+            continue
+        gap = text[end:start]
         if gap not in (", ", " (", ",\n", ","):
             continue
-        a_cands, b_cands = record(k)[CANDIDATES], record(k + 1)[CANDIDATES]
-        if not a_cands or not b_cands:
+        pair = (which[k], which[k + 1])
+        area = areas.get(pair, areas)
+        if area is areas:
+            area = areas[pair] = _area_holding(records[pair[0]][CANDIDATES], records[pair[1]][CANDIDATES])
+        if area is None:
             continue
-        for area in b_cands:
-            if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
-                continue
-            if any(lies_in(c, area) for c in a_cands if c is not area):
-                if gap != " (" and _listed_after_area(text, spans, k, area, qualifiers):
-                    break
-                out[k] = (k + 1, area)
-                qualifiers.add(k + 1)
-                break
+        if gap != " (" and _listed_after_area(text, spans, k, area, role):
+            continue
+        out.add(k)
     return out
 
 
-def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", qualifiers: set) -> bool:
+def _area_holding(a_cands: list, b_cands: list) -> "Candidate | None":
+    """The first of B's candidates that is a first-level area or a country containing a
+    candidate of A (``Paris, Texas``), or None."""
+    if not a_cands or not b_cands:
+        return None
+    for area in b_cands:
+        if area.feature not in ("ADM1",) and area.feature not in COUNTRY_FEATURES:
+            continue
+        if any(lies_in(c, area) for c in a_cands if c is not area):
+            return area
+    return None
+
+
+def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", role: bytearray) -> bool:
     """``Mexico, China, Japan``; ``Virginia, Washington, West Virginia``: name ``k`` follows, after
     a comma, a name that may be an area of the same kind as ``area`` and is not itself a qualifier
     (``Springfield, Illinois, and Columbus, Ohio`` keeps both qualifiers; so does the last item of
-    ``Texas and Washington, D.C.``)."""
-    if k == 0 or k - 1 in qualifiers:
+    ``Texas and Washington, D.C.``; ``role``: :attr:`Qualified.role`, 2 for a qualifier)."""
+    if k == 0 or role[k - 1] & 2:
         return False
     prev = spans[k - 1]
     if text[prev.end:spans[k].start] != ", ":
@@ -153,39 +208,92 @@ def appositives(text: str, spans: SpanList, qualified: dict) -> dict[int, list]:
     return out
 
 
-def group_spans(spans: SpanList, qualified: dict, appositive: dict) -> list[Group]:
+class GroupList(list):
+    """The article's groups, and ``voters``: the index of the group standing for each *occurrence
+    group* in text order (the order of their first spans). An unqualified name is one occurrence
+    group; each qualified occurrence (``Paris, Texas``, its qualifier ``Texas``) is one too, but
+    every occurrence of one written name with one qualifier shares one :class:`Group` (``alone``),
+    whose decisions are the same for each: what sums over occurrence groups (the focus votes,
+    co-location's neighbours, the first anchors) walks ``voters``, adding each one's weight in
+    that order, so every float comes out as when each occurrence was a group of its own."""
+
+    def __init__(self, groups=()):
+        super().__init__(groups)
+        self.voters = array("I", range(len(self)))
+        self.positions = [array("I", (i,)) for i in range(len(self))]   # per group: its voters' places
+
+
+def positions_of(groups: list) -> list:
+    """Per group, the places (ascending) of its voters in ``voters_of(groups)``."""
+    positions = getattr(groups, "positions", None)
+    return positions if positions is not None else [array("I", (i,)) for i in range(len(groups))]
+
+
+def voters_of(groups: list) -> "array | range":
+    """``groups.voters``, or one voter per group for a plain list."""
+    voters = getattr(groups, "voters", None)
+    return voters if voters is not None else range(len(groups))
+
+
+def group_spans(spans: SpanList, qualified: Qualified, appositive: dict, *, merge: bool = True) -> GroupList:
     """One group per name (one sense per discourse), except qualified and appositive occurrences,
     which stand alone; the bare repeats after an appositive one form a group that follows it.
+    Qualified occurrences of one written name and one qualifier (and the qualifiers themselves)
+    share one group that counts once per occurrence (``Group.alone``, :class:`GroupList`);
+    ``merge=False`` makes a group per occurrence (the reference the tests compare with).
     A group holds its spans' indexes in ``spans`` (:class:`~geomap.spanlist.Occurrences`)."""
-    groups: list[Group] = []
-    by_key: dict[str, Group] = {}
+    groups = GroupList()
+    voters, positions = groups.voters, groups.positions
+    merged: dict[tuple, int] = {}              # (qualified?, record, id(area)) -> its group
+    by_key: dict[str, int] = {}                # group key -> its group's index
     last_appositive: dict[str, Group] = {}
-    qualifier_of = {b: area for _, (b, area) in qualified.items()}
-    special = qualified.keys() | appositive.keys() | qualifier_of.keys()
+    role = qualified.role                      # (non-zero: a qualified name or a qualifier)
     names: dict[int, tuple[str, str, bool]] = {}   # per record: (its key, its group key, has a hint)
     trimmed: dict[tuple[int, int], list] = {}       # one candidate list per (name's candidates, area):
                                                     # a huge article may qualify a name again and again
     which, records = spans.which, spans.records
+    held: list[array] = []                     # per group: its spans' indexes (Occurrences made at the end)
+    plain: dict[int, array] = {}               # per record: its group's indexes, while no appositive was read
     for k, w in enumerate(which):
-        if k in special:
+        special = role[k] or k in appositive
+        if not special and not last_appositive:
+            index = plain.get(w)
+            if index is not None:
+                index.append(k)
+                continue
+        if special:
             cands = records[w][CANDIDATES]
-            if k in appositive:
-                g = Group(Occurrences(spans, (k,)), _trim(appositive[k]), qualified=True, appositive=True)
+            if k in appositive:                # (never merged: the bare repeats after each follow it)
+                g = Group(Occurrences(spans), _trim(appositive[k]), qualified=True, appositive=True)
                 last_appositive[records[w][KEY]] = g
-            elif k in qualified:
-                area = qualified[k][1]
-                inside = trimmed.get((id(cands), id(area)))
-                if inside is None:
-                    inside = trimmed[id(cands), id(area)] = _trim([c for c in cands if lies_in(c, area)])
-                g = Group(Occurrences(spans, (k,)), inside, qualified=True)
-            else:
-                area = qualifier_of[k]
-                whole = trimmed.get((id(cands), 0))
-                if whole is None:
-                    whole = trimmed[id(cands), 0] = _trim(cands)
-                g = Group(Occurrences(spans, (k,)), whole)
-                g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
-            groups.append(g)
+                positions.append(array("I", (len(voters),)))
+                voters.append(len(groups))
+                groups.append(g)
+                held.append(array("I", (k,)))
+                continue
+            is_qualified = bool(role[k] & 1)
+            area = qualified.area(k)
+            mkey = (is_qualified, w, id(area))     # (the area is a candidate of a record: alive)
+            gi = merged.get(mkey) if merge else None
+            if gi is None:
+                if is_qualified:
+                    inside = trimmed.get((id(cands), id(area)))
+                    if inside is None:
+                        inside = trimmed[id(cands), id(area)] = _trim([c for c in cands if lies_in(c, area)])
+                    g = Group(Occurrences(spans), inside, qualified=True, alone=True)
+                else:
+                    whole = trimmed.get((id(cands), 0))
+                    if whole is None:
+                        whole = trimmed[id(cands), 0] = _trim(cands)
+                    g = Group(Occurrences(spans), whole, alone=True)
+                    g.fixed = next(i for i, c in enumerate(g.candidates) if c is area)
+                gi = merged[mkey] = len(groups)
+                groups.append(g)
+                held.append(array("I"))
+                positions.append(array("I"))
+            held[gi].append(k)
+            positions[gi].append(len(voters))
+            voters.append(gi)
             continue
         name = names.get(w)
         if name is None:
@@ -197,11 +305,19 @@ def group_spans(spans: SpanList, qualified: dict, appositive: dict) -> list[Grou
         leader = None if name[2] or not last_appositive else last_appositive.get(name[0])
         if leader is not None:
             key += f"#after{id(leader)}"
-        g = by_key.get(key)
-        if g is None:
-            g = by_key[key] = Group(Occurrences(spans), _trim(_generic_candidates(spans[k])), follows=leader)
-            groups.append(g)
-        g.spans.append(k)
+        gi = by_key.get(key)
+        if gi is None:
+            gi = by_key[key] = len(groups)
+            positions.append(array("I", (len(voters),)))
+            voters.append(gi)
+            groups.append(Group(Occurrences(spans), _trim(_generic_candidates(spans[k])), follows=leader))
+            held.append(array("I"))
+        index = held[gi]
+        index.append(k)
+        if not last_appositive:
+            plain[w] = index
+    for g, index in zip(groups, held):
+        g.spans = Occurrences.of_index(spans, index)
     return groups
 
 

@@ -4,13 +4,14 @@ chosen, and the namesake relation that keeps a name from voting for itself."""
 from __future__ import annotations
 
 import bisect
-from array import array
 import functools
+import heapq
 import math
 from collections import Counter, defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from geomap.gazetteer.features import COUNTRY_FEATURES
+from geomap.resolve_group import positions_of, voters_of
 
 if TYPE_CHECKING:
     from geomap.resolve_group import Group
@@ -25,12 +26,18 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
     """Reward candidates that have a possible reading of another name of the article nearby
     ("Morecambe and Lancaster": the English Lancaster, not Pennsylvania's). A name with many
     readings is weak evidence: its weight is 1/sqrt(number of candidates). Only each name's best
-    candidates take part, binned in 1-degree cells so that only neighbours are compared."""
+    candidates take part, binned in 1-degree cells so that only neighbours are compared.
+
+    Neighbours are occurrence groups (``GroupList.voters``: a qualified name written again and
+    again is a neighbour per occurrence), walked in the order of a cell's voters, each voter's
+    points in order. A cell holds *streams*, one per group and point: the point and the places of
+    the group's voters (``positions_of``), never an entry per voter; a group's bonus is the same
+    for each of its voters, so it is computed once per group."""
+    positions = positions_of(groups)
     points = []                                # per group: [(candidate index, lat, lon, name)]
-    # per 1-degree cell: the groups' indexes and, in step, their points' (weight, lat, lon, name);
-    # groups sharing a candidate list and its order share the points and their tuples (a huge
-    # article may hold a group per qualified occurrence: a tuple per group and point was ~100 bytes)
-    cells: dict[tuple[int, int], tuple[array, list]] = {}
+    # per 1-degree cell: its streams (first voter's place, point's rank in the group, group, payload),
+    # payload = (weight, lat, lon, name), shared by the groups of one candidate list and order
+    cells: dict[tuple[int, int], list] = {}
     shared: dict[tuple, tuple[list, list]] = {}
     for gi, g in enumerate(groups):
         cands = g.candidates
@@ -44,17 +51,17 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
             known = shared[key] = (pts, [((int(lat // 1), int(lon // 1)), (weight, lat, lon, name))
                                          for _, lat, lon, name in pts])
         points.append(known[0])
-        for cell, payload in known[1]:
-            entry = cells.get(cell)
-            if entry is None:
-                entry = cells[cell] = (array("I"), [])
-            entry[0].append(gi)
-            entry[1].append(payload)
+        if positions[gi]:
+            first = positions[gi][0]
+            for rank, (cell, payload) in enumerate(known[1]):
+                cells.setdefault(cell, []).append((first, rank, gi, payload))
     del shared
     if len(cells) < 2:
         return
+    for streams in cells.values():
+        streams.sort(key=_first_seen)
     near_deg = NEAR_KM / 111.0
-    blocks: dict[tuple[int, int], list] = {}   # a cell's 3x3 neighbourhood, gathered once
+    blocks: dict[tuple[int, int], tuple] = {}  # a cell's 3x3 neighbourhood, gathered once
     shelves: dict[tuple[int, int], dict] = {}  # the same, by name, for huge blocks only
     related_sets: dict[int, set] = {}          # groups of one name share one namesakes list
     keys = [g.spans[0].key for g in groups]
@@ -68,23 +75,23 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
             cell = int(lat0 // 1), int(lon0 // 1)
             block = blocks.get(cell)
             if block is None:
-                block = blocks[cell] = _block(cells, cell)
-            if len(block[0]) > HUGE_BLOCK:
+                block = blocks[cell] = _block(cells, cell, positions)
+            if block[0] > HUGE_BLOCK:
                 shelf = shelves.get(cell)
                 if shelf is None:
-                    shelf = shelves[cell] = _shelve(block, keys)
+                    shelf = shelves[cell] = _shelve(block[1], keys, positions)
                 best = _neighbours_bounded(shelf, keys[gi], lat0, lon0)
             else:
                 best = {}
-            for gj, (weight, lat, lon, name) in (zip(*block) if len(block[0]) <= HUGE_BLOCK else ()):
-                if gj in related or abs(lat - lat0) > near_deg:
-                    continue
-                d = km(lat0, lon0, lat, lon)
-                if d < NEAR_KM:
-                    value = weight * math.exp(-d / NEAR_KM)      # > 0
-                    known = best.get(gj)
-                    if known is None or value > known[0]:
-                        best[gj] = (value, name)
+                for vj, gj, (weight, lat, lon, name) in block[2]:
+                    if gj in related or abs(lat - lat0) > near_deg:
+                        continue
+                    d = km(lat0, lon0, lat, lon)
+                    if d < NEAR_KM:
+                        value = weight * math.exp(-d / NEAR_KM)      # > 0
+                        known = best.get(vj)
+                        if known is None or value > known[0]:
+                            best[vj] = (value, name)
             if best:
                 bonus = min(1.5, sum(v for v, _ in best.values()))
                 g.note_shared(k, (("near a possible {}", tuple(n for _, n in best.values())), bonus))
@@ -93,29 +100,51 @@ def colocate(groups: list[Group], namesakes: list[list[int]]) -> None:
                     g.add_support(k)
 
 
-def _block(cells: dict, cell: tuple[int, int]) -> tuple[array, list]:
-    """A cell's 3x3 neighbourhood: its groups' indexes and their points, cell after cell (the one
-    cell's own pair when it has no neighbour: read only)."""
+def _first_seen(stream: tuple) -> tuple[int, int]:
+    return stream[0], stream[1]
+
+
+def _block(cells: dict, cell: tuple[int, int], positions: list) -> tuple[int, list, list | None]:
+    """A cell's 3x3 neighbourhood: its entries' count (one per voter and point), its cells'
+    stream lists, cell after cell, and its entries (:func:`_entries`) unless it is huge."""
     lat, lon = cell
     get = cells.get
     found = [f for f in (get((lat - 1, lon - 1)), get((lat - 1, lon)), get((lat - 1, lon + 1)),
                          get((lat, lon - 1)), get(cell), get((lat, lon + 1)),
                          get((lat + 1, lon - 1)), get((lat + 1, lon)), get((lat + 1, lon + 1)))
              if f is not None]
-    if len(found) == 1:
-        return found[0]
-    gis, payloads = array("I"), []
-    for f in found:
-        gis.extend(f[0])
-        payloads.extend(f[1])
-    return gis, payloads
+    count = sum(len(positions[gi]) for streams in found for _, _, gi, _ in streams)
+    return count, found, (list(_entries(found, positions)) if count <= HUGE_BLOCK else None)
 
 
-def _shelve(block: tuple[array, list], keys: list[str]) -> dict:
-    """A huge block by name, then by distinct point: ``{key: {(lat, lon, weight, name): [gj]}}``."""
+def _entries(found: list, positions: list) -> Iterator[tuple[int, int, tuple]]:
+    """A block's entries ``(voter, group, payload)`` in the order of a walk over voters: cell
+    after cell, in a cell by voter, a voter's points in order."""
+    for streams in found:
+        if len(streams) == 1:
+            _, _, gi, payload = streams[0]
+            yield from ((vj, gi, payload) for vj in positions[gi])
+            continue
+        if all(len(positions[gi]) == 1 for _, _, gi, _ in streams):   # one voter each: in order already
+            yield from ((first, gi, payload) for first, _, gi, payload in streams)
+            continue
+        merged = heapq.merge(*[_tagged(positions[gi], rank, gi, payload) for _, rank, gi, payload in streams])
+        yield from ((vj, gi, payload) for vj, _, gi, payload in merged)
+
+
+def _tagged(places, *tags) -> Iterator[tuple]:
+    for place in places:
+        yield place, *tags
+
+
+def _shelve(found: list, keys: list[str], positions: list) -> dict:
+    """A huge block by name, then by distinct point, in the order they are first met:
+    ``{key: {(lat, lon, weight, name): [voters' places of each stream]}}``."""
     shelf: dict[str, dict] = defaultdict(lambda: defaultdict(list))
-    for gj, (weight, lat, lon, name) in zip(*block):
-        shelf[keys[gj]][lat, lon, weight, name].append(gj)
+    ordered = sorted((cell, first, rank, gi, payload) for cell, streams in enumerate(found)
+                     for first, rank, gi, payload in streams)
+    for _, _, _, gi, (weight, lat, lon, name) in ordered:
+        shelf[keys[gi]][lat, lon, weight, name].append(positions[gi])
     return shelf
 
 
@@ -131,14 +160,14 @@ def _neighbours_bounded(shelf: dict, own: str, lat0: float, lon0: float) -> dict
     for key, spots in shelf.items():
         if key.startswith(own) or own.startswith(key):   # its namesakes: no vote
             continue
-        for (lat, lon, weight, name), members in spots.items():
+        for (lat, lon, weight, name), streams in spots.items():
             if abs(lat - lat0) > near_deg:
                 continue
             d = km(lat0, lon0, lat, lon)
             if d >= NEAR_KM:
                 continue
             value = weight * math.exp(-d / NEAR_KM)
-            for gj in members:
+            for gj in (streams[0] if len(streams) == 1 else heapq.merge(*streams)):
                 known = best.get(gj)
                 if known is None or value > known[0]:
                     total += value - (known[0] if known else 0.0)
@@ -151,7 +180,8 @@ def _neighbours_bounded(shelf: dict, own: str, lat0: float, lon0: float) -> dict
 def focus(groups: list[Group]) -> tuple[Counter, Counter]:
     """Votes for countries and (country, admin1) from names that are not in doubt (each group
     remembers its own vote in ``g.vote`` so that it does not count for itself; equal votes share
-    one tuple: a huge article may hold a group per qualified occurrence)."""
+    one tuple). A group votes once per occurrence group (``GroupList.voters``, in that order:
+    the float sums are those of a group per qualified occurrence)."""
     countries: Counter = Counter()
     admin1: Counter = Counter()
     votes: dict[tuple, tuple] = {}
@@ -166,25 +196,53 @@ def focus(groups: list[Group]) -> tuple[Counter, Counter]:
         country = contenders[0].place.country
         if not country or any(c.place.country != country for c in contenders):
             continue                           # the country itself is in doubt
-        weight = len(g.spans) ** 0.5 * (2.0 if any(s.dateline for s in g.spans.distinct()) else 1.0)
-        countries[country] += weight
+        weight = (1 if g.alone else len(g.spans)) ** 0.5 \
+            * (2.0 if any(s.dateline for s in g.spans.distinct()) else 1.0)
         first = contenders[0]
         area = None
         if first.feature not in COUNTRY_FEATURES and first.admin1_code and all(
                 c.admin1_code == first.admin1_code and c.feature not in COUNTRY_FEATURES for c in contenders):
             area = (country, first.admin1_code)
-            admin1[area] += weight
         vote = (country, area, weight)
         g.vote = votes.setdefault(vote, vote)
+    voters = voters_of(groups)
+    cast = [g.vote for g in groups]
+    for gi in (voters if len(voters) != len(groups) else range(len(groups))):   # (one voter each: in order)
+        vote = cast[gi]
+        if vote is not None:
+            country, area, weight = vote
+            countries[country] += weight
+            if area:
+                admin1[area] += weight
     return countries, admin1
 
 
-def focus_share(countries: Counter, admin1: Counter, namesakes: list[Group]) -> tuple:
-    """The votes of the names other than ``namesakes`` ("Dublin" and "Dublin City" do not vote for
-    each other), with their totals: the same for every group of one name, so computed once."""
-    own = [h.vote for h in namesakes if h.vote]
-    if own:                                    # (plain copies: every own vote is counted there)
+def family_votes(groups: list[Group], family: list[int]) -> Iterator[tuple]:
+    """The votes of the groups ``family`` (indexes, ascending) names, one per occurrence group,
+    in the order they were cast (``focus``)."""
+    voting = [j for j in family if groups[j].vote]
+    if not any(groups[j].alone for j in voting):
+        return (groups[j].vote for j in voting)            # one voter each, in group order
+    if len(voting) == 1:
+        g = groups[voting[0]]
+        return (g.vote for _ in range(len(g.spans)))
+    positions = positions_of(groups)                       # interleaved: merge their voters' places
+    merged = heapq.merge(*[_tagged(positions[j], j) for j in voting])
+    return (groups[j].vote for _, j in merged)
+
+
+def focus_share(countries: Counter, admin1: Counter, own: Iterable[tuple]) -> tuple:
+    """The votes of the names other than a name's namesakes ("Dublin" and "Dublin City" do not
+    vote for each other; ``own``: their votes, :func:`family_votes`), with their totals: the same
+    for every group of one name, so computed once."""
+    own = iter(own)
+    first = next(own, None)
+    if first is not None:                      # (plain copies: every own vote is counted there)
         countries, admin1 = dict(countries), dict(admin1)
+        country, area, weight = first
+        countries[country] -= weight
+        if area:
+            admin1[area] -= weight
         for country, area, weight in own:
             countries[country] -= weight
             if area:
@@ -240,15 +298,17 @@ def namesakes(groups: list[Group]) -> list[list[int]]:
 def add_nearness(groups: list[Group]) -> None:
     """Reward candidates near the places chosen for the article's other (city-level) names."""
     anchors = []
-    for g in groups:
+    for gi in voters_of(groups):               # the first ten occurrence groups placed in a town
+        g = groups[gi]
         if g.choice is None:
             continue
         c = g.candidates[g.choice]
         if c.feature.startswith("PPL") or c.feature == "ADM2":
             anchors.append((g.spans[0].key, c.place.lat, c.place.lon, c.place.name))
+            if len(anchors) == 10:
+                break
     if not anchors:
         return
-    anchors = anchors[:10]
     reach = 4 * NEAR_KM
     reach_deg = reach / 111.0
     for g in groups:

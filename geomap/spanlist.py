@@ -104,6 +104,16 @@ class Occurrences:
         for k in index:
             self.append(k)
 
+    @classmethod
+    def of_index(cls, spans: SpanList, index: array) -> "Occurrences":
+        """The spans at ``index`` (ascending; the array is kept, not copied)."""
+        out = cls(spans)
+        out.index = index
+        if index:
+            distinct = list(dict.fromkeys(map(spans.which.__getitem__, index)))
+            out._records = distinct if len(distinct) > 1 else None
+        return out
+
     def append(self, k: int) -> None:
         """Add span ``k`` of the list (after every span already held)."""
         index, which = self.index, self.spans.which

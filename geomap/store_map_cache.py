@@ -123,6 +123,29 @@ class RenderCache:
             "SELECT place_id, article_id, start, end, text, passage_index FROM mentions "
             "WHERE place_id IS NOT NULL ORDER BY place_id, article_id, start")
 
+    def newest_place_mentions(self, place_id: str, articles: int
+                              ) -> list[tuple[str, str, int, int, str, int | None]]:
+        """``mentions_by_place``'s rows of one place, of its ``articles`` newest articles only
+        (newest first, undated last, then by id; each article's by start): sorted by SQLite,
+        so only those rows reach Python."""
+        from geomap import store_bulk
+
+        table, column = ("articles", "id") if store_bulk.pending(self._db) else ("fts_rows",
+                                                                                  "article_id")
+        rows: list[tuple] = []
+        seen: set[str] = set()
+        for row in self._db.execute(
+                "SELECT m.place_id, m.article_id, m.start, m.end, m.text, m.passage_index "
+                f"FROM mentions m JOIN {table} a ON a.{column} = m.article_id "
+                "WHERE m.place_id = ? ORDER BY coalesce(a.published, '') DESC, m.article_id, "
+                "m.start", (place_id,)):
+            if row[1] not in seen:
+                if len(seen) == articles:
+                    break
+                seen.add(row[1])
+            rows.append(row)
+        return rows
+
     def article_mentions(self, ids: Iterable[str]
                          ) -> Iterator[tuple[str, str, int, int, str, int | None]]:
         """Like ``mentions_by_place`` for these articles' mentions only (article by article)."""

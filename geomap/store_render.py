@@ -97,6 +97,12 @@ class RenderReads:
             "SELECT id FROM places p WHERE EXISTS (SELECT 1 FROM mentions m WHERE m.place_id = p.id) "
             "ORDER BY id")]
 
+    def place_mention_counts(self) -> dict[str, int]:
+        """``{place id: its resolved mentions}`` of every mentioned place: what its pages cost to
+        render, by which a full render shares the places among its workers."""
+        return dict(self._db.execute("SELECT place_id, count(*) FROM mentions "
+                                     "WHERE place_id IS NOT NULL GROUP BY place_id"))
+
     def places_by_id(self, ids: Iterable[str] | None = None) -> dict[str, tuple[Place, tuple[str, ...]]]:
         """``{place id: (Place, its regions sorted)}`` of ``ids`` (None: every stored place)."""
         if ids is None:

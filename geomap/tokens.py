@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from geomap.wordlists import ARABIC_ARTICLES, CONNECTORS, DOT_JOINERS, HYPHEN_CONNECTORS
+from geomap.wordlists import ARABIC_ARTICLES, CONNECTORS, DOT_JOINERS, HYPHEN_CONNECTORS, word_flags
 
 
 # Upper-case letters of the scripts news text uses (Latin, Greek, Cyrillic), for the token regex.
@@ -42,6 +42,7 @@ class Token:
     upper: bool                     # written in capitals only ("PARIS", "US")
     dot_after: bool                 # followed directly by "." (a possible abbreviation)
     joint: str = ""                 # how it joins the previous token of its run: space|hyphen|dot|connector|possessive
+    flags: int = 0                  # wordlists.word_flags(lower): the word classes holding it (MONTH, TITLE...)
 
 
 @dataclass(slots=True)
@@ -73,24 +74,27 @@ def iter_tokens(text: str) -> Iterator[Token]:
     """:func:`tokenize`'s tokens one by one: a token no run holds any more can be freed."""
     prev: Token | None = None                  # the previous token (what _starts_sentence reads)
     size = len(text)
-    words: dict[str, tuple[str, str, bool]] = {}   # one (word, lower, upper) per distinct word
+    # one (word, lower, upper, flags, cut, may_dot) per distinct match of TOKEN: the word without a
+    # possessive "'s" (``cut``: 2 characters cut), whether a dot after it may be an abbreviation's
+    words: dict[str, tuple[str, str, bool, int, int, bool]] = {}
     for m in TOKEN.finditer(text):
         start, end = m.span()
         if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
             continue                           # inside a word ("iPhone", "o'Neill" handled as one)
-        word = m.group()
-        if word.endswith(_POSSESSIVE) and len(word) > 3:
-            end -= 2
-            word = word[:-2]
-        dot_after = end < size and text[end] == "." and not word.endswith(".")
+        shared = words.get(raw := m.group())
+        if shared is None:
+            word, cut = (raw[:-2], 2) if raw.endswith(_POSSESSIVE) and len(raw) > 3 else (raw, 0)
+            word = words[word][0] if word in words else word     # (one string per word)
+            lower = word.casefold().rstrip(".")
+            shared = words[raw] = (word, lower, word.isupper() and len(word) > 1, word_flags(lower), cut,
+                                   not word.endswith("."))
+        end -= shared[4]
+        dot_after = shared[5] and end < size and text[end] == "."
         if start > 1 and text[start - 1] == " " and text[start - 2].isalnum():
             sentence_start = False             # the common case, "in Kherson", decided inline
         else:
             sentence_start = _starts_sentence(text, start, [prev] if prev is not None else [])
-        shared = words.get(word)
-        if shared is None:
-            shared = words[word] = (word, word.casefold().rstrip("."), word.isupper() and len(word) > 1)
-        prev = Token(start, end, shared[0], shared[1], sentence_start, shared[2], dot_after)
+        prev = Token(start, end, shared[0], shared[1], sentence_start, shared[2], dot_after, "", shared[3])
         yield prev
 
 

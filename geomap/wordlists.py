@@ -163,3 +163,27 @@ MAJOR_FEATURES = frozenset("PCLI PCLD PCLF PCLS PCLIX PCL TERR ADM1 CONT RGN SEA
 COMMON_OPENERS = frozenset("""although both during early even given like many most much only
 other over police several since such then there these they this those though thus under unlike
 until what when where while why with within yet officials authorities residents""".split())
+
+
+# --- per-word flags (issue 9): every class a token's casefolded word belongs to, as one int ----------
+# Computed once per distinct word of an article (``tokens.iter_tokens`` stores them on ``Token.flags``),
+# so a rule asks ``tok.flags & (MONTH | WEEKDAY)`` instead of one set lookup per class.
+MONTH, WEEKDAY, STOP, INSTITUTION_WORD, STREET, ADMIN, TITLE, MEDIA_WORD = (1 << k for k in range(8))
+DESCRIPTIVE_WORD, DOT_JOINER, NOT_PLACE, FEATURE_HEAD, COMMON_OPENER, SAINT_WORD, NAME_SUFFIX, \
+    FUNCTION_WORD = (1 << k for k in range(8, 16))
+FEATURE_WORD = 1 << 16         # a feature suffix, prefix or "X of" word ("River", "Lake", "Gulf of")
+_FLAG_CLASSES = ((MONTHS, MONTH), (WEEKDAYS, WEEKDAY), (STOPWORDS, STOP), (INSTITUTION, INSTITUTION_WORD),
+                 (STREET_WORDS, STREET), (ADMIN_WORDS, ADMIN), (TITLES, TITLE), (MEDIA, MEDIA_WORD),
+                 (DESCRIPTIVE, DESCRIPTIVE_WORD), (DOT_JOINERS, DOT_JOINER), (NOT_PLACES, NOT_PLACE),
+                 (FEATURE_HEADS, FEATURE_HEAD), (COMMON_OPENERS, COMMON_OPENER), (SAINT, SAINT_WORD),
+                 (NAME_SUFFIXES, NAME_SUFFIX), (FUNCTION_WORDS, FUNCTION_WORD),
+                 (FEATURE_SUFFIXES | FEATURE_PREFIXES | FEATURE_OF, FEATURE_WORD))
+
+
+def word_flags(lower: str) -> int:
+    """The flags (``MONTH | TITLE | ...``) of a casefolded word: one bit per word class holding it."""
+    flags = 0
+    for words, bit in _FLAG_CLASSES:
+        if lower in words:
+            flags |= bit
+    return flags

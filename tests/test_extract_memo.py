@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from geomap import extract, extract_memo
+from geomap import extract_memo, extract_state
 from geomap.config import ParseConfig, Pin
 from geomap.extract import Extractor
 from geomap.extract_memo import MediaWalk
@@ -34,14 +34,14 @@ def memos(monkeypatch):
             super().__init__()
             made.append(self)
 
-    monkeypatch.setattr(extract, "JudgeMemo", Recorded)
-    monkeypatch.setattr(extract, "MIN_TEXT", 1000)   # (small texts keep the tests quick)
+    monkeypatch.setattr(extract_state, "JudgeMemo", Recorded)
+    monkeypatch.setattr(extract_state, "MIN_TEXT", 1000)   # (small texts keep the tests quick)
     return made
 
 
 def _without_memo(gaz, text: str, monkeypatch, **config) -> list[tuple]:
     with monkeypatch.context() as m:
-        m.setattr(extract, "MIN_TEXT", len(text) + 1)
+        m.setattr(extract_state, "MIN_TEXT", len(text) + 1)
         return _spans(Extractor(gaz, ParseConfig(**config)), text)
 
 

@@ -84,17 +84,19 @@ def test_a_group_holds_indexes_not_span_objects(gaz):
 
 
 def test_groups_of_one_name_and_qualifier_share_their_candidates(gaz):
-    """``Paris, Texas`` again and again: a group per occurrence (each votes), one candidate list
-    for all of them; the choice is the same as for a single occurrence."""
+    """``Paris, Texas`` again and again: one group for every occurrence (``alone``: each still
+    votes, ``GroupList.voters``), one candidate list; the choice is the same as for a single
+    occurrence."""
     text = "Police in Paris, Texas, and Athens, Ga., said so. " * 50
     gp = Geoparser(gaz, ParseConfig())
     spans = gp.extractor.span_list(text)
     groups, _ = gp.resolver._decide(text, spans)
-    paris = [g for g in groups if g.spans[0].key == "paris"]
-    texas = [g for g in groups if g.spans[0].key == "texas"]
-    assert len(paris) == len(texas) == 50 and all(g.qualified for g in paris)
-    assert len({id(g.candidates) for g in paris}) == 1 and len({id(g.candidates) for g in texas}) == 1
-    assert all(len(g.spans.distinct()) == 1 for g in paris)
+    (paris,) = [g for g in groups if g.spans[0].key == "paris"]
+    (texas,) = [g for g in groups if g.spans[0].key == "texas"]
+    assert paris.alone and paris.qualified and len(paris.spans) == len(texas.spans) == 50
+    assert len(groups) == 4 and len(groups.voters) == 200
+    assert list(groups.voters[:4]) == [groups.index(paris), groups.index(texas), 2, 3]
+    assert len(paris.spans.distinct()) == 1
     single = {m.text: m.place.admin1 for m in gp.parse("Police in Paris, Texas, and Athens, Ga., said so.")}
     assert {m.text: m.place.admin1 for m in gp.parse(text)} == single == \
         {"Paris": "Texas", "Texas": "Texas", "Athens": "Georgia", "Ga.": "Georgia"}
@@ -102,7 +104,8 @@ def test_groups_of_one_name_and_qualifier_share_their_candidates(gaz):
 
 def test_groups_of_one_name_and_qualifier_share_their_prior_terms_and_scores(gaz):
     """The prior of ``Paris, Texas`` is computed once and shared (its terms' tuples and its scores'
-    floats) by every group of that name and qualifier; a term noted on one group (``Group.note``)
+    floats) by every group of that name and qualifier (a group per occurrence here, as
+    ``merge=False`` makes them); a term noted on one group (``Group.note``)
     reaches that group only; the reasons and scores equal those computed group by group."""
     from geomap.resolve_group import appositives, group_spans, qualifiers
 
@@ -110,10 +113,10 @@ def test_groups_of_one_name_and_qualifier_share_their_prior_terms_and_scores(gaz
     gp = Geoparser(gaz, ParseConfig())
     spans = gp.extractor.span_list(text)
     qualified = qualifiers(text, spans)
-    alone = group_spans(spans, qualified, appositives(text, spans, qualified))
+    alone = group_spans(spans, qualified, appositives(text, spans, qualified), merge=False)
     for g in alone:
         gp.resolver._prior(g)
-    groups = group_spans(spans, qualified, appositives(text, spans, qualified))
+    groups = group_spans(spans, qualified, appositives(text, spans, qualified), merge=False)
     memo: dict = {}
     for g in groups:
         gp.resolver._prior(g, memo)
@@ -131,7 +134,7 @@ def test_groups_of_one_name_and_qualifier_share_their_prior_terms_and_scores(gaz
     assert paris[0].support == (0,) and paris[1].support == ()
 
 
-def _colocated(gp, text, copies: bool):
+def _colocated(gp, text, copies: bool, merge: bool = True):
     """The groups of ``text`` after ``colocate`` (their candidate lists copied per group when
     ``copies``), with colocate's peak of traced memory above what it started with."""
     import tracemalloc
@@ -141,7 +144,7 @@ def _colocated(gp, text, copies: bool):
 
     spans = gp.extractor.span_list(text)
     qualified = qualifiers(text, spans)
-    groups = group_spans(spans, qualified, appositives(text, spans, qualified))
+    groups = group_spans(spans, qualified, appositives(text, spans, qualified), merge=merge)
     memo: dict = {}                            # (as Resolver._decide shares the prior)
     for g in groups:
         if copies:
@@ -160,13 +163,20 @@ def _colocated(gp, text, copies: bool):
 
 
 def test_colocate_shares_the_points_of_groups_of_one_name_and_qualifier(gaz):
-    """``Paris, Texas`` again and again: co-location holds a few bytes per group and point (the
-    groups' indexes in an array, their points' tuples shared by the groups of one candidate list),
-    not a tuple each; the bonuses are those of groups that share nothing."""
+    """``Paris, Texas`` again and again: co-location holds a few bytes per occurrence group and
+    point (their indexes in an array, their points' tuples shared by the groups of one candidate
+    list), not a tuple each; the bonuses are those of groups that share nothing, and those of a
+    group per occurrence (``merge=False``)."""
     text = "Police in Paris, Texas, and Sherman, Texas, and Athens, Ga., said so. " * 1000
     gp = Geoparser(gaz, ParseConfig())
     shared, peak = _colocated(gp, text, copies=False)
     alone, _ = _colocated(gp, text, copies=True)
     assert [(g.reasons, g.scores, g.support) for g in shared] == [(g.reasons, g.scores, g.support) for g in alone]
     assert any("near a possible" in str(t) for g in shared for terms in g.reasons for t in terms)
-    assert peak / len(shared) < 350           # (about 520 bytes a group with a tuple per group and point)
+    assert peak / len(shared.voters) < 350     # (about 520 bytes a group with a tuple per group and point)
+    apart, _ = _colocated(gp, text, copies=False, merge=False)
+    assert len(apart) == len(shared.voters) > 10 * len(shared)
+    outcome = {(g.spans[0].start, g.spans[0].text): (g.reasons, g.scores, g.support) for g in apart}
+    for g in shared:
+        for start, _ in g.spans.bounds():
+            assert outcome[start, g.spans[0].text] == (g.reasons, g.scores, g.support)

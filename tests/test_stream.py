@@ -36,19 +36,24 @@ def test_a_large_repeated_articles_mentions_are_the_same_streamed_and_listed(gp)
 
 
 def _entry(start, feature=None, street=False, name="T"):
+    """``(start, end, outcome)`` as ``Resolver.iter_outcomes`` gives them."""
+    from geomap.resolve import Outcome
+
     place = SimpleNamespace(name=name)
     cand = SimpleNamespace(feature=feature, place=place) if feature else None
-    return SimpleNamespace(start=start, street=street), cand, 0.9, (), None
+    return start, start + 1, Outcome(SimpleNamespace(start=start, street=street), cand, 0.9, (), None)
 
 
 def test_streets_go_to_the_town_before_else_the_first_after_and_stream():
     entries = [_entry(0, street=True), _entry(5, "ADM1"), _entry(9, "PPL", name="A"),
                _entry(12, street=True), _entry(20, "PPLA", name="B"), _entry(30, street=True)]
     out = list(_place_streets(iter(entries)))
-    assert [e[0].start for e in out] == [0, 5, 9, 12, 20, 30]
-    assert [(e[1].place.name, e[2]) for e in out if e[0].street] == \
+    assert [e[0] for e in out] == [0, 5, 9, 12, 20, 30]
+    assert [(e[2].chosen.place.name, e[2].score) for e in out if e[2].street] == \
         [("A", STREET_SCORE), ("A", STREET_SCORE), ("B", STREET_SCORE)]
     assert out[1] is entries[1] and out[4] is entries[4]    # the others as they were
+    again = list(_place_streets(iter(entries + [entries[5], entries[5]])))
+    assert again[-1][2] is again[-2][2] is again[5][2]      # one outcome per street outcome and town
     no_town = [_entry(0, street=True), _entry(3, "ADM1")]
     assert list(_place_streets(iter(no_town))) == no_town  # no town named: streets stay unplaced
 
@@ -62,8 +67,8 @@ def test_street_placement_reads_no_further_than_it_must():
             yield e
 
     stream = _place_streets(entries())
-    assert next(stream)[0].start == 0 and read == [0]
-    assert next(stream)[2] == STREET_SCORE and read == [0, 1]   # placed at once: a town came before
+    assert next(stream)[0] == 0 and read == [0]
+    assert next(stream)[2].score == STREET_SCORE and read == [0, 1]   # placed at once: a town came before
 
 
 def test_iter_mentions_resolves_first_and_makes_mentions_lazily(gp, monkeypatch):
@@ -78,13 +83,14 @@ def test_iter_mentions_resolves_first_and_makes_mentions_lazily(gp, monkeypatch)
     assert len(made) == 1
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "table"])
+@pytest.mark.parametrize("fmt", ["jsonl", "table", "jsonl --explain", "jsonl --unplaced", "table --explain"])
 def test_geomap_parse_streams_a_huge_article_with_the_same_output(mapped_project, capsys, monkeypatch, fmt):
+    """Streamed (JSONL: each form encoded once, ``cli_output.jsonl_chunks``) or not, the same bytes."""
     from geomap.pipeline import parse as parse_module
     from geomap.pipeline.stages import Stages
 
-    write(mapped_project / "articles" / "huge.txt", HUGE)
-    argv = ["--root", str(mapped_project), "parse", str(mapped_project / "articles"), "--format", fmt]
+    write(mapped_project / "articles" / "huge.txt", "Title\n\nOak Street and the village of Blorpivka were shut. " + UNIT * 400)
+    argv = ["--root", str(mapped_project), "parse", str(mapped_project / "articles"), "--format", *fmt.split()]
     assert main(argv) == 0
     whole = capsys.readouterr().out
     monkeypatch.setattr(parse_module, "STREAM_CHARS", 10_000)     # only huge.txt is that long
@@ -93,13 +99,16 @@ def test_geomap_parse_streams_a_huge_article_with_the_same_output(mapped_project
     real_stream = parse_module._stream
     monkeypatch.setattr(parse_module, "_stream", lambda stage, article, *a: streamed.append(article.id)
                         or real_stream(stage, article, *a))
-    sizes = []
-    real_regions = Stages.regions_for
-    monkeypatch.setattr(Stages, "regions_for", lambda self, ms: sizes.append(len(ms)) or real_regions(self, ms))
+    asked = []
+    real_regions = Stages.regions_for_places
+    monkeypatch.setattr(Stages, "regions_for_places",
+                        lambda self, places: asked.append(len(places)) or real_regions(self, places))
     assert main(argv) == 0
-    assert capsys.readouterr().out == whole and "Poltava" in whole
+    out = capsys.readouterr().out
+    assert out == whole and ("Blorpivka" if "unplaced" in fmt else "Poltava") in whole
+    assert out.count("huge.txt") == 1 if "unplaced" in fmt else out.count("huge.txt") > 4000
     assert len(streamed) == 1 and "huge" in streamed[0]
-    assert max(sizes) == 1000 and len(sizes) > 4     # the huge article's regions, a batch at a time
+    assert 0 < sum(asked) < 60                       # regions asked per distinct place, not per mention
 
 
 def test_parse_paths_still_gives_lists(mapped_project, monkeypatch):
@@ -124,7 +133,7 @@ def test_a_failure_midway_through_a_streamed_article_is_reported_and_the_next_ar
     write(mapped_project / "articles" / "a-huge.txt", HUGE)
     monkeypatch.setattr(parse_module, "STREAM_CHARS", 10_000)
     monkeypatch.setattr(parse_module, "STREAM_BATCH", 100)
-    real = Geoparser._mentions
+    real = Geoparser._forms
 
     def failing(self, resolved, explain):
         for k, m in enumerate(real(self, resolved, explain)):
@@ -132,7 +141,7 @@ def test_a_failure_midway_through_a_streamed_article_is_reported_and_the_next_ar
                 raise ValueError("broken")
             yield m
 
-    monkeypatch.setattr(Geoparser, "_mentions", failing)
+    monkeypatch.setattr(Geoparser, "_forms", failing)
     code = main(["--root", str(mapped_project), "parse", str(mapped_project / "articles"), "--format", "jsonl"])
     out, err = capsys.readouterr()
     assert code == 1

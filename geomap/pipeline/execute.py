@@ -266,7 +266,8 @@ class Refresh:
             only = {w.id for w in decided.process if w.id in done} if decided.partial else None
             with self.clock("render"):
                 write_outputs(self.store, self.config.resolve(self.config.map.output), self.config,
-                              stage.layers, only=only, map_only=decided.map_only)
+                              stage.layers, only=only, map_only=decided.map_only,
+                              workers=self.options.workers)
             self.store.meta_set(META_RENDER, fps.render_now)
             self.store.meta_set(META_PAGES, fps.pages_now)
             rendered = True

@@ -20,7 +20,8 @@ META_EXPORTS = "exports_sizes"         # mentions.csv/jsonl sizes as last writte
 
 
 def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
-                  only: set[str] | None = None, map_only: bool = False) -> list[Path]:
+                  only: set[str] | None = None, map_only: bool = False,
+                  workers: int = 1) -> list[Path]:
     """Render into a temp folder inside ``out_dir``, then move each output into place.
 
     Files move one by one with ``os.replace`` (atomic), pages first, ``map.html`` last, and
@@ -36,6 +37,8 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     renders it no longer has are removed.
     ``map_only``: only map settings changed since the last complete render, so only
     ``map.html`` and its assets are written (and assets it no longer links to removed).
+    ``workers`` > 1: a full render writes the article and place pages and the exports in that
+    many processes while this one writes the map side (``render.parallel``); the same files.
     """
     from geomap.render.manifest import OutputFolder
     from geomap.render.map_files import write_map_side
@@ -60,14 +63,23 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
             # Nothing holds every mention at once: the map side is written from the render cache
             # (updated from the new articles' mentions alone when it can: ``map_files``), the
             # pages and exports are read from the store a piece at a time (``render.pages``).
-            produced = write_map_side(store, tmp, config, layers, only=only)
+            def map_side() -> list[Path]:
+                return write_map_side(store, tmp, config, layers, only=only) + [
+                    _write_unplaced(store, tmp)]
+
             # New articles change only their own pages and those of the places they name (of
             # those, only the pages that changed), and their rows are appended to the exports,
             # if these are as last written.
             append = only is not None and (store.meta_get(META_EXPORTS) or "-") == export_sizes(out_dir)
-            pages = write_pages(store, tmp, config, layers, only=only, exports=not append)
+            if only is None and workers > 1:    # the pages in worker processes meanwhile
+                from geomap.render.parallel import write_pages_parallel
+
+                pages, produced = write_pages_parallel(store, tmp, config, layers, workers,
+                                                       beside=map_side)
+            else:
+                produced = map_side()
+                pages = write_pages(store, tmp, config, layers, only=only, exports=not append)
             produced += pages.written
-            produced.append(_write_unplaced(store, tmp))
             pages.runs.forget()         # until the pages they describe are in place
             placed = _place_outputs(folder, out_dir, tmp, produced, only=only,
                                     drop=pages.gone.__contains__)

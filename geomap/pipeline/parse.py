@@ -16,7 +16,7 @@ from geomap.sources import printable, utf8_name
 if TYPE_CHECKING:
     from geomap.config import Config
 
-__all__ = ["ErrorHandler", "parse_paths", "parse_stream", "print_error"]
+__all__ = ["ErrorHandler", "MentionStream", "parse_paths", "parse_stream", "print_error"]
 
 ErrorHandler = Callable[[str], None]
 
@@ -87,34 +87,59 @@ def parse_stream(paths: Sequence[Path], config: Config, *, explain: bool = False
 
 def _stream(stage: Stages, article: Article, explain: bool, report: ErrorHandler):
     """One huge article's ``(article, pairs)``: its names are resolved here (a failure is
-    reported and the article skipped, like any other), its mentions made as the pairs are read."""
+    reported and the article skipped, like any other), its mentions made as the pairs are read
+    (:class:`MentionStream`)."""
     try:
-        mentions = stage.geoparser.iter_mentions(article.text, explain=explain)
+        forms = stage.geoparser.iter_forms(article.text, explain=explain)
     except FATAL:
         raise
     except Exception as e:      # noqa: BLE001 - one bad article must not stop the others
         report(f"{article.source}: could not be processed ({type(e).__name__}: {e}); skipped")
         return
-    yield article, _with_regions(stage, article, mentions, report)
+    yield article, MentionStream(stage, article, forms, report)
 
 
-def _with_regions(stage: Stages, article: Article, mentions: Iterator[Mention],
-                  report: ErrorHandler) -> Iterator[tuple[Mention, tuple[str, ...]]]:
-    """The pairs, ``STREAM_BATCH`` at a time; a failure midway is reported (the mentions given so
+class MentionStream:
+    """A streamed article's ``(mention, regions)`` pairs (iterate it once), or the same as
+    ``(start, end, form, regions)`` (:meth:`forms`: ``Mention(start, end, *form)`` is the mention;
+    a form and its regions are shared by every mention of one name resolved alike, so a writer
+    may encode them once). Read ``STREAM_BATCH`` mentions at a time, the regions asked for the
+    places not seen before in the article; a failure midway is reported (the mentions given so
     far stay given) and ends this article only."""
-    while True:
-        try:
-            batch = list(islice(mentions, STREAM_BATCH))
-            if not batch:
+
+    def __init__(self, stage: Stages, article: Article, forms: Iterator[tuple], report: ErrorHandler):
+        self._stage, self._article, self._forms, self._report = stage, article, forms, report
+
+    def __iter__(self) -> Iterator[tuple[Mention, tuple[str, ...]]]:
+        return ((Mention(start, end, *form), regions) for start, end, form, regions in self.forms())
+
+    def forms(self) -> Iterator[tuple[int, int, tuple, tuple[str, ...]]]:
+        """The pairs as ``(start, end, form, regions)``."""
+        known: dict[int, tuple] = {}           # id(place) -> (place, its regions): places are few
+        while True:
+            try:
+                batch = list(islice(self._forms, STREAM_BATCH))
+                if not batch:
+                    return
+                new: dict[int, object] = {}
+                for _, _, form in batch:
+                    place = form[1]
+                    if place is not None and id(place) not in known:
+                        new[id(place)] = place
+                if new:
+                    places = list(new.values())
+                    for place, regions in zip(places, self._stage.regions_for_places(places)):
+                        known[id(place)] = (place, tuple(regions))
+            except FATAL:
+                raise
+            except Exception as e:      # noqa: BLE001 - one bad article must not stop the others
+                self._report(f"{self._article.source}: could not be processed ({type(e).__name__}: {e}); "
+                             "its remaining mentions skipped")
                 return
-            regions = stage.regions_for(batch)
-        except FATAL:
-            raise
-        except Exception as e:      # noqa: BLE001 - one bad article must not stop the others
-            report(f"{article.source}: could not be processed ({type(e).__name__}: {e}); "
-                   "its remaining mentions skipped")
-            return
-        yield from zip(batch, regions)
+            for start, end, form in batch:
+                place = form[1]
+                yield start, end, form, known[id(place)][1] if place is not None else ()
+
 
 def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Iterator[Article]:
     for path, root in found:

@@ -118,10 +118,14 @@ class Stages:
             return mentions, [f"online geocoder: {e}; kept the offline places"]
 
     def regions_for(self, mentions: Sequence[Mention]) -> list[tuple[str, ...]]:
-        """Region names per mention (``()`` for unresolved ones or when no layers are set)."""
-        placed = [m.place for m in mentions if m.place is not None]
-        found = iter(self.regions_for_places(placed))
-        return [next(found) if m.place is not None else () for m in mentions]
+        """Region names per mention (``()`` for unresolved ones or when no layers are set); each
+        distinct place (object) is asked for once."""
+        distinct: dict[int, object] = {}
+        for m in mentions:
+            if m.place is not None:
+                distinct.setdefault(id(m.place), m.place)
+        found = dict(zip(distinct, self.regions_for_places(list(distinct.values()))))
+        return [found[id(m.place)] if m.place is not None else () for m in mentions]
 
     def regions_for_places(self, places: Sequence) -> list[tuple[str, ...]]:
         """Region names per place. Answers kept from earlier runs (``_memberships``) come first:

@@ -118,11 +118,14 @@ def write_mentions_exports(data: MapData, csv_path: Path, jsonl_path: Path,
     write_export_lines(export_lines(data, root), csv_path, jsonl_path)
 
 
-def write_export_lines(lines: Iterable[tuple[str, str]], csv_path: Path, jsonl_path: Path) -> None:
-    """Write the header and ``lines`` (CSV line, JSON line) to the two export files."""
+def write_export_lines(lines: Iterable[tuple[str, str]], csv_path: Path, jsonl_path: Path, *,
+                       header: bool = True) -> None:
+    """Write the header (unless not ``header``: a part that follows another, as render workers
+    write them) and ``lines`` (CSV line, JSON line) to the two export files."""
     with open(csv_path, "w", encoding="utf-8", newline="\n") as csv_file, \
             open(jsonl_path, "w", encoding="utf-8", newline="\n") as json_file:
-        csv_file.write(",".join(COLUMNS) + "\n")
+        if header:
+            csv_file.write(",".join(COLUMNS) + "\n")
         for csv_line, json_line in lines:
             csv_file.write(csv_line)
             json_file.write(json_line)

@@ -15,7 +15,9 @@ only the rows of the places it names (the map's script sorts by date itself).
 ``update(store, config, layers, only)`` brings the cache up to date: from the new articles'
 mentions only when ``only`` (new article ids) is given and the cache is current
 (``cache_key``: code, max passages, regions; numbers covering exactly the other articles;
-the touched places' regions and the chunk count as cached), else by a full rebuild streamed
+the touched places' regions and the chunk count as cached); with ``only`` empty (map settings
+changed) and only ``max_passages`` different, by cutting or extending the cached quotes
+(``_relimit``); else by a full rebuild streamed
 place by place from the ``mentions_place`` index. Either way in one store transaction.
 It returns a ``CacheUpdate`` naming what changed.
 """
@@ -34,14 +36,16 @@ from typing import Any, Iterable
 
 from geomap.credits import origin_note
 from geomap.model import Passage, Place
+from geomap.render.map_cache_counts import (RegionTally, place_regions, region_order,
+                                              unplaced_groups)
 from geomap.render.passages import chunk_count, chunk_of
 from geomap.render.payload import page_field as page_field_of
 from geomap.render.quotes import passage_bounds, quote_bounds
 
 CACHE_VERSION = "1"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SOURCES = ("map_cache.py", "map_files.py", "payload.py", "quotes.py", "passages.py",
-            "search_index.py", "place_page.py", "article_page.py", "map.py")
+_SOURCES = ("map_cache.py", "map_cache_counts.py", "map_files.py", "payload.py", "quotes.py",
+            "passages.py", "search_index.py", "place_page.py", "article_page.py", "map.py")
 
 
 def _json(value: Any) -> str:
@@ -62,10 +66,15 @@ def code_stamp() -> str:
 def cache_key(store, config, layers: list) -> str:
     """What the cached values depend on besides the articles: code, ``max_passages``, the
     configured regions (names, labels, layers) and the regions' fingerprint."""
+    text = _json([base_key(store, layers), config.map.max_passages])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def base_key(store, layers: list) -> str:
+    """``cache_key`` but for ``max_passages`` (which changes the cached quotes alone)."""
     regions = [[layer.name, layer.label or "", [[r.name, r.label or ""] for r in layer.regions]]
                for layer in layers]
-    text = _json([code_stamp(), config.map.max_passages, regions,
-                  store.meta_get("regions_fingerprint") or ""])
+    text = _json([code_stamp(), regions, store.meta_get("regions_fingerprint") or ""])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -249,84 +258,6 @@ def place_feature(place: Place, agg: dict[str, Any], regions: list[str]) -> str:
                                  "last_date": last}})
 
 
-class _Regions:
-    """Region and layer counts (places, mentions, articles), built or updated."""
-
-    def __init__(self, layers: list, cached: dict | None = None):
-        self.layers = layers
-        self.members = {layer.name: {r.name for r in layer.regions} for layer in layers}
-        self.counts: dict[str, list[int]] = dict((cached or {}).get("r", {}))
-        self.layer_counts: dict[str, list[int]] = dict((cached or {}).get("l", {}))
-        self.arts: dict[str, set[int]] = {}
-        self.layer_arts: dict[str, set[int]] = {}
-
-    def add(self, regions: list[str], new_place: bool, mentions: int, numbers: Iterable[int]):
-        if not regions:
-            return
-        numbers = list(numbers)
-        for name in regions:
-            c = self.counts.setdefault(name, [0, 0, 0])
-            c[0] += new_place
-            c[1] += mentions
-            self.arts.setdefault(name, set()).update(numbers)
-        for layer, mine in self.members.items():
-            if mine.intersection(regions):
-                c = self.layer_counts.setdefault(layer, [0, 0, 0])
-                c[0] += new_place
-                c[1] += mentions
-                self.layer_arts.setdefault(layer, set()).update(numbers)
-
-    def done(self) -> dict:
-        for name, arts in self.arts.items():
-            self.counts[name][2] += len(arts)
-        for name, arts in self.layer_arts.items():
-            self.layer_counts[name][2] += len(arts)
-        self.arts, self.layer_arts = {}, {}
-        return {"r": self.counts, "l": self.layer_counts}
-
-
-def unplaced_groups(rows: Iterable[tuple], numbers: dict[str, int],
-                     groups: dict[str, dict] | None = None) -> dict[str, dict]:
-    """Mentions of no place grouped by name as ``data.unplaced_records`` groups them (case and
-    spacing ignored): per group its spellings' counts (``sp``) and per article ``[number,
-    mentions, first passage or -1]`` (``a``, by number). ``groups``: cached ones to add to."""
-    found: dict[str, tuple[dict, dict]] = {}
-    for key, group in (groups or {}).items():
-        found[key] = (dict(group["sp"]), {e[0]: list(e) for e in group["a"]})
-    for aid, _start, _end, text, _score, pidx in rows:
-        number = numbers.get(aid)
-        if number is None:
-            continue
-        key = " ".join(text.casefold().split())
-        spellings, arts = found.setdefault(key, ({}, {}))
-        spellings[text] = spellings.get(text, 0) + 1
-        entry = arts.setdefault(number, [number, 0, -1])
-        entry[1] += 1
-        if entry[2] < 0 and pidx is not None:
-            entry[2] = pidx
-    return {key: {"sp": sp, "a": [arts[n] for n in sorted(arts)]}
-            for key, (sp, arts) in found.items()}
-
-
-def _place_regions(store) -> dict[str, list[str]]:
-    regions: dict[str, list[str]] = {}
-    for pid, region in store.place_region_rows():
-        regions.setdefault(pid, []).append(region)
-    return regions
-
-
-def region_order(layers: list, extra: Iterable[str] = ()) -> dict[str, int]:
-    """Region name → its number in the payload: configured regions in layer order, then any
-    other region a place is in (``extra``, as a full build met them)."""
-    index: dict[str, int] = {}
-    for layer in layers:
-        for r in layer.regions:
-            index.setdefault(r.name, len(index))
-    for name in extra:
-        index.setdefault(name, len(index))
-    return index
-
-
 def update(store, config, layers: list, only: Iterable[str] | None) -> CacheUpdate:
     """Bring the render cache up to date (see the module docstring); one transaction."""
     key = cache_key(store, config, layers)
@@ -335,6 +266,11 @@ def update(store, config, layers: list, only: Iterable[str] | None) -> CacheUpda
             done = _incremental(store, config, layers, set(only), key)
         except (ValueError, KeyError, TypeError, IndexError, AttributeError):
             done = None             # a damaged cached value: rebuilt in full below
+        if done is None and not only:
+            try:
+                done = _relimit(store, config, layers, key)
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+                done = None
         if done is not None:
             return done
     return _full(store, config, layers, key)
@@ -353,8 +289,8 @@ def _full(store, config, layers: list, key: str) -> CacheUpdate:
     limit = config.map.max_passages
     bodies = _Bodies(store)
     places = {p.id: p for p in store.places()}
-    regions = _place_regions(store)
-    counts = _Regions(layers)
+    regions = place_regions(store)
+    counts = RegionTally(layers)
     extra: list[str] = []
     known = region_order(layers)
     with store.render_cache_writer() as w:
@@ -396,7 +332,8 @@ def _full(store, config, layers: list, key: str) -> CacheUpdate:
                                           agg["r"], known, chunk_of(pid, count)))])
             w.put("geo", [(pid, place_feature(place, agg, agg["r"]))])
         chunks = _write_chunks(store, w, mentioned, count, bodies)
-        state = {"key": key, "chunks": count, "extra": extra}
+        state = {"key": key, "chunks": count, "extra": extra, "base": base_key(store, layers),
+                 "limit": limit}
         w.put("meta", [("state", _json(state)), ("regions", _json(counts.done()))])
     return CacheUpdate(True, set(mentioned), chunks)
 
@@ -422,13 +359,13 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
     cached_quotes = store.render_cache_many("quotes", cached)
     cached_steps = store.render_cache_many("steps", cached)
     places = {p.id: p for p in store.places()}
-    regions = _place_regions(store)
+    regions = place_regions(store)
     known = region_order(layers, state.get("extra", ()))
     count = chunk_count(len(store.render_cache_keys("row")) + len(by_place.keys() - cached.keys()))
     if count != state.get("chunks"):
         return None
     region_cache = store.render_cache_get("meta", "regions")
-    counts = _Regions(layers, json.loads(region_cache) if region_cache else None)
+    counts = RegionTally(layers, json.loads(region_cache) if region_cache else None)
     aggs, steps = {}, {}
     for pid, rows in by_place.items():
         old = json.loads(cached[pid]) if pid in cached else None
@@ -463,6 +400,37 @@ def _incremental(store, config, layers: list, new: set[str], key: str) -> CacheU
             w.put("unplaced", [(name, _json(group))])
         chunks = _write_chunks(store, w, list(aggs), count, bodies, only=True)
     return CacheUpdate(False, set(aggs), chunks)
+
+
+def _relimit(store, config, layers: list, key: str) -> CacheUpdate | None:
+    """Only ``max_passages`` changed (same ``base_key``): each place's quotes cut to the new
+    limit (or, grown and full, taken again from its newest articles' mentions), every chunk
+    made again from them; all else stays. None when the cache cannot take it."""
+    state = _meta(store)
+    old, limit = state.get("limit"), config.map.max_passages
+    numbered, top, stored = store.render_number_state()
+    if (state.get("key") == key or state.get("base") != base_key(store, layers) or not
+            isinstance(old, int) or numbered != top + 1 or numbered != stored):
+        return None
+    bodies = _Bodies(store)
+    ranks: dict[str, int] = {}
+    dates: dict[str, str | None] = {}           # read when first needed
+    ids = sorted(store.render_cache_keys("quotes"))
+    with store.render_cache_writer() as w:
+        for pid in ids:
+            quotes = json.loads(store.render_cache_get("quotes", pid))
+            if limit > old and len(quotes) >= old:      # there may be more: from its mentions
+                if not ranks:
+                    for rank, (aid, published) in enumerate(store.article_dates()):
+                        ranks[aid], dates[aid] = rank, published
+                rows = store.newest_place_mentions(pid, limit)
+                quotes = _aggregate(rows, ranks, dates, limit, bodies)["q"]
+            else:
+                quotes = quotes[:limit]
+            w.put("quotes", [(pid, _json(quotes))])
+        chunks = _write_chunks(store, w, ids, state["chunks"], bodies)
+        w.put("meta", [("state", _json({**state, "key": key, "limit": limit}))])
+    return CacheUpdate(False, set(ids), chunks)
 
 
 def _write_chunks(store, w, place_ids: list[str], count: int, bodies: _Bodies, *,

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from geomap.config import Config
     from geomap.store import Store
 
-__all__ = ["ARTICLE_BATCH", "PagesWritten", "append_exports", "write_pages"]
+__all__ = ["ARTICLE_BATCH", "PagesWritten", "append_exports", "write_article_pages",
+           "write_pages", "write_place_pages"]
 
 ARTICLE_BATCH = 200         # articles read (with their texts) and written at a time
 
@@ -92,6 +93,35 @@ def append_exports(store: Store, out_dir: Path, articles: Collection[str],
 
     ids = store.known_article_ids(articles)
     append_export_lines(row_lines(_export_rows(store, ids), root), out_dir)
+
+
+def write_article_pages(store: Store, ids: list[str], out_dir: Path, config: Config, *,
+                        exports: tuple[Path, Path] | None = None,
+                        header: bool = True) -> list[Path]:
+    """Write the pages of the articles ``ids`` (sorted) into ``out_dir`` as ``write_pages``
+    does, and with ``exports`` their rows of ``mentions.csv``/``mentions.jsonl`` into these two
+    files (``header``: with the CSV header): one render worker's part of a full render
+    (``render.parallel``); consecutive parts joined make ``write_pages``' exports. The pages
+    written are returned."""
+    from geomap.render.exports import row_lines, write_export_lines
+
+    written: list[Path] = []
+    rows = _article_pages(store, ids, Path(out_dir), config, written)
+    if exports is None:
+        collections.deque(rows, maxlen=0)
+    else:
+        write_export_lines(row_lines(rows, config.root), *exports, header=header)
+    return written
+
+
+def write_place_pages(store: Store, place_ids: list[str], out_dir: Path, config: Config,
+                      layers: list) -> tuple[list[Path], dict[str, str]]:
+    """Write every page of the places ``place_ids`` into ``out_dir`` as a full ``write_pages``
+    does: one render worker's part of a full render (``render.parallel``). Returns the pages
+    written and the busy places' runs to record (``RunsIndex.pending``) once all are in place."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    written, index = _place_pages(store, place_ids, Path(out_dir), config, layers, None, set())
+    return written, index.pending
 
 
 def _batches(store: Store, ids: list[str]) -> Iterator[tuple[list[tuple], dict]]:
