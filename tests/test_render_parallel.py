@@ -15,6 +15,7 @@ from geomap.pipeline import write_outputs
 from geomap.render import parallel
 from geomap.render.parallel import place_groups
 from geomap.render.place_page import place_page_name
+from geomap.render.manifest import MANIFEST, OutputFolder
 from geomap.render.place_runs import BUSY
 from geomap.store import Store
 
@@ -26,7 +27,10 @@ def _all_files(folder: Path) -> dict[str, bytes]:
     """Every file's bytes, by relative path; in ``map.html`` folium's random element ids
     (``map_<32 hex>``, new at each full render, serial or not) made alike."""
     files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*")
-             if p.is_file()}
+             if p.is_file() and p.name != MANIFEST}
+    # the manifest records its folders' stamps (mtime, inode): the same files listed
+    if (folder / MANIFEST).exists():
+        files[MANIFEST] = repr(sorted(OutputFolder(folder)._load()[0])).encode()
     if "map.html" in files:
         files["map.html"] = re.sub(rb"_[0-9a-f]{32}", b"_ID", files["map.html"])
     return files
