@@ -284,6 +284,8 @@ class Extractor(Judging):
         most = self.max_tokens
         never = [tok.flags & NEVER_STARTS != 0 and not tok.upper for tok in run[lo:hi + most]]   # (never_starts)
         goes_on, going = self._goes_on, self._goes_on_cache
+        # (an ASCII window makes every name in it ASCII: one test instead of one per token)
+        all_ascii = hi > lo and text[run[lo].start:run[min(n, hi + most) - 1].end].isascii()
         out = []
         for i in range(lo, hi):
             if never[i - lo]:
@@ -299,10 +301,12 @@ class Extractor(Judging):
             # Shortest first, stopping where no longer gazetteer key can start with the name's:
             # for ASCII text a name's key is its first tokens' key, a space, then the rest's
             # (except after a possessive "'s", which the key keeps: "martha's vineyard").
-            ascii_text = text[start:run[top - 1].end].isascii()
+            ascii_text = all_ascii or text[start:run[top - 1].end].isascii()
             j = i + 1
+            name = tok.text                    # text[start:tok.end], shared (its hash is known) ...
+            if len(name) != tok.end - start:   # ... but for a word written "X's's" (tokens.iter_tokens)
+                name = text[start:tok.end]
             while True:
-                name = text[start:run[j - 1].end]
                 key = known.get(name) or self._key(name)
                 if j - 1 == i or not never[j - 1 - lo]:
                     ends.append((j, key))
@@ -310,6 +314,7 @@ class Extractor(Judging):
                                 and not (going.get(key) or (key not in going and goes_on(key)))):
                     break
                 j += 1
+                name = text[start:run[j - 1].end]
             ends.reverse()                     # longest first
             out.append(ends)
         return out

@@ -101,11 +101,15 @@ class JudgeMemo:
         before = matches[t - 1].key if t and matches[t - 1].j == i else None
         after = matches[t + 1].key if t + 1 < len(matches) and matches[t + 1].i == j else None
         person = state.person
-        key = (m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n, before, after,
-               person is not None and person[0] <= i and (person[1] is None or i < person[1]), media)
-        for t in toks:
-            key += (t.start - start, t.end - start, t.joint, t.sentence_start, t.dot_after, t.upper)
-        return key
+        head = (m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n, before, after,
+                person is not None and person[0] <= i and (person[1] is None or i < person[1]), media)
+        if len(toks) == 3:                     # the common case (a one-word match inside a run), in one tuple
+            a, b, c = toks
+            return head + (a.start - start, a.end - start, a.joint, a.sentence_start, a.dot_after, a.upper,
+                           b.start - start, b.end - start, b.joint, b.sentence_start, b.dot_after, b.upper,
+                           c.start - start, c.end - start, c.joint, c.sentence_start, c.dot_after, c.upper)
+        return head + tuple(x for t in toks for x in (t.start - start, t.end - start, t.joint,
+                                                     t.sentence_start, t.dot_after, t.upper))
 
     def remember(self, key: tuple, value: tuple[int, int] | None) -> None:
         """Store a judgement (starting afresh at ``LIMIT`` contexts)."""

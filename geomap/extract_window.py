@@ -33,12 +33,11 @@ from geomap import traps
 from geomap.extract_rules import feature_at, feature_span, outside, street_at, streets
 from geomap.spanlist import CANDIDATES
 from geomap.tokens import Match, Span, Token, joint_between
-from geomap.wordlists import FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES, STREET_WORDS
+from geomap.wordlists import FEATURE_WORD, STREET
 
 if TYPE_CHECKING:
     from geomap.extract import ArticleState, Extractor
 
-_FEATURE_WORDS = FEATURE_SUFFIXES | FEATURE_PREFIXES | FEATURE_OF
 _NONE_BEFORE = Match(-1, -1, "", [])           # stands before the run's first match: ends at no token
 _PERSON_JOINTS = ("space", "dot", "hyphen")
 
@@ -46,7 +45,7 @@ _PERSON_JOINTS = ("space", "dot", "hyphen")
 def streamable(run: list[Token]) -> bool:
     """Whether the run's matches can be judged window by window: no token of it may start or end a
     natural feature (those are decided against the run's multi-word matches)."""
-    return not any(tok.lower in _FEATURE_WORDS for tok in run)
+    return not any(tok.flags & FEATURE_WORD for tok in run)   # (Token.flags: wordlists.word_flags)
 
 
 class RunStream(list):
@@ -79,7 +78,7 @@ class RunStream(list):
     def _note(self, k: int, tok: Token) -> None:
         if self.first_connector is None and tok.joint == "connector" and self.text[tok.start - 1] == " ":
             self.first_connector = k
-        if tok.lower in STREET_WORDS and (s := street_at(self.text, self, k, self.street_end)) is not None:
+        if tok.flags & STREET and (s := street_at(self.text, self, k, self.street_end)) is not None:
             self.streets.append(s)
             self.street_end, self.any_street = s.end, True
             if self.on_street is not None:
@@ -115,7 +114,7 @@ class RunStream(list):
                 break
             tok.joint = joint
             append(tok)
-            if tok.lower in STREET_WORDS or self.person is not None \
+            if tok.flags & STREET or self.person is not None \
                     or (joint == "connector" and self.first_connector is None):
                 self._note(len(self) - 1, tok)   # (what _note does for any other token: nothing)
             prev = tok
@@ -190,7 +189,7 @@ class LongRun:
             self.named = run.streets
             run.find_streets(state.keep)
         else:
-            self.named = streets(text, run) if len(run) > 1 or run[0].lower in STREET_WORDS else []
+            self.named = streets(text, run) if len(run) > 1 or run[0].flags & STREET else []
             for s in self.named:
                 state.keep(s)
             self.after_place = bool(kept) and not self.named and text[kept.ends[-1]:run[0].start] in traps.LIST_GAPS \
@@ -228,7 +227,7 @@ class LongRun:
         does over the whole run: every multi-word match starting before ``stop + 1`` is known."""
         run, text, whole, state = self.run, self.state.text, self.whole, self.state
         for k in range(self.feature_k, stop):
-            if run[k].lower not in _FEATURE_WORDS or (found := feature_at(text, run, k)) is None:
+            if not run[k].flags & FEATURE_WORD or (found := feature_at(text, run, k)) is None:
                 continue
             i, j = found
             while whole and whole[0][1] <= i:

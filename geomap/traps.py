@@ -134,8 +134,10 @@ def generic_after(text: str, end: int) -> tuple[str, int]:
     """``(kind, new end)`` when a generic water or landmark word follows the name: ``("water",
     ...)`` for "Dnipro river", ``("landmark", ...)`` for "Kakhovka dam", "Zaporizhzhia nuclear power
     plant"; ``("", end)`` otherwise."""
-    if text[end:end + 1] != " " or text[end + 1:end + 16].split(None, 1)[:1] == [] \
-            or text[end + 1:end + 16].split(None, 1)[0].rstrip(".,;:)").casefold() not in _GENERIC_FIRST:
+    if text[end:end + 1] != " ":
+        return "", end
+    first = text[end + 1:end + 16].split(None, 1)   # (the next word, split once)
+    if not first or first[0].rstrip(".,;:)").casefold() not in _GENERIC_FIRST:
         return "", end                         # the common case, decided without word_after
     pos = end
     for _ in range(3):
