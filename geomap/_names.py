@@ -22,7 +22,7 @@ def short_hash(text: str, digits: int = 8) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:digits]
 
 
-# How place pages are cut into files (``render.place_page.paginate_runs``); kept here, beside the
+# How place pages are cut into files (``render.place_cut.paginate_runs``); kept here, beside the
 # page names, so that the refresh's fingerprints name it without importing the renderer.
 # Changing the cutting changes it, and the next refresh renders everything once.
 PAGINATION = "calendar-days-1"

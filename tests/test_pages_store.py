@@ -366,7 +366,7 @@ def _changed_by_signature(pages, old_pages, inserted):
     navigation and quotes compared with every older page but the newest."""
     import bisect
 
-    from geomap.render.place_page import _nav_links
+    from geomap.render.place_cut import nav_links as _nav_links
 
     def counts(k, page, of):
         return "totals" if k == len(of) - 1 else (page.hi - page.lo, page.label)
@@ -388,7 +388,7 @@ def _changed_by_signature(pages, old_pages, inserted):
        st.integers(0, 400), st.lists(st.tuples(st.integers(0, 900), st.integers(1, 5)),
                                      min_size=1, max_size=4), st.randoms())
 def test_the_pages_changed_by_new_quotes_are_found_in_one_pass(days, undated, added, rng):
-    """``place_page.changed_pages`` (a pass over a place's pages) picks exactly the pages
+    """``place_cut.changed_pages`` (a pass over a place's pages) picks exactly the pages
     that the definition by signatures picks, new quotes anywhere: before, amid, after."""
     from geomap.render.place_page import changed_pages
 

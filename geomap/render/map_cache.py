@@ -45,7 +45,8 @@ from geomap.render.quotes import passage_bounds, quote_bounds
 CACHE_VERSION = "1"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SOURCES = ("map_cache.py", "map_cache_counts.py", "map_files.py", "payload.py", "quotes.py",
-            "passages.py", "search_index.py", "place_page.py", "article_page.py", "map.py")
+            "passages.py", "search_index.py", "place_page.py", "place_cut.py", "article_page.py",
+            "map.py")
 
 
 def _json(value: Any) -> str:

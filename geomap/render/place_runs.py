@@ -2,7 +2,7 @@
 
 At 100,000 articles a country is mentioned hundreds of thousands of times, and a few new articles
 naming it change only its newest page and the pages of their months. Which pages those are
-depends only on how many quotes each date has (``place_page.paginate_runs``), so a render records,
+depends only on how many quotes each date has (``place_cut.paginate_runs``), so a render records,
 for each place with at least ``BUSY`` quotes, its mentions, articles and ``[published, quotes]``
 runs (oldest first) in the store (``store_render``: ``meta`` rows, marked current only once
 the outputs they describe are in place). After new articles such a place's runs are the recorded
@@ -25,12 +25,12 @@ if TYPE_CHECKING:
 __all__ = ["BUSY", "Changed", "PlaceRuns", "RunsIndex", "changed", "dates_index"]
 
 BUSY = 300          # quotes of a place whose runs are recorded (fewer: its mentions are read):
-                    # ``2 * place_page.PER_PAGE``, below which a place has one page
+                    # ``2 * place_cut.PER_PAGE``, below which a place has one page
 
 
 class PlaceRuns(NamedTuple):
     """What a place's pages depend on besides its quotes: its mentions and articles and the
-    runs of its quotes by their articles' dates (``place_page.published_runs``)."""
+    runs of its quotes by their articles' dates (``place_cut.published_runs``)."""
 
     mentions: int
     articles: int

@@ -71,7 +71,7 @@ function geomapInit(map, layerControl, data, tileLayer, regionLayers, tables) {
     return b;
   }
 
-  /* The place page's file stem, as render.place_page.escaped_name makes it. */
+  /* The place page's file stem, as render.place_cut.escaped_name makes it. */
   function placePage(row) {
     if (row[11]) return row[11];
     return row[0].replace(/[^A-Za-z0-9-]/gu, function (c) {
