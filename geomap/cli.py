@@ -212,7 +212,8 @@ def _add_command(commands, name: str, *, help: str, description: str | None = No
 
 def _add_executor_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
-                   help="geoparse in N local processes (default: 1, in this process)")
+                   help="geoparse, and write a full render's pages, in N local processes "
+                        "(default: 1, in this process)")
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local: this machine (default); dask: an existing Dask cluster "
                         "(needs --scheduler and the geomap[dask] extra)")
