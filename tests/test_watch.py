@@ -34,11 +34,40 @@ class Lines:
     def next(self, timeout: float) -> tuple[float, str | None]:
         return self._queue.get(timeout=timeout)
 
+    def rest(self, timeout: float) -> str:
+        """The lines not taken by ``next``, joined, up to the stream's end (or what came within
+        ``timeout`` seconds)."""
+        lines = []
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                line = self._queue.get(timeout=max(0.0, end - time.monotonic()))[1]
+            except queue.Empty:
+                return "".join(lines)
+            if line is None:
+                return "".join(lines)
+            lines.append(line)
+
+
+def _stopped(child: subprocess.Popen, err: Lines, timeout: float) -> int:
+    """The child's exit code once it exits, within ``timeout``. If it does not, it is made to
+    print every thread's stack (``PYTHONFAULTHANDLER``: SIGABRT) and the test fails with that
+    stack, so a hang under load says where it hung."""
+    try:
+        return child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGABRT)
+        child.wait(timeout=30)
+        raise AssertionError(f"the watch did not stop within {timeout} s; its stacks:\n"
+                             f"{err.rest(10)[-8000:]}") from None
+
 
 def test_watch_refreshes_after_a_change_and_stops_on_ctrl_c(mapped_project):
     child = subprocess.Popen([sys.executable, "-m", "geomap", "--root", str(mapped_project), "watch"],
-                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     out = Lines(child.stdout)
+    errors = Lines(child.stderr)        # drained as it comes: a full pipe must not block the child
     try:
         _, first = out.next(timeout=180)
         assert first.startswith("refreshed: 2 new")
@@ -63,8 +92,8 @@ def test_watch_refreshes_after_a_change_and_stops_on_ctrl_c(mapped_project):
         assert extra is None
 
         child.send_signal(signal.SIGINT)
-        assert child.wait(timeout=180) == 0     # a liveness bound, generous for a loaded machine
-        err = child.stderr.read()
+        assert _stopped(child, errors, 180) == 0    # a liveness bound, generous for a loaded machine
+        err = errors.rest(30)
         assert "watch stopped" in err and "Traceback" not in err
     finally:
         if child.poll() is None:
