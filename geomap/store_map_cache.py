@@ -51,10 +51,13 @@ class RenderCache:
     _db: sqlite3.Connection
     path: Path
 
-    def render_articles(self) -> Iterator[tuple[int, str, str]]:
-        """``(number, article id, row)`` of every numbered article, by number."""
+    def render_articles(self, start: int = 0, end: int | None = None
+                        ) -> Iterator[tuple[int, str, str]]:
+        """``(number, article id, row)`` of every numbered article, by number (those numbered
+        from ``start`` and below ``end``)."""
         yield from self._db.execute("SELECT number, article_id, row FROM render_articles "
-                                    "ORDER BY number")
+                                    "WHERE number >= ? AND number < ? ORDER BY number",
+                                    (start, 2**62 if end is None else end))
 
     def render_numbers(self, ids: Iterable[str]) -> dict[str, int]:
         """``{article id: number}`` of those of ``ids`` that have one."""
