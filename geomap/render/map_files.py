@@ -12,7 +12,6 @@ store, but for article numbers, which are stable here (``map_cache``).
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import secrets
@@ -272,8 +271,8 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
             if value is not None:
                 written.append(_write(out_dir / chunk_rel(number),
                                       f"geomapPassages({number},{script_text(value)});\n"))
-        sets = [(int(grams[n][0]), base64.b64decode(grams[n][2])) if n in grams else None
-                for n in range(max(grams, default=-1) + 1)]
+        made = map_cache.grams_of(store, sorted(grams))
+        sets = [made.get(n) for n in range(max(grams, default=-1) + 1)]
         written.append(_write(out_dir / INDEX_REL, index_from_sets(sets)))
     if every_chunk:
         return written

@@ -30,6 +30,7 @@ from geomap.render.payload_parts import data_elements
 
 DATA_DIR = "data"
 _NAME = re.compile(r"[a-z]+-[0-9a-f]{16}")
+_FOLDER = DATA_DIR + "/"
 _PREFIX = "(window.geomapFiles=window.geomapFiles||{})["
 
 __all__ = ["DATA_DIR", "DataFile", "data_files", "data_html", "is_data_file", "part_name"]
@@ -80,5 +81,7 @@ def data_html(head: str, files: list[DataFile]) -> str:
 
 def is_data_file(rel: str) -> bool:
     """True for a path (relative to the output folder) that names a payload part's file."""
-    folder, _sep, name = rel.partition("/")
-    return folder == DATA_DIR and name.endswith(".js") and bool(_NAME.fullmatch(name[:-3]))
+    if not rel.startswith(_FOLDER):         # (asked of every owned file on each refresh)
+        return False
+    name = rel[len(_FOLDER):]
+    return name.endswith(".js") and bool(_NAME.fullmatch(name[:-3]))
