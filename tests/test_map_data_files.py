@@ -15,7 +15,7 @@ from conftest import write
 from geomap.config import load_config
 from geomap.pipeline import refresh
 from geomap.render.manifest import OutputFolder
-from geomap.render.payload_files import DataFile, is_data_file, part_name
+from geomap.render.payload_files import DataFile, is_data_file, part_name, part_text
 from geomap.render.payload_parts import read_payload
 from geomap.store import Store
 from test_map_cache import _FIRST, _HOSTILE, _NAMES, _grow, _map_side, _normal, _old_map_side, _project
@@ -32,11 +32,15 @@ def _named(html: str) -> list[str]:
 
 
 def test_a_data_file_is_named_by_its_content_and_holds_its_part():
-    text = '{"articles":[["a","T","2024-01-01","s"]]}'
+    text = '{"articles":[["a","T \\"q\\" \\\\ it\'s","2024-01-01","s"]]}'
     f = DataFile(part_name("articles", text), text)
     assert re.fullmatch(r"articles-[0-9a-f]{16}", f.name) and f.rel == f"data/{f.name}.js"
     assert f.name != part_name("articles", text.replace("T", "U"))
-    assert f.script() == f'(window.geomapFiles=window.geomapFiles||{{}})["{f.name}"]={text};\n'
+    script = f.script()
+    assert script.startswith(f'(window.geomapFiles=window.geomapFiles||{{}})["{f.name}"]=\'')
+    assert "it\\'s" in script and part_text(script, f.name) == text
+    with pytest.raises(ValueError):
+        part_text(script.replace("window", "self"), f.name)
     assert is_data_file(f.rel) and not is_data_file("data/notes.js")
     assert not is_data_file(f"passages/{f.name}.js") and not is_data_file("data/x-1.js")
 

@@ -46,7 +46,10 @@ CACHE_VERSION = "1"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SOURCES = ("map_cache.py", "map_cache_counts.py", "map_files.py", "payload.py", "quotes.py",
             "passages.py", "search_index.py", "place_page.py", "place_cut.py", "article_page.py",
-            "map.py")
+            "map.py", "payload_parts.py", "payload_files.py",
+            # the cached page template inlines these: another script, another page
+            "static/geomap-start.js", "static/geomap-views.js", "static/geomap.js",
+            "static/geomap.css")
 
 
 def _json(value: Any) -> str:

@@ -5,9 +5,9 @@ A map written into a folder (the refresh, ``render_outputs``) whose payload has 
 (``payload_parts``: over ``PART_BYTES``) keeps only the payload's *head* in ``map.html``; each
 part is a file ``data/<key>-<hash>.js``, a plain script (``file://`` pages may not ``fetch``,
 but may load a ``<script src>`` from their own folder; the map's CSP then allows ``'self'``
-scripts) that stores the part under its name::
+scripts) that stores the part's JSON text under its name::
 
-    (window.geomapFiles=window.geomapFiles||{})["articles-0123456789abcdef"]={"articles":[...]};
+    (window.geomapFiles=window.geomapFiles||{})["articles-0123456789abcdef"]='{"articles":[...]}';
 
 The name is the part's key and a hash of its text, so a file's bytes never change under its
 name: a refresh writes only the parts it has no file for (the articles, numbered for good, keep
@@ -33,7 +33,8 @@ _NAME = re.compile(r"[a-z]+-[0-9a-f]{16}")
 _FOLDER = DATA_DIR + "/"
 _PREFIX = "(window.geomapFiles=window.geomapFiles||{})["
 
-__all__ = ["DATA_DIR", "DataFile", "data_files", "data_html", "is_data_file", "part_name"]
+__all__ = ["DATA_DIR", "DataFile", "data_files", "data_html", "is_data_file", "js_string",
+           "part_name", "part_text"]
 
 
 class DataFile(NamedTuple):
@@ -49,8 +50,24 @@ class DataFile(NamedTuple):
         return f"{DATA_DIR}/{self.name}.js"
 
     def script(self) -> str:
-        """The file's text."""
-        return f'{_PREFIX}"{self.name}"]={self.text};\n'
+        """The file's text: the part's JSON as a JS string (``JSON.parse``d by geomap.js a
+        slice at a time, as it parses a part held in the page; a big object literal would be
+        compiled in one go, and slower)."""
+        return f"{_PREFIX}\"{self.name}\"]='{js_string(self.text)}';\n"
+
+
+def js_string(text: str) -> str:
+    """Script-safe JSON text (``script_json.script_text``: no line terminators, no ``<``) as
+    the inside of a single-quoted JS string."""
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def part_text(script: str, name: str) -> str:
+    """The part's JSON text held by a data file's text (``DataFile.script``)."""
+    start = f"{_PREFIX}\"{name}\"]='"
+    if not (script.startswith(start) and script.endswith("';\n")):
+        raise ValueError(f"{DATA_DIR}/{name}.js is not a geomap data file")
+    return re.sub(r"\\(.)", r"\1", script[len(start):-3], flags=re.S)
 
 
 def part_name(key: str, text: str) -> str:

@@ -138,8 +138,6 @@ def read_payload(html: str, folder: Path | None = None) -> dict[str, Any]:
 
 def _file_part(folder: Path, name: str) -> str:
     """The part a data file (``payload_files.DataFile.script``) holds, as JSON text."""
-    text = (folder / "data" / f"{name}.js").read_text(encoding="utf-8")
-    start = f'(window.geomapFiles=window.geomapFiles||{{}})["{name}"]='
-    if not (text.startswith(start) and text.endswith(";\n")):
-        raise ValueError(f"data/{name}.js is not a geomap data file")
-    return text[len(start):-2]
+    from geomap.render.payload_files import DATA_DIR, part_text
+
+    return part_text((folder / DATA_DIR / f"{name}.js").read_text(encoding="utf-8"), name)

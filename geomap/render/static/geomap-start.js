@@ -42,9 +42,9 @@ function geomapStart(map, layerControl, tileLayer, regionLayers) {
     var part;
     if (files) {
       var name = files[next++ - 1];
-      part = got[name];
-      if (!part) throw new Error("map data file missing: data/" + name + ".js");
-      delete got[name];                 // held by data from now on
+      if (typeof got[name] !== "string") throw new Error("map data file missing: data/" + name + ".js");
+      part = JSON.parse(got[name]);
+      delete got[name];
     } else {
       part = JSON.parse(document.getElementById("geomap-data-" + next++).textContent);
     }
