@@ -74,7 +74,7 @@ def test_a_map_in_parts_shows_what_the_same_map_in_one_piece_shows(tmp_path, bro
     alone = read_payload(parted_html)
     assert alone.pop("passages") and alone == read_payload(whole_html)   # passages embedded alone
     assert 'id="geomap-data-1"' not in files_html
-    scripts = re.findall(r'<script src="(data/[a-z]+-[0-9a-f]{16}\.js)"></script>', files_html)
+    scripts = re.findall(r'<script defer src="(data/[a-z]+-[0-9a-f]{16}\.js)"></script>', files_html)
     assert len(scripts) >= 5 and {f"data/{p.name}" for p in (files / "data").iterdir()} == set(scripts)
     assert read_payload(files_html, files) == read_payload(whole_html)
     assert "script-src 'unsafe-inline' 'self';" in files_html.replace("&#x27;", "'")
@@ -204,3 +204,21 @@ def dataclass_place(kind: str) -> Place:
     import dataclasses
 
     return dataclasses.replace(TOWNS["Town000"], kind=kind)
+
+
+def test_a_map_missing_a_data_file_says_it_failed(tmp_path, browser_page, monkeypatch):
+    """A data file deleted by hand: the map does not start on part of its data, the failure
+    box says the script failed, and the error names the file."""
+    monkeypatch.setattr(payload_parts, "PART_BYTES", 2000)
+    render_outputs(town_data(specs()), tmp_path, offline_config(tmp_path), [])
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    names = re.findall(r'<script defer src="data/([a-z]+-[0-9a-f]{16})\.js"></script>', html)
+    assert len(names) >= 5
+    (tmp_path / "data" / f"{names[2]}.js").unlink()
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    failed = page.locator("#gm-failed")
+    failed.wait_for(state="visible", timeout=10_000)
+    assert "The map\u2019s script failed." in failed.inner_text()
+    assert page.evaluate("window.geomap.ready") is False
+    assert any(names[2] in problem for problem in page.problems)

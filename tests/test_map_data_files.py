@@ -28,7 +28,7 @@ def _files(out: Path) -> dict[str, os.stat_result]:
 
 
 def _named(html: str) -> list[str]:
-    return re.findall(r'<script src="data/([a-z]+-[0-9a-f]{16}\.js)"></script>', html)
+    return re.findall(r'<script defer src="data/([a-z]+-[0-9a-f]{16}\.js)"></script>', html)
 
 
 def test_a_data_file_is_named_by_its_content_and_holds_its_part():

@@ -14,8 +14,9 @@ name: a refresh writes only the parts it has no file for (the articles, numbered
 every part but the last; ``map_files`` keeps their names in the render cache), and
 ``pipeline.outputs`` leaves the others in place and removes those the new ``map.html`` no longer
 names, after moving it in (the old page and its files stay whole until then). The head lists
-the names in order (``"files"``), ``map.html`` loads them with ``<script src>`` elements before
-its start-up script, and ``geomapStart`` takes each part from ``window.geomapFiles`` where it
+the names in order (``"files"``), ``map.html`` loads them with ``<script defer src>`` elements
+(fetched while the page is parsed, run in order once it is; ``geomapStart`` waits for
+``DOMContentLoaded`` then: as fast to open as the parts inside the page), and ``geomapStart`` takes each part from ``window.geomapFiles`` where it
 took it from ``#geomap-data-<i>`` (a missing file stops the map with the failure box);
 ``payload_parts.read_payload(html, folder)`` reads them back.
 """
@@ -93,7 +94,7 @@ def data_html(head: str, files: list[DataFile]) -> str:
     if not files:
         return data_elements([head])
     return "\n".join([data_elements([head]),
-                      *(f'<script src="{f.rel}"></script>' for f in files)])
+                      *(f'<script defer src="{f.rel}"></script>' for f in files)])
 
 
 def is_data_file(rel: str) -> bool:

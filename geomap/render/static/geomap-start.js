@@ -36,6 +36,12 @@ function geomapStart(map, layerControl, tileLayer, regionLayers) {
   "use strict";
   window.geomap = {ready: false, starting: true};
   var data = JSON.parse(document.getElementById("geomap-data").textContent);
+  if (data.files && document.readyState === "loading") {  // data files: deferred scripts, run
+    document.addEventListener("DOMContentLoaded", function () {   // once the page is parsed
+      geomapStart(map, layerControl, tileLayer, regionLayers);
+    });
+    return;
+  }
   var parts = data.parts || 0, next = 1, files = data.files || null, got = window.geomapFiles || {};
   geomapSliced(function () {
     if (next > parts) return false;
