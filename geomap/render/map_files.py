@@ -7,8 +7,11 @@ is joined from the cached rows (``payload_parts.RawList``), the page around it c
 cached ``map.page_template`` (made by folium on a full render or when settings, layers or
 passage mode differ from the cached one; ``fill_page`` puts the counts and the payload in),
 only the chunks holding touched places are written, and ``places.geojson`` / ``regions.csv``
-are joined from cached features and counts. The result equals ``map.build_map`` over the same
-store, but for article numbers, which are stable here (``map_cache``).
+are joined from cached features and counts. A payload with parts goes to data files
+(``payload_files``): only the parts without a file in place are written, and the articles'
+complete parts are not even made again (``_article_parts``). The result equals
+``map.build_map`` over the same store, but for article numbers, which are stable here
+(``map_cache``).
 """
 from __future__ import annotations
 
