@@ -128,3 +128,20 @@ def test_a_full_render_drops_the_data_files_of_a_map_now_small(tmp_path, gazette
     assert [p.name for p in (out / "data").iterdir()] == ["notes.txt"]
     html = (out / "map.html").read_text(encoding="utf-8")
     assert not _named(html) and read_payload(html)["articles"]
+
+
+def test_a_changed_row_changes_its_own_part_only():
+    """Parts end where their rows say (``payload_parts.ends_part``), so a place whose row grows
+    (new articles name it) changes its part (or splits it in two), not every part after it."""
+    from geomap.render.payload_parts import split_parts
+
+    rows = [[f"geonames:{1000 + i}", "x" * (20 + i % 50), [1, 2, 3]] for i in range(600)]
+    before = split_parts({"title": "T", "places": rows}, limit=1500)[1]
+    assert len(before) >= 10
+    for i in (40, 300, 301, 590):
+        grown = [list(r) for r in rows]
+        grown[i][2] = grown[i][2] + [4] * 150          # 300 characters more
+        after = split_parts({"title": "T", "places": grown}, limit=1500)[1]
+        gone = [p for p in before if p not in after]
+        new = [p for p in after if p not in before]
+        assert len(gone) == 1 and 1 <= len(new) <= 2, i

@@ -9,12 +9,14 @@ appended to that key's array (``{key: {name: value}}``: merged into that key's o
 ``geomap.js`` (``geomapStart``) parses the head, then the parts in slices of a few tens of
 milliseconds, yielding to the browser between slices. ``read_payload`` reassembles the whole
 payload from a page's text (tests, tools). Every part is escaped like the head
-(``script_json.script_text``).
+(``script_json.script_text``). Parts end where their rows say (``ends_part``), so that a
+changed row changes one part (``payload_files``: only changed parts are written again).
 """
 from __future__ import annotations
 
 import json
 import re
+import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -48,10 +50,13 @@ def _text(value: Any) -> str:
 
 def pieces(key: str, value: Any, limit: int) -> Iterator[tuple[str, bool, int]]:
     """``value`` (a list or an object) as JSON parts ``{"key": ...}`` of about ``limit`` chars,
-    unescaped, each with whether it is *complete* (it reached ``limit``; only the last may not)
-    and how many rows it holds.
-    A part's rows depend only on the rows before it: a list that grows at its end (the articles,
-    numbered for good) keeps its complete parts."""
+    unescaped, each with whether it is *complete* (cut by ``ends_part``; only the last may not
+    be) and how many rows it holds.
+
+    Where a part ends depends on its own rows, not on the sizes of the parts before it
+    (``ends_part``): a row that changes (a place named by new articles) changes its own part,
+    not every part after it; and a list that grows at its end (the articles, numbered for good)
+    keeps its complete parts."""
     is_list = isinstance(value, list)
     items = ((None, v) for v in value) if is_list else iter(value.items())
     raw = isinstance(value, (RawList, RawDict))
@@ -63,11 +68,24 @@ def pieces(key: str, value: Any, limit: int) -> Iterator[tuple[str, bool, int]]:
         text = item_text if is_list else f"{_json(str(name))}:{item_text}"
         batch.append(text)
         size += len(text) + 1
-        if size >= limit:
+        if ends_part(text if is_list else str(name), len(text), size, limit):
             yield f"{{{_json(key)}:{open_}{','.join(batch)}{close}}}", True, len(batch)
             batch, size = [], 0
     if batch:
         yield f"{{{_json(key)}:{open_}{','.join(batch)}{close}}}", False, len(batch)
+
+
+def ends_part(row: str, length: int, size: int, limit: int) -> bool:
+    """Whether a part ends after this row (its JSON text, or its name in an object; ``length``
+    its text's length, ``size`` the part's so far): at a row whose *name* (a list row's first
+    field: a place id, an article's page) hashes below its length modulo ``limit`` — parts of
+    ``limit`` characters on average, each row deciding for itself (a row that grows stays an
+    end) — or once the part reaches twice ``limit`` (a bound on one ``JSON.parse``)."""
+    if size >= 2 * limit:
+        return True
+    comma = row.find(",")
+    name = row if comma < 0 else row[:comma]
+    return zlib.crc32(name.encode("utf-8")) % limit < length
 
 
 def split_parts(payload: dict[str, Any], limit: int | None = None,
