@@ -175,7 +175,7 @@ def _targets(html: Path) -> tuple[str, str]:
     """The most mentioned place's id and a rare place name (see ``searches``) of a built map."""
     from geomap.render.payload_parts import read_payload
 
-    places = read_payload(html.read_text(encoding="utf-8"))["places"]
+    places = read_payload(html.read_text(encoding="utf-8"), html.parent)["places"]
     names = Counter(row[1] for row in places)
     rare = next(row[1] for row in places if row[7] == 1 and names[row[1]] == 1 and len(row[1]) > 7)
     return max(places, key=lambda row: row[7])[0], rare

@@ -51,10 +51,13 @@ class RenderCache:
     _db: sqlite3.Connection
     path: Path
 
-    def render_articles(self) -> Iterator[tuple[int, str, str]]:
-        """``(number, article id, row)`` of every numbered article, by number."""
+    def render_articles(self, start: int = 0, end: int | None = None
+                        ) -> Iterator[tuple[int, str, str]]:
+        """``(number, article id, row)`` of every numbered article, by number (those numbered
+        from ``start`` and below ``end``)."""
         yield from self._db.execute("SELECT number, article_id, row FROM render_articles "
-                                    "ORDER BY number")
+                                    "WHERE number >= ? AND number < ? ORDER BY number",
+                                    (start, 2**62 if end is None else end))
 
     def render_numbers(self, ids: Iterable[str]) -> dict[str, int]:
         """``{article id: number}`` of those of ``ids`` that have one."""
@@ -81,13 +84,16 @@ class RenderCache:
         return row[0] if row else None
 
     def render_cache_many(self, kind: str, keys: Iterable[str]) -> dict[str, str]:
-        """``{key: value}`` of those of ``keys`` that ``kind`` has."""
-        out = {}
-        for key in keys:
-            value = self.render_cache_get(kind, key)
-            if value is not None:
-                out[key] = value
-        return out
+        """``{key: value}`` of those of ``keys`` that ``kind`` has (in ``keys``' order; a query
+        per 500 keys)."""
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, str] = {}
+        for i in range(0, len(keys), 500):
+            batch = keys[i:i + 500]
+            found.update(self._db.execute(
+                "SELECT key, value FROM render_cache WHERE kind = ? AND key IN "
+                f"({','.join('?' * len(batch))})", (kind, *batch)))
+        return {key: found[key] for key in keys if key in found}
 
     def render_cache_items(self, kind: str) -> Iterator[tuple[str, str]]:
         """Every ``(key, value)`` of ``kind``, by key."""

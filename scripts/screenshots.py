@@ -48,7 +48,7 @@ def shoot(map_html: Path, dest: Path, place: str | None) -> list[Path]:
 
     from geomap.render.payload_parts import read_payload
 
-    data = read_payload(map_html.read_text(encoding="utf-8"))     # head and parts, whatever the size
+    data = read_payload(map_html.read_text(encoding="utf-8"), map_html.parent)   # head and parts
     dest.mkdir(parents=True, exist_ok=True)
     shots = [dest / "map.png", dest / "map-popup.png", dest / "map-layer.png",
              dest / "article.png"]

@@ -54,21 +54,35 @@ def view(page) -> dict:
 
 def test_a_map_in_parts_shows_what_the_same_map_in_one_piece_shows(tmp_path, browser_page,
                                                                      monkeypatch):
+    """In one piece; in parts inside the page (a map saved alone: ``render_map``); in parts in
+    data files beside it (``payload_files``: a map written into its folder)."""
+    from geomap.render.map import render_map
+
     data = town_data(specs())
-    whole, parted = tmp_path / "whole", tmp_path / "parted"
+    whole, parted, files = tmp_path / "whole", tmp_path / "parted", tmp_path / "files"
     render_outputs(data, whole, offline_config(whole), [])
     monkeypatch.setattr(payload_parts, "PART_BYTES", 2000)
-    render_outputs(data, parted, offline_config(parted), [])
+    render_outputs(data, files, offline_config(files), [])
+    parted.mkdir()
+    (parted / "map.html").write_text(render_map(data, offline_config(parted), []), encoding="utf-8")
     whole_html = (whole / "map.html").read_text(encoding="utf-8")
     parted_html = (parted / "map.html").read_text(encoding="utf-8")
-    assert 'id="geomap-data-1"' not in whole_html
+    files_html = (files / "map.html").read_text(encoding="utf-8")
+    assert 'id="geomap-data-1"' not in whole_html and not (whole / "data").exists()
     parts = len(re.findall(r'id="geomap-data-\d+"', parted_html))
     assert parts >= 5                                    # 100 places, 50 articles: several parts
-    assert read_payload(parted_html) == read_payload(whole_html)
+    alone = read_payload(parted_html)
+    assert alone.pop("passages") and alone == read_payload(whole_html)   # passages embedded alone
+    assert 'id="geomap-data-1"' not in files_html
+    scripts = re.findall(r'<script defer src="(data/[a-z]+-[0-9a-f]{16}\.js)"></script>', files_html)
+    assert len(scripts) >= 5 and {f"data/{p.name}" for p in (files / "data").iterdir()} == set(scripts)
+    assert read_payload(files_html, files) == read_payload(whole_html)
+    assert "script-src 'unsafe-inline' 'self';" in files_html.replace("&#x27;", "'")
+    assert "'self'" not in parted_html.replace("&#x27;", "'")          # a page alone loads no file
 
     page = browser_page
     seen = []
-    for folder in (whole, parted):
+    for folder in (whole, parted, files):
         page.goto((folder / "map.html").as_uri())
         wait_ready(page)
         shown = view(page)
@@ -80,7 +94,7 @@ def test_a_map_in_parts_shows_what_the_same_map_in_one_piece_shows(tmp_path, bro
         wait_ready(page)
         shown["filtered"] = view(page)
         seen.append(shown)
-    assert seen[0] == seen[1]
+    assert seen[0] == seen[1] == seen[2]
     assert seen[0]["subset"]["places"] == 100 and len(seen[0]["shown"]) == 100
     assert "In Town006 filler and Town007 filler." in seen[0]["popup"]
     assert 0 < seen[0]["filtered"]["subset"]["places"] < 100
@@ -172,7 +186,9 @@ def test_hostile_text_in_a_part_stays_text(tmp_path, browser_page, monkeypatch):
     monkeypatch.setattr(payload_parts, "PART_BYTES", 100)
     render_outputs(data, tmp_path, offline_config(tmp_path), [])
     html = (tmp_path / "map.html").read_text(encoding="utf-8")
-    assert 'id="geomap-data-2"' in html and "<script>alert(1)" not in html
+    assert 'src="data/' in html and "<script>alert(1)" not in html
+    parts = [p.read_text(encoding="utf-8") for p in (tmp_path / "data").iterdir()]
+    assert len(parts) >= 2 and not any("<script>alert(1)" in p or "<img" in p for p in parts)
     page = browser_page
     page.goto((tmp_path / "map.html").as_uri())
     wait_ready(page)
@@ -188,3 +204,21 @@ def dataclass_place(kind: str) -> Place:
     import dataclasses
 
     return dataclasses.replace(TOWNS["Town000"], kind=kind)
+
+
+def test_a_map_missing_a_data_file_says_it_failed(tmp_path, browser_page, monkeypatch):
+    """A data file deleted by hand: the map does not start on part of its data, the failure
+    box says the script failed, and the error names the file."""
+    monkeypatch.setattr(payload_parts, "PART_BYTES", 2000)
+    render_outputs(town_data(specs()), tmp_path, offline_config(tmp_path), [])
+    html = (tmp_path / "map.html").read_text(encoding="utf-8")
+    names = re.findall(r'<script defer src="data/([a-z]+-[0-9a-f]{16})\.js"></script>', html)
+    assert len(names) >= 5
+    (tmp_path / "data" / f"{names[2]}.js").unlink()
+    page = browser_page
+    page.goto((tmp_path / "map.html").as_uri())
+    failed = page.locator("#gm-failed")
+    failed.wait_for(state="visible", timeout=10_000)
+    assert "The map\u2019s script failed." in failed.inner_text()
+    assert page.evaluate("window.geomap.ready") is False
+    assert any(names[2] in problem for problem in page.problems)

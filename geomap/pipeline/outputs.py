@@ -42,6 +42,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     """
     from geomap.render.manifest import OutputFolder
     from geomap.render.map_files import write_map_side
+    from geomap.render.payload_files import is_data_file
 
     out_dir.mkdir(parents=True, exist_ok=True)
     folder = OutputFolder(out_dir, allow_other=config.map.allow_other_files,
@@ -54,9 +55,11 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
     try:
         with _collector_paused():
             if map_only:
-                produced = write_map_side(store, tmp, config, layers, only=set(), every_chunk=True)
+                produced = write_map_side(store, tmp, config, layers, only=set(), every_chunk=True,
+                                          reuse=out_dir)
                 return _place_outputs(folder, out_dir, tmp, produced, only=set(),
-                                      drop=lambda rel: rel.startswith(("assets/", "passages/")))
+                                      drop=lambda rel: rel.startswith(("assets/", "passages/"))
+                                      or is_data_file(rel))
             from geomap.render.exports import export_sizes
             from geomap.render.pages import append_exports, write_pages
 
@@ -64,7 +67,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
             # (updated from the new articles' mentions alone when it can: ``map_files``), the
             # pages and exports are read from the store a piece at a time (``render.pages``).
             def map_side() -> list[Path]:
-                return write_map_side(store, tmp, config, layers, only=only) + [
+                return write_map_side(store, tmp, config, layers, only=only, reuse=out_dir) + [
                     _write_unplaced(store, tmp)]
 
             # New articles change only their own pages and those of the places they name (of
@@ -82,7 +85,7 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
             produced += pages.written
             pages.runs.forget()         # until the pages they describe are in place
             placed = _place_outputs(folder, out_dir, tmp, produced, only=only,
-                                    drop=pages.gone.__contains__)
+                                    drop=lambda rel: rel in pages.gone or is_data_file(rel))
             pages.runs.save()
             if append and only:
                 append_exports(store, out_dir, only, config.root)
@@ -96,16 +99,18 @@ def _place_outputs(folder, out_dir: Path, tmp: Path, produced: list[Path], *,
                    only: set[str] | None, drop=None) -> list[Path]:
     """Move the files rendered into ``tmp`` into place (pages first, ``map.html`` last); with
     ``only`` None remove the owned files not written again, else those ``drop(rel)`` selects.
-    A passage chunk identical to the one in place is left alone."""
+    A passage chunk identical to the one in place is left alone, and so is a produced path in
+    ``out_dir`` itself (a payload data file already there: ``map_files.write_map_side``)."""
     from geomap.render.passages import is_chunk, unchanged
 
-    rel = [Path(os.path.relpath(p, tmp)) for p in produced]
+    kept = {Path(os.path.relpath(p, out_dir)) for p in produced if not _inside(p, tmp)}
+    rel = [Path(os.path.relpath(p, tmp if _inside(p, tmp) else out_dir)) for p in produced]
     written = {p.as_posix() for p in rel}
     folder.claim(written)               # never over a user's file of the same name
     before = set(folder.owned)
     folder.save(before | written)       # listed before they appear: a crash leaves no stranger
     for path in sorted(rel, key=lambda p: (p.as_posix() == MAP_FILE, len(p.parts) == 1, str(p))):
-        if is_chunk(path) and unchanged(tmp / path, out_dir / path):
+        if path in kept or is_chunk(path) and unchanged(tmp / path, out_dir / path):
             continue                    # a passage chunk whose places did not change
         folder.place(tmp / path, path)
     gone = before - written if only is None else {
@@ -115,6 +120,10 @@ def _place_outputs(folder, out_dir: Path, tmp: Path, produced: list[Path], *,
     # left them (the next check lists only folders changed since); skipped if nothing changed.
     folder.save(before - gone | written)
     return [out_dir / p for p in rel]
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return Path(path).is_relative_to(folder)
 
 
 def _write_unplaced(store: Store, out_dir: Path) -> Path:

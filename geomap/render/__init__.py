@@ -1,7 +1,7 @@
 """The outputs: ``map.html``, ``articles/<id>.html``, ``places/<id>.html`` (and the place's
 older pages, ``places/<id>_p<k>.html``), ``places.geojson``, ``regions.csv``, ``mentions.csv`` and
-``mentions.jsonl``, the pop-ups' passages of a big map in ``passages/<n>.js`` (plus ``assets/``
-with ``map.assets: local``).
+``mentions.jsonl``, the pop-ups' passages of a big map in ``passages/<n>.js``, a big payload's
+parts in ``data/<key>-<hash>.js`` (plus ``assets/`` with ``map.assets: local``).
 
 ``render_outputs`` writes only inside ``out_dir`` (the pipeline's temporary folder, moved into
 place afterwards), so a failed render never leaves a half-written map where the old one was.
@@ -98,18 +98,23 @@ def render_map_only(data: MapData, out_dir: Path, config: Config, layers: list) 
 
 
 def _write_map(data: MapData, out_dir: Path, config: Config, layers: list, counts) -> list[Path]:
-    """``map.html``, the assets it links to (``map.assets: local``) and the pop-ups' passage
-    chunks of a big map, map first."""
+    """``map.html``, the assets it links to (``map.assets: local``), the payload's data files
+    (``payload_files``) and the pop-ups' passage chunks of a big map, map first."""
     from geomap.render.assets import ASSETS_DIR
     from geomap.render.map import build_map
     from geomap.render.passages import write_chunks
+    from geomap.render.payload_files import DATA_DIR
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    map_html, assets, chunks = build_map(data, config, layers, counts)
+    files: list = []
+    map_html, assets, chunks = build_map(data, config, layers, counts, files=files)
     written = [_write(out_dir / "map.html", map_html)]
     if assets:
         (out_dir / ASSETS_DIR).mkdir(parents=True, exist_ok=True)
         written += [_write(out_dir / ASSETS_DIR / a.file_name, a.text) for a in assets]
+    if files:
+        (out_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
+        written += [_write(out_dir / f.rel, f.script()) for f in files]
     return written + write_chunks(out_dir, chunks)
 
 

@@ -37,7 +37,8 @@ from geomap.render.quotes import QUOTE_WIDTH, article_ranks, quote_bounds  # noq
 from geomap.credits import map_credits
 from geomap.render.passages import Chunk, embedded
 from geomap.render.payload import Payload
-from geomap.render.payload_parts import data_elements, split_payload
+from geomap.render.payload_files import DataFile, data_files, data_html
+from geomap.render.payload_parts import data_elements, split_parts, split_payload
 from geomap.render.region_counts import RegionCount, region_counts, region_labels
 from geomap.render.csp import content_security_policy  # noqa: F401  (public API of map)
 
@@ -341,8 +342,8 @@ def _use_offline_assets(fmap, mode: str) -> list[Asset]:
 
 
 def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionCount] | None = None,
-               *, assets: str | None = None, chunks: list[Chunk] | None = None
-               ) -> tuple[Any, list[Asset]]:
+               *, assets: str | None = None, chunks: list[Chunk] | None = None,
+               files: list[DataFile] | None = None) -> tuple[Any, list[Asset]]:
     """The map as a ``folium.Map`` (displays in Jupyter) and the asset files it needs beside it.
 
     ``assets``: ``cdn``, ``local`` or ``inline``, default ``config.map.assets``; only ``local``
@@ -350,7 +351,8 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     ``chunks``: a list to receive the pop-ups' passage chunks, to be written beside the page
     (``passages.write_chunks``), when they are too big to embed (``passages.embedded``); None:
     the passages are embedded in the page (a ``folium.Map`` shown in Jupyter or saved alone has
-    no folder beside it)."""
+    no folder beside it). ``files``: a list to receive the payload's parts as data files
+    (``payload_files``), when it has parts; None: they stay in the page."""
     settings = config.map
     counts = region_counts(data, layers) if counts is None else counts
     by_name = {c.region: c for c in counts}
@@ -364,8 +366,13 @@ def folium_map(data: MapData, config: Config, layers: list, counts: list[RegionC
     else:
         chunks += builder.chunks
     payload.update(map_extras(config, layers, [r.place for r in data.places]))
-    return _page(config, layers, counts, split_payload(payload), passage_files=chunks is not None,
-                 assets=assets)
+    if files is None:
+        return _page(config, layers, counts, split_payload(payload),
+                     passage_files=chunks is not None, assets=assets)
+    head, made = data_files(*split_parts(payload))
+    files += made
+    return _page(config, layers, counts, data_html(head, made),
+                 passage_files=chunks is not None or bool(made), assets=assets)
 
 
 def map_extras(config: Config, layers: list, places: list) -> dict[str, Any]:
@@ -448,25 +455,27 @@ def _tojson_inner(text: str) -> str:
 
 
 def fill_page(template: str, nonce: str, layers: list, counts: list[RegionCount],
-              payload_texts: list[str]) -> str:
-    """The page of ``page_template`` with these counts' tooltips and this payload."""
+              payload_texts: list[str] | str) -> str:
+    """The page of ``page_template`` with these counts' tooltips and this payload (its texts,
+    or, as a str, the HTML to put in: ``payload_files.data_html``)."""
     by_name = {c.region: c for c in counts}
     labels = {f"GMLABEL{nonce}N{i}N{j}X": _tojson_inner(_inert(region_label_text(r, by_name.get(r.name))))
               for i, layer in enumerate(layers) for j, r in enumerate(layer.regions)}
     page = re.sub(f"GMLABEL{nonce}N\\d+N\\d+X", lambda m: labels[m.group(0)], template)
-    data = data_elements(payload_texts)
+    data = payload_texts if isinstance(payload_texts, str) else data_elements(payload_texts)
     return page.replace(f"<!--geomap-data-{nonce}-->", data, 1)
 
 
 def build_map(data: MapData, config: Config, layers: list,
-              counts: list[RegionCount] | None = None
+              counts: list[RegionCount] | None = None, *, files: list[DataFile] | None = None
               ) -> tuple[str, list[Asset], list[Chunk]]:
     """``map.html``'s text, the asset files it needs next to it (``map.assets: local``) and the
-    pop-ups' passage chunks (``passages/<n>.js``, loaded on demand).
+    pop-ups' passage chunks (``passages/<n>.js``, loaded on demand); ``files``: a list to
+    receive the payload's data files (``payload_files``; None: the parts stay in the page).
 
     ``counts``: ``region_counts(data, layers)`` when the caller has them already."""
     chunks: list[Chunk] = []
-    fmap, assets = folium_map(data, config, layers, counts, chunks=chunks)
+    fmap, assets = folium_map(data, config, layers, counts, chunks=chunks, files=files)
     return fmap.get_root().render(), assets, chunks
 
 

@@ -46,7 +46,10 @@ CACHE_VERSION = "1"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SOURCES = ("map_cache.py", "map_cache_counts.py", "map_files.py", "payload.py", "quotes.py",
             "passages.py", "search_index.py", "place_page.py", "place_cut.py", "article_page.py",
-            "map.py")
+            "map.py", "payload_parts.py", "payload_files.py",
+            # the cached page template inlines these: another script, another page
+            "static/geomap-start.js", "static/geomap-views.js", "static/geomap.js",
+            "static/geomap.css")
 
 
 def _json(value: Any) -> str:
@@ -439,7 +442,6 @@ def _write_chunks(store, w, place_ids: list[str], count: int, bodies: _Bodies, *
     """(Re)build the chunks holding these places from the cached quotes; their numbers.
     ``only``: the other places of those chunks are read from the cache too."""
     from geomap.render.map_files import chunk_value
-    from geomap.render.search_index import gram_bits
 
     touched = sorted({chunk_of(pid, count) for pid in place_ids})
     wanted = set(touched)
@@ -453,9 +455,32 @@ def _write_chunks(store, w, place_ids: list[str], count: int, bodies: _Bodies, *
         found = store.render_cache_many("quotes", ids)
         quoted = [(pid, json.loads(found[pid])) for pid in ids if pid in found]
         value = chunk_value(quoted, bodies)
-        texts = value["texts"]
-        bits, data = gram_bits(texts)
         w.put("chunk", [(str(number), _json(value))])
-        w.put("grams", [(str(number), f"{bits} {sum(map(len, texts))} "
-                                      f"{base64.b64encode(data).decode('ascii')}")])
+        # its 4-gram set is made when the map needs it (chunk files: ``grams_of``); a map
+        # whose passages stay embedded never does
+        w.put("grams", [(str(number), f"0 {sum(map(len, value['texts']))} ")])
     return set(touched)
+
+
+def grams_of(store, numbers: Iterable[int]) -> dict[int, tuple[int, bytes]]:
+    """The 4-gram sets (``search_index.gram_bits``) of these chunks, made from their cached
+    texts where not made yet (kept in the cache: ``grams`` is ``"bits chars base64"``, bits 0
+    until made)."""
+    from geomap.render.search_index import gram_bits
+
+    numbers = [str(n) for n in numbers]
+    found = store.render_cache_many("grams", numbers)
+    out, made = {}, []
+    for key, value in found.items():
+        bits, chars, data = value.split(" ", 2)
+        if bits == "0":
+            texts = json.loads(store.render_cache_get("chunk", key))["texts"]
+            size, raw = gram_bits(texts)
+            made.append((key, f"{size} {chars} {base64.b64encode(raw).decode('ascii')}"))
+            out[int(key)] = (size, raw)
+        else:
+            out[int(key)] = (int(bits), base64.b64decode(data))
+    if made:
+        with store.render_cache_writer() as w:
+            w.put("grams", made)
+    return out

@@ -7,12 +7,14 @@ is joined from the cached rows (``payload_parts.RawList``), the page around it c
 cached ``map.page_template`` (made by folium on a full render or when settings, layers or
 passage mode differ from the cached one; ``fill_page`` puts the counts and the payload in),
 only the chunks holding touched places are written, and ``places.geojson`` / ``regions.csv``
-are joined from cached features and counts. The result equals ``map.build_map`` over the same
-store, but for article numbers, which are stable here (``map_cache``).
+are joined from cached features and counts. A payload with parts goes to data files
+(``payload_files``): only the parts without a file in place are written, and the articles'
+complete parts are not even made again (``_article_parts``). The result equals
+``map.build_map`` over the same store, but for article numbers, which are stable here
+(``map_cache``).
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import secrets
@@ -21,7 +23,8 @@ from typing import Any, Iterable
 
 from geomap.render.article_page import page_name
 from geomap.render.passages import INDEX_REL, chunk_rel
-from geomap.render.payload_parts import RawDict, RawList, split_payload
+from geomap.render.payload_files import DATA_DIR, DataFile, data_files, data_html, part_name
+from geomap.render.payload_parts import RawDict, RawList, split_parts
 from geomap.render.script_json import script_text
 
 
@@ -115,13 +118,79 @@ def _template_key(config, layers: list, passage_files: bool, counts) -> str:
     return h.hexdigest()
 
 
+def _article_parts(store, reuse: Path | None) -> tuple[list[DataFile], RawList | None]:
+    """The payload's articles as data files (``payload_files``): the complete parts kept in the
+    render cache (``apart``: ``[end number, name, limit]`` each, in order; the articles are
+    numbered for good, so a complete part never changes) and the rows after them, cut as
+    ``payload_parts.pieces`` cuts them (its complete parts added to the cache). A cached part
+    whose file is in ``reuse`` is not made again (text None). ``(files, None)``, or ``([],
+    rows)`` when the articles make no complete part (a small map: cut with the rest)."""
+    from geomap.render.payload_parts import PART_BYTES, pieces
+
+    limit = PART_BYTES
+    cached, start = [], 0
+    for _key, value in store.render_cache_items("apart"):
+        end, name, made_with = json.loads(value)
+        if made_with != limit or end <= start:
+            break
+        cached.append((start, end, name))
+        start = end
+    files: list[DataFile] = []
+    for first, end, name in cached:
+        rel = f"{DATA_DIR}/{name}.js"
+        if reuse is not None and _plain_file(reuse / rel):
+            files.append(DataFile(name, None))
+            continue
+        rows = RawList(row for _n, _aid, row in store.render_articles(first, end))
+        made = [(script_text(t), done) for t, done, _count in pieces("articles", rows, limit)]
+        text = made[0][0] if len(made) == 1 and made[0][1] else None
+        if text is None or part_name("articles", text) != name:
+            return _article_parts_again(store, reuse)
+        files.append(DataFile(name, text))
+    rows = RawList(row for _n, _aid, row in store.render_articles(start))
+    new: list[tuple[int, str]] = []
+    for text, done, count in pieces("articles", rows, limit):
+        text = script_text(text)
+        files.append(DataFile(part_name("articles", text), text))
+        start += count
+        if done:
+            new.append((start, files[-1].name))
+    if not cached and not new:
+        return [], rows                 # no complete part: the payload may be small
+    if new:
+        with store.render_cache_writer() as w:
+            w.put("apart", ((f"{len(cached) + i:07d}", _json([end, name, limit]))
+                            for i, (end, name) in enumerate(new)))
+    return files, None
+
+
+def _article_parts_again(store, reuse: Path | None) -> tuple[list[DataFile], RawList | None]:
+    """``_article_parts`` with the cached parts forgotten (one did not match its rows)."""
+    with store.render_cache_writer() as w:
+        w.drop("apart")
+    return _article_parts(store, reuse)
+
+
+def _plain_file(path: Path) -> bool:
+    """A regular file, not a link (what may be left in place as a data file)."""
+    return path.is_file() and not path.is_symlink()
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def write_map_side(store, out_dir: Path, config, layers: list, *,
-                   only: set[str] | None = None, every_chunk: bool = False) -> list[Path]:
+                   only: set[str] | None = None, every_chunk: bool = False,
+                   reuse: Path | None = None) -> list[Path]:
     """Bring the render cache up to date and write the map side's files into ``out_dir``
     (map first); ``only``: the new articles since the last render (the map's settings as
     then), so only the chunks they touch are written; None: every file (and the page made by
     folium again). ``every_chunk``: write every chunk even so, and neither ``places.geojson``
-    nor ``regions.csv`` (a render of the map alone: map settings changed, not the data)."""
+    nor ``regions.csv`` (a render of the map alone: map settings changed, not the data).
+    ``reuse``: the folder of the outputs in place; a payload data file (``payload_files``)
+    found there under its name is not written, its path there is returned instead (the
+    caller leaves it in place)."""
     from geomap.render import map_cache
     from geomap.render.assets import ASSETS_DIR
     from geomap.render.map import fill_page, legend, map_extras, page_template
@@ -138,7 +207,7 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
     counts_state = json.loads(store.render_cache_get("meta", "regions") or "{}")
     counts, layer_totals = _counts(counts_state, layers)
 
-    articles = RawList(row for _number, _aid, row in store.render_articles())
+    article_files, articles = _article_parts(store, reuse)
     rows = RawList()
     ids = []
     for pid, row in store.render_cache_items("row"):
@@ -157,7 +226,8 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
     places = [p for p in store.places() if p.id in place_set]
     payload: dict[str, Any] = {
         "title": config.map.title, "cluster": config.map.cluster, "legend": legend(layers, counts),
-        "articles": articles, "regions": region_list, "places": rows, "chunks": count,
+        "articles": RawList() if articles is None else articles, "regions": region_list,
+        "places": rows, "chunks": count,
         "regionCounts": [[c.layer, c.places, c.mentions, c.articles] for c in counts],
         "layers": layer_rows, "regionLayer": region_layer, "regionNames": region_names,
         "regionBounds": bounds, "unplaced": unplaced_rows(store.render_cache_items("unplaced"))}
@@ -167,20 +237,31 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
                                               store.render_cache_items("chunk"))))
     payload.update(map_extras(config, layers, places))
 
-    key = _template_key(config, layers, passage_files, counts)
+    head, files = data_files(*split_parts(payload, given={"articles": article_files}))
+    self_scripts = passage_files or bool(files)     # the CSP allows scripts from the folder
+    key = _template_key(config, layers, self_scripts, counts)
     cached = store.render_cache_get("meta", "page")
     page = json.loads(cached) if cached else None
     remade = not partial or page is None or page.get("key") != key
     if remade:
         nonce = secrets.token_hex(8)
-        template, assets = page_template(config, layers, counts, passage_files=passage_files,
+        template, assets = page_template(config, layers, counts, passage_files=self_scripts,
                                          nonce=nonce)
         page = {"key": key, "nonce": nonce, "html": template,
                 "assets": [[a.file_name, a.text] for a in assets]}
         with store.render_cache_writer() as w:
             w.put("meta", [("page", json.dumps(page, ensure_ascii=False))])
-    html = fill_page(page["html"], page["nonce"], layers, counts, split_payload(payload))
+    html = fill_page(page["html"], page["nonce"], layers, counts, data_html(head, files))
     written = [_write(out_dir / "map.html", html)]
+    if files:
+        (out_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
+    for f in files:
+        if f.text is None:
+            written.append(reuse / f.rel)
+        elif reuse is not None and _plain_file(reuse / f.rel):
+            written.append(reuse / f.rel)   # the same name, the same bytes
+        else:
+            written.append(_write(out_dir / f.rel, f.script()))
     if page["assets"]:
         (out_dir / ASSETS_DIR).mkdir(parents=True, exist_ok=True)
         written += [_write(out_dir / ASSETS_DIR / name, text) for name, text in page["assets"]]
@@ -193,8 +274,8 @@ def write_map_side(store, out_dir: Path, config, layers: list, *,
             if value is not None:
                 written.append(_write(out_dir / chunk_rel(number),
                                       f"geomapPassages({number},{script_text(value)});\n"))
-        sets = [(int(grams[n][0]), base64.b64decode(grams[n][2])) if n in grams else None
-                for n in range(max(grams, default=-1) + 1)]
+        made = map_cache.grams_of(store, sorted(grams))
+        sets = [made.get(n) for n in range(max(grams, default=-1) + 1)]
         written.append(_write(out_dir / INDEX_REL, index_from_sets(sets)))
     if every_chunk:
         return written

@@ -3,7 +3,8 @@
  *
  * geomapStart parses the payload's head, then its parts
  * (render/payload_parts.py: #geomap-data-1, -2, ..., each {key: rows} appended to the head's
- * key) and build the map's tables in slices of at most SLICE_MS, yielding to the browser
+ * key; or, when the head lists "files", the data files' parts, which their scripts left in
+ * window.geomapFiles: render/payload_files.py) and build the map's tables in slices of at most SLICE_MS, yielding to the browser
  * between slices. window.geomap is {ready: false} until geomapInit replaces it. */
 var GEOMAP_SLICE_MS = 30;
 function geomapSliced(step, done) {     // step() until it returns false, in slices of ~30 ms,
@@ -35,10 +36,24 @@ function geomapStart(map, layerControl, tileLayer, regionLayers) {
   "use strict";
   window.geomap = {ready: false, starting: true};
   var data = JSON.parse(document.getElementById("geomap-data").textContent);
-  var parts = data.parts || 0, next = 1;
+  if (data.files && document.readyState === "loading") {  // data files: deferred scripts, run
+    document.addEventListener("DOMContentLoaded", function () {   // once the page is parsed
+      geomapStart(map, layerControl, tileLayer, regionLayers);
+    });
+    return;
+  }
+  var parts = data.parts || 0, next = 1, files = data.files || null, got = window.geomapFiles || {};
   geomapSliced(function () {
     if (next > parts) return false;
-    var part = JSON.parse(document.getElementById("geomap-data-" + next++).textContent);
+    var part;
+    if (files) {
+      var name = files[next++ - 1];
+      if (typeof got[name] !== "string") throw new Error("map data file missing: data/" + name + ".js");
+      part = JSON.parse(got[name]);
+      delete got[name];
+    } else {
+      part = JSON.parse(document.getElementById("geomap-data-" + next++).textContent);
+    }
     Object.keys(part).forEach(function (key) {
       var rows = part[key], into = data[key];
       if (Array.isArray(rows)) { for (var i = 0; i < rows.length; i++) into.push(rows[i]); }
