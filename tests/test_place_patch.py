@@ -126,13 +126,14 @@ def test_mentions_of_and_splice_refuse_pages_out_of_shape():
                 + (mark or digest(mentions)) + " -->\n" + nav + "</body>\n")
 
     good = page("3 quotes", "<nav/>", quotes)
-    assert mentions_of(good, frame, "3 quotes", "<nav/>") == quotes
+    assert mentions_of(good, frame, "3 quotes", "<nav/>") == (quotes, digest(quotes))
     assert mentions_of(good, frame, "4 quotes", "<nav/>") is None
     assert mentions_of(good, frame, "3 quotes", "<nav2/>") is None
     assert mentions_of(good[:-5], frame, "3 quotes", "<nav/>") is None
     assert mentions_of(page("3 quotes", "<nav/>", quotes.replace("1", "9"), digest(quotes)),
                        frame, "3 quotes", "<nav/>") is None
     new = "<section>\n<h2>n</h2>\n<blockquote>0</blockquote>\n</section>\n"
+    assert splice(quotes, [(False, 3)], lambda n: new) is quotes
     assert splice(quotes, [(True, 1), (False, 3)], lambda n: new) == new + quotes
     parts = quotes.split("</section>\n")
     assert splice(quotes, [(False, 2), (True, 1), (False, 1)], lambda n: new) == \

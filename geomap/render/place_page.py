@@ -273,11 +273,13 @@ def _assemble(p, facts: str, regions: str, counts: str, mentions: str, nav: tupl
     return _fill(frame, counts, _page_nav(nav), mentions)
 
 
-def _fill(frame: tuple[str, ...], counts: str, pages: str, mentions: str) -> str:
+def _fill(frame: tuple[str, ...], counts: str, pages: str, mentions: str,
+          known: str | None = None) -> str:
+    """``frame`` filled in; ``known``: the digest of ``mentions`` when known."""
     from markupsafe import escape
 
     values = {_COUNTS: str(escape(counts)), _PAGES: pages, _MENTIONS: mentions,
-              _DIGEST: digest(mentions)}
+              _DIGEST: known or digest(mentions)}
     return "".join(values.get(piece, piece) for piece in frame)
 
 
@@ -405,14 +407,16 @@ class _Before:
             return None
         was = self.total if j == len(self.pages) - 1 else \
             f"{plural(old.hi - old.lo, 'quote')} of {old.label}"
-        mentions = mentions_of(text, frame, str(escape(was)), _page_nav(nav_links(self.pages, j)))
-        if mentions is None:
+        found = mentions_of(text, frame, str(escape(was)), _page_nav(nav_links(self.pages, j)))
+        if found is None:
             return None
         layout, runs = _layout(page.lo, page.hi, set(inserted[first:last]))
-        mentions = splice(mentions, layout, lambda n: _mentions_html(
+        mentions = splice(found[0], layout, lambda n: _mentions_html(
             [self.quote(pos) for pos in runs[n]], windows))
-        return None if mentions is None else _fill(frame, counts, _page_nav(nav_links(pages, k)),
-                                                   mentions)
+        if mentions is None:
+            return None
+        return _fill(frame, counts, _page_nav(nav_links(pages, k)), mentions,
+                     found[1] if mentions is found[0] else None)
 
 
 def _layout(lo: int, hi: int, new: set[int]) -> tuple[list[tuple[bool, int]], list[list[int]]]:

@@ -69,10 +69,12 @@ class PreviousPages:
             return None
 
 
-def mentions_of(text: str, frame: tuple[str, ...], counts: str, nav: str) -> str | None:
-    """The quotes of page ``text`` when it is ``frame`` (``place_page._frame``'s pieces:
-    text, counts, text, nav, text, mentions, text, digest, text, nav, text) filled with the
-    escaped ``counts``, the navigation ``nav`` and quotes matching their digest; else None."""
+def mentions_of(text: str, frame: tuple[str, ...], counts: str, nav: str
+                ) -> tuple[str, str] | None:
+    """The quotes of page ``text`` and their digest when it is ``frame``
+    (``place_page._frame``'s pieces: text, counts, text, nav, text, mentions, text, digest,
+    text, nav, text) filled with the escaped ``counts``, the navigation ``nav`` and quotes
+    matching their digest; else None."""
     head = "".join((frame[0], counts, frame[2], nav, frame[4]))
     tail = "".join((frame[8], nav, frame[10]))
     size = 2 * DIGEST_SIZE
@@ -84,7 +86,7 @@ def mentions_of(text: str, frame: tuple[str, ...], counts: str, nav: str) -> str
         middle[-size:]
     if mark != frame[6] or digest(mentions) != found:
         return None
-    return mentions
+    return mentions, found
 
 
 def splice(mentions: str, layout: list[tuple[bool, int]],
@@ -93,6 +95,9 @@ def splice(mentions: str, layout: list[tuple[bool, int]],
     page's quotes newest first as runs ``(new, count)``; an old run takes the next old sections
     holding exactly ``count`` quotes, the ``n``-th new run (0-based) is ``render_new(n)``. None
     when the old quotes are not as many or do not end where a run does."""
+    if len(layout) == 1 and not layout[0][0]:     # the same quotes (one C-level pass)
+        ok = mentions.count("<blockquote>") == layout[0][1] and mentions.endswith(_SECTION_END)
+        return mentions if ok else None
     sections = mentions.split(_SECTION_END)
     if sections.pop() != "":
         return None
