@@ -155,3 +155,25 @@ def test_previous_pages_reads_only_geomap_s_regular_files(tmp_path):
                                      "places/e.html"})
     assert [pages.read(n) for n in ("a.html", "b.html", "c.html", "d.html", "e.html")] == [
         "A", None, None, None, None]
+
+
+@pytest.mark.parametrize("name, facts, regions, origin, title", [
+    ("Kherson", "city in Ukraine", "Regions: south · ua", "", "News map"),
+    ('Odd <i>place</i> & "q" \'s', "water", "", "from <b>GeoNames</b>", "A & <B>"),
+    ("\x00counts\x00 \x00name\x00", "\x00pages\x00", "\x00href\x00", "\x00digest\x00", "t"),
+    ("Kyiv", "city", "R", "O", "title \x00name\x00"),        # a marker in the title: rendered
+])
+def test_a_place_s_frame_from_the_generic_one_is_the_template_s(name, facts, regions, origin,
+                                                               title):
+    from markupsafe import Markup
+
+    from geomap.render.jinja import environment, page_css
+
+    href = "../map.html#place=x&y"
+    frame = place_page._frame(name, facts, regions, origin, title, href)
+    assert frame is not None and len(frame) == 11
+    want = environment().get_template("place.html").render(
+        place=place_page._Named(name), facts=facts, regions=regions, origin=origin,
+        counts="<c>&", mentions=Markup("<q>"), pages=Markup("<nav>"), digest=digest("<q>"),
+        css=Markup(page_css()), map_title=title, map_href="../map.html", place_href=href)
+    assert place_page._fill(frame, "<c>&", "<nav>", "<q>") == want

@@ -308,9 +308,53 @@ class _Named(NamedTuple):
 @lru_cache(maxsize=8)
 def _frame(name: str, facts: str, regions: str, origin: str, map_title: str,
            href: str) -> tuple[str, ...] | None:
-    """``place.html`` of a place rendered once with markers where a page's counts, navigation
-    and quotes go, cut at them (the template then costs one render per place, not per page);
-    None when a marker is not where it belongs (text holding one)."""
+    """``place.html`` of a place with markers where a page's counts, navigation, quotes and
+    their digest go, cut at them (the template then costs one render per place, not per page):
+    the place's values escaped into ``_generic_frame`` (rendered once per map title and the
+    optional lines' presence, not once per place), or when that cannot be cut, the template
+    rendered for the place. None when a marker is not where it belongs (text holding one)."""
+    from markupsafe import escape
+
+    generic = _generic_frame(map_title, bool(regions), bool(origin))
+    if generic is None:
+        return _rendered_frame(name, facts, regions, origin, map_title, href)
+    values = {_NAME: name, _FACTS: facts, _REGIONS: regions, _ORIGIN: origin, _HREF: href}
+    out = [""]
+    for piece in generic:
+        if piece in _PAGE_SLOTS:
+            out += (piece, "")
+        else:
+            out[-1] += str(escape(values[piece])) if piece in values else piece
+    return tuple(out)
+
+
+_NAME, _FACTS, _REGIONS = "\x00name\x00", "\x00facts\x00", "\x00regions\x00"
+_ORIGIN, _HREF = "\x00origin\x00", "\x00href\x00"
+_PAGE_SLOTS = frozenset((_COUNTS, _PAGES, _MENTIONS, _DIGEST))
+_ALL_SLOTS = re.compile("(\x00(?:counts|pages|mentions|digest|name|facts|regions|origin|href)\x00)")
+
+
+@lru_cache(maxsize=8)
+def _generic_frame(map_title: str, regions: bool, origin: bool) -> tuple[str, ...] | None:
+    """``place.html`` rendered with markers for the place's values too (``regions``,
+    ``origin``: whether those optional lines are shown), cut at every marker; None when the map
+    title holds one."""
+    from markupsafe import Markup
+
+    html = environment().get_template("place.html").render(
+        place=_Named(_NAME), facts=_FACTS, regions=_REGIONS if regions else "",
+        origin=_ORIGIN if origin else "", counts=_COUNTS, mentions=_MENTIONS, pages=_PAGES,
+        digest=_DIGEST, css=Markup(page_css()), map_title=map_title, map_href="../map.html",
+        place_href=_HREF)
+    pieces = tuple(_ALL_SLOTS.split(html))
+    want = (_NAME, _NAME, _FACTS) + ((_REGIONS,) if regions else ()) + (
+        (_ORIGIN,) if origin else ()) + (_COUNTS, _HREF, _PAGES, _MENTIONS, _DIGEST, _PAGES)
+    return pieces if pieces[1::2] == want else None
+
+
+def _rendered_frame(name: str, facts: str, regions: str, origin: str, map_title: str,
+                    href: str) -> tuple[str, ...] | None:
+    """``_frame`` from the template rendered for the place."""
     from markupsafe import Markup, escape
 
     html = environment().get_template("place.html").render(
