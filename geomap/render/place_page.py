@@ -16,7 +16,10 @@ inside a busy day is a date, so an article dated in an old month changes the pag
 Navigation links the newer and older page, the newest and the oldest and a few pages around. A
 render after new articles writes only the pages whose quotes, file name, heading or navigation
 changed (``render_place_pages(new=...)``): the pages of the new articles' days, the newest page
-(its totals) and the neighbours of a page that appeared.
+(its totals) and the neighbours of a page that appeared. Of those, a page holding the quotes of a
+page before (plus new ones) is made from that page's file in place when it is exactly as written
+(``place_patch``: counts and navigation replaced, the new quotes' sections put in), the bytes a
+full render writes; every page carries its quotes' digest for that check.
 """
 from __future__ import annotations
 
