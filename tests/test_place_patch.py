@@ -144,17 +144,22 @@ def test_mentions_of_and_splice_refuse_pages_out_of_shape():
     assert splice(quotes[:-3], [(False, 3)], lambda n: new) is None
 
 
-def test_previous_pages_reads_only_geomap_s_regular_files(tmp_path):
+def test_previous_pages_reads_only_geomap_s_regular_files(tmp_path, monkeypatch):
+    from geomap.render import place_patch
+
+    monkeypatch.setattr(place_patch, "LARGEST", 3)
     places = tmp_path / "places"
     places.mkdir()
     (places / "a.html").write_text("A")
     (places / "b.html").write_text("B")
     (places / "c.html").symlink_to(places / "a.html")
     (places / "d.html").write_bytes(b"\xff")
+    (places / "f.html").write_text("FFFF")
+    (places / "g.html").mkdir()
     pages = PreviousPages(tmp_path, {"places/a.html", "places/c.html", "places/d.html",
-                                     "places/e.html"})
-    assert [pages.read(n) for n in ("a.html", "b.html", "c.html", "d.html", "e.html")] == [
-        "A", None, None, None, None]
+                                     "places/e.html", "places/f.html", "places/g.html"})
+    assert [pages.read(n) for n in ("a.html", "b.html", "c.html", "d.html", "e.html", "f.html",
+                                    "g.html")] == ["A", None, None, None, None, None, None]
 
 
 @pytest.mark.parametrize("name, facts, regions, origin, title", [

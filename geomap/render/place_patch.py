@@ -25,9 +25,10 @@ import stat
 from pathlib import Path
 from typing import Callable, Collection
 
-__all__ = ["DIGEST_SIZE", "PreviousPages", "digest", "mentions_of", "splice"]
+__all__ = ["DIGEST_SIZE", "LARGEST", "PreviousPages", "digest", "mentions_of", "splice"]
 
 DIGEST_SIZE = 16            # bytes of the quotes' BLAKE2b digest on every place page
+LARGEST = 8_000_000         # bytes: a larger file is no page geomap wrote (< 300 quotes, ~0.2 MB)
 _SECTION_END = "</section>\n"
 
 
@@ -46,7 +47,7 @@ class PreviousPages:
 
     def read(self, name: str) -> str | None:
         """The text of page ``name``, or None when it is missing, not geomap's, not a regular
-        file or not UTF-8."""
+        file, larger than ``LARGEST`` or not UTF-8."""
         if f"{self.folder}/{name}" not in self.owned:
             return None
         path = self.dir / name
@@ -55,14 +56,17 @@ class PreviousPages:
         except OSError:
             return None
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > LARGEST:
                 return None
             with os.fdopen(fd, "rb", closefd=False) as f:
-                data = f.read()
+                data = f.read(LARGEST + 1)
         except OSError:
             return None
         finally:
             os.close(fd)
+        if len(data) > LARGEST:
+            return None
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
