@@ -24,5 +24,6 @@ def short_hash(text: str, digits: int = 8) -> str:
 
 # How place pages are cut into files (``render.place_cut.paginate_runs``); kept here, beside the
 # page names, so that the refresh's fingerprints name it without importing the renderer.
-# Changing the cutting changes it, and the next refresh renders everything once.
-PAGINATION = "calendar-days-1"
+# Changing the cutting changes it, and the next refresh renders everything once. "-2": place pages
+# carry their quotes' digest (``render.place_patch``), so pages written before are rendered again.
+PAGINATION = "calendar-days-2"

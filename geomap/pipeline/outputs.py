@@ -81,7 +81,12 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
                                                        beside=map_side)
             else:
                 produced = map_side()
-                pages = write_pages(store, tmp, config, layers, only=only, exports=not append)
+                from geomap.render.place_patch import PreviousPages
+
+                # Place pages keeping their quotes are made from those in place (geomap's own).
+                previous = None if only is None else PreviousPages(out_dir, folder.owned)
+                pages = write_pages(store, tmp, config, layers, only=only, exports=not append,
+                                    previous=previous)
             produced += pages.written
             pages.runs.forget()         # until the pages they describe are in place
             placed = _place_outputs(folder, out_dir, tmp, produced, only=only,

@@ -11,6 +11,7 @@ only those articles and the places they name, and quotes only the pages it write
 from __future__ import annotations
 
 import collections
+import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Collection, Iterator, NamedTuple
 
@@ -22,6 +23,7 @@ from geomap.render.place_runs import PlaceRuns, RunsIndex, changed, dates_index
 
 if TYPE_CHECKING:
     from geomap.config import Config
+    from geomap.render.place_patch import PreviousPages
     from geomap.store import Store
 
 __all__ = ["ARTICLE_BATCH", "PagesWritten", "append_exports", "write_article_pages",
@@ -53,14 +55,17 @@ def _write(path: Path, text: str) -> Path:
 
 
 def write_pages(store: Store, out_dir: Path, config: Config, layers: list, *,
-                only: Collection[str] | None = None, exports: bool = True) -> PagesWritten:
+                only: Collection[str] | None = None, exports: bool = True,
+                previous: PreviousPages | None = None) -> PagesWritten:
     """Write the article pages, the place pages and (``exports``) the two exports of the store
     into ``out_dir``: the files ``render_outputs`` writes for them from ``load_map_data(store)``.
 
     ``only``: the articles new since the last complete render: just their pages and those of the
     places they name that changed (``place_page.render_place_pages(new=...)``); None: every
     page. ``exports``: write the whole exports (False: a caller appending the new articles'
-    rows calls ``append_exports`` once the outputs are in place).
+    rows calls ``append_exports`` once the outputs are in place). ``previous``: with ``only``,
+    the place pages in place, from which a page keeping its quotes is made rather than rendered
+    (``render.place_patch``).
     """
     from geomap.render.exports import row_lines, write_export_lines
 
@@ -81,7 +86,7 @@ def write_pages(store: Store, out_dir: Path, config: Config, layers: list, *,
         collections.deque(rows, maxlen=0)
     gone: set[str] = set()
     places = store.mentioned_place_ids() if only is None else sorted(store.place_ids_of(chosen))
-    placed, index = _place_pages(store, places, out_dir, config, layers, only, gone)
+    placed, index = _place_pages(store, places, out_dir, config, layers, only, gone, previous)
     return PagesWritten(written + placed, gone, index)
 
 
@@ -179,7 +184,8 @@ def _article_pages(store: Store, ids: list[str], out_dir: Path, config: Config,
 
 
 def _place_pages(store: Store, place_ids: list[str], out_dir: Path, config: Config, layers: list,
-                 only: Collection[str] | None, gone: set[str]) -> tuple[list[Path], RunsIndex]:
+                 only: Collection[str] | None, gone: set[str],
+                 previous: PreviousPages | None = None) -> tuple[list[Path], RunsIndex]:
     """Write the pages of the places ``place_ids``, one place at a time (after new articles
     ``only``: those of its pages that changed; obsolete ones are added to ``gone``). A busy
     place with recorded runs is rendered from them (``place_runs``), any other from its every
@@ -192,11 +198,11 @@ def _place_pages(store: Store, place_ids: list[str], out_dir: Path, config: Conf
     if not place_ids:
         return [], index
     (out_dir / PLACES_DIR).mkdir(parents=True, exist_ok=True)
-    dated: dict[str, _Dated] = {}
-    ranks: dict[str, int] = {}
-    for n, (aid, published) in enumerate(store.article_dates()):
-        dated[aid] = _Dated(aid, published)
-        ranks[aid] = n
+    rows = store.article_dates()        # 100,000 rows: the dicts are built at C level
+    ids = [row[0] for row in rows]
+    dated: dict[str, _Dated] = dict(zip(ids, map(_Dated._make, rows)))
+    ranks: dict[str, int] = dict(zip(ids, itertools.count()))
+    del rows
 
     def quoted(groups: list) -> list[tuple]:
         rows = store.quote_windows([(g.article_id, g.passage_index, *g.spans[0]) for g in groups],
@@ -217,6 +223,7 @@ def _place_pages(store: Store, place_ids: list[str], out_dir: Path, config: Conf
             new_rows.setdefault(pid, []).append((aid, pidx))
         by_date = dates_index(dated)
     known = store.places_by_id(place_ids)
+    read = None if previous is None or only is None else previous.read
     written = []
     for pid in place_ids:
         place, regions = known[pid]
@@ -228,7 +235,8 @@ def _place_pages(store: Store, place_ids: list[str], out_dir: Path, config: Conf
                 place, regions=list(regions), totals=plan.totals, old_runs=plan.old_runs,
                 new_runs=plan.new_runs, inserted=plan.inserted, quotes=plan.quotes,
                 map_title=config.map.title, region_labels=labels, region_layers=layer_labels,
-                windows=windows, gone=dropped)
+                windows=windows, gone=dropped, previous=read, old_totals=plan.old_totals,
+                fresh=plan.fresh)
             index.keep(pid, plan.runs)
         else:
             mentions = [MentionRecord(dated[aid].id, start, end, text, pidx, score)
@@ -238,7 +246,7 @@ def _place_pages(store: Store, place_ids: list[str], out_dir: Path, config: Conf
             pages = render_place_pages(record, dated, map_title=config.map.title,
                                        region_labels=labels, ranks=ranks,
                                        region_layers=layer_labels, new=new, windows=windows,
-                                       gone=dropped, runs=runs)
+                                       gone=dropped, runs=runs, previous=read)
         for name, html in pages:
             written.append(_write(out_dir / PLACES_DIR / name, html))
         if not plan:

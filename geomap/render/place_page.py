@@ -16,10 +16,14 @@ inside a busy day is a date, so an article dated in an old month changes the pag
 Navigation links the newer and older page, the newest and the oldest and a few pages around. A
 render after new articles writes only the pages whose quotes, file name, heading or navigation
 changed (``render_place_pages(new=...)``): the pages of the new articles' days, the newest page
-(its totals) and the neighbours of a page that appeared.
+(its totals) and the neighbours of a page that appeared. Of those, a page holding the quotes of a
+page before (plus new ones) is made from that page's file in place when it is exactly as written
+(``place_patch``: counts and navigation replaced, the new quotes' sections put in), the bytes a
+full render writes; every page carries its quotes' digest for that check.
 """
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from functools import lru_cache
@@ -34,6 +38,7 @@ from geomap.render.data import ArticleRecord, PlaceRecord, article_ids
 from geomap.render.place_cut import (PER_PAGE, Page, changed_pages, escaped_name, nav_links,
                                      paginate, paginate_runs, period, place_page_name,
                                      published_runs)
+from geomap.render.place_patch import digest, mentions_of, splice
 
 PLACES_DIR = "places"
 __all__ = ["PER_PAGE", "PLACES_DIR", "changed_pages", "escaped_name", "paginate_runs",
@@ -191,7 +196,9 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
                        new: Collection[str] | None = None,
                        windows: Callable[[list], Iterable[tuple]] | None = None,
                        gone: set[str] | None = None,
-                       runs: list | None = None) -> Iterator[tuple[str, str]]:
+                       runs: list | None = None,
+                       previous: Callable[[str], str | None] | None = None
+                       ) -> Iterator[tuple[str, str]]:
     """``(file name, HTML)`` of the place's pages, newest first.
 
     ``ranks``: ``map.article_ranks`` of all articles (saves sorting them again for every place).
@@ -201,7 +208,8 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
     ``windows``: how the quotes' texts are read (``_mentions_html``; None: from ``articles``).
     ``gone``: given with ``new``, receives the file names of the place's pages before the new
     articles that it no longer has (a busy month cut into days). ``runs``: receives the
-    place's ``published_runs``.
+    place's ``published_runs``. ``previous``: given with ``new``, the text of a page as
+    written before them (``render_changed_pages``), from which a page keeping its quotes is made.
     """
     p = record.place
     groups = _quoted_groups(record, articles, ranks)
@@ -235,26 +243,46 @@ def render_place_pages(record: PlaceRecord, articles: Mapping[str, ArticleRecord
                    if k != len(pages_of[id(old)]) - 1}      # totals on the newest page changed
         if gone is not None and old:
             gone |= {page.file for page in pages_of[id(old)]} - {page.file for page in pages}
+    before = None
+    if new is not None and previous is not None:
+        kept = [m for m in record.mentions if m.article_id not in new]
+        before = _Before(pages_of[id(old)], f"{plural(len(kept), 'mention')} in "
+                         f"{plural(len(article_ids(kept)), 'article')}", previous,
+                         [n for n, g in enumerate(groups) if g.article_id in new],
+                         groups.__getitem__)
     for k in reversed(range(len(pages))):
         page = pages[k]
         if current and signature(k, page, groups) in current:
             continue
-        yield page.file, _page_html(p, facts, regions, counts(k, page, pages),
-                                    reversed(groups[page.lo:page.hi]), nav_links(pages, k),
-                                    map_title, windows)
+        text = before and before.page(p, facts, regions, map_title, pages, k,
+                                      counts(k, page, pages), windows)
+        yield page.file, text or _page_html(p, facts, regions, counts(k, page, pages),
+                                            reversed(groups[page.lo:page.hi]),
+                                            nav_links(pages, k), map_title, windows)
 
 
 def _page_html(p, facts: str, regions: str, counts: str, quotes, nav: tuple, map_title: str,
                windows) -> str:
     """One page of place ``p`` quoting ``quotes`` (newest first): the place's frame
     (``_frame``, the template rendered once per place) with the page's parts put in."""
-    from markupsafe import escape
+    return _assemble(p, facts, regions, counts, _mentions_html(quotes, windows), nav, map_title)
 
-    mentions, pages = _mentions_html(quotes, windows), _page_nav(nav)
+
+def _assemble(p, facts: str, regions: str, counts: str, mentions: str, nav: tuple,
+              map_title: str) -> str:
     frame = _frame(p.name, facts, regions, origin_note(p), map_title, place_href(p.id))
     if frame is None:
-        return template_page_html(p, facts, regions, counts, mentions, pages, map_title)
-    values = {_COUNTS: str(escape(counts)), _PAGES: pages, _MENTIONS: mentions}
+        return template_page_html(p, facts, regions, counts, mentions, _page_nav(nav), map_title)
+    return _fill(frame, counts, _page_nav(nav), mentions)
+
+
+def _fill(frame: tuple[str, ...], counts: str, pages: str, mentions: str,
+          known: str | None = None) -> str:
+    """``frame`` filled in; ``known``: the digest of ``mentions`` when known."""
+    from markupsafe import escape
+
+    values = {_COUNTS: str(escape(counts)), _PAGES: pages, _MENTIONS: mentions,
+              _DIGEST: known or digest(mentions)}
     return "".join(values.get(piece, piece) for piece in frame)
 
 
@@ -265,14 +293,15 @@ def template_page_html(p, facts: str, regions: str, counts: str, mentions: str, 
 
     return environment().get_template("place.html").render(
         place=p, facts=facts, regions=regions, origin=origin_note(p), counts=counts,
-        mentions=Markup(mentions), pages=Markup(pages),
+        mentions=Markup(mentions), pages=Markup(pages), digest=digest(mentions),
         css=Markup(page_css()), map_title=map_title, map_href="../map.html",
         place_href=place_href(p.id),
     )
 
 
 _COUNTS, _PAGES, _MENTIONS = "\x00counts\x00", "\x00pages\x00", "\x00mentions\x00"
-_SLOTS = re.compile("(\x00(?:counts|pages|mentions)\x00)")
+_DIGEST = "\x00digest\x00"
+_SLOTS = re.compile("(\x00(?:counts|pages|mentions|digest)\x00)")
 
 
 class _Named(NamedTuple):
@@ -282,17 +311,61 @@ class _Named(NamedTuple):
 @lru_cache(maxsize=8)
 def _frame(name: str, facts: str, regions: str, origin: str, map_title: str,
            href: str) -> tuple[str, ...] | None:
-    """``place.html`` of a place rendered once with markers where a page's counts, navigation
-    and quotes go, cut at them (the template then costs one render per place, not per page);
-    None when a marker is not where it belongs (text holding one)."""
+    """``place.html`` of a place with markers where a page's counts, navigation, quotes and
+    their digest go, cut at them (the template then costs one render per place, not per page):
+    the place's values escaped into ``_generic_frame`` (rendered once per map title and the
+    optional lines' presence, not once per place), or when that cannot be cut, the template
+    rendered for the place. None when a marker is not where it belongs (text holding one)."""
+    from markupsafe import escape
+
+    generic = _generic_frame(map_title, bool(regions), bool(origin))
+    if generic is None:
+        return _rendered_frame(name, facts, regions, origin, map_title, href)
+    values = {_NAME: name, _FACTS: facts, _REGIONS: regions, _ORIGIN: origin, _HREF: href}
+    out = [""]
+    for piece in generic:
+        if piece in _PAGE_SLOTS:
+            out += (piece, "")
+        else:
+            out[-1] += str(escape(values[piece])) if piece in values else piece
+    return tuple(out)
+
+
+_NAME, _FACTS, _REGIONS = "\x00name\x00", "\x00facts\x00", "\x00regions\x00"
+_ORIGIN, _HREF = "\x00origin\x00", "\x00href\x00"
+_PAGE_SLOTS = frozenset((_COUNTS, _PAGES, _MENTIONS, _DIGEST))
+_ALL_SLOTS = re.compile("(\x00(?:counts|pages|mentions|digest|name|facts|regions|origin|href)\x00)")
+
+
+@lru_cache(maxsize=8)
+def _generic_frame(map_title: str, regions: bool, origin: bool) -> tuple[str, ...] | None:
+    """``place.html`` rendered with markers for the place's values too (``regions``,
+    ``origin``: whether those optional lines are shown), cut at every marker; None when the map
+    title holds one."""
+    from markupsafe import Markup
+
+    html = environment().get_template("place.html").render(
+        place=_Named(_NAME), facts=_FACTS, regions=_REGIONS if regions else "",
+        origin=_ORIGIN if origin else "", counts=_COUNTS, mentions=_MENTIONS, pages=_PAGES,
+        digest=_DIGEST, css=Markup(page_css()), map_title=map_title, map_href="../map.html",
+        place_href=_HREF)
+    pieces = tuple(_ALL_SLOTS.split(html))
+    want = (_NAME, _NAME, _FACTS) + ((_REGIONS,) if regions else ()) + (
+        (_ORIGIN,) if origin else ()) + (_COUNTS, _HREF, _PAGES, _MENTIONS, _DIGEST, _PAGES)
+    return pieces if pieces[1::2] == want else None
+
+
+def _rendered_frame(name: str, facts: str, regions: str, origin: str, map_title: str,
+                    href: str) -> tuple[str, ...] | None:
+    """``_frame`` from the template rendered for the place."""
     from markupsafe import Markup, escape
 
     html = environment().get_template("place.html").render(
         place=_Named(name), facts=facts, regions=regions, origin=origin, counts=_COUNTS,
-        mentions=Markup(_MENTIONS), pages=Markup(_PAGES), css=Markup(page_css()),
-        map_title=map_title, map_href="../map.html", place_href=href)
+        mentions=Markup(_MENTIONS), pages=Markup(_PAGES), digest=Markup(_DIGEST),
+        css=Markup(page_css()), map_title=map_title, map_href="../map.html", place_href=href)
     pieces = tuple(_SLOTS.split(html))
-    if pieces[1::2] != (str(escape(_COUNTS)), _PAGES, _MENTIONS, _PAGES):
+    if pieces[1::2] != (str(escape(_COUNTS)), _PAGES, _MENTIONS, _DIGEST, _PAGES):
         return None
     return tuple(_COUNTS if piece == str(escape(_COUNTS)) else piece for piece in pieces)
 
@@ -303,7 +376,10 @@ def render_changed_pages(place, *, regions: list[str], totals: tuple[int, int], 
                          region_labels: Mapping[str, str],
                          region_layers: Mapping[str, str] | None = None,
                          windows: Callable[[list], Iterable[tuple]] | None = None,
-                         gone: set[str] | None = None) -> Iterator[tuple[str, str]]:
+                         gone: set[str] | None = None,
+                         previous: Callable[[str], str | None] | None = None,
+                         old_totals: tuple[int, int] | None = None,
+                         fresh: Mapping[int, object] | None = None) -> Iterator[tuple[str, str]]:
     """``render_place_pages(new=...)`` of a place known by the counts of its quotes rather
     than the quotes: the same pages, of which the same ones (those that changed).
 
@@ -314,6 +390,11 @@ def render_changed_pages(place, *, regions: list[str], totals: tuple[int, int], 
     when its file, counts, navigation and quotes were those of a page before: its quotes are
     the same when no new quote lies in its range and the range, less the new quotes before
     it, is that page's range.
+
+    ``previous(file)``: the text of the place's page ``file`` as written before the new
+    articles (None: missing or not to be trusted); given with ``old_totals`` (its mentions and
+    articles before) and ``fresh`` (the new quotes by position), a page holding the quotes of a
+    page before plus new ones is made from that page (``place_patch``) when it is in shape.
     """
     def months(runs: list) -> list:
         return [(period(published), count) for published, count in runs]
@@ -331,8 +412,73 @@ def render_changed_pages(place, *, regions: list[str], totals: tuple[int, int], 
 
     if gone is not None and sum(count for _, count in old_runs):
         gone |= {page.file for page in old_pages} - {page.file for page in pages}
+    before = None
+    if previous is not None and old_totals is not None and fresh is not None:
+        before = _Before(old_pages, f"{plural(old_totals[0], 'mention')} in "
+                         f"{plural(old_totals[1], 'article')}", previous, inserted, fresh.__getitem__)
     for k in reversed(changed_pages(pages, old_pages, inserted)):
         page = pages[k]
-        yield page.file, _page_html(place, facts, line, counts(k, page, pages),
-                                    reversed(quotes(page.lo, page.hi)), nav_links(pages, k),
-                                    map_title, windows)
+        text = before and before.page(place, facts, line, map_title, pages, k,
+                                      counts(k, page, pages), windows)
+        yield page.file, text or _page_html(place, facts, line, counts(k, page, pages),
+                                            reversed(quotes(page.lo, page.hi)),
+                                            nav_links(pages, k), map_title, windows)
+
+
+class _Before:
+    """A place's pages before new articles (``pages``, its counts line ``total`` then, the
+    files' texts by ``read``), the new quotes' positions ``inserted`` (oldest first, sorted)
+    and ``quote(position)``: what makes a page from the page before (``place_patch``)."""
+
+    def __init__(self, pages: list[Page], total: str, read: Callable[[str], str | None],
+                 inserted: list[int], quote: Callable[[int], object]):
+        self.pages, self.total, self.read = pages, total, read
+        self.inserted, self.quote = inserted, quote
+        self.at = {(page.lo, page.hi): j for j, page in enumerate(pages) if page.lo < page.hi}
+
+    def page(self, p, facts: str, regions: str, map_title: str, pages: list[Page], k: int,
+             counts: str, windows) -> str | None:
+        """Page ``k`` of ``pages`` made from the page before holding its old quotes, or None
+        (no such page, or its file is not as it was written)."""
+        from markupsafe import escape
+
+        page, inserted = pages[k], self.inserted
+        first, last = bisect.bisect_left(inserted, page.lo), bisect.bisect_left(inserted, page.hi)
+        j = self.at.get((page.lo - first, page.hi - last))
+        frame = _frame(p.name, facts, regions, origin_note(p), map_title, place_href(p.id))
+        if j is None or frame is None:
+            return None
+        old = self.pages[j]
+        text = self.read(old.file)
+        if text is None:
+            return None
+        was = self.total if j == len(self.pages) - 1 else \
+            f"{plural(old.hi - old.lo, 'quote')} of {old.label}"
+        found = mentions_of(text, frame, str(escape(was)), _page_nav(nav_links(self.pages, j)))
+        if found is None:
+            return None
+        layout, runs = _layout(page.lo, page.hi, set(inserted[first:last]))
+        mentions = splice(found[0], layout, lambda n: _mentions_html(
+            [self.quote(pos) for pos in runs[n]], windows))
+        if mentions is None:
+            return None
+        return _fill(frame, counts, _page_nav(nav_links(pages, k)), mentions,
+                     found[1] if mentions is found[0] else None)
+
+
+def _layout(lo: int, hi: int, new: set[int]) -> tuple[list[tuple[bool, int]], list[list[int]]]:
+    """Quotes ``[lo, hi)`` newest first as runs ``(new, count)`` (``place_patch.splice``), and
+    the positions of each run of new quotes, newest first."""
+    layout: list[list] = []
+    runs: list[list[int]] = []
+    for pos in range(hi - 1, lo - 1, -1):
+        fresh = pos in new
+        if layout and layout[-1][0] == fresh:
+            layout[-1][1] += 1
+        else:
+            layout.append([fresh, 1])
+            if fresh:
+                runs.append([])
+        if fresh:
+            runs[-1].append(pos)
+    return [(fresh, count) for fresh, count in layout], runs

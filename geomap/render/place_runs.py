@@ -78,6 +78,8 @@ class Changed(NamedTuple):
     inserted: list[int]
     quotes: Callable[[int, int], list]
     runs: PlaceRuns
+    old_totals: tuple[int, int]         # its mentions and articles before the new articles
+    fresh: dict[int, object]            # the new quotes (``quotes.groups``) by position
 
 
 def changed(store: Store, place_id: str, recorded: PlaceRuns, new_rows: list[tuple],
@@ -124,14 +126,15 @@ def changed(store: Store, place_id: str, recorded: PlaceRuns, new_rows: list[tup
         found.reverse()
         return found
 
-    inserted: list[int] = []
+    fresh: dict[int, object] = {}
     for key in sorted(added):
         i = keys.index(key)
         block = read(i, i + 1)
         if len(block) != merged[key]:
             return None
-        inserted += [starts[key] + n for n, g in enumerate(block) if (g.article_id, g.passage_index)
-                     in new_groups]
+        fresh.update((starts[key] + n, g) for n, g in enumerate(block)
+                     if (g.article_id, g.passage_index) in new_groups)
+    inserted = list(fresh)
     if len(inserted) != len(new_groups):
         return None
 
@@ -149,7 +152,8 @@ def changed(store: Store, place_id: str, recorded: PlaceRuns, new_rows: list[tup
     n_mentions = recorded.mentions + len(new_rows)
     n_articles = recorded.articles + len({aid for aid, _ in new_groups})
     return Changed((n_mentions, n_articles), [[k, c] for k, c in recorded.runs], new_runs,
-                   sorted(inserted), quotes, PlaceRuns(n_mentions, n_articles, new_runs))
+                   sorted(inserted), quotes, PlaceRuns(n_mentions, n_articles, new_runs),
+                   (recorded.mentions, recorded.articles), fresh)
 
 
 def dates_index(dated: Mapping) -> dict[str, list[str]]:
