@@ -140,6 +140,18 @@ class Store(FullTextSearch, RenderCache, RenderReads):
                 for aid, sha, source, again, *stamp in self._db.execute(
                     "SELECT id, sha256, source, parse_again, size, mtime_ns, text_key FROM articles")}
 
+    def stored_articles_of(self, ids: Iterable[str]) -> dict[str, StoredArticle]:
+        """``stored_articles`` for these ids only (those stored): the few a refresh that adds
+        files reads again (``pipeline.unchanged.Added.unstamped``)."""
+        found = {}
+        for aid in ids:
+            for sha, source, again, *stamp in self._db.execute(
+                    "SELECT sha256, source, parse_again, size, mtime_ns, text_key FROM articles "
+                    "WHERE id = ?", (aid,)):
+                found[aid] = StoredArticle(sha, source, None if None in stamp else FileStamp(*stamp),
+                                           bool(again))
+        return found
+
     def parse_again_ids(self) -> set[str]:
         """Ids of the stored articles marked to be parsed again when next seen."""
         return {aid for (aid,) in self._db.execute("SELECT id FROM articles WHERE parse_again")}

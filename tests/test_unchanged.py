@@ -368,3 +368,179 @@ def test_an_addition_with_anything_else_is_gathered_in_full(stored, monkeypatch,
         assert _stamp_of(stored, "odesa-") == [(odesa.stat().st_size, odesa.stat().st_mtime_ns)]
     again = _refresh(stored)
     assert again.nothing_new and (again.places, again.mentions) == _counted(stored)
+
+
+# --- stored without a stamp (issue 13: the refresh right after files arrive stamps none) -----------
+
+def _young(root: Path) -> Path:
+    """A new file stored while too young for a stamp (plan.RACY_NS), as under ``geomap watch``;
+    returns it, aged since (settled now)."""
+    path = write(root / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern"))
+    first = _refresh(root)
+    assert first.new == 1 and _stamp_of(root, "bern-") == [(None, None)]
+    _age(path, seconds=1800)
+    return path
+
+
+def _reads(monkeypatch) -> list[str]:
+    read, real_read = [], geomap.pipeline.execute.read_stamped
+
+    def reading(path):
+        read.append(Path(path).name)
+        return real_read(path)
+
+    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", reading)
+    return read
+
+
+def test_a_file_stored_without_a_stamp_is_read_again_and_stamped_without_the_full_gather(
+        stored, monkeypatch):
+    path = _young(stored)
+    gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
+    monkeypatch.setattr(Store, "stored_articles", lambda self: pytest.fail("every row loaded"))
+    summary = _refresh(stored)
+    assert gathers == [] and read == ["bern.txt"]
+    assert summary.nothing_new and not summary.rendered and summary.unchanged == 6
+    assert (summary.failed, summary.errors) == (0, ())
+    assert _stamp_of(stored, "bern-") == [(path.stat().st_size, path.stat().st_mtime_ns)]
+    read.clear()
+    again = _refresh(stored)        # stamped now: the no-op, nothing read
+    assert again.nothing_new and again.unchanged == 6 and read == [] and gathers == []
+
+
+def test_unstamped_files_and_new_ones_are_read_together_without_the_full_gather(stored, monkeypatch):
+    """bench_add's rounds and ``geomap watch``: each +10 arrives while the last 10 are unstamped."""
+    _young(stored)
+    gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
+    new = write(stored / "inbox" / "lyon.txt", THIRD.replace("Geneva", "Marseille"))   # young too
+    summary = _refresh(stored)
+    assert gathers == [] and sorted(read) == ["bern.txt", "lyon.txt"]
+    assert str(summary).startswith("refreshed: 1 new, 0 changed, 0 deleted, 6 unchanged, 0 failed")
+    assert summary.rendered and (summary.places, summary.mentions) == _counted(stored)
+    assert _stamp_of(stored, "bern-")[0][0] is not None
+    assert _stamp_of(stored, "inbox-lyon-") == [(None, None)]    # too young, as the plan says
+
+
+def test_an_unstamped_file_still_too_young_stays_unstamped(stored, monkeypatch):
+    path = write(stored / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern"))
+    assert _refresh(stored).new == 1
+    gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
+    summary = _refresh(stored)
+    assert gathers == [] and read == ["bern.txt"] and summary.nothing_new
+    assert _stamp_of(stored, "bern-") == [(None, None)]
+    assert path.exists()
+
+
+def test_an_unstamped_file_rewritten_is_processed_as_changed(stored, monkeypatch):
+    path = _young(stored)
+    gathers = _full_gathers(monkeypatch)
+    _age(write(path, THIRD.replace("Geneva", "Valletta") + "More.\n"), seconds=1800)
+    summary = _refresh(stored)
+    assert gathers == [] and (summary.new, summary.changed, summary.unchanged) == (0, 1, 5)
+    assert summary.rendered and (summary.places, summary.mentions) == _counted(stored)
+    assert _stamp_of(stored, "bern-") == [(path.stat().st_size, path.stat().st_mtime_ns)]
+
+
+def _unstamped_deleted(root: Path) -> None:
+    (root / "articles" / "bern.txt").unlink()
+
+
+def _unstamped_now_a_copy(root: Path) -> None:
+    _age(write(root / "articles" / "bern.txt", (root / "inbox" / "zurich.txt").read_text("utf-8")),
+         seconds=1800)
+
+
+def _unstamped_and_new_alike(root: Path) -> None:
+    _age(write(root / "articles" / "twin.txt", THIRD.replace("Geneva", "Bern")))
+
+
+def _unstamped_marked_again(root: Path) -> None:
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
+        store.mark_parse_again([aid for aid in store.article_sources() if aid.startswith("bern-")])
+
+
+UNSTAMPED_WITH = {
+    "its file deleted": (_unstamped_deleted, lambda s: (s.deleted, s.unchanged) == (1, 5)),
+    "now a copy of a stored text": (_unstamped_now_a_copy,
+                                    lambda s: (s.duplicates, s.deleted) == (1, 1)),
+    "a new copy of it": (_unstamped_and_new_alike, lambda s: (s.new, s.duplicates) == (0, 1)),
+    "marked to parse again": (_unstamped_marked_again, lambda s: s.reparsed == 1),
+    "a stamped file touched": (_touch_only, lambda s: s.nothing_new and s.unchanged == 6),
+}
+
+
+@pytest.mark.parametrize("change", UNSTAMPED_WITH, ids=list(UNSTAMPED_WITH))
+def test_an_unstamped_file_with_anything_else_is_gathered_in_full(stored, monkeypatch, change):
+    make, seen = UNSTAMPED_WITH[change]
+    _young(stored)
+    gathers = _full_gathers(monkeypatch)
+    make(stored)
+    summary = _refresh(stored)
+    assert gathers, "the fast path answered although the full plan had more to decide"
+    assert seen(summary) and summary.failed == 0, summary
+    again = _refresh(stored)
+    assert again.nothing_new and (again.places, again.mentions) == _counted(stored)
+
+
+def test_an_unstamped_file_that_cannot_be_read_keeps_its_stored_version(stored, monkeypatch):
+    """As the full plan: the read fails, the article counts as failed and stays stored."""
+    _young(stored)
+    gathers, real_read = _full_gathers(monkeypatch), geomap.pipeline.execute.read_stamped
+
+    def refusing(path):
+        if Path(path).name == "bern.txt":
+            raise OSError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", refusing)
+    summary = _refresh(stored)
+    assert gathers == [] and summary.failed == 1 and "bern.txt" in summary.errors[0]
+    assert (summary.deleted, summary.unchanged, summary.rendered) == (0, 5, False)
+    assert _stamp_of(stored, "bern-") == [(None, None)]
+
+
+def _store_rows(root: Path) -> list[tuple]:
+    db = sqlite3.connect(root / ".geomap" / "geomap.sqlite")
+    try:
+        return db.execute("SELECT id, sha256, size, mtime_ns, text_key, parse_again FROM articles "
+                          "ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def _summary_fields(summary) -> tuple:
+    return (summary.new, summary.changed, summary.deleted, summary.failed, summary.unchanged,
+            summary.reparsed, summary.duplicates, summary.rendered, summary.places,
+            summary.mentions, len(summary.errors))
+
+
+FAST_CASES = {
+    "unstamped, settled": lambda root: None,
+    "unstamped, with a new file": lambda root: write(root / "inbox" / "lyon.txt",
+                                                     THIRD.replace("Geneva", "Marseille")),
+    "unstamped, rewritten": lambda root: _age(write(root / "articles" / "bern.txt",
+                                                    THIRD.replace("Geneva", "Valletta")), seconds=900),
+}
+
+
+@pytest.mark.parametrize("case", FAST_CASES, ids=list(FAST_CASES))
+def test_the_fast_path_decides_as_the_full_gather(stored, tmp_path_factory, monkeypatch, case):
+    """The same project refreshed twice from the same state, by the fast path and by the full
+    gather (``survey`` answering None): the same summary and the same stored rows and stamps."""
+    import shutil
+
+    _young(stored)
+    FAST_CASES[case](stored)
+    before = tmp_path_factory.mktemp("before") / "project"
+    shutil.copytree(stored, before, symlinks=True)      # copy2: the mtimes are kept
+    gathers = _full_gathers(monkeypatch)
+    fast = _refresh(stored)
+    fast_rows = _store_rows(stored)
+    assert gathers == []
+    shutil.rmtree(stored)
+    shutil.copytree(before, stored, symlinks=True)      # the same state, at the same path
+    monkeypatch.setattr(geomap.pipeline.execute, "survey", lambda *args: None)
+    full = _refresh(stored)
+    assert gathers == [1]
+    assert _summary_fields(fast) == _summary_fields(full)
+    assert fast_rows == _store_rows(stored)

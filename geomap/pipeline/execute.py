@@ -220,20 +220,22 @@ class Refresh:
     def _gather_added(self, added: Added, fps: Fingerprints,
                       now: int) -> tuple[Plan | None, dict[tuple[str, str], Found]]:
         """The plan of a refresh whose only change is ``added.files`` (``unchanged.survey``
-        proved every stored file article listed with its stamp): only they are stat'ed, read and
-        planned, the stored ones are ``kept``. None when a new file is a copy of another article
-        or a name is not UTF-8: the full gather decides, given the files read (by path and id)."""
+        proved every other stored file article listed with its stamp): only they are stat'ed,
+        read and planned (against the stored versions of those stored without a stamp), the
+        stamped ones are ``kept``. None when a file read is a copy of another article or a name
+        is not UTF-8: the full gather decides, given the files read (by path and id)."""
+        stored = self.store.stored_articles_of(added.unstamped) if added.unstamped else {}
         found = [self._file(path, aid) for path, _root, aid in added.files]
         if any(f.error is not None for f in found):
             return None, {}
         paths = {aid: path for path, _root, aid in added.files}
         while True:
-            decided = plan({}, found, fps, now, outputs_exist=True)
+            decided = plan(stored, found, fps, now, outputs_exist=True)
             if not decided.read:
                 break
             index = {f.id: i for i, f in enumerate(found)}
             for aid in decided.read:
-                found[index[aid]] = self._read(found[index[aid]], paths[aid], {}, set())
+                found[index[aid]] = self._read(found[index[aid]], paths[aid], stored, set())
         keys = [f.content.text_key for f in found if f.content is not None]
         if len(set(keys)) != len(keys) or not added.keys.isdisjoint(keys) or decided.duplicates:
             # Copies: which one wins is the full plan's to decide (the texts read are kept).

@@ -23,6 +23,12 @@ each falling back when unmet:
     (same ids, as ``discover_ids`` gives them; no id twice; the stored source paths do not
     matter: a moved project keeps its ids), each file's ``(size, st_mtime_ns)`` equals its
     stored stamp, no article is marked to be parsed again and no two stored texts are alike.
+
+``survey`` also answers ``Added`` when that proof holds but for files whose ids are not stored,
+and stored file articles without a stamp (stored within ``RACY_NS`` of their file's mtime, as
+every article of a refresh run right after the files arrived, ``geomap watch``): the executor
+reads and plans only those files (the full plan reads the unstamped ones too), then the full
+gather decides if that finds a copy.
 """
 from __future__ import annotations
 
@@ -60,12 +66,15 @@ def unchanged_count(config: Config, store: Store, fps: Fingerprints, now: int,
 class Added(NamedTuple):
     """Files are only added: every stored file article is listed with its stored stamp (as for
     the no-op), and ``files`` (``(path, source root, id)``, in ``discover_ids``'s order) are the
-    files whose ids are not stored at all. ``kept``: the stored file articles' ids (unchanged);
-    ``keys``: their text keys (a new file whose text is one of them is a copy: the full plan)."""
+    files whose ids are not stored at all, or stored without a stamp (``unstamped``: read when
+    stored too young to be stamped, plan.RACY_NS; the full plan reads them again too).
+    ``kept``: the stamped stored file articles' ids (unchanged); ``keys``: their text keys (a
+    file read whose text is one of them is a copy: the full plan)."""
 
     files: list[tuple[Path, Path, str]]
     kept: frozenset[str]
     keys: frozenset[str]
+    unstamped: frozenset[str] = frozenset()
 
 
 def survey(config: Config, store: Store, fps: Fingerprints, now: int,
@@ -87,19 +96,19 @@ def survey(config: Config, store: Store, fps: Fingerprints, now: int,
     matched = _matched(listing, store, now)
     if matched is None:
         return None
-    new, kept, keys = matched
-    if not new:
+    new, reread, kept, keys = matched
+    if not new and not reread:
         if not all_settled:     # cannot happen (the files are their settled stamps): be safe
             return None
         store.meta_set(META_LISTING, record)
         return len(listing.rels)
     files = []
-    for i, aid in new:
+    for i, aid in new + reread:
         source = next(s for s in listing.sources if s.start <= i < s.end)
         path = source.path if source.kind == "file" else source.path / listing.rels[i]
         files.append((path, source.root, aid))
     files.sort(key=lambda f: (str(f[0]).split("/"), str(f[1]).split("/")))    # ``discover``'s order
-    return Added(files, kept, keys)
+    return Added(files, kept, keys, frozenset(aid for _i, aid in reread))
 
 
 class _Source(NamedTuple):
@@ -172,18 +181,25 @@ def _list(config: Config) -> _Listing | None:
     return listing if rels else None
 
 
-def _matched(listing: _Listing, store: Store,
-             now: int) -> tuple[list[tuple[int, str]], frozenset[str], frozenset[str]] | None:
-    """When every stored file article is listed with its stamp (the module's second case, files
-    whose ids are not stored aside): those other files (index in the listing, id), the stored
-    ids and their text keys; else None."""
+def _matched(listing: _Listing, store: Store, now: int) -> tuple[
+        list[tuple[int, str]], list[tuple[int, str]], frozenset[str], frozenset[str]] | None:
+    """When every stored file article is listed, each with its stamp or stored without one
+    (the module's second case, files whose ids are not stored aside): those other files (index
+    in the listing, id), the listed files stored without a stamp (the same), the stamped ids
+    and their text keys; else None."""
     stored: dict[str, tuple[int, int]] = {}
+    unstamped: set[str] = set()
     keys = set()
     rows, sources = store.stamp_rows()
     for aid, size, mtime_ns, again, text_key in rows:
         if size is None and is_feed_source(sources[aid]):
             continue                # a feed entry: no feed source here, so the plan ignores it
-        if again or size is None or mtime_ns is None or text_key is None or not settled(mtime_ns, now):
+        if again:
+            return None
+        if size is None or mtime_ns is None or text_key is None:
+            unstamped.add(aid)      # stored too young for a stamp: read again, as the plan does
+            continue
+        if not settled(mtime_ns, now):
             return None
         stored[aid] = (size, mtime_ns)
         keys.add(text_key)
@@ -191,6 +207,7 @@ def _matched(listing: _Listing, store: Store,
         return None
     seen: set[str] = set()
     new: list[tuple[int, str]] = []
+    reread: list[tuple[int, str]] = []
     rels, stats, stamp, add = listing.rels, listing.stats, stored.get, seen.add
     for source in listing.sources:
         for i in range(source.start, source.end):
@@ -203,10 +220,10 @@ def _matched(listing: _Listing, store: Store,
             add(aid)
             before = stamp(aid)
             if before is None:
-                new.append((i, aid))
+                (reread if aid in unstamped else new).append((i, aid))
             elif before != (stats[2 * i], stats[2 * i + 1]):
                 return None
     # Every other file matched a distinct stored article; any stored one not found is to delete.
-    if len(seen) - len(new) != len(stored):
+    if len(seen) - len(new) != len(stored) + len(unstamped):
         return None
-    return new, frozenset(stored), frozenset(keys)
+    return new, reread, frozenset(stored), frozenset(keys)
