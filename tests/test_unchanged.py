@@ -544,3 +544,158 @@ def test_the_fast_path_decides_as_the_full_gather(stored, tmp_path_factory, monk
     assert gathers == [1]
     assert _summary_fields(fast) == _summary_fields(full)
     assert fast_rows == _store_rows(stored)
+
+
+# --- the recorded listing (issue 13: a +10 onto 100,000 computes 10 ids, not 100,000) -----------
+
+def _proofs(monkeypatch) -> tuple[list[int], list[int]]:
+    """Counts the proofs against every stored stamp, and the diffs against a recorded listing."""
+    proofs, diffs = [], []
+    real_matched, real_diffed = geomap.pipeline.unchanged._matched, geomap.pipeline.unchanged._diffed
+
+    def matched(*args):
+        proofs.append(1)
+        return real_matched(*args)
+
+    def diffed(*args):
+        diffs.append(1)
+        return real_diffed(*args)
+
+    monkeypatch.setattr(geomap.pipeline.unchanged, "_matched", matched)
+    monkeypatch.setattr(geomap.pipeline.unchanged, "_diffed", diffed)
+    return proofs, diffs
+
+
+def _ids_computed(monkeypatch) -> list[str]:
+    computed, real = [], geomap.pipeline.unchanged.relative_id
+
+    def counting(rel, source):
+        computed.append(rel)
+        return real(rel, source)
+
+    monkeypatch.setattr(geomap.pipeline.unchanged, "relative_id", counting)
+    return computed
+
+
+def test_after_a_proof_an_addition_is_diffed_against_the_recorded_listing(stored, monkeypatch):
+    assert _refresh(stored).nothing_new             # proves every file, records the listing
+    proofs, diffs = _proofs(monkeypatch)
+    computed = _ids_computed(monkeypatch)
+    gathers = _full_gathers(monkeypatch)
+    monkeypatch.setattr(Store, "stamp_rows", lambda self: pytest.fail("every stamp read"))
+    _add(stored)
+    _age(write(stored / "inbox" / "sub" / "deeper" / "lyon.txt", THIRD.replace("Geneva", "Marseille")))
+    summary = _refresh(stored)
+    assert (proofs, diffs, gathers) == ([], [1], [])
+    assert sorted(computed) == ["bern.txt", "sub/deeper/lyon.txt"]     # the new paths only
+    assert str(summary).startswith("refreshed: 2 new, 0 changed, 0 deleted, 5 unchanged, 0 failed")
+    with Store(stored / ".geomap" / "geomap.sqlite") as store:
+        sources = store.article_sources()
+    listed = {aid: str(path) for path, _root, aid in geomap.articles.discover_ids(load_config(None, stored))}
+    assert {aid: src for aid, (_sha, src) in sources.items()} == listed
+
+
+def test_each_addition_records_the_listing_for_the_next(stored, monkeypatch):
+    """bench_add's rounds: +1 (too young for a stamp), +1, +1 without a no-op between: after the
+    first proof, each round diffs against the listing the previous round recorded."""
+    proofs, diffs = _proofs(monkeypatch)
+    for n, city in enumerate(["Bern", "Porto", "Turin"]):
+        write(stored / "articles" / f"{city.lower()}.txt", THIRD.replace("Geneva", city))
+        summary = _refresh(stored)
+        assert (summary.new, summary.unchanged, summary.failed) == (1, 5 + n, 0), summary
+    assert (proofs, diffs) == ([1], [1, 1])
+    assert _stamp_of(stored, "turin-") == [(None, None)]
+    _age(*(stored / "articles" / f"{c}.txt" for c in ("bern", "porto", "turin")), seconds=1800)
+    summary = _refresh(stored)      # settled now: read again and stamped, still from the record
+    assert summary.nothing_new and summary.unchanged == 8 and (proofs, diffs) == ([1], [1, 1, 1])
+    for city in ("bern", "porto", "turin"):
+        path = stored / "articles" / f"{city}.txt"
+        assert _stamp_of(stored, f"{city}-") == [(path.stat().st_size, path.stat().st_mtime_ns)]
+    assert _refresh(stored).nothing_new and (proofs, diffs) == ([1], [1, 1, 1, 1])
+
+
+def _recorded(root: Path) -> None:
+    """A recorded listing with a file stored without a stamp in it."""
+    assert _refresh(root).nothing_new
+    write(root / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern"))
+    assert _refresh(root).new == 1
+
+
+def _colliding(monkeypatch, rel: str, as_rel: str):
+    """A new file ``rel`` whose id comes out as ``as_rel``'s (a hash collision, made)."""
+    def make(root: Path) -> None:
+        _age(write(root / "articles" / rel, THIRD.replace("Geneva", "Porto")))
+        real = geomap.pipeline.unchanged.relative_id
+        monkeypatch.setattr(geomap.pipeline.unchanged, "relative_id",
+                            lambda r, source: real(as_rel if r == rel else r, source))
+        real_all = geomap.articles.relative_id      # the full gather's ids collide the same way
+        monkeypatch.setattr(geomap.articles, "relative_id",
+                            lambda r, source: real_all(as_rel if r == rel else r, source))
+    return make
+
+
+RECORDED_THEN = {
+    "a recorded stamped file rewritten": (_rewrite_same_size, lambda s: s.changed == 1),
+    "a recorded file deleted": (_delete_nested, lambda s: s.deleted == 1),
+    "the unstamped file deleted": (_unstamped_deleted, lambda s: s.deleted == 1),
+    "a file renamed": (_rename_same_stat, lambda s: (s.new, s.deleted) == (1, 1)),
+}
+
+
+@pytest.mark.parametrize("change", [*RECORDED_THEN, "a new id is a stored one's",
+                                    "two new files with one id", "clock set back"])
+def test_a_recorded_listing_never_answers_what_the_full_plan_must(stored, monkeypatch, change):
+    _recorded(stored)
+    proofs, diffs = _proofs(monkeypatch)
+    gathers = _full_gathers(monkeypatch)
+    if change == "a new id is a stored one's":
+        _colliding(monkeypatch, "other.txt", "odesa.txt")(stored)
+        seen = lambda s: s.failed == 1          # noqa: E731 - "same id as ...; skipped"
+    elif change == "two new files with one id":
+        _age(write(stored / "articles" / "first.txt", THIRD.replace("Geneva", "Turin")))
+        _colliding(monkeypatch, "second.txt", "first.txt")(stored)
+        seen = lambda s: s.new == 1 and s.failed == 1      # noqa: E731
+    elif change == "clock set back":
+        monkeypatch.setattr(geomap.pipeline.plan, "RACY_NS", 10 * 3600 * 10**9)
+        seen = lambda s: s.nothing_new and s.unchanged == 6          # noqa: E731
+    else:
+        make, seen = RECORDED_THEN[change]
+        make(stored)
+    summary = _refresh(stored)
+    assert diffs == [1] and proofs == [], "the recorded listing was not consulted"
+    assert gathers, "the recorded listing answered although the full plan had more to decide"
+    assert seen(summary), summary
+
+
+def test_a_listing_recorded_for_another_store_is_not_trusted(stored, monkeypatch):
+    """The record is tied to its store by a token: a store rebuilt from scratch (the same
+    generation by chance) proves the listing again."""
+    _recorded(stored)
+    with Store(stored / ".geomap" / "geomap.sqlite") as store:
+        generation, _token = store.meta_get("listing_record").split()
+        store.meta_set("listing_record", f"{generation} {'0' * 32}")
+    proofs, diffs = _proofs(monkeypatch)
+    _age(write(stored / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    summary = _refresh(stored)
+    assert (proofs, diffs) == ([1], []) and summary.new == 1
+
+
+def test_an_addition_that_failed_to_process_is_not_recorded_as_stored(stored, monkeypatch):
+    """The listing recorded after an addition claims every added file stored: not when one
+    failed (it is retried by the next refresh, as by the full plan)."""
+    assert _refresh(stored).nothing_new             # recorded
+    real = geomap.pipeline.execute.Refresh._prepare
+
+    def failing(self, stage, article, mentions):
+        if article.id.startswith("porto-"):
+            raise RuntimeError("boom")
+        return real(self, stage, article, mentions)
+
+    monkeypatch.setattr(geomap.pipeline.execute.Refresh, "_prepare", failing)
+    _age(write(stored / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    _age(write(stored / "articles" / "turin.txt", THIRD.replace("Geneva", "Turin")))
+    first = _refresh(stored)
+    assert (first.new, first.failed) == (1, 1)
+    monkeypatch.setattr(geomap.pipeline.execute.Refresh, "_prepare", real)
+    again = _refresh(stored)
+    assert (again.new, again.failed, again.unchanged) == (1, 0, 6)

@@ -30,7 +30,7 @@ from geomap.pipeline.lock import open_store
 from geomap.pipeline.outputs import MAP_FILE, write_outputs
 from geomap.pipeline.plan import Content, Fingerprints, Found, Plan, Stat, Work, changed_names, plan
 from geomap.pipeline.stages import Stages, isolated
-from geomap.pipeline.unchanged import Added, survey
+from geomap.pipeline.unchanged import Added, record_added, survey
 from geomap.sources import held_articles, printable, read_feed_source, utf8_name
 
 if TYPE_CHECKING:
@@ -145,6 +145,7 @@ class Refresh:
         self.process_failed: set[str] = set()   # read, but parsing or storing them failed
         self.again: set[str] = set()            # stored, to be parsed again (online geocoding failed)
         self.clock = StageClock()
+        self.added: Added | None = None         # the added-only gather's survey, if it planned
 
     def run(self, started: float) -> RefreshSummary:
         stage = Stages(self.config, geocode_cache=self.store.geocode_cache)
@@ -237,10 +238,12 @@ class Refresh:
             for aid in decided.read:
                 found[index[aid]] = self._read(found[index[aid]], paths[aid], stored, set())
         keys = [f.content.text_key for f in found if f.content is not None]
-        if len(set(keys)) != len(keys) or not added.keys.isdisjoint(keys) or decided.duplicates:
+        if (len(set(keys)) != len(keys) or decided.duplicates
+                or self.store.ids_with_text_keys(keys) - added.unstamped):
             # Copies: which one wins is the full plan's to decide (the texts read are kept).
             return None, {(f.source, f.id): f for f in found if f.content is not None}
         self.errors.extend(decided.errors)
+        self.added = added
         return dataclasses.replace(decided, kept=decided.kept | added.kept), {}
 
     def _execute(self, stage: Stages, decided: Plan, fps: Fingerprints, started: float, *,
@@ -257,6 +260,8 @@ class Refresh:
             self.store.mark_parse_again(sorted(missed))
         self.store.meta_set(META_PARSE, fps.parse_now)
         self.store.meta_set(META_NAMES, fps.names_now)
+        if self.added is not None and self._as_planned(decided):
+            record_added(self.store, self.added, decided.stamps)
         if decided.update_regions:
             self._update_regions(stage, fps.regions_now)
         totals = self.store.counts()
@@ -283,6 +288,14 @@ class Refresh:
             geocoded=geocoded, seconds=round(time.monotonic() - started, 3),
             errors=tuple(self.errors), rendered=rendered, duplicates=decided.duplicates,
             unavailable=unavailable, stages=self.clock.stages())
+
+    def _as_planned(self, decided: Plan) -> bool:
+        """The added-only plan was carried out exactly: every file it names is stored (or
+        restamped) with its planned stamp, nothing failed, was deleted or marked, nothing else
+        was reported (so the next survey may trust the listing recorded now)."""
+        return (not (decided.failed or decided.delete or decided.duplicates or decided.stale
+                     or decided.update_regions or self.process_failed or self.again or self.errors)
+                and all(aid in decided.stamps for _path, _root, aid in self.added.files))
 
     # --- gathering ------------------------------------------------------------------------------
 
