@@ -160,11 +160,24 @@ class Store(FullTextSearch, RenderCache, RenderReads):
     def ids_with_text_keys(self, keys: Iterable[str]) -> set[str]:
         """Ids of the stored articles whose stamp carries one of these text keys (one scan of
         the covering index ``articles_stamps``: ~10 ms at 100,000 articles)."""
-        wanted = set(keys)
-        if not wanted:
-            return set()
-        return {aid for aid, key in self._db.execute(
-            "SELECT id, text_key FROM articles INDEXED BY articles_stamps") if key in wanted}
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found.update(aid for (aid,) in self._db.execute(
+                "SELECT id FROM articles INDEXED BY articles_stamps WHERE text_key IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def placed_mentions(self, ids: Iterable[str]) -> int:
+        """How many mentions of these articles have a place (the refresh's ``mentions`` total
+        grows by that when they are new)."""
+        return sum(self._db.execute("SELECT count(*) FROM mentions WHERE article_id = ? AND "
+                                    "place_id IS NOT NULL", (aid,)).fetchone()[0] for aid in ids)
+
+    def place_count(self) -> int:
+        """``counts()["places"]`` alone (a small table)."""
+        return self._db.execute("SELECT count(*) FROM places").fetchone()[0]
 
     def parse_again_ids(self) -> set[str]:
         """Ids of the stored articles marked to be parsed again when next seen."""

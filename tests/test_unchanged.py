@@ -699,3 +699,14 @@ def test_an_addition_that_failed_to_process_is_not_recorded_as_stored(stored, mo
     monkeypatch.setattr(geomap.pipeline.execute.Refresh, "_prepare", real)
     again = _refresh(stored)
     assert (again.new, again.failed, again.unchanged) == (1, 0, 6)
+
+
+def test_an_addition_adds_its_mentions_to_the_totals_without_counting_them_all(stored, monkeypatch):
+    monkeypatch.setattr(Store, "counts", lambda self: pytest.fail("every mention counted"))
+    _age(write(stored / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    _age(write(stored / "inbox" / "turin.txt", THIRD.replace("Geneva", "Turin")))
+    summary = _refresh(stored)
+    assert summary.new == 2 and summary.rendered
+    monkeypatch.undo()
+    assert (summary.places, summary.mentions) == _counted(stored)
+    assert _refresh(stored).nothing_new

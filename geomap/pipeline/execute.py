@@ -146,6 +146,7 @@ class Refresh:
         self.again: set[str] = set()            # stored, to be parsed again (online geocoding failed)
         self.clock = StageClock()
         self.added: Added | None = None         # the added-only gather's survey, if it planned
+        self.totals_before: str | None = None   # META_TOTALS as the added-only gather found it
 
     def run(self, started: float) -> RefreshSummary:
         stage = Stages(self.config, geocode_cache=self.store.geocode_cache)
@@ -244,6 +245,7 @@ class Refresh:
             return None, {(f.source, f.id): f for f in found if f.content is not None}
         self.errors.extend(decided.errors)
         self.added = added
+        self.totals_before = self.store.meta_get(META_TOTALS)
         return dataclasses.replace(decided, kept=decided.kept | added.kept), {}
 
     def _execute(self, stage: Stages, decided: Plan, fps: Fingerprints, started: float, *,
@@ -264,7 +266,7 @@ class Refresh:
             record_added(self.store, self.added, decided.stamps)
         if decided.update_regions:
             self._update_regions(stage, fps.regions_now)
-        totals = self.store.counts()
+        totals = self._counts(decided, done)
         # Before the render's fingerprint: whatever changes mentions first clears that fingerprint
         # (``outputs_stale``, ``forget``), so while it holds, these totals hold (``_totals``).
         self.store.meta_set(META_TOTALS, f"{totals['places']} {totals['mentions']}")
@@ -288,6 +290,17 @@ class Refresh:
             geocoded=geocoded, seconds=round(time.monotonic() - started, 3),
             errors=tuple(self.errors), rendered=rendered, duplicates=decided.duplicates,
             unavailable=unavailable, stages=self.clock.stages())
+
+    def _counts(self, decided: Plan, done: set[str]) -> dict[str, int]:
+        """The map's places and mentions now: after an added-only refresh that stored only new
+        articles, the last refresh's totals (true: its render succeeded, ``survey``) plus those
+        articles' placed mentions, instead of counting 3 million mentions (~0.12-0.3 s at 100k)."""
+        saved = (self.totals_before or "").split()
+        if (self.added is not None and decided.partial and not decided.delete and len(saved) == 2
+                and all(n.isdigit() for n in saved)):
+            return {"places": self.store.place_count(),
+                    "mentions": int(saved[1]) + self.store.placed_mentions(done)}
+        return self.store.counts()
 
     def _as_planned(self, decided: Plan) -> bool:
         """The added-only plan was carried out exactly: every file it names is stored (or

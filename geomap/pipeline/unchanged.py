@@ -283,8 +283,13 @@ def _diffed(listing: _Listing, known: listing_record.Record, store: Store, now: 
         old_rels, old_ids, old_stats = known.rels[k], known.ids[k], known.stats[k]
         if old_stats and not settled(max(old_stats[1::2]), now):
             return None             # a clock set back: the plan reads them again
-        if rels == old_rels:
-            now_stats = stats
+        recorded = set(old_rels) if len(rels) != len(old_rels) else None
+        runs = _new_runs(rels, recorded) if recorded is not None else []
+        kept_rels, kept_stats = _without(rels, stats, runs)
+        if kept_rels == old_rels:   # the usual case: the recorded files in the recorded order
+            now_stats = kept_stats
+            order = [i for a, b in zip([(0, 0), *runs], [*runs, (len(rels), len(rels))])
+                     for i in range(a[1], b[0])] if runs else None
         else:
             position = {rel: i for i, rel in enumerate(rels)}
             try:
@@ -299,19 +304,18 @@ def _diffed(listing: _Listing, known: listing_record.Record, store: Store, now: 
                 if now_stats[2 * j] != old_stats[2 * j] or now_stats[2 * j + 1] != old_stats[2 * j + 1]:
                     if old_stats[2 * j] != -1:
                         return None             # a stamped file changed: the plan reads it
-                    i = source.start + (j if now_stats is stats else order[j])
+                    i = source.start + (j if order is None else order[j])
                     reread.append((i, old_ids[j], k, j))
         out_rels, out_ids, out_stats = list(old_rels), list(old_ids), array("q", now_stats)
-        if len(rels) > len(old_rels):
-            recorded = set(old_rels)
-            for i, rel in enumerate(rels):
-                if rel not in recorded:
-                    aid = (article_id(source.path, source.root, source=source.label)
-                           if source.kind == "file" else relative_id(rel, source.label))
-                    new.append((source.start + i, aid, k, len(out_rels)))
-                    out_rels.append(rel)
-                    out_ids.append(aid)
-                    out_stats.extend(stats[2 * i:2 * i + 2])
+        for a, b in runs:
+            for i in range(a, b):
+                rel = rels[i]
+                aid = (article_id(source.path, source.root, source=source.label)
+                       if source.kind == "file" else relative_id(rel, source.label))
+                new.append((source.start + i, aid, k, len(out_rels)))
+                out_rels.append(rel)
+                out_ids.append(aid)
+                out_stats.extend(stats[2 * i:2 * i + 2])
         rels_out.append(out_rels)
         ids_out.append(out_ids)
         stats_out.append(out_stats)
@@ -321,3 +325,31 @@ def _diffed(listing: _Listing, known: listing_record.Record, store: Store, now: 
     unstamped = {aid for _i, aid, _k, _j in reread}
     kept = frozenset(chain.from_iterable(known.ids)) - unstamped
     return new, reread, kept, listing_record.Record(known.sources, rels_out, ids_out, stats_out)
+
+
+def _new_runs(rels: list[str], recorded: set[str]) -> list[tuple[int, int]]:
+    """The ``[start, end)`` runs of ``rels`` not in ``recorded`` (a new folder's files are one)."""
+    runs: list[tuple[int, int]] = []
+    for i, rel in enumerate(rels):
+        if rel not in recorded:
+            if runs and runs[-1][1] == i:
+                runs[-1] = (runs[-1][0], i + 1)
+            else:
+                runs.append((i, i + 1))
+    return runs
+
+
+def _without(rels: list[str], stats: array, runs: list[tuple[int, int]]) -> tuple[list[str], array]:
+    """``rels`` and their ``stats`` without those runs, by slices."""
+    if not runs:
+        return rels, stats
+    kept_rels: list[str] = []
+    kept_stats = array("q")
+    at = 0
+    for a, b in runs:
+        kept_rels += rels[at:a]
+        kept_stats += stats[2 * at:2 * a]
+        at = b
+    kept_rels += rels[at:]
+    kept_stats += stats[2 * at:]
+    return kept_rels, kept_stats
