@@ -710,3 +710,24 @@ def test_an_addition_adds_its_mentions_to_the_totals_without_counting_them_all(s
     monkeypatch.undo()
     assert (summary.places, summary.mentions) == _counted(stored)
     assert _refresh(stored).nothing_new
+
+
+def test_a_listing_in_another_order_is_diffed_by_path(stored, monkeypatch):
+    """The walk's order is the file system's: a recorded listing met in another order (a
+    folder's entries reordered) is matched path by path, and recorded in the new order."""
+    _recorded(stored)           # bern.txt stored without a stamp, in the record
+    proofs, diffs = _proofs(monkeypatch)
+    real = geomap.pipeline.unchanged.walk_files
+    monkeypatch.setattr(geomap.pipeline.unchanged, "walk_files",
+                        lambda root, real_root: list(real(root, real_root))[::-1])
+    _age(stored / "articles" / "bern.txt", seconds=1800)
+    _age(write(stored / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    summary = _refresh(stored)
+    assert (proofs, diffs) == ([], [1])
+    assert (summary.new, summary.unchanged, summary.failed) == (1, 6, 0), summary
+    bern = stored / "articles" / "bern.txt"
+    assert _stamp_of(stored, "bern-") == [(bern.stat().st_size, bern.stat().st_mtime_ns)]
+    monkeypatch.setattr(geomap.pipeline.unchanged, "walk_files", real)
+    _age(write(stored / "inbox" / "turin.txt", THIRD.replace("Geneva", "Turin")))
+    again = _refresh(stored)
+    assert (proofs, diffs) == ([], [1, 1]) and (again.new, again.unchanged) == (1, 7)

@@ -287,9 +287,8 @@ def _diffed(listing: _Listing, known: listing_record.Record, store: Store, now: 
         runs = _new_runs(rels, recorded) if recorded is not None else []
         kept_rels, kept_stats = _without(rels, stats, runs)
         if kept_rels == old_rels:   # the usual case: the recorded files in the recorded order
-            now_stats = kept_stats
-            order = [i for a, b in zip([(0, 0), *runs], [*runs, (len(rels), len(rels))])
-                     for i in range(a[1], b[0])] if runs else None
+            now_stats, order = kept_stats, None
+            ids_now = _with_runs(old_ids, runs)
         else:
             position = {rel: i for i, rel in enumerate(rels)}
             try:
@@ -299,26 +298,28 @@ def _diffed(listing: _Listing, known: listing_record.Record, store: Store, now: 
             now_stats = array("q", bytes(8 * len(old_stats)))
             now_stats[0::2] = array("q", [stats[2 * i] for i in order])
             now_stats[1::2] = array("q", [stats[2 * i + 1] for i in order])
+            ids_now = [""] * len(rels)
+            for j, i in enumerate(order):
+                ids_now[i] = old_ids[j]
         if now_stats != old_stats:
+            local = (lambda j: j) if order is None else order.__getitem__
+            if runs and order is None:
+                local = _index_with_runs(runs)
             for j in range(len(old_rels)):
                 if now_stats[2 * j] != old_stats[2 * j] or now_stats[2 * j + 1] != old_stats[2 * j + 1]:
                     if old_stats[2 * j] != -1:
                         return None             # a stamped file changed: the plan reads it
-                    i = source.start + (j if order is None else order[j])
-                    reread.append((i, old_ids[j], k, j))
-        out_rels, out_ids, out_stats = list(old_rels), list(old_ids), array("q", now_stats)
+                    reread.append((source.start + local(j), old_ids[j], k, local(j)))
         for a, b in runs:
             for i in range(a, b):
-                rel = rels[i]
                 aid = (article_id(source.path, source.root, source=source.label)
-                       if source.kind == "file" else relative_id(rel, source.label))
-                new.append((source.start + i, aid, k, len(out_rels)))
-                out_rels.append(rel)
-                out_ids.append(aid)
-                out_stats.extend(stats[2 * i:2 * i + 2])
-        rels_out.append(out_rels)
-        ids_out.append(out_ids)
-        stats_out.append(out_stats)
+                       if source.kind == "file" else relative_id(rels[i], source.label))
+                new.append((source.start + i, aid, k, i))
+                ids_now[i] = aid
+        # Recorded in the order listed now, so that the next diff meets the usual case.
+        rels_out.append(rels)
+        ids_out.append(ids_now)
+        stats_out.append(array("q", stats))
     fresh = [aid for _i, aid, _k, _j in new]
     if len(set(fresh)) != len(fresh) or store.stored_ids(fresh):
         return None                 # an id twice (or a stored one's): the plan reports it
@@ -353,3 +354,28 @@ def _without(rels: list[str], stats: array, runs: list[tuple[int, int]]) -> tupl
     kept_rels += rels[at:]
     kept_stats += stats[2 * at:]
     return kept_rels, kept_stats
+
+
+def _with_runs(ids: list[str], runs: list[tuple[int, int]]) -> list[str]:
+    """``ids`` (of the files outside ``runs``, in order) with a placeholder at each run's
+    places: a list as long as the listing."""
+    out: list[str] = []
+    at = taken = 0
+    for a, b in runs:
+        out += ids[taken:taken + a - at]
+        taken += a - at
+        out += [""] * (b - a)
+        at = b
+    out += ids[taken:]
+    return out
+
+
+def _index_with_runs(runs: list[tuple[int, int]]):
+    """Maps an index among the files outside ``runs`` to its index in the listing."""
+    def local(j: int) -> int:
+        for a, b in runs:
+            if j < a:
+                return j
+            j += b - a
+        return j
+    return local
