@@ -731,3 +731,20 @@ def test_a_listing_in_another_order_is_diffed_by_path(stored, monkeypatch):
     _age(write(stored / "inbox" / "turin.txt", THIRD.replace("Geneva", "Turin")))
     again = _refresh(stored)
     assert (proofs, diffs) == ([], [1, 1]) and (again.new, again.unchanged) == (1, 7)
+
+
+def test_the_recorded_listing_of_a_store_in_the_output_folder_is_not_a_foreign_file(
+        mapped_project, gazetteer_path):
+    """A store configured inside the output folder: its ``.listing`` is one of its files (the
+    manifest neither owns nor reports it), like its ``-wal``."""
+    root = mapped_project
+    write_config(root, gazetteer_path, "store:\n  path: output/db/geomap.sqlite\n")
+    _age(*(p for p in (root / "articles").rglob("*") if p.is_file()))
+    assert _refresh(root).errors == ()
+    assert _refresh(root).nothing_new                   # proves the listing and records it
+    assert (root / "output" / "db" / "geomap.sqlite.listing").is_file()
+    _age(write(root / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    summary = _refresh(root)
+    assert summary.new == 1 and summary.errors == ()
+    manifest = (root / "output" / ".geomap-outputs.json").read_text(encoding="utf-8")
+    assert ".listing" not in manifest
