@@ -398,7 +398,11 @@ def test_a_file_stored_without_a_stamp_is_read_again_and_stamped_without_the_ful
     path = _young(stored)
     gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
     monkeypatch.setattr(Store, "stored_articles", lambda self: pytest.fail("every row loaded"))
+    counted, real_counts = [], Store.counts
+    monkeypatch.setattr(Store, "counts", lambda self: counted.append(1) or real_counts(self))
     summary = _refresh(stored)
+    assert counted == []        # nothing stored: the last totals hold
+    assert (summary.places, summary.mentions) == _counted(stored)
     assert gathers == [] and read == ["bern.txt"]
     assert summary.nothing_new and not summary.rendered and summary.unchanged == 6
     assert (summary.failed, summary.errors) == (0, ())

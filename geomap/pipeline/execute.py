@@ -293,11 +293,11 @@ class Refresh:
 
     def _counts(self, decided: Plan, done: set[str]) -> dict[str, int]:
         """The map's places and mentions now: after an added-only refresh that stored only new
-        articles, the last refresh's totals (true: its render succeeded, ``survey``) plus those
+        articles (or none: unstamped ones restamped), the last refresh's totals (true: its render succeeded, ``survey``) plus those
         articles' placed mentions, instead of counting 3 million mentions (~0.12-0.3 s at 100k)."""
         saved = (self.totals_before or "").split()
-        if (self.added is not None and decided.partial and not decided.delete and len(saved) == 2
-                and all(n.isdigit() for n in saved)):
+        if (self.added is not None and all(w.why == "new" for w in decided.process)
+                and not decided.delete and len(saved) == 2 and all(n.isdigit() for n in saved)):
             return {"places": self.store.place_count(),
                     "mentions": int(saved[1]) + self.store.placed_mentions(done)}
         return self.store.counts()
