@@ -293,8 +293,9 @@ class Refresh:
 
     def _counts(self, decided: Plan, done: set[str]) -> dict[str, int]:
         """The map's places and mentions now: after an added-only refresh that stored only new
-        articles (or none: unstamped ones restamped), the last refresh's totals (true: its render succeeded, ``survey``) plus those
-        articles' placed mentions, instead of counting 3 million mentions (~0.12-0.3 s at 100k)."""
+        articles (or none: unstamped ones restamped), the last refresh's totals (true: its
+        render succeeded, ``survey``) plus those articles' placed mentions, instead of counting
+        3 million mentions (~0.12-0.3 s at 100k)."""
         saved = (self.totals_before or "").split()
         if (self.added is not None and all(w.why == "new" for w in decided.process)
                 and not decided.delete and len(saved) == 2 and all(n.isdigit() for n in saved)):
