@@ -140,6 +140,45 @@ class Store(FullTextSearch, RenderCache, RenderReads):
                 for aid, sha, source, again, *stamp in self._db.execute(
                     "SELECT id, sha256, source, parse_again, size, mtime_ns, text_key FROM articles")}
 
+    def stored_articles_of(self, ids: Iterable[str]) -> dict[str, StoredArticle]:
+        """``stored_articles`` for these ids only (those stored): the few a refresh that adds
+        files reads again (``pipeline.unchanged.Added.unstamped``)."""
+        found = {}
+        for aid in ids:
+            for sha, source, again, *stamp in self._db.execute(
+                    "SELECT sha256, source, parse_again, size, mtime_ns, text_key FROM articles "
+                    "WHERE id = ?", (aid,)):
+                found[aid] = StoredArticle(sha, source, None if None in stamp else FileStamp(*stamp),
+                                           bool(again))
+        return found
+
+    def stored_ids(self, ids: Iterable[str]) -> set[str]:
+        """Which of these ids are stored."""
+        return {aid for aid in ids
+                if self._db.execute("SELECT 1 FROM articles WHERE id = ?", (aid,)).fetchone()}
+
+    def ids_with_text_keys(self, keys: Iterable[str]) -> set[str]:
+        """Ids of the stored articles whose stamp carries one of these text keys (one scan of
+        the covering index ``articles_stamps``: ~10 ms at 100,000 articles)."""
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found.update(aid for (aid,) in self._db.execute(
+                "SELECT id FROM articles INDEXED BY articles_stamps WHERE text_key IN "
+                f"({','.join('?' * len(chunk))})", chunk))
+        return found
+
+    def placed_mentions(self, ids: Iterable[str]) -> int:
+        """How many mentions of these articles have a place (the refresh's ``mentions`` total
+        grows by that when they are new)."""
+        return sum(self._db.execute("SELECT count(*) FROM mentions WHERE article_id = ? AND "
+                                    "place_id IS NOT NULL", (aid,)).fetchone()[0] for aid in ids)
+
+    def place_count(self) -> int:
+        """``counts()["places"]`` alone (a small table)."""
+        return self._db.execute("SELECT count(*) FROM places").fetchone()[0]
+
     def parse_again_ids(self) -> set[str]:
         """Ids of the stored articles marked to be parsed again when next seen."""
         return {aid for (aid,) in self._db.execute("SELECT id FROM articles WHERE parse_again")}

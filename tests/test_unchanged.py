@@ -368,3 +368,387 @@ def test_an_addition_with_anything_else_is_gathered_in_full(stored, monkeypatch,
         assert _stamp_of(stored, "odesa-") == [(odesa.stat().st_size, odesa.stat().st_mtime_ns)]
     again = _refresh(stored)
     assert again.nothing_new and (again.places, again.mentions) == _counted(stored)
+
+
+# --- stored without a stamp (issue 13: the refresh right after files arrive stamps none) -----------
+
+def _young(root: Path) -> Path:
+    """A new file stored while too young for a stamp (plan.RACY_NS), as under ``geomap watch``;
+    returns it, aged since (settled now)."""
+    path = write(root / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern"))
+    first = _refresh(root)
+    assert first.new == 1 and _stamp_of(root, "bern-") == [(None, None)]
+    _age(path, seconds=1800)
+    return path
+
+
+def _reads(monkeypatch) -> list[str]:
+    read, real_read = [], geomap.pipeline.execute.read_stamped
+
+    def reading(path):
+        read.append(Path(path).name)
+        return real_read(path)
+
+    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", reading)
+    return read
+
+
+def test_a_file_stored_without_a_stamp_is_read_again_and_stamped_without_the_full_gather(
+        stored, monkeypatch):
+    path = _young(stored)
+    gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
+    monkeypatch.setattr(Store, "stored_articles", lambda self: pytest.fail("every row loaded"))
+    counted, real_counts = [], Store.counts
+    monkeypatch.setattr(Store, "counts", lambda self: counted.append(1) or real_counts(self))
+    summary = _refresh(stored)
+    assert counted == []        # nothing stored: the last totals hold
+    assert (summary.places, summary.mentions) == _counted(stored)
+    assert gathers == [] and read == ["bern.txt"]
+    assert summary.nothing_new and not summary.rendered and summary.unchanged == 6
+    assert (summary.failed, summary.errors) == (0, ())
+    assert _stamp_of(stored, "bern-") == [(path.stat().st_size, path.stat().st_mtime_ns)]
+    read.clear()
+    again = _refresh(stored)        # stamped now: the no-op, nothing read
+    assert again.nothing_new and again.unchanged == 6 and read == [] and gathers == []
+
+
+def test_unstamped_files_and_new_ones_are_read_together_without_the_full_gather(stored, monkeypatch):
+    """bench_add's rounds and ``geomap watch``: each +10 arrives while the last 10 are unstamped."""
+    _young(stored)
+    gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
+    new = write(stored / "inbox" / "lyon.txt", THIRD.replace("Geneva", "Marseille"))   # young too
+    summary = _refresh(stored)
+    assert gathers == [] and sorted(read) == ["bern.txt", "lyon.txt"]
+    assert str(summary).startswith("refreshed: 1 new, 0 changed, 0 deleted, 6 unchanged, 0 failed")
+    assert summary.rendered and (summary.places, summary.mentions) == _counted(stored)
+    assert _stamp_of(stored, "bern-")[0][0] is not None
+    assert _stamp_of(stored, "inbox-lyon-") == [(None, None)]    # too young, as the plan says
+
+
+def test_an_unstamped_file_still_too_young_stays_unstamped(stored, monkeypatch):
+    path = write(stored / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern"))
+    assert _refresh(stored).new == 1
+    gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
+    summary = _refresh(stored)
+    assert gathers == [] and read == ["bern.txt"] and summary.nothing_new
+    assert _stamp_of(stored, "bern-") == [(None, None)]
+    assert path.exists()
+
+
+def test_an_unstamped_file_rewritten_is_processed_as_changed(stored, monkeypatch):
+    path = _young(stored)
+    gathers = _full_gathers(monkeypatch)
+    _age(write(path, THIRD.replace("Geneva", "Valletta") + "More.\n"), seconds=1800)
+    summary = _refresh(stored)
+    assert gathers == [] and (summary.new, summary.changed, summary.unchanged) == (0, 1, 5)
+    assert summary.rendered and (summary.places, summary.mentions) == _counted(stored)
+    assert _stamp_of(stored, "bern-") == [(path.stat().st_size, path.stat().st_mtime_ns)]
+
+
+def _unstamped_deleted(root: Path) -> None:
+    (root / "articles" / "bern.txt").unlink()
+
+
+def _unstamped_now_a_copy(root: Path) -> None:
+    _age(write(root / "articles" / "bern.txt", (root / "inbox" / "zurich.txt").read_text("utf-8")),
+         seconds=1800)
+
+
+def _unstamped_and_new_alike(root: Path) -> None:
+    _age(write(root / "articles" / "twin.txt", THIRD.replace("Geneva", "Bern")))
+
+
+def _unstamped_marked_again(root: Path) -> None:
+    with Store(root / ".geomap" / "geomap.sqlite") as store:
+        store.mark_parse_again([aid for aid in store.article_sources() if aid.startswith("bern-")])
+
+
+UNSTAMPED_WITH = {
+    "its file deleted": (_unstamped_deleted, lambda s: (s.deleted, s.unchanged) == (1, 5)),
+    "now a copy of a stored text": (_unstamped_now_a_copy,
+                                    lambda s: (s.duplicates, s.deleted) == (1, 1)),
+    "a new copy of it": (_unstamped_and_new_alike, lambda s: (s.new, s.duplicates) == (0, 1)),
+    "marked to parse again": (_unstamped_marked_again, lambda s: s.reparsed == 1),
+    "a stamped file touched": (_touch_only, lambda s: s.nothing_new and s.unchanged == 6),
+}
+
+
+@pytest.mark.parametrize("change", UNSTAMPED_WITH, ids=list(UNSTAMPED_WITH))
+def test_an_unstamped_file_with_anything_else_is_gathered_in_full(stored, monkeypatch, change):
+    make, seen = UNSTAMPED_WITH[change]
+    _young(stored)
+    gathers = _full_gathers(monkeypatch)
+    make(stored)
+    summary = _refresh(stored)
+    assert gathers, "the fast path answered although the full plan had more to decide"
+    assert seen(summary) and summary.failed == 0, summary
+    again = _refresh(stored)
+    assert again.nothing_new and (again.places, again.mentions) == _counted(stored)
+
+
+def test_an_unstamped_file_that_cannot_be_read_keeps_its_stored_version(stored, monkeypatch):
+    """As the full plan: the read fails, the article counts as failed and stays stored."""
+    _young(stored)
+    gathers, real_read = _full_gathers(monkeypatch), geomap.pipeline.execute.read_stamped
+
+    def refusing(path):
+        if Path(path).name == "bern.txt":
+            raise OSError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", refusing)
+    summary = _refresh(stored)
+    assert gathers == [] and summary.failed == 1 and "bern.txt" in summary.errors[0]
+    assert (summary.deleted, summary.unchanged, summary.rendered) == (0, 5, False)
+    assert _stamp_of(stored, "bern-") == [(None, None)]
+
+
+def _store_rows(root: Path) -> list[tuple]:
+    db = sqlite3.connect(root / ".geomap" / "geomap.sqlite")
+    try:
+        return db.execute("SELECT id, sha256, size, mtime_ns, text_key, parse_again FROM articles "
+                          "ORDER BY id").fetchall()
+    finally:
+        db.close()
+
+
+def _summary_fields(summary) -> tuple:
+    return (summary.new, summary.changed, summary.deleted, summary.failed, summary.unchanged,
+            summary.reparsed, summary.duplicates, summary.rendered, summary.places,
+            summary.mentions, len(summary.errors))
+
+
+FAST_CASES = {
+    "unstamped, settled": lambda root: None,
+    "unstamped, with a new file": lambda root: write(root / "inbox" / "lyon.txt",
+                                                     THIRD.replace("Geneva", "Marseille")),
+    "unstamped, rewritten": lambda root: _age(write(root / "articles" / "bern.txt",
+                                                    THIRD.replace("Geneva", "Valletta")), seconds=900),
+}
+
+
+@pytest.mark.parametrize("case", FAST_CASES, ids=list(FAST_CASES))
+def test_the_fast_path_decides_as_the_full_gather(stored, tmp_path_factory, monkeypatch, case):
+    """The same project refreshed twice from the same state, by the fast path and by the full
+    gather (``survey`` answering None): the same summary and the same stored rows and stamps."""
+    import shutil
+
+    _young(stored)
+    FAST_CASES[case](stored)
+    before = tmp_path_factory.mktemp("before") / "project"
+    shutil.copytree(stored, before, symlinks=True)      # copy2: the mtimes are kept
+    gathers = _full_gathers(monkeypatch)
+    fast = _refresh(stored)
+    fast_rows = _store_rows(stored)
+    assert gathers == []
+    shutil.rmtree(stored)
+    shutil.copytree(before, stored, symlinks=True)      # the same state, at the same path
+    monkeypatch.setattr(geomap.pipeline.execute, "survey", lambda *args: None)
+    full = _refresh(stored)
+    assert gathers == [1]
+    assert _summary_fields(fast) == _summary_fields(full)
+    assert fast_rows == _store_rows(stored)
+
+
+# --- the recorded listing (issue 13: a +10 onto 100,000 computes 10 ids, not 100,000) -----------
+
+def _proofs(monkeypatch) -> tuple[list[int], list[int]]:
+    """Counts the proofs against every stored stamp, and the diffs against a recorded listing."""
+    proofs, diffs = [], []
+    real_matched, real_diffed = geomap.pipeline.unchanged._matched, geomap.pipeline.unchanged._diffed
+
+    def matched(*args):
+        proofs.append(1)
+        return real_matched(*args)
+
+    def diffed(*args):
+        diffs.append(1)
+        return real_diffed(*args)
+
+    monkeypatch.setattr(geomap.pipeline.unchanged, "_matched", matched)
+    monkeypatch.setattr(geomap.pipeline.unchanged, "_diffed", diffed)
+    return proofs, diffs
+
+
+def _ids_computed(monkeypatch) -> list[str]:
+    computed, real = [], geomap.pipeline.unchanged.relative_id
+
+    def counting(rel, source):
+        computed.append(rel)
+        return real(rel, source)
+
+    monkeypatch.setattr(geomap.pipeline.unchanged, "relative_id", counting)
+    return computed
+
+
+def test_after_a_proof_an_addition_is_diffed_against_the_recorded_listing(stored, monkeypatch):
+    assert _refresh(stored).nothing_new             # proves every file, records the listing
+    proofs, diffs = _proofs(monkeypatch)
+    computed = _ids_computed(monkeypatch)
+    gathers = _full_gathers(monkeypatch)
+    monkeypatch.setattr(Store, "stamp_rows", lambda self: pytest.fail("every stamp read"))
+    _add(stored)
+    _age(write(stored / "inbox" / "sub" / "deeper" / "lyon.txt", THIRD.replace("Geneva", "Marseille")))
+    summary = _refresh(stored)
+    assert (proofs, diffs, gathers) == ([], [1], [])
+    assert sorted(computed) == ["bern.txt", "sub/deeper/lyon.txt"]     # the new paths only
+    assert str(summary).startswith("refreshed: 2 new, 0 changed, 0 deleted, 5 unchanged, 0 failed")
+    with Store(stored / ".geomap" / "geomap.sqlite") as store:
+        sources = store.article_sources()
+    listed = {aid: str(path) for path, _root, aid in geomap.articles.discover_ids(load_config(None, stored))}
+    assert {aid: src for aid, (_sha, src) in sources.items()} == listed
+
+
+def test_each_addition_records_the_listing_for_the_next(stored, monkeypatch):
+    """bench_add's rounds: +1 (too young for a stamp), +1, +1 without a no-op between: after the
+    first proof, each round diffs against the listing the previous round recorded."""
+    proofs, diffs = _proofs(monkeypatch)
+    for n, city in enumerate(["Bern", "Porto", "Turin"]):
+        write(stored / "articles" / f"{city.lower()}.txt", THIRD.replace("Geneva", city))
+        summary = _refresh(stored)
+        assert (summary.new, summary.unchanged, summary.failed) == (1, 5 + n, 0), summary
+    assert (proofs, diffs) == ([1], [1, 1])
+    assert _stamp_of(stored, "turin-") == [(None, None)]
+    _age(*(stored / "articles" / f"{c}.txt" for c in ("bern", "porto", "turin")), seconds=1800)
+    summary = _refresh(stored)      # settled now: read again and stamped, still from the record
+    assert summary.nothing_new and summary.unchanged == 8 and (proofs, diffs) == ([1], [1, 1, 1])
+    for city in ("bern", "porto", "turin"):
+        path = stored / "articles" / f"{city}.txt"
+        assert _stamp_of(stored, f"{city}-") == [(path.stat().st_size, path.stat().st_mtime_ns)]
+    assert _refresh(stored).nothing_new and (proofs, diffs) == ([1], [1, 1, 1, 1])
+
+
+def _recorded(root: Path) -> None:
+    """A recorded listing with a file stored without a stamp in it."""
+    assert _refresh(root).nothing_new
+    write(root / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern"))
+    assert _refresh(root).new == 1
+
+
+def _colliding(monkeypatch, rel: str, as_rel: str):
+    """A new file ``rel`` whose id comes out as ``as_rel``'s (a hash collision, made)."""
+    def make(root: Path) -> None:
+        _age(write(root / "articles" / rel, THIRD.replace("Geneva", "Porto")))
+        real = geomap.pipeline.unchanged.relative_id
+        monkeypatch.setattr(geomap.pipeline.unchanged, "relative_id",
+                            lambda r, source: real(as_rel if r == rel else r, source))
+        real_all = geomap.articles.relative_id      # the full gather's ids collide the same way
+        monkeypatch.setattr(geomap.articles, "relative_id",
+                            lambda r, source: real_all(as_rel if r == rel else r, source))
+    return make
+
+
+RECORDED_THEN = {
+    "a recorded stamped file rewritten": (_rewrite_same_size, lambda s: s.changed == 1),
+    "a recorded file deleted": (_delete_nested, lambda s: s.deleted == 1),
+    "the unstamped file deleted": (_unstamped_deleted, lambda s: s.deleted == 1),
+    "a file renamed": (_rename_same_stat, lambda s: (s.new, s.deleted) == (1, 1)),
+}
+
+
+@pytest.mark.parametrize("change", [*RECORDED_THEN, "a new id is a stored one's",
+                                    "two new files with one id", "clock set back"])
+def test_a_recorded_listing_never_answers_what_the_full_plan_must(stored, monkeypatch, change):
+    _recorded(stored)
+    proofs, diffs = _proofs(monkeypatch)
+    gathers = _full_gathers(monkeypatch)
+    if change == "a new id is a stored one's":
+        _colliding(monkeypatch, "other.txt", "odesa.txt")(stored)
+        seen = lambda s: s.failed == 1          # noqa: E731 - "same id as ...; skipped"
+    elif change == "two new files with one id":
+        _age(write(stored / "articles" / "first.txt", THIRD.replace("Geneva", "Turin")))
+        _colliding(monkeypatch, "second.txt", "first.txt")(stored)
+        seen = lambda s: s.new == 1 and s.failed == 1      # noqa: E731
+    elif change == "clock set back":
+        monkeypatch.setattr(geomap.pipeline.plan, "RACY_NS", 10 * 3600 * 10**9)
+        seen = lambda s: s.nothing_new and s.unchanged == 6          # noqa: E731
+    else:
+        make, seen = RECORDED_THEN[change]
+        make(stored)
+    summary = _refresh(stored)
+    assert diffs == [1] and proofs == [], "the recorded listing was not consulted"
+    assert gathers, "the recorded listing answered although the full plan had more to decide"
+    assert seen(summary), summary
+
+
+def test_a_listing_recorded_for_another_store_is_not_trusted(stored, monkeypatch):
+    """The record is tied to its store by a token: a store rebuilt from scratch (the same
+    generation by chance) proves the listing again."""
+    _recorded(stored)
+    with Store(stored / ".geomap" / "geomap.sqlite") as store:
+        generation, _token = store.meta_get("listing_record").split()
+        store.meta_set("listing_record", f"{generation} {'0' * 32}")
+    proofs, diffs = _proofs(monkeypatch)
+    _age(write(stored / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    summary = _refresh(stored)
+    assert (proofs, diffs) == ([1], []) and summary.new == 1
+
+
+def test_an_addition_that_failed_to_process_is_not_recorded_as_stored(stored, monkeypatch):
+    """The listing recorded after an addition claims every added file stored: not when one
+    failed (it is retried by the next refresh, as by the full plan)."""
+    assert _refresh(stored).nothing_new             # recorded
+    real = geomap.pipeline.execute.Refresh._prepare
+
+    def failing(self, stage, article, mentions):
+        if article.id.startswith("porto-"):
+            raise RuntimeError("boom")
+        return real(self, stage, article, mentions)
+
+    monkeypatch.setattr(geomap.pipeline.execute.Refresh, "_prepare", failing)
+    _age(write(stored / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    _age(write(stored / "articles" / "turin.txt", THIRD.replace("Geneva", "Turin")))
+    first = _refresh(stored)
+    assert (first.new, first.failed) == (1, 1)
+    monkeypatch.setattr(geomap.pipeline.execute.Refresh, "_prepare", real)
+    again = _refresh(stored)
+    assert (again.new, again.failed, again.unchanged) == (1, 0, 6)
+
+
+def test_an_addition_adds_its_mentions_to_the_totals_without_counting_them_all(stored, monkeypatch):
+    monkeypatch.setattr(Store, "counts", lambda self: pytest.fail("every mention counted"))
+    _age(write(stored / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    _age(write(stored / "inbox" / "turin.txt", THIRD.replace("Geneva", "Turin")))
+    summary = _refresh(stored)
+    assert summary.new == 2 and summary.rendered
+    monkeypatch.undo()
+    assert (summary.places, summary.mentions) == _counted(stored)
+    assert _refresh(stored).nothing_new
+
+
+def test_a_listing_in_another_order_is_diffed_by_path(stored, monkeypatch):
+    """The walk's order is the file system's: a recorded listing met in another order (a
+    folder's entries reordered) is matched path by path, and recorded in the new order."""
+    _recorded(stored)           # bern.txt stored without a stamp, in the record
+    proofs, diffs = _proofs(monkeypatch)
+    real = geomap.pipeline.unchanged.walk_files
+    monkeypatch.setattr(geomap.pipeline.unchanged, "walk_files",
+                        lambda root, real_root: list(real(root, real_root))[::-1])
+    _age(stored / "articles" / "bern.txt", seconds=1800)
+    _age(write(stored / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    summary = _refresh(stored)
+    assert (proofs, diffs) == ([], [1])
+    assert (summary.new, summary.unchanged, summary.failed) == (1, 6, 0), summary
+    bern = stored / "articles" / "bern.txt"
+    assert _stamp_of(stored, "bern-") == [(bern.stat().st_size, bern.stat().st_mtime_ns)]
+    monkeypatch.setattr(geomap.pipeline.unchanged, "walk_files", real)
+    _age(write(stored / "inbox" / "turin.txt", THIRD.replace("Geneva", "Turin")))
+    again = _refresh(stored)
+    assert (proofs, diffs) == ([], [1, 1]) and (again.new, again.unchanged) == (1, 7)
+
+
+def test_the_recorded_listing_of_a_store_in_the_output_folder_is_not_a_foreign_file(
+        mapped_project, gazetteer_path):
+    """A store configured inside the output folder: its ``.listing`` is one of its files (the
+    manifest neither owns nor reports it), like its ``-wal``."""
+    root = mapped_project
+    write_config(root, gazetteer_path, "store:\n  path: output/db/geomap.sqlite\n")
+    _age(*(p for p in (root / "articles").rglob("*") if p.is_file()))
+    assert _refresh(root).errors == ()
+    assert _refresh(root).nothing_new                   # proves the listing and records it
+    assert (root / "output" / "db" / "geomap.sqlite.listing").is_file()
+    _age(write(root / "articles" / "porto.txt", THIRD.replace("Geneva", "Porto")))
+    summary = _refresh(root)
+    assert summary.new == 1 and summary.errors == ()
+    manifest = (root / "output" / ".geomap-outputs.json").read_text(encoding="utf-8")
+    assert ".listing" not in manifest

@@ -30,7 +30,7 @@ from geomap.pipeline.lock import open_store
 from geomap.pipeline.outputs import MAP_FILE, write_outputs
 from geomap.pipeline.plan import Content, Fingerprints, Found, Plan, Stat, Work, changed_names, plan
 from geomap.pipeline.stages import Stages, isolated
-from geomap.pipeline.unchanged import Added, survey
+from geomap.pipeline.unchanged import Added, record_added, survey
 from geomap.sources import held_articles, printable, read_feed_source, utf8_name
 
 if TYPE_CHECKING:
@@ -145,6 +145,8 @@ class Refresh:
         self.process_failed: set[str] = set()   # read, but parsing or storing them failed
         self.again: set[str] = set()            # stored, to be parsed again (online geocoding failed)
         self.clock = StageClock()
+        self.added: Added | None = None         # the added-only gather's survey, if it planned
+        self.totals_before: str | None = None   # META_TOTALS as the added-only gather found it
 
     def run(self, started: float) -> RefreshSummary:
         stage = Stages(self.config, geocode_cache=self.store.geocode_cache)
@@ -220,25 +222,30 @@ class Refresh:
     def _gather_added(self, added: Added, fps: Fingerprints,
                       now: int) -> tuple[Plan | None, dict[tuple[str, str], Found]]:
         """The plan of a refresh whose only change is ``added.files`` (``unchanged.survey``
-        proved every stored file article listed with its stamp): only they are stat'ed, read and
-        planned, the stored ones are ``kept``. None when a new file is a copy of another article
-        or a name is not UTF-8: the full gather decides, given the files read (by path and id)."""
+        proved every other stored file article listed with its stamp): only they are stat'ed,
+        read and planned (against the stored versions of those stored without a stamp), the
+        stamped ones are ``kept``. None when a file read is a copy of another article or a name
+        is not UTF-8: the full gather decides, given the files read (by path and id)."""
+        stored = self.store.stored_articles_of(added.unstamped) if added.unstamped else {}
         found = [self._file(path, aid) for path, _root, aid in added.files]
         if any(f.error is not None for f in found):
             return None, {}
         paths = {aid: path for path, _root, aid in added.files}
         while True:
-            decided = plan({}, found, fps, now, outputs_exist=True)
+            decided = plan(stored, found, fps, now, outputs_exist=True)
             if not decided.read:
                 break
             index = {f.id: i for i, f in enumerate(found)}
             for aid in decided.read:
-                found[index[aid]] = self._read(found[index[aid]], paths[aid], {}, set())
+                found[index[aid]] = self._read(found[index[aid]], paths[aid], stored, set())
         keys = [f.content.text_key for f in found if f.content is not None]
-        if len(set(keys)) != len(keys) or not added.keys.isdisjoint(keys) or decided.duplicates:
+        if (len(set(keys)) != len(keys) or decided.duplicates
+                or self.store.ids_with_text_keys(keys) - added.unstamped):
             # Copies: which one wins is the full plan's to decide (the texts read are kept).
             return None, {(f.source, f.id): f for f in found if f.content is not None}
         self.errors.extend(decided.errors)
+        self.added = added
+        self.totals_before = self.store.meta_get(META_TOTALS)
         return dataclasses.replace(decided, kept=decided.kept | added.kept), {}
 
     def _execute(self, stage: Stages, decided: Plan, fps: Fingerprints, started: float, *,
@@ -255,9 +262,11 @@ class Refresh:
             self.store.mark_parse_again(sorted(missed))
         self.store.meta_set(META_PARSE, fps.parse_now)
         self.store.meta_set(META_NAMES, fps.names_now)
+        if self.added is not None and self._as_planned(decided):
+            record_added(self.store, self.added, decided.stamps)
         if decided.update_regions:
             self._update_regions(stage, fps.regions_now)
-        totals = self.store.counts()
+        totals = self._counts(decided, done)
         # Before the render's fingerprint: whatever changes mentions first clears that fingerprint
         # (``outputs_stale``, ``forget``), so while it holds, these totals hold (``_totals``).
         self.store.meta_set(META_TOTALS, f"{totals['places']} {totals['mentions']}")
@@ -281,6 +290,26 @@ class Refresh:
             geocoded=geocoded, seconds=round(time.monotonic() - started, 3),
             errors=tuple(self.errors), rendered=rendered, duplicates=decided.duplicates,
             unavailable=unavailable, stages=self.clock.stages())
+
+    def _counts(self, decided: Plan, done: set[str]) -> dict[str, int]:
+        """The map's places and mentions now: after an added-only refresh that stored only new
+        articles (or none: unstamped ones restamped), the last refresh's totals (true: its
+        render succeeded, ``survey``) plus those articles' placed mentions, instead of counting
+        3 million mentions (~0.12-0.3 s at 100k)."""
+        saved = (self.totals_before or "").split()
+        if (self.added is not None and all(w.why == "new" for w in decided.process)
+                and not decided.delete and len(saved) == 2 and all(n.isdigit() for n in saved)):
+            return {"places": self.store.place_count(),
+                    "mentions": int(saved[1]) + self.store.placed_mentions(done)}
+        return self.store.counts()
+
+    def _as_planned(self, decided: Plan) -> bool:
+        """The added-only plan was carried out exactly: every file it names is stored (or
+        restamped) with its planned stamp, nothing failed, was deleted or marked, nothing else
+        was reported (so the next survey may trust the listing recorded now)."""
+        return (not (decided.failed or decided.delete or decided.duplicates or decided.stale
+                     or decided.update_regions or self.process_failed or self.again or self.errors)
+                and all(aid in decided.stamps for _path, _root, aid in self.added.files))
 
     # --- gathering ------------------------------------------------------------------------------
 

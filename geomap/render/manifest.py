@@ -34,7 +34,8 @@ ever touches listed files, and ``place`` refuses to replace an existing file tha
 geomap's when checked.
 
 Hidden entries (``.gitkeep``, ``.DS_Store``, the manifest, the render's temp folders) and the
-store's files (``geomap.sqlite`` and its ``-wal``/``-shm``/``-journal``/``.lock``, or the
+store's files (``geomap.sqlite`` and its ``-wal``/``-shm``/``-journal``/``.lock``/``.listing``
+(``pipeline.listing``), or the
 configured store when it lies in the output folder) are neither owned nor foreign.
 """
 from __future__ import annotations
@@ -49,7 +50,7 @@ from typing import Iterable
 from geomap.errors import ConfigError
 
 MANIFEST = ".geomap-outputs.json"
-STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".lock")
+STORE_SUFFIXES = ("", "-wal", "-shm", "-journal", ".lock", ".listing", ".listing.tmp")
 _SHOWN = 5          # foreign files named in the error
 
 
