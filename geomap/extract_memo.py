@@ -103,13 +103,25 @@ class JudgeMemo:
         person = state.person
         head = (m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n, before, after,
                 person is not None and person[0] <= i and (person[1] is None or i < person[1]), media)
-        if len(toks) == 3:                     # the common case (a one-word match inside a run), in one tuple
+        # (each token's offsets from the match's start, joint, sentence start, dot after, capitals;
+        # written out for the usual one to three tokens: a generator per key costs more than the key)
+        size = len(toks)
+        if size == 3:                          # a one-word match inside a run
             a, b, c = toks
             return head + (a.start - start, a.end - start, a.joint, a.sentence_start, a.dot_after, a.upper,
                            b.start - start, b.end - start, b.joint, b.sentence_start, b.dot_after, b.upper,
                            c.start - start, c.end - start, c.joint, c.sentence_start, c.dot_after, c.upper)
-        return head + tuple(x for t in toks for x in (t.start - start, t.end - start, t.joint,
-                                                     t.sentence_start, t.dot_after, t.upper))
+        if size == 1:                          # a one-word run
+            a = toks[0]
+            return head + (a.start - start, a.end - start, a.joint, a.sentence_start, a.dot_after, a.upper)
+        if size == 2:                          # a one-word match at a run's start or end
+            a, b = toks
+            return head + (a.start - start, a.end - start, a.joint, a.sentence_start, a.dot_after, a.upper,
+                           b.start - start, b.end - start, b.joint, b.sentence_start, b.dot_after, b.upper)
+        fields = list(head)
+        for t in toks:
+            fields += (t.start - start, t.end - start, t.joint, t.sentence_start, t.dot_after, t.upper)
+        return tuple(fields)
 
     def remember(self, key: tuple, value: tuple[int, int] | None) -> None:
         """Store a judgement (starting afresh at ``LIMIT`` contexts)."""
@@ -119,6 +131,7 @@ class JudgeMemo:
         entries[key] = value
 
     def worth_it(self) -> bool:
-        """Count a lookup; False once the trial shows the article's contexts seldom repeat."""
+        """Count a lookup; False once the trial shows the article's contexts seldom repeat
+        (:meth:`Judging.judge` makes this test inline)."""
         self.tries += 1
         return self.tries != TRIAL or 2 * self.hits >= TRIAL

@@ -125,3 +125,50 @@ def test_matches_outside_the_named_spans_are_those_overlapping_none(match_cuts, 
     named = [Span(a, a + size, "", "") for a, size in named_cuts]      # any character ranges, overlapping too
     expected = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end for s in named)]
     assert _outside(matches, run, named) == expected
+
+
+# -- the cyclic collector paused while an article is read ---------------------------------------------
+
+class _Watching:
+    """A gazetteer that records whether the cyclic collector was on at each lookup."""
+
+    def __init__(self, gaz, fail: bool = False):
+        self.gaz, self.fail, self.seen = gaz, fail, []
+
+    def __getattr__(self, name):
+        return getattr(self.gaz, name)
+
+    def lookup(self, keys):
+        import gc
+
+        self.seen.append(gc.isenabled())
+        if self.fail:
+            raise RuntimeError("lookup failed")
+        return self.gaz.lookup(keys)
+
+
+def test_the_collector_is_paused_while_reading_and_resumed_after(gaz):
+    import gc
+
+    watching = _Watching(gaz)
+    ex = Extractor(watching, ParseConfig())
+    assert gc.isenabled()
+    spans = ex.spans("Police in Paris, Texas, and Athens, Ga., said so. " * 30)
+    assert spans and watching.seen and not any(watching.seen)   # paused during the lookups
+    assert gc.isenabled()                                        # and on again after
+
+
+def test_a_collector_off_before_stays_off_and_an_error_resumes_it(gaz):
+    import gc
+
+    ex = Extractor(_Watching(gaz), ParseConfig())
+    gc.disable()
+    try:
+        ex.spans("Kyiv and Lviv.")
+        assert not gc.isenabled()              # the caller's choice is kept
+    finally:
+        gc.enable()
+    failing = Extractor(_Watching(gaz, fail=True), ParseConfig())
+    with pytest.raises(RuntimeError):
+        failing.spans("Kyiv and Lviv.")
+    assert gc.isenabled()
