@@ -166,17 +166,44 @@ class Extractor(Judging):
         pending: list[Match] = []              # matches of a run cut into windows, until its end
         long_run: LongRun | None = None        # ... or judged window by window (extract_window)
         resume = 0                             # where matching goes on in such a run
+        known = self._key_cache
         for chunk in _windows(runs_or_streams(text, iter_tokens(text), WINDOW_TOKENS), WINDOW_TOKENS):
             if isinstance(chunk, RunStream):
                 self._read_stream(state, chunk)
                 continue
-            keys = [self._keys(text, run, lo, hi) for run, lo, hi in chunk]
-            wanted = {key for run_keys in keys for ends in run_keys for _, key in ends}
-            for run, _, hi in chunk:
+            # One word (most runs): its one key (or None: a word no name starts with), matched and
+            # read inline below, as _keys, _longest_matches and _read_run would.
+            keys: list = []
+            wanted: set[str] = set()
+            for run, lo, hi in chunk:
+                if len(run) == 1:
+                    tok = run[0]
+                    if tok.flags & NEVER_STARTS and not tok.upper:   # (extract_rules.never_starts, inline)
+                        keys.append(None)
+                    else:
+                        key = known.get(tok.text) or self._key(tok.text)
+                        keys.append(key)
+                        wanted.add(key)
+                else:
+                    run_keys = self._keys(text, run, lo, hi)
+                    keys.append(run_keys)
+                    wanted.update([key for ends in run_keys for _, key in ends])
                 if hi == len(run) and text[(end := run[-1].end):end + 1] == " " and text[end + 1:end + 2].islower():
                     self._generic_keys(text, run, wanted)   # (its test, made here: most runs fail it)
             found = self._lookup(wanted)
             for (run, lo, hi), run_keys in zip(chunk, keys):
+                if len(run) == 1 and not (tok := run[0]).flags & STREET:
+                    resume = 1
+                    if run_keys is not None and (cands := found.get(run_keys)) is not None:
+                        match = Match(0, 1, run_keys, cands)
+                        state.start_run(run, [match])
+                        self.judge(state, match)
+                    elif not tok.sentence_start and (span := self._unplaced(
+                            text, run, state.lowercase_words, self._after_place(state, run))) is not None:
+                        state.keep(span)       # an unplaced name when no match
+                    continue
+                if len(run) == 1:              # a one-word street ("Route 9"): as _keys gives it
+                    run_keys = [[] if run_keys is None else [(1, run_keys)]]
                 matches, resume = _longest_matches(run_keys, found, max(lo, resume) if lo else 0, lo)
                 if lo or hi < len(run):        # a long run, cut into windows
                     if not lo:
