@@ -268,12 +268,17 @@ class Extractor(Judging):
             if not matches and not run[0].sentence_start and (span := self._unplaced(text, run, state.lowercase_words,
                                                        self._after_place(state, run))) is not None:
                 state.keep(span)
-        else:                                  # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
+        elif not run[0].sentence_start:        # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
             k = matches[0].i if matches else len(run)
-            k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"
-                      and text[run[x].start - 1] == " "), k if not matches else 0)   # (not "al-")
-            if 0 < k <= 3 and not run[0].sentence_start and (span := self._unplaced(text, run[:k], state.lowercase_words,
-                                             self._after_place(state, run))) is not None:
+            for x in range(1, min(k + 1, len(run))):   # the name ends at a spaced connector (not "al-")
+                if run[x].joint == "connector" and text[run[x].start - 1] == " ":
+                    k = x
+                    break
+            else:
+                if matches:
+                    k = 0
+            if 0 < k <= 3 and (span := self._unplaced(text, run[:k], state.lowercase_words,
+                                                      self._after_place(state, run))) is not None:
                 state.keep(span)
         if not matches:
             return
