@@ -10,7 +10,7 @@ from geomap._memo import BoundedCache
 from geomap.config import ParseConfig
 from geomap.extract import ArticleState, Extractor
 from geomap.gazetteer import Gazetteer
-from geomap.tokens import Match, runs, tokenize
+from geomap.tokens import Match, Span, runs, tokenize
 
 TEXTS = [
     "Poltava " * 60,
@@ -172,3 +172,23 @@ def test_a_collector_off_before_stays_off_and_an_error_resumes_it(gaz):
     with pytest.raises(RuntimeError):
         failing.spans("Kyiv and Lviv.")
     assert gc.isenabled()
+
+
+def test_spans_drop_a_span_reaching_into_the_next_and_keep_all_when_none_does():
+    """ArticleState.spans: a span overlapping the one before it is dropped (an "X region" extension
+    reaching the next name), a street kept before its run's names is put in order, and when nothing
+    is dropped the kept list itself comes back."""
+    text = "Kherson region Kyiv and Lviv, then Main Street."
+    state = ArticleState(text)
+    state.keep(Span(0, 14, "Kherson region", "kherson", []))
+    state.keep(Span(8, 19, "region Kyiv", "region kyiv", []))   # starts inside the one before
+    state.keep(Span(24, 28, "Lviv", "lviv", []))
+    assert [(s.start, s.end) for s in state.spans(frozenset())] == [(0, 14), (24, 28)]
+    state = ArticleState(text)
+    state.keep(Span(35, 46, "Main Street", "main street", [], street=True))
+    state.keep(Span(0, 7, "Kherson", "kherson", []))
+    assert [(s.start, s.end) for s in state.spans(frozenset())] == [(0, 7), (35, 46)]
+    state = ArticleState(text)
+    state.keep(Span(0, 7, "Kherson", "kherson", []))
+    state.keep(Span(15, 19, "Kyiv", "kyiv", []))
+    assert state.spans(frozenset()) is state.kept
