@@ -340,18 +340,21 @@ class Extractor(Judging):
                 out.append([])
                 continue
             tok = run[i]
+            top = i + most if i + most < n else n
+            if top == i + 1:                   # the run's last token
+                out.append([(top, known.get(tok.text) or self._key(tok.text))])
+                continue
             start = tok.start
             name = tok.text                    # text[start:tok.end], shared (its hash is known) ...
             if len(name) != tok.end - start:   # ... but for a word written "X's's" (tokens.iter_tokens)
                 name = text[start:tok.end]
             key = known.get(name) or self._key(name)
-            top = i + most if i + most < n else n
             # Shortest first, stopping where no longer gazetteer key can start with the name's:
             # for ASCII text a name's key is its first tokens' key, a space, then the rest's
             # (except after a possessive "'s", which the key keeps: "martha's vineyard").
-            if top == i + 1 or ((ascii_text := all_ascii or text[start:run[top - 1].end].isascii())
-                                and run[i + 1].joint != "possessive"
-                                and not (going.get(key) or (key not in going and goes_on(key)))):
+            if ((ascii_text := all_ascii or text[start:run[top - 1].end].isascii())
+                    and run[i + 1].joint != "possessive"
+                    and not (going.get(key) or (key not in going and goes_on(key)))):
                 out.append([(i + 1, key)])     # (most tokens: one name)
                 continue
             ends = [(i + 1, key)]

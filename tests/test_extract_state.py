@@ -192,3 +192,13 @@ def test_spans_drop_a_span_reaching_into_the_next_and_keep_all_when_none_does():
     state.keep(Span(0, 7, "Kherson", "kherson", []))
     state.keep(Span(15, 19, "Kyiv", "kyiv", []))
     assert state.spans(frozenset()) is state.kept
+
+
+def test_a_doubled_possessive_ending_a_run_is_looked_up_by_its_word(gaz):
+    """"Kyiv's's" after a "Kyiv's" is the token "Kyiv" over "Kyiv's" (tokens.iter_tokens): at the end
+    of a longer run it is looked up as "kyiv", as it is alone (the run's last token takes the word)."""
+    ex = Extractor(gaz, ParseConfig())
+    text = "Kyiv's people. Then Lviv Kyiv's's stuff."
+    spans = [(s.start, s.end, s.key) for s in ex.spans(text)]
+    assert (25, 31, "kyiv") in spans
+    assert (20, 24, "lviv") in spans
