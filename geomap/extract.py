@@ -46,6 +46,7 @@ administrative unit (``region``, ``County``), a dateline, a street, a demonym.
 """
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -145,22 +146,64 @@ class Extractor(Judging):
 
     def span_list(self, text: str) -> SpanList:
         """:meth:`spans` as a compact :class:`~geomap.spanlist.SpanList` (what the geoparser
-        reads: a 20 MB article's spans are never all objects at once)."""
+        reads: a 20 MB article's spans are never all objects at once).
+
+        The cyclic garbage collector is paused meanwhile: reading allocates a few small objects per
+        token (tokens, keys, matches) that refcounting frees, and the collections their allocation
+        triggers walked every young object again and again (a sixth of the extractor's CPU on a
+        1 MB article). The one cycle reading leaves (the article's state and its last window of
+        tokens, when the article ends in a long run) is collected after the pause."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return self._span_list(text)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _span_list(self, text: str) -> SpanList:
         state = ArticleState(text)
         pending: list[Match] = []              # matches of a run cut into windows, until its end
         long_run: LongRun | None = None        # ... or judged window by window (extract_window)
         resume = 0                             # where matching goes on in such a run
+        known = self._key_cache
         for chunk in _windows(runs_or_streams(text, iter_tokens(text), WINDOW_TOKENS), WINDOW_TOKENS):
             if isinstance(chunk, RunStream):
                 self._read_stream(state, chunk)
                 continue
-            keys = [self._keys(text, run, lo, hi) for run, lo, hi in chunk]
-            wanted = {key for run_keys in keys for ends in run_keys for _, key in ends}
-            for run, _, hi in chunk:
+            # One word (most runs): its one key (or None: a word no name starts with), matched and
+            # read inline below, as _keys, _longest_matches and _read_run would.
+            keys: list = []
+            wanted: set[str] = set()
+            for run, lo, hi in chunk:
+                if len(run) == 1:
+                    tok = run[0]
+                    if tok.flags & NEVER_STARTS and not tok.upper:   # (extract_rules.never_starts, inline)
+                        keys.append(None)
+                    else:
+                        key = known.get(tok.text) or self._key(tok.text)
+                        keys.append(key)
+                        wanted.add(key)
+                else:
+                    run_keys = self._keys(text, run, lo, hi)
+                    keys.append(run_keys)
+                    wanted.update([key for ends in run_keys for _, key in ends])
                 if hi == len(run) and text[(end := run[-1].end):end + 1] == " " and text[end + 1:end + 2].islower():
                     self._generic_keys(text, run, wanted)   # (its test, made here: most runs fail it)
             found = self._lookup(wanted)
             for (run, lo, hi), run_keys in zip(chunk, keys):
+                if len(run) == 1 and not (tok := run[0]).flags & STREET:
+                    resume = 1
+                    if run_keys is not None and (cands := found.get(run_keys)) is not None:
+                        match = Match(0, 1, run_keys, cands)
+                        state.start_run(run, [match])
+                        self.judge(state, match)
+                    elif not tok.sentence_start and (span := self._unplaced(
+                            text, run, state.lowercase_words, self._after_place(state, run))) is not None:
+                        state.keep(span)       # an unplaced name when no match
+                    continue
+                if len(run) == 1:              # a one-word street ("Route 9"): as _keys gives it
+                    run_keys = [[] if run_keys is None else [(1, run_keys)]]
                 matches, resume = _longest_matches(run_keys, found, max(lo, resume) if lo else 0, lo)
                 if lo or hi < len(run):        # a long run, cut into windows
                     if not lo:
@@ -225,12 +268,17 @@ class Extractor(Judging):
             if not matches and not run[0].sentence_start and (span := self._unplaced(text, run, state.lowercase_words,
                                                        self._after_place(state, run))) is not None:
                 state.keep(span)
-        else:                                  # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
+        elif not run[0].sentence_start:        # "near Robotyne", "into Klishchiivka on Bakhmut's flank"
             k = matches[0].i if matches else len(run)
-            k = next((x for x in range(1, min(k + 1, len(run))) if run[x].joint == "connector"
-                      and text[run[x].start - 1] == " "), k if not matches else 0)   # (not "al-")
-            if 0 < k <= 3 and not run[0].sentence_start and (span := self._unplaced(text, run[:k], state.lowercase_words,
-                                             self._after_place(state, run))) is not None:
+            for x in range(1, min(k + 1, len(run))):   # the name ends at a spaced connector (not "al-")
+                if run[x].joint == "connector" and text[run[x].start - 1] == " ":
+                    k = x
+                    break
+            else:
+                if matches:
+                    k = 0
+            if 0 < k <= 3 and (span := self._unplaced(text, run[:k], state.lowercase_words,
+                                                      self._after_place(state, run))) is not None:
                 state.keep(span)
         if not matches:
             return
@@ -296,25 +344,30 @@ class Extractor(Judging):
             if top == i + 1:                   # the run's last token
                 out.append([(top, known.get(tok.text) or self._key(tok.text))])
                 continue
-            ends = []
             start = tok.start
-            # Shortest first, stopping where no longer gazetteer key can start with the name's:
-            # for ASCII text a name's key is its first tokens' key, a space, then the rest's
-            # (except after a possessive "'s", which the key keeps: "martha's vineyard").
-            ascii_text = all_ascii or text[start:run[top - 1].end].isascii()
-            j = i + 1
             name = tok.text                    # text[start:tok.end], shared (its hash is known) ...
             if len(name) != tok.end - start:   # ... but for a word written "X's's" (tokens.iter_tokens)
                 name = text[start:tok.end]
+            key = known.get(name) or self._key(name)
+            # Shortest first, stopping where no longer gazetteer key can start with the name's:
+            # for ASCII text a name's key is its first tokens' key, a space, then the rest's
+            # (except after a possessive "'s", which the key keeps: "martha's vineyard").
+            if ((ascii_text := all_ascii or text[start:run[top - 1].end].isascii())
+                    and run[i + 1].joint != "possessive"
+                    and not (going.get(key) or (key not in going and goes_on(key)))):
+                out.append([(i + 1, key)])     # (most tokens: one name)
+                continue
+            ends = [(i + 1, key)]
+            j = i + 2
             while True:
+                name = text[start:run[j - 1].end]
                 key = known.get(name) or self._key(name)
-                if j - 1 == i or not never[j - 1 - lo]:
+                if not never[j - 1 - lo]:
                     ends.append((j, key))
                 if j == top or (ascii_text and run[j].joint != "possessive"
                                 and not (going.get(key) or (key not in going and goes_on(key)))):
                     break
                 j += 1
-                name = text[start:run[j - 1].end]
             ends.reverse()                     # longest first
             out.append(ends)
         return out

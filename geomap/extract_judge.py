@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from geomap import traps
+from geomap.extract_memo import TRIAL
 from geomap.extract_rules import and_before, company_or_vehicle, contains, dateline, named_after, physical, said, strong, the_town
 from geomap.tokens import Match, Span, Token
 from geomap.wordlists import (ADMIN, ADMIN_WORDS, COMMON_OPENER, COUNTRY_LEVEL, DESCRIPTIVE_WORD, DOT_JOINER,
@@ -43,6 +44,7 @@ class Judging:
         key = memo.key(state, m) if memo is not None else None
         if key is not None:
             known = memo.entries.get(key, memo)
+            memo.tries += 1                    # (JudgeMemo.worth_it, inline)
             if known is not memo:
                 memo.hits += 1
                 if known is not None:
@@ -51,19 +53,21 @@ class Judging:
                     kept.ends.append(start + known[0])
                     kept.which.append(known[1])
                     state.single.append(m.j - m.i == 1)
-                if not memo.worth_it():
+                if memo.tries == TRIAL and 2 * memo.hits < TRIAL:
                     state.memo = None
                 return
-        marks = state.marks
+            marks = state.marks
+            span = self._judge(state, m)
+            if span is not None:
+                state.keep(span, m.j - m.i == 1)
+            if state.marks == marks:           # (a person's name marked changes what follows)
+                memo.remember(key, None if span is None else (span.end - span.start, state.kept.which[-1]))
+            if memo.tries == TRIAL and 2 * memo.hits < TRIAL:
+                state.memo = None
+            return
         span = self._judge(state, m)
         if span is not None:
             state.keep(span, m.j - m.i == 1)
-        if key is not None:
-            if state.marks == marks:           # (a person's name marked changes what follows)
-                memo.remember(key, None if span is None else (span.end - span.start, state.kept.which[-1]))
-            if not memo.worth_it():
-                state.memo = None
-
 
     def _judge(self, state: ArticleState, m: Match) -> Span | None:
         """The span for a gazetteer match, or None when its context says it is not a place."""

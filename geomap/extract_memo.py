@@ -37,6 +37,7 @@ LIMIT = 4096           # contexts remembered per article before starting afresh
 MIN_TEXT = 32_768      # shorter articles are judged without the memo
 TRIAL = 2048           # lookups after which a memo hitting less than half of them is switched off
 _SPACED = ("space", "hyphen")
+_MEDIA_OR_INSTITUTION = MEDIA_WORD | INSTITUTION_WORD
 
 
 class MediaWalk:
@@ -87,9 +88,20 @@ class JudgeMemo:
         being judged, ``state.index``), or None when a token it reads reaches out of the window."""
         run, text = state.run, state.text
         i, j = m.i, m.j
-        walk = state.media                     # (first: in a stream it may read a token on)
-        media = walk.value if run is walk.run and walk.lo <= j <= walk.hi else walk(run, j)
         n = len(run)
+        # media_after: decided by the token after the name for most names (not spaced on, or neither
+        # a newspaper's nor an institution's word) or by the run's end, else walked (first: in a
+        # stream it may read on)
+        if j < n and ((after_tok := run[j]).joint not in _SPACED or not after_tok.flags & _MEDIA_OR_INSTITUTION):
+            media = False
+        elif j < n and after_tok.flags & MEDIA_WORD:
+            media = True
+        elif j == n and type(run) is list:    # (the run's last name: nothing after it to walk)
+            media = False
+        else:
+            walk = state.media
+            media = walk.value if run is walk.run and walk.lo <= j <= walk.hi else walk(run, j)
+            n = len(run)
         start = run[i].start
         end = run[j - 1].end
         lo = start - BEFORE if start > BEFORE else 0
@@ -101,15 +113,33 @@ class JudgeMemo:
         before = matches[t - 1].key if t and matches[t - 1].j == i else None
         after = matches[t + 1].key if t + 1 < len(matches) and matches[t + 1].i == j else None
         person = state.person
-        head = (m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n, before, after,
-                person is not None and person[0] <= i and (person[1] is None or i < person[1]), media)
-        if len(toks) == 3:                     # the common case (a one-word match inside a run), in one tuple
+        in_person = person is not None and person[0] <= i and (person[1] is None or i < person[1])
+        # Then each token's offsets from the match's start, joint, sentence start, dot after and
+        # capitals, in one tuple: written out for the usual one to three tokens (a generator or a
+        # second tuple per key costs more than the key's other parts together).
+        size = len(toks)
+        if size == 3:                          # a one-word match inside a run
             a, b, c = toks
-            return head + (a.start - start, a.end - start, a.joint, a.sentence_start, a.dot_after, a.upper,
-                           b.start - start, b.end - start, b.joint, b.sentence_start, b.dot_after, b.upper,
-                           c.start - start, c.end - start, c.joint, c.sentence_start, c.dot_after, c.upper)
-        return head + tuple(x for t in toks for x in (t.start - start, t.end - start, t.joint,
-                                                     t.sentence_start, t.dot_after, t.upper))
+            return (m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n, before, after, in_person,
+                    media,
+                    a.start - start, a.end - start, a.joint, a.sentence_start, a.dot_after, a.upper,
+                    b.start - start, b.end - start, b.joint, b.sentence_start, b.dot_after, b.upper,
+                    c.start - start, c.end - start, c.joint, c.sentence_start, c.dot_after, c.upper)
+        if size == 1:                          # a one-word run
+            a = toks[0]
+            return (m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n, before, after, in_person,
+                    media,
+                    a.start - start, a.end - start, a.joint, a.sentence_start, a.dot_after, a.upper)
+        if size == 2:                          # a one-word match at a run's start or end
+            a, b = toks
+            return (m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n, before, after, in_person,
+                    media,
+                    a.start - start, a.end - start, a.joint, a.sentence_start, a.dot_after, a.upper,
+                    b.start - start, b.end - start, b.joint, b.sentence_start, b.dot_after, b.upper)
+        fields = [m.key, text[lo:hi], start - lo, n == 1, i if i < 2 else 2, j == n, before, after, in_person, media]
+        for t in toks:
+            fields += (t.start - start, t.end - start, t.joint, t.sentence_start, t.dot_after, t.upper)
+        return tuple(fields)
 
     def remember(self, key: tuple, value: tuple[int, int] | None) -> None:
         """Store a judgement (starting afresh at ``LIMIT`` contexts)."""
@@ -119,6 +149,7 @@ class JudgeMemo:
         entries[key] = value
 
     def worth_it(self) -> bool:
-        """Count a lookup; False once the trial shows the article's contexts seldom repeat."""
+        """Count a lookup; False once the trial shows the article's contexts seldom repeat
+        (:meth:`Judging.judge` makes this test inline)."""
         self.tries += 1
         return self.tries != TRIAL or 2 * self.hits >= TRIAL

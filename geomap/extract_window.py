@@ -216,9 +216,9 @@ class LongRun:
         if last:
             ready, self.unfiltered = pending, []
         else:                                  # a feature from token feature_k on starts at feature_k - 1 or later
-            bound, x = self.feature_k - 1, 0
-            while x < len(pending) and pending[x].j <= bound:
-                x += 1
+            bound, x = self.feature_k - 1, len(pending)
+            while x and pending[x - 1].j > bound:   # (from the end: the matches' ends increase, and
+                x -= 1                              # all but the last few are before the bound)
             ready, self.unfiltered = (pending, []) if x == len(pending) else (pending[:x], pending[x:])
         self.feed(ready)
 

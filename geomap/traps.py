@@ -71,6 +71,9 @@ university stadium square airfield airbase base cathedral museum mayor governor 
 factory refinery district""".split())
 # Words before a name that make it a call sign or a nickname ("the call sign Boston").
 _CALL_SIGN = re.compile(r"(?:call ?sign|callsign|code ?name|codenamed|code-named|nicknamed|nom de guerre) $", re.I)
+# The letters every _CALL_SIGN phrase may end with, in any case re.I matches: most names fail this
+# one-character test and skip the search.
+_CALL_SIGN_LAST = frozenset("nNeEdD")
 _NAMED = re.compile(r"\b(?:named|called) $")
 
 _YEAR_DATELINE = re.compile(r"(?:(?:^|\n)[ \t]*(?:\d{1,2} [A-Z][a-z]+ )?|[A-Z][a-z]+\.? \d{1,2}, )\d{4}[ \t]+$")
@@ -172,7 +175,9 @@ def not_a_place(text: str, start: int, end: int, given_name: bool, *, before: st
         after = word_after(text, end)
     if before.casefold() in VESSEL_WORDS:
         return "a ship's name"
-    if _CALL_SIGN.search(text, max(0, start - 16), start):
+    at = start - 1 if text[start - 1:start] == "\n" else start   # (where " $" ends: "$" matches before a last "\n" too)
+    if text[at - 1:at] == " " and text[at - 2:at - 1] in _CALL_SIGN_LAST \
+            and _CALL_SIGN.search(text, max(0, start - 16), start):
         return "a call sign or a nickname"
     if given_name and (m := _NAMED.search(text, max(0, start - 8), start)) \
             and word_before(text, m.start()).casefold() not in PLACE_NOUNS:

@@ -10,7 +10,7 @@ from geomap._memo import BoundedCache
 from geomap.config import ParseConfig
 from geomap.extract import ArticleState, Extractor
 from geomap.gazetteer import Gazetteer
-from geomap.tokens import Match, runs, tokenize
+from geomap.tokens import Match, Span, runs, tokenize
 
 TEXTS = [
     "Poltava " * 60,
@@ -125,3 +125,80 @@ def test_matches_outside_the_named_spans_are_those_overlapping_none(match_cuts, 
     named = [Span(a, a + size, "", "") for a, size in named_cuts]      # any character ranges, overlapping too
     expected = [m for m in matches if not any(s.start < run[m.j - 1].end and run[m.i].start < s.end for s in named)]
     assert _outside(matches, run, named) == expected
+
+
+# -- the cyclic collector paused while an article is read ---------------------------------------------
+
+class _Watching:
+    """A gazetteer that records whether the cyclic collector was on at each lookup."""
+
+    def __init__(self, gaz, fail: bool = False):
+        self.gaz, self.fail, self.seen = gaz, fail, []
+
+    def __getattr__(self, name):
+        return getattr(self.gaz, name)
+
+    def lookup(self, keys):
+        import gc
+
+        self.seen.append(gc.isenabled())
+        if self.fail:
+            raise RuntimeError("lookup failed")
+        return self.gaz.lookup(keys)
+
+
+def test_the_collector_is_paused_while_reading_and_resumed_after(gaz):
+    import gc
+
+    watching = _Watching(gaz)
+    ex = Extractor(watching, ParseConfig())
+    assert gc.isenabled()
+    spans = ex.spans("Police in Paris, Texas, and Athens, Ga., said so. " * 30)
+    assert spans and watching.seen and not any(watching.seen)   # paused during the lookups
+    assert gc.isenabled()                                        # and on again after
+
+
+def test_a_collector_off_before_stays_off_and_an_error_resumes_it(gaz):
+    import gc
+
+    ex = Extractor(_Watching(gaz), ParseConfig())
+    gc.disable()
+    try:
+        ex.spans("Kyiv and Lviv.")
+        assert not gc.isenabled()              # the caller's choice is kept
+    finally:
+        gc.enable()
+    failing = Extractor(_Watching(gaz, fail=True), ParseConfig())
+    with pytest.raises(RuntimeError):
+        failing.spans("Kyiv and Lviv.")
+    assert gc.isenabled()
+
+
+def test_spans_drop_a_span_reaching_into_the_next_and_keep_all_when_none_does():
+    """ArticleState.spans: a span overlapping the one before it is dropped (an "X region" extension
+    reaching the next name), a street kept before its run's names is put in order, and when nothing
+    is dropped the kept list itself comes back."""
+    text = "Kherson region Kyiv and Lviv, then Main Street."
+    state = ArticleState(text)
+    state.keep(Span(0, 14, "Kherson region", "kherson", []))
+    state.keep(Span(8, 19, "region Kyiv", "region kyiv", []))   # starts inside the one before
+    state.keep(Span(24, 28, "Lviv", "lviv", []))
+    assert [(s.start, s.end) for s in state.spans(frozenset())] == [(0, 14), (24, 28)]
+    state = ArticleState(text)
+    state.keep(Span(35, 46, "Main Street", "main street", [], street=True))
+    state.keep(Span(0, 7, "Kherson", "kherson", []))
+    assert [(s.start, s.end) for s in state.spans(frozenset())] == [(0, 7), (35, 46)]
+    state = ArticleState(text)
+    state.keep(Span(0, 7, "Kherson", "kherson", []))
+    state.keep(Span(15, 19, "Kyiv", "kyiv", []))
+    assert state.spans(frozenset()) is state.kept
+
+
+def test_a_doubled_possessive_ending_a_run_is_looked_up_by_its_word(gaz):
+    """"Kyiv's's" after a "Kyiv's" is the token "Kyiv" over "Kyiv's" (tokens.iter_tokens): at the end
+    of a longer run it is looked up as "kyiv", as it is alone (the run's last token takes the word)."""
+    ex = Extractor(gaz, ParseConfig())
+    text = "Kyiv's people. Then Lviv Kyiv's's stuff."
+    spans = [(s.start, s.end, s.key) for s in ex.spans(text)]
+    assert (25, 31, "kyiv") in spans
+    assert (20, 24, "lviv") in spans

@@ -1,6 +1,9 @@
 """Issue 11's traps: sizes, coherence, water and landmarks, names that are not places, datelines."""
 from __future__ import annotations
 
+import pytest
+
+from geomap import traps
 from geomap.config import ParseConfig
 from geomap.extract import Span
 from geomap.gazetteer import Candidate, Gazetteer, normalize
@@ -329,3 +332,15 @@ def test_word_after_by_regex_is_the_letters_and_hyphens_loop_on_any_text():
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
         assert [traps.word_after(text, e) for e in range(len(text) + 1)] == \
             [walked(text, e) for e in range(len(text) + 1)]
+
+
+@pytest.mark.parametrize("before", ["the call sign ", "his CALLSIGN ", "a unit Code-Named ", "codename ",
+                                    "a man nicknamed ", "his nom de guerre ", "the call sign \n",
+                                    "known by the callsign\n"])
+def test_a_call_sign_before_a_name_is_found_in_any_case_and_before_a_line_break(before):
+    """The one-character test before the call-sign search lets every phrase through: any case
+    (the search ignores case) and a name on the next line ("$" matches before a last newline)."""
+    text = f"Then {before}Boston, he said."
+    start = text.index("Boston")
+    expected = "a call sign or a nickname" if not before.endswith("callsign\n") else ""
+    assert traps.not_a_place(text, start, start + 6, False) == expected
