@@ -46,11 +46,11 @@ administrative unit (``region``, ``County``), a dateline, a street, a demonym.
 """
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from geomap import traps
+from geomap._gc import collector_paused
 from geomap._memo import BoundedCache
 from geomap.extract_judge import Judging
 from geomap.extract_rules import NEVER_STARTS, features, outside, streets
@@ -153,13 +153,8 @@ class Extractor(Judging):
         triggers walked every young object again and again (a sixth of the extractor's CPU on a
         1 MB article). The one cycle reading leaves (the article's state and its last window of
         tokens, when the article ends in a long run) is collected after the pause."""
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return self._span_list(text)
-        finally:
-            if enabled:
-                gc.enable()
 
     def _span_list(self, text: str) -> SpanList:
         state = ArticleState(text)

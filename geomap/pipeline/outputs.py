@@ -1,13 +1,14 @@
 """The refresh's outputs: rendered into a temporary folder, then moved into place."""
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
+
+from geomap._gc import collector_paused
 
 if TYPE_CHECKING:
     from geomap.config import Config
@@ -146,10 +147,5 @@ def _collector_paused() -> Iterator[None]:
     acyclic records that live until the render ends, and each full collection walks them all
     (a third of an incremental refresh's time at 10,000 articles). Free them (refcounting)
     before the end of the pause, or the first collection after it walks them once more."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -19,7 +19,6 @@ without a traceback; a worker that died outright is reported as such).
 from __future__ import annotations
 
 import dataclasses
-import gc
 import heapq
 import os
 import pickle
@@ -27,6 +26,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from geomap._gc import collector_paused
 from geomap.errors import GeomapError
 
 if TYPE_CHECKING:
@@ -166,28 +166,24 @@ def _work(job: tuple, kind: str, arg) -> tuple[list[str], dict[str, str]]:
     from geomap.store import Store
 
     store_path, config, layers, out_dir = job
-    paused = gc.isenabled()
-    gc.disable()        # as the serial render (``pipeline.outputs``): records freed by refcounts
-    try:
-        store = _OPEN.get(store_path)
-        if store is None:
-            store = _OPEN[store_path] = Store(Path(store_path))
-        if kind == "places":
-            pages, runs = write_place_pages(store, arg, Path(out_dir), config, layers)
-        else:
-            ids, exports, header = arg
-            pages, runs = write_article_pages(store, ids, Path(out_dir), config,
-                                              exports=exports, header=header), {}
-        return [os.fspath(p) for p in pages], runs
-    except GeomapError as e:
-        raise _portable(e) from None
-    except OSError as e:        # the path and errno survive; the worker's traceback does not
-        if e.errno is None:
-            raise OSError(str(e)) from None
-        raise OSError(e.errno, e.strerror or str(e), e.filename) from None
-    finally:
-        if paused:
-            gc.enable()
+    with collector_paused():    # as the serial render (``pipeline.outputs``): records freed by refcounts
+        try:
+            store = _OPEN.get(store_path)
+            if store is None:
+                store = _OPEN[store_path] = Store(Path(store_path))
+            if kind == "places":
+                pages, runs = write_place_pages(store, arg, Path(out_dir), config, layers)
+            else:
+                ids, exports, header = arg
+                pages, runs = write_article_pages(store, ids, Path(out_dir), config,
+                                                  exports=exports, header=header), {}
+            return [os.fspath(p) for p in pages], runs
+        except GeomapError as e:
+            raise _portable(e) from None
+        except OSError as e:        # the path and errno survive; the worker's traceback does not
+            if e.errno is None:
+                raise OSError(str(e)) from None
+            raise OSError(e.errno, e.strerror or str(e), e.filename) from None
 
 
 def _portable(error: GeomapError) -> GeomapError:
