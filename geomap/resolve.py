@@ -44,10 +44,11 @@ import math
 from array import array
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from geomap.coherence import coherence, enumeration, size_guard
+from geomap.coherence import LIST_GAPS, coherence, enumeration, size_guard
 from geomap.model import Mention, Place
 from geomap.resolve_group import (Group, appositives, choose, forget_shared_reasons, group_spans,
                                   inherit_qualified, qualifiers, water_context, water_over_strays)
+from geomap.resolve_scan import listed
 from geomap.resolve_near import add_focus, add_nearness, colocate, family_votes, focus, focus_share, km, namesakes
 from geomap.spanlist import SpanList
 from geomap.tokens import Span
@@ -134,7 +135,7 @@ class Resolver:
         for g in groups:
             choose(g)
         owner = _owners(spans, groups)
-        enumeration(text, groups, zip(spans.starts, spans.ends, owner))
+        enumeration(text, groups, listed(text, spans.starts, spans.ends, owner, LIST_GAPS))   # (the items of lists)
         for g in groups:
             choose(g)
             size_guard(g)

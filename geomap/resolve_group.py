@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from geomap.gazetteer.features import AREA_FEATURES, COUNTRY_FEATURES, WATER_FEATURES, lies_in
+from geomap.resolve_scan import next_to
 from geomap.spanlist import ADMIN_HINT, CANDIDATES, GENERIC, KEY, Occurrences, SpanList
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ _FLOWS = re.compile(r",?(?: which| that)? (?:flows?|flowed|flowing|empties|empti
 # from a tuple and a term, {(id(old), term): (old, new)}, and the equal support tuples, shared.
 _SHARED_REASONS: dict[tuple, tuple] = {}
 _SHARED_SUPPORT: dict[tuple, tuple] = {}
+_QUALIFIER_GAPS = (", ", " (", ",\n", ",")      # between a name and its qualifier: "Paris, Texas"
+_QUALIFIER_OPENERS = (",", " (")               # what each of those gaps starts with
 MAX_CANDIDATES = 25          # per name; the gazetteer returns them by population, largest first
 
 
@@ -138,12 +141,15 @@ def qualifiers(text: str, spans: SpanList) -> Qualified:
     areas: dict[tuple[int, int], object] = {}      # per pair of records: B's area holding A, or None
     out = Qualified(spans, areas)
     role = out.role
-    for k in range(len(spans) - 1):
+    last = len(spans) - 1
+    for k in next_to(text, starts, ends, _QUALIFIER_OPENERS):   # (the spans a gap may follow)
+        if k == last:
+            break
         end, start = ends[k], starts[k + 1]
         if start - end > 2:
             continue
         gap = text[end:start]
-        if gap not in (", ", " (", ",\n", ","):
+        if gap not in _QUALIFIER_GAPS:
             continue
         pair = (which[k], which[k + 1])
         area = areas.get(pair, areas)
@@ -189,8 +195,9 @@ def appositives(text: str, spans: SpanList, qualified: dict) -> dict[int, list]:
     (``Georgia the country``, ``Georgia, the state,``, ``the US state of Georgia``,
     ``Georgia (the country)``), when the name has candidates of that kind."""
     out = {}
-    record = spans.record
-    for k, (start, end) in enumerate(zip(spans.starts, spans.ends)):
+    record, starts, ends = spans.record, spans.starts, spans.ends
+    for k in next_to(text, starts, ends, (", the ", " the ", " (the "), (" of ",)):   # (those the tests may pass)
+        start, end = starts[k], ends[k]
         m = None
         if text.startswith((", the ", " the ", " (the "), end):      # cheap test first
             m = _APPOSITIVE_AFTER.match(text, end)
