@@ -252,6 +252,7 @@ def group_spans(spans: SpanList, qualified: Qualified, appositive: dict, *, merg
     groups = GroupList()
     voters, positions = groups.voters, groups.positions
     merged: dict[tuple, int] = {}              # (qualified?, record, id(area)) -> its group
+    by_pair: dict[tuple, int] = {}             # (qualified?, record, the other record) -> its group
     by_key: dict[str, int] = {}                # group key -> its group's index
     last_appositive: dict[str, Group] = {}
     role = qualified.role                      # (non-zero: a qualified name or a qualifier)
@@ -279,9 +280,14 @@ def group_spans(spans: SpanList, qualified: Qualified, appositive: dict, *, merg
                 held.append(array("I", (k,)))
                 continue
             is_qualified = bool(role[k] & 1)
-            area = qualified.area(k)
-            mkey = (is_qualified, w, id(area))     # (the area is a candidate of a record: alive)
-            gi = merged.get(mkey) if merge else None
+            # the area is that of the pair of records (this one, the next) or (the previous, this one):
+            # their group is known from the pair, without looking the area up again
+            pair = (is_qualified, w, which[k + 1] if is_qualified else which[k - 1])
+            gi = by_pair.get(pair) if merge else None
+            if gi is None:
+                area = qualified.area(k)
+                mkey = (is_qualified, w, id(area))     # (the area is a candidate of a record: alive)
+                gi = merged.get(mkey) if merge else None
             if gi is None:
                 if is_qualified:
                     inside = trimmed.get((id(cands), id(area)))
@@ -298,6 +304,8 @@ def group_spans(spans: SpanList, qualified: Qualified, appositive: dict, *, merg
                 groups.append(g)
                 held.append(array("I"))
                 positions.append(array("I"))
+            if merge:
+                by_pair[pair] = gi
             held[gi].append(k)
             positions[gi].append(len(voters))
             voters.append(gi)
