@@ -141,6 +141,7 @@ def qualifiers(text: str, spans: SpanList) -> Qualified:
     areas: dict[tuple[int, int], object] = {}      # per pair of records: B's area holding A, or None
     out = Qualified(spans, areas)
     role = out.role
+    kinds: dict[tuple[int, bool], bool] = {}      # (record, a country?) -> may it be such an area
     last = len(spans) - 1
     for k in next_to(text, starts, ends, _QUALIFIER_OPENERS):   # (the spans a gap may follow)
         if k == last:
@@ -157,7 +158,7 @@ def qualifiers(text: str, spans: SpanList) -> Qualified:
             area = areas[pair] = _area_holding(records[pair[0]][CANDIDATES], records[pair[1]][CANDIDATES])
         if area is None:
             continue
-        if gap != " (" and _listed_after_area(text, spans, k, area, role):
+        if gap != " (" and _listed_after_area(text, spans, k, area, role, kinds):
             continue
         out.add(k)
     return out
@@ -176,18 +177,23 @@ def _area_holding(a_cands: list, b_cands: list) -> "Candidate | None":
     return None
 
 
-def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", role: bytearray) -> bool:
+def _listed_after_area(text: str, spans: SpanList, k: int, area: "Candidate", role: bytearray, kinds: dict) -> bool:
     """``Mexico, China, Japan``; ``Virginia, Washington, West Virginia``: name ``k`` follows, after
     a comma, a name that may be an area of the same kind as ``area`` and is not itself a qualifier
     (``Springfield, Illinois, and Columbus, Ohio`` keeps both qualifiers; so does the last item of
-    ``Texas and Washington, D.C.``; ``role``: :attr:`Qualified.role`, 2 for a qualifier)."""
+    ``Texas and Washington, D.C.``; ``role``: :attr:`Qualified.role`, 2 for a qualifier; ``kinds``: a
+    memo, per record and kind of area, of whether the name may be an area of that kind)."""
     if k == 0 or role[k - 1] & 2:
         return False
-    prev = spans[k - 1]
-    if text[prev.end:spans[k].start] != ", ":
+    if text[spans.ends[k - 1]:spans.starts[k]] != ", ":
         return False                           # "Texas and Washington, D.C.": the last item, qualified
     country = area.feature in COUNTRY_FEATURES
-    return any((c.feature in COUNTRY_FEATURES) if country else c.feature == "ADM1" for c in prev.candidates)
+    key = (spans.which[k - 1], country)        # (the previous name's record: a few, met again and again)
+    known = kinds.get(key)
+    if known is None:
+        known = kinds[key] = any((c.feature in COUNTRY_FEATURES) if country else c.feature == "ADM1"
+                                 for c in spans.record(k - 1)[CANDIDATES])
+    return known
 
 
 def appositives(text: str, spans: SpanList, qualified: dict) -> dict[int, list]:
