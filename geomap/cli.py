@@ -20,8 +20,8 @@ from geomap.cli_commands import (ProgressBar, cmd_forget, cmd_gazetteer_build, c
                                  cmd_gazetteer_info, cmd_open, cmd_pin, cmd_refresh,
                                  cmd_regions_check, cmd_regions_derive_admin1, cmd_search, cmd_watch,
                                  executor_options, load)
-from geomap.cli_output import (TABLE_COLUMNS, WRITERS, jsonl_chunks, mention_record, write_geojson, write_jsonl,
-                               write_table)
+from geomap.cli_output import (TABLE_COLUMNS, WRITERS, jsonl_batches, jsonl_chunks, mention_record, write_geojson,
+                               write_jsonl, write_table)
 from geomap.errors import ArticleError, FileSystemError, GeomapError
 
 __all__ = ["EPILOG", "FORMATS", "RECORDS_PER_WRITE", "ProgressBar", "TABLE_COLUMNS", "WRITERS",
@@ -258,9 +258,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
             read += 1
             if read == 1:       # modules, gazetteer, geoparser tables: alive until exit, so keep
                 gc.freeze()     # the cyclic collector from walking them again (~5 % of LGL's CPU)
-            if args.format == "jsonl" and hasattr(pairs, "forms"):     # a streamed article
-                yield from jsonl_chunks(article, pairs.forms(), explain=args.explain, unplaced=args.unplaced,
-                                        per_write=RECORDS_PER_WRITE)
+            if args.format == "jsonl" and hasattr(pairs, "batches"):   # a streamed article
+                yield from jsonl_batches(article, pairs.batches(), explain=args.explain, unplaced=args.unplaced)
                 continue
             if args.unplaced:
                 pairs = ((m, r) for m, r in pairs if m.place is None)

@@ -69,6 +69,37 @@ def jsonl_chunks(article, forms: Iterable[tuple], *, explain: bool = False, unpl
         yield "".join(lines)
 
 
+def jsonl_batches(article, batches: Iterable[tuple[list, dict]], *, explain: bool = False,
+                  unplaced: bool = False) -> Iterator[str]:
+    """:func:`jsonl_chunks` for ``pipeline.parse.MentionStream.batches`` (``(start, end, form)``
+    lists, each with its distinct forms and their regions): one string per batch, each distinct
+    form of a batch looked up (or encoded) once, the lines made in one pass."""
+    from geomap.model import Mention
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    head = encode({"article": article.source, "date": article.published})[:-1] + ', "start": '
+    tails: dict[int, tuple] = {}               # id(form) -> (form, regions, the encoded rest)
+    for batch, forms in batches:
+        rest: dict[int, str] = {}              # id(form) -> its encoded rest, this batch's forms
+        for i, (form, regions) in forms.items():
+            if unplaced and form[1] is not None:
+                continue
+            known = tails.get(i)
+            if known is None or known[0] is not form or known[1] is not regions:
+                if len(tails) >= FORMS_KEPT:
+                    tails.clear()
+                record = mention_record(article, Mention(0, 0, *form), regions, explain=explain)
+                fields = {k: v for k, v in record.items() if k not in ("article", "date", "start", "end")}
+                known = tails[i] = (form, regions, encode(fields)[1:] + "\n")   # (holds the form: its id stays its own)
+            rest[i] = known[2]
+        if unplaced:
+            lines = [f'{head}{start}, "end": {end}, {rest[id(form)]}' for start, end, form in batch if id(form) in rest]
+        else:
+            lines = [f'{head}{start}, "end": {end}, {rest[id(form)]}' for start, end, form in batch]
+        if lines:
+            yield "".join(lines)
+
+
 def write_geojson(batches: Iterable[list[dict]], out: TextIO) -> None:
     """A FeatureCollection of the resolved mentions (unresolved ones have no point to show)."""
     features = []

@@ -44,12 +44,13 @@ import math
 from array import array
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
-from geomap.coherence import coherence, enumeration, size_guard
+from geomap.coherence import LIST_GAPS, coherence, enumeration, size_guard
 from geomap.model import Mention, Place
 from geomap.resolve_group import (Group, appositives, choose, forget_shared_reasons, group_spans,
                                   inherit_qualified, qualifiers, water_context, water_over_strays)
+from geomap.resolve_scan import listed
 from geomap.resolve_near import add_focus, add_nearness, colocate, family_votes, focus, focus_share, km, namesakes
-from geomap.spanlist import SpanList
+from geomap.spanlist import STREET, SpanList
 from geomap.tokens import Span
 from geomap.resolve_verdict import chosen_confidence, excluded_best, explanation, stray_town, unsupported_hamlet
 
@@ -105,7 +106,8 @@ class Resolver:
         tuple unless ``explain``: nothing per span is made or held but its offsets."""
         spans = SpanList.of(spans)
         groups, owner = self._decide(text, spans)
-        return _place_streets(self._outcomes(spans, groups, owner, explain))
+        outcomes = self._outcomes(spans, groups, owner, explain)
+        return _place_streets(outcomes) if any(r[STREET] for r in spans.records) else outcomes   # (no street: as they are)
 
     def _decide(self, text: str, spans: list["Span"]) -> tuple[list[Group], array]:
         """The article's groups with their choices made (one sense per discourse), and each span's
@@ -134,7 +136,7 @@ class Resolver:
         for g in groups:
             choose(g)
         owner = _owners(spans, groups)
-        enumeration(text, groups, zip(spans.starts, spans.ends, owner))
+        enumeration(text, groups, listed(text, spans.starts, spans.ends, owner, LIST_GAPS))   # (the items of lists)
         for g in groups:
             choose(g)
             size_guard(g)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from geomap.gazetteer.features import AREA_FEATURES, COUNTRY_FEATURES, WATER_FEATURES, lies_in
+from geomap.resolve_scan import next_to
 from geomap.spanlist import ADMIN_HINT, CANDIDATES, GENERIC, KEY, Occurrences, SpanList
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ _FLOWS = re.compile(r",?(?: which| that)? (?:flows?|flowed|flowing|empties|empti
 # from a tuple and a term, {(id(old), term): (old, new)}, and the equal support tuples, shared.
 _SHARED_REASONS: dict[tuple, tuple] = {}
 _SHARED_SUPPORT: dict[tuple, tuple] = {}
+_QUALIFIER_GAPS = (", ", " (", ",\n", ",")      # between a name and its qualifier: "Paris, Texas"
+_QUALIFIER_OPENERS = (",", " (")               # what each of those gaps starts with
 MAX_CANDIDATES = 25          # per name; the gazetteer returns them by population, largest first
 
 
@@ -138,12 +141,16 @@ def qualifiers(text: str, spans: SpanList) -> Qualified:
     areas: dict[tuple[int, int], object] = {}      # per pair of records: B's area holding A, or None
     out = Qualified(spans, areas)
     role = out.role
-    for k in range(len(spans) - 1):
+    kinds: dict[tuple[int, bool], bool] = {}      # (record, a country?) -> may it be such an area
+    last = len(spans) - 1
+    for k in next_to(text, starts, ends, _QUALIFIER_OPENERS):   # (the spans a gap may follow)
+        if k == last:
+            break
         end, start = ends[k], starts[k + 1]
         if start - end > 2:
             continue
         gap = text[end:start]
-        if gap not in (", ", " (", ",\n", ","):
+        if gap not in _QUALIFIER_GAPS:
             continue
         pair = (which[k], which[k + 1])
         area = areas.get(pair, areas)
@@ -151,7 +158,7 @@ def qualifiers(text: str, spans: SpanList) -> Qualified:
             area = areas[pair] = _area_holding(records[pair[0]][CANDIDATES], records[pair[1]][CANDIDATES])
         if area is None:
             continue
-        if gap != " (" and _listed_after_area(text, spans, k, area, role):
+        if gap != " (" and _listed_after_area(text, spans, k, area, role, kinds):
             continue
         out.add(k)
     return out
@@ -170,18 +177,23 @@ def _area_holding(a_cands: list, b_cands: list) -> "Candidate | None":
     return None
 
 
-def _listed_after_area(text: str, spans: list, k: int, area: "Candidate", role: bytearray) -> bool:
+def _listed_after_area(text: str, spans: SpanList, k: int, area: "Candidate", role: bytearray, kinds: dict) -> bool:
     """``Mexico, China, Japan``; ``Virginia, Washington, West Virginia``: name ``k`` follows, after
     a comma, a name that may be an area of the same kind as ``area`` and is not itself a qualifier
     (``Springfield, Illinois, and Columbus, Ohio`` keeps both qualifiers; so does the last item of
-    ``Texas and Washington, D.C.``; ``role``: :attr:`Qualified.role`, 2 for a qualifier)."""
+    ``Texas and Washington, D.C.``; ``role``: :attr:`Qualified.role`, 2 for a qualifier; ``kinds``: a
+    memo, per record and kind of area, of whether the name may be an area of that kind)."""
     if k == 0 or role[k - 1] & 2:
         return False
-    prev = spans[k - 1]
-    if text[prev.end:spans[k].start] != ", ":
+    if text[spans.ends[k - 1]:spans.starts[k]] != ", ":
         return False                           # "Texas and Washington, D.C.": the last item, qualified
     country = area.feature in COUNTRY_FEATURES
-    return any((c.feature in COUNTRY_FEATURES) if country else c.feature == "ADM1" for c in prev.candidates)
+    key = (spans.which[k - 1], country)        # (the previous name's record: a few, met again and again)
+    known = kinds.get(key)
+    if known is None:
+        known = kinds[key] = any((c.feature in COUNTRY_FEATURES) if country else c.feature == "ADM1"
+                                 for c in spans.record(k - 1)[CANDIDATES])
+    return known
 
 
 def appositives(text: str, spans: SpanList, qualified: dict) -> dict[int, list]:
@@ -189,8 +201,9 @@ def appositives(text: str, spans: SpanList, qualified: dict) -> dict[int, list]:
     (``Georgia the country``, ``Georgia, the state,``, ``the US state of Georgia``,
     ``Georgia (the country)``), when the name has candidates of that kind."""
     out = {}
-    record = spans.record
-    for k, (start, end) in enumerate(zip(spans.starts, spans.ends)):
+    record, starts, ends = spans.record, spans.starts, spans.ends
+    for k in next_to(text, starts, ends, (", the ", " the ", " (the "), (" of ",)):   # (those the tests may pass)
+        start, end = starts[k], ends[k]
         m = None
         if text.startswith((", the ", " the ", " (the "), end):      # cheap test first
             m = _APPOSITIVE_AFTER.match(text, end)
@@ -245,6 +258,7 @@ def group_spans(spans: SpanList, qualified: Qualified, appositive: dict, *, merg
     groups = GroupList()
     voters, positions = groups.voters, groups.positions
     merged: dict[tuple, int] = {}              # (qualified?, record, id(area)) -> its group
+    by_pair: dict[tuple, int] = {}             # (qualified?, record, the other record) -> its group
     by_key: dict[str, int] = {}                # group key -> its group's index
     last_appositive: dict[str, Group] = {}
     role = qualified.role                      # (non-zero: a qualified name or a qualifier)
@@ -272,9 +286,14 @@ def group_spans(spans: SpanList, qualified: Qualified, appositive: dict, *, merg
                 held.append(array("I", (k,)))
                 continue
             is_qualified = bool(role[k] & 1)
-            area = qualified.area(k)
-            mkey = (is_qualified, w, id(area))     # (the area is a candidate of a record: alive)
-            gi = merged.get(mkey) if merge else None
+            # the area is that of the pair of records (this one, the next) or (the previous, this one):
+            # their group is known from the pair, without looking the area up again
+            pair = (is_qualified, w, which[k + 1] if is_qualified else which[k - 1])
+            gi = by_pair.get(pair) if merge else None
+            if gi is None:
+                area = qualified.area(k)
+                mkey = (is_qualified, w, id(area))     # (the area is a candidate of a record: alive)
+                gi = merged.get(mkey) if merge else None
             if gi is None:
                 if is_qualified:
                     inside = trimmed.get((id(cands), id(area)))
@@ -291,6 +310,8 @@ def group_spans(spans: SpanList, qualified: Qualified, appositive: dict, *, merg
                 groups.append(g)
                 held.append(array("I"))
                 positions.append(array("I"))
+            if merge:
+                by_pair[pair] = gi
             held[gi].append(k)
             positions[gi].append(len(voters))
             voters.append(gi)

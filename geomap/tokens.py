@@ -73,28 +73,35 @@ def tokenize(text: str) -> list[Token]:
 def iter_tokens(text: str) -> Iterator[Token]:
     """:func:`tokenize`'s tokens one by one: a token no run holds any more can be freed."""
     prev: Token | None = None                  # the previous token (what _starts_sentence reads)
-    size = len(text)
     # one (word, lower, upper, flags, cut, may_dot) per distinct match of TOKEN: the word without a
     # possessive "'s" (``cut``: 2 characters cut), whether a dot after it may be an abbreviation's
     words: dict[str, tuple[str, str, bool, int, int, bool]] = {}
+    known = words.get
     for m in TOKEN.finditer(text):
         start, end = m.span()
-        if start and (text[start - 1].isalnum() or text[start - 1] in "_'’"):
-            continue                           # inside a word ("iPhone", "o'Neill" handled as one)
-        shared = words.get(raw := m.group())
+        if start > 1:
+            before = text[start - 1]
+            if before == " " and text[start - 2].isalnum():
+                sentence_start = False         # the common case, "in Kherson": one test for both
+            elif before.isalnum() or before in "_'’":
+                continue                       # inside a word ("iPhone", "o'Neill" handled as one)
+            else:
+                sentence_start = _starts_sentence(text, start, [prev] if prev is not None else [])
+        elif start and (text[0].isalnum() or text[0] in "_'’"):
+            continue
+        else:
+            sentence_start = _starts_sentence(text, start, [prev] if prev is not None else [])
+        shared = known(raw := m.group())
         if shared is None:
             word, cut = (raw[:-2], 2) if raw.endswith(_POSSESSIVE) and len(raw) > 3 else (raw, 0)
             word = words[word][0] if word in words else word     # (one string per word)
             lower = word.casefold().rstrip(".")
             shared = words[raw] = (word, lower, word.isupper() and len(word) > 1, word_flags(lower), cut,
                                    not word.endswith("."))
-        end -= shared[4]
-        dot_after = shared[5] and end < size and text[end] == "."
-        if start > 1 and text[start - 1] == " " and text[start - 2].isalnum():
-            sentence_start = False             # the common case, "in Kherson", decided inline
-        else:
-            sentence_start = _starts_sentence(text, start, [prev] if prev is not None else [])
-        prev = Token(start, end, shared[0], shared[1], sentence_start, shared[2], dot_after, "", shared[3])
+        word, lower, upper, flags, cut, may_dot = shared
+        if cut:
+            end -= cut
+        prev = Token(start, end, word, lower, sentence_start, upper, may_dot and text[end:end + 1] == ".", "", flags)
         yield prev
 
 

@@ -91,3 +91,31 @@ def test_the_votes_are_summed_in_the_order_of_the_occurrences(gp, monkeypatch):
             in_order += g.vote[2]
     assert by_group != in_order                # the test would see a change of order
     assert countries["US"] == in_order == countries_ref["US"]
+
+
+def test_a_qualified_names_group_is_found_from_its_pair_of_records(gp, monkeypatch):
+    """The area of ``Paris, Texas`` is looked up once per pair of written names, not once per
+    occurrence (a 20 MB article repeats the pair millions of times); the groups are the same."""
+    from geomap.resolve_group import Qualified
+
+    asked = []
+    real = Qualified.area
+    monkeypatch.setattr(Qualified, "area", lambda self, k: asked.append(k) or real(self, k))
+    _decided(gp, UNIT, monkeypatch, merge=True)
+    once = len(asked)
+    asked.clear()
+    _decided(gp, UNIT * 7, monkeypatch, merge=True)
+    assert once > 0 and len(asked) == once                      # the repeats ask nothing more
+    # (and decide as a group per occurrence: test_qualified_groups_merged_decide_as_groups_per_occurrence)
+
+
+def test_an_article_without_streets_skips_street_placement(gp, monkeypatch):
+    import geomap.resolve as resolve_module
+
+    called = []
+    real = resolve_module._place_streets
+    monkeypatch.setattr(resolve_module, "_place_streets", lambda entries: called.append(1) or real(entries))
+    gp.parse(UNIT)
+    assert called == []
+    gp.parse("Police closed Main Street in Kyiv. " + UNIT)
+    assert called == [1]

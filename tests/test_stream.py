@@ -148,3 +148,69 @@ def test_a_failure_midway_through_a_streamed_article_is_reported_and_the_next_ar
     assert "a-huge.txt: could not be processed (ValueError: broken); its remaining mentions skipped" in err
     assert out.count("a-huge.txt") == 200                  # the two whole batches before the failure
     assert "odesa.txt" in out and "valencia.md" in out     # the other articles are still parsed
+
+
+def test_jsonl_batches_write_what_jsonl_chunks_writes_one_string_per_batch():
+    """``MentionStream.batches`` + ``jsonl_batches`` (each distinct form of a batch looked up once,
+    the lines made in one pass) give the bytes of ``jsonl_chunks`` over the same mentions: a form
+    met again with other regions, or with the same, and ``--unplaced`` keeping only the placeless."""
+    from geomap.cli_output import jsonl_batches, jsonl_chunks
+    from geomap.model import Place
+
+    article = SimpleNamespace(source="a/b.txt", published="2026-12-01")
+    kyiv = Place("geonames:1", "Kyiv", 50.45, 30.52, country="UA", kind="city")
+    placed = ("Kyiv", kyiv, 0.91234, ("why",), None)
+    placeless = ("Blorpivka", None, 0.2, (), None)
+    north, none = ("north",), ()
+    mentions = [(0, 4, placed, north), (9, 18, placeless, none), (20, 24, placed, north),
+                (30, 34, placed, north), (40, 49, placeless, none)]
+    batches = [([m[:3] for m in mentions[:3]], {id(placed): (placed, north), id(placeless): (placeless, none)}),
+               ([m[:3] for m in mentions[3:]], {id(placed): (placed, north), id(placeless): (placeless, none)})]
+    for unplaced in (False, True):
+        for explain in (False, True):
+            chunks = "".join(jsonl_chunks(article, iter(mentions), explain=explain, unplaced=unplaced))
+            out = list(jsonl_batches(article, iter(batches), explain=explain, unplaced=unplaced))
+            assert "".join(out) == chunks and len(out) == 2
+            assert chunks.count("\n") == (2 if unplaced else 5)
+
+
+def test_a_mention_streams_batches_hold_each_distinct_form_once_with_its_regions(mapped_project, monkeypatch):
+    from geomap.config import load_config
+    from geomap.pipeline import parse as parse_module
+    from geomap.pipeline import parse_stream
+    from geomap.pipeline.stages import Stages
+
+    write(mapped_project / "articles" / "huge.txt", HUGE)
+    config = load_config(None, mapped_project)
+    monkeypatch.setattr(parse_module, "STREAM_CHARS", 10_000)
+    asked = []
+    monkeypatch.setattr(Stages, "regions_for_places",
+                        lambda self, places: asked.extend(places) or [[f"R-{p.name}"] for p in places])
+    (stream,) = [pairs for a, pairs in parse_stream([mapped_project / "articles"], config) if hasattr(pairs, "batches")]
+    ((batch, forms),) = list(stream.batches())
+    assert len(batch) > 4000 and len(forms) < 40
+    assert {id(f) for _, _, f in batch} == set(forms)
+    assert all(forms[id(f)][0] is f for _, _, f in batch)
+    assert len(asked) == len({id(p) for p in asked})           # each place asked about once
+    for form, regions in forms.values():
+        assert regions == ((f"R-{form[1].name}",) if form[1] is not None else ())
+
+
+def test_an_article_of_a_quarter_megabyte_streams(mapped_project, capsys, monkeypatch):
+    """From 256 KiB on an article streams (each distinct form encoded once: a 1 MB article's parse
+    ~40 % less CPU than as a list of mentions), with the same bytes as the list path."""
+    from geomap.pipeline import parse as parse_module
+
+    body = "Title\n\n" + "Police in Kyiv and Poltava said so. " * (300_000 // 36)
+    write(mapped_project / "articles" / "big.txt", body)
+    argv = ["--root", str(mapped_project), "parse", str(mapped_project / "articles" / "big.txt"), "--format", "jsonl"]
+    streamed = []
+    real_stream = parse_module._stream
+    monkeypatch.setattr(parse_module, "_stream", lambda stage, article, *a: streamed.append(article.id)
+                        or real_stream(stage, article, *a))
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert len(streamed) == 1 and out.count("big.txt") > 10_000
+    monkeypatch.setattr(parse_module, "STREAM_CHARS", 1 << 30)    # the list path
+    assert main(argv) == 0
+    assert capsys.readouterr().out == out and len(streamed) == 1

