@@ -28,9 +28,9 @@ import base64
 import json
 from typing import TYPE_CHECKING, Iterable
 
-import numpy as np
-
 if TYPE_CHECKING:
+    import numpy as np
+
     from geomap.render.passages import Chunk
 
 INDEX_REL = "passages/index.js"
@@ -41,12 +41,16 @@ _MULTIPLIERS = (0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F)
 
 def _units(text: str) -> np.ndarray:
     """The UTF-16 code units of ``text`` lower-cased (final sigma as sigma), as uint32."""
+    import numpy as np        # imported when a 4-gram set is made (~0.1 s): not on every refresh
+
     folded = text.lower().replace("\u03c2", "\u03c3")
     return np.frombuffer(folded.encode("utf-16-le"), dtype=np.uint16).astype(np.uint32)
 
 
 def _hash(units: np.ndarray) -> np.ndarray:
     """32-bit hashes of every ``GRAM`` consecutive code units, as geomap.js's gramHash."""
+    import numpy as np
+
     n = len(units) - GRAM + 1
     if n <= 0:
         return np.zeros(0, dtype=np.uint32)
@@ -62,6 +66,8 @@ def _hash(units: np.ndarray) -> np.ndarray:
 def gram_bits(texts: Iterable[str]) -> tuple[int, bytes]:
     """The bit set of these texts' 4-grams: its size in bits (a power of two, at least twice the
     number of distinct 4-grams) and its bytes."""
+    import numpy as np
+
     hashes = np.unique(_hash(_units("\n".join(texts))))
     bits = _MIN_BITS
     while bits < 2 * len(hashes):
@@ -76,6 +82,8 @@ def may_hold(bits: int, data: bytes, query: str) -> bool:
     """Whether a chunk with this 4-gram set can hold ``query`` (lower-cased, as the map
     lower-cases it): the check geomap.js's ``candidates`` makes. True for queries under ``GRAM``
     code units."""
+    import numpy as np
+
     units = _units(query)
     if len(units) < GRAM:
         return True
