@@ -250,7 +250,7 @@ class Extractor(Judging):
     def _read_run(self, state: ArticleState, run: list[Token], matches: list[Match]) -> None:
         """Streets, natural features, names the gazetteer lacks and the judged matches of one run,
         added to ``state.kept``."""
-        text, kept = state.text, state.kept
+        text = state.text
         if len(run) > 1:
             named = streets(text, run) + features(text, run, matches)
         else:                                  # one word: only a numbered road ("Route 9")

@@ -118,3 +118,18 @@ def mapped_project(project: Path, gazetteer_path: Path) -> Path:
     """``project`` with a config that the full pipeline can run on."""
     write_config(project, gazetteer_path)
     return project
+
+
+def count_reads(monkeypatch) -> list[str]:
+    """The names of the article files each refresh reads from now on (through the real reader:
+    ``pipeline.execute.read_stamped``)."""
+    import geomap.pipeline.execute
+
+    read, real = [], geomap.pipeline.execute.read_stamped
+
+    def counting(path):
+        read.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", counting)
+    return read

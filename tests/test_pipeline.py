@@ -22,7 +22,7 @@ from geomap.pipeline.lock import locked
 from geomap.render.data import load_map_data
 from geomap.store import Store
 
-from conftest import THIRD, write, write_config
+from conftest import THIRD, count_reads, write, write_config
 
 ODESA = Place("geonames:698740", "Odesa", 46.47747, 30.73262, "UA", "city", 1015826, "Odessa")
 
@@ -608,17 +608,6 @@ def _age(*paths: Path, seconds: int = 3600) -> None:
         os.utime(path, ns=(then, then))
 
 
-def _count_reads(monkeypatch) -> list[str]:
-    """The names of the files each refresh reads from now on (through the real reader)."""
-    read, real = [], geomap.pipeline.execute.read_stamped
-
-    def counting(path):
-        read.append(Path(path).name)
-        return real(path)
-
-    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", counting)
-    return read
-
 
 def _stamps(root: Path) -> dict:
     with Store(root / ".geomap" / "geomap.sqlite") as store:
@@ -632,7 +621,7 @@ def test_an_unchanged_file_is_not_read_again(mapped_project, monkeypatch):
     stamps = _stamps(mapped_project)
     assert {k: (s.size, s.mtime_ns) for k, s in stamps.items()} == {
         p.stem: (p.stat().st_size, p.stat().st_mtime_ns) for p in articles.iterdir()}
-    read = _count_reads(monkeypatch)
+    read = count_reads(monkeypatch)
     summary = refresh(_config(mapped_project))
     assert read == [] and summary.nothing_new and (summary.unchanged, summary.failed) == (2, 0)
 
@@ -647,7 +636,7 @@ def test_a_copy_of_an_unread_file_is_still_a_duplicate(mapped_project, monkeypat
     articles = mapped_project / "articles"
     _age(articles / "odesa.txt", articles / "valencia.md")
     refresh(_config(mapped_project))
-    read = _count_reads(monkeypatch)
+    read = count_reads(monkeypatch)
     write(mapped_project / "articles" / "copy" / "odesa-again.txt",
           (articles / "odesa.txt").read_text(encoding="utf-8").replace("\n\n", "\n"))
     summary = refresh(_config(mapped_project))
@@ -681,7 +670,7 @@ def test_a_touched_file_with_the_same_bytes_is_unchanged_and_restamped(mapped_pr
     _age(articles / "odesa.txt", articles / "valencia.md")
     refresh(_config(mapped_project))
     _age(articles / "odesa.txt", seconds=600)                  # touched: later mtime, same bytes
-    read = _count_reads(monkeypatch)
+    read = count_reads(monkeypatch)
     summary = refresh(_config(mapped_project))
     assert read == ["odesa.txt"]
     assert summary.nothing_new and (summary.unchanged, summary.reparsed) == (2, 0)
@@ -708,7 +697,7 @@ def test_a_changed_pin_rereads_only_the_files_naming_it(mapped_project, monkeypa
     articles = mapped_project / "articles"
     _age(articles / "odesa.txt", articles / "valencia.md")
     refresh(_config(mapped_project))
-    read = _count_reads(monkeypatch)
+    read = count_reads(monkeypatch)
     write_config(mapped_project, _gazetteer(mapped_project),
                  "parse:\n  pin:\n    Seville: {lat: 10.0, lon: 20.0}\n")
     summary = refresh(_config(mapped_project))
@@ -740,7 +729,7 @@ def test_a_store_from_before_stamps_hashes_every_file_once(mapped_project, monke
     db.execute("DELETE FROM schema_version WHERE version > 1")
     db.commit()
     db.close()
-    read = _count_reads(monkeypatch)
+    read = count_reads(monkeypatch)
     summary = refresh(_config(mapped_project))
     assert sorted(read) == ["odesa.txt", "valencia.md"] and summary.nothing_new
     assert set(_stamps(mapped_project)) == {"odesa", "valencia"}

@@ -13,7 +13,7 @@ from geomap.config import load_config
 from geomap.pipeline import refresh
 from geomap.pipeline.execute import Refresh
 
-from conftest import THIRD, write
+from conftest import THIRD, count_reads, write
 from test_store_bulk import _content
 
 
@@ -24,16 +24,6 @@ def _stored(root) -> dict:
                            for aid, source, *rest in content["articles"]]
     return content
 
-
-def _reads(monkeypatch) -> list[str]:
-    read, real = [], geomap.pipeline.execute.read_stamped
-
-    def counting(path):
-        read.append(path.name)
-        return real(path)
-
-    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", counting)
-    return read
 
 
 def test_texts_past_the_budget_are_read_again_and_store_the_same(mapped_project, tmp_path,
@@ -46,7 +36,7 @@ def test_texts_past_the_budget_are_read_again_and_store_the_same(mapped_project,
     kept = refresh(load_config(None, other))
     monkeypatch.setattr(Refresh, "TEXT_BUDGET", 0)
     monkeypatch.setattr(Refresh, "WINDOW", 2)           # and two windows
-    read = _reads(monkeypatch)
+    read = count_reads(monkeypatch)
     split, real_split = [], geomap.pipeline.execute.parse_text
 
     def splitting(text, *, source, **kwargs):

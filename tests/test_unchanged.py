@@ -20,7 +20,7 @@ from geomap.config import load_config
 from geomap.pipeline import forget, refresh
 from geomap.store import Store
 
-from conftest import THIRD, write, write_config
+from conftest import THIRD, count_reads, write, write_config
 
 
 def _age(*paths: Path, seconds: int = 3600) -> None:
@@ -382,21 +382,11 @@ def _young(root: Path) -> Path:
     return path
 
 
-def _reads(monkeypatch) -> list[str]:
-    read, real_read = [], geomap.pipeline.execute.read_stamped
-
-    def reading(path):
-        read.append(Path(path).name)
-        return real_read(path)
-
-    monkeypatch.setattr(geomap.pipeline.execute, "read_stamped", reading)
-    return read
-
 
 def test_a_file_stored_without_a_stamp_is_read_again_and_stamped_without_the_full_gather(
         stored, monkeypatch):
     path = _young(stored)
-    gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
+    gathers, read = _full_gathers(monkeypatch), count_reads(monkeypatch)
     monkeypatch.setattr(Store, "stored_articles", lambda self: pytest.fail("every row loaded"))
     counted, real_counts = [], Store.counts
     monkeypatch.setattr(Store, "counts", lambda self: counted.append(1) or real_counts(self))
@@ -415,8 +405,8 @@ def test_a_file_stored_without_a_stamp_is_read_again_and_stamped_without_the_ful
 def test_unstamped_files_and_new_ones_are_read_together_without_the_full_gather(stored, monkeypatch):
     """bench_add's rounds and ``geomap watch``: each +10 arrives while the last 10 are unstamped."""
     _young(stored)
-    gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
-    new = write(stored / "inbox" / "lyon.txt", THIRD.replace("Geneva", "Marseille"))   # young too
+    gathers, read = _full_gathers(monkeypatch), count_reads(monkeypatch)
+    write(stored / "inbox" / "lyon.txt", THIRD.replace("Geneva", "Marseille"))   # young too
     summary = _refresh(stored)
     assert gathers == [] and sorted(read) == ["bern.txt", "lyon.txt"]
     assert str(summary).startswith("refreshed: 1 new, 0 changed, 0 deleted, 6 unchanged, 0 failed")
@@ -428,7 +418,7 @@ def test_unstamped_files_and_new_ones_are_read_together_without_the_full_gather(
 def test_an_unstamped_file_still_too_young_stays_unstamped(stored, monkeypatch):
     path = write(stored / "articles" / "bern.txt", THIRD.replace("Geneva", "Bern"))
     assert _refresh(stored).new == 1
-    gathers, read = _full_gathers(monkeypatch), _reads(monkeypatch)
+    gathers, read = _full_gathers(monkeypatch), count_reads(monkeypatch)
     summary = _refresh(stored)
     assert gathers == [] and read == ["bern.txt"] and summary.nothing_new
     assert _stamp_of(stored, "bern-") == [(None, None)]
