@@ -20,7 +20,7 @@ from geomap.cli_commands import (ProgressBar, cmd_forget, cmd_gazetteer_build, c
                                  cmd_gazetteer_info, cmd_open, cmd_pin, cmd_refresh,
                                  cmd_regions_check, cmd_regions_derive_admin1, cmd_search, cmd_watch,
                                  executor_options, load)
-from geomap.cli_output import (TABLE_COLUMNS, WRITERS, jsonl_batches, jsonl_chunks, mention_record, write_geojson,
+from geomap.cli_output import (TABLE_COLUMNS, WRITERS, jsonl_batches, mention_record, write_geojson,
                                write_jsonl, write_table)
 from geomap.errors import ArticleError, FileSystemError, GeomapError
 

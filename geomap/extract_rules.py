@@ -14,7 +14,7 @@ from geomap.tokens import Match, Span, Token
 from geomap.wordlists import (FEATURE_HEADS, FEATURE_OF, FEATURE_PREFIXES, FEATURE_SUFFIXES, INSTITUTION,
                               LOCATIVES, MAJOR_FEATURES, MEDIA, NAMED_AFTER, STOPWORDS, STREET_ABBREVIATIONS,
                               STREET_WORDS)
-from geomap.wordlists import (FEATURE_WORD, FUNCTION_WORD, INSTITUTION_WORD, MEDIA_WORD, MONTH, STOP, STREET,
+from geomap.wordlists import (FEATURE_WORD, FUNCTION_WORD, INSTITUTION_WORD, MONTH, STOP, STREET,
                               TITLE, WEEKDAY)
 
 def contains(areas: list, cands: list) -> bool:

@@ -18,7 +18,7 @@ from geomap.render.manifest import OutputFolder
 from geomap.render.payload_files import DataFile, is_data_file, part_name, part_text
 from geomap.render.payload_parts import read_payload
 from geomap.store import Store
-from test_map_cache import _FIRST, _HOSTILE, _NAMES, _grow, _map_side, _normal, _old_map_side, _project
+from test_map_cache import _FIRST, _NAMES, _grow, _map_side, _normal, _old_map_side, _project
 
 _SMALL = 1500           # bytes per part: the sample articles make several parts of each table
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from geomap._gc import collector_paused
 
@@ -54,7 +53,11 @@ def write_outputs(store: Store, out_dir: Path, config: Config, layers: list, *,
             shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix=".render-", dir=out_dir))
     try:
-        with _collector_paused():
+        # The cyclic collector is paused: the render data is hundreds of thousands of small
+        # acyclic records that live until the render ends, and each full collection walks them
+        # all (a third of an incremental refresh's time at 10,000 articles). They are freed by
+        # refcounting before the pause ends, or the first collection after it walks them again.
+        with collector_paused():
             if map_only:
                 produced = write_map_side(store, tmp, config, layers, only=set(), every_chunk=True,
                                           reuse=out_dir)
@@ -140,12 +143,3 @@ def _write_unplaced(store: Store, out_dir: Path) -> Path:
     path.write_text(unplaced_csv(store.unplaced_names()), encoding="utf-8")
     return path
 
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: the render data is hundreds of thousands of small
-    acyclic records that live until the render ends, and each full collection walks them all
-    (a third of an incremental refresh's time at 10,000 articles). Free them (refcounting)
-    before the end of the pause, or the first collection after it walks them once more."""
-    with collector_paused():
-        yield
